@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { LosslabError } from './errors';
+
+/** Backends losslab knows, fastest first. `tensorflow` is native TF via `@tensorflow/tfjs-node`. */
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** The environment variable that overrides the automatic backend choice. */
+export const BACKEND_ENV_VAR = 'LOSSLAB_BACKEND';
+
+/** What {@link selectBackend} chose, and why the faster ones were skipped. */
+export interface BackendInfo {
+  readonly name: BackendName;
+  /** Version of `@tensorflow/tfjs-core` the backend runs under. */
+  readonly version: string;
+  /** Backends tried before `name` and why each could not be used. */
+  readonly skipped: ReadonlyArray<{ readonly name: BackendName; readonly reason: string }>;
+}
+
+export interface SelectBackendOptions {
+  /** An explicit choice (`--backend`); wins over the environment variable. */
+  readonly requested?: string | undefined;
+  /** Where to read {@link BACKEND_ENV_VAR}; defaults to `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export const isBackendName = (value: string): value is BackendName =>
+  (BACKENDS as readonly string[]).includes(value);
+
+// A variable specifier keeps bundlers and tsc from requiring the optional package.
+const TFJS_NODE = '@tensorflow/tfjs-node';
+
+async function register(name: BackendName): Promise<void> {
+  switch (name) {
+    case 'tensorflow':
+      await import(/* @vite-ignore */ TFJS_NODE);
+      return;
+    case 'wasm':
+      await import('@tensorflow/tfjs-backend-wasm');
+      return;
+    case 'cpu':
+      await import('@tensorflow/tfjs-backend-cpu');
+      return;
+  }
+}
+
+async function activate(name: BackendName): Promise<void> {
+  await register(name);
+  const ok = await tf.setBackend(name);
+  if (!ok || tf.getBackend() !== name) {
+    throw new Error(`tf.setBackend('${name}') did not activate it`);
+  }
+  await tf.ready();
+}
+
+const reasonOf = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+
+/**
+ * Chooses and activates the TF.js backend: the requested one (argument, then the
+ * `LOSSLAB_BACKEND` environment variable), otherwise the first of tfjs-node → wasm → cpu that
+ * loads. An explicit request that cannot load is an error, never a silent fallback.
+ *
+ * @example
+ * const backend = await selectBackend({ requested: 'cpu' });
+ * console.log(describeBackend(backend)); // "backend: cpu (tfjs-core 4.22.0)"
+ */
+export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendInfo> {
+  const env = options.env ?? process.env;
+  const requested = options.requested ?? env[BACKEND_ENV_VAR] ?? undefined;
+  if (requested !== undefined && requested !== '' && requested !== 'auto') {
+    if (!isBackendName(requested)) {
+      throw new LosslabError(
+        'INVALID_ARGUMENT',
+        `backend: expected one of ${BACKENDS.join(', ')} or auto, got "${requested}"`,
+      );
+    }
+    try {
+      await activate(requested);
+    } catch (error) {
+      throw new LosslabError('BACKEND_UNAVAILABLE', `backend "${requested}" could not be loaded: ${reasonOf(error)}`);
+    }
+    return { name: requested, version: tf.version_core, skipped: [] };
+  }
+  const skipped: Array<{ name: BackendName; reason: string }> = [];
+  for (const name of BACKENDS) {
+    try {
+      await activate(name);
+      return { name, version: tf.version_core, skipped };
+    } catch (error) {
+      skipped.push({ name, reason: reasonOf(error) });
+    }
+  }
+  throw new LosslabError(
+    'BACKEND_UNAVAILABLE',
+    `no TF.js backend could be loaded: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
+  );
+}
+
+/** One line for logs: `backend: wasm (tfjs-core 4.22.0; skipped tensorflow: <reason>)`. */
+export function describeBackend(info: BackendInfo): string {
+  const skipped = info.skipped.map((s) => `skipped ${s.name}: ${s.reason}`);
+  return `backend: ${info.name} (tfjs-core ${info.version}${skipped.length ? `; ${skipped.join('; ')}` : ''})`;
+}

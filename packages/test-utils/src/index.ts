@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend, type BackendName } from '@losslab/runtime';
+
+/** Backends every tensor test runs on: both must work on a machine without native TensorFlow. */
+export const TEST_BACKENDS: readonly BackendName[] = ['cpu', 'wasm'];
+
+/** Activates `name` (default: `LOSSLAB_TEST_BACKEND` or cpu) for the tests that follow. */
+export async function useBackend(name?: BackendName): Promise<void> {
+  await selectBackend({ requested: name ?? process.env.LOSSLAB_TEST_BACKEND ?? 'cpu' });
+}
+
+/**
+ * Central finite-difference gradient of a scalar function of a flat vector, in float64.
+ * Use with float32 tensors at `epsilon` around 1e-3 and compare with a tolerance of ~1e-2.
+ */
+export function numericGradient(f: (x: Float64Array) => number, x: ArrayLike<number>, epsilon = 1e-3): Float64Array {
+  const point = Float64Array.from(x);
+  const grad = new Float64Array(point.length);
+  for (let i = 0; i < point.length; i++) {
+    const original = point[i]!;
+    point[i] = original + epsilon;
+    const up = f(point);
+    point[i] = original - epsilon;
+    const down = f(point);
+    point[i] = original;
+    grad[i] = (up - down) / (2 * epsilon);
+  }
+  return grad;
+}
+
+/** Reads a tensor as a plain nested array and disposes nothing (the caller owns it). */
+export const values = (t: tf.Tensor): number[] => Array.from(t.dataSync());
