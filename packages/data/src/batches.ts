@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { LosslabError, createRng, deriveSeed, requireInteger } from '@losslab/runtime';
+import { type ArrayDataset, type Batch, checkDataset, featureSize } from './dataset';
+
+/**
+ * How an epoch is cut into batches: rows are shuffled per epoch from `seed` when `shuffle`, and
+ * a last partial batch is dropped or kept according to `remainder`.
+ */
+export interface BatchPlan {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly remainder: 'drop' | 'keep';
+  readonly seed: number;
+}
+
+function checkPlan(plan: BatchPlan): void {
+  requireInteger('plan.batchSize', plan.batchSize, 1);
+  requireInteger('plan.seed', plan.seed, 0);
+  if (plan.remainder !== 'drop' && plan.remainder !== 'keep') {
+    throw new LosslabError('INVALID_ARGUMENT', `plan.remainder: expected "drop" or "keep", got ${JSON.stringify(plan.remainder)}`);
+  }
+  if (typeof plan.shuffle !== 'boolean') {
+    throw new LosslabError('INVALID_ARGUMENT', `plan.shuffle: expected a boolean, got ${JSON.stringify(plan.shuffle)}`);
+  }
+}
+
+/**
+ * Number of batches per epoch: ⌊size / batchSize⌋ with remainder 'drop', ⌈size / batchSize⌉ with 'keep'.
+ *
+ * @example
+ * batchCount(60000, { batchSize: 128, shuffle: true, remainder: 'drop', seed: 0 }); // 468
+ * batchCount(60000, { batchSize: 128, shuffle: true, remainder: 'keep', seed: 0 }); // 469
+ */
+export function batchCount(size: number, plan: BatchPlan): number {
+  requireInteger('size', size, 0);
+  checkPlan(plan);
+  return plan.remainder === 'drop' ? Math.floor(size / plan.batchSize) : Math.ceil(size / plan.batchSize);
+}
+
+/**
+ * The row order of epoch `epoch`: a Fisher–Yates permutation of 0..size-1 drawn from
+ * `createRng(deriveSeed(plan.seed, 'shuffle', epoch))` when `plan.shuffle`, the identity otherwise.
+ * Same seed and epoch ⇒ same order; another epoch ⇒ (almost surely) another order.
+ *
+ * @example
+ * epochOrder(5, { batchSize: 2, shuffle: true, remainder: 'keep', seed: 7 }, 0); // e.g. Int32Array [3, 0, 4, 1, 2]
+ */
+export function epochOrder(size: number, plan: BatchPlan, epoch: number): Int32Array {
+  requireInteger('size', size, 0);
+  checkPlan(plan);
+  requireInteger('epoch', epoch, 0);
+  const order = new Int32Array(size);
+  for (let i = 0; i < size; i++) order[i] = i;
+  if (plan.shuffle) createRng(deriveSeed(plan.seed, 'shuffle', epoch)).shuffle(order);
+  return order;
+}
+
+/**
+ * Yields the batches of epoch `epoch` in {@link epochOrder}: each gathers its rows into fresh
+ * tensors x [b, ...featureShape] and y [b, labelWidth] (float32). Tensors are created only when
+ * a batch is requested, so stopping early leaks nothing; the caller disposes each x and y.
+ *
+ * @example
+ * for (const { x, y } of batches(train, plan, epoch)) {
+ *   try { step(x, y); } finally { x.dispose(); y.dispose(); }
+ * }
+ */
+export function* batches(dataset: ArrayDataset, plan: BatchPlan, epoch: number): Generator<Batch> {
+  checkDataset(dataset);
+  const order = epochOrder(dataset.size, plan, epoch);
+  const count = batchCount(dataset.size, plan);
+  const perSample = featureSize(dataset.featureShape);
+  const width = dataset.labelWidth;
+  for (let b = 0; b < count; b++) {
+    const rows = order.subarray(b * plan.batchSize, Math.min((b + 1) * plan.batchSize, dataset.size));
+    const xs = new Float32Array(rows.length * perSample);
+    const ys = new Float32Array(rows.length * width);
+    rows.forEach((source, row) => {
+      xs.set(dataset.features.subarray(source * perSample, (source + 1) * perSample), row * perSample);
+      ys.set(dataset.labels.subarray(source * width, (source + 1) * width), row * width);
+    });
+    const x = tf.tensor(xs, [rows.length, ...dataset.featureShape], 'float32');
+    const y = tf.tensor2d(ys, [rows.length, width], 'float32');
+    yield { x, y, size: rows.length };
+  }
+}
