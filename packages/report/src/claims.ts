@@ -1,0 +1,225 @@
+import type { RunGroup } from './groups';
+import { formatValue, plural } from './format';
+import type { Claim, ClaimOp, RunRecord } from './record';
+import { summarize, type Summary } from './stats';
+
+/** `pass` ✓, `fail` ✗, `unknown` ? (the data needed to decide is missing). */
+export type ClaimStatus = 'pass' | 'fail' | 'unknown';
+
+/** Epochs a seed needed to reach a target; `epoch` is null when it never did. */
+export interface SeedEpochs {
+  readonly runId: string;
+  readonly seed: number;
+  /** First epoch (1-based) at which the metric was ≥ the target, or null. */
+  readonly epoch: number | null;
+  /** Number of epochs the run trained (the horizon for "not reached"). */
+  readonly epochs: number;
+}
+
+/** Epochs-to-target of one group, for a `fasterToTarget` claim. */
+export interface EpochsToTarget {
+  readonly label: string;
+  readonly variant: string;
+  readonly seeds: readonly SeedEpochs[];
+  /** Summary over the seeds that reached the target; null when none did. */
+  readonly reached: Summary | null;
+}
+
+/** The verdict on one claim, with the evidence in words. */
+export interface ClaimResult {
+  readonly claim: Claim;
+  readonly experiment: string;
+  readonly status: ClaimStatus;
+  /** The claim in words, e.g. `accuracy >= 0.95 (every variant)`. */
+  readonly statement: string;
+  /** One line of evidence per variant (or per variant pair), with the numbers. */
+  readonly evidence: readonly string[];
+  /** For `fasterToTarget`: the per-group epochs, for charts. */
+  readonly epochsToTarget?: readonly EpochsToTarget[];
+}
+
+/** The symbol shown for a status: ✓, ✗ or ?. */
+export function claimSymbol(status: ClaimStatus): string {
+  return status === 'pass' ? '✓' : status === 'fail' ? '✗' : '?';
+}
+
+function compare(value: number, op: ClaimOp, target: number): boolean {
+  switch (op) {
+    case '<':
+      return value < target;
+    case '<=':
+      return value <= target;
+    case '>':
+      return value > target;
+    case '>=':
+      return value >= target;
+  }
+}
+
+const OP_TEXT: Record<ClaimOp, string> = { '<': '<', '<=': '≤', '>': '>', '>=': '≥' };
+
+/** Combines the parts of a claim: any failure fails it, else any unknown leaves it unknown. */
+function combine(statuses: readonly ClaimStatus[]): ClaimStatus {
+  if (statuses.length === 0) return 'unknown';
+  if (statuses.includes('fail')) return 'fail';
+  if (statuses.includes('unknown')) return 'unknown';
+  return 'pass';
+}
+
+/** The claim in words. */
+export function describeClaim(claim: Claim): string {
+  if (claim.kind === 'threshold') {
+    const metric = claim.group === undefined ? claim.metric : `${claim.metric} of group ${claim.group}`;
+    const scope = claim.variant === undefined ? 'every variant' : `variant ${claim.variant}`;
+    return `${metric} ${OP_TEXT[claim.op]} ${formatValue(claim.value)} (${scope}, mean over seeds)`;
+  }
+  return `${claim.faster} reaches ${claim.metric} ≥ ${formatValue(claim.target)} in fewer epochs than ${claim.slower} (mean over seeds)`;
+}
+
+function thresholdValue(record: RunRecord, claim: Extract<Claim, { kind: 'threshold' }>): number | undefined {
+  if (claim.group === undefined) return record.evaluation.metrics[claim.metric];
+  const group = record.evaluation.groups?.find((candidate) => candidate.name === claim.group);
+  if (group === undefined) return undefined;
+  const value = (group as unknown as Record<string, unknown>)[claim.metric];
+  return typeof value === 'number' ? value : undefined;
+}
+
+function evaluateThreshold(claim: Extract<Claim, { kind: 'threshold' }>, groups: readonly RunGroup[]): Pick<ClaimResult, 'status' | 'evidence'> {
+  const applicable = groups.filter((group) => claim.variant === undefined || group.variant === claim.variant);
+  if (applicable.length === 0) return { status: 'unknown', evidence: [`no runs of variant ${claim.variant ?? '(any)'}`] };
+  const statuses: ClaimStatus[] = [];
+  const evidence: string[] = [];
+  const what = claim.group === undefined ? claim.metric : `${claim.group} ${claim.metric}`;
+  for (const group of applicable) {
+    const values = group.records.map((record) => thresholdValue(record, claim)).filter((value): value is number => value !== undefined && Number.isFinite(value));
+    if (values.length === 0) {
+      statuses.push('unknown');
+      evidence.push(`? ${group.label}: no run reports ${what}`);
+      continue;
+    }
+    const summary = summarize(values);
+    const status: ClaimStatus = compare(summary.mean, claim.op, claim.value) ? 'pass' : 'fail';
+    statuses.push(status);
+    const spread = summary.n > 1 ? `, ${plural(summary.n, 'seed')}, range ${formatValue(summary.min)}–${formatValue(summary.max)}` : ', 1 seed';
+    const missing = values.length < group.records.length ? ` (${group.records.length - values.length} run(s) without ${what})` : '';
+    evidence.push(
+      `${claimSymbol(status)} ${group.label}: ${what} mean ${formatValue(summary.mean)}${spread}; needs ${OP_TEXT[claim.op]} ${formatValue(claim.value)}${missing}`,
+    );
+  }
+  return { status: combine(statuses), evidence };
+}
+
+/** First epoch (1-based) at which `history[].validation[metric] ≥ target`, or null. */
+export function firstEpochReaching(record: RunRecord, metric: string, target: number): number | null {
+  const index = record.history.findIndex((epoch) => {
+    const value = epoch.validation?.[metric];
+    return value !== undefined && value >= target;
+  });
+  return index === -1 ? null : index + 1;
+}
+
+/** Epochs-to-target of every run of a group. */
+export function epochsToTarget(group: RunGroup, metric: string, target: number): EpochsToTarget {
+  const seeds = group.records.map((record) => ({
+    runId: record.runId,
+    seed: record.seed,
+    epoch: firstEpochReaching(record, metric, target),
+    epochs: record.history.length,
+  }));
+  const reached = seeds.flatMap((seed) => (seed.epoch === null ? [] : [seed.epoch]));
+  return { label: group.label, variant: group.variant, seeds, reached: reached.length === 0 ? null : summarize(reached) };
+}
+
+function describeEpochs(result: EpochsToTarget, metric: string, target: number): string {
+  const notReached = result.seeds.filter((seed) => seed.epoch === null);
+  const goal = `${metric} ≥ ${formatValue(target)}`;
+  const reachedText =
+    result.reached === null
+      ? `no seed reached ${goal}`
+      : `${formatValue(result.reached.mean)} epochs to ${goal} (mean of ${result.reached.n} of ${plural(result.seeds.length, 'seed')}, range ${result.reached.min}–${result.reached.max})`;
+  const missed = notReached.map((seed) => `seed ${seed.seed} did not reach it in ${plural(seed.epochs, 'epoch')}`);
+  return [`${result.label}: ${reachedText}`, ...missed].join('; ');
+}
+
+function hasMetric(group: RunGroup, metric: string): boolean {
+  return group.records.some((record) => record.history.some((epoch) => epoch.validation?.[metric] !== undefined));
+}
+
+function evaluateFasterToTarget(
+  claim: Extract<Claim, { kind: 'fasterToTarget' }>,
+  groups: readonly RunGroup[],
+): Pick<ClaimResult, 'status' | 'evidence' | 'epochsToTarget'> {
+  const cohorts = [...new Set(groups.map((group) => group.cohort))];
+  const statuses: ClaimStatus[] = [];
+  const evidence: string[] = [];
+  const perGroup: EpochsToTarget[] = [];
+  for (const cohort of cohorts) {
+    const faster = groups.find((group) => group.cohort === cohort && group.variant === claim.faster);
+    const slower = groups.find((group) => group.cohort === cohort && group.variant === claim.slower);
+    const where = cohort === null ? '' : ` @ ${cohort}`;
+    if (faster === undefined || slower === undefined) {
+      statuses.push('unknown');
+      evidence.push(`? no runs of ${faster === undefined ? claim.faster : claim.slower}${where} to compare with`);
+      continue;
+    }
+    if (!hasMetric(faster, claim.metric) || !hasMetric(slower, claim.metric)) {
+      statuses.push('unknown');
+      evidence.push(`? no per-epoch validation ${claim.metric} in the runs${where}`);
+      continue;
+    }
+    const fast = epochsToTarget(faster, claim.metric, claim.target);
+    const slow = epochsToTarget(slower, claim.metric, claim.target);
+    perGroup.push(fast, slow);
+    // A seed that never reached the target took more epochs than it trained: count it as
+    // (epochs + 1), a lower bound, so "faster" is only claimed when it holds for sure.
+    const allFastReached = fast.seeds.every((seed) => seed.epoch !== null);
+    const slowLowerBound = slow.seeds.reduce((sum, seed) => sum + (seed.epoch ?? seed.epochs + 1), 0) / slow.seeds.length;
+    const fastMean = fast.reached?.mean ?? Infinity;
+    const status: ClaimStatus = allFastReached && fastMean < slowLowerBound ? 'pass' : 'fail';
+    statuses.push(status);
+    evidence.push(`${claimSymbol(status)} ${describeEpochs(fast, claim.metric, claim.target)}`);
+    evidence.push(`  vs ${describeEpochs(slow, claim.metric, claim.target)}`);
+  }
+  return { status: combine(statuses), evidence, epochsToTarget: perGroup };
+}
+
+/**
+ * Evaluates every distinct claim carried by the records, against the runs that carry it.
+ * - `threshold`: for each group of the claim's variant (or every group), the mean over seeds of
+ *   the final metric (or `groups[name][metric]`) is compared with `value`.
+ * - `fasterToTarget`: per group, the first epoch (1-based) at which validation `metric` ≥
+ *   `target`, averaged over seeds; passes when every seed of `faster` reached it and its mean is
+ *   below `slower`'s (seeds that never reached it count as epochs + 1 and are named).
+ * Missing data gives `unknown`, never `pass`.
+ *
+ * @example
+ * const results = evaluateClaims(groupRuns(records));
+ * const ok = results.every((result) => result.status === 'pass');
+ */
+export function evaluateClaims(groups: readonly RunGroup[]): ClaimResult[] {
+  const claims = new Map<string, { claim: Claim; experiment: string }>();
+  for (const group of groups) {
+    for (const record of group.records) {
+      for (const claim of record.claims) {
+        const key = JSON.stringify([record.experiment, claim]);
+        if (!claims.has(key)) claims.set(key, { claim, experiment: record.experiment });
+      }
+    }
+  }
+  return [...claims.values()].map(({ claim, experiment }) => {
+    const key = JSON.stringify(claim);
+    // Only the runs of the same experiment that carry this claim are evidence for it.
+    const carrying = groups
+      .filter((group) => group.experiment === experiment)
+      .map((group) => ({ ...group, records: group.records.filter((record) => record.claims.some((candidate) => JSON.stringify(candidate) === key)) }))
+      .filter((group) => group.records.length > 0);
+    const verdict = claim.kind === 'threshold' ? evaluateThreshold(claim, carrying) : evaluateFasterToTarget(claim, carrying);
+    const statement = claim.description === undefined ? describeClaim(claim) : `${claim.description} — ${describeClaim(claim)}`;
+    return { claim, experiment, statement, ...verdict };
+  });
+}
+
+/** True when every claim passed (unknown counts as not passed); what `--check` exits on. */
+export function allClaimsPass(results: readonly ClaimResult[]): boolean {
+  return results.every((result) => result.status === 'pass');
+}

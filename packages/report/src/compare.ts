@@ -1,0 +1,116 @@
+import type { GroupAggregate } from './aggregate';
+import { ReportError } from './errors';
+import { formatP, formatSigned, plural } from './format';
+import { welchTest, type WelchResult } from './stats';
+
+/** One headline metric of one variant compared with the baseline. */
+export interface MetricComparison {
+  /** The variant being compared (its label). */
+  readonly label: string;
+  /** The baseline it is compared with (its label). */
+  readonly baseline: string;
+  readonly metric: string;
+  /** Per-seed values of the variant and of the baseline. */
+  readonly values: readonly number[];
+  readonly baselineValues: readonly number[];
+  /** Welch's test of mean(values) − mean(baselineValues). */
+  readonly test: WelchResult;
+  /** The comparison in one plain sentence, see {@link describeComparison}. */
+  readonly sentence: string;
+}
+
+/** Options of {@link compareGroups}. */
+export interface CompareOptions {
+  /** Label of the group everything is compared with; default: the first group. */
+  readonly baseline?: string;
+  /** Metrics to compare; default: {@link headlineMetrics}. */
+  readonly metrics?: readonly string[];
+  readonly level?: number;
+}
+
+/** Metrics listed first when present, in this order; the rest follow alphabetically. */
+const PREFERRED_ORDER = ['accuracy', 'balancedAccuracy', 'f1', 'precision', 'recall', 'prAuc', 'loss'];
+
+/** Properties of the data, not of the model: never compared between variants. */
+const DATA_PROPERTIES = new Set(['majorityAccuracy']);
+
+/**
+ * The final metrics two groups share, in a stable order: accuracy, balancedAccuracy, f1,
+ * precision, recall, prAuc, loss first, then the rest alphabetically (group accuracies such as
+ * `even.accuracy` included, `majorityAccuracy` left out since it describes the data).
+ *
+ * @example headlineMetrics([a, b]) // ['accuracy', 'f1', 'even.accuracy']
+ */
+export function headlineMetrics(aggregates: readonly GroupAggregate[]): string[] {
+  const shared = aggregates.reduce<string[] | null>((common, aggregate) => {
+    const keys = Object.keys(aggregate.final);
+    return common === null ? keys : common.filter((key) => keys.includes(key));
+  }, null);
+  const metrics = (shared ?? []).filter((metric) => !DATA_PROPERTIES.has(metric));
+  const rank = (metric: string): number => {
+    const index = PREFERRED_ORDER.indexOf(metric);
+    return index === -1 ? PREFERRED_ORDER.length : index;
+  };
+  return metrics.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/**
+ * One plain sentence for a comparison, e.g.
+ * `class-weighted vs unweighted: f1 +0.210 [0.150, 0.270], p = 0.003, 3 seeds each`, or, with
+ * one seed per variant or no spread, the difference followed by "no significance can be claimed".
+ */
+export function describeComparison(label: string, baseline: string, metric: string, test: WelchResult): string {
+  const seeds = test.nA === test.nB ? `${plural(test.nA, 'seed')} each` : `${test.nA} vs ${plural(test.nB, 'seed')}`;
+  const head = `${label} vs ${baseline}: ${metric} ${formatSigned(test.difference)}`;
+  if (test.untestable === 'too-few-values') {
+    return `${head}, ${seeds}: no significance can be claimed (a test needs at least 2 seeds per variant)`;
+  }
+  if (test.untestable === 'zero-variance' || test.ci === null || test.p === null) {
+    return `${head}, ${seeds}, identical values across seeds: no significance can be claimed`;
+  }
+  const [low, high] = test.ci;
+  return `${head} [${formatSigned(low)}, ${formatSigned(high)}], ${formatP(test.p)}, ${seeds}`;
+}
+
+/**
+ * Compares every group with the baseline on each headline metric: difference of means, its
+ * Welch confidence interval (Welch–Satterthwaite df) and a two-sided p-value, from each group's
+ * per-seed `finalValues`.
+ *
+ * @example
+ * compareGroups(aggregates, { baseline: 'unweighted' })[0].sentence
+ * // 'class-weighted vs unweighted: f1 +0.210 [0.150, 0.270], p = 0.003, 3 seeds each'
+ */
+export function compareGroups(
+  aggregates: readonly GroupAggregate[],
+  options: CompareOptions = {},
+): MetricComparison[] {
+  if (aggregates.length < 2) return [];
+  const baselineLabel = options.baseline ?? aggregates[0]?.label;
+  const baseline = aggregates.find((aggregate) => aggregate.label === baselineLabel);
+  if (baseline === undefined) {
+    const labels = aggregates.map((aggregate) => aggregate.label).join(', ');
+    throw new ReportError('INVALID_ARGUMENT', `baseline: expected one of ${labels}, got ${String(baselineLabel)}`);
+  }
+  const comparisons: MetricComparison[] = [];
+  for (const aggregate of aggregates) {
+    // Different experiments measure different things: only compare within the baseline's.
+    if (aggregate === baseline || aggregate.experiment !== baseline.experiment) continue;
+    for (const metric of options.metrics ?? headlineMetrics([aggregate, baseline])) {
+      const values = aggregate.finalValues[metric] ?? [];
+      const baselineValues = baseline.finalValues[metric] ?? [];
+      if (values.length === 0 || baselineValues.length === 0) continue;
+      const test = welchTest(values, baselineValues, options.level);
+      comparisons.push({
+        label: aggregate.label,
+        baseline: baseline.label,
+        metric,
+        values,
+        baselineValues,
+        test,
+        sentence: describeComparison(aggregate.label, baseline.label, metric, test),
+      });
+    }
+  }
+  return comparisons;
+}

@@ -1,0 +1,42 @@
+import type { Summary } from './stats';
+
+/**
+ * Formats a metric value for prose and tables: 3 decimals below 100, 1 decimal below 1000,
+ * integers with thousands separators above.
+ *
+ * @example formatValue(0.97912) // '0.979'; formatValue(5923) // '5,923'
+ */
+export function formatValue(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (magnitude >= 100) return value.toFixed(1);
+  const fixed = value.toFixed(3);
+  return fixed === '-0.000' ? '0.000' : fixed;
+}
+
+/** Like {@link formatValue} with an explicit sign: `+0.210`, `-0.030`. */
+export function formatSigned(value: number): string {
+  const text = formatValue(value);
+  return value > 0 && !text.startsWith('+') && text !== '0.000' ? `+${text}` : text;
+}
+
+/** A p-value: `p < 0.001` or `p = 0.108`. */
+export function formatP(p: number): string {
+  return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`;
+}
+
+/** `3 seeds`, `1 seed`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * A summary as `mean ± sd [lo, hi]`, or just the mean for one seed.
+ *
+ * @example formatSummary(summarize([1, 2, 3, 4, 5])) // '3.000 ± 1.581 [1.037, 4.963]'
+ */
+export function formatSummary(summary: Summary): string {
+  if (summary.sd === null || summary.ci === null) return formatValue(summary.mean);
+  return `${formatValue(summary.mean)} ± ${formatValue(summary.sd)} [${formatValue(summary.ci[0])}, ${formatValue(summary.ci[1])}]`;
+}

@@ -1,0 +1,158 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type * as t from 'io-ts';
+import { ReportError } from './errors';
+import { RECORD_FILE, RunRecord } from './record';
+
+/** Why a run folder was left out of a report. */
+export type SkipReason = 'incomplete' | 'invalid' | 'not-found';
+
+/** A run folder that {@link loadRuns} did not use, with the reason in words. */
+export interface SkippedRun {
+  /** The run folder (or, for `not-found`, the requested run id). */
+  readonly folder: string;
+  readonly reason: SkipReason;
+  /** Human-readable details: decode errors by path for `invalid`. */
+  readonly errors: readonly string[];
+}
+
+/** Result of {@link loadRuns}: the valid records and the folders that were skipped. */
+export interface LoadedRuns {
+  readonly records: readonly RunRecord[];
+  readonly skipped: readonly SkippedRun[];
+}
+
+/** Options of {@link loadRuns}. */
+export interface LoadRunsOptions {
+  /** Only runs of `runs/<experiment>/`; otherwise every experiment folder is read. */
+  readonly experiment?: string;
+  /** Only these run ids (folder names), in this order; searched in every experiment folder. */
+  readonly runIds?: readonly string[];
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  return json === undefined ? String(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+/**
+ * Formats io-ts decode errors as `path.to.field: expected <type>, got <value>`. Intersection
+ * and union members add no path segment, so paths read like the JSON they point at.
+ *
+ * @example formatDecodeErrors(errors) // ['seed: expected number, got "one"']
+ */
+export function formatDecodeErrors(errors: t.Errors): string[] {
+  const messages = errors.map((error) => {
+    const segments: string[] = [];
+    for (let i = 1; i < error.context.length; i++) {
+      const parent = error.context[i - 1]?.type as { _tag?: string } | undefined;
+      if (parent?._tag === 'IntersectionType' || parent?._tag === 'UnionType') continue;
+      const key = error.context[i]?.key;
+      if (key !== undefined && key !== '') segments.push(key);
+    }
+    const expected = error.context[error.context.length - 1]?.type.name ?? 'a value';
+    const path = segments.length > 0 ? segments.join('.') : '(record)';
+    return error.message ?? `${path}: expected ${expected}, got ${describeValue(error.value)}`;
+  });
+  return [...new Set(messages)];
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function subdirectories(path: string): Promise<string[]> {
+  const entries = await readdir(path, { withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+type FolderResult = { readonly record: RunRecord } | { readonly skipped: SkippedRun };
+
+/** Reads and decodes one run folder; never throws. */
+async function readRunFolder(folder: string): Promise<FolderResult> {
+  let text: string;
+  try {
+    text = await readFile(join(folder, RECORD_FILE), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      return { skipped: { folder, reason: 'incomplete', errors: [`no ${RECORD_FILE}: the run did not finish`] } };
+    }
+    return { skipped: { folder, reason: 'invalid', errors: [`${RECORD_FILE}: cannot read (${String(code ?? error)})`] } };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { skipped: { folder, reason: 'invalid', errors: [`${RECORD_FILE}: not valid JSON (${(error as Error).message})`] } };
+  }
+  const decoded = RunRecord.decode(json);
+  if (decoded._tag === 'Left') return { skipped: { folder, reason: 'invalid', errors: formatDecodeErrors(decoded.left) } };
+  return { record: decoded.right };
+}
+
+/**
+ * Loads the completed runs under `runsDir` (layout `runsDir/<experiment>/<runId>/record.json`).
+ * A folder without `record.json` is an unfinished run; a record that fails to parse or decode is
+ * invalid; a requested run id that exists nowhere is not found. Each of those is listed in
+ * `skipped` with its reason instead of stopping the load. Records come sorted by start time
+ * (then run id), or in the order of `runIds` when given.
+ *
+ * Throws `IO` only when `runsDir` (or `runsDir/<experiment>`) itself is missing.
+ *
+ * @example
+ * const { records, skipped } = await loadRuns('runs', { experiment: 'blink' });
+ */
+export async function loadRuns(runsDir: string, options: LoadRunsOptions = {}): Promise<LoadedRuns> {
+  if (!(await isDirectory(runsDir))) {
+    throw new ReportError('IO', `runsDir: expected a directory of runs, but ${runsDir} does not exist`);
+  }
+  let experiments: string[];
+  if (options.experiment !== undefined) {
+    if (!(await isDirectory(join(runsDir, options.experiment)))) {
+      throw new ReportError('IO', `experiment: no runs of "${options.experiment}" (expected the directory ${join(runsDir, options.experiment)})`);
+    }
+    experiments = [options.experiment];
+  } else {
+    experiments = await subdirectories(runsDir);
+  }
+
+  const folders: string[] = [];
+  const skipped: SkippedRun[] = [];
+  if (options.runIds !== undefined) {
+    for (const runId of options.runIds) {
+      const matches: string[] = [];
+      for (const experiment of experiments) {
+        const folder = join(runsDir, experiment, runId);
+        if (await isDirectory(folder)) matches.push(folder);
+      }
+      if (matches.length === 0) {
+        skipped.push({ folder: runId, reason: 'not-found', errors: [`run id ${runId}: no folder ${join(runsDir, '<experiment>', runId)}`] });
+      }
+      folders.push(...matches);
+    }
+  } else {
+    for (const experiment of experiments) {
+      for (const runId of await subdirectories(join(runsDir, experiment))) folders.push(join(runsDir, experiment, runId));
+    }
+  }
+
+  const records: RunRecord[] = [];
+  for (const folder of folders) {
+    const result = await readRunFolder(folder);
+    if ('record' in result) records.push(result.record);
+    else skipped.push(result.skipped);
+  }
+  if (options.runIds === undefined) {
+    records.sort((a, b) => a.timing.startedAt.localeCompare(b.timing.startedAt) || a.runId.localeCompare(b.runId));
+  }
+  return { records, skipped };
+}

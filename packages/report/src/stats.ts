@@ -1,0 +1,257 @@
+import { ReportError } from './errors';
+
+/**
+ * Small, dependency-free statistics for a handful of seeds: descriptive summaries, Student-t
+ * confidence intervals and Welch's two-sample t-test. The t distribution is computed through the
+ * regularized incomplete beta function, I_x(a, b), evaluated with a continued fraction.
+ */
+
+function requireFiniteArray(what: string, values: readonly number[]): void {
+  for (const [index, value] of values.entries()) {
+    if (!Number.isFinite(value)) {
+      throw new ReportError('INVALID_ARGUMENT', `${what}[${index}]: expected a finite number, got ${String(value)}`);
+    }
+  }
+}
+
+function requireNonEmpty(what: string, values: readonly number[]): void {
+  if (values.length === 0) throw new ReportError('INVALID_ARGUMENT', `${what}: expected at least one value, got none`);
+  requireFiniteArray(what, values);
+}
+
+/**
+ * Arithmetic mean, Σ xᵢ / n.
+ *
+ * @example mean([1, 2, 3, 4, 5]) // 3
+ */
+export function mean(values: readonly number[]): number {
+  requireNonEmpty('values', values);
+  let sum = 0;
+  for (const value of values) sum += value;
+  return sum / values.length;
+}
+
+/**
+ * Sample variance with Bessel's correction, Σ (xᵢ − x̄)² / (n − 1). Needs n ≥ 2.
+ *
+ * @example sampleVariance([1, 2, 3, 4, 5]) // 2.5
+ */
+export function sampleVariance(values: readonly number[]): number {
+  if (values.length < 2) {
+    throw new ReportError('INVALID_ARGUMENT', `values: expected at least 2 values for a sample variance, got ${values.length}`);
+  }
+  const center = mean(values);
+  let squares = 0;
+  for (const value of values) squares += (value - center) ** 2;
+  return squares / (values.length - 1);
+}
+
+/**
+ * Sample standard deviation, √(sampleVariance). Needs n ≥ 2.
+ *
+ * @example sampleStd([1, 2, 3, 4, 5]) // 1.5811…
+ */
+export function sampleStd(values: readonly number[]): number {
+  return Math.sqrt(sampleVariance(values));
+}
+
+/** ln Γ(x) for x > 0 (Lanczos approximation, g = 7, 9 terms; ~15 significant digits). */
+export function logGamma(x: number): number {
+  if (!(x > 0)) throw new ReportError('INVALID_ARGUMENT', `x: expected a positive number, got ${String(x)}`);
+  if (x < 0.5) {
+    // Reflection keeps the series in its accurate range: Γ(x)Γ(1−x) = π / sin(πx).
+    return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  }
+  const coefficients = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  const z = x - 1;
+  let series = coefficients[0] ?? 0;
+  for (let i = 1; i < coefficients.length; i++) series += (coefficients[i] ?? 0) / (z + i);
+  const t = z + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(series);
+}
+
+/** Continued fraction for I_x(a, b) (modified Lentz), accurate for x < (a + 1) / (a + b + 2). */
+function betaContinuedFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  const epsilon = 1e-16;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let result = d;
+  for (let m = 1; m <= 1000; m++) {
+    const m2 = 2 * m;
+    // Even step of the fraction.
+    let numerator = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 + numerator * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + numerator / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    result *= d * c;
+    // Odd step.
+    numerator = -((a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 + numerator * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + numerator / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const delta = d * c;
+    result *= delta;
+    if (Math.abs(delta - 1) < epsilon) break;
+  }
+  return result;
+}
+
+/**
+ * Regularized incomplete beta function I_x(a, b) = B(x; a, b) / B(a, b), for a, b > 0 and
+ * 0 ≤ x ≤ 1.
+ *
+ * @example regularizedIncompleteBeta(0.3, 2.5, 1.5) // 0.088943…
+ */
+export function regularizedIncompleteBeta(x: number, a: number, b: number): number {
+  if (!(a > 0)) throw new ReportError('INVALID_ARGUMENT', `a: expected a positive number, got ${String(a)}`);
+  if (!(b > 0)) throw new ReportError('INVALID_ARGUMENT', `b: expected a positive number, got ${String(b)}`);
+  if (!(x >= 0 && x <= 1)) throw new ReportError('INVALID_ARGUMENT', `x: expected a number in [0, 1], got ${String(x)}`);
+  if (x === 0 || x === 1) return x;
+  const logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
+  const front = Math.exp(logFront);
+  // The fraction converges fast only on one side of the mean; use the symmetry
+  // I_x(a, b) = 1 − I_{1−x}(b, a) on the other.
+  if (x < (a + 1) / (a + b + 2)) return (front * betaContinuedFraction(x, a, b)) / a;
+  return 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;
+}
+
+function requireDegreesOfFreedom(df: number): void {
+  if (!(df > 0) || !Number.isFinite(df)) {
+    throw new ReportError('INVALID_ARGUMENT', `df: expected a finite positive number of degrees of freedom, got ${String(df)}`);
+  }
+}
+
+/**
+ * Cumulative distribution function of Student's t with `df` (real, > 0) degrees of freedom:
+ * P(T ≤ t) = 1 − ½ I_{df/(df+t²)}(df/2, ½) for t ≥ 0, and symmetric for t < 0.
+ *
+ * @example studentTCdf(1, 1) // 0.75 (Cauchy: ½ + atan(t)/π)
+ */
+export function studentTCdf(t: number, df: number): number {
+  requireDegreesOfFreedom(df);
+  if (Number.isNaN(t)) throw new ReportError('INVALID_ARGUMENT', 't: expected a number, got NaN');
+  if (t === Infinity) return 1;
+  if (t === -Infinity) return 0;
+  const tail = 0.5 * regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? 1 - tail : tail;
+}
+
+/**
+ * Quantile (inverse CDF) of Student's t: the t with studentTCdf(t, df) = p, for 0 < p < 1.
+ * Found by bisection on the monotone CDF, to about 1e-12.
+ *
+ * @example studentTQuantile(0.975, 4) // 2.776445…
+ */
+export function studentTQuantile(p: number, df: number): number {
+  requireDegreesOfFreedom(df);
+  if (!(p > 0 && p < 1)) throw new ReportError('INVALID_ARGUMENT', `p: expected a probability in (0, 1), got ${String(p)}`);
+  if (p === 0.5) return 0;
+  let low = -1;
+  let high = 1;
+  while (studentTCdf(low, df) > p) low *= 2;
+  while (studentTCdf(high, df) < p) high *= 2;
+  for (let i = 0; i < 200 && high - low > 1e-12 * Math.max(1, Math.abs(low)); i++) {
+    const middle = (low + high) / 2;
+    if (studentTCdf(middle, df) < p) low = middle;
+    else high = middle;
+  }
+  return (low + high) / 2;
+}
+
+/** Descriptive summary of one metric over seeds. `sd` and `ci` are null when n < 2. */
+export interface Summary {
+  readonly n: number;
+  readonly mean: number;
+  /** Sample standard deviation (n − 1 in the denominator); null for one value. */
+  readonly sd: number | null;
+  readonly min: number;
+  readonly max: number;
+  /** Two-sided Student-t confidence interval of the mean at `level`; null for one value. */
+  readonly ci: readonly [number, number] | null;
+  readonly level: number;
+}
+
+function requireLevel(level: number): void {
+  if (!(level > 0 && level < 1)) {
+    throw new ReportError('INVALID_ARGUMENT', `level: expected a confidence level in (0, 1), got ${String(level)}`);
+  }
+}
+
+/**
+ * Summarizes values (one per seed): n, mean, sample sd, min, max and the Student-t confidence
+ * interval x̄ ± t_{(1+level)/2, n−1} · sd / √n.
+ *
+ * @example
+ * summarize([1, 2, 3, 4, 5])
+ * // { n: 5, mean: 3, sd: 1.5811, min: 1, max: 5, ci: [1.0368, 4.9632], level: 0.95 }
+ */
+export function summarize(values: readonly number[], level = 0.95): Summary {
+  requireNonEmpty('values', values);
+  requireLevel(level);
+  const center = mean(values);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  if (values.length < 2) return { n: values.length, mean: center, sd: null, min, max, ci: null, level };
+  const sd = sampleStd(values);
+  const halfWidth = studentTQuantile((1 + level) / 2, values.length - 1) * (sd / Math.sqrt(values.length));
+  return { n: values.length, mean: center, sd, min, max, ci: [center - halfWidth, center + halfWidth], level };
+}
+
+/** Result of {@link welchTest}. `t`, `df`, `p` and `ci` are null when no test is possible. */
+export interface WelchResult {
+  /** mean(a) − mean(b). */
+  readonly difference: number;
+  readonly nA: number;
+  readonly nB: number;
+  readonly standardError: number | null;
+  readonly t: number | null;
+  /** Welch–Satterthwaite degrees of freedom. */
+  readonly df: number | null;
+  /** Two-sided p-value. */
+  readonly p: number | null;
+  /** Confidence interval of the difference at `level`. */
+  readonly ci: readonly [number, number] | null;
+  readonly level: number;
+  /** Why no test was possible: fewer than two values in a sample, or no spread in either. */
+  readonly untestable: 'too-few-values' | 'zero-variance' | null;
+}
+
+/**
+ * Welch's unequal-variance two-sample t-test of mean(a) − mean(b):
+ * se = √(s_a²/n_a + s_b²/n_b), t = (x̄_a − x̄_b) / se,
+ * df = se⁴ / ((s_a²/n_a)²/(n_a−1) + (s_b²/n_b)²/(n_b−1)), p = 2 · P(T_df ≥ |t|),
+ * CI = (x̄_a − x̄_b) ± t_{(1+level)/2, df} · se.
+ * Needs two values per sample and some spread; otherwise `untestable` says why.
+ *
+ * @example
+ * welchTest([1, 2, 3, 4, 5], [2, 4, 6, 8, 10]) // t ≈ −1.8974, df ≈ 5.882, p ≈ 0.1075
+ */
+export function welchTest(a: readonly number[], b: readonly number[], level = 0.95): WelchResult {
+  requireNonEmpty('a', a);
+  requireNonEmpty('b', b);
+  requireLevel(level);
+  const difference = mean(a) - mean(b);
+  const base = { difference, nA: a.length, nB: b.length, level };
+  const none = { standardError: null, t: null, df: null, p: null, ci: null } as const;
+  if (a.length < 2 || b.length < 2) return { ...base, ...none, untestable: 'too-few-values' };
+  const shareA = sampleVariance(a) / a.length;
+  const shareB = sampleVariance(b) / b.length;
+  const variance = shareA + shareB;
+  if (variance === 0) return { ...base, ...none, untestable: 'zero-variance' };
+  const standardError = Math.sqrt(variance);
+  const t = difference / standardError;
+  const df = variance ** 2 / (shareA ** 2 / (a.length - 1) + shareB ** 2 / (b.length - 1));
+  const p = Math.min(1, 2 * studentTCdf(-Math.abs(t), df));
+  const halfWidth = studentTQuantile((1 + level) / 2, df) * standardError;
+  return { ...base, standardError, t, df, p, ci: [difference - halfWidth, difference + halfWidth], untestable: null };
+}
