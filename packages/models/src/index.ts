@@ -1,1 +1,13 @@
-export {};
+export { ACTIVATIONS, isActivation } from './activations';
+export type { Activation } from './activations';
+export { MODEL_KINDS, outputWidth, validateLstmClassifierSpec, validateMlpSpec, validateModelSpec } from './spec';
+export type { DenseSpec, LstmClassifierSpec, MlpSpec, ModelKind, ModelSpec } from './spec';
+export { initSeed, seededGlorotUniform } from './seeds';
+export { orthogonalMatrix } from './orthogonal';
+export type { Initializer, WeightRole } from './seeds';
+export { SeededDropout, seededDropout } from './seeded-dropout';
+export type { SeededDropoutArgs } from './seeded-dropout';
+export { createMlp } from './mlp';
+export { createLstmClassifier } from './lstm';
+export { createModel } from './model';
+export { countParameters, describeModel } from './summary';

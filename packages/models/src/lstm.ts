@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { deriveSeed, requireInteger } from '@losslab/runtime';
+import { seededDropout } from './seeded-dropout';
+import { orthogonalMatrix } from './orthogonal';
+import { initSeed, seededGlorotUniform } from './seeds';
+import { validateLstmClassifierSpec, type LstmClassifierSpec } from './spec';
+
+/**
+ * Builds a stacked-LSTM sequence classifier from its spec. LSTM i (0-based) has a
+ * Glorot-uniform input kernel seeded with `deriveSeed(seed, 'init', i, 'kernel')`, an orthogonal
+ * recurrent kernel ({@link orthogonalMatrix}) seeded with `deriveSeed(seed, 'init', i,
+ * 'recurrent')` and written after the layer is built, zero biases with the
+ * forget gate at 1 (Keras' `unit_forget_bias`), `tanh` activation and `sigmoid` gates — the Keras 2
+ * defaults (tfjs' own LSTM defaults differ: glorotNormal kernel, hardSigmoid gates, forget bias
+ * 0). All LSTMs but the last return sequences. With `dropout > 0` a {@link SeededDropout}
+ * follows every LSTM, its mask sequence seeded with `deriveSeed(seed, 'dropout', i)`. The dense
+ * output is layer `layers.length` for seeding.
+ *
+ * Shapes: input `[batch, timesteps, features]` → output `[batch, output.units]`.
+ * Parameters of an LSTM with u units over f features: 4·(u·(u + f) + u).
+ *
+ * @example
+ * const model = createLstmClassifier(
+ *   { inputShape: [16, 1], layers: [{ units: 8 }], output: { units: 2, activation: 'softmax' } },
+ *   7,
+ * );
+ * model.countParams(); // 4·(8·9 + 8) + 8·2 + 2 = 338
+ */
+export function createLstmClassifier(spec: LstmClassifierSpec, seed: number): tfl.LayersModel {
+  requireInteger('seed', seed, 0);
+  validateLstmClassifierSpec(spec);
+  const dropout = spec.dropout ?? 0;
+  const model = tfl.sequential();
+  const lstms: ReturnType<typeof tfl.layers.lstm>[] = [];
+  spec.layers.forEach((layer, index) => {
+    const lstm = tfl.layers.lstm({
+      ...(index === 0 ? { inputShape: [...spec.inputShape] } : {}),
+      units: layer.units,
+      returnSequences: index < spec.layers.length - 1,
+      activation: 'tanh',
+      recurrentActivation: 'sigmoid',
+      kernelInitializer: seededGlorotUniform(seed, index, 'kernel'),
+      // placeholder: replaced by the seeded orthogonal matrix below
+      recurrentInitializer: 'zeros',
+      // Zero bias, forget gate raised to 1 below: tfjs' `unitForgetBias` initialiser leaks 4
+      // tensors per layer (it concatenates outside tidy), so the bias is written directly.
+      biasInitializer: 'zeros',
+    });
+    model.add(lstm);
+    lstms.push(lstm);
+    if (dropout > 0) model.add(seededDropout({ rate: dropout, seed: deriveSeed(seed, 'dropout', index) }));
+  });
+  const outputIndex = spec.layers.length;
+  model.add(
+    tfl.layers.dense({
+      units: spec.output.units,
+      activation: spec.output.activation,
+      kernelInitializer: seededGlorotUniform(seed, outputIndex, 'kernel'),
+      biasInitializer: 'zeros',
+    }),
+  );
+  // Sequential.add builds each layer, so its weights exist: [kernel, recurrentKernel, bias].
+  lstms.forEach((lstm, index) => {
+    const units = spec.layers[index]!.units;
+    const recurrent = orthogonalMatrix(units, 4 * units, initSeed(seed, index, 'recurrent'));
+    // gate order of the bias is input, forget, cell, output
+    const bias = new Float32Array(4 * units).fill(1, units, 2 * units);
+    tf.tidy(() => {
+      const [kernel] = lstm.getWeights();
+      lstm.setWeights([kernel!, tf.tensor2d(recurrent, [units, 4 * units]), tf.tensor1d(bias)]);
+    });
+  });
+  return model;
+}
