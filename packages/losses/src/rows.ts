@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkLabelWidth, sliceBlock } from '@losslab/runtime';
+import type { LabelLayout } from '@losslab/runtime';
+import { targetColumns } from './guards';
+
+/**
+ * `values_i · weights_i`, but exactly 0 wherever `weights_i` is 0: `tf.where` keeps a
+ * non-finite value of a dropped row out of the result, and its gradient w.r.t. that row is 0.
+ */
+export function weightRows(values: tf.Tensor1D, weights: tf.Tensor1D): tf.Tensor1D {
+  const kept = tf.notEqual(weights, 0);
+  return tf.where(kept, tf.mul<tf.Tensor1D>(values, weights), tf.zerosLike(values));
+}
+
+/**
+ * The labels an inner loss sees: block `target` of `yTrue` (after checking the label width and
+ * the model output width), or the whole label when no target is named.
+ */
+export function labelsFor(
+  who: string,
+  yTrue: tf.Tensor2D,
+  yPred: tf.Tensor2D,
+  layout: LabelLayout,
+  target: string | undefined,
+): tf.Tensor2D {
+  if (target === undefined) {
+    checkLabelWidth(layout, yTrue, `${who}: yTrue`);
+    return yTrue;
+  }
+  return targetColumns(who, yTrue, yPred, layout, target);
+}
+
+/** Block `target` of `yTrue`, or the whole label when no target is named (no output check). */
+export function labelsForWeights(yTrue: tf.Tensor2D, layout: LabelLayout, target: string | undefined): tf.Tensor2D {
+  return target === undefined ? yTrue : sliceBlock(yTrue, layout, target);
+}
