@@ -7,3 +7,25 @@ export { arrayDataset, checkDataset, featureSize, subset, take, concatDatasets, 
 export type { ArrayDataset, Batch } from './dataset';
 export { batchCount, epochOrder, batches } from './batches';
 export type { BatchPlan } from './batches';
+export { defaultBlinkStreamConfig, resolveBlinkStreamConfig, generateBlinkStream } from './blink';
+export type {
+  Range,
+  BlinkStreamConfig,
+  BlinkStream,
+  BlinkEvent,
+  HardNegativeEvent,
+  BlinkSubject,
+  SyntheticSubject,
+} from './blink';
+export {
+  BLINK_FEATURES,
+  BLINK_GENERATOR_VERSION,
+  blinkWindows,
+  defaultBlinkSplitConfig,
+  resolveBlinkSplitConfig,
+  blinkFingerprint,
+  blinkSplits,
+} from './blinkWindows';
+export type { BlinkWindowOptions, BlinkSplitConfig, BlinkSubjectCounts, BlinkSplits } from './blinkWindows';
+export { readBlinkCsv } from './blinkCsv';
+export type { BlinkCsvOptions } from './blinkCsv';
