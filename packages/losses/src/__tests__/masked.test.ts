@@ -1,0 +1,146 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng, isLosslabError, labelLayout } from '@losslab/runtime';
+import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
+import { categoricalCrossentropy, classWeighted, defineLoss, masked, reduceLoss } from '../index';
+import { expectClose, expectGradientsToMatch, gradients, noLeak, perSample } from './fixtures';
+
+// mnist-odd in miniature: one-hot digit (3 classes) + isOdd flag; the model outputs 3 units.
+const layout = labelLayout({ digit: 3, isOdd: 1 });
+const oddOnly = masked(categoricalCrossentropy(), layout, { target: 'digit', mask: 'isOdd' });
+const yTrue = [
+  [0, 1, 0, 1],
+  [1, 0, 0, 0],
+  [0, 0, 1, 1],
+  [0, 0, 1, 0],
+];
+const yPred = [
+  [0.2, 0.5, 0.3],
+  [0.6, 0.3, 0.1],
+  [0.1, 0.1, 0.8],
+  [0.3, 0.3, 0.4],
+];
+
+/** Softmax rows of seeded normals: `rows` probability vectors over `k` classes. */
+function randomProbabilities(seed: number, rows: number, k: number): number[][] {
+  const rng = createRng(seed);
+  return Array.from({ length: rows }, () => {
+    const exps = Array.from({ length: k }, () => Math.exp(rng.normal()));
+    const total = exps.reduce((a, b) => a + b, 0);
+    return exps.map((e) => e / total);
+  });
+}
+
+describe.each(TEST_BACKENDS)('masked on %s', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
+
+  it('gives CCE on the digit block times the isOdd column, exactly 0 on masked rows', () => {
+    const values = noLeak(() => perSample(oddOnly, yTrue, yPred));
+    expectClose(values, [-Math.log(0.5), 0, -Math.log(0.8), 0]);
+    expect(Object.is(values[1], 0) && Object.is(values[3], 0)).toBe(true);
+  });
+
+  it('keeps a non-finite inner value of a masked row out of the result', () => {
+    // An unclipped log: −log(0) = Infinity on row 2, which is masked.
+    const rawLog = defineLoss('rawLog', (t, p) => tf.neg(tf.sum(tf.mul(t, tf.log(p)), 1)));
+    const loss = masked(rawLog, layout, { target: 'digit', mask: 'isOdd' });
+    const values = noLeak(() =>
+      perSample(
+        loss,
+        [
+          [0, 1, 0, 1],
+          [1, 0, 0, 0],
+        ],
+        [
+          [0.25, 0.5, 0.25],
+          [0, 0.5, 0.5],
+        ],
+      ),
+    );
+    expectClose(values, [-Math.log(0.5), 0]);
+  });
+
+  it('gives exactly zero gradient on masked rows and the CCE gradient on kept rows', () => {
+    // Row 2 predicts probability 0 for its (masked) true class: still exactly zero gradient.
+    const probabilities = yPred.map((row, i) => (i === 1 ? [0, 0.5, 0.5] : row));
+    const { analytic } = noLeak(() => gradients(oddOnly, yTrue, probabilities));
+    const maskedRows = [...analytic.slice(3, 6), ...analytic.slice(9, 12)];
+    expect(maskedRows.every((g) => g === 0)).toBe(true);
+    expect(analytic.every(Number.isFinite)).toBe(true);
+    const checked = expectGradientsToMatch(oddOnly, yTrue, yPred);
+    expectClose(checked, [0, -2, 0, 0, 0, 0, 0, 0, -1.25, 0, 0, 0], 4);
+  });
+
+  it('property: the mean over kept rows equals the loss on the filtered rows', () => {
+    for (const seed of [1, 2, 3]) {
+      const rng = createRng(seed);
+      const rows = 6;
+      const probabilities = randomProbabilities(seed + 100, rows, 3);
+      const labels = Array.from({ length: rows }, (_, i) => {
+        const digit = rng.int(3);
+        // The first row is always kept so the filtered set is never empty.
+        const keep = i === 0 || rng.next() < 0.5 ? 1 : 0;
+        return [0, 1, 2].map((c) => (c === digit ? 1 : 0)).concat(keep);
+      });
+      const kept = labels.map((row, i) => ({ row, i })).filter(({ row }) => row[3] === 1);
+      const [maskedMean, filteredMean] = noLeak(() =>
+        tf.tidy(() => [
+          reduceLoss(oddOnly, tf.tensor2d(labels), tf.tensor2d(probabilities), 'sumOverWeights').dataSync()[0]!,
+          reduceLoss(
+            categoricalCrossentropy(),
+            tf.tensor2d(kept.map(({ row }) => row.slice(0, 3))),
+            tf.tensor2d(kept.map(({ i }) => probabilities[i]!)),
+          ).dataSync()[0]!,
+        ]),
+      );
+      expect(maskedMean, `seed ${seed}`).toBeCloseTo(filteredMean!, 5);
+    }
+  });
+
+  it('scales by a fractional mask and exposes the mask as sample weights', () => {
+    const values = perSample(oddOnly, [[0, 1, 0, 0.5]], [[0.2, 0.5, 0.3]]);
+    expectClose(values, [-0.5 * Math.log(0.5)]);
+    const weights = noLeak(() => tf.tidy(() => Array.from(oddOnly.sampleWeights!(tf.tensor2d(yTrue)).dataSync())));
+    expect(weights).toEqual([1, 0, 1, 0]);
+  });
+
+  it('composes with class weights on the target block (weights multiply)', () => {
+    const loss = masked(classWeighted(categoricalCrossentropy(), [1, 2, 3], { layout, target: 'digit' }), layout, {
+      mask: 'isOdd',
+    });
+    expect(loss.lossName).toBe('masked(classWeighted(categoricalCrossentropy, target=digit), mask=isOdd)');
+    const values = noLeak(() => perSample(loss, yTrue, yPred));
+    expectClose(values, [-2 * Math.log(0.5), 0, -3 * Math.log(0.8), 0]);
+    const weights = noLeak(() => tf.tidy(() => Array.from(loss.sampleWeights!(tf.tensor2d(yTrue)).dataSync())));
+    expect(weights).toEqual([2, 0, 3, 0]);
+  });
+});
+
+describe('masked guards', () => {
+  it('rejects a mask block wider than one column', () => {
+    const error = (() => {
+      try {
+        masked(categoricalCrossentropy(), layout, { target: 'isOdd', mask: 'digit' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isLosslabError(error, 'INVALID_ARGUMENT')).toBe(true);
+    expect((error as Error).message).toBe('masked: mask block "digit" must have width 1, got width 3');
+  });
+
+  it('rejects unknown blocks when built and a wrong output width when called', async () => {
+    await useBackend('cpu');
+    expect(() => masked(categoricalCrossentropy(), layout, { target: 'digits', mask: 'isOdd' })).toThrow(
+      'label block "digits" is not in the layout (blocks: digit:3, isOdd:1)',
+    );
+    noLeak(() => {
+      const label = tf.zeros([1, 4]) as tf.Tensor2D;
+      const output = tf.zeros([1, 4]) as tf.Tensor2D;
+      expect(() => oddOnly(label, output)).toThrow('loss target block "digit" has width 3 but the model output has width 4');
+      tf.dispose([label, output]);
+    });
+  });
+});
