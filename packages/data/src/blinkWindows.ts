@@ -103,6 +103,14 @@ const SPLITS = ['train', 'validation', 'test'] as const;
 
 /** Merges `overrides` onto {@link defaultBlinkSplitConfig} and validates it (errors name the field). */
 export function resolveBlinkSplitConfig(overrides: Partial<BlinkSplitConfig> = {}): BlinkSplitConfig {
+  for (const key of Object.keys(overrides)) {
+    if (!Object.hasOwn(defaultBlinkSplitConfig, key)) {
+      throw new LosslabError(
+        'INVALID_ARGUMENT',
+        `blink config: unknown field "${key}" (known: ${Object.keys(defaultBlinkSplitConfig).join(', ')})`,
+      );
+    }
+  }
   const { windowLength, stride, subjects, ...streamOverrides } = overrides;
   const stream = resolveBlinkStreamConfig(streamOverrides);
   const config: BlinkSplitConfig = {

@@ -108,5 +108,8 @@ describe('blinkSplits (SYNTHETIC)', () => {
       'blink config subjects.train: expected an integer >= 1, got 0',
     );
     expect(() => blinkSplits({ ...config, windowLength: 0 }, 1)).toThrow('blink config windowLength: expected an integer >= 1, got 0');
+    expect(() => blinkSplits({ ...config, window: 15 } as never, 1)).toThrow(
+      /blink config: unknown field "window" \(known: .*windowLength, stride, subjects\)/,
+    );
   });
 });
