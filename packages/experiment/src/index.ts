@@ -1,1 +1,29 @@
-export {};
+export * from './builders';
+export {
+  ExperimentDefinition,
+  RunSpec,
+  DataSpec,
+  ModelSpec,
+  LossSpec,
+  OptimizerSpec,
+  TrainSpec,
+  EvaluationSpec,
+  ClassWeightsSpec,
+  LabelsSpec,
+  Split,
+  SPLITS,
+  RUN_FIELDS,
+} from './definition';
+export { closed, tagged, formatErrors, errorPath, numberWhere } from './codec';
+export { canonicalJson, hashOf } from './canonical';
+export { checkRunSpec, dataProvides, lossTarget } from './checks';
+export { resolveExperiment, mergeOverride, setPath } from './resolve';
+export type { DefinitionProblem, ResolvedExperiment, ResolvedVariant } from './resolve';
+export { parseRunArguments, applySets, parseValue } from './overrides';
+export type { RunOptions } from './overrides';
+export { runOne, runHash, describeFailure } from './run';
+export type { RunFailure, RunJob, RunContext, RunOutcome } from './run';
+export { loadData, buildLoss, buildModel, evaluate, blockClasses } from './registry';
+export type { LoadedData } from './registry';
+export { completeRecords, findReusableRun, newRunId, STARTED_FILE } from './store';
+export { captureEnvironment, gitState } from './environment';

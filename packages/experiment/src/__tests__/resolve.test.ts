@@ -1,0 +1,106 @@
+import * as E from 'fp-ts/Either';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, hashOf, meanAbsoluteError, mergeOverride, resolveExperiment, setPath, weighted } from '../index';
+import { tinyMnistOdd } from './fixtures';
+
+const problemsOf = (raw: unknown, variants?: string[]): readonly string[] => {
+  const result = resolveExperiment(raw, 'test.ts', variants ? { variants } : {});
+  return E.isLeft(result) ? result.left.problems : [];
+};
+
+describe('resolveExperiment', () => {
+  it('accepts a definition written with the builders and resolves its variants', () => {
+    const result = resolveExperiment(tinyMnistOdd(), 'test.ts');
+    expect(E.isRight(result)).toBe(true);
+    if (E.isRight(result)) {
+      expect(result.right.variants.map((v) => v.name)).toEqual(['masked']);
+      expect(result.right.variants[0]!.spec.loss).toEqual({
+        kind: 'masked',
+        loss: { kind: 'categoricalCrossentropy' },
+        target: 'digit',
+        mask: 'isOdd',
+      });
+    }
+  });
+
+  it('lists every problem by path with the expected type and the value it got', () => {
+    const raw = setPath(setPath(setPath(tinyMnistOdd(), 'train.epochs', 'abc'), 'train.batchSize', -1), 'model.output.units', 0);
+    expect(problemsOf(raw)).toEqual([
+      'model.output.units: expected a positive integer, got 0',
+      'train.epochs: expected a positive integer, got "abc"',
+      'train.batchSize: expected a positive integer, got -1',
+    ]);
+  });
+
+  it('rejects unknown keys, naming the known ones', () => {
+    const raw = setPath(tinyMnistOdd(), 'train.epoch', 3);
+    expect(problemsOf(raw)).toEqual(['train.epoch: unknown key (expected one of: epochs, batchSize, shuffle, remainder, reduction)']);
+    expect(problemsOf({ ...tinyMnistOdd(), colour: 'blue' })[0]).toMatch(/^colour: unknown key/);
+  });
+
+  it('names an unknown kind and the kinds there are', () => {
+    const raw = setPath(tinyMnistOdd(), 'loss.loss.kind', 'hinge');
+    expect(problemsOf(raw)[0]).toMatch(/^loss\.loss\.kind: expected one of "categoricalCrossentropy", .*"weighted", got "hinge"$/);
+  });
+
+  it('rejects a loss block that is not in the label layout', () => {
+    const raw = setPath(tinyMnistOdd(), 'loss.mask', 'parity');
+    expect(problemsOf(raw)).toEqual(['loss.mask: block "parity" is not in labels {digit: 10, isOdd: 1}']);
+  });
+
+  it('rejects a model whose output width differs from the loss target block, naming both widths', () => {
+    const raw = setPath(tinyMnistOdd(), 'model.output.units', 9);
+    expect(problemsOf(raw)).toEqual(['model.output.units: the model outputs 9 columns but loss target block "digit" has width 10']);
+  });
+
+  it('rejects a layout the data cannot provide', () => {
+    const raw = setPath(tinyMnistOdd(), 'labels', { digit: 9, isOdd: 1 });
+    expect(problemsOf(raw)).toContain('labels.digit: mnist data gives block "digit" width 10, the layout declares 9');
+  });
+
+  it('checks each variant after merging it onto the base, prefixing its path', () => {
+    const raw = tinyMnistOdd({
+      variants: {
+        masked: {},
+        weightedCce: { loss: weighted({ kind: 'categoricalCrossentropy' }, { per: 'column', target: 'digit', classWeights: { kind: 'inverse' } }) },
+        broken: { train: { epochs: 0 } },
+      },
+    });
+    expect(problemsOf(raw)).toEqual([
+      'variants.weightedCce → loss.loss.kind: column weighting needs an element-wise loss (meanAbsoluteError, meanSquaredError, binaryCrossentropy), got "categoricalCrossentropy"',
+      'variants.broken.train.epochs: expected a positive integer, got 0',
+    ]);
+    expect(problemsOf(raw, ['masked'])).toEqual([]);
+    expect(problemsOf(raw, ['nope'])).toEqual(['variant: "nope" is not defined (variants: masked, weightedCce, broken)']);
+  });
+
+  it('rejects a variant overriding a field that is not a run setting', () => {
+    expect(problemsOf(tinyMnistOdd({ variants: { a: { seeds: [1] } } }))).toEqual([
+      'variants.a.seeds: unknown key (expected one of: data, labels, model, loss, optimizer, train, evaluation)',
+    ]);
+  });
+});
+
+describe('mergeOverride and setPath', () => {
+  it('merges objects, replaces arrays and replaces an object of another kind whole', () => {
+    expect(mergeOverride({ a: { b: 1, c: [1, 2] } }, { a: { c: [3] } })).toEqual({ a: { b: 1, c: [3] } });
+    const base = { loss: { kind: 'masked', target: 'digit', mask: 'isOdd', loss: { kind: 'categoricalCrossentropy' } } };
+    const replacement = weighted(meanAbsoluteError(), { per: 'sample', target: 'digit', classWeights: { kind: 'balanced' } });
+    expect(mergeOverride(base, { loss: replacement })).toEqual({ loss: replacement });
+  });
+
+  it('sets a dotted path without mutating the input', () => {
+    const original = { train: { epochs: 3 } };
+    expect(setPath(original, 'train.batchSize', 64)).toEqual({ train: { epochs: 3, batchSize: 64 } });
+    expect(original).toEqual({ train: { epochs: 3 } });
+  });
+});
+
+describe('canonical JSON', () => {
+  it('is independent of key order, so equal definitions hash equally', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 1, x: 2 }], c: 2 } })).toBe('{"a":{"c":2,"d":[1,{"x":2,"y":1}]},"b":1}');
+    expect(hashOf({ a: 1, b: 2 })).toBe(hashOf({ b: 2, a: 1 }));
+    expect(hashOf({ a: 1 })).not.toBe(hashOf({ a: 2 }));
+    expect(hashOf({})).toBe('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');
+  });
+});

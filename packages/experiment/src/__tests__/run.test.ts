@@ -1,0 +1,79 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as E from 'fp-ts/Either';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RunRecord } from '@losslab/report';
+import { liveTensorCount, selectBackend, type BackendInfo, type BackendName } from '@losslab/runtime';
+import { resolveExperiment, runOne, type ResolvedExperiment } from '../index';
+import { tinyMnistOdd } from './fixtures';
+
+function resolved(): ResolvedExperiment {
+  const result = resolveExperiment(tinyMnistOdd(), 'fixture');
+  if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
+  return result.right;
+}
+
+async function runTiny(runsDir: string, backend: BackendInfo, seed = 0, reuse = false) {
+  const { definition, variants } = resolved();
+  const outcome = await runOne({ definition, variant: variants[0]!, seed }, { runsDir, backend, reuse })();
+  if (E.isLeft(outcome)) throw new Error(`${outcome.left.tag}: ${outcome.left.message}`);
+  return outcome.right;
+}
+
+describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
+  let backend: BackendInfo;
+  beforeAll(async () => {
+    backend = await selectBackend({ requested: name });
+  });
+
+  it('writes a complete, valid run record with every field, and leaks no tensors', async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const before = liveTensorCount();
+    const { record, folder, reused } = await runTiny(runsDir, backend);
+    expect(liveTensorCount()).toBe(before);
+    expect(reused).toBe(false);
+    expect(readdirSync(folder).sort()).toEqual(['definition.json', 'environment.json', 'evaluation.json', 'history.json', 'record.json', 'started.json']);
+    const onDisk = JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as unknown;
+    expect(E.isRight(RunRecord.decode(onDisk))).toBe(true);
+    expect(record.definitionHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(record.environment.backend).toBe(name);
+    expect(record.environment.backendVersion).toBe('4.22.0');
+    expect(record.environment.node).toBe(process.version);
+    expect(record.environment.packages['@tensorflow/tfjs-core']).toBe('4.22.0');
+    expect(record.environment.git).toHaveProperty('commit');
+    expect(record.environment.git).toHaveProperty('dirty');
+    expect(Object.keys(record.dataFingerprint).sort()).toEqual(['limit', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte']);
+    expect(record.history).toHaveLength(1);
+    expect(record.history[0]!.samplesPerSecond).toBeGreaterThan(0);
+    expect(Date.parse(record.timing.finishedAt)).toBeGreaterThanOrEqual(Date.parse(record.timing.startedAt));
+    // 256 images split by parity: group sizes add up, bincounts are consistent
+    const [even, odd] = record.evaluation.groups!;
+    expect(even!.size + odd!.size).toBe(256);
+    expect(even!.trueCounts.filter((_, digit) => digit % 2 === 1).every((c) => c === 0)).toBe(true);
+    expect(even!.predictedCounts.reduce((a, b) => a + b, 0)).toBe(even!.size);
+  });
+
+  it('gives byte-identical history and evaluation files for the same seed, different ones for another seed', async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const first = await runTiny(runsDir, backend, 0);
+    const second = await runTiny(runsDir, backend, 0);
+    const other = await runTiny(runsDir, backend, 1);
+    expect(second.folder).not.toBe(first.folder);
+    const read = (folder: string, file: string) => readFileSync(join(folder, file), 'utf8');
+    expect(read(second.folder, 'evaluation.json')).toBe(read(first.folder, 'evaluation.json'));
+    const losses = (folder: string) => (JSON.parse(read(folder, 'history.json')) as Array<{ loss: number }>).map((h) => h.loss);
+    expect(losses(second.folder)).toEqual(losses(first.folder));
+    expect(read(other.folder, 'evaluation.json')).not.toBe(read(first.folder, 'evaluation.json'));
+  });
+
+  it('reuses a complete run with the same settings, seed and backend', async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const first = await runTiny(runsDir, backend, 0, true);
+    const again = await runTiny(runsDir, backend, 0, true);
+    expect(again.reused).toBe(true);
+    expect(again.record.runId).toBe(first.record.runId);
+    expect(existsSync(join(runsDir, 'tiny-mnist-odd'))).toBe(true);
+    expect(readdirSync(join(runsDir, 'tiny-mnist-odd'))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,201 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as E from 'fp-ts/Either';
+import { allClaimsPass, claimSymbol, evaluateClaims, groupRuns, loadRuns, reportCommand, writeReport, type RunRecord } from '@losslab/report';
+import { describeBackend, selectBackend } from '@losslab/runtime';
+import { kerasProgress } from '@losslab/train';
+import { applySets, parseRunArguments, type RunOptions } from './overrides';
+import { resolveExperiment, type ResolvedExperiment } from './resolve';
+import { describeFailure, runHash, runOne } from './run';
+import { findReusableRun } from './store';
+
+/**
+ * The losslab command line:
+ *   run <definition.ts> [--variant=a,b] [--seeds=0,1] [--epochs=N] [--batch-size=N] [--set path=value]
+ *       [--backend=wasm|cpu|tensorflow] [--parallel=N] [--fresh] [--check] [--runs-dir=runs] [--reports-dir=reports]
+ *   report --experiment=<name> | --runs=<id>,<id> [--check]
+ * Exit codes: 0 ok, 1 a run or a checked claim failed, 2 invalid definition or arguments.
+ */
+
+const CLI_PATH = fileURLToPath(import.meta.url);
+
+/** Loads a definition module (its default export, or `definition`). */
+export async function loadDefinitionFile(path: string): Promise<unknown> {
+  const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown; definition?: unknown };
+  const raw = module.default ?? module.definition;
+  if (raw === undefined) throw new Error(`${path}: expected a default export (or an export named "definition") holding the experiment definition`);
+  return raw;
+}
+
+/** Parses arguments and resolves the definition; prints every problem and returns undefined on failure. */
+async function prepare(argv: readonly string[]): Promise<{ options: RunOptions; resolved: ResolvedExperiment } | undefined> {
+  const parsed = parseRunArguments(argv);
+  if (parsed.options === undefined) {
+    parsed.problems.forEach((p) => console.error(`error: ${p}`));
+    return undefined;
+  }
+  const options = parsed.options;
+  let raw: unknown;
+  try {
+    raw = await loadDefinitionFile(options.definitionPath);
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+  const resolved = resolveExperiment(applySets(raw, options.sets), options.definitionPath, options.variants ? { variants: options.variants } : {});
+  if (E.isLeft(resolved)) {
+    console.error(`error: ${options.definitionPath} is not a valid experiment definition:`);
+    resolved.left.problems.forEach((p) => console.error(`  ${p}`));
+    console.error('nothing was run');
+    return undefined;
+  }
+  return { options, resolved: resolved.right };
+}
+
+/** Arguments that make a child process resolve exactly the same definition. */
+function forwardedArguments(options: RunOptions, backend: string): string[] {
+  const args = [options.definitionPath, `--backend=${backend}`, `--runs-dir=${options.runsDir}`];
+  for (const [path, value] of options.sets) {
+    if (path !== 'seeds') args.push(`--set=${path}=${JSON.stringify(value)}`);
+  }
+  if (options.fresh) args.push('--fresh');
+  return args;
+}
+
+interface ChildResult {
+  readonly label: string;
+  readonly code: number;
+}
+
+function runChild(args: string[], label: string, prefixOutput: boolean): Promise<ChildResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [...process.execArgv, CLI_PATH, 'run-one', ...args], {
+      stdio: prefixOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+      env: process.env,
+    });
+    if (prefixOutput) {
+      const relay = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
+        let buffered = '';
+        stream?.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) out.write(`[${label}] ${line}\n`);
+        });
+        stream?.on('end', () => buffered && out.write(`[${label}] ${buffered}\n`));
+      };
+      relay(child.stdout, process.stdout);
+      relay(child.stderr, process.stderr);
+    }
+    child.on('close', (code, signal) => done({ label, code: code ?? (signal ? 128 : 1) }));
+  });
+}
+
+/** Runs `tasks` with at most `limit` in flight; one failing never stops the others. */
+async function pool<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const index = next++;
+      results[index] = await tasks[index]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}
+
+async function runCommand(argv: readonly string[]): Promise<number> {
+  const prepared = await prepare(argv);
+  if (prepared === undefined) return 2;
+  const { options, resolved } = prepared;
+  const { definition, variants } = resolved;
+  const backend = await selectBackend({ requested: options.backend });
+  console.log(`losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}`);
+  const jobs = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
+  const started = performance.now();
+  const results = await pool(
+    jobs.map(({ variant, seed }) => () =>
+      runChild([...forwardedArguments(options, backend.name), `--variant=${variant.name}`, `--seeds=${seed}`], `${variant.name} s${seed}`, options.parallel > 1),
+    ),
+    options.parallel,
+  );
+  const wall = (performance.now() - started) / 1000;
+  const failed = results.filter((r) => r.code !== 0);
+  const records: RunRecord[] = [];
+  for (const { variant, seed } of jobs) {
+    const record = await findReusableRun(options.runsDir, definition.name, { definitionHash: runHash(variant.spec), seed, backend: backend.name });
+    if (record) records.push(record);
+  }
+  console.log(`${records.length}/${jobs.length} run(s) complete in ${wall.toFixed(1)} s (parallel ${options.parallel})`);
+  failed.forEach((f) => console.error(`failed: ${f.label} (exit code ${f.code})`));
+  if (records.length === 0) return 1;
+  const { skipped } = await loadRuns(options.runsDir, { experiment: definition.name });
+  const written = await writeReport(records, resolve(options.reportsDir, definition.name), { skipped });
+  console.log(`report: ${written.files.slice(0, 2).join(', ')}`);
+  const claims = evaluateClaims(groupRuns(records));
+  for (const claim of claims) {
+    console.log(`${claimSymbol(claim.status)} ${claim.claim.description ?? claim.statement}`);
+    claim.evidence.forEach((line) => console.log(`    ${line}`));
+  }
+  if (failed.length > 0) return 1;
+  if (options.check && !allClaimsPass(claims)) {
+    console.error('--check: at least one claim failed');
+    return 1;
+  }
+  return 0;
+}
+
+async function runOneCommand(argv: readonly string[]): Promise<number> {
+  const prepared = await prepare(argv);
+  if (prepared === undefined) return 2;
+  const { options, resolved } = prepared;
+  const [variant] = resolved.variants;
+  const [seed] = resolved.definition.seeds;
+  if (resolved.variants.length !== 1 || seed === undefined || variant === undefined || resolved.definition.seeds.length !== 1) {
+    console.error('error: run-one needs exactly one --variant and one --seeds value');
+    return 2;
+  }
+  const backend = await selectBackend({ requested: options.backend });
+  console.log(`${resolved.definition.name} / ${variant.name} / seed ${seed}: ${describeBackend(backend)}`);
+  const outcome = await runOne(
+    { definition: resolved.definition, variant, seed },
+    { runsDir: options.runsDir, backend, progress: kerasProgress(process.stdout), reuse: !options.fresh, log: (line) => console.log(line) },
+  )();
+  if (E.isLeft(outcome)) {
+    console.error(`error: ${describeFailure(outcome.left, { variant: variant.name, seed })}`);
+    return 1;
+  }
+  const { record, folder, reused } = outcome.right;
+  const metrics = Object.entries(record.evaluation.metrics)
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(', ');
+  console.log(`${reused ? 'reused' : 'wrote'} ${folder} — ${record.evaluation.split}: ${metrics}`);
+  return 0;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case 'run-one':
+      return runOneCommand(rest);
+    case 'report':
+      return reportCommand([...rest]);
+    default:
+      console.error('usage: losslab run <definition.ts> [options] | losslab report --experiment=<name> [options]');
+      return 2;
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === CLI_PATH) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exit(1);
+    },
+  );
+}

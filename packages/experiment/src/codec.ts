@@ -1,0 +1,125 @@
+import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
+
+/**
+ * Small io-ts building blocks for definitions: readable names ("a positive integer"), objects
+ * that reject unknown keys, unions dispatched on a `kind` tag, and a reporter that prints
+ * `train.epochs: expected a positive integer, got "abc"`.
+ */
+
+/** A number codec with a readable name and a predicate; its static type stays `number`. */
+export const numberWhere = (name: string, predicate: (n: number) => boolean): t.Type<number, number, unknown> =>
+  new t.Type<number, number, unknown>(
+    name,
+    (u): u is number => typeof u === 'number' && predicate(u),
+    (u, c) => (typeof u === 'number' && predicate(u) ? t.success(u) : t.failure(u, c)),
+    (n) => n,
+  );
+
+export const Str = new t.Type<string, string, unknown>('a string', t.string.is, t.string.validate, t.identity);
+export const NonEmptyString = new t.Type<string, string, unknown>(
+  'a non-empty string',
+  (u): u is string => typeof u === 'string' && u.length > 0,
+  (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
+export const Bool = new t.Type<boolean, boolean, unknown>('a boolean', t.boolean.is, t.boolean.validate, t.identity);
+export const FiniteNumber = numberWhere('a finite number', Number.isFinite);
+export const PositiveNumber = numberWhere('a positive number', (n) => Number.isFinite(n) && n > 0);
+export const NonNegativeNumber = numberWhere('a non-negative number', (n) => Number.isFinite(n) && n >= 0);
+export const PositiveInt = numberWhere('a positive integer', (n) => Number.isInteger(n) && n > 0);
+export const NonNegativeInt = numberWhere('a non-negative integer', (n) => Number.isInteger(n) && n >= 0);
+export const Fraction = numberWhere('a number in [0, 1)', (n) => n >= 0 && n < 1);
+export const OpenUnit = numberWhere('a number in (0, 1)', (n) => n > 0 && n < 1);
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+
+type Required<P extends t.Props> = { [K in keyof P]: t.TypeOf<P[K]> };
+type Optional<P extends t.Props> = { [K in keyof P]?: t.TypeOf<P[K]> };
+
+/**
+ * An object with required and optional fields that rejects any other key (io-ts' `exact` only
+ * strips them, which would let a typo pass silently).
+ *
+ * @example
+ * const Train = closed('train', { epochs: PositiveInt }, { shuffle: Bool });
+ */
+export function closed<R extends t.Props, O extends t.Props = {}>(
+  name: string,
+  required: R,
+  optional?: O,
+): t.Type<Required<R> & Optional<O>, Required<R> & Optional<O>, unknown> {
+  const optionalProps: t.Props = optional ?? {};
+  const known = new Set([...Object.keys(required), ...Object.keys(optionalProps)]);
+  type A = Required<R> & Optional<O>;
+  const validate = (u: unknown, c: t.Context): t.Validation<A> => {
+    if (!isRecord(u)) return t.failure(u, c, `expected ${name}, an object`);
+    const errors: t.Errors = [];
+    const out: Record<string, unknown> = {};
+    const check = (key: string, codec: t.Mixed, present: boolean) => {
+      if (!present) return;
+      const result = codec.validate(u[key], t.appendContext(c, key, codec, u[key]));
+      if (E.isLeft(result)) errors.push(...result.left);
+      else out[key] = result.right;
+    };
+    for (const [key, codec] of Object.entries(required)) check(key, codec, true);
+    for (const [key, codec] of Object.entries(optionalProps)) check(key, codec, u[key] !== undefined);
+    for (const key of Object.keys(u)) {
+      if (!known.has(key)) {
+        errors.push({ value: u[key], context: t.appendContext(c, key, t.never, u[key]), message: `unknown key (expected one of: ${[...known].join(', ')})` });
+      }
+    }
+    return errors.length > 0 ? t.failures(errors) : t.success(out as A);
+  };
+  return new t.Type<A, A, unknown>(name, (u): u is A => E.isRight(validate(u, [])), validate, t.identity);
+}
+
+/**
+ * A union of object codecs chosen by the value of their `tag` field, so an error speaks about the
+ * one member the value meant to be instead of listing every member's complaints.
+ */
+export function tagged<M extends Record<string, t.Mixed>>(
+  name: string,
+  tag: string,
+  members: M,
+): t.Type<t.TypeOf<M[keyof M]>, t.TypeOf<M[keyof M]>, unknown> {
+  type A = t.TypeOf<M[keyof M]>;
+  const kinds = Object.keys(members);
+  const validate = (u: unknown, c: t.Context): t.Validation<A> => {
+    if (!isRecord(u)) return t.failure(u, c, `expected ${name}, an object with "${tag}"`);
+    const kind = u[tag];
+    const member = typeof kind === 'string' && Object.hasOwn(members, kind) ? members[kind] : undefined;
+    if (member === undefined) {
+      return t.failure(kind, t.appendContext(c, tag, t.never, kind), `expected one of ${kinds.map((k) => `"${k}"`).join(', ')}`);
+    }
+    return member.validate(u, c) as t.Validation<A>;
+  };
+  return new t.Type<A, A, unknown>(name, (u): u is A => E.isRight(validate(u, [])), validate, t.identity);
+}
+
+const describeValue = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value));
+
+/** `a.b.0.c` from an io-ts context (its first entry is the root). */
+export const errorPath = (error: t.ValidationError): string =>
+  error.context
+    .slice(1)
+    .map((entry) => entry.key)
+    .filter((key) => key !== '')
+    .join('.');
+
+/**
+ * One line per problem: `train.epochs: expected a positive integer, got "abc"`.
+ *
+ * @example
+ * formatErrors(result.left).forEach((line) => console.error(line));
+ */
+export function formatErrors(errors: t.Errors, root = ''): string[] {
+  const lines = errors.map((error) => {
+    const path = [root, errorPath(error)].filter((p) => p !== '').join('.') || '(root)';
+    const last = error.context[error.context.length - 1];
+    const expected = error.message ?? `expected ${last?.type.name ?? 'a valid value'}`;
+    const got = error.message?.startsWith('unknown key') ? '' : `, got ${describeValue(error.value)}`;
+    return `${path}: ${expected}${got}`;
+  });
+  return [...new Set(lines)];
+}

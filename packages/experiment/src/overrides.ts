@@ -1,0 +1,138 @@
+import { setPath } from './resolve';
+
+/** Options the `run` command understands, beyond the definition path. */
+export interface RunOptions {
+  readonly definitionPath: string;
+  readonly variants?: readonly string[];
+  readonly seeds?: readonly number[];
+  readonly backend?: string;
+  readonly parallel: number;
+  readonly runsDir: string;
+  readonly reportsDir: string;
+  readonly check: boolean;
+  readonly fresh: boolean;
+  /** Dotted path → value, applied to the raw definition before validation. */
+  readonly sets: ReadonlyArray<readonly [string, unknown]>;
+}
+
+/** Shorthand flags and the definition path each one sets. */
+const SHORTHANDS: Readonly<Record<string, string>> = {
+  epochs: 'train.epochs',
+  'batch-size': 'train.batchSize',
+  'learning-rate': 'optimizer.learningRate',
+};
+
+const KNOWN = ['definition', 'variant', 'seeds', 'backend', 'parallel', 'runs-dir', 'reports-dir', 'check', 'fresh', 'set', ...Object.keys(SHORTHANDS)];
+
+/** A command-line value: JSON when it parses (numbers, booleans, arrays, objects), else the string. */
+export function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Parses `run` arguments: `<definition.ts> --epochs=5 --seeds=0,1,2 --variant=a,b --backend=cpu
+ * --set train.batchSize=64 --parallel=2 --check`. Returns the problems instead of throwing so
+ * they can be listed together with the definition's.
+ */
+export function parseRunArguments(argv: readonly string[]): { options?: RunOptions; problems: string[] } {
+  const problems: string[] = [];
+  const sets: Array<readonly [string, unknown]> = [];
+  let definitionPath: string | undefined;
+  let variants: string[] | undefined;
+  let seeds: number[] | undefined;
+  let backend: string | undefined;
+  let parallel = 1;
+  let runsDir = 'runs';
+  let reportsDir = 'reports';
+  let check = false;
+  let fresh = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) {
+      if (definitionPath === undefined) definitionPath = arg;
+      else problems.push(`${arg}: unexpected argument (the definition is already ${definitionPath})`);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const takesValue = !['check', 'fresh'].includes(name);
+    let value = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (value === undefined && takesValue) value = argv[++i];
+    if (!KNOWN.includes(name)) {
+      problems.push(`--${name}: unknown option (known: ${KNOWN.map((k) => `--${k}`).join(', ')})`);
+      continue;
+    }
+    if (takesValue && (value === undefined || value === '')) {
+      problems.push(`--${name}: expected a value`);
+      continue;
+    }
+    const v = value ?? '';
+    switch (name) {
+      case 'definition':
+        definitionPath = v;
+        break;
+      case 'variant':
+        variants = v.split(',').filter((s) => s !== '');
+        break;
+      case 'seeds': {
+        const parts = v.split(',');
+        if (parts.some((p) => !/^\d+$/.test(p.trim()))) problems.push(`--seeds: expected comma-separated non-negative integers, got "${v}"`);
+        else seeds = parts.map((p) => Number(p.trim()));
+        break;
+      }
+      case 'backend':
+        backend = v;
+        break;
+      case 'parallel':
+        if (!/^\d+$/.test(v) || Number(v) < 1) problems.push(`--parallel: expected a positive integer, got "${v}"`);
+        else parallel = Number(v);
+        break;
+      case 'runs-dir':
+        runsDir = v;
+        break;
+      case 'reports-dir':
+        reportsDir = v;
+        break;
+      case 'check':
+        check = value === undefined || value !== 'false';
+        break;
+      case 'fresh':
+        fresh = value === undefined || value !== 'false';
+        break;
+      case 'set': {
+        const at = v.indexOf('=');
+        if (at <= 0) problems.push(`--set: expected path=value, got "${v}"`);
+        else sets.push([v.slice(0, at), parseValue(v.slice(at + 1))]);
+        break;
+      }
+      default: {
+        const path = SHORTHANDS[name];
+        if (path !== undefined) sets.push([path, parseValue(v)]);
+      }
+    }
+  }
+  if (definitionPath === undefined) problems.push('definition: expected the path of a definition file (e.g. experiments/mnist-odd.ts)');
+  if (problems.length > 0 || definitionPath === undefined) return { problems };
+  return {
+    problems,
+    options: {
+      definitionPath,
+      ...(variants ? { variants } : {}),
+      ...(seeds ? { seeds } : {}),
+      ...(backend ? { backend } : {}),
+      parallel,
+      runsDir,
+      reportsDir,
+      check,
+      fresh,
+      sets: seeds ? [...sets, ['seeds', seeds] as const] : sets,
+    },
+  };
+}
+
+/** Applies `--set`-style overrides to a raw definition, in order. */
+export const applySets = (raw: unknown, sets: RunOptions['sets']): unknown => sets.reduce<unknown>((acc, [path, value]) => setPath(acc, path, value), raw);

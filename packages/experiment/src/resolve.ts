@@ -1,0 +1,101 @@
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import type * as t from 'io-ts';
+import { formatErrors } from './codec';
+import { checkRunSpec } from './checks';
+import { ExperimentDefinition, RUN_FIELDS, RunSpec } from './definition';
+
+/** A definition that failed validation: one line per problem, each naming its path. */
+export interface DefinitionProblem {
+  readonly tag: 'InvalidDefinition';
+  readonly source: string;
+  readonly problems: readonly string[];
+}
+
+/** One variant of an experiment, resolved to complete run settings. */
+export interface ResolvedVariant {
+  readonly name: string;
+  readonly spec: RunSpec;
+}
+
+export interface ResolvedExperiment {
+  readonly definition: ExperimentDefinition;
+  readonly variants: readonly ResolvedVariant[];
+}
+
+const isPlainObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+
+/**
+ * Deep merge of an override onto a base: objects merge key by key; arrays and scalars replace;
+ * an object whose `kind` differs from the base's replaces it whole (a different loss or model
+ * shares no fields with the old one).
+ */
+export function mergeOverride(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  if ('kind' in override && override.kind !== base.kind) return override;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) merged[key] = mergeOverride(base[key], value);
+  return merged;
+}
+
+/**
+ * Sets `value` at a dotted `path` of a JSON value, creating objects on the way, without
+ * mutating the input.
+ *
+ * @example
+ * setPath({ train: { epochs: 3 } }, 'train.epochs', 5); // { train: { epochs: 5 } }
+ */
+export function setPath(target: unknown, path: string, value: unknown): unknown {
+  const [head, ...rest] = path.split('.');
+  if (head === undefined || head === '') return value;
+  const object = isPlainObject(target) ? target : {};
+  return { ...object, [head]: rest.length === 0 ? value : setPath(object[head], rest.join('.'), value) };
+}
+
+const invalid = (source: string, problems: readonly string[]): DefinitionProblem => ({ tag: 'InvalidDefinition', source, problems });
+
+const decodeWith = <A>(codec: t.Type<A, A, unknown>, value: unknown, source: string, root = ''): E.Either<DefinitionProblem, A> =>
+  pipe(
+    codec.decode(value),
+    E.mapLeft((errors) => invalid(source, formatErrors(errors, root))),
+  );
+
+/**
+ * Validates a raw definition and resolves each (selected) variant into complete run settings,
+ * checking that the pieces fit together (label blocks exist, widths agree). Every problem is
+ * listed by path; nothing runs unless there are none.
+ */
+export function resolveExperiment(
+  raw: unknown,
+  source: string,
+  options: { readonly variants?: readonly string[] } = {},
+): E.Either<DefinitionProblem, ResolvedExperiment> {
+  return pipe(
+    decodeWith(ExperimentDefinition, raw, source),
+    E.chain((definition) => {
+      const names = Object.keys(definition.variants);
+      const problems: string[] = [];
+      if (names.length === 0) problems.push('variants: expected at least one variant (use { base: {} } for none)');
+      if (definition.seeds.length === 0) problems.push('seeds: expected at least one seed');
+      if (new Set(definition.seeds).size !== definition.seeds.length) problems.push(`seeds: expected distinct seeds, got ${JSON.stringify(definition.seeds)}`);
+      const selected = options.variants ?? names;
+      for (const name of selected) {
+        if (!names.includes(name)) problems.push(`variant: "${name}" is not defined (variants: ${names.join(', ')})`);
+      }
+      const base = Object.fromEntries(RUN_FIELDS.map((field) => [field, definition[field]]));
+      const variants: ResolvedVariant[] = [];
+      for (const name of selected.filter((n) => names.includes(n))) {
+        const override = definition.variants[name] ?? {};
+        const decoded = decodeWith(RunSpec, mergeOverride(base, override), source, `variants.${name}`);
+        if (E.isLeft(decoded)) {
+          problems.push(...decoded.left.problems);
+          continue;
+        }
+        const root = names.length > 1 || Object.keys(override).length > 0 ? `variants.${name}` : '';
+        problems.push(...checkRunSpec(decoded.right).map((p) => (root ? `${root} → ${p}` : p)));
+        variants.push({ name, spec: decoded.right });
+      }
+      return problems.length > 0 ? E.left(invalid(source, [...new Set(problems)])) : E.right({ definition, variants });
+    }),
+  );
+}

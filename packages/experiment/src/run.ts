@@ -1,0 +1,184 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import * as TE from 'fp-ts/TaskEither';
+import { pipe } from 'fp-ts/function';
+import type { ArrayDataset } from '@losslab/data';
+import type { Loss } from '@losslab/losses';
+import type { RunRecord } from '@losslab/report';
+import { deriveSeed, type BackendInfo } from '@losslab/runtime';
+import { createOptimizer, fit, silentProgress, type EpochEntry, type ProgressReporter } from '@losslab/train';
+import { hashOf } from './canonical';
+import type { ExperimentDefinition, RunSpec } from './definition';
+import { captureEnvironment } from './environment';
+import { buildLoss, buildModel, datasetLoss, detectionMetrics, evaluate, loadData, type LoadedData } from './registry';
+import type { ResolvedVariant } from './resolve';
+import { completeRun, findReusableRun, newRunId, runFolder, startRun } from './store';
+
+/** Where a run failed: each step of the pipeline has its own tag. */
+export type RunFailure =
+  | { readonly tag: 'LoadDataFailed'; readonly message: string }
+  | { readonly tag: 'BuildFailed'; readonly message: string }
+  | { readonly tag: 'TrainFailed'; readonly message: string }
+  | { readonly tag: 'EvaluateFailed'; readonly message: string }
+  | { readonly tag: 'PersistFailed'; readonly message: string };
+
+/** One cell of the run matrix. */
+export interface RunJob {
+  readonly definition: ExperimentDefinition;
+  readonly variant: ResolvedVariant;
+  readonly seed: number;
+}
+
+export interface RunContext {
+  readonly runsDir: string;
+  readonly backend: BackendInfo;
+  readonly progress?: ProgressReporter;
+  /** Reuse a complete run with the same definition hash, seed and backend (default true). */
+  readonly reuse?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunOutcome {
+  readonly record: RunRecord;
+  readonly folder: string;
+  readonly reused: boolean;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const step =
+  <A>(tag: RunFailure['tag'], body: () => Promise<A>): TE.TaskEither<RunFailure, A> =>
+    TE.tryCatch(body, (error) => ({ tag, message: messageOf(error) }) as RunFailure);
+
+/** The hash that identifies what a run computes: its resolved settings, nothing cosmetic. */
+export const runHash = (spec: RunSpec): string => hashOf(spec);
+
+interface Built {
+  readonly data: LoadedData;
+  readonly train: ArrayDataset;
+  readonly model: tfl.LayersModel;
+  readonly loss: Loss;
+  readonly optimizer: tf.Optimizer;
+}
+
+/**
+ * Runs one (variant, seed): resolve → load data → build model and loss → train → evaluate →
+ * persist, each step a `TaskEither` whose failure says where it happened. A complete earlier run
+ * with the same settings, seed and backend is reused instead of recomputed.
+ */
+export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailure, RunOutcome> {
+  const { definition, variant, seed } = job;
+  const spec = variant.spec;
+  const definitionHash = runHash(spec);
+  const log = context.log ?? (() => {});
+  const runId = newRunId(variant.name, seed);
+  const folder = runFolder(context.runsDir, definition.name, runId);
+  const startedAt = new Date();
+
+  const reused = step('LoadDataFailed', () =>
+    context.reuse === false
+      ? Promise.resolve(undefined)
+      : findReusableRun(context.runsDir, definition.name, { definitionHash, seed, backend: context.backend.name }),
+  );
+
+  const fresh = (): TE.TaskEither<RunFailure, RunOutcome> => {
+    let built: Built | undefined;
+    const release = () => {
+      built?.model.dispose();
+      built?.optimizer.dispose();
+    };
+    const pipeline = pipe(
+      step('PersistFailed', () => startRun(folder, { runId, variant: variant.name, seed, definitionHash, startedAt: startedAt.toISOString(), pid: process.pid })),
+      TE.chain(() => step('LoadDataFailed', () => loadData(spec))),
+      TE.chain((data) =>
+        step('BuildFailed', async () => {
+          const train = data.splits.train;
+          if (train === undefined) throw new Error('the data has no train split');
+          built = {
+            data,
+            train,
+            model: buildModel(spec, train.featureShape, deriveSeed(seed, 'model')),
+            loss: buildLoss(spec.loss, data.layout, train),
+            optimizer: createOptimizer(spec.optimizer),
+          };
+          return built;
+        }),
+      ),
+      TE.chain((b) =>
+        step('TrainFailed', async () => {
+          const evaluation = spec.evaluation;
+          const validationData = evaluation.kind === 'binaryDetection' && evaluation.validationSplit ? b.data.splits[evaluation.validationSplit] : undefined;
+          const history: EpochEntry[] = await fit({
+            model: b.model,
+            loss: b.loss,
+            reduction: spec.train.reduction ?? 'sumOverBatchSize',
+            optimizer: b.optimizer,
+            data: b.train,
+            plan: { batchSize: spec.train.batchSize, shuffle: spec.train.shuffle ?? true, remainder: spec.train.remainder ?? 'drop', seed: deriveSeed(seed, 'shuffle') },
+            epochs: spec.train.epochs,
+            progress: context.progress ?? silentProgress,
+            ...(validationData && evaluation.kind === 'binaryDetection'
+              ? {
+                  validate: () => ({
+                    loss: datasetLoss(b.model, b.loss, validationData),
+                    ...detectionMetrics(b.model, validationData, b.data.layout, evaluation),
+                  }),
+                }
+              : {}),
+          });
+          return { built: b, history };
+        }),
+      ),
+      TE.chain(({ built: b, history }) =>
+        step('EvaluateFailed', async () => ({ built: b, history, evaluation: evaluate(b.model, spec, b.data, b.loss) })),
+      ),
+      TE.chain(({ built: b, history, evaluation }) =>
+        step('PersistFailed', async () => {
+          const finishedAt = new Date();
+          const record: RunRecord = {
+            schema: 'losslab.run/1',
+            runId,
+            experiment: definition.name,
+            variant: variant.name,
+            seed,
+            description: definition.description,
+            definition: spec,
+            definitionHash,
+            environment: captureEnvironment(context.backend),
+            dataFingerprint: b.data.fingerprint,
+            timing: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), totalSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000 },
+            history,
+            evaluation,
+            claims: definition.claims ?? [],
+            ...(definition.reference ? { reference: definition.reference } : {}),
+          };
+          await completeRun(folder, record);
+          return { record, folder, reused: false };
+        }),
+      ),
+    );
+    return async () => {
+      try {
+        return await pipeline();
+      } finally {
+        release();
+      }
+    };
+  };
+
+  return pipe(
+    reused,
+    TE.chain((previous) => {
+      if (previous !== undefined) {
+        log(`reusing ${previous.runId}: same settings (${definitionHash.slice(0, 12)}), seed ${seed} and backend ${context.backend.name}`);
+        return TE.right({ record: previous, folder: runFolder(context.runsDir, definition.name, previous.runId), reused: true });
+      }
+      return fresh();
+    }),
+  );
+}
+
+/** Human-readable failure: `train failed (variant masked, seed 0): loss became NaN at epoch 2, step 17 of 468`. */
+export function describeFailure(failure: RunFailure, job: { variant: string; seed: number }): string {
+  const where = failure.tag.replace(/Failed$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return `${where} failed (variant ${job.variant}, seed ${job.seed}): ${failure.message}`;
+}

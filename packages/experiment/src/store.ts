@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isRight } from 'fp-ts/Either';
+import { RECORD_FILE, RunRecord } from '@losslab/report';
+
+/** File written when a run starts; a folder with it and without `record.json` is an incomplete run. */
+export const STARTED_FILE = 'started.json';
+
+/** A unique, sortable, readable run id: `2026-11-23T02-20-00-123Z-masked-s0-4711`. */
+export const newRunId = (variant: string, seed: number, now = new Date()): string =>
+  `${now.toISOString().replace(/[:.]/g, '-')}-${variant}-s${seed}-${process.pid}`;
+
+export const runFolder = (runsDir: string, experiment: string, runId: string): string => join(runsDir, experiment, runId);
+
+/** Writes `text` to `path` through a temporary file and a rename, so readers never see half a file. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
+}
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Marks the start of a run: creates its folder (never reusing one) and `started.json`. */
+export async function startRun(folder: string, info: Record<string, unknown>): Promise<void> {
+  await mkdir(join(folder, '..'), { recursive: true });
+  await mkdir(folder); // fails if it exists: runs never overwrite each other
+  await writeFileAtomic(join(folder, STARTED_FILE), json(info));
+}
+
+/**
+ * Finishes a run: the parts first (definition, history, evaluation, environment), the record
+ * last, so `record.json` exists only when everything else does.
+ */
+export async function completeRun(folder: string, record: RunRecord): Promise<void> {
+  await writeFileAtomic(join(folder, 'definition.json'), json({ definition: record.definition, definitionHash: record.definitionHash }));
+  await writeFileAtomic(join(folder, 'history.json'), json(record.history));
+  await writeFileAtomic(join(folder, 'evaluation.json'), json(record.evaluation));
+  await writeFileAtomic(join(folder, 'environment.json'), json(record.environment));
+  await writeFileAtomic(join(folder, RECORD_FILE), json(record));
+}
+
+/** All complete, valid records of `experiment` (oldest first); unreadable ones are skipped. */
+export async function completeRecords(runsDir: string, experiment: string): Promise<RunRecord[]> {
+  const dir = join(runsDir, experiment);
+  if (!existsSync(dir)) return [];
+  const records: RunRecord[] = [];
+  for (const entry of (await readdir(dir)).sort()) {
+    const path = join(dir, entry, RECORD_FILE);
+    if (!existsSync(path)) continue;
+    try {
+      const decoded = RunRecord.decode(JSON.parse(await readFile(path, 'utf8')));
+      if (isRight(decoded)) records.push(decoded.right);
+    } catch {
+      // a damaged record is the report's to flag; here it simply is not reusable
+    }
+  }
+  return records;
+}
+
+/** The newest complete run with this definition hash, seed and backend, if any (for reuse). */
+export async function findReusableRun(
+  runsDir: string,
+  experiment: string,
+  key: { definitionHash: string; seed: number; backend: string },
+): Promise<RunRecord | undefined> {
+  const matches = (await completeRecords(runsDir, experiment)).filter(
+    (r) => r.definitionHash === key.definitionHash && r.seed === key.seed && r.environment.backend === key.backend,
+  );
+  return matches[matches.length - 1];
+}
