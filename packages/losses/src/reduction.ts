@@ -33,6 +33,17 @@ export function requireReduction(value: string): Reduction {
 }
 
 /**
+ * `numerator / denominator`, or 0 where the denominator is 0. Not `tf.divNoNan`: its zero test
+ * runs on the quotient, so `tf.grad` through it fails ("gradient function not found for Equal").
+ * Here the test depends on the denominator (from the labels) only.
+ */
+function divideOrZero(numerator: tf.Scalar, denominator: tf.Scalar): tf.Scalar {
+  const isZero = tf.equal(denominator, 0);
+  const safeDenominator = tf.where(isZero, tf.onesLike(denominator), denominator);
+  return tf.where(isZero, tf.zerosLike(numerator), tf.div<tf.Scalar>(numerator, safeDenominator));
+}
+
+/**
  * Reduces per-sample losses `[batch]` by a named {@link Reduction}. `appliedWeights` (`[batch]`)
  * are the weights already multiplied into `perSample` (a weighted loss's `sampleWeights`); they
  * are NOT applied again, only used for the `sumOverWeights` / `sumOverNonzeroWeights`
@@ -69,11 +80,11 @@ export function reducePerSample(perSample: tf.Tensor1D, reduction: Reduction, ap
       case 'sumOverWeights':
         return appliedWeights === undefined
           ? tf.div(tf.sum(perSample), batch)
-          : tf.divNoNan(tf.sum(perSample), tf.sum(appliedWeights));
+          : divideOrZero(tf.sum(perSample), tf.sum(appliedWeights));
       case 'sumOverNonzeroWeights':
         return appliedWeights === undefined
           ? tf.div(tf.sum(perSample), batch)
-          : tf.divNoNan(tf.sum(perSample), tf.sum(tf.cast(tf.notEqual(appliedWeights, 0), 'float32')));
+          : divideOrZero(tf.sum(perSample), tf.sum(tf.cast(tf.notEqual(appliedWeights, 0), 'float32')));
     }
   });
 }

@@ -44,7 +44,7 @@ describe.each(TEST_BACKENDS)('masked on %s', (backend) => {
 
   it('keeps a non-finite inner value of a masked row out of the result', () => {
     // An unclipped log: −log(0) = Infinity on row 2, which is masked.
-    const rawLog = defineLoss('rawLog', (t, p) => tf.neg(tf.sum(tf.mul(t, tf.log(p)), 1)));
+    const rawLog = defineLoss('rawLog', (t, p) => tf.neg(tf.sum<tf.Tensor1D>(tf.mul(t, tf.log(p)), 1)));
     const loss = masked(rawLog, layout, { target: 'digit', mask: 'isOdd' });
     const values = noLeak(() =>
       perSample(
