@@ -46,12 +46,21 @@ export function headlineMetrics(aggregates: readonly GroupAggregate[]): string[]
     const keys = Object.keys(aggregate.final);
     return common === null ? keys : common.filter((key) => keys.includes(key));
   }, null);
-  const metrics = (shared ?? []).filter((metric) => !DATA_PROPERTIES.has(metric));
+  return sortMetrics((shared ?? []).filter((metric) => !DATA_PROPERTIES.has(metric)));
+}
+
+/**
+ * Sorts metric names for display: accuracy, balancedAccuracy, f1, precision, recall, prAuc, loss
+ * first, then the rest alphabetically.
+ *
+ * @example sortMetrics(['loss', 'even.accuracy', 'accuracy']) // ['accuracy', 'loss', 'even.accuracy']
+ */
+export function sortMetrics(metrics: readonly string[]): string[] {
   const rank = (metric: string): number => {
     const index = PREFERRED_ORDER.indexOf(metric);
     return index === -1 ? PREFERRED_ORDER.length : index;
   };
-  return metrics.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return [...metrics].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /**

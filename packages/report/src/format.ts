@@ -1,8 +1,8 @@
 import type { Summary } from './stats';
 
 /**
- * Formats a metric value for prose and tables: 3 decimals below 100, 1 decimal below 1000,
- * integers with thousands separators above.
+ * Formats a metric value for prose and tables: 3 decimals below 100 (2 significant digits below
+ * 0.001), 1 decimal below 1000, integers with thousands separators above.
  *
  * @example formatValue(0.97912) // '0.979'; formatValue(5923) // '5,923'
  */
@@ -11,6 +11,8 @@ export function formatValue(value: number): string {
   const magnitude = Math.abs(value);
   if (magnitude >= 1000) return Math.round(value).toLocaleString('en-US');
   if (magnitude >= 100) return value.toFixed(1);
+  // Tiny non-zero values (a spread of 0.0003) keep two significant digits instead of reading 0.000.
+  if (magnitude > 0 && magnitude < 0.001) return value.toPrecision(2);
   const fixed = value.toFixed(3);
   return fixed === '-0.000' ? '0.000' : fixed;
 }

@@ -1,1 +1,50 @@
 export * from './record';
+export { ReportError } from './errors';
+export type { ReportErrorCode } from './errors';
+export {
+  mean,
+  sampleVariance,
+  sampleStd,
+  logGamma,
+  regularizedIncompleteBeta,
+  studentTCdf,
+  studentTQuantile,
+  summarize,
+  welchTest,
+} from './stats';
+export type { Summary, WelchResult } from './stats';
+export { loadRuns, formatDecodeErrors } from './load';
+export type { LoadedRuns, LoadRunsOptions, SkippedRun, SkipReason } from './load';
+export { groupRuns, commitState } from './groups';
+export type { GroupBy, RunGroup } from './groups';
+export { aggregateGroup, runCurves } from './aggregate';
+export type { GroupAggregate, CurvePoint } from './aggregate';
+export { compareGroups, describeComparison, headlineMetrics, sortMetrics } from './compare';
+export type { MetricComparison, CompareOptions } from './compare';
+export { evaluateClaims, allClaimsPass, claimSymbol, describeClaim, firstEpochReaching, epochsToTarget } from './claims';
+export type { ClaimResult, ClaimStatus, EpochsToTarget, SeedEpochs } from './claims';
+export { diffDefinitions, flattenDefinition, groupContext, majorityWarnings, nearMajority, MAJORITY_MARGIN } from './context';
+export type { DefinitionDifference, GroupContext } from './context';
+export { referenceTable, crossGroupPredictions, meanCounts, formatCounts } from './reference';
+export type { ReferenceTable, ReferenceRow } from './reference';
+export {
+  learningCurveChart,
+  confusionChart,
+  classCountsChart,
+  epochsToTargetChart,
+  renderChartSvg,
+  renderCharts,
+  metricTitle,
+  metricUnit,
+  slug,
+} from './charts';
+export type { ChartSpec, RenderedChart } from './charts';
+export { formatValue, formatSigned, formatP, formatSummary, plural } from './format';
+export { buildReport } from './model';
+export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './model';
+export { renderHtml, escapeHtml } from './html';
+export { renderMarkdown, chartFileName } from './markdown';
+export { writeReport } from './write';
+export type { WrittenReport } from './write';
+export { reportCommand, parseReportArgs, REPORT_USAGE } from './command';
+export type { CommandOutput, ReportCommandOptions } from './command';

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../record';
+import { writeReport } from '../write';
+import { blinkRecord, blinkRecords, mnistRecord } from './fixtures';
+
+/**
+ * Opens generated reports in real headless Chromium (Debian's /usr/bin/chromium, as in CI) and
+ * checks what a reader sees: every chart drew marks, nothing was fetched but the page itself,
+ * the console stayed clean. Screenshots go to <repo>/test-artifacts/report-<name>.png.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+
+const cases: { name: string; records: () => RunRecord[]; charts: number }[] = [
+  // 2 variants × 3 seeds: 8 validation/training curves + 1 epochs-to-target chart.
+  { name: 'blink', records: blinkRecords, charts: 9 },
+  // One seed, two evaluation groups with a reference: 1 training curve + 2 × (confusion + counts).
+  { name: 'mnist-odd', records: () => [mnistRecord()], charts: 5 },
+  // One seed per variant: the report must still render and say no significance can be claimed.
+  { name: 'one-seed', records: () => [blinkRecord('unweighted', 1), blinkRecord('class-weighted', 1)], charts: 9 },
+];
+
+describe.skipIf(process.env['LOSSLAB_SKIP_BROWSER'] === '1')('report in headless Chromium', () => {
+  let browser: Browser;
+  let workDir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with apt-get install -y chromium`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    workDir = await mkdtemp(join(tmpdir(), 'losslab-report-browser-'));
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it.each(cases)('$name: charts draw marks, no requests, no console errors', async ({ name, records, charts }) => {
+    const outDir = join(workDir, name);
+    await writeReport(records(), outDir);
+    const pageUrl = pathToFileURL(join(outDir, 'index.html')).href;
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+    const page = await context.newPage();
+    const requests: string[] = [];
+    const consoleErrors: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    await page.goto(pageUrl, { waitUntil: 'load' });
+
+    // Per chart: how many path/rect marks inside Vega's mark groups have a non-zero box.
+    const figures = page.locator('figure[data-chart]');
+    expect(await figures.count()).toBe(charts);
+    for (const figure of await figures.all()) {
+      const id = await figure.getAttribute('data-chart');
+      const visibleMarks = await figure.locator('g[class*="mark-"] path, g[class*="mark-"] rect').evaluateAll(
+        (elements) =>
+          elements.filter((element) => {
+            const box = element.getBoundingClientRect();
+            return box.width > 0 && box.height > 0;
+          }).length,
+      );
+      expect(visibleMarks, `chart ${id} drew no visible marks`).toBeGreaterThan(0);
+      const axisTitles = await figure.locator('g.role-axis-title text').allTextContents();
+      expect(axisTitles.length, `chart ${id} has no axis titles`).toBeGreaterThan(0);
+      for (const title of axisTitles) expect(title, `chart ${id}: axis title "${title}" has no unit`).toMatch(/\(.+\)/);
+    }
+
+    await page.screenshot({ path: join(ARTIFACTS, `report-${name}.png`), fullPage: true });
+    await context.close();
+
+    expect(requests).toEqual([pageUrl]);
+    expect(consoleErrors).toEqual([]);
+  });
+});

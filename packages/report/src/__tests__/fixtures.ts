@@ -1,0 +1,161 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Claim, RunRecord } from '../record';
+
+/** Deterministic small "noise" per (seed, index), in [−1, 1]: no randomness in tests. */
+function wobble(seed: number, index: number): number {
+  return Math.sin(seed * 12.9898 + index * 78.233);
+}
+
+const ENVIRONMENT: RunRecord['environment'] = {
+  backend: 'cpu',
+  backendVersion: '4.22.0',
+  node: 'v20.19.0',
+  platform: 'linux-x64',
+  packages: { '@tensorflow/tfjs-core': '4.22.0', '@losslab/train': '0.1.0' },
+  git: { commit: '0123456789abcdef0123456789abcdef01234567', dirty: false },
+};
+
+export const BLINK_CLAIMS: Claim[] = [
+  { kind: 'fasterToTarget', metric: 'f1', target: 0.8, faster: 'class-weighted', slower: 'unweighted' },
+  { kind: 'threshold', metric: 'accuracy', op: '>=', value: 0.95, description: 'both variants reach 95% accuracy' },
+  { kind: 'threshold', metric: 'f1', op: '>=', value: 0.9, variant: 'unweighted' },
+];
+
+/**
+ * A blink-like run: class-weighted F1 rises with time constant 2 epochs, unweighted with 6, so
+ * class-weighted reaches F1 ≥ 0.8 at epoch 5 and unweighted only near epoch 13–14 (some seeds
+ * never within 14 epochs). Unweighted's final accuracy sits near the 0.9 majority baseline.
+ */
+export function blinkRecord(variant: 'unweighted' | 'class-weighted', seed: number, epochs = 14): RunRecord {
+  const tau = variant === 'class-weighted' ? 2 : 6;
+  const history = Array.from({ length: epochs }, (_, index) => {
+    const epoch = index + 1;
+    const progress = 1 - Math.exp(-epoch / tau);
+    const f1 = 0.9 * progress + 0.02 * wobble(seed, epoch);
+    return {
+      epoch,
+      loss: 0.6 * (1 - progress) + 0.05 + 0.01 * wobble(seed + 1, epoch),
+      seconds: 0.5 + 0.01 * seed,
+      samplesPerSecond: 2000 - 10 * seed,
+      validation: {
+        loss: 0.65 * (1 - progress) + 0.06 + 0.02 * wobble(seed + 2, epoch),
+        accuracy: 0.9 + 0.08 * progress,
+        balancedAccuracy: 0.5 + 0.45 * progress,
+        precision: f1,
+        recall: f1,
+        f1,
+        prAuc: 0.3 + 0.65 * progress,
+        majorityAccuracy: 0.9,
+      },
+    };
+  });
+  const last = history[history.length - 1];
+  const offset = variant === 'class-weighted' ? 0.05 : 0;
+  return {
+    schema: 'losslab.run/1',
+    runId: `20250101-${variant}-s${seed}`,
+    experiment: 'blink',
+    variant,
+    seed,
+    definition: {
+      name: 'blink',
+      model: { kind: 'lstm', units: 16 },
+      loss: variant === 'class-weighted' ? { kind: 'classWeighted', inner: { kind: 'l1' }, weights: 'balanced' } : { kind: 'l1' },
+      epochs,
+    },
+    definitionHash: variant === 'class-weighted' ? 'c'.repeat(64) : 'a'.repeat(64),
+    environment: ENVIRONMENT,
+    dataFingerprint: { 'blink-generator': 'f'.repeat(64) },
+    timing: { startedAt: `2025-01-01T00:0${seed}:0${variant === 'unweighted' ? 0 : 1}.000Z`, finishedAt: '2025-01-01T01:00:00.000Z', totalSeconds: 6 },
+    history,
+    evaluation: {
+      split: 'test',
+      size: 1000,
+      metrics: {
+        loss: (last?.validation.loss ?? 0) + 0.01 * wobble(seed, 99),
+        accuracy: (variant === 'class-weighted' ? 0.96 : 0.905) + 0.005 * wobble(seed, 100),
+        balancedAccuracy: 0.8 + offset + 0.01 * wobble(seed, 101),
+        f1: 0.7 + 2 * offset + 0.01 * wobble(seed, 102),
+        majorityAccuracy: 0.9,
+      },
+    },
+    claims: BLINK_CLAIMS,
+  };
+}
+
+/** Confusion matrix where every even digit goes to the next odd digit and odd digits are right. */
+function mnistGroups(): NonNullable<RunRecord['evaluation']['groups']> {
+  const evenCounts = [50, 0, 48, 0, 52, 0, 47, 0, 51, 0];
+  const oddCounts = [0, 55, 0, 49, 0, 46, 0, 53, 0, 50];
+  const make = (name: string, trueCounts: number[], oddCorrect: boolean) => {
+    const confusion = trueCounts.map((count, truth) => {
+      const row = Array.from({ length: 10 }, () => 0);
+      if (count === 0) return row;
+      if (oddCorrect) {
+        row[truth] = count - 1;
+        row[(truth + 2) % 10] = 1;
+      } else {
+        row[truth + 1] = count;
+      }
+      return row;
+    });
+    const predictedCounts = Array.from({ length: 10 }, (_, predicted) => confusion.reduce((sum, row) => sum + (row[predicted] ?? 0), 0));
+    const size = trueCounts.reduce((sum, count) => sum + count, 0);
+    const correct = confusion.reduce((sum, row, index) => sum + (row[index] ?? 0), 0);
+    return { name, size, accuracy: correct / size, confusion, trueCounts, predictedCounts };
+  };
+  return [make('even', evenCounts, false), make('odd', oddCounts, true)];
+}
+
+/** A one-seed mnist-odd run with the Keras reference. */
+export function mnistRecord(seed = 1): RunRecord {
+  const groups = mnistGroups();
+  return {
+    schema: 'losslab.run/1',
+    runId: `20250102-masked-s${seed}`,
+    experiment: 'mnist-odd',
+    variant: 'masked',
+    seed,
+    definition: { name: 'mnist-odd', model: { kind: 'mlp', units: [64] }, loss: { kind: 'masked', inner: { kind: 'categoricalCrossentropy' } } },
+    definitionHash: 'b'.repeat(64),
+    environment: { ...ENVIRONMENT, backend: 'wasm', git: { commit: 'fedcba9876543210fedcba9876543210fedcba98', dirty: true } },
+    dataFingerprint: { 'train-images-idx3-ubyte': 'e'.repeat(64) },
+    timing: { startedAt: '2025-01-02T00:00:00.000Z', finishedAt: '2025-01-02T00:01:00.000Z', totalSeconds: 60 },
+    history: [1, 2, 3].map((epoch) => ({ epoch, loss: 0.5 / epoch, seconds: 20, samplesPerSecond: 3000 })),
+    evaluation: {
+      split: 'test',
+      size: 501,
+      metrics: { accuracy: 0.49, loss: 0.3 },
+      groups,
+      classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    },
+    claims: [
+      { kind: 'threshold', metric: 'accuracy', group: 'even', op: '<=', value: 0.01 },
+      { kind: 'threshold', metric: 'accuracy', group: 'odd', op: '>=', value: 0.95 },
+    ],
+    reference: {
+      source: 'Keras',
+      groups: [
+        { name: 'even', accuracy: 0, trueCounts: [5923, 0, 5958, 0, 5842, 0, 5918, 0, 5851], note: 'every even image predicted as an odd class' },
+        { name: 'odd', accuracy: 0.979 },
+      ],
+      notes: ['Keras numbers are on the 60,000-image train set; 3 epochs, batch 128.'],
+    },
+  };
+}
+
+/** Writes `runs/<experiment>/<runId>/record.json` for each record; returns the runs directory. */
+export async function writeRuns(runsDir: string, records: readonly RunRecord[]): Promise<string> {
+  for (const record of records) {
+    const folder = join(runsDir, record.experiment, record.runId);
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'record.json'), JSON.stringify(record, null, 2));
+  }
+  return runsDir;
+}
+
+/** Two variants × three seeds of blink. */
+export function blinkRecords(): RunRecord[] {
+  return [1, 2, 3].flatMap((seed) => [blinkRecord('unweighted', seed), blinkRecord('class-weighted', seed)]);
+}

@@ -1,0 +1,383 @@
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { GroupAggregate } from './aggregate';
+import type { EpochsToTarget } from './claims';
+import { formatValue } from './format';
+import type { GroupEvaluation } from './record';
+
+/** A chart of the report: a Vega-Lite spec plus a stable id (the SVG's file name without `.svg`). */
+export interface ChartSpec {
+  readonly id: string;
+  /** Which section of the report the chart belongs to. */
+  readonly kind: 'curve' | 'confusion' | 'counts' | 'epochsToTarget';
+  readonly title: string;
+  /** What the chart shows, in words: the alt text and caption. */
+  readonly description: string;
+  readonly spec: TopLevelSpec;
+}
+
+/** A chart rendered to a standalone SVG string. */
+export interface RenderedChart extends ChartSpec {
+  readonly svg: string;
+}
+
+/** Ten distinguishable colours; variants keep their colour across all charts. */
+const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d', '#ff9da6', '#bab0ac'];
+
+/** Generic font family only: the report must load no font files. */
+const CONFIG = {
+  font: 'sans-serif',
+  background: 'white',
+  view: { stroke: null },
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' as const },
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' as const, labelLimit: 260 },
+  title: { fontSize: 13, anchor: 'start' as const },
+};
+
+const FRACTION_METRICS = new Set([
+  'accuracy',
+  'balancedAccuracy',
+  'precision',
+  'recall',
+  'f1',
+  'prAuc',
+  'majorityAccuracy',
+  'specificity',
+  'auc',
+  'rocAuc',
+]);
+
+/** `validation F1`-like readable name of a curve key such as `validation.f1`. */
+export function metricTitle(key: string): string {
+  const [scope, metric] = key.includes('.') ? [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)] : ['', key];
+  const names: Record<string, string> = {
+    loss: 'loss',
+    accuracy: 'accuracy',
+    balancedAccuracy: 'balanced accuracy',
+    f1: 'F1',
+    prAuc: 'PR-AUC',
+    precision: 'precision',
+    recall: 'recall',
+    majorityAccuracy: 'majority-class accuracy',
+  };
+  const name = names[metric] ?? metric;
+  return scope === '' ? name : `${scope} ${name}`;
+}
+
+/** The metric part of a key: `validation.f1` → `f1`. */
+function metricName(key: string): string {
+  return key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
+}
+
+/** The unit shown in an axis title for a metric: fractions, loss, seconds, counts. */
+export function metricUnit(key: string): string {
+  const metric = key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
+  if (FRACTION_METRICS.has(metric)) return 'fraction, 0–1';
+  if (metric === 'loss') return 'mean loss per sample';
+  if (/seconds$/i.test(metric)) return 's';
+  if (metric === 'samplesPerSecond') return 'samples/s';
+  return 'value';
+}
+
+/** Lower-case, dash-separated, file-name-safe form of a text. */
+export function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'chart'
+  );
+}
+
+function colourScale(labels: readonly string[]): { domain: string[]; range: string[] } {
+  return { domain: [...labels], range: labels.map((_, index) => PALETTE[index % PALETTE.length] ?? '#333333') };
+}
+
+/**
+ * Learning curve of one per-epoch metric: the mean over seeds as a line and its 95% CI as a
+ * band, one colour per group. With `baseline` (e.g. the majority-class accuracy) a dashed rule.
+ *
+ * @example learningCurveChart('validation.f1', aggregates) // ChartSpec with id 'curve-validation-f1'
+ */
+export function learningCurveChart(key: string, aggregates: readonly GroupAggregate[], baseline?: number): ChartSpec {
+  const labels = aggregates.map((aggregate) => aggregate.label);
+  const rows = aggregates.flatMap((aggregate) =>
+    (aggregate.curves[key] ?? []).map((point) => ({
+      variant: aggregate.label,
+      epoch: point.epoch,
+      mean: point.summary.mean,
+      low: point.summary.ci?.[0] ?? point.summary.mean,
+      high: point.summary.ci?.[1] ?? point.summary.mean,
+      seeds: point.summary.n,
+    })),
+  );
+  const epochs = Math.max(1, ...rows.map((row) => row.epoch));
+  const title = metricTitle(key);
+  const color = {
+    field: 'variant',
+    type: 'nominal' as const,
+    title: 'variant',
+    scale: colourScale(labels),
+    legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
+  };
+  const x = { field: 'epoch', type: 'quantitative' as const, title: 'epoch (count, 1-based)', scale: { domainMin: 1 }, axis: { tickMinStep: 1 } };
+  const layers: TopLevelSpec[] = [
+    {
+      mark: { type: 'area', opacity: 0.2 },
+      encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color },
+    } as unknown as TopLevelSpec,
+    {
+      mark: { type: 'line', strokeWidth: 2, point: epochs <= 30 },
+      encoding: {
+        x,
+        // Kept short: a rotated title longer than the plot pushes the whole chart down.
+        y: { field: 'mean', type: 'quantitative', title: `${metricTitle(metricName(key))} (${metricUnit(key)})`, scale: { zero: false } },
+        color,
+      },
+    } as unknown as TopLevelSpec,
+  ];
+  if (baseline !== undefined) {
+    layers.push({
+      data: { values: [{ baseline }] },
+      mark: { type: 'rule', strokeDash: [4, 4], color: '#888888' },
+      encoding: { y: { field: 'baseline', type: 'quantitative' } },
+    } as unknown as TopLevelSpec);
+  }
+  const spec = {
+    width: 520,
+    height: 260,
+    title: { text: `${title} per epoch`, subtitle: 'line: mean over seeds; band: 95% confidence interval' },
+    data: { values: rows },
+    layer: layers,
+    config: CONFIG,
+  } as unknown as TopLevelSpec;
+  const seeds = aggregates.map((aggregate) => `${aggregate.label}: ${aggregate.seeds.length}`).join(', ');
+  const rule = baseline === undefined ? '' : ` Dashed line: majority-class baseline ${formatValue(baseline)}.`;
+  return {
+    id: `curve-${slug(key)}`,
+    kind: 'curve',
+    title: `${title} per epoch`,
+    description: `${title} per epoch, mean over seeds (line) with 95% confidence band; seeds per variant: ${seeds}.${rule}`,
+    spec,
+  };
+}
+
+function classLabel(classNames: readonly string[] | undefined, index: number): string {
+  return classNames?.[index] ?? String(index);
+}
+
+/**
+ * Confusion-matrix heatmap of one evaluation group of one variant, averaged over seeds:
+ * rows = true class, columns = predicted class, colour and text = number of samples.
+ */
+export function confusionChart(
+  label: string,
+  groupName: string,
+  groups: readonly GroupEvaluation[],
+  classNames?: readonly string[],
+): ChartSpec {
+  const size = Math.max(0, ...groups.map((group) => group.confusion.length));
+  const rows: { truth: string; predicted: string; count: number; order: number; predictedOrder: number }[] = [];
+  for (let truth = 0; truth < size; truth++) {
+    for (let predicted = 0; predicted < size; predicted++) {
+      const total = groups.reduce((sum, group) => sum + (group.confusion[truth]?.[predicted] ?? 0), 0);
+      rows.push({
+        truth: classLabel(classNames, truth),
+        predicted: classLabel(classNames, predicted),
+        count: groups.length === 0 ? 0 : total / groups.length,
+        order: truth,
+        predictedOrder: predicted,
+      });
+    }
+  }
+  const maximum = Math.max(1, ...rows.map((row) => row.count));
+  const classes = Array.from({ length: size }, (_, index) => classLabel(classNames, index));
+  const seeds = groups.length === 1 ? '1 seed' : `mean over ${groups.length} seeds`;
+  const spec = {
+    width: Math.min(420, 34 * Math.max(size, 2)),
+    height: Math.min(420, 34 * Math.max(size, 2)),
+    title: `Confusion matrix: ${label}, group ${groupName} (${seeds})`,
+    data: { values: rows },
+    encoding: {
+      x: { field: 'predicted', type: 'ordinal', sort: classes, title: 'predicted class (label)', axis: { labelAngle: 0 } },
+      y: { field: 'truth', type: 'ordinal', sort: classes, title: 'true class (label)' },
+    },
+    layer: [
+      {
+        mark: { type: 'rect', stroke: '#ffffff', strokeWidth: 0.5 },
+        encoding: {
+          color: { field: 'count', type: 'quantitative', title: 'samples (count)', scale: { range: ['#f3f7fc', '#08519c'], domainMin: 0 } },
+        },
+      },
+      {
+        // Zero cells stay blank so the non-zero ones stand out.
+        transform: [{ filter: 'datum.count > 0' }],
+        mark: { type: 'text', fontSize: 9 },
+        encoding: {
+          text: { field: 'count', type: 'quantitative', format: groups.length === 1 ? 'd' : '.1f' },
+          color: { condition: { test: `datum.count > ${maximum / 2}`, value: 'white' }, value: '#222222' },
+        },
+      },
+    ],
+    config: CONFIG,
+  } as unknown as TopLevelSpec;
+  return {
+    id: `confusion-${slug(groupName)}-${slug(label)}`,
+    kind: 'confusion',
+    title: `Confusion matrix: ${label}, group ${groupName}`,
+    description: `Confusion matrix of group ${groupName} for ${label} (${seeds}): rows are true classes, columns predicted classes; colour and numbers are sample counts.`,
+    spec,
+  };
+}
+
+/**
+ * Bars of true vs predicted class counts (bincounts) of one evaluation group of one variant,
+ * averaged over seeds, with the reference's counts beside them when given.
+ */
+export function classCountsChart(
+  label: string,
+  groupName: string,
+  groups: readonly GroupEvaluation[],
+  classNames?: readonly string[],
+  reference?: { readonly source: string; readonly trueCounts?: readonly number[]; readonly predictedCounts?: readonly number[] },
+): ChartSpec {
+  const size = Math.max(0, ...groups.map((group) => Math.max(group.trueCounts.length, group.predictedCounts.length)));
+  const average = (pick: (group: GroupEvaluation) => readonly number[], index: number): number =>
+    groups.length === 0 ? 0 : groups.reduce((sum, group) => sum + (pick(group)[index] ?? 0), 0) / groups.length;
+  const series: string[] = ['true (losslab)', 'predicted (losslab)'];
+  const rows: { class: string; series: string; count: number }[] = [];
+  for (let index = 0; index < size; index++) {
+    const name = classLabel(classNames, index);
+    rows.push({ class: name, series: 'true (losslab)', count: average((group) => group.trueCounts, index) });
+    rows.push({ class: name, series: 'predicted (losslab)', count: average((group) => group.predictedCounts, index) });
+  }
+  let referenceShown = false;
+  const losslabTotal = groups.length === 0 ? 0 : groups.reduce((sum, group) => sum + group.trueCounts.reduce((a, b) => a + b, 0), 0) / groups.length;
+  for (const [kind, counts] of [
+    ['true', reference?.trueCounts],
+    ['predicted', reference?.predictedCounts],
+  ] as const) {
+    if (reference === undefined || counts === undefined) continue;
+    // A reference measured on a differently sized split (e.g. Keras on the 60,000 training
+    // images vs a 10,000-image test split) would dwarf losslab's bars: the table compares those.
+    const referenceTotal = counts.reduce((a, b) => a + b, 0);
+    if (!(referenceTotal > 0 && losslabTotal > 0 && referenceTotal / losslabTotal < 1.5 && losslabTotal / referenceTotal < 1.5)) continue;
+    const name = `${kind} (${reference.source})`;
+    series.push(name);
+    referenceShown = true;
+    counts.forEach((count, index) => rows.push({ class: classLabel(classNames, index), series: name, count }));
+  }
+  const classes = [...new Set(rows.map((row) => row.class))];
+  const seeds = groups.length === 1 ? '1 seed' : `mean over ${groups.length} seeds`;
+  const spec = {
+    width: Math.max(260, classes.length * 16 * series.length),
+    height: 220,
+    title: `Class counts: ${label}, group ${groupName} (${seeds})`,
+    data: { values: rows },
+    mark: { type: 'bar' },
+    encoding: {
+      x: { field: 'class', type: 'nominal', sort: classes, title: 'class (label)', axis: { labelAngle: 0 } },
+      xOffset: { field: 'series', type: 'nominal', sort: series },
+      y: { field: 'count', type: 'quantitative', title: 'samples (count)' },
+      color: { field: 'series', type: 'nominal', sort: series, title: 'counts', scale: { domain: series, range: ['#4c78a8', '#f58518', '#9ecae9', '#ffbf79'] } },
+    },
+    config: CONFIG,
+  } as unknown as TopLevelSpec;
+  return {
+    id: `counts-${slug(groupName)}-${slug(label)}`,
+    kind: 'counts',
+    title: `Class counts: ${label}, group ${groupName}`,
+    description: `Number of samples per class in group ${groupName} for ${label} (${seeds}): true class vs predicted class${reference && referenceShown ? `, and the ${reference.source} reference` : ''}.`,
+    spec,
+  };
+}
+
+/**
+ * Epochs needed to reach a target per variant: a bar at the mean over the seeds that reached it,
+ * a dot per seed, and the mean (or "not reached") written above the bar.
+ */
+export function epochsToTargetChart(metric: string, target: number, results: readonly EpochsToTarget[], labels: readonly string[]): ChartSpec {
+  const bars = results.map((result) => ({
+    variant: result.label,
+    mean: result.reached?.mean ?? 0,
+    // The label sits above the bar and above every seed's dot, so nothing overlaps it.
+    top: Math.max(result.reached?.mean ?? 0, ...result.seeds.map((seed) => seed.epoch ?? 0)),
+    text:
+      result.reached === null
+        ? 'not reached'
+        : `${result.reached.mean.toFixed(1)}${result.reached.n < result.seeds.length ? ` (${result.reached.n}/${result.seeds.length} reached)` : ''}`,
+  }));
+  const dots = results.flatMap((result) =>
+    result.seeds.flatMap((seed) => (seed.epoch === null ? [] : [{ variant: result.label, epoch: seed.epoch, seed: seed.seed }])),
+  );
+  const goal = `${metricTitle(metric)} ≥ ${formatValue(target)}`;
+  const x = { field: 'variant', type: 'nominal' as const, title: 'variant (name)', sort: [...labels], axis: { labelAngle: 0 } };
+  const color = { field: 'variant', type: 'nominal' as const, scale: colourScale(labels), legend: null };
+  const spec = {
+    width: Math.max(200, 110 * results.length),
+    height: 220,
+    title: { text: `Epochs to reach validation ${goal}`, subtitle: 'bar: mean over seeds that reached it; dots: seeds' },
+    layer: [
+      {
+        data: { values: bars },
+        mark: { type: 'bar', opacity: 0.75 },
+        encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'epochs (count)' }, color },
+      },
+      {
+        data: { values: bars },
+        mark: { type: 'text', dy: -10, fontSize: 11 },
+        encoding: { x, y: { field: 'top', type: 'quantitative' }, text: { field: 'text', type: 'nominal' } },
+      },
+      {
+        data: { values: dots },
+        mark: { type: 'circle', size: 40, color: '#222222', opacity: 0.8 },
+        encoding: { x, y: { field: 'epoch', type: 'quantitative' } },
+      },
+    ],
+    config: CONFIG,
+  } as unknown as TopLevelSpec;
+  return {
+    id: `epochs-to-target-${slug(metric)}-${slug(formatValue(target))}`,
+    kind: 'epochsToTarget',
+    title: `Epochs to reach validation ${goal}`,
+    description: `Epochs until validation ${goal} first held, per variant: bars are the mean over the seeds that reached it, dots are single seeds.`,
+    spec,
+  };
+}
+
+/** Gives every `id` in an SVG (and every `#id` reference) a prefix, so inline SVGs cannot clash. */
+function prefixIds(svg: string, prefix: string): string {
+  return svg
+    .replace(/\bid="([^"]+)"/g, (_, id: string) => `id="${prefix}-${id}"`)
+    .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${prefix}-${id})`)
+    .replace(/href="#([^"]+)"/g, (_, id: string) => `href="#${prefix}-${id}"`);
+}
+
+/**
+ * Compiles a Vega-Lite spec with `vega-lite` and renders it to an SVG string with a headless
+ * `vega.View` (no DOM, no canvas, no network: all data is inline).
+ *
+ * @example const svg = await renderChartSvg(learningCurveChart('training.loss', aggregates));
+ */
+export async function renderChartSvg(chart: ChartSpec): Promise<string> {
+  const compiled = compile(chart.spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    const labelled = svg.replace(/^<svg /, `<svg role="img" aria-label="${escapeAttribute(chart.description)}" `);
+    return prefixIds(labelled, chart.id);
+  } finally {
+    view.finalize();
+  }
+}
+
+function escapeAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Renders every chart; ids must be unique (they become file names). */
+export async function renderCharts(charts: readonly ChartSpec[]): Promise<RenderedChart[]> {
+  const rendered: RenderedChart[] = [];
+  for (const chart of charts) rendered.push({ ...chart, svg: await renderChartSvg(chart) });
+  return rendered;
+}

@@ -1,0 +1,134 @@
+import { join } from 'node:path';
+import { claimSymbol, allClaimsPass } from './claims';
+import { ReportError } from './errors';
+import type { GroupBy } from './groups';
+import { loadRuns } from './load';
+import { writeReport } from './write';
+
+/** Where {@link reportCommand} prints; replaceable in tests. */
+export interface CommandOutput {
+  readonly log: (line: string) => void;
+  readonly error: (line: string) => void;
+}
+
+/** Parsed flags of {@link reportCommand}. */
+export interface ReportCommandOptions {
+  readonly experiment?: string;
+  readonly runIds?: readonly string[];
+  readonly runsDir: string;
+  readonly out: string;
+  readonly check: boolean;
+  readonly groupBy: GroupBy;
+  readonly baseline?: string;
+}
+
+export const REPORT_USAGE = `usage: report (--experiment=<name> | --runs=<id>,<id>...) [options]
+  --experiment=<name>   all complete runs of runs/<name>, grouped by variant
+  --runs=<id>,<id>      compare these stored runs (labels include the commit or run id)
+  --runs-dir=<dir>      where runs are stored (default: runs)
+  --out=<dir>           output folder (default: reports/<experiment>, or reports/compare with --runs)
+  --group-by=<how>      variant | commit | run | auto (default: variant; auto with --runs)
+  --baseline=<label>    the group the others are compared with
+  --check               exit with code 1 unless every claim holds`;
+
+const FLAGS = new Set(['experiment', 'runs', 'runs-dir', 'out', 'group-by', 'baseline', 'check', 'help']);
+
+/**
+ * Parses `--name=value` / `--name value` flags of the report command.
+ *
+ * @example parseReportArgs(['--experiment=blink', '--check']) // { experiment: 'blink', check: true, runsDir: 'runs', out: 'reports/blink', groupBy: 'variant' }
+ */
+export function parseReportArgs(argv: readonly string[]): ReportCommandOptions | 'help' {
+  const values = new Map<string, string>();
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index] ?? '';
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argument);
+    if (match === null) throw new ReportError('INVALID_ARGUMENT', `argument "${argument}": expected a flag such as --experiment=<name>`);
+    const name = match[1] ?? '';
+    if (!FLAGS.has(name)) throw new ReportError('INVALID_ARGUMENT', `--${name}: unknown flag; expected one of ${[...FLAGS].map((flag) => `--${flag}`).join(', ')}`);
+    let value = match[2];
+    if (value === undefined && name !== 'check' && name !== 'help') {
+      value = argv[index + 1];
+      if (value === undefined || value.startsWith('--')) throw new ReportError('INVALID_ARGUMENT', `--${name}: expected a value`);
+      index++;
+    }
+    values.set(name, value ?? 'true');
+  }
+  if (values.has('help')) return 'help';
+  const experiment = values.get('experiment');
+  const runIds = values
+    .get('runs')
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  if (experiment === undefined && runIds === undefined) {
+    throw new ReportError('INVALID_ARGUMENT', 'expected --experiment=<name> or --runs=<id>,<id>');
+  }
+  if (runIds !== undefined && runIds.length === 0) throw new ReportError('INVALID_ARGUMENT', '--runs: expected at least one run id');
+  const groupBy = values.get('group-by') ?? (runIds === undefined ? 'variant' : 'auto');
+  if (!['variant', 'commit', 'run', 'auto'].includes(groupBy)) {
+    throw new ReportError('INVALID_ARGUMENT', `--group-by: expected variant, commit, run or auto, got ${groupBy}`);
+  }
+  const check = values.get('check');
+  if (check !== undefined && check !== 'true' && check !== 'false') throw new ReportError('INVALID_ARGUMENT', `--check: expected no value, got ${check}`);
+  const baseline = values.get('baseline');
+  return {
+    ...(experiment === undefined ? {} : { experiment }),
+    ...(runIds === undefined ? {} : { runIds }),
+    ...(baseline === undefined ? {} : { baseline }),
+    runsDir: values.get('runs-dir') ?? 'runs',
+    out: values.get('out') ?? (runIds === undefined ? join('reports', experiment ?? 'report') : join('reports', 'compare')),
+    check: check === 'true',
+    groupBy: groupBy as GroupBy,
+  };
+}
+
+const CONSOLE: CommandOutput = { log: (line) => console.log(line), error: (line) => console.error(line) };
+
+/**
+ * The `report` CLI: loads runs, writes `index.html`, `report.md` and the SVGs, prints the paths
+ * written, the claims and any skipped run, and resolves to the process exit code: 0, 1 when
+ * `--check` is given and a claim did not pass (failed or could not be decided), 2 on bad
+ * arguments or when there is nothing to report.
+ *
+ * @example
+ * process.exitCode = await reportCommand(['--experiment=blink', '--check']);
+ */
+export async function reportCommand(argv: readonly string[], output: CommandOutput = CONSOLE): Promise<number> {
+  try {
+    const options = parseReportArgs(argv);
+    if (options === 'help') {
+      output.log(REPORT_USAGE);
+      return 0;
+    }
+    const { records, skipped } = await loadRuns(options.runsDir, {
+      ...(options.experiment === undefined ? {} : { experiment: options.experiment }),
+      ...(options.runIds === undefined ? {} : { runIds: options.runIds }),
+    });
+    for (const skip of skipped) output.error(`skipped ${skip.folder} (${skip.reason}): ${skip.errors.join('; ')}`);
+    if (records.length === 0) {
+      output.error(`no complete runs found in ${options.runsDir}${options.experiment === undefined ? '' : `/${options.experiment}`}`);
+      return 2;
+    }
+    const { files, model } = await writeReport(records, options.out, {
+      groupBy: options.groupBy,
+      skipped,
+      ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
+    });
+    for (const file of files) output.log(`wrote ${file}`);
+    for (const result of model.claims) output.log(`${claimSymbol(result.status)} ${result.statement}`);
+    for (const comparison of model.comparisons) output.log(comparison.sentence);
+    if (options.check && !allClaimsPass(model.claims)) {
+      output.error('check failed: not every claim holds');
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ReportError) {
+      output.error(`report: ${error.message}`);
+      if (error.code === 'INVALID_ARGUMENT') output.error(REPORT_USAGE);
+      return 2;
+    }
+    throw error;
+  }
+}

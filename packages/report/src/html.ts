@@ -1,0 +1,147 @@
+import type { RenderedChart } from './charts';
+import { claimSymbol } from './claims';
+import {
+  comparisonTable,
+  contextTable,
+  definitionDiffTables,
+  environmentTable,
+  finalMetricsTable,
+  leadSentence,
+  referenceTables,
+  runsTable,
+  skippedLines,
+  type TextTable,
+} from './layout';
+import type { ReportModel } from './model';
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const STYLE = `
+:root { color-scheme: light; }
+body { font-family: sans-serif; margin: 0; background: #f6f7f9; color: #1d2330; line-height: 1.45; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; background: #ffffff; }
+h1 { font-size: 1.6rem; margin: 0 0 6px; }
+h2 { font-size: 1.2rem; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid #d9dde5; }
+h3 { font-size: 1rem; margin: 20px 0 8px; }
+p.lead { color: #4a5366; margin: 0 0 16px; }
+.warning { background: #fff4d6; border-left: 4px solid #e0a100; padding: 8px 12px; margin: 6px 0; }
+ul.claims { list-style: none; padding: 0; }
+ul.claims > li { margin: 8px 0; padding: 8px 12px; border-radius: 4px; }
+ul.claims > li.pass { background: #e8f6ec; border-left: 4px solid #2e8b57; }
+ul.claims > li.fail { background: #fdeaea; border-left: 4px solid #c0392b; }
+ul.claims > li.unknown { background: #f0f0f0; border-left: 4px solid #888888; }
+ul.claims ul { margin: 4px 0 0; padding-left: 22px; font-size: 0.92rem; }
+.mark { font-weight: bold; margin-right: 6px; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 0.88rem; display: block; overflow-x: auto; max-width: 100%; }
+th, td { border: 1px solid #d9dde5; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #eef1f6; }
+td.num { font-variant-numeric: tabular-nums; }
+figure { margin: 16px 0; padding: 8px; border: 1px solid #e3e6ec; border-radius: 4px; display: inline-block; max-width: calc(100% - 18px); vertical-align: top; }
+figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { font-size: 0.85rem; color: #4a5366; max-width: 640px; margin-top: 4px; }
+code { font-family: monospace; font-size: 0.9em; }
+`;
+
+function table(data: TextTable): string {
+  const head = `<tr>${data.header.map((cell) => `<th scope="col">${escapeHtml(cell)}</th>`).join('')}</tr>`;
+  const body = data.rows
+    .map((row) => `<tr>${row.map((cell, index) => (index === 0 ? `<th scope="row">${escapeHtml(cell)}</th>` : `<td class="num">${escapeHtml(cell)}</td>`)).join('')}</tr>`)
+    .join('\n');
+  return `<table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+function figure(chart: RenderedChart): string {
+  return `<figure id="chart-${escapeHtml(chart.id)}" data-chart="${escapeHtml(chart.id)}">\n${chart.svg}\n<figcaption>${escapeHtml(chart.description)}</figcaption>\n</figure>`;
+}
+
+function section(id: string, title: string, body: string): string {
+  return `<section id="${id}">\n<h2>${escapeHtml(title)}</h2>\n${body}\n</section>`;
+}
+
+/**
+ * Renders the report as one self-contained HTML page: inline CSS and inline SVG charts, no
+ * scripts, no external resources (fonts, images, styles), readable with JavaScript off.
+ *
+ * @example await writeFile('index.html', renderHtml(await buildReport(records)));
+ */
+export function renderHtml(model: ReportModel): string {
+  const parts: string[] = [];
+  parts.push(`<h1>${escapeHtml(model.title)}</h1>`);
+  parts.push(`<p class="lead">${escapeHtml(leadSentence(model))}</p>`);
+  if (model.warnings.length > 0) {
+    parts.push(`<section id="warnings">${model.warnings.map((warning) => `<div class="warning">⚠ ${escapeHtml(warning)}</div>`).join('\n')}</section>`);
+  }
+  if (model.claims.length > 0) {
+    const items = model.claims.map(
+      (result) =>
+        `<li class="${result.status}"><span class="mark">${claimSymbol(result.status)}</span>${escapeHtml(result.statement)}` +
+        `<ul>${result.evidence.map((line) => `<li>${escapeHtml(line.trim())}</li>`).join('')}</ul></li>`,
+    );
+    parts.push(section('claims', 'Claims', `<ul class="claims">\n${items.join('\n')}\n</ul>`));
+  }
+  if (model.comparisons.length > 0) {
+    const sentences = `<ul>${model.comparisons.map((comparison) => `<li>${escapeHtml(comparison.sentence)}</li>`).join('\n')}</ul>`;
+    parts.push(
+      section(
+        'comparison',
+        'Variant comparison',
+        `<p>Difference of means over seeds, with its 95% confidence interval and two-sided p-value from Welch's t-test (Welch–Satterthwaite degrees of freedom).</p>\n${sentences}\n${table(comparisonTable(model))}`,
+      ),
+    );
+  }
+  parts.push(section('metrics', 'Final metrics', `<p>mean ± sample sd [95% CI] (n = runs) on the final evaluation.</p>\n${table(finalMetricsTable(model))}`));
+  const references = referenceTables(model);
+  if (references.length > 0 || model.crossGroup.length > 0) {
+    const body = references
+      .map(
+        (reference) =>
+          `<h3>${escapeHtml(reference.title)}</h3>\n<p>losslab evaluated on: ${escapeHtml(reference.split)}; means over seeds.</p>\n${table(reference.table)}` +
+          reference.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('\n'),
+      )
+      .join('\n');
+    const cross = model.crossGroup.length > 0 ? `<ul>${model.crossGroup.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>` : '';
+    parts.push(section('reference', references.length > 0 ? 'Reference results' : 'Predictions across groups', `${body}\n${cross}`));
+  }
+  const charts = (kinds: readonly RenderedChart['kind'][]): string =>
+    model.charts
+      .filter((chart) => kinds.includes(chart.kind))
+      .map(figure)
+      .join('\n');
+  if (model.charts.some((chart) => chart.kind === 'curve')) parts.push(section('curves', 'Learning curves', charts(['curve'])));
+  if (model.charts.some((chart) => chart.kind === 'confusion' || chart.kind === 'counts')) {
+    parts.push(section('groups', 'Evaluation groups', charts(['confusion', 'counts'])));
+  }
+  if (model.charts.some((chart) => chart.kind === 'epochsToTarget')) parts.push(section('epochs-to-target', 'Epochs to target', charts(['epochsToTarget'])));
+
+  const diffs = definitionDiffTables(model)
+    .map((diff) => `<h3>Definition differences (${escapeHtml(diff.experiment)})</h3>\n${diff.table === null ? '<p>The variants have identical definitions.</p>' : table(diff.table)}`)
+    .join('\n');
+  parts.push(
+    section(
+      'context',
+      'Context',
+      `${table(contextTable(model))}\n${diffs}\n<h3>Environment</h3>\n${table(environmentTable(model))}\n<h3>Runs</h3>\n${table(runsTable(model))}`,
+    ),
+  );
+  const skipped = skippedLines(model);
+  if (skipped.length > 0) parts.push(section('skipped', 'Skipped runs', `<ul>${skipped.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>`));
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(model.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${parts.join('\n')}
+</main>
+</body>
+</html>
+`;
+}

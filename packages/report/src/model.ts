@@ -1,0 +1,258 @@
+import { aggregateGroup, type GroupAggregate } from './aggregate';
+import { learningCurveChart, confusionChart, classCountsChart, epochsToTargetChart, renderCharts, type ChartSpec, type RenderedChart } from './charts';
+import { evaluateClaims, type ClaimResult } from './claims';
+import { compareGroups, type MetricComparison } from './compare';
+import { diffDefinitions, groupContext, majorityWarnings, type DefinitionDifference, type GroupContext } from './context';
+import { ReportError } from './errors';
+import { commitState, groupRuns, type GroupBy, type RunGroup } from './groups';
+import type { SkippedRun } from './load';
+import type { RunRecord } from './record';
+import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference';
+
+/** Options of {@link buildReport}. */
+export interface BuildReportOptions {
+  /** How runs become columns; default `variant` (seeds aggregated). */
+  readonly groupBy?: GroupBy;
+  /** Label of the group the others are compared with (default: see {@link buildReport}). */
+  readonly baseline?: string;
+  /** Heading of the report; default `losslab report: <experiments>`. */
+  readonly title?: string;
+  /** Run folders that were not used, shown in the report (from `loadRuns`). */
+  readonly skipped?: readonly SkippedRun[];
+}
+
+/** One line per run in the context block. */
+export interface RunRow {
+  readonly runId: string;
+  readonly label: string;
+  readonly seed: number;
+  readonly commit: string;
+  readonly backend: string;
+  readonly epochs: number;
+  readonly secondsPerEpoch: number | null;
+  readonly samplesPerSecond: number | null;
+  readonly startedAt: string;
+}
+
+/** Definition differences between the groups of one experiment. */
+export interface DefinitionDiff {
+  readonly experiment: string;
+  readonly labels: readonly string[];
+  readonly differences: readonly DefinitionDifference[];
+}
+
+/**
+ * Everything a report shows, computed once; {@link renderHtml} and {@link renderMarkdown} only
+ * lay it out. Numbers are plain data; charts are already rendered to SVG strings.
+ */
+export interface ReportModel {
+  readonly title: string;
+  readonly experiments: readonly string[];
+  readonly groupBy: GroupBy;
+  readonly aggregates: readonly GroupAggregate[];
+  readonly comparisons: readonly MetricComparison[];
+  readonly claims: readonly ClaimResult[];
+  /** Plain-language warnings: near the majority baseline, single seeds, skipped runs. */
+  readonly warnings: readonly string[];
+  readonly references: readonly ReferenceTable[];
+  /** "every even sample was predicted as an odd class" lines, see `crossGroupPredictions`. */
+  readonly crossGroup: readonly string[];
+  readonly contexts: readonly GroupContext[];
+  readonly definitionDiffs: readonly DefinitionDiff[];
+  readonly runs: readonly RunRow[];
+  readonly charts: readonly RenderedChart[];
+  readonly skipped: readonly SkippedRun[];
+}
+
+/** Curves shown first, in this order; other validation metrics follow alphabetically. */
+const CURVE_ORDER = ['validation.loss', 'validation.balancedAccuracy', 'validation.f1', 'validation.accuracy', 'training.loss'];
+
+function curveKeys(aggregates: readonly GroupAggregate[]): string[] {
+  const keys = [...new Set(aggregates.flatMap((aggregate) => Object.keys(aggregate.curves)))].filter(
+    (key) => key !== 'validation.majorityAccuracy',
+  );
+  const rank = (key: string): number => (CURVE_ORDER.includes(key) ? CURVE_ORDER.indexOf(key) : CURVE_ORDER.length);
+  return keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function lastMajority(aggregates: readonly GroupAggregate[]): number | undefined {
+  for (const aggregate of aggregates) {
+    const curve = aggregate.curves['validation.majorityAccuracy'];
+    const last = curve?.[curve.length - 1];
+    if (last !== undefined) return last.summary.mean;
+  }
+  return undefined;
+}
+
+/** The baseline of one experiment's groups: given, else the `slower` of a fasterToTarget claim, else the first. */
+function chooseBaseline(groups: readonly RunGroup[], requested: string | undefined): string | undefined {
+  if (requested !== undefined && groups.some((group) => group.label === requested)) return requested;
+  const slower = groups
+    .flatMap((group) => group.records.flatMap((record) => record.claims))
+    .flatMap((claim) => (claim.kind === 'fasterToTarget' ? [claim.slower] : []))[0];
+  return groups.find((group) => group.variant === slower)?.label ?? groups[0]?.label;
+}
+
+function buildComparisons(groups: readonly RunGroup[], aggregates: readonly GroupAggregate[], baseline: string | undefined): MetricComparison[] {
+  const comparisons: MetricComparison[] = [];
+  const experiments = [...new Set(groups.map((group) => group.experiment))];
+  for (const experiment of experiments) {
+    const own = groups.filter((group) => group.experiment === experiment);
+    const ownAggregates = aggregates.filter((aggregate) => aggregate.experiment === experiment);
+    const byCohort = own.some((group) => group.cohort !== null);
+    if (byCohort) {
+      // Before vs after: each variant's later code states against its first one.
+      const variants = [...new Set(own.map((group) => group.variant))];
+      const pairs = variants.filter((variant) => own.filter((group) => group.variant === variant).length > 1);
+      if (pairs.length > 0) {
+        for (const variant of pairs) {
+          const subset = ownAggregates.filter((aggregate) => aggregate.variant === variant);
+          comparisons.push(...compareGroups(subset, { baseline: subset[0]?.label }));
+        }
+        continue;
+      }
+    }
+    const chosen = chooseBaseline(own, baseline);
+    comparisons.push(...compareGroups(ownAggregates, chosen === undefined ? {} : { baseline: chosen }));
+  }
+  return comparisons;
+}
+
+function chartSpecs(groups: readonly RunGroup[], aggregates: readonly GroupAggregate[], claims: readonly ClaimResult[]): ChartSpec[] {
+  const charts: ChartSpec[] = [];
+  const experiments = [...new Set(groups.map((group) => group.experiment))];
+  const several = experiments.length > 1;
+  const withExperiment = (chart: ChartSpec, experiment: string): ChartSpec =>
+    several ? { ...chart, id: `${experiment}-${chart.id}`, title: `${experiment}: ${chart.title}` } : chart;
+  for (const experiment of experiments) {
+    const ownAggregates = aggregates.filter((aggregate) => aggregate.experiment === experiment);
+    for (const key of curveKeys(ownAggregates)) {
+      const baseline = key === 'validation.accuracy' ? lastMajority(ownAggregates) : undefined;
+      charts.push(withExperiment(learningCurveChart(key, ownAggregates, baseline), experiment));
+    }
+  }
+  for (const group of groups) {
+    const first = group.records[0];
+    const reference = group.records.find((record) => record.reference !== undefined)?.reference;
+    for (const name of (first?.evaluation.groups ?? []).map((evaluation) => evaluation.name)) {
+      const evaluations = group.records.flatMap((record) => record.evaluation.groups?.filter((evaluation) => evaluation.name === name) ?? []);
+      const classNames = first?.evaluation.classNames;
+      const referenceGroup = reference?.groups?.find((candidate) => candidate.name === name);
+      charts.push(withExperiment(confusionChart(group.label, name, evaluations, classNames), group.experiment));
+      charts.push(
+        withExperiment(
+          classCountsChart(
+            group.label,
+            name,
+            evaluations,
+            classNames,
+            reference && referenceGroup
+              ? {
+                  source: reference.source,
+                  ...(referenceGroup.trueCounts ? { trueCounts: referenceGroup.trueCounts } : {}),
+                  ...(referenceGroup.predictedCounts ? { predictedCounts: referenceGroup.predictedCounts } : {}),
+                }
+              : undefined,
+          ),
+          group.experiment,
+        ),
+      );
+    }
+  }
+  for (const result of claims) {
+    if (result.claim.kind !== 'fasterToTarget' || result.epochsToTarget === undefined || result.epochsToTarget.length === 0) continue;
+    const labels = aggregates.filter((aggregate) => aggregate.experiment === result.experiment).map((aggregate) => aggregate.label);
+    charts.push(withExperiment(epochsToTargetChart(result.claim.metric, result.claim.target, result.epochsToTarget, labels), result.experiment));
+  }
+  // Ids become file names: make repeated ones unique.
+  const seen = new Map<string, number>();
+  return charts.map((chart) => {
+    const count = (seen.get(chart.id) ?? 0) + 1;
+    seen.set(chart.id, count);
+    return count === 1 ? chart : { ...chart, id: `${chart.id}-${count}` };
+  });
+}
+
+/**
+ * Builds the report model from run records: groups them (by variant unless told otherwise),
+ * aggregates seeds, compares groups, evaluates claims, collects context and warnings, and renders
+ * the charts to SVG. The baseline of comparisons is `options.baseline`, else the `slower` variant
+ * of a `fasterToTarget` claim, else the first group; when grouping by commit or run, each variant
+ * is compared with its own first code state ("before vs after").
+ *
+ * @example
+ * const { records, skipped } = await loadRuns('runs', { experiment: 'blink' });
+ * const model = await buildReport(records, { skipped });
+ * model.comparisons.map((comparison) => comparison.sentence);
+ */
+export async function buildReport(records: readonly RunRecord[], options: BuildReportOptions = {}): Promise<ReportModel> {
+  if (records.length === 0) throw new ReportError('INVALID_ARGUMENT', 'records: expected at least one run record, got none');
+  const groupBy = options.groupBy ?? 'variant';
+  const groups = groupRuns(records, groupBy);
+  const aggregates = groups.map((group) => aggregateGroup(group));
+  const claims = evaluateClaims(groups);
+  const comparisons = buildComparisons(groups, aggregates, options.baseline);
+  const experiments = [...new Set(records.map((record) => record.experiment))];
+  const skipped = options.skipped ?? [];
+
+  const warnings = [...majorityWarnings(aggregates)];
+  for (const aggregate of aggregates) {
+    if (aggregate.seeds.length === 1) {
+      warnings.push(`${aggregate.label} has a single run: no spread or confidence interval, and no significance can be claimed for its differences.`);
+    }
+  }
+  if (skipped.length > 0) {
+    warnings.push(`${skipped.length} run folder(s) skipped (incomplete or invalid); see "Skipped runs".`);
+  }
+
+  const references: ReferenceTable[] = [];
+  for (const experiment of experiments) {
+    const reference = records.find((record) => record.experiment === experiment && record.reference !== undefined)?.reference;
+    if (reference !== undefined) references.push(referenceTable(experiment, reference, groups));
+  }
+
+  const definitionDiffs = experiments.map((experiment) => {
+    const own = groups.filter((group) => group.experiment === experiment);
+    return {
+      experiment,
+      labels: own.map((group) => group.label),
+      differences: diffDefinitions(own.map((group) => group.records[0]?.definition)),
+    };
+  });
+
+  const runs = groups.flatMap((group) =>
+    group.records.map((record) => {
+      const average = (values: readonly number[]): number | null =>
+        values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
+      return {
+        runId: record.runId,
+        label: group.label,
+        seed: record.seed,
+        commit: commitState(record),
+        backend: `${record.environment.backend} ${record.environment.backendVersion}`,
+        epochs: record.history.length,
+        secondsPerEpoch: average(record.history.map((epoch) => epoch.seconds)),
+        samplesPerSecond: average(record.history.map((epoch) => epoch.samplesPerSecond)),
+        startedAt: record.timing.startedAt,
+      };
+    }),
+  );
+
+  const charts = await renderCharts(chartSpecs(groups, aggregates, claims));
+  return {
+    title: options.title ?? `losslab report: ${experiments.join(', ')}`,
+    experiments,
+    groupBy,
+    aggregates,
+    comparisons,
+    claims,
+    warnings,
+    references,
+    crossGroup: crossGroupPredictions(groups),
+    contexts: groups.map((group, index) => groupContext(group, aggregates[index] ?? aggregateGroup(group))),
+    definitionDiffs,
+    runs,
+    charts,
+    skipped,
+  };
+}
