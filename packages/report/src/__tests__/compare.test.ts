@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { aggregateGroup } from '../aggregate';
+import { compareGroups, describeComparison, headlineMetrics } from '../compare';
+import { groupRuns } from '../groups';
+import type { RunRecord } from '../record';
+import { welchTest } from '../stats';
+import { blinkRecord } from './fixtures';
+
+function withMetrics(variant: 'unweighted' | 'class-weighted', seed: number, metrics: Record<string, number>): RunRecord {
+  return { ...blinkRecord(variant, seed), evaluation: { split: 'test', size: 10, metrics } };
+}
+
+describe('variant comparison', () => {
+  it('reports difference, Welch CI and p in plain words', () => {
+    // f1: class-weighted [2, 4, 6, 8, 10] vs unweighted [1, 2, 3, 4, 5] (scaled by 0.1):
+    // difference 0.3, se = 0.1·√2.5, df = 5.882, p = 0.1075 (the textbook pair, sign flipped).
+    const records = [1, 2, 3, 4, 5].flatMap((seed) => [
+      withMetrics('unweighted', seed, { f1: 0.1 * seed, majorityAccuracy: 0.9 }),
+      withMetrics('class-weighted', seed, { f1: 0.2 * seed, majorityAccuracy: 0.9 }),
+    ]);
+    const aggregates = groupRuns(records).map((group) => aggregateGroup(group));
+    const comparisons = compareGroups(aggregates, { baseline: 'unweighted' });
+    expect(comparisons.map((comparison) => comparison.metric)).toEqual(['f1']); // majorityAccuracy describes the data
+    const [f1] = comparisons;
+    expect(f1?.test.p).toBeCloseTo(0.10753119493062728, 9);
+    // CI: 0.3 ± 2.458824 · 0.1581139 = [−0.0888, 0.6888].
+    expect(f1?.sentence).toBe('class-weighted vs unweighted: f1 +0.300 [-0.089, +0.689], p = 0.108, 5 seeds each');
+  });
+
+  it('with one seed per variant says that no significance can be claimed', () => {
+    const test = welchTest([0.91], [0.7]);
+    expect(describeComparison('class-weighted', 'unweighted', 'f1', test)).toBe(
+      'class-weighted vs unweighted: f1 +0.210, 1 seed each: no significance can be claimed (a test needs at least 2 seeds per variant)',
+    );
+  });
+
+  it('with identical values across seeds says that no significance can be claimed', () => {
+    const test = welchTest([0.9, 0.9, 0.9], [0.8, 0.8]);
+    expect(describeComparison('a', 'b', 'accuracy', test)).toBe(
+      'a vs b: accuracy +0.100, 3 vs 2 seeds, identical values across seeds: no significance can be claimed',
+    );
+  });
+
+  it('orders headline metrics and compares every group with the default baseline (the first)', () => {
+    const records = [withMetrics('unweighted', 1, { loss: 1, zeta: 1, accuracy: 1, f1: 1 }), withMetrics('class-weighted', 1, { loss: 1, accuracy: 1, f1: 1 })];
+    const aggregates = groupRuns(records).map((group) => aggregateGroup(group));
+    expect(headlineMetrics(aggregates)).toEqual(['accuracy', 'f1', 'loss']);
+    expect(compareGroups(aggregates).every((comparison) => comparison.baseline === 'unweighted')).toBe(true);
+    expect(() => compareGroups(aggregates, { baseline: 'nope' })).toThrow(/baseline: expected one of unweighted, class-weighted/);
+  });
+});

@@ -1,0 +1,111 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderHtml } from '../html';
+import { renderMarkdown } from '../markdown';
+import { buildReport, type ReportModel } from '../model';
+import { writeReport } from '../write';
+import { blinkRecord, blinkRecords, mnistRecord } from './fixtures';
+
+describe('report model and renderings', () => {
+  let blink: ReportModel;
+  let mnist: ReportModel;
+
+  beforeAll(async () => {
+    blink = await buildReport(blinkRecords(), { skipped: [{ folder: 'runs/blink/killed', reason: 'incomplete', errors: ['no record.json'] }] });
+    mnist = await buildReport([mnistRecord()]);
+  });
+
+  it('compares class-weighted with the slower variant of the fasterToTarget claim', () => {
+    expect(blink.comparisons.map((comparison) => `${comparison.label} vs ${comparison.baseline}: ${comparison.metric}`)).toEqual([
+      'class-weighted vs unweighted: accuracy',
+      'class-weighted vs unweighted: balancedAccuracy',
+      'class-weighted vs unweighted: f1',
+      'class-weighted vs unweighted: loss',
+    ]);
+    expect(blink.warnings.some((warning) => warning.startsWith('unweighted: final accuracy'))).toBe(true);
+    expect(blink.warnings.some((warning) => warning.includes('1 run folder(s) skipped'))).toBe(true);
+  });
+
+  it('renders one chart per per-epoch metric (majorityAccuracy excluded) plus epochs-to-target', () => {
+    expect(blink.charts.map((chart) => chart.id)).toEqual([
+      'curve-validation-loss',
+      'curve-validation-balancedaccuracy',
+      'curve-validation-f1',
+      'curve-validation-accuracy',
+      'curve-training-loss',
+      'curve-validation-prauc',
+      'curve-validation-precision',
+      'curve-validation-recall',
+      'epochs-to-target-f1-0-800',
+    ]);
+    expect(mnist.charts.map((chart) => chart.id)).toEqual([
+      'curve-training-loss',
+      'confusion-even-masked',
+      'counts-even-masked',
+      'confusion-odd-masked',
+      'counts-odd-masked',
+    ]);
+    for (const chart of [...blink.charts, ...mnist.charts]) {
+      expect(chart.svg).toMatch(/^<svg /);
+      expect(chart.svg).toContain('font-family="sans-serif"');
+      expect(chart.svg).not.toMatch(/https?:\/\/(?!www\.w3\.org\/)/); // only XML namespaces
+    }
+  });
+
+  it('HTML is self-contained: inline CSS and SVG, no scripts, no external resources', () => {
+    const html = renderHtml(blink);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).not.toMatch(/\b(src|href)\s*=\s*"(?!#)/i);
+    expect(html).not.toMatch(/url\((?!#)/i);
+    expect(html).not.toMatch(/@import|@font-face/i);
+    expect(html.match(/<svg /g)).toHaveLength(blink.charts.length);
+    expect(html).toContain('class-weighted vs unweighted: f1 +');
+    expect(html).toContain('<li class="pass"><span class="mark">✓</span>class-weighted reaches f1 ≥ 0.800');
+    expect(html).toContain('⚠ near majority baseline');
+    expect(html).toContain('runs/blink/killed: incomplete');
+    // Definition diff and context.
+    expect(html).toContain('loss.weights');
+    expect(html).toContain('0123456789abcdef0123456789abcdef01234567 (clean)');
+  });
+
+  it('HTML escapes text from records', async () => {
+    const record = { ...blinkRecord('unweighted', 1), variant: '<b>bold</b>' };
+    const html = renderHtml(await buildReport([record]));
+    expect(html).toContain('&lt;b&gt;bold&lt;/b&gt;');
+    expect(html).not.toContain('<b>bold</b>');
+  });
+
+  it('mnist-odd shows the reference table and the even→odd line in both renderings', () => {
+    const markdown = renderMarkdown(mnist);
+    expect(markdown).toContain('| metric | reference (Keras) | losslab |');
+    expect(markdown).toContain('| even accuracy | 0.000 | 0.000 |');
+    expect(markdown).toContain('| even true counts | [5923, 0, 5958, 0, 5842, 0, 5918, 0, 5851] | [50, 0, 48, 0, 52, 0, 47, 0, 51, 0] |');
+    expect(markdown).toContain('- masked: every "even" sample was predicted as an "odd" class: yes, 248 of 248 (100.0%), 1 seed');
+    expect(markdown).toContain('![Confusion matrix: masked, group even](confusion-even-masked.svg)');
+    expect(renderHtml(mnist)).toContain('every &quot;even&quot; sample was predicted as an &quot;odd&quot; class: yes');
+  });
+});
+
+describe('writeReport', () => {
+  let outDir: string;
+  beforeAll(async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'losslab-report-'));
+  });
+  afterAll(async () => {
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('writes index.html, report.md and every SVG the Markdown references, no temp files left', async () => {
+    const { files, model } = await writeReport([mnistRecord()], outDir);
+    const names = (await readdir(outDir)).sort();
+    expect(names).toEqual(['index.html', 'report.md', ...model.charts.map((chart) => `${chart.id}.svg`)].sort());
+    expect(files.slice(0, 2)).toEqual([join(outDir, 'index.html'), join(outDir, 'report.md')]);
+    const markdown = await readFile(join(outDir, 'report.md'), 'utf8');
+    for (const [, file] of markdown.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) expect(names).toContain(file);
+    const svg = await readFile(join(outDir, 'counts-even-masked.svg'), 'utf8');
+    expect(svg.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg ')).toBe(true);
+  });
+});
