@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { allClaimsPass, claimSymbol, evaluateClaims, groupRuns, loadRuns, reportCommand, writeReport, type RunRecord } from '@losslab/report';
 import { describeBackend, selectBackend } from '@losslab/runtime';
 import { kerasProgress } from '@losslab/train';

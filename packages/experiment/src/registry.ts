@@ -211,14 +211,8 @@ function rowTensors(data: ArrayDataset, start: number, end: number): { x: tf.Ten
 }
 
 /** Model outputs for every row of `data`, row-major [size, outputWidth]. */
-function predictAll(model: tfl.LayersModel, data: ArrayDataset): Float32Array {
-  const features = tf.tensor(data.features, [data.size, ...data.featureShape]);
-  try {
-    return predictScores(model, features, PREDICT_BATCH);
-  } finally {
-    features.dispose();
-  }
-}
+const predictAll = (model: tfl.LayersModel, data: ArrayDataset): Float32Array =>
+  predictScores(model, { values: data.features, sampleShape: data.featureShape }, PREDICT_BATCH);
 
 /** Mean per-sample loss over a whole dataset, computed batch by batch without leaks. */
 export function datasetLoss(model: tfl.LayersModel, loss: losses.Loss, data: ArrayDataset): number {
@@ -275,7 +269,6 @@ export function evaluate(model: tfl.LayersModel, spec: RunSpec, loaded: LoadedDa
   let correct = 0;
   for (let i = 0; i < data.size; i++) if (truth[i] === predicted[i]) correct++;
   const metrics: Record<string, number> = { loss: meanLoss, accuracy: correct / data.size };
-  for (const g of grouped) metrics[`accuracy.${g.name}`] = g.accuracy;
   return { split: evaluation.split, size: data.size, metrics, groups: grouped, classNames: Array.from({ length: width }, (_, i) => String(i)) };
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isRight } from 'fp-ts/Either';
+import { isRight } from 'fp-ts/lib/Either.js';
 import { RECORD_FILE, RunRecord } from '@losslab/report';
 
 /** File written when a run starts; a folder with it and without `record.json` is an incomplete run. */

@@ -43,6 +43,13 @@ describe.each(TEST_BACKENDS)('batched prediction on %s', (backend) => {
     expect(scores.length).toBe(7 * 4);
     scores.forEach((v, i) => expect(v).toBeCloseTo(oneShot.scores[i]!, 6));
     expect(Array.from(argMaxRows(scores, 4))).toEqual(Array.from(classes));
+    const rows = { values: features.dataSync() as Float32Array, sampleShape: [3] };
+    const fromRows = await expectNoTensorLeak('predictScores from rows', () => predictScores(model, rows, 3));
+    expect(Array.from(fromRows)).toEqual(Array.from(scores));
+    expect(Array.from(predictClasses(model, rows, 5))).toEqual(Array.from(classes));
+    expect(() => predictScores(model, { values: new Float32Array(7), sampleShape: [3] }, 2)).toThrow(
+      'features: 7 values are not whole rows of shape [3]',
+    );
     expect(liveTensorCount()).toBe(before);
     features.dispose();
     model.dispose();
