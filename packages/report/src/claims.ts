@@ -136,7 +136,7 @@ function describeEpochs(result: EpochsToTarget, metric: string, target: number):
   const reachedText =
     result.reached === null
       ? `no seed reached ${goal}`
-      : `${formatValue(result.reached.mean)} epochs to ${goal} (mean of ${result.reached.n} of ${plural(result.seeds.length, 'seed')}, range ${result.reached.min}–${result.reached.max})`;
+      : `${result.reached.mean.toFixed(1)} epochs to ${goal} (mean of ${result.reached.n} of ${plural(result.seeds.length, 'seed')}, range ${result.reached.min}–${result.reached.max})`;
   const missed = notReached.map((seed) => `seed ${seed.seed} did not reach it in ${plural(seed.epochs, 'epoch')}`);
   return [`${result.label}: ${reachedText}`, ...missed].join('; ');
 }

@@ -63,8 +63,8 @@ describe('evaluateClaims', () => {
     expect(firstEpochReaching(records[3]!, 'f1', 0.8)).toBeNull();
     const [result] = evaluateClaims(groupRuns(records));
     expect(result?.status).toBe('pass');
-    expect(result?.evidence[0]).toBe('✓ weighted: 2.500 epochs to f1 ≥ 0.800 (mean of 2 of 2 seeds, range 2–3)');
-    expect(result?.evidence[1]).toBe('  vs plain: 4.000 epochs to f1 ≥ 0.800 (mean of 1 of 2 seeds, range 4–4); seed 2 did not reach it in 4 epochs');
+    expect(result?.evidence[0]).toBe('✓ weighted: 2.5 epochs to f1 ≥ 0.800 (mean of 2 of 2 seeds, range 2–3)');
+    expect(result?.evidence[1]).toBe('  vs plain: 4.0 epochs to f1 ≥ 0.800 (mean of 1 of 2 seeds, range 4–4); seed 2 did not reach it in 4 epochs');
     expect(result?.epochsToTarget?.map((entry) => entry.seeds.map((seed) => seed.epoch))).toEqual([
       [2, 3],
       [4, null],
