@@ -118,7 +118,8 @@ export function learningCurveChart(key: string, aggregates: readonly GroupAggreg
     type: 'nominal' as const,
     title: 'variant',
     scale: colourScale(labels),
-    legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
+    // Legend below the plot keeps each chart narrow enough for two side by side.
+    legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, orient: 'bottom', direction: 'horizontal' },
   };
   const x = { field: 'epoch', type: 'quantitative' as const, title: 'epoch (count, 1-based)', scale: { domainMin: 1 }, axis: { tickMinStep: 1 } };
   const layers: TopLevelSpec[] = [
@@ -144,8 +145,8 @@ export function learningCurveChart(key: string, aggregates: readonly GroupAggreg
     } as unknown as TopLevelSpec);
   }
   const spec = {
-    width: 520,
-    height: 260,
+    width: 420,
+    height: 230,
     title: { text: `${title} per epoch`, subtitle: 'line: mean over seeds; band: 95% confidence interval' },
     data: { values: rows },
     layer: layers,

@@ -41,7 +41,8 @@ th { background: #eef1f6; }
 td.num { font-variant-numeric: tabular-nums; }
 figure { margin: 16px 0; padding: 8px; border: 1px solid #e3e6ec; border-radius: 4px; display: inline-block; max-width: calc(100% - 18px); vertical-align: top; }
 figure svg { max-width: 100%; height: auto; display: block; }
-figcaption { font-size: 0.85rem; color: #4a5366; max-width: 640px; margin-top: 4px; }
+/* width 0 + min-width 100%: the caption wraps to the chart's width instead of widening the figure. */
+figcaption { font-size: 0.85rem; color: #4a5366; width: 0; min-width: 100%; margin-top: 4px; }
 code { font-family: monospace; font-size: 0.9em; }
 `;
 
