@@ -1,4 +1,4 @@
-import { LosslabError, deriveSeed, requireInteger } from '@losslab/runtime';
+import { LosslabError, canonicalJson, deriveSeed, requireInteger, sha256Hex } from '@losslab/runtime';
 import {
   type BlinkStream,
   type BlinkStreamConfig,
@@ -8,7 +8,6 @@ import {
   resolveBlinkStreamConfig,
 } from './blink';
 import { type ArrayDataset, concatDatasets } from './dataset';
-import { sha256Hex } from './idx';
 
 /**
  * The features of each frame in a blink window, in column order: the EAR itself and its
@@ -127,18 +126,6 @@ export function resolveBlinkSplitConfig(overrides: Partial<BlinkSplitConfig> = {
     throw new LosslabError('INVALID_ARGUMENT', `blink config subjects: unknown split(s) ${extra.join(', ')} (known: ${SPLITS.join(', ')})`);
   }
   return config;
-}
-
-/** JSON with object keys sorted at every level, so equal values give equal text. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**

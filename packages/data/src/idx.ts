@@ -238,8 +238,6 @@ export async function writeIdx(path: string, array: IdxArray, options: { gzip?: 
   }
 }
 
-/** Hex sha256 of in-memory bytes. */
-export const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * Hex sha256 of a file's bytes as stored (a gzip file hashes its compressed bytes); used as a

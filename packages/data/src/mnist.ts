@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { LosslabError, requireInteger } from '@losslab/runtime';
-import { type IdxArray, decodeIdx, maybeGunzip, readFileBytes, sha256Hex } from './idx';
+import { sha256Hex } from '@losslab/runtime';
+import { type IdxArray, decodeIdx, maybeGunzip, readFileBytes } from './idx';
 
 /** Which MNIST file pair: the 60,000-image training set or the 10,000-image test set. */
 export type MnistSplit = 'train' | 'test';

@@ -7,3 +7,4 @@ export type { BackendName, BackendInfo, SelectBackendOptions } from './backend';
 export { liveTensorCount, expectNoTensorLeak } from './leaks';
 export { labelLayout, labelBlock, checkLabelWidth, sliceBlock } from './layout';
 export type { LabelLayout, LabelBlock } from './layout';
+export { canonicalJson, sha256Hex, hashOf } from './hash';

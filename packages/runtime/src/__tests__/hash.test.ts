@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, hashOf, sha256Hex } from '../index';
+
+describe('canonical JSON and hashes', () => {
+  it('sorts keys at every level and drops undefined fields', () => {
+    expect(canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }], u: undefined })).toBe('{"a":[2,{"c":4,"d":3}],"b":1}');
+  });
+
+  it('hashes equal data equally whatever the key order', () => {
+    expect(hashOf({ a: 1, b: { c: 2, d: 3 } })).toBe(hashOf({ b: { d: 3, c: 2 }, a: 1 }));
+    expect(hashOf({ a: 1 })).not.toBe(hashOf({ a: 2 }));
+  });
+
+  it('computes standard sha256 test vectors', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex(new Uint8Array())).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(hashOf({})).toBe(sha256Hex('{}'));
+  });
+});
