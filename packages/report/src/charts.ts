@@ -79,6 +79,14 @@ export function metricUnit(key: string): string {
   return 'value';
 }
 
+/** The values a metric can take: fractions lie in [0, 1], losses and counts are never negative. */
+export function metricRange(key: string): readonly [number, number] {
+  const metric = key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
+  if (FRACTION_METRICS.has(metric)) return [0, 1];
+  if (metric === 'loss' || /seconds$/i.test(metric) || metric === 'samplesPerSecond') return [0, Number.POSITIVE_INFINITY];
+  return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+}
+
 /** Lower-case, dash-separated, file-name-safe form of a text. */
 export function slug(text: string): string {
   return (
@@ -101,13 +109,16 @@ function colourScale(labels: readonly string[]): { domain: string[]; range: stri
  */
 export function learningCurveChart(key: string, aggregates: readonly GroupAggregate[], baseline?: number): ChartSpec {
   const labels = aggregates.map((aggregate) => aggregate.label);
+  // With 3 seeds a t-interval can reach past what the metric can take (F1 above 1): clip the band.
+  const [lowest, highest] = metricRange(key);
+  const clip = (value: number) => Math.min(highest, Math.max(lowest, value));
   const rows = aggregates.flatMap((aggregate) =>
     (aggregate.curves[key] ?? []).map((point) => ({
       variant: aggregate.label,
       epoch: point.epoch,
       mean: point.summary.mean,
-      low: point.summary.ci?.[0] ?? point.summary.mean,
-      high: point.summary.ci?.[1] ?? point.summary.mean,
+      low: clip(point.summary.ci?.[0] ?? point.summary.mean),
+      high: clip(point.summary.ci?.[1] ?? point.summary.mean),
       seeds: point.summary.n,
     })),
   );
@@ -158,7 +169,7 @@ export function learningCurveChart(key: string, aggregates: readonly GroupAggreg
     id: `curve-${slug(key)}`,
     kind: 'curve',
     title: `${title} per epoch`,
-    description: `${title} per epoch, mean over seeds (line) with 95% confidence band; seeds per variant: ${seeds}.${rule}`,
+    description: `${title} per epoch, mean over seeds (line) with 95% confidence band, clipped to the values the metric can take; seeds per variant: ${seeds}.${rule}`,
     spec,
   };
 }

@@ -36,6 +36,7 @@ export {
   renderCharts,
   metricTitle,
   metricUnit,
+  metricRange,
   slug,
 } from './charts';
 export type { ChartSpec, RenderedChart } from './charts';
