@@ -66,6 +66,8 @@ function forwardedArguments(options: RunOptions, backend: string): string[] {
 interface ChildResult {
   readonly label: string;
   readonly code: number;
+  /** How it ended, for the summary: `exit code 1` or `killed by SIGKILL`. */
+  readonly ending: string;
 }
 
 function runChild(args: string[], label: string, prefixOutput: boolean): Promise<ChildResult> {
@@ -88,7 +90,9 @@ function runChild(args: string[], label: string, prefixOutput: boolean): Promise
       relay(child.stdout, process.stdout);
       relay(child.stderr, process.stderr);
     }
-    child.on('close', (code, signal) => done({ label, code: code ?? (signal ? 128 : 1) }));
+    child.on('close', (code, signal) =>
+      done({ label, code: code ?? 1, ending: signal ? `killed by ${signal}` : `exit code ${code ?? 1}` }),
+    );
   });
 }
 
@@ -129,7 +133,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     if (record) records.push(record);
   }
   console.log(`${records.length}/${jobs.length} run(s) complete in ${wall.toFixed(1)} s (parallel ${options.parallel})`);
-  failed.forEach((f) => console.error(`failed: ${f.label} (exit code ${f.code})`));
+  failed.forEach((f) => console.error(`failed: ${f.label} (${f.ending})`));
   if (records.length === 0) return 1;
   const { skipped } = await loadRuns(options.runsDir, { experiment: definition.name });
   const written = await writeReport(records, resolve(options.reportsDir, definition.name), { skipped });
