@@ -44,17 +44,33 @@ async function register(name: BackendName): Promise<void> {
   }
 }
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
 async function activate(name: BackendName): Promise<void> {
-  await register(name);
-  const ok = await tf.setBackend(name);
-  if (!ok || tf.getBackend() !== name) {
-    throw new Error(`tf.setBackend('${name}') did not activate it`);
+  const before = PROCESS_EVENTS.map((event) => process.listeners(event));
+  try {
+    await register(name);
+    const ok = await tf.setBackend(name);
+    if (!ok || tf.getBackend() !== name) {
+      throw new Error(`tf.setBackend('${name}') did not activate it`);
+    }
+    await tf.ready();
+  } finally {
+    // The wasm module's Emscripten runtime adds process handlers that rethrow any uncaught error
+    // from inside its own minified source, so Node printed the whole module instead of the
+    // error. Removing them restores Node's usual message and exit code.
+    PROCESS_EVENTS.forEach((event, i) => {
+      for (const listener of process.listeners(event)) {
+        if (!before[i]!.includes(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    });
   }
-  await tf.ready();
 }
 
-const reasonOf = (error: unknown): string =>
-  (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+const reasonOf = (error: unknown): string => {
+  if ((error as { code?: string } | undefined)?.code === 'ERR_MODULE_NOT_FOUND') return 'not installed (optional dependency)';
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+};
 
 /**
  * Chooses and activates the TF.js backend: the requested one (argument, then the
