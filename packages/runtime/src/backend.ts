@@ -61,7 +61,7 @@ async function activate(name: BackendName): Promise<void> {
     // error. Removing them restores Node's usual message and exit code.
     PROCESS_EVENTS.forEach((event, i) => {
       for (const listener of process.listeners(event)) {
-        if (!before[i]!.includes(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+        if (!before[i]!.includes(listener)) process.removeListener(event as 'uncaughtException', listener as NodeJS.UncaughtExceptionListener);
       }
     });
   }
