@@ -45,9 +45,12 @@ async function register(name: BackendName): Promise<void> {
 }
 
 const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+type Listener = (...args: unknown[]) => void;
+// The two events share one listener shape for what is done here: compare and remove.
+const listenersOf = (event: (typeof PROCESS_EVENTS)[number]): Listener[] => process.listeners(event as 'uncaughtException') as Listener[];
 
 async function activate(name: BackendName): Promise<void> {
-  const before = PROCESS_EVENTS.map((event) => process.listeners(event));
+  const before = PROCESS_EVENTS.map(listenersOf);
   try {
     await register(name);
     const ok = await tf.setBackend(name);
@@ -60,8 +63,8 @@ async function activate(name: BackendName): Promise<void> {
     // from inside its own minified source, so Node printed the whole module instead of the
     // error. Removing them restores Node's usual message and exit code.
     PROCESS_EVENTS.forEach((event, i) => {
-      for (const listener of process.listeners(event)) {
-        if (!before[i]!.includes(listener)) process.removeListener(event as 'uncaughtException', listener as NodeJS.UncaughtExceptionListener);
+      for (const listener of listenersOf(event)) {
+        if (!before[i]!.includes(listener)) process.removeListener(event, listener);
       }
     });
   }
