@@ -35,7 +35,7 @@ export default defineExperiment({
   loss: sliced(meanAbsoluteError(), { target: 'class' }),
   optimizer: adam({ learningRate: 0.003 }),
   train: { epochs: 30, batchSize: 128, shuffle: true, remainder: 'drop' },
-  evaluation: binaryDetection({ split: 'test', validationSplit: 'validation', target: 'class', positiveClass: 1 }),
+  evaluation: binaryDetection({ split: 'test', validationSplit: 'validation', target: 'class', positiveClass: 1, positiveName: 'blink' }),
   seeds: [0, 1, 2],
   variants: {
     unweighted: {},

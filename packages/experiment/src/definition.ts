@@ -181,7 +181,7 @@ export const GroupedClassification = closed(
 export const BinaryDetection = closed(
   'binaryDetection evaluation',
   { kind: literal('binaryDetection'), split: Split, target: NonEmptyString, positiveClass: NonNegativeInt },
-  { validationSplit: Split, threshold: OpenUnit },
+  { validationSplit: Split, threshold: OpenUnit, positiveName: NonEmptyString },
 );
 
 export const EvaluationSpec = tagged('evaluation', 'kind', {

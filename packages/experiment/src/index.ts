@@ -23,7 +23,7 @@ export { parseRunArguments, applySets, parseValue } from './overrides';
 export type { RunOptions } from './overrides';
 export { runOne, runHash, describeFailure } from './run';
 export type { RunFailure, RunJob, RunContext, RunOutcome } from './run';
-export { loadData, buildLoss, buildModel, evaluate, blockClasses } from './registry';
+export { loadData, buildLoss, buildModel, evaluate, blockClasses, detection } from './registry';
 export type { LoadedData } from './registry';
 export { completeRecords, findReusableRun, newRunId, STARTED_FILE } from './store';
 export { captureEnvironment, gitState } from './environment';

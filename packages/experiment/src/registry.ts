@@ -13,7 +13,7 @@ import {
 import * as losses from '@losslab/losses';
 import { binaryMetrics, evaluateGroups, predictScores, argMaxRows } from '@losslab/metrics';
 import { createModel } from '@losslab/models';
-import type { Evaluation } from '@losslab/report';
+import type { Evaluation, GroupEvaluation } from '@losslab/report';
 import { labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
 import type { ClassWeightsSpec, DataSpec, LossSpec, RunSpec, Split } from './definition';
 import { hashOf } from './canonical';
@@ -228,20 +228,38 @@ export function datasetLoss(model: tfl.LayersModel, loss: losses.Loss, data: Arr
   return total / data.size;
 }
 
-/** Binary detection metrics of the `positiveClass` column over a whole split. */
-export function detectionMetrics(
+/** The rates a detection run is judged by; counts go into the evaluation's confusion matrix instead. */
+const DETECTION_METRICS = ['accuracy', 'balancedAccuracy', 'precision', 'recall', 'f1', 'prAuc', 'majorityAccuracy'] as const;
+
+/**
+ * Binary detection over a whole split (never averaged batch by batch): the rates of
+ * {@link DETECTION_METRICS} and the confusion of [other, positive class] as a group.
+ */
+export function detection(
   model: tfl.LayersModel,
   data: ArrayDataset,
   layout: LabelLayout,
   evaluation: Extract<RunSpec['evaluation'], { kind: 'binaryDetection' }>,
-): Record<string, number> {
+): { metrics: Record<string, number>; group: GroupEvaluation } {
   const outputWidth = model.outputs[0]?.shape[1] ?? 1;
   const scores = predictAll(model, data);
   const positive = new Float32Array(data.size);
   for (let i = 0; i < data.size; i++) positive[i] = scores[outputWidth === 1 ? i : i * outputWidth + evaluation.positiveClass] ?? 0;
   const truth = Int32Array.from(blockClasses(data, layout, evaluation.target), (c) => (c === evaluation.positiveClass ? 1 : 0));
   const m = binaryMetrics(truth, positive, evaluation.threshold ?? 0.5);
-  return { ...m };
+  const metrics = Object.fromEntries(DETECTION_METRICS.map((name) => [name, m[name]]));
+  const group: GroupEvaluation = {
+    name: evaluation.split,
+    size: data.size,
+    accuracy: m.accuracy,
+    confusion: [
+      [m.trueNegatives, m.falsePositives],
+      [m.falseNegatives, m.truePositives],
+    ],
+    trueCounts: [m.trueNegatives + m.falsePositives, m.falseNegatives + m.truePositives],
+    predictedCounts: [m.trueNegatives + m.falseNegatives, m.falsePositives + m.truePositives],
+  };
+  return { metrics, group };
 }
 
 /** The final evaluation of a trained model, as stored in the run record. */
@@ -251,7 +269,8 @@ export function evaluate(model: tfl.LayersModel, spec: RunSpec, loaded: LoadedDa
   if (data === undefined) throw new LosslabError('INVALID_DEFINITION', `evaluation.split: split "${evaluation.split}" was not loaded`);
   const meanLoss = datasetLoss(model, loss, data);
   if (evaluation.kind === 'binaryDetection') {
-    return { split: evaluation.split, size: data.size, metrics: { loss: meanLoss, ...detectionMetrics(model, data, loaded.layout, evaluation) } };
+    const { metrics, group } = detection(model, data, loaded.layout, evaluation);
+    return { split: evaluation.split, size: data.size, metrics: { loss: meanLoss, ...metrics }, groups: [group], classNames: ['other', evaluation.positiveName ?? `class ${evaluation.positiveClass}`] };
   }
   const width = labelBlock(loaded.layout, evaluation.target).width;
   const scores = predictAll(model, data);

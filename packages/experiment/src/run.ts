@@ -10,7 +10,7 @@ import { createOptimizer, fit, silentProgress, type EpochEntry, type ProgressRep
 import { hashOf } from './canonical';
 import type { ExperimentDefinition, RunSpec } from './definition';
 import { captureEnvironment } from './environment';
-import { buildLoss, buildModel, datasetLoss, detectionMetrics, evaluate, loadData, type LoadedData } from './registry';
+import { buildLoss, buildModel, datasetLoss, detection, evaluate, loadData, type LoadedData } from './registry';
 import type { ResolvedVariant } from './resolve';
 import { completeRun, findReusableRun, newRunId, runFolder, startRun } from './store';
 
@@ -120,7 +120,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
               ? {
                   validate: () => ({
                     loss: datasetLoss(b.model, b.loss, validationData),
-                    ...detectionMetrics(b.model, validationData, b.data.layout, evaluation),
+                    ...detection(b.model, validationData, b.data.layout, evaluation).metrics,
                   }),
                 }
               : {}),

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RunRecord } from '@losslab/report';
 import { liveTensorCount, selectBackend, type BackendInfo, type BackendName } from '@losslab/runtime';
 import { resolveExperiment, runOne, type ResolvedExperiment } from '../index';
-import { tinyMnistOdd } from './fixtures';
+import { tinyBlink, tinyMnistOdd } from './fixtures';
 
 function resolved(): ResolvedExperiment {
   const result = resolveExperiment(tinyMnistOdd(), 'fixture');
@@ -75,5 +75,31 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
     expect(again.record.runId).toBe(first.record.runId);
     expect(existsSync(join(runsDir, 'tiny-mnist-odd'))).toBe(true);
     expect(readdirSync(join(runsDir, 'tiny-mnist-odd'))).toHaveLength(1);
+  });
+});
+
+describe('runOne on a detection experiment', () => {
+  it('records whole-split validation rates per epoch and a confusion matrix that adds up', async () => {
+    const backend = await selectBackend({ requested: 'cpu' });
+    const result = resolveExperiment(tinyBlink(), 'fixture');
+    if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
+    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const before = liveTensorCount();
+    const outcome = await runOne({ definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 }, { runsDir, backend })();
+    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
+    expect(liveTensorCount()).toBe(before);
+    const { history, evaluation } = outcome.right.record;
+    const rates = ['accuracy', 'balancedAccuracy', 'f1', 'loss', 'majorityAccuracy', 'prAuc', 'precision', 'recall'];
+    expect(history.map((h) => Object.keys(h.validation ?? {}).sort())).toEqual([rates, rates]);
+    expect(Object.keys(evaluation.metrics).sort()).toEqual(rates);
+    expect(evaluation.classNames).toEqual(['other', 'blink']);
+    const [group] = evaluation.groups!;
+    const [[tn, fp], [fn, tp]] = group!.confusion as [[number, number], [number, number]];
+    expect(tn + fp + fn + tp).toBe(evaluation.size);
+    expect(group!.trueCounts).toEqual([tn + fp, fn + tp]);
+    expect(group!.predictedCounts).toEqual([tn + fn, fp + tp]);
+    expect(evaluation.metrics.accuracy).toBeCloseTo((tn + tp) / evaluation.size, 12);
+    expect(evaluation.metrics.majorityAccuracy).toBeCloseTo(Math.max(tn + fp, fn + tp) / evaluation.size, 12);
+    expect(fn + tp).toBeGreaterThan(0);
   });
 });
