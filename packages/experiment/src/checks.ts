@@ -77,6 +77,14 @@ export function checkRunSpec(spec: RunSpec): string[] {
             problems.push(`${path}.classWeights.values: expected ${classes} weights (one per class of "${loss.target}"), got ${loss.classWeights.values.length}`);
           }
         }
+        const innerTarget = lossTarget(loss.loss);
+        if (innerTarget !== undefined) {
+          if (loss.kind !== 'masked') {
+            problems.push(`${path}.loss: a ${loss.kind} loss takes a base loss (put masked outside it), got a "${loss.loss.kind}" loss`);
+          } else if (innerTarget !== loss.target) {
+            problems.push(`${path}.target: "${loss.target}" differs from the target "${innerTarget}" of the loss inside it`);
+          }
+        }
         walk(loss.loss, `${path}.loss`);
         return;
       }

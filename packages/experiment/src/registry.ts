@@ -17,6 +17,7 @@ import type { Evaluation, GroupEvaluation } from '@losslab/report';
 import { labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
 import type { ClassWeightsSpec, DataSpec, LossSpec, RunSpec, Split } from './definition';
 import { hashOf } from './canonical';
+import { lossTarget } from './checks';
 
 /**
  * The registry: maps each `kind` of the definition to its implementation in the packages below.
@@ -121,9 +122,7 @@ export function blockClasses(dataset: ArrayDataset, layout: LabelLayout, target:
 
 function classWeightsFor(spec: ClassWeightsSpec, train: ArrayDataset, layout: LabelLayout, target: string): number[] {
   const width = labelBlock(layout, target).width;
-  const counts = new Array<number>(Math.max(width, 2)).fill(0);
-  for (const c of blockClasses(train, layout, target)) counts[c] = (counts[c] ?? 0) + 1;
-  return losses.classWeights(counts, spec);
+  return losses.classWeights(losses.classCounts(blockClasses(train, layout, target), Math.max(width, 2)), spec);
 }
 
 function baseLoss(spec: LossSpec): losses.Loss {
@@ -164,7 +163,11 @@ export function buildLoss(spec: LossSpec, layout: LabelLayout, train: ArrayDatas
     case 'sliced':
       return losses.sliced(buildLoss(spec.loss, layout, train), layout, spec.target);
     case 'masked':
-      return losses.masked(buildLoss(spec.loss, layout, train), layout, { target: spec.target, mask: spec.mask });
+      // A targeted inner loss (e.g. class weights on the same block) reads the whole label
+      // itself; the mask then only multiplies. checkRunSpec makes sure the targets agree.
+      return lossTarget(spec.loss) === undefined
+        ? losses.masked(buildLoss(spec.loss, layout, train), layout, { target: spec.target, mask: spec.mask })
+        : losses.masked(buildLoss(spec.loss, layout, train), layout, { mask: spec.mask });
     case 'weighted': {
       const weights = classWeightsFor(spec.classWeights, train, layout, spec.target);
       return spec.per === 'column'
@@ -244,7 +247,11 @@ export function detection(
   const outputWidth = model.outputs[0]?.shape[1] ?? 1;
   const scores = predictAll(model, data);
   const positive = new Float32Array(data.size);
-  for (let i = 0; i < data.size; i++) positive[i] = scores[outputWidth === 1 ? i : i * outputWidth + evaluation.positiveClass] ?? 0;
+  for (let i = 0; i < data.size; i++) {
+    // One output unit scores class 1; class 0 is its complement.
+    const score = outputWidth === 1 ? (scores[i] ?? 0) : (scores[i * outputWidth + evaluation.positiveClass] ?? 0);
+    positive[i] = outputWidth === 1 && evaluation.positiveClass === 0 ? 1 - score : score;
+  }
   const truth = Int32Array.from(blockClasses(data, layout, evaluation.target), (c) => (c === evaluation.positiveClass ? 1 : 0));
   const m = binaryMetrics(truth, positive, evaluation.threshold ?? 0.5);
   const metrics = Object.fromEntries(DETECTION_METRICS.map((name) => [name, m[name]]));
