@@ -8,6 +8,7 @@ import { kerasProgress } from '@losslab/train';
 import { applySets, parseRunArguments, type RunOptions } from './overrides';
 import { resolveExperiment, type ResolvedExperiment } from './resolve';
 import { describeFailure, runHash, runOne } from './run';
+import { codeFingerprint } from './environment';
 import { findReusableRun } from './store';
 
 /**
@@ -129,7 +130,12 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   const failed = results.filter((r) => r.code !== 0);
   const records: RunRecord[] = [];
   for (const { variant, seed } of jobs) {
-    const record = await findReusableRun(options.runsDir, definition.name, { definitionHash: runHash(variant.spec), seed, backend: backend.name });
+    const record = await findReusableRun(options.runsDir, definition.name, {
+      definitionHash: runHash(variant.spec),
+      seed,
+      backend: backend.name,
+      codeFingerprint: codeFingerprint(),
+    });
     if (record) records.push(record);
   }
   console.log(`${records.length}/${jobs.length} run(s) complete in ${wall.toFixed(1)} s (parallel ${options.parallel})`);

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import type { RunEnvironment } from '@losslab/report';
-import type { BackendInfo } from '@losslab/runtime';
+import { hashOf, sha256Hex, type BackendInfo } from '@losslab/runtime';
 
 const require = createRequire(import.meta.url);
 
@@ -63,4 +64,35 @@ export function captureEnvironment(backend: BackendInfo, cwd = process.cwd()): R
     packages,
     git: gitState(cwd),
   };
+}
+
+/** Source files of a package that shape its behaviour: `src/**` without tests. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === '__tests__' ? [] : sourceFiles(path);
+    return /\.ts$/.test(entry.name) && !/\.test(-d)?\.ts$/.test(entry.name) ? [path] : [];
+  });
+}
+
+let cachedFingerprint: string | undefined;
+
+/**
+ * sha256 over the sources of every losslab package and the recorded package versions: two runs
+ * with the same fingerprint ran the same code. Part of the key under which a complete run is
+ * reused, so a run made before a code change is never passed off as current.
+ */
+export function codeFingerprint(): string {
+  if (cachedFingerprint !== undefined) return cachedFingerprint;
+  const sources: Record<string, string> = {};
+  const versions: Record<string, string> = {};
+  for (const name of RECORDED_PACKAGES) {
+    const version = packageVersion(name);
+    if (version !== undefined) versions[name] = version;
+    if (!name.startsWith('@losslab/')) continue;
+    const root = dirname(require.resolve(`${name}/package.json`));
+    for (const file of sourceFiles(join(root, 'src'))) sources[`${name}/${relative(root, file)}`] = sha256Hex(readFileSync(file));
+  }
+  cachedFingerprint = hashOf({ sources, versions });
+  return cachedFingerprint;
 }

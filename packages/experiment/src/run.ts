@@ -9,13 +9,14 @@ import { deriveSeed, type BackendInfo } from '@losslab/runtime';
 import { createOptimizer, fit, silentProgress, type EpochEntry, type ProgressReporter } from '@losslab/train';
 import { hashOf } from './canonical';
 import type { ExperimentDefinition, RunSpec } from './definition';
-import { captureEnvironment } from './environment';
+import { captureEnvironment, codeFingerprint } from './environment';
 import { buildLoss, buildModel, datasetLoss, detection, evaluate, loadData, type LoadedData } from './registry';
 import type { ResolvedVariant } from './resolve';
 import { completeRun, findReusableRun, newRunId, runFolder, startRun } from './store';
 
 /** Where a run failed: each step of the pipeline has its own tag. */
 export type RunFailure =
+  | { readonly tag: 'RunStoreFailed'; readonly message: string }
   | { readonly tag: 'LoadDataFailed'; readonly message: string }
   | { readonly tag: 'BuildFailed'; readonly message: string }
   | { readonly tag: 'TrainFailed'; readonly message: string }
@@ -74,10 +75,11 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
   const folder = runFolder(context.runsDir, definition.name, runId);
   const startedAt = new Date();
 
-  const reused = step('LoadDataFailed', () =>
+  const code = codeFingerprint();
+  const reused = step('RunStoreFailed', () =>
     context.reuse === false
       ? Promise.resolve(undefined)
-      : findReusableRun(context.runsDir, definition.name, { definitionHash, seed, backend: context.backend.name }),
+      : findReusableRun(context.runsDir, definition.name, { definitionHash, seed, backend: context.backend.name, codeFingerprint: code }),
   );
 
   const fresh = (): TE.TaskEither<RunFailure, RunOutcome> => {
@@ -143,6 +145,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             description: definition.description,
             definition: spec,
             definitionHash,
+            codeFingerprint: code,
             environment: captureEnvironment(context.backend),
             dataFingerprint: b.data.fingerprint,
             timing: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), totalSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000 },
@@ -169,7 +172,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
     reused,
     TE.chain((previous) => {
       if (previous !== undefined) {
-        log(`reusing ${previous.runId}: same settings (${definitionHash.slice(0, 12)}), seed ${seed} and backend ${context.backend.name}`);
+        log(`reusing ${previous.runId}: same settings (${definitionHash.slice(0, 12)}), seed ${seed}, backend ${context.backend.name} and code (${code.slice(0, 12)})`);
         return TE.right({ record: previous, folder: runFolder(context.runsDir, definition.name, previous.runId), reused: true });
       }
       return fresh();

@@ -59,14 +59,22 @@ export async function completeRecords(runsDir: string, experiment: string): Prom
   return records;
 }
 
-/** The newest complete run with this definition hash, seed and backend, if any (for reuse). */
-export async function findReusableRun(
-  runsDir: string,
-  experiment: string,
-  key: { definitionHash: string; seed: number; backend: string },
-): Promise<RunRecord | undefined> {
+/** What makes two runs interchangeable: same settings, seed, backend and code. */
+export interface ReuseKey {
+  readonly definitionHash: string;
+  readonly seed: number;
+  readonly backend: string;
+  readonly codeFingerprint: string;
+}
+
+/** The newest complete run with this key, if any (for reuse). */
+export async function findReusableRun(runsDir: string, experiment: string, key: ReuseKey): Promise<RunRecord | undefined> {
   const matches = (await completeRecords(runsDir, experiment)).filter(
-    (r) => r.definitionHash === key.definitionHash && r.seed === key.seed && r.environment.backend === key.backend,
+    (r) =>
+      r.definitionHash === key.definitionHash &&
+      r.seed === key.seed &&
+      r.environment.backend === key.backend &&
+      r.codeFingerprint === key.codeFingerprint,
   );
   return matches[matches.length - 1];
 }

@@ -16,6 +16,8 @@ export interface GroupAggregate {
   readonly cohort: string | null;
   readonly runIds: readonly string[];
   readonly seeds: readonly number[];
+  /** JSON of the loss definition all runs share, or null if they differ or have none: losses of different definitions are on different scales. */
+  readonly lossDefinition: string | null;
   /**
    * Final metrics: every `evaluation.metrics` key, plus `<group>.accuracy` for each evaluation
    * group. A metric missing from some runs is summarized over the runs that have it.
@@ -64,6 +66,12 @@ export function runCurves(record: RunRecord): Map<string, (number | undefined)[]
   return curves;
 }
 
+function sharedLossDefinition(records: readonly RunRecord[]): string | null {
+  const texts = new Set(records.map((record) => JSON.stringify((record.definition as { loss?: unknown } | null)?.loss ?? null)));
+  const [only] = texts;
+  return texts.size === 1 && only !== undefined && only !== 'null' ? only : null;
+}
+
 /**
  * Aggregates one group's runs over seeds: final metrics, timing and per-epoch curves, each as a
  * {@link Summary} (n, mean, sample sd, min, max, Student-t CI at `level`).
@@ -103,6 +111,7 @@ export function aggregateGroup(group: RunGroup, level = 0.95): GroupAggregate {
     cohort: group.cohort,
     runIds: group.records.map((record) => record.runId),
     seeds: group.records.map((record) => record.seed),
+    lossDefinition: sharedLossDefinition(group.records),
     final: summarizeAll(final, level),
     finalValues: Object.fromEntries(final),
     timing: summarizeAll(timing, level),

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { claimSymbol, allClaimsPass } from './claims';
 import { ReportError } from './errors';
 import type { GroupBy } from './groups';
-import { loadRuns } from './load';
+import { latestRuns, loadRuns } from './load';
 import { writeReport } from './write';
 
 /** Where {@link reportCommand} prints; replaceable in tests. */
@@ -101,10 +101,15 @@ export async function reportCommand(argv: readonly string[], output: CommandOutp
       output.log(REPORT_USAGE);
       return 0;
     }
-    const { records, skipped } = await loadRuns(options.runsDir, {
+    const loaded = await loadRuns(options.runsDir, {
       ...(options.experiment === undefined ? {} : { experiment: options.experiment }),
       ...(options.runIds === undefined ? {} : { runIds: options.runIds }),
     });
+    const { skipped } = loaded;
+    // Explicit --runs are compared as given; otherwise only each variant's current runs.
+    const latest = options.runIds === undefined ? latestRuns(loaded.records) : { records: loaded.records, leftOut: 0 };
+    const records = latest.records;
+    if (latest.leftOut > 0) output.log(`left out ${latest.leftOut} older run(s) made with other settings, code or backend (compare them with --runs)`);
     for (const skip of skipped) output.error(`skipped ${skip.folder} (${skip.reason}): ${skip.errors.join('; ')}`);
     if (records.length === 0) {
       output.error(`no complete runs found in ${options.runsDir}${options.experiment === undefined ? '' : `/${options.experiment}`}`);

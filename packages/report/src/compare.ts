@@ -32,7 +32,7 @@ export interface CompareOptions {
 const PREFERRED_ORDER = ['accuracy', 'balancedAccuracy', 'f1', 'precision', 'recall', 'prAuc', 'loss'];
 
 /** Properties of the data, not of the model: never compared between variants. */
-const DATA_PROPERTIES = new Set(['majorityAccuracy']);
+const DATA_PROPERTIES = new Set(['majorityAccuracy', 'positiveRate']);
 
 /**
  * The final metrics two groups share, in a stable order: accuracy, balancedAccuracy, f1,
@@ -105,7 +105,10 @@ export function compareGroups(
   for (const aggregate of aggregates) {
     // Different experiments measure different things: only compare within the baseline's.
     if (aggregate === baseline || aggregate.experiment !== baseline.experiment) continue;
-    for (const metric of options.metrics ?? headlineMetrics([aggregate, baseline])) {
+    // Losses of different definitions (e.g. one scaled by class weights) are not comparable.
+    const comparableLoss = aggregate.lossDefinition !== null && aggregate.lossDefinition === baseline.lossDefinition;
+    const metrics = (options.metrics ?? headlineMetrics([aggregate, baseline])).filter((metric) => metric !== 'loss' || comparableLoss);
+    for (const metric of metrics) {
       const values = aggregate.finalValues[metric] ?? [];
       const baselineValues = baseline.finalValues[metric] ?? [];
       if (values.length === 0 || baselineValues.length === 0) continue;

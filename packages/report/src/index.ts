@@ -13,8 +13,8 @@ export {
   welchTest,
 } from './stats';
 export type { Summary, WelchResult } from './stats';
-export { loadRuns, formatDecodeErrors } from './load';
-export type { LoadedRuns, LoadRunsOptions, SkippedRun, SkipReason } from './load';
+export { loadRuns, formatDecodeErrors, latestRuns } from './load';
+export type { LatestRuns, LoadedRuns, LoadRunsOptions, SkippedRun, SkipReason } from './load';
 export { groupRuns, commitState } from './groups';
 export type { GroupBy, RunGroup } from './groups';
 export { aggregateGroup, runCurves } from './aggregate';

@@ -156,3 +156,33 @@ export async function loadRuns(runsDir: string, options: LoadRunsOptions = {}): 
   }
   return { records, skipped };
 }
+
+/** Records kept by {@link latestRuns}, and how many older ones with other settings were left out. */
+export interface LatestRuns {
+  readonly records: readonly RunRecord[];
+  readonly leftOut: number;
+}
+
+const settingsOf = (record: RunRecord): string => `${record.definitionHash}/${record.codeFingerprint ?? ''}/${record.environment.backend}`;
+
+/**
+ * The runs a report of one experiment should compare: per variant, only the runs made with the
+ * settings, code and backend of its newest run, and per seed only the newest of those — so a
+ * smoke run with `--epochs=1` or runs from before a code change are never averaged in with the
+ * current ones as if they were more seeds.
+ *
+ * @example latestRuns(records).records // one record per (variant, seed)
+ */
+export function latestRuns(records: readonly RunRecord[]): LatestRuns {
+  const byFinish = [...records].sort((a, b) => b.timing.finishedAt.localeCompare(a.timing.finishedAt));
+  const current = new Map<string, string>();
+  const kept = new Map<string, RunRecord>();
+  for (const record of byFinish) {
+    const variant = JSON.stringify([record.experiment, record.variant]);
+    if (!current.has(variant)) current.set(variant, settingsOf(record));
+    const seed = JSON.stringify([record.experiment, record.variant, record.seed]);
+    if (current.get(variant) === settingsOf(record) && !kept.has(seed)) kept.set(seed, record);
+  }
+  const selected = records.filter((record) => [...kept.values()].includes(record));
+  return { records: selected, leftOut: records.length - selected.length };
+}

@@ -103,7 +103,12 @@ export const RunRecord = t.intersection([
     evaluation: Evaluation,
     claims: t.array(Claim),
   }),
-  t.partial({ reference: Reference, description: t.string }),
+  t.partial({
+    reference: Reference,
+    description: t.string,
+    /** sha256 of the losslab sources and package versions that computed the run. */
+    codeFingerprint: t.string,
+  }),
 ]);
 export type RunRecord = t.TypeOf<typeof RunRecord>;
 

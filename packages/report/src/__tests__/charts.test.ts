@@ -25,3 +25,36 @@ describe('learning curve bands', () => {
     }
   });
 });
+
+describe('variant comparisons', () => {
+  it('compare losses only between runs that define the same loss', async () => {
+    const { compareGroups } = await import('../index');
+    const sameLoss = (variant: 'unweighted' | 'class-weighted', seed: number) => {
+      const record = blinkRecord(variant, seed);
+      return { ...record, definition: { ...(record.definition as object), loss: { kind: 'l1' } } };
+    };
+    const same = groupRuns([1, 2, 3].flatMap((seed) => [sameLoss('unweighted', seed), sameLoss('class-weighted', seed)])).map((g) => aggregateGroup(g));
+    expect(compareGroups(same).map((c) => c.metric)).toContain('loss');
+    const different = groupRuns([1, 2, 3].flatMap((seed) => [blinkRecord('unweighted', seed), blinkRecord('class-weighted', seed)])).map((g) => aggregateGroup(g));
+    expect(compareGroups(different).map((c) => c.metric)).not.toContain('loss');
+    expect(compareGroups(different).map((c) => c.metric)).toContain('f1');
+  });
+});
+
+describe('latestRuns', () => {
+  it('keeps, per variant, the newest settings and the newest run per seed', async () => {
+    const { latestRuns } = await import('../index');
+    const at = (record: ReturnType<typeof blinkRecord>, finishedAt: string, definitionHash = record.definitionHash) => ({
+      ...record,
+      definitionHash,
+      timing: { ...record.timing, finishedAt },
+    });
+    const old = at(blinkRecord('unweighted', 1), '2026-01-01T00:00:00Z', 'f'.repeat(64)); // other settings
+    const smokeThenFull = [at(blinkRecord('unweighted', 1), '2026-01-02T00:00:00Z'), at(blinkRecord('unweighted', 1), '2026-01-03T00:00:00Z')];
+    const other = at(blinkRecord('unweighted', 2), '2026-01-02T12:00:00Z');
+    const weighted = at(blinkRecord('class-weighted', 1), '2026-01-01T00:00:00Z');
+    const { records, leftOut } = latestRuns([old, ...smokeThenFull, other, weighted]);
+    expect(records).toEqual([smokeThenFull[1], other, weighted]);
+    expect(leftOut).toBe(2);
+  });
+});

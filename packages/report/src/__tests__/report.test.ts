@@ -18,11 +18,11 @@ describe('report model and renderings', () => {
   });
 
   it('compares class-weighted with the slower variant of the fasterToTarget claim', () => {
+    // No loss comparison: the two variants define different losses, on different scales.
     expect(blink.comparisons.map((comparison) => `${comparison.label} vs ${comparison.baseline}: ${comparison.metric}`)).toEqual([
       'class-weighted vs unweighted: accuracy',
       'class-weighted vs unweighted: balancedAccuracy',
       'class-weighted vs unweighted: f1',
-      'class-weighted vs unweighted: loss',
     ]);
     expect(blink.warnings.some((warning) => warning.startsWith('unweighted: final accuracy'))).toBe(true);
     expect(blink.warnings.some((warning) => warning.includes('1 run folder(s) skipped'))).toBe(true);
