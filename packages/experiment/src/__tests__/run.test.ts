@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -75,6 +75,13 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
     expect(again.record.runId).toBe(first.record.runId);
     expect(existsSync(join(runsDir, 'tiny-mnist-odd'))).toBe(true);
     expect(readdirSync(join(runsDir, 'tiny-mnist-odd'))).toHaveLength(1);
+    // The same settings computed by other code are not reused.
+    const recordPath = join(first.folder, 'record.json');
+    const stored = JSON.parse(readFileSync(recordPath, 'utf8')) as { codeFingerprint: string };
+    expect(stored.codeFingerprint).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(recordPath, JSON.stringify({ ...stored, codeFingerprint: '0'.repeat(64) }));
+    const afterCodeChange = await runTiny(runsDir, backend, 0, true);
+    expect(afterCodeChange.reused).toBe(false);
   });
 });
 
