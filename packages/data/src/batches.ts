@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError, createRng, deriveSeed, requireInteger } from '@losslab/runtime';
-import { type ArrayDataset, type Batch, checkDataset, featureSize } from './dataset';
+import { type ArrayDataset, type Batch, checkDataset, subset } from './dataset';
 
 /**
  * How an epoch is cut into batches: rows are shuffled per epoch from `seed` when `shuffle`, and
@@ -69,18 +69,10 @@ export function* batches(dataset: ArrayDataset, plan: BatchPlan, epoch: number):
   checkDataset(dataset);
   const order = epochOrder(dataset.size, plan, epoch);
   const count = batchCount(dataset.size, plan);
-  const perSample = featureSize(dataset.featureShape);
-  const width = dataset.labelWidth;
   for (let b = 0; b < count; b++) {
-    const rows = order.subarray(b * plan.batchSize, Math.min((b + 1) * plan.batchSize, dataset.size));
-    const xs = new Float32Array(rows.length * perSample);
-    const ys = new Float32Array(rows.length * width);
-    rows.forEach((source, row) => {
-      xs.set(dataset.features.subarray(source * perSample, (source + 1) * perSample), row * perSample);
-      ys.set(dataset.labels.subarray(source * width, (source + 1) * width), row * width);
-    });
-    const x = tf.tensor(xs, [rows.length, ...dataset.featureShape], 'float32');
-    const y = tf.tensor2d(ys, [rows.length, width], 'float32');
-    yield { x, y, size: rows.length };
+    const rows = subset(dataset, order.subarray(b * plan.batchSize, Math.min((b + 1) * plan.batchSize, dataset.size)));
+    const x = tf.tensor(rows.features, [rows.size, ...rows.featureShape], 'float32');
+    const y = tf.tensor2d(rows.labels, [rows.size, rows.labelWidth], 'float32');
+    yield { x, y, size: rows.size };
   }
 }

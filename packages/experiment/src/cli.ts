@@ -119,6 +119,8 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   const backend = await selectBackend({ requested: options.backend });
   console.log(`losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}`);
   const jobs = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
+  // Taken before the runs start, as each run takes its own: runs are matched by the code they ran.
+  const code = codeFingerprint();
   const started = performance.now();
   const results = await pool(
     jobs.map(({ variant, seed }) => () =>
@@ -134,7 +136,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
       definitionHash: runHash(variant.spec),
       seed,
       backend: backend.name,
-      codeFingerprint: codeFingerprint(),
+      codeFingerprint: code,
     });
     if (record) records.push(record);
   }

@@ -11,7 +11,7 @@ import {
   type ArrayDataset,
 } from '@losslab/data';
 import * as losses from '@losslab/losses';
-import { binaryMetrics, evaluateGroups, predictScores, argMaxRows } from '@losslab/metrics';
+import { accuracy, argMaxRows, binaryMetrics, evaluateGroups, predictScores } from '@losslab/metrics';
 import { createModel } from '@losslab/models';
 import type { Evaluation, GroupEvaluation } from '@losslab/report';
 import { labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
@@ -292,9 +292,7 @@ export function evaluate(model: tfl.LayersModel, spec: RunSpec, loaded: LoadedDa
     };
   });
   const grouped = evaluateGroups(truth, predicted, groups, width);
-  let correct = 0;
-  for (let i = 0; i < data.size; i++) if (truth[i] === predicted[i]) correct++;
-  const metrics: Record<string, number> = { loss: meanLoss, accuracy: correct / data.size };
+  const metrics: Record<string, number> = { loss: meanLoss, accuracy: accuracy(truth, predicted) };
   return { split: evaluation.split, size: data.size, metrics, groups: grouped, classNames: Array.from({ length: width }, (_, i) => String(i)) };
 }
 
