@@ -20,7 +20,7 @@ export interface GroupAggregate {
   readonly lossDefinition: string | null;
   /**
    * Final metrics: every `evaluation.metrics` key, plus `<group>.accuracy` for each evaluation
-   * group. A metric missing from some runs is summarized over the runs that have it.
+   * group smaller than the whole split. A metric missing from some runs is summarized over the runs that have it.
    */
   readonly final: Readonly<Record<string, Summary>>;
   /** The per-run values behind `final`, in run order: what comparisons test. */
@@ -86,6 +86,8 @@ export function aggregateGroup(group: RunGroup, level = 0.95): GroupAggregate {
   for (const record of group.records) {
     for (const [metric, value] of Object.entries(record.evaluation.metrics)) collect(final, metric, value);
     for (const evaluationGroup of record.evaluation.groups ?? []) {
+      // A group holding the whole split only repeats the overall accuracy.
+      if (evaluationGroup.size === record.evaluation.size && record.evaluation.metrics.accuracy !== undefined) continue;
       collect(final, `${evaluationGroup.name}.accuracy`, evaluationGroup.accuracy);
     }
     collect(timing, 'secondsPerEpoch', averageOf(record.history.map((epoch) => epoch.seconds)));

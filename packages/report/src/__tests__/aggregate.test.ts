@@ -66,3 +66,15 @@ describe('aggregateGroup', () => {
     expect(aggregate.final['even.accuracy']?.max).toBe(0.5);
   });
 });
+
+describe('group accuracies in the final metrics', () => {
+  it('are listed for groups smaller than the split, not for one that repeats the overall accuracy', () => {
+    const record = blinkRecord('unweighted', 1);
+    const whole = { name: 'test', size: record.evaluation.size, accuracy: 0.9, confusion: [[1]], trueCounts: [1], predictedCounts: [1] };
+    const part = { ...whole, name: 'even', size: record.evaluation.size - 1 };
+    const withGroups = { ...record, evaluation: { ...record.evaluation, metrics: { ...record.evaluation.metrics, accuracy: 0.9 }, groups: [whole, part] } };
+    const [aggregate] = groupRuns([withGroups]).map((group) => aggregateGroup(group));
+    expect(Object.keys(aggregate!.final)).toContain('even.accuracy');
+    expect(Object.keys(aggregate!.final)).not.toContain('test.accuracy');
+  });
+});
