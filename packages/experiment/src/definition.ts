@@ -199,11 +199,8 @@ export const ExperimentName = new t.Type<string, string, unknown>(
   t.identity,
 );
 
-/** The fields a variant may override (everything that shapes one run). */
-export const RUN_FIELDS = ['data', 'labels', 'model', 'loss', 'optimizer', 'train', 'evaluation'] as const;
-
-/** One run's settings: what a variant resolves to. */
-export const RunSpec = closed('run settings', {
+/** The fields that shape one run; a variant may override any of them. */
+const RUN_PROPS = {
   data: DataSpec,
   labels: LabelsSpec,
   model: ModelSpec,
@@ -211,7 +208,13 @@ export const RunSpec = closed('run settings', {
   optimizer: OptimizerSpec,
   train: TrainSpec,
   evaluation: EvaluationSpec,
-});
+};
+
+/** The fields a variant may override, in order. */
+export const RUN_FIELDS = Object.keys(RUN_PROPS) as ReadonlyArray<keyof typeof RUN_PROPS>;
+
+/** One run's settings: what a variant resolves to. */
+export const RunSpec = closed('run settings', RUN_PROPS);
 export type RunSpec = t.TypeOf<typeof RunSpec>;
 
 export const ExperimentDefinition = closed(
@@ -219,15 +222,9 @@ export const ExperimentDefinition = closed(
   {
     name: ExperimentName,
     description: Str,
-    data: DataSpec,
-    labels: LabelsSpec,
-    model: ModelSpec,
-    loss: LossSpec,
-    optimizer: OptimizerSpec,
-    train: TrainSpec,
-    evaluation: EvaluationSpec,
+    ...RUN_PROPS,
     seeds: t.array(NonNegativeInt, 'a list of non-negative integer seeds'),
-    /** Variant name → a partial override of the run fields above (may be `{}`). */
+    /** Variant name → a partial override of the run fields (may be `{}`). */
     variants: t.record(Str, t.UnknownRecord, 'variants (name → override object)'),
   },
   { claims: t.array(Claim), reference: Reference },
