@@ -56,6 +56,7 @@ export default defineExperiment({
   ],
   reference: {
     source: 'PyTorch',
+    metrics: { accuracy: 0.95 },
     notes: [
       'PyTorch LSTM blink detector; L1 loss on two outputs weighted column by column with Keras-style class weights',
       'with class weights training converged much faster',
