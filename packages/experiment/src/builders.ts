@@ -41,11 +41,17 @@ export const lstm = (options: Without<LstmModel, 'kind'>): ModelSpec => ({ kind:
 
 // ---- losses
 
+/** Per sample −Σ_j y_j·log p_j over probabilities (softmax outputs). */
 export const categoricalCrossentropy = (): LossSpec => ({ kind: 'categoricalCrossentropy' });
+/** Per sample mean over columns of −[y·log p + (1 − y)·log(1 − p)]. */
 export const binaryCrossentropy = (): LossSpec => ({ kind: 'binaryCrossentropy' });
+/** Per sample mean over columns of |p − y| (L1). */
 export const meanAbsoluteError = (): LossSpec => ({ kind: 'meanAbsoluteError' });
+/** Per sample mean over columns of (p − y)². */
 export const meanSquaredError = (): LossSpec => ({ kind: 'meanSquaredError' });
+/** Per sample mean over columns of the Huber loss with threshold `delta` (default 1). */
 export const huber = (options: { delta?: number } = {}): LossSpec => ({ kind: 'huber', ...options });
+/** Focal loss (Lin et al. 2017): cross-entropy scaled by α·(1 − p_t)^γ; defaults γ = 2, α = 0.25. */
 export const focal = (options: { gamma?: number; alpha?: number } = {}): LossSpec => ({ kind: 'focal', ...options });
 
 /** `loss` on the `target` block of the label only. */
@@ -72,15 +78,28 @@ export const weighted = (
 
 // ---- optimisers
 
+/** Adam; Keras' defaults (learning rate 0.001, β1 0.9, β2 0.999, ε 1e-7) for what is left out. */
 export const adam = (options: Without<Extract<OptimizerSpec, { kind: 'adam' }>, 'kind'> = {}): OptimizerSpec => ({ kind: 'adam', ...options });
+/** Plain stochastic gradient descent. */
 export const sgd = (learningRate: number): OptimizerSpec => ({ kind: 'sgd', learningRate });
 
 // ---- evaluation and claims
 
+/**
+ * Accuracy, confusion matrix and true/predicted class counts of the `target` block, overall and
+ * per group (a group is the samples whose `block` equals `equals`).
+ *
+ * @example groupedClassification({ split: 'train', target: 'digit', groups: [{ name: 'even', block: 'isOdd', equals: 0 }] })
+ */
 export const groupedClassification = (options: Without<Extract<EvaluationSpec, { kind: 'groupedClassification' }>, 'kind'>): EvaluationSpec => ({
   kind: 'groupedClassification',
   ...options,
 });
+/**
+ * Detection of `positiveClass` of the `target` block over whole splits: accuracy, balanced
+ * accuracy, precision, recall, F1, PR-AUC and the majority-class baseline, per epoch on
+ * `validationSplit` and at the end on `split`.
+ */
 export const binaryDetection = (options: Without<Extract<EvaluationSpec, { kind: 'binaryDetection' }>, 'kind'>): EvaluationSpec => ({
   kind: 'binaryDetection',
   ...options,
@@ -103,4 +122,5 @@ export const fasterToTarget = (
   description?: string,
 ): Claim => ({ kind: 'fasterToTarget', metric, target, faster, slower, ...(description ? { description } : {}) });
 
+/** Published numbers the experiment reproduces (`reference` of a definition). */
 export type { Reference };

@@ -187,6 +187,7 @@ async function runOneCommand(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** Runs one CLI command and resolves to its exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {

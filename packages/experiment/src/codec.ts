@@ -16,6 +16,7 @@ export const numberWhere = (name: string, predicate: (n: number) => boolean): t.
     (n) => n,
   );
 
+// Primitive codecs whose names read well in errors: `expected a positive integer, got 0`.
 export const Str = new t.Type<string, string, unknown>('a string', t.string.is, t.string.validate, t.identity);
 export const NonEmptyString = new t.Type<string, string, unknown>(
   'a non-empty string',

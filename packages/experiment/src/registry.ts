@@ -16,7 +16,6 @@ import { createModel } from '@losslab/models';
 import type { Evaluation, GroupEvaluation } from '@losslab/report';
 import { labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
 import type { ClassWeightsSpec, DataSpec, LossSpec, RunSpec, Split } from './definition';
-import { hashOf } from './canonical';
 import { lossTarget } from './checks';
 
 /**
@@ -95,6 +94,7 @@ export async function loadData(spec: RunSpec): Promise<LoadedData> {
   }
 }
 
+/** The splits a run reads: train, the evaluation split and, for detection, the validation split. */
 export function neededSplits(spec: RunSpec): Split[] {
   const splits = new Set<Split>(['train', spec.evaluation.split]);
   if (spec.evaluation.kind === 'binaryDetection' && spec.evaluation.validationSplit) splits.add(spec.evaluation.validationSplit);
@@ -295,5 +295,3 @@ export function evaluate(model: tfl.LayersModel, spec: RunSpec, loaded: LoadedDa
   const metrics: Record<string, number> = { loss: meanLoss, accuracy: accuracy(truth, predicted) };
   return { split: evaluation.split, size: data.size, metrics, groups: grouped, classNames: Array.from({ length: width }, (_, i) => String(i)) };
 }
-
-export const dataFingerprintHash = (fingerprint: Record<string, string>): string => hashOf(fingerprint);

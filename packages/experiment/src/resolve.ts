@@ -18,6 +18,7 @@ export interface ResolvedVariant {
   readonly spec: RunSpec;
 }
 
+/** A validated definition and its (selected) variants, each resolved to complete run settings. */
 export interface ResolvedExperiment {
   readonly definition: ExperimentDefinition;
   readonly variants: readonly ResolvedVariant[];

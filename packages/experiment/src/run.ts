@@ -30,6 +30,7 @@ export interface RunJob {
   readonly seed: number;
 }
 
+/** Where a run writes, on which backend, and how it reports progress. */
 export interface RunContext {
   readonly runsDir: string;
   readonly backend: BackendInfo;
@@ -39,6 +40,7 @@ export interface RunContext {
   readonly log?: (line: string) => void;
 }
 
+/** A completed run: its record and folder, and whether an earlier run was reused. */
 export interface RunOutcome {
   readonly record: RunRecord;
   readonly folder: string;

@@ -11,6 +11,7 @@ export const STARTED_FILE = 'started.json';
 export const newRunId = (variant: string, seed: number, now = new Date()): string =>
   `${now.toISOString().replace(/[:.]/g, '-')}-${variant}-s${seed}-${process.pid}`;
 
+/** `runs/<experiment>/<runId>`. */
 export const runFolder = (runsDir: string, experiment: string, runId: string): string => join(runsDir, experiment, runId);
 
 /** Writes `text` to `path` through a temporary file and a rename, so readers never see half a file. */

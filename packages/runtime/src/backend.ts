@@ -17,6 +17,7 @@ export interface BackendInfo {
   readonly skipped: ReadonlyArray<{ readonly name: BackendName; readonly reason: string }>;
 }
 
+/** How {@link selectBackend} chooses. */
 export interface SelectBackendOptions {
   /** An explicit choice (`--backend`); wins over the environment variable. */
   readonly requested?: string | undefined;
@@ -24,6 +25,7 @@ export interface SelectBackendOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** True when `value` names a backend losslab knows. */
 export const isBackendName = (value: string): value is BackendName =>
   (BACKENDS as readonly string[]).includes(value);
 

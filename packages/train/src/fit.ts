@@ -14,6 +14,7 @@ export interface EpochEntry {
   readonly validation?: Readonly<Record<string, number>>;
 }
 
+/** What {@link fit} trains, on what, for how long, and what it measures after each epoch. */
 export interface FitOptions {
   readonly model: tfl.LayersModel;
   /** Per-sample loss of `(labels, predictions)`; labels may be wider than the model output. */
