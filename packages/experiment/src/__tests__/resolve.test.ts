@@ -104,3 +104,24 @@ describe('canonical JSON', () => {
     expect(hashOf({})).toBe('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');
   });
 });
+
+describe('run hashes', () => {
+  it('change only for the variants a changed field reaches', async () => {
+    const { runHash } = await import('../index');
+    const definition = tinyMnistOdd({ variants: { adam: {}, sgd: { optimizer: { kind: 'sgd', learningRate: 0.1 } } } });
+    const hashes = (raw: unknown) => {
+      const result = resolveExperiment(raw, 'test.ts');
+      if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
+      return Object.fromEntries(result.right.variants.map((v) => [v.name, runHash(v.spec)]));
+    };
+    const before = hashes(definition);
+    const sgdChanged = hashes(setPath(definition, 'variants.sgd.optimizer.learningRate', 0.2));
+    expect(sgdChanged.adam).toBe(before.adam);
+    expect(sgdChanged.sgd).not.toBe(before.sgd);
+    const baseChanged = hashes(setPath(definition, 'train.epochs', 2));
+    expect(baseChanged.adam).not.toBe(before.adam);
+    expect(baseChanged.sgd).not.toBe(before.sgd);
+    // cosmetic fields do not shape a run
+    expect(hashes({ ...definition, description: 'reworded' })).toEqual(before);
+  });
+});
