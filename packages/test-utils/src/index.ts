@@ -30,3 +30,23 @@ export function numericGradient(f: (x: Float64Array) => number, x: ArrayLike<num
 
 /** Reads a tensor as a plain nested array and disposes nothing (the caller owns it). */
 export const values = (t: tf.Tensor): number[] => Array.from(t.dataSync());
+
+/** The error `body` throws; fails the test when it throws nothing. */
+export function thrownBy(body: () => unknown): Error {
+  try {
+    body();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
+
+/** The error `promise` rejects with; fails the test when it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}

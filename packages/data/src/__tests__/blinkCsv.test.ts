@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
+import { rejectionOf } from '@losslab/test-utils';
 import { blinkWindows, readBlinkCsv } from '../index';
 
 let dir: string;
@@ -17,15 +18,6 @@ async function csv(name: string, text: string): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, text);
   return path;
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('readBlinkCsv', () => {
@@ -65,14 +57,14 @@ describe('readBlinkCsv', () => {
     ['wrong field count', 'frame,ear,label\n0,0.3\n', 'line 2: expected 3 fields like the header, got 2'],
   ])('%s is a DATA_FORMAT error naming file, line and column', async (name, text, message) => {
     const path = await csv(`${name.replace(/[ /]/g, '-')}.csv`, text);
-    const error = await errorOf(readBlinkCsv(path));
+    const error = await rejectionOf(readBlinkCsv(path));
     expect(isLosslabError(error, 'DATA_FORMAT')).toBe(true);
     expect(error.message).toBe(`${path}: ${message}`);
   });
 
   it('a missing file is an IO error naming the path', async () => {
     const path = join(dir, 'absent.csv');
-    const error = await errorOf(readBlinkCsv(path));
+    const error = await rejectionOf(readBlinkCsv(path));
     expect(isLosslabError(error, 'IO')).toBe(true);
     expect(error.message).toBe(`cannot read ${path}: file not found`);
   });

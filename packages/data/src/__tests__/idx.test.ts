@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
+import { rejectionOf } from '@losslab/test-utils';
 import { decodeIdx, encodeIdx, fileSha256, readIdx, writeIdx, type IdxArray } from '../index';
 
 let dir: string;
@@ -14,16 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Captures the error thrown by an async call (fails the test when nothing is thrown). */
-async function errorOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('IDX encoding', () => {
   it('writes the header and big-endian elements byte by byte', () => {
@@ -73,7 +64,7 @@ describe('readIdx errors', () => {
   it('a truncated file names the path, expected and actual length', async () => {
     const path = join(dir, 'truncated-images');
     await writeFile(path, encodeIdx(images).subarray(0, 5000));
-    const error = await errorOf(readIdx(path));
+    const error = await rejectionOf(readIdx(path));
     expect(isLosslabError(error, 'DATA_FORMAT')).toBe(true);
     expect(error.message).toBe(`IDX file ${path}: expected 7856 bytes for 10×28×28 uint8, got 5000 (truncated)`);
   });
@@ -81,7 +72,7 @@ describe('readIdx errors', () => {
   it('a truncated gzip file is reported against the gunzipped length', async () => {
     const path = join(dir, 'truncated-images.gz');
     await writeFile(path, gzipSync(encodeIdx(images).subarray(0, 100)));
-    const error = await errorOf(readIdx(path));
+    const error = await rejectionOf(readIdx(path));
     expect(error.message).toContain(path);
     expect(error.message).toContain('expected 7856 bytes for 10×28×28 uint8, got 100');
   });
@@ -89,7 +80,7 @@ describe('readIdx errors', () => {
   it('a corrupt gzip stream is a DATA_FORMAT error naming the path', async () => {
     const path = join(dir, 'corrupt.gz');
     await writeFile(path, Uint8Array.of(0x1f, 0x8b, 1, 2, 3, 4));
-    const error = await errorOf(readIdx(path));
+    const error = await rejectionOf(readIdx(path));
     expect(isLosslabError(error, 'DATA_FORMAT')).toBe(true);
     expect(error.message).toContain(`IDX file ${path}: starts with the gzip magic`);
   });
@@ -103,7 +94,7 @@ describe('readIdx errors', () => {
   it('a foreign file (wrong magic) names the path and the bytes found', async () => {
     const path = join(dir, 'foreign.png');
     await writeFile(path, Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0));
-    const error = await errorOf(readIdx(path));
+    const error = await rejectionOf(readIdx(path));
     expect(isLosslabError(error, 'DATA_FORMAT')).toBe(true);
     expect(error.message).toBe(
       `IDX file ${path}: bad magic number: expected the first two bytes to be 0x00 0x00, got 0x89 0x50 (not an IDX file)`,
@@ -126,10 +117,10 @@ describe('readIdx errors', () => {
 
   it('a missing file is an IO error naming the path', async () => {
     const path = join(dir, 'does-not-exist');
-    const error = await errorOf(readIdx(path));
+    const error = await rejectionOf(readIdx(path));
     expect(isLosslabError(error, 'IO')).toBe(true);
     expect(error.message).toBe(`cannot read ${path}: file not found`);
-    const hashError = await errorOf(fileSha256(path));
+    const hashError = await rejectionOf(fileSha256(path));
     expect(isLosslabError(hashError, 'IO')).toBe(true);
     expect(hashError.message).toContain(path);
   });

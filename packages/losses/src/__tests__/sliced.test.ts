@@ -1,18 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError, labelLayout } from '@losslab/runtime';
-import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
+import { TEST_BACKENDS, thrownBy, useBackend } from '@losslab/test-utils';
 import { checkTargetWidth, classWeighted, meanAbsoluteError, sliced } from '../index';
 import { expectClose, noLeak, perSample } from './fixtures';
-
-const caught = (body: () => unknown): unknown => {
-  try {
-    body();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-};
 
 describe.each(TEST_BACKENDS)('sliced on %s', (backend) => {
   beforeAll(async () => {
@@ -62,7 +53,7 @@ describe.each(TEST_BACKENDS)('sliced on %s', (backend) => {
     noLeak(() => {
       const yTrue = tf.zeros([2, 11]) as tf.Tensor2D;
       const narrow = tf.zeros([2, 9]) as tf.Tensor2D;
-      const error = caught(() => loss(yTrue, narrow));
+      const error = thrownBy(() => loss(yTrue, narrow));
       expect(isLosslabError(error, 'SHAPE_MISMATCH')).toBe(true);
       expect((error as Error).message).toBe('loss target block "digit" has width 10 but the model output has width 9');
       tf.dispose([yTrue, narrow]);
@@ -93,7 +84,7 @@ describe('sliced guards', () => {
   it('checkTargetWidth lets an experiment builder reject a model before training', () => {
     const layout = labelLayout({ digit: 10, isOdd: 1 });
     expect(checkTargetWidth(layout, 'digit', 10)).toEqual({ name: 'digit', start: 0, width: 10 });
-    const error = caught(() => checkTargetWidth(layout, 'digit', 9));
+    const error = thrownBy(() => checkTargetWidth(layout, 'digit', 9));
     expect(isLosslabError(error, 'SHAPE_MISMATCH')).toBe(true);
     expect((error as Error).message).toBe('loss target block "digit" has width 10 but the model output has width 9');
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError, labelLayout } from '@losslab/runtime';
-import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
+import { TEST_BACKENDS, thrownBy, useBackend } from '@losslab/test-utils';
 import {
   absoluteError,
   binaryCrossentropy,
@@ -18,15 +18,6 @@ import { expectClose, expectGradientsToMatch, noLeak, perSample } from './fixtur
 
 const weightsOf = (loss: Loss, yTrue: number[][]): number[] =>
   noLeak(() => tf.tidy(() => Array.from(loss.sampleWeights!(tf.tensor2d(yTrue)).dataSync())));
-
-const caught = (body: () => unknown): Error => {
-  try {
-    body();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-};
 
 describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
   beforeAll(async () => {
@@ -72,7 +63,7 @@ describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
     });
 
     it('rejects a weight block wider than one column', () => {
-      const error = caught(() => sampleWeighted(meanAbsoluteError(), layout, { target: 'w', weight: 'y' }));
+      const error = thrownBy(() => sampleWeighted(meanAbsoluteError(), layout, { target: 'w', weight: 'y' }));
       expect(isLosslabError(error, 'INVALID_ARGUMENT')).toBe(true);
       expect(error.message).toBe('sampleWeighted: weight block "y" must have width 1, got width 2');
     });
@@ -130,7 +121,7 @@ describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
     });
 
     it('rejects a weight list whose length differs from the class count, naming both', () => {
-      const atBuild = caught(() => classWeighted(categoricalCrossentropy(), [1, 2], { layout, target: 'digit' }));
+      const atBuild = thrownBy(() => classWeighted(categoricalCrossentropy(), [1, 2], { layout, target: 'digit' }));
       expect(isLosslabError(atBuild, 'SHAPE_MISMATCH')).toBe(true);
       expect(atBuild.message).toBe('classWeighted: weights has length 2 but target block "digit" has 3 column(s), i.e. 3 classes');
       const loss = classWeighted(categoricalCrossentropy(), [1, 2]);
@@ -215,7 +206,7 @@ describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
       noLeak(() => {
         const labels = tf.tensor2d(yTrue);
         const output = tf.tensor2d(yPred);
-        const error = caught(() => loss(labels, output));
+        const error = thrownBy(() => loss(labels, output));
         expect(isLosslabError(error, 'SHAPE_MISMATCH')).toBe(true);
         expect(error.message).toBe('columnWeighted: weights has length 3 but yPred has 2 column(s)');
         tf.dispose([labels, output]);
