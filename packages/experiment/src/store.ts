@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { RECORD_FILE, RunRecord } from '@losslab/report';
+import { RECORD_FILE, RunRecord, writeFileAtomic } from '@losslab/report';
 
 /** File written when a run starts; a folder with it and without `record.json` is an incomplete run. */
 export const STARTED_FILE = 'started.json';
@@ -13,13 +13,6 @@ export const newRunId = (variant: string, seed: number, now = new Date()): strin
 
 /** `runs/<experiment>/<runId>`. */
 export const runFolder = (runsDir: string, experiment: string, runId: string): string => join(runsDir, experiment, runId);
-
-/** Writes `text` to `path` through a temporary file and a rename, so readers never see half a file. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
-}
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 

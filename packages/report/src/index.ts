@@ -45,7 +45,7 @@ export { buildReport } from './model';
 export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './model';
 export { renderHtml, escapeHtml } from './html';
 export { renderMarkdown, chartFileName } from './markdown';
-export { writeReport } from './write';
+export { writeReport, writeFileAtomic } from './write';
 export type { WrittenReport } from './write';
 export { reportCommand, parseReportArgs, REPORT_USAGE } from './command';
 export type { CommandOutput, ReportCommandOptions } from './command';

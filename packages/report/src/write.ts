@@ -13,7 +13,7 @@ export interface WrittenReport {
 }
 
 /** Writes `text` to `path` through a temporary file and a rename, so readers never see half a file. */
-async function writeAtomically(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}`;
   try {
     await writeFile(temporary, text, 'utf8');
@@ -39,12 +39,12 @@ export async function writeReport(records: readonly RunRecord[], outDir: string,
   const files: string[] = [];
   for (const chart of model.charts) {
     const path = join(outDir, chartFileName(chart.id));
-    await writeAtomically(path, `<?xml version="1.0" encoding="UTF-8"?>\n${chart.svg}\n`);
+    await writeFileAtomic(path, `<?xml version="1.0" encoding="UTF-8"?>\n${chart.svg}\n`);
     files.push(path);
   }
   const markdown = join(outDir, 'report.md');
   const html = join(outDir, 'index.html');
-  await writeAtomically(markdown, renderMarkdown(model));
-  await writeAtomically(html, renderHtml(model));
+  await writeFileAtomic(markdown, renderMarkdown(model));
+  await writeFileAtomic(html, renderHtml(model));
   return { model, files: [html, markdown, ...files] };
 }
