@@ -1,8 +1,8 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { labelBlock } from '@losslab/runtime';
 import type { LabelLayout } from '@losslab/runtime';
 import { columnOf, requireSingleColumnBlock } from './guards';
-import { labelsFor, labelsForWeights, weightRows } from './rows';
+import { labelsFor, labelsForWeights, safeRows, weightRows } from './rows';
 import { defineLoss, nameOf } from './types';
 import type { Loss } from './types';
 
@@ -10,6 +10,10 @@ import type { Loss } from './types';
  * Shared body of `masked` and `sampleWeighted`: the inner loss on `target` (or the whole label),
  * times the one-column block `column`, exactly 0 where that column is 0. The column (times any
  * inner weights) becomes the result's `sampleWeights`.
+ *
+ * Dropped rows (column = 0) reach the inner loss as safe placeholder values ({@link safeRows}),
+ * never as what they hold: masking only the output is not enough, because the gradient of
+ * `tf.where` multiplies by the 0/1 condition, and 0 · NaN from the inner loss's gradient is NaN.
  */
 export function weightedByLabelColumn(
   who: string,
@@ -26,12 +30,17 @@ export function weightedByLabelColumn(
   const targetPart = target === undefined ? '' : `, target=${target}`;
   return defineLoss(
     `${who}(${nameOf(loss)}${targetPart}, ${role}=${column})`,
-    (yTrue, yPred) => weightRows(loss(labelsFor(who, yTrue, yPred, layout, target), yPred), columnValues(yTrue)),
+    (yTrue, yPred) => {
+      const labels = labelsFor(who, yTrue, yPred, layout, target);
+      const weights = columnValues(yTrue);
+      const kept = tf.notEqual(weights, 0);
+      return weightRows(loss(safeRows(labels, kept), safeRows(yPred, kept)), weights);
+    },
     (yTrue) => {
       const weights = columnValues(yTrue);
-      return innerWeights === undefined
-        ? weights
-        : weightRows(innerWeights(labelsForWeights(yTrue, layout, target)), weights);
+      if (innerWeights === undefined) return weights;
+      const labels = safeRows(labelsForWeights(yTrue, layout, target), tf.notEqual(weights, 0));
+      return weightRows(innerWeights(labels), weights);
     },
   );
 }

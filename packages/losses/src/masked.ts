@@ -16,8 +16,10 @@ export interface MaskedOptions {
 
 /**
  * Masks samples by a label column: `L_i = loss(yTrue[:, target], yPred)_i · m_i` with
- * `m = yTrue[:, mask]`, and `L_i = 0` exactly where `m_i = 0` (`tf.where`, so a non-finite inner
- * value cannot leak through, and the gradient w.r.t. `yPred` of a masked row is exactly 0).
+ * `m = yTrue[:, mask]`, and `L_i = 0` exactly where `m_i = 0`. A masked row contributes exactly 0
+ * to the value and exactly 0 to the gradient w.r.t. `yPred`, whatever its labels or predictions
+ * hold (NaN, Infinity): its inputs are replaced by a finite placeholder before the inner loss runs,
+ * and its output is selected away with `tf.where`.
  * The mask is exposed as `sampleWeights` (times any inner weights), so the `sumOverWeights`
  * reduction averages over the kept rows only. A mask block wider than 1 column is an
  * `INVALID_ARGUMENT` error; a wrong label or output width a `SHAPE_MISMATCH` naming both widths.

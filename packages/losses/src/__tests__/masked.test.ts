@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng, isLosslabError, labelLayout } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
-import { categoricalCrossentropy, classWeighted, defineLoss, masked, reduceLoss } from '../index';
+import {
+  categoricalCrossentropy,
+  classWeighted,
+  defineLoss,
+  masked,
+  meanSquaredError,
+  reduceLoss,
+  sampleWeighted,
+} from '../index';
 import { expectClose, expectGradientsToMatch, gradients, noLeak, perSample } from './fixtures';
 
 // mnist-odd in miniature: one-hot digit (3 classes) + isOdd flag; the model outputs 3 units.
@@ -71,6 +79,62 @@ describe.each(TEST_BACKENDS)('masked on %s', (backend) => {
     expect(analytic.every(Number.isFinite)).toBe(true);
     const checked = expectGradientsToMatch(oddOnly, yTrue, yPred);
     expectClose(checked, [0, -2, 0, 0, 0, 0, 0, 0, -1.25, 0, 0, 0], 4);
+  });
+
+  it('keeps NaN and Infinity of masked rows (labels and predictions) out of the value and the gradient', () => {
+    // Rows 1 and 3 are masked and hold garbage: a NaN label, an Infinity label, a NaN prediction.
+    const labels = [
+      [0, 1, 0, 1],
+      [Number.NaN, 0, 1, 0],
+      [0, 0, 1, 1],
+      [Number.POSITIVE_INFINITY, 0, 0, 0],
+    ];
+    const probabilities = [
+      [0.2, 0.5, 0.3],
+      [0.6, 0.3, 0.1],
+      [0.1, 0.1, 0.8],
+      [Number.NaN, 0.5, 0.5],
+    ];
+    const kept = [0, 2];
+    const filtered = (rows: number[][], width: number): number[][] => kept.map((i) => rows[i]!.slice(0, width));
+    const { value, grad, filteredValue, filteredGrad } = noLeak(() =>
+      tf.tidy(() => {
+        const yTrue = tf.tensor2d(labels);
+        const keptTrue = tf.tensor2d(filtered(labels, 3));
+        const total = (p: tf.Tensor): tf.Scalar => tf.sum(oddOnly(yTrue, p as tf.Tensor2D));
+        const filteredTotal = (p: tf.Tensor): tf.Scalar => tf.sum(categoricalCrossentropy()(keptTrue, p as tf.Tensor2D));
+        const yPred = tf.tensor2d(probabilities);
+        const keptPred = tf.tensor2d(filtered(probabilities, 3));
+        return {
+          value: total(yPred).dataSync()[0]!,
+          grad: Array.from(tf.grad(total)(yPred).dataSync()),
+          filteredValue: filteredTotal(keptPred).dataSync()[0]!,
+          filteredGrad: Array.from(tf.grad(filteredTotal)(keptPred).dataSync()),
+        };
+      }),
+    );
+    expect(value).toBeCloseTo(filteredValue, 5);
+    expect(grad.every(Number.isFinite), `gradient ${JSON.stringify(grad)}`).toBe(true);
+    expect([...grad.slice(3, 6), ...grad.slice(9, 12)].every((g) => g === 0), 'masked rows of the gradient').toBe(true);
+    expectClose([...grad.slice(0, 3), ...grad.slice(6, 9)], filteredGrad);
+  });
+
+  it('gives a zero-weighted row of sampleWeighted exactly zero gradient whatever its label holds', () => {
+    const weightLayout = labelLayout({ y: 2, w: 1 });
+    const loss = sampleWeighted(meanSquaredError(), weightLayout, { target: 'y', weight: 'w' });
+    const grad = noLeak(() =>
+      tf.tidy(() => {
+        const yTrue = tf.tensor2d([
+          [1, 0, 2],
+          [Number.NaN, Number.NEGATIVE_INFINITY, 0],
+        ]);
+        const total = (p: tf.Tensor): tf.Scalar => tf.sum(loss(yTrue, p as tf.Tensor2D));
+        return Array.from(tf.grad(total)(tf.fill([2, 2], 0.5)).dataSync());
+      }),
+    );
+    // Row 0: d/dp of 2 · mean((y − p)²) = 2 · (p − y) = [−1, 1]; row 1 is dropped.
+    expectClose(grad.slice(0, 2), [-1, 1]);
+    expect(grad[2] === 0 && grad[3] === 0, `dropped row of the gradient ${JSON.stringify(grad)}`).toBe(true);
   });
 
   it('property: the mean over kept rows equals the loss on the filtered rows', () => {
