@@ -32,17 +32,24 @@ export function mean(values: readonly number[]): number {
 }
 
 /**
- * Sample variance with Bessel's correction, Σ (xᵢ − x̄)² / (n − 1). Needs n ≥ 2.
+ * Sample variance with Bessel's correction, Σ (xᵢ − x̄)² / (n − 1). Needs n ≥ 2. Equal values
+ * give exactly 0.
  *
  * @example sampleVariance([1, 2, 3, 4, 5]) // 2.5
+ * @example sampleVariance([0.1, 0.1, 0.1]) // 0 (the rounded mean 0.10000000000000002 would give 2.9e-34)
  */
 export function sampleVariance(values: readonly number[]): number {
   if (values.length < 2) {
     throw new ReportError('INVALID_ARGUMENT', `values: expected at least 2 values for a sample variance, got ${values.length}`);
   }
-  const center = mean(values);
+  requireFiniteArray('values', values);
+  // Deviations from the first value are exact zeros for equal values, whatever rounding does to
+  // their mean; the variance is shift-invariant, so this changes nothing else.
+  const first = values[0] ?? 0;
+  const deviations = values.map((value) => value - first);
+  const center = mean(deviations);
   let squares = 0;
-  for (const value of values) squares += (value - center) ** 2;
+  for (const deviation of deviations) squares += (deviation - center) ** 2;
   return squares / (values.length - 1);
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeComparison } from '../compare';
 import { ReportError } from '../errors';
 import {
   logGamma,
@@ -116,5 +117,24 @@ describe('welchTest', () => {
     expect(welchTest([0.9], [0.8])).toMatchObject({ untestable: 'too-few-values', p: null, ci: null });
     expect(welchTest([0.9, 0.9], [0.8, 0.8])).toMatchObject({ untestable: 'zero-variance', p: null });
     expect(welchTest([0.9, 0.9], [0.8, 0.8]).difference).toBeCloseTo(0.1, 12);
+  });
+
+  it('treats samples of equal values as zero variance even when their mean rounds (item 8)', () => {
+    // 0.1 + 0.1 + 0.1 = 0.30000000000000004, so the mean is 0.10000000000000002 and the deviations
+    // from it are not 0; the spread of three equal values is still exactly 0.
+    expect(sampleVariance([0.1, 0.1, 0.1])).toBe(0);
+    expect(sampleVariance([0.2, 0.2, 0.2])).toBe(0);
+    expect(summarize([0.1, 0.1, 0.1]).sd).toBe(0);
+    for (const [a, b] of [
+      [[0.1, 0.1, 0.1], [0.2, 0.2, 0.2]],
+      [[0.947, 0.947, 0.947], [0.81, 0.81, 0.81]],
+    ]) {
+      const result = welchTest(a ?? [], b ?? []);
+      expect(result).toMatchObject({ untestable: 'zero-variance', p: null, ci: null, t: null });
+      expect(describeComparison('a', 'b', 'accuracy', result)).toMatch(/identical values across seeds: no significance can be claimed$/);
+    }
+    // Shifting every value by the first one keeps the textbook results exact.
+    expect(sampleVariance([1, 2, 3, 4, 5])).toBe(2.5);
+    expect(sampleVariance([1e9 + 1, 1e9 + 2, 1e9 + 3])).toBe(1);
   });
 });
