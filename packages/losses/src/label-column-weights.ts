@@ -33,13 +33,13 @@ export function weightedByLabelColumn(
     (yTrue, yPred) => {
       const labels = labelsFor(who, yTrue, yPred, layout, target);
       const weights = columnValues(yTrue);
-      const kept = tf.notEqual(weights, 0);
+      const kept = tf.notEqual<tf.Tensor1D>(weights, 0);
       return weightRows(loss(safeRows(labels, kept), safeRows(yPred, kept)), weights);
     },
     (yTrue) => {
       const weights = columnValues(yTrue);
       if (innerWeights === undefined) return weights;
-      const labels = safeRows(labelsForWeights(yTrue, layout, target), tf.notEqual(weights, 0));
+      const labels = safeRows(labelsForWeights(yTrue, layout, target), tf.notEqual<tf.Tensor1D>(weights, 0));
       return weightRows(innerWeights(labels), weights);
     },
   );
