@@ -31,10 +31,38 @@ export interface FitOptions {
 }
 
 /**
+ * A scalar that is 0 when every element of every tensor is finite and NaN otherwise:
+ * `Σ_t Σ 0 · t` (0 · x is NaN exactly for NaN and ±Infinity). Exact, unlike a norm, which can
+ * overflow on large finite values.
+ */
+function nonFiniteProbe(tensors: readonly tf.Tensor[]): tf.Scalar {
+  if (tensors.length === 0) return tf.scalar(0);
+  return tf.addN(tensors.map((t) => tf.sum(tf.mul(t, 0)))) as tf.Scalar;
+}
+
+/** The first tensor of `named` holding a NaN or ±Infinity, as `name (NaN)`; read only on the error path. */
+function firstNonFinite(named: readonly { name: string; tensor: tf.Tensor }[]): string {
+  for (const { name, tensor } of named) {
+    const values = tensor.dataSync();
+    const bad = values.find((v) => !Number.isFinite(v));
+    if (bad !== undefined) return `${name} (${bad})`;
+  }
+  return 'a tensor';
+}
+
+/**
  * losslab's training loop. Unlike `LayersModel.fit` it accepts labels of any width (the loss
- * decides which columns it reads), shuffles from the plan's seed, reduces per-sample losses with a
- * named reduction, stops on a non-finite loss naming the epoch and step, and keeps the number of
- * live tensors constant from epoch to epoch.
+ * decides which columns it reads), shuffles from the plan's seed (epoch `e` of `1..epochs` trains in
+ * `epochOrder(size, plan, e)`), reduces per-sample losses with a named reduction, and keeps the
+ * number of live tensors constant from epoch to epoch.
+ *
+ * Each step reads back one small vector `[loss, gradient probe, weight probe]` and stops with a
+ * `NON_FINITE_LOSS` error naming the epoch and step that produced the non-finite value:
+ * - `loss became NaN at epoch 2, step 1 of 4`;
+ * - `gradient became non-finite at epoch 1, step 3 of 4: dense_Dense1/kernel (NaN); the loss was 0.6931`
+ *   (the loss can be finite while its gradient is not; such a gradient is never applied);
+ * - `weights became non-finite after the update at epoch 1, step 3 of 4: dense_Dense1/bias (Infinity)`
+ *   (finite gradients, overflowing update; found by the next step's readback or at the epoch's end).
  *
  * @example
  * const history = await fit({ model, loss: masked(categoricalCrossentropy(), layout, { target: 'digit', mask: 'isOdd' }),
@@ -50,6 +78,14 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
     throw new LosslabError('INVALID_ARGUMENT', `batchSize: ${plan.batchSize} with remainder "drop" leaves no batch of ${data.size} samples`);
   }
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const at = (epoch: number, step: number): string => `epoch ${epoch}, step ${step} of ${steps}`;
+  // Where the current weights came from, for the message when they turn out non-finite.
+  let lastUpdate = 'the initial weights are non-finite';
+  const weightsError = (): LosslabError =>
+    new LosslabError(
+      'NON_FINITE_LOSS',
+      `${lastUpdate}: ${firstNonFinite(variables.map((v) => ({ name: v.name, tensor: v })))}`,
+    );
   const history: EpochEntry[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     progress.epochStart(epoch, epochs, steps);
@@ -59,25 +95,51 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
     let step = 0;
     for (const batch of batches(data, plan, epoch)) {
       step++;
-      let value: number;
+      let grads: tf.NamedTensorMap | undefined;
       try {
-        const cost = optimizer.minimize(
+        const computed = optimizer.computeGradients(
           () => reduceLoss(loss, batch.y, model.apply(batch.x, { training: true }) as tf.Tensor2D, reduction),
-          true,
           variables,
         );
-        value = cost === null ? Number.NaN : (await cost.data())[0] ?? Number.NaN;
-        cost?.dispose();
+        grads = computed.grads;
+        // A variable the loss does not reach has no gradient; minimize passes it on the same way.
+        const named = variables.map((v) => ({ name: v.name, tensor: computed.grads[v.name] }));
+        const present = named.filter((g): g is { name: string; tensor: tf.Tensor } => g.tensor !== undefined);
+        // One readback per step, as before: the loss and whether the gradients and the weights
+        // (as the previous update left them) are all finite.
+        const health = tf.tidy(() =>
+          tf.stack([computed.value, nonFiniteProbe(present.map((g) => g.tensor)), nonFiniteProbe(variables)]),
+        );
+        computed.value.dispose();
+        const [value = Number.NaN, gradientProbe = Number.NaN, weightProbe = Number.NaN] = await health.data();
+        health.dispose();
+        // Non-finite weights make the loss non-finite too: blame the update that made them.
+        if (!Number.isFinite(weightProbe)) throw weightsError();
+        if (!Number.isFinite(value)) {
+          throw new LosslabError('NON_FINITE_LOSS', `loss became ${value} at ${at(epoch, step)}`);
+        }
+        if (!Number.isFinite(gradientProbe)) {
+          throw new LosslabError(
+            'NON_FINITE_LOSS',
+            `gradient became non-finite at ${at(epoch, step)}: ${firstNonFinite(present)}; the loss was ${value}`,
+          );
+        }
+        // Same order as `optimizer.minimize(f, true, variables)`, which Adam's slots depend on.
+        optimizer.applyGradients(named as { name: string; tensor: tf.Tensor }[]);
+        lastUpdate = `weights became non-finite after the update at ${at(epoch, step)}`;
+        lossSum += value;
+        samples += batch.size;
       } finally {
         tf.dispose([batch.x, batch.y]);
+        if (grads !== undefined) tf.dispose(Object.values(grads));
       }
-      if (!Number.isFinite(value)) {
-        throw new LosslabError('NON_FINITE_LOSS', `loss became ${value} at epoch ${epoch}, step ${step} of ${steps}`);
-      }
-      lossSum += value;
-      samples += batch.size;
       progress.step(step, lossSum / step);
     }
+    // The last update of the epoch has no next step to check it before validation does.
+    const probe = tf.tidy(() => nonFiniteProbe(variables));
+    const [weightProbe = Number.NaN] = await probe.data();
+    probe.dispose();
+    if (!Number.isFinite(weightProbe)) throw weightsError();
     const seconds = (performance.now() - started) / 1000;
     const validation = validate ? await validate(epoch) : undefined;
     const entry: EpochEntry = {

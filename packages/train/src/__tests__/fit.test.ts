@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { arrayDataset, combineLabels, oneHot, type ArrayDataset } from '@losslab/data';
+import { arrayDataset, combineLabels, epochOrder, oneHot, type ArrayDataset, type BatchPlan } from '@losslab/data';
 import { categoricalCrossentropy, defineLoss, masked } from '@losslab/losses';
 import { createMlp } from '@losslab/models';
 import { createRng, isLosslabError, labelLayout, liveTensorCount } from '@losslab/runtime';
@@ -83,6 +83,96 @@ describe.each(TEST_BACKENDS)('fit on %s', (backend) => {
     expect(counts).toHaveLength(5);
     expect(new Set(counts).size).toBe(1);
     expect(liveTensorCount()).toBe(before);
+  });
+});
+
+/** tinyDataset with its labels rewritten row by row: `row(i, label)` returns the new label row. */
+function withLabels(data: ArrayDataset, width: number, row: (i: number, label: number[]) => number[]): ArrayDataset {
+  const labels = new Float32Array(data.size * width);
+  for (let i = 0; i < data.size; i++) {
+    labels.set(row(i, Array.from(data.labels.subarray(i * data.labelWidth, (i + 1) * data.labelWidth))), i * width);
+  }
+  return arrayDataset({ features: data.features, featureShape: data.featureShape, labels, labelWidth: width });
+}
+
+const inOrder: BatchPlan = { batchSize: 16, shuffle: false, remainder: 'drop', seed: 0 };
+
+describe.each(TEST_BACKENDS)('fit on %s: the step named in a non-finite error is the step that produced it', (backend) => {
+  it('names the step whose gradient is non-finite although its loss is finite, and never applies it', async () => {
+    await useBackend(backend);
+    // Row 40 (step 3 of 4 in order) has a NaN label. This loss masks only its output, as masked()
+    // once did: the value stays finite but the gradient of where() is 0 · NaN = NaN.
+    const data = withLabels(tinyDataset(), 5, (i, label) => (i === 40 ? [Number.NaN, ...label.slice(1)] : label));
+    const outputOnlyMask = defineLoss('outputOnlyMask', (yTrue, yPred) => {
+      const digit = tf.slice(yTrue, [0, 0], [-1, 4]);
+      const cce = tf.neg(tf.sum<tf.Tensor1D>(tf.mul(digit, tf.log(tf.clipByValue(yPred, 1e-7, 1))), 1));
+      return tf.where(tf.isFinite(tf.sum(digit, 1)), cce, tf.zerosLike(cce));
+    });
+    const before = liveTensorCount();
+    const model = createMlp({ inputShape: [4], hidden: [], output: { units: 4, activation: 'softmax' } }, 0);
+    const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.05 });
+    const error = await fit({ model, loss: outputOnlyMask, optimizer, data, plan: inOrder, epochs: 2 }).catch((e: unknown) => e);
+    expect(isLosslabError(error, 'NON_FINITE_LOSS')).toBe(true);
+    expect((error as Error).message).toMatch(
+      /^gradient became non-finite at epoch 1, step 3 of 4: dense_\w+\/kernel \(NaN\); the loss was \d+\.\d+$/,
+    );
+    // The NaN gradient was never applied: the model keeps the weights of step 2.
+    const weights = model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+    expect(weights.every(Number.isFinite)).toBe(true);
+    model.dispose();
+    optimizer.dispose();
+    expect(liveTensorCount(), 'live tensors after the failed fit').toBe(before);
+  });
+
+  it.each([
+    { scaledStep: 3, expected: 'epoch 1, step 3 of 4' },
+    // The last step of an epoch: once reported as "loss became NaN at epoch 2, step 1".
+    { scaledStep: 4, expected: 'epoch 1, step 4 of 4' },
+  ])('names the step whose update made the weights non-finite (step $scaledStep)', async ({ scaledStep, expected }) => {
+    await useBackend(backend);
+    // loss = scale · Σ_j p_j with scale 0 except on the rows of one step, where it is 1e37: that
+    // step's loss and gradients are finite (~1e37), but SGD's update lr · g overflows float32.
+    const data = withLabels(tinyDataset(), 1, (i) => [Math.floor(i / 16) + 1 === scaledStep ? 1e37 : 0]);
+    const scaled = defineLoss('scaled', (yTrue, yPred) => tf.mul(tf.sum<tf.Tensor1D>(yPred, 1), tf.reshape(yTrue, [-1])));
+    const before = liveTensorCount();
+    const model = createMlp({ inputShape: [4], hidden: [], output: { units: 4, activation: 'linear' } }, 0);
+    const optimizer = createOptimizer({ kind: 'sgd', learningRate: 1e3 });
+    const error = await fit({ model, loss: scaled, optimizer, data, plan: inOrder, epochs: 2 }).catch((e: unknown) => e);
+    model.dispose();
+    optimizer.dispose();
+    expect(liveTensorCount(), 'live tensors after the failed fit').toBe(before);
+    expect(isLosslabError(error, 'NON_FINITE_LOSS')).toBe(true);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^weights became non-finite after the update at ${expected}: dense_\\w+/kernel \\(-?Infinity\\)$`),
+    );
+  });
+});
+
+describe.each(TEST_BACKENDS)('fit on %s: shuffling', (backend) => {
+  it('trains epoch e in epochOrder(size, plan, e): another order every epoch, the same for the same seed', async () => {
+    await useBackend(backend);
+    // Label = the row id (the loss ignores it and reads it back), so the loss sees the row order.
+    const data = withLabels(tinyDataset(), 1, (i) => [i]);
+    const plan: BatchPlan = { batchSize: 16, shuffle: true, remainder: 'drop', seed: 5 };
+    const record = async (): Promise<number[][]> => {
+      const seen: number[][] = [];
+      const recording = defineLoss('recording', (yTrue, yPred) => {
+        seen.push(Array.from(yTrue.dataSync()));
+        return tf.sum<tf.Tensor1D>(tf.square(yPred), 1);
+      });
+      const model = createMlp({ inputShape: [4], hidden: [], output: { units: 2, activation: 'softmax' } }, 0);
+      const optimizer = createOptimizer({ kind: 'sgd', learningRate: 0.1 });
+      await fit({ model, loss: recording, optimizer, data, plan, epochs: 3 });
+      model.dispose();
+      optimizer.dispose();
+      // 4 steps per epoch, each one batch of 16 row ids.
+      return [0, 1, 2].map((e) => seen.slice(e * 4, e * 4 + 4).flat());
+    };
+    const orders = await record();
+    orders.forEach((order, e) => expect(order, `epoch ${e + 1}`).toEqual(Array.from(epochOrder(64, plan, e + 1))));
+    expect(orders[1]).not.toEqual(orders[0]);
+    expect(orders[2]).not.toEqual(orders[1]);
+    expect(await record()).toEqual(orders);
   });
 });
 
