@@ -3,7 +3,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import type { GroupAggregate } from './aggregate';
 import type { EpochsToTarget } from './claims';
 import { formatValue } from './format';
-import type { GroupEvaluation } from './record';
+import { isRateMetric, type GroupEvaluation } from './record';
 
 /** A chart of the report: a Vega-Lite spec plus a stable id (the SVG's file name without `.svg`). */
 export interface ChartSpec {
@@ -34,19 +34,6 @@ const CONFIG = {
   title: { fontSize: 13, anchor: 'start' as const },
 };
 
-const FRACTION_METRICS = new Set([
-  'accuracy',
-  'balancedAccuracy',
-  'precision',
-  'recall',
-  'f1',
-  'prAuc',
-  'majorityAccuracy',
-  'specificity',
-  'auc',
-  'rocAuc',
-]);
-
 /** `validation F1`-like readable name of a curve key such as `validation.f1`. */
 export function metricTitle(key: string): string {
   const [scope, metric] = key.includes('.') ? [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)] : ['', key];
@@ -72,7 +59,8 @@ function metricName(key: string): string {
 /** The unit shown in an axis title for a metric: fractions, loss, seconds, counts. */
 export function metricUnit(key: string): string {
   const metric = key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
-  if (FRACTION_METRICS.has(metric)) return 'fraction, 0–1';
+  // Fractions are the metrics the run record requires in [0, 1]: one rule for both.
+  if (isRateMetric(metric)) return 'fraction, 0–1';
   if (metric === 'loss') return 'mean loss per sample';
   if (/seconds$/i.test(metric)) return 's';
   if (metric === 'samplesPerSecond') return 'samples/s';
@@ -82,7 +70,7 @@ export function metricUnit(key: string): string {
 /** The values a metric can take: fractions lie in [0, 1], losses and counts are never negative. */
 export function metricRange(key: string): readonly [number, number] {
   const metric = key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
-  if (FRACTION_METRICS.has(metric)) return [0, 1];
+  if (isRateMetric(metric)) return [0, 1];
   if (metric === 'loss' || /seconds$/i.test(metric) || metric === 'samplesPerSecond') return [0, Number.POSITIVE_INFINITY];
   return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
 }

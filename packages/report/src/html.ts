@@ -5,6 +5,8 @@ import {
   contextTable,
   definitionDiffTables,
   environmentTable,
+  failedRuns,
+  failedRunsTable,
   finalMetricsTable,
   leadSentence,
   referenceTables,
@@ -127,6 +129,7 @@ export function renderHtml(model: ReportModel): string {
       `${table(contextTable(model))}\n${diffs}\n<h3>Environment</h3>\n${table(environmentTable(model))}\n<h3>Runs</h3>\n${table(runsTable(model))}`,
     ),
   );
+  if (failedRuns(model).length > 0) parts.push(section('failed', 'Failed runs', table(failedRunsTable(model))));
   const skipped = skippedLines(model);
   if (skipped.length > 0) parts.push(section('skipped', 'Skipped runs', `<ul>${skipped.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>`));
 

@@ -4,6 +4,7 @@ import { claimSymbol } from './claims';
 import { sortMetrics } from './compare';
 import { nearMajority } from './context';
 import { formatSummary, formatValue, plural } from './format';
+import type { SkippedRun } from './load';
 import type { ReportModel } from './model';
 
 /**
@@ -134,7 +135,30 @@ export function claimHeadline(result: ReportModel['claims'][number]): string {
   return `${claimSymbol(result.status)} ${result.statement}`;
 }
 
-/** Skipped folders, one line each. */
+/** The runs that failed (their folder has a `failed.json`), apart from the other skipped folders. */
+export function failedRuns(model: ReportModel): Extract<SkippedRun, { reason: 'failed' }>[] {
+  return model.skipped.flatMap((skip) => (skip.reason === 'failed' ? [skip] : []));
+}
+
+/** Failed runs: the run folder (relative to the runs folder), variant, seed, the step that failed and why. */
+export function failedRunsTable(model: ReportModel): TextTable {
+  return {
+    header: ['run', 'variant', 'seed', 'failed step', 'message', 'failed at'],
+    rows: failedRuns(model).map((skip) => [
+      skip.runPath ?? skip.folder,
+      skip.failure.variant,
+      String(skip.failure.seed),
+      skip.phase,
+      skip.message,
+      skip.failure.failedAt,
+    ]),
+  };
+}
+
+/**
+ * Skipped folders other than failed runs (did not finish, invalid, not found), one line each,
+ * relative to the runs folder.
+ */
 export function skippedLines(model: ReportModel): string[] {
-  return model.skipped.map((skip) => `${skip.folder}: ${skip.reason}: ${skip.errors.join('; ')}`);
+  return model.skipped.filter((skip) => skip.reason !== 'failed').map((skip) => `${skip.runPath ?? skip.folder}: ${skip.reason}: ${skip.errors.join('; ')}`);
 }

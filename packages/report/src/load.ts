@@ -2,19 +2,39 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as t from 'io-ts';
 import { ReportError } from './errors';
-import { RECORD_FILE, RunRecord } from './record';
+import { FAILED_FILE, FailedRun, RECORD_FILE, RunRecord } from './record';
 
-/** Why a run folder was left out of a report. */
-export type SkipReason = 'incomplete' | 'invalid' | 'not-found';
+/**
+ * Why a run folder was left out of a report: `failed` (it has a `failed.json`), `incomplete` (it
+ * has neither that nor a `record.json`: killed, or still running), `invalid` (a file that cannot
+ * be read, parsed or decoded), `not-found` (a requested run id with no folder).
+ */
+export type SkipReason = 'incomplete' | 'invalid' | 'not-found' | 'failed';
 
-/** A run folder that {@link loadRuns} did not use, with the reason in words. */
-export interface SkippedRun {
-  /** The run folder (or, for `not-found`, the requested run id). */
+interface SkippedBase {
+  /** The run folder as found (`<runsDir>/<experiment>/<runId>`), or, for `not-found`, the requested run id. */
   readonly folder: string;
-  readonly reason: SkipReason;
-  /** Human-readable details: decode errors by path for `invalid`. */
+  /**
+   * The folder relative to the runs folder, `<experiment>/<runId>` (the run id for `not-found`):
+   * what reports show, so they do not embed where the runs happened to be stored.
+   * Set by {@link loadRuns}; without it reports show `folder`.
+   */
+  readonly runPath?: string;
+  /** Human-readable details: decode errors by path for `invalid`, `phase: message` for `failed`. */
   readonly errors: readonly string[];
 }
+
+/** A run folder that {@link loadRuns} did not use, with the reason in words. */
+export type SkippedRun =
+  | (SkippedBase & { readonly reason: Exclude<SkipReason, 'failed'> })
+  | (SkippedBase & {
+      readonly reason: 'failed';
+      /** The step that failed, e.g. `TrainFailed`. */
+      readonly phase: string;
+      readonly message: string;
+      /** The whole `failed.json`. */
+      readonly failure: FailedRun;
+    });
 
 /** Result of {@link loadRuns}: the valid records and the folders that were skipped. */
 export interface LoadedRuns {
@@ -32,15 +52,19 @@ export interface LoadRunsOptions {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON.stringify(Infinity) is "null": name non-finite numbers as they are.
+  if (typeof value === 'number') return String(value);
   const json = JSON.stringify(value);
   return json === undefined ? String(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 
 /**
  * Formats io-ts decode errors as `path.to.field: expected <type>, got <value>`. Intersection
- * and union members add no path segment, so paths read like the JSON they point at.
+ * and union members add no path segment, so paths read like the JSON they point at. What was
+ * expected is the failing codec's name, or the error's message when the codec gives one (the
+ * refined numbers of `record.ts` say `number` for a value that is no number at all).
  *
- * @example formatDecodeErrors(errors) // ['seed: expected number, got "one"']
+ * @example formatDecodeErrors(errors) // ['seed: expected number, got "one"', 'timing.startedAt: expected an ISO-8601 date-time ..., got "not a date"']
  */
 export function formatDecodeErrors(errors: t.Errors): string[] {
   const messages = errors.map((error) => {
@@ -51,9 +75,9 @@ export function formatDecodeErrors(errors: t.Errors): string[] {
       const key = error.context[i]?.key;
       if (key !== undefined && key !== '') segments.push(key);
     }
-    const expected = error.context[error.context.length - 1]?.type.name ?? 'a value';
+    const expected = error.message ?? error.context[error.context.length - 1]?.type.name ?? 'a value';
     const path = segments.length > 0 ? segments.join('.') : '(record)';
-    return error.message ?? `${path}: expected ${expected}, got ${describeValue(error.value)}`;
+    return `${path}: expected ${expected}, got ${describeValue(error.value)}`;
   });
   return [...new Set(messages)];
 }
@@ -76,34 +100,55 @@ async function subdirectories(path: string): Promise<string[]> {
 
 type FolderResult = { readonly record: RunRecord } | { readonly skipped: SkippedRun };
 
-/** Reads and decodes one run folder; never throws. */
-async function readRunFolder(folder: string): Promise<FolderResult> {
+type ReadJson = { readonly json: unknown } | { readonly missing: true } | { readonly error: string };
+
+/** Reads and parses `folder/file`; never throws. */
+async function readJson(folder: string, file: string): Promise<ReadJson> {
   let text: string;
   try {
-    text = await readFile(join(folder, RECORD_FILE), 'utf8');
+    text = await readFile(join(folder, file), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      return { skipped: { folder, reason: 'incomplete', errors: [`no ${RECORD_FILE}: the run did not finish`] } };
-    }
-    return { skipped: { folder, reason: 'invalid', errors: [`${RECORD_FILE}: cannot read (${String(code ?? error)})`] } };
+    if (code === 'ENOENT') return { missing: true };
+    return { error: `${file}: cannot read (${String(code ?? error)})` };
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return { json: JSON.parse(text) as unknown };
   } catch (error) {
-    return { skipped: { folder, reason: 'invalid', errors: [`${RECORD_FILE}: not valid JSON (${(error as Error).message})`] } };
+    return { error: `${file}: not valid JSON (${(error as Error).message})` };
   }
-  const decoded = RunRecord.decode(json);
-  if (decoded._tag === 'Left') return { skipped: { folder, reason: 'invalid', errors: formatDecodeErrors(decoded.left) } };
-  return { record: decoded.right };
+}
+
+/** Reads and decodes one run folder (`runPath` is `<experiment>/<runId>`); never throws. */
+async function readRunFolder(folder: string, runPath: string): Promise<FolderResult> {
+  const where = { folder, runPath };
+  const record = await readJson(folder, RECORD_FILE);
+  if ('error' in record) return { skipped: { ...where, reason: 'invalid', errors: [record.error] } };
+  if ('json' in record) {
+    const decoded = RunRecord.decode(record.json);
+    if (decoded._tag === 'Left') return { skipped: { ...where, reason: 'invalid', errors: formatDecodeErrors(decoded.left) } };
+    return { record: decoded.right };
+  }
+  // No record: the run failed (and said so) or did not finish (killed, or still running).
+  const failed = await readJson(folder, FAILED_FILE);
+  if ('missing' in failed) {
+    return { skipped: { ...where, reason: 'incomplete', errors: [`no ${RECORD_FILE} and no ${FAILED_FILE}: the run did not finish (killed, or still running)`] } };
+  }
+  if ('error' in failed) return { skipped: { ...where, reason: 'invalid', errors: [failed.error] } };
+  const decoded = FailedRun.decode(failed.json);
+  if (decoded._tag === 'Left') {
+    return { skipped: { ...where, reason: 'invalid', errors: formatDecodeErrors(decoded.left).map((error) => `${FAILED_FILE}: ${error}`) } };
+  }
+  const { phase, message } = decoded.right;
+  return { skipped: { ...where, reason: 'failed', phase, message, failure: decoded.right, errors: [`${phase}: ${message}`] } };
 }
 
 /**
  * Loads the completed runs under `runsDir` (layout `runsDir/<experiment>/<runId>/record.json`).
- * A folder without `record.json` is an unfinished run; a record that fails to parse or decode is
+ * A folder without `record.json` but with `failed.json` is a failed run (with the failing step
+ * and message); one with neither is an unfinished run; a file that fails to parse or decode is
  * invalid; a requested run id that exists nowhere is not found. Each of those is listed in
- * `skipped` with its reason instead of stopping the load. Records come sorted by start time
+ * `skipped` with its reason (and `runPath`, relative to `runsDir`) instead of stopping the load. Records come sorted by start time
  * (then run id), or in the order of `runIds` when given.
  *
  * Throws `IO` only when `runsDir` (or `runsDir/<experiment>`) itself is missing.
@@ -125,29 +170,31 @@ export async function loadRuns(runsDir: string, options: LoadRunsOptions = {}): 
     experiments = await subdirectories(runsDir);
   }
 
-  const folders: string[] = [];
+  const folders: { folder: string; runPath: string }[] = [];
   const skipped: SkippedRun[] = [];
+  // Posix separators: the relative path is shown in reports, the same on every platform.
+  const at = (experiment: string, runId: string) => ({ folder: join(runsDir, experiment, runId), runPath: `${experiment}/${runId}` });
   if (options.runIds !== undefined) {
     for (const runId of options.runIds) {
-      const matches: string[] = [];
+      const matches: { folder: string; runPath: string }[] = [];
       for (const experiment of experiments) {
-        const folder = join(runsDir, experiment, runId);
-        if (await isDirectory(folder)) matches.push(folder);
+        const location = at(experiment, runId);
+        if (await isDirectory(location.folder)) matches.push(location);
       }
       if (matches.length === 0) {
-        skipped.push({ folder: runId, reason: 'not-found', errors: [`run id ${runId}: no folder ${join(runsDir, '<experiment>', runId)}`] });
+        skipped.push({ folder: runId, runPath: runId, reason: 'not-found', errors: [`run id ${runId}: no folder <experiment>/${runId} in the runs folder`] });
       }
       folders.push(...matches);
     }
   } else {
     for (const experiment of experiments) {
-      for (const runId of await subdirectories(join(runsDir, experiment))) folders.push(join(runsDir, experiment, runId));
+      for (const runId of await subdirectories(join(runsDir, experiment))) folders.push(at(experiment, runId));
     }
   }
 
   const records: RunRecord[] = [];
-  for (const folder of folders) {
-    const result = await readRunFolder(folder);
+  for (const { folder, runPath } of folders) {
+    const result = await readRunFolder(folder, runPath);
     if ('record' in result) records.push(result.record);
     else skipped.push(result.skipped);
   }

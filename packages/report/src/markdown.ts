@@ -4,6 +4,8 @@ import {
   contextTable,
   definitionDiffTables,
   environmentTable,
+  failedRuns,
+  failedRunsTable,
   finalMetricsTable,
   leadSentence,
   referenceTables,
@@ -80,6 +82,7 @@ export function renderMarkdown(model: ReportModel): string {
     out.push(`### Definition differences (${diff.experiment})`, '', diff.table === null ? 'The variants have identical definitions.' : table(diff.table), '');
   }
   out.push('### Environment', '', table(environmentTable(model)), '', '### Runs', '', table(runsTable(model)), '');
+  if (failedRuns(model).length > 0) out.push('## Failed runs', '', table(failedRunsTable(model)), '');
   const skipped = skippedLines(model);
   if (skipped.length > 0) {
     out.push('## Skipped runs', '');

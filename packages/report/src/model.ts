@@ -17,7 +17,7 @@ export interface BuildReportOptions {
   readonly baseline?: string;
   /** Heading of the report; default `losslab report: <experiments>`. */
   readonly title?: string;
-  /** Run folders that were not used, shown in the report (from `loadRuns`). */
+  /** Run folders that were not used, shown in the report (from `loadRuns`): failed runs in their own section. */
   readonly skipped?: readonly SkippedRun[];
 }
 
@@ -201,8 +201,10 @@ export async function buildReport(records: readonly RunRecord[], options: BuildR
       warnings.push(`${aggregate.label} has a single run: no spread or confidence interval, and no significance can be claimed for its differences.`);
     }
   }
-  if (skipped.length > 0) {
-    warnings.push(`${skipped.length} run folder(s) skipped (incomplete or invalid); see "Skipped runs".`);
+  const failed = skipped.filter((skip) => skip.reason === 'failed').length;
+  if (failed > 0) warnings.push(`${failed} run(s) failed; see "Failed runs".`);
+  if (skipped.length > failed) {
+    warnings.push(`${skipped.length - failed} run folder(s) skipped (did not finish, invalid or not found); see "Skipped runs".`);
   }
 
   const references: ReferenceTable[] = [];

@@ -6,7 +6,87 @@ import * as t from 'io-ts';
  * `@losslab/experiment`, which writes `runs/<experiment>/<runId>/record.json`, and this package.
  */
 
-const NumberRecord = t.record(t.string, t.number);
+/**
+ * A number codec that checks a property the type cannot express. Its name says what was
+ * expected (`seed: expected a non-negative integer, got 1.5`); a value that is no number at all
+ * fails with the message `number` (what was expected, see `formatDecodeErrors`), as plain
+ * `t.number` would. The type stays `number`, so code that builds records needs no brands.
+ */
+function refinedNumber(name: string, accepts: (value: number) => boolean): t.Type<number, number, unknown> {
+  return new t.Type<number, number, unknown>(
+    name,
+    (value): value is number => typeof value === 'number' && accepts(value),
+    (value, context) => (typeof value !== 'number' ? t.failure(value, context, 'number') : accepts(value) ? t.success(value) : t.failure(value, context)),
+    t.identity,
+  );
+}
+
+/** Any finite number (JSON cannot hold NaN or ±Infinity, but `1e999` parses to Infinity). */
+export const FiniteNumber = refinedNumber('a finite number', Number.isFinite);
+/** Seeds and counts: 0, 1, 2, … */
+export const NonNegativeInteger = refinedNumber('a non-negative integer', (value) => Number.isSafeInteger(value) && value >= 0);
+/** Epoch numbers (1-based): 1, 2, 3, … */
+export const PositiveInteger = refinedNumber('a positive integer', (value) => Number.isSafeInteger(value) && value >= 1);
+/** Durations and throughputs: finite and ≥ 0. */
+export const NonNegativeNumber = refinedNumber('a finite non-negative number', (value) => Number.isFinite(value) && value >= 0);
+/** A rate such as accuracy: a number in [0, 1]. */
+export const Rate = refinedNumber('a number in [0, 1]', (value) => value >= 0 && value <= 1);
+
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/** True for an ISO-8601 date-time with a time zone whose fields exist (no 2025-02-30, no 25:00). */
+function isIsoDateTime(text: string): boolean {
+  const match = ISO_DATE_TIME.exec(text);
+  if (match === null) return false;
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number, number, number];
+  // Date.parse rolls 2025-02-30 over to March 2: check the calendar fields ourselves.
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetHour <= 23 && offsetMinute <= 59;
+}
+
+/** An ISO-8601 date-time string with a time zone, as `Date.prototype.toISOString` writes it. */
+export const IsoDateTime = new t.Type<string, string, unknown>(
+  'an ISO-8601 date-time such as 2025-01-01T00:00:00.000Z',
+  (value): value is string => typeof value === 'string' && isIsoDateTime(value),
+  (value, context) => (typeof value !== 'string' ? t.failure(value, context, 'string') : isIsoDateTime(value) ? t.success(value) : t.failure(value, context)),
+  t.identity,
+);
+
+const RATE_NAMES = new Set(['accuracy', 'precision', 'recall', 'f1', 'auc', 'prAuc', 'rocAuc', 'specificity', 'sensitivity', 'positiveRate']);
+const RATE_SUFFIXES = ['Accuracy', 'Precision', 'Recall', 'F1', 'Auc'];
+
+/**
+ * Whether a metric is a rate, i.e. a fraction in [0, 1], judged by its name only: the part after
+ * the last dot (`even.accuracy` → `accuracy`) is one of accuracy, precision, recall, f1, auc,
+ * prAuc, rocAuc, specificity, sensitivity, positiveRate, or ends in Accuracy, Precision, Recall,
+ * F1 or Auc (balancedAccuracy, majorityAccuracy, macroF1). Everything else (loss, counts, custom
+ * scores) need only be finite.
+ *
+ * @example isRateMetric('balancedAccuracy') // true
+ * @example isRateMetric('validation.loss') // false
+ */
+export function isRateMetric(key: string): boolean {
+  const name = key.slice(key.lastIndexOf('.') + 1);
+  return RATE_NAMES.has(name) || RATE_SUFFIXES.some((suffix) => name.length > suffix.length && name.endsWith(suffix));
+}
+
+/** `name → value` metrics: rates (see {@link isRateMetric}) in [0, 1], every other value finite. */
+export const MetricValues = new t.Type<Record<string, number>, Record<string, number>, unknown>(
+  'an object of metric name → number',
+  (value): value is Record<string, number> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([key, item]) => (isRateMetric(key) ? Rate : FiniteNumber).is(item)),
+  (value, context) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return t.failure(value, context);
+    const errors: t.ValidationError[] = [];
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      const codec = isRateMetric(key) ? Rate : FiniteNumber;
+      const result = codec.validate(item, t.appendContext(context, key, codec, item));
+      if (result._tag === 'Left') errors.push(...result.left);
+    }
+    return errors.length > 0 ? t.failures(errors) : t.success(value as Record<string, number>);
+  },
+  t.identity,
+);
 
 /** Comparison operators a threshold claim may use. */
 export const ClaimOp = t.keyof({ '<': null, '<=': null, '>': null, '>=': null });
@@ -21,11 +101,11 @@ export type ClaimOp = t.TypeOf<typeof ClaimOp>;
  */
 export const Claim = t.union([
   t.intersection([
-    t.type({ kind: t.literal('threshold'), metric: t.string, op: ClaimOp, value: t.number }),
+    t.type({ kind: t.literal('threshold'), metric: t.string, op: ClaimOp, value: FiniteNumber }),
     t.partial({ group: t.string, variant: t.string, description: t.string }),
   ]),
   t.intersection([
-    t.type({ kind: t.literal('fasterToTarget'), metric: t.string, target: t.number, faster: t.string, slower: t.string }),
+    t.type({ kind: t.literal('fasterToTarget'), metric: t.string, target: FiniteNumber, faster: t.string, slower: t.string }),
     t.partial({ description: t.string }),
   ]),
 ]);
@@ -33,26 +113,26 @@ export type Claim = t.TypeOf<typeof Claim>;
 
 /** One epoch of training: mean training loss, wall time, and whole-epoch validation metrics. */
 export const EpochRecord = t.intersection([
-  t.type({ epoch: t.number, loss: t.number, seconds: t.number, samplesPerSecond: t.number }),
-  t.partial({ validation: NumberRecord }),
+  t.type({ epoch: PositiveInteger, loss: FiniteNumber, seconds: NonNegativeNumber, samplesPerSecond: NonNegativeNumber }),
+  t.partial({ validation: MetricValues }),
 ]);
 export type EpochRecord = t.TypeOf<typeof EpochRecord>;
 
 /** Evaluation of one group of samples (e.g. even digits): accuracy, confusion matrix, bincounts. */
 export const GroupEvaluation = t.type({
   name: t.string,
-  size: t.number,
-  accuracy: t.number,
+  size: NonNegativeInteger,
+  accuracy: Rate,
   /** confusion[trueClass][predictedClass] */
-  confusion: t.array(t.array(t.number)),
-  trueCounts: t.array(t.number),
-  predictedCounts: t.array(t.number),
+  confusion: t.array(t.array(NonNegativeInteger)),
+  trueCounts: t.array(NonNegativeInteger),
+  predictedCounts: t.array(NonNegativeInteger),
 });
 export type GroupEvaluation = t.TypeOf<typeof GroupEvaluation>;
 
 /** Final evaluation of a run on one split: flat headline metrics plus optional groups. */
 export const Evaluation = t.intersection([
-  t.type({ split: t.string, size: t.number, metrics: NumberRecord }),
+  t.type({ split: t.string, size: NonNegativeInteger, metrics: MetricValues }),
   t.partial({ groups: t.array(GroupEvaluation), classNames: t.array(t.string) }),
 ]);
 export type Evaluation = t.TypeOf<typeof Evaluation>;
@@ -72,11 +152,11 @@ export type RunEnvironment = t.TypeOf<typeof RunEnvironment>;
 export const Reference = t.intersection([
   t.type({ source: t.string }),
   t.partial({
-    metrics: NumberRecord,
+    metrics: MetricValues,
     groups: t.array(
       t.intersection([
         t.type({ name: t.string }),
-        t.partial({ accuracy: t.number, trueCounts: t.array(t.number), predictedCounts: t.array(t.number), note: t.string }),
+        t.partial({ accuracy: Rate, trueCounts: t.array(NonNegativeInteger), predictedCounts: t.array(NonNegativeInteger), note: t.string }),
       ]),
     ),
     notes: t.array(t.string),
@@ -84,13 +164,21 @@ export const Reference = t.intersection([
 ]);
 export type Reference = t.TypeOf<typeof Reference>;
 
+/**
+ * The run record. Beyond the types, values must make sense: the seed is a non-negative integer,
+ * times are ISO-8601 date-times, every number is finite, rates (see {@link isRateMetric}) lie in
+ * [0, 1], sizes and counts are non-negative integers, epochs positive integers. A record that
+ * breaks one of these is reported as invalid, by path, instead of being shown as if real.
+ *
+ * @example RunRecord.decode(JSON.parse(text)) // Left with `seed: expected a non-negative integer, got 1.5`
+ */
 export const RunRecord = t.intersection([
   t.type({
     schema: t.literal('losslab.run/1'),
     runId: t.string,
     experiment: t.string,
     variant: t.string,
-    seed: t.number,
+    seed: NonNegativeInteger,
     /** The resolved definition of this variant, as canonical JSON data. */
     definition: t.unknown,
     /** sha256 of the canonical JSON of `definition`. */
@@ -98,7 +186,7 @@ export const RunRecord = t.intersection([
     environment: RunEnvironment,
     /** What the data was: file name → sha256, or generator name → its parameters' hash. */
     dataFingerprint: t.record(t.string, t.string),
-    timing: t.type({ startedAt: t.string, finishedAt: t.string, totalSeconds: t.number }),
+    timing: t.type({ startedAt: IsoDateTime, finishedAt: IsoDateTime, totalSeconds: NonNegativeNumber }),
     history: t.array(EpochRecord),
     evaluation: Evaluation,
     claims: t.array(Claim),
@@ -114,3 +202,30 @@ export type RunRecord = t.TypeOf<typeof RunRecord>;
 
 /** File name of the record inside a run folder; its presence marks the run as complete. */
 export const RECORD_FILE = 'record.json';
+
+/** File name of the failure note in a run folder whose run failed (it then has no `record.json`). */
+export const FAILED_FILE = 'failed.json';
+
+/**
+ * What `@losslab/experiment` writes as `failed.json` when a run fails: which step failed
+ * (`phase`, the failure's tag such as `LoadDataFailed` or `TrainFailed`) and its message. It tells
+ * a failed run from a killed one, which leaves only `started.json`.
+ *
+ * @example
+ * FailedRun.decode({ schema: 'losslab.failed/1', runId: 'masked-s0-123', experiment: 'mnist-odd', variant: 'masked', seed: 0,
+ *   phase: 'TrainFailed', message: 'loss became NaN at epoch 2', startedAt: '2026-01-01T00:00:00.000Z', failedAt: '2026-01-01T00:01:00.000Z' })
+ */
+export const FailedRun = t.exact(
+  t.type({
+    schema: t.literal('losslab.failed/1'),
+    runId: t.string,
+    experiment: t.string,
+    variant: t.string,
+    seed: NonNegativeInteger,
+    phase: t.string,
+    message: t.string,
+    startedAt: IsoDateTime,
+    failedAt: IsoDateTime,
+  }),
+);
+export type FailedRun = t.TypeOf<typeof FailedRun>;

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReportError } from '../errors';
+import { renderHtml } from '../html';
 import { loadRuns } from '../load';
+import { renderMarkdown } from '../markdown';
+import { buildReport } from '../model';
+import { FAILED_FILE, isRateMetric, RunRecord, type FailedRun } from '../record';
 import { blinkRecord, mnistRecord, writeRuns } from './fixtures';
 
 describe('loadRuns', () => {
@@ -60,5 +64,157 @@ describe('loadRuns', () => {
     await expect(loadRuns(join(runsDir, 'nope'))).rejects.toThrow(ReportError);
     await expect(loadRuns(join(runsDir, 'nope'))).rejects.toThrow(/runsDir: expected a directory/);
     await expect(loadRuns(runsDir, { experiment: 'unknown' })).rejects.toThrow(/experiment: no runs of "unknown"/);
+  });
+});
+
+describe('run-record refinements (item 10)', () => {
+  let runsDir: string;
+  beforeEach(async () => {
+    runsDir = await mkdtemp(join(tmpdir(), 'losslab-runs-'));
+  });
+  afterEach(async () => {
+    await rm(runsDir, { recursive: true, force: true });
+  });
+
+  it('the records the experiment package writes decode, edge values included', () => {
+    for (const record of [blinkRecord('unweighted', 1), blinkRecord('class-weighted', 3), mnistRecord(0)]) {
+      expect(RunRecord.decode(JSON.parse(JSON.stringify(record)))._tag).toBe('Right');
+    }
+    // Rates at their bounds, a negative loss (some losses are), a custom unbounded metric, a UTC offset.
+    const base = blinkRecord('unweighted', 0);
+    const edge = {
+      ...base,
+      timing: { ...base.timing, startedAt: '2024-02-29T23:59:59+01:00' },
+      evaluation: { ...base.evaluation, metrics: { accuracy: 0, f1: 1, loss: -0.5, logLikelihood: -1234.5 } },
+    };
+    expect(RunRecord.decode(JSON.parse(JSON.stringify(edge)))._tag).toBe('Right');
+  });
+
+  it('names rates by a documented rule', () => {
+    for (const name of ['accuracy', 'even.accuracy', 'balancedAccuracy', 'majorityAccuracy', 'precision', 'recall', 'f1', 'macroF1', 'prAuc', 'positiveRate']) {
+      expect([name, isRateMetric(name)]).toEqual([name, true]);
+    }
+    for (const name of ['loss', 'validation.loss', 'truePositives', 'zeta', 'Accuracy']) expect([name, isRateMetric(name)]).toEqual([name, false]);
+  });
+
+  it('skips records whose values are the right type but nonsense, with errors by path', async () => {
+    const base = blinkRecord('unweighted', 1);
+    const nonsense = {
+      ...base,
+      seed: 1.5,
+      timing: { startedAt: 'not a date', finishedAt: '2025-02-30T00:00:00.000Z', totalSeconds: -1 },
+      history: [{ ...base.history[0], epoch: 0, validation: { f1: 1.2, loss: 0.3 } }],
+      evaluation: {
+        split: 'test',
+        size: 10.5,
+        metrics: { accuracy: 1e308, loss: 0.2 },
+        groups: [{ name: 'all', size: 2, accuracy: 0.5, confusion: [[1, -1], [0, 1.5]], trueCounts: [1, 1], predictedCounts: [1, 1] }],
+      },
+    };
+    // 1e999 is valid JSON and parses to Infinity.
+    const text = JSON.stringify(nonsense).replace('"loss":0.2', '"loss":1e999');
+    await mkdir(join(runsDir, 'blink', 'nonsense'), { recursive: true });
+    await writeFile(join(runsDir, 'blink', 'nonsense', 'record.json'), text);
+    const { records, skipped } = await loadRuns(runsDir, { experiment: 'blink' });
+    expect(records).toEqual([]);
+    expect(skipped.map((skip) => skip.reason)).toEqual(['invalid']);
+    expect(skipped[0]?.errors).toEqual([
+      'seed: expected a non-negative integer, got 1.5',
+      'timing.startedAt: expected an ISO-8601 date-time such as 2025-01-01T00:00:00.000Z, got "not a date"',
+      'timing.finishedAt: expected an ISO-8601 date-time such as 2025-01-01T00:00:00.000Z, got "2025-02-30T00:00:00.000Z"',
+      'timing.totalSeconds: expected a finite non-negative number, got -1',
+      'history.0.epoch: expected a positive integer, got 0',
+      'history.0.validation.f1: expected a number in [0, 1], got 1.2',
+      'evaluation.size: expected a non-negative integer, got 10.5',
+      'evaluation.metrics.accuracy: expected a number in [0, 1], got 1e+308',
+      'evaluation.metrics.loss: expected a finite number, got Infinity',
+      'evaluation.groups.0.confusion.0.1: expected a non-negative integer, got -1',
+      'evaluation.groups.0.confusion.1.1: expected a non-negative integer, got 1.5',
+    ]);
+  });
+});
+
+describe('failed runs (item 11) and relative folders (item 4)', () => {
+  let runsDir: string;
+  const failure: FailedRun = {
+    schema: 'losslab.failed/1',
+    runId: 'masked-s0-123',
+    experiment: 'mnist-odd',
+    variant: 'masked',
+    seed: 0,
+    phase: 'TrainFailed',
+    message: 'loss became NaN at epoch 2, step 17 of 468',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    failedAt: '2026-01-01T00:01:00.000Z',
+  };
+  const started = JSON.stringify({ runId: 'x', variant: 'masked', seed: 0, startedAt: '2026-01-01T00:00:00.000Z', pid: 1 });
+
+  beforeEach(async () => {
+    runsDir = await mkdtemp(join(tmpdir(), 'losslab-runs-'));
+    await writeRuns(runsDir, [mnistRecord()]);
+    const folder = async (name: string, files: Record<string, string>) => {
+      await mkdir(join(runsDir, 'mnist-odd', name), { recursive: true });
+      for (const [file, text] of Object.entries(files)) await writeFile(join(runsDir, 'mnist-odd', name, file), text);
+    };
+    await folder('masked-s0-123', { 'started.json': started, [FAILED_FILE]: JSON.stringify(failure) });
+    await folder('killed', { 'started.json': started });
+    await folder('bad-failure', { 'started.json': started, [FAILED_FILE]: JSON.stringify({ ...failure, seed: -1 }) });
+    await folder('garbled-failure', { 'started.json': started, [FAILED_FILE]: '{ "schema": ' });
+  });
+  afterEach(async () => {
+    await rm(runsDir, { recursive: true, force: true });
+  });
+
+  it('loadRuns tells failed runs from killed ones; a bad failed.json is invalid', async () => {
+    expect(FAILED_FILE).toBe('failed.json');
+    const { records, skipped } = await loadRuns(runsDir, { experiment: 'mnist-odd' });
+    expect(records).toHaveLength(1);
+    const byRun = Object.fromEntries(skipped.map((skip) => [skip.runPath, skip]));
+    expect(Object.keys(byRun).sort()).toEqual(['mnist-odd/bad-failure', 'mnist-odd/garbled-failure', 'mnist-odd/killed', 'mnist-odd/masked-s0-123']);
+    expect(byRun['mnist-odd/masked-s0-123']).toMatchObject({
+      reason: 'failed',
+      phase: 'TrainFailed',
+      message: 'loss became NaN at epoch 2, step 17 of 468',
+      failure,
+      errors: ['TrainFailed: loss became NaN at epoch 2, step 17 of 468'],
+    });
+    expect(byRun['mnist-odd/killed']?.reason).toBe('incomplete');
+    expect(byRun['mnist-odd/bad-failure']).toMatchObject({ reason: 'invalid', errors: ['failed.json: seed: expected a non-negative integer, got -1'] });
+    expect(byRun['mnist-odd/garbled-failure']?.reason).toBe('invalid');
+    expect(byRun['mnist-odd/garbled-failure']?.errors[0]).toMatch(/^failed\.json: not valid JSON/);
+  });
+
+  it('reports list failed runs in their own section and show folders relative to the runs folder', async () => {
+    const { records, skipped } = await loadRuns(runsDir, { experiment: 'mnist-odd' });
+    const model = await buildReport(records, { skipped });
+    expect(model.warnings).toContain('1 run(s) failed; see "Failed runs".');
+    expect(model.warnings).toContain('3 run folder(s) skipped (did not finish, invalid or not found); see "Skipped runs".');
+    const markdown = renderMarkdown(model);
+    const failedSection = markdown.slice(markdown.indexOf('## Failed runs'), markdown.indexOf('## Skipped runs'));
+    expect(failedSection).toContain('| mnist-odd/masked-s0-123 | masked | 0 | TrainFailed | loss became NaN at epoch 2, step 17 of 468 | 2026-01-01T00:01:00.000Z |');
+    expect(failedSection).not.toContain('killed');
+    const skippedSection = markdown.slice(markdown.indexOf('## Skipped runs'));
+    expect(skippedSection).toContain('- mnist-odd/killed: incomplete: no record.json and no failed.json: the run did not finish (killed, or still running)');
+    expect(skippedSection).not.toContain('masked-s0-123');
+    const html = renderHtml(model);
+    expect(html).toContain('<section id="failed">\n<h2>Failed runs</h2>');
+    expect(html).toContain('<th scope="row">mnist-odd/masked-s0-123</th>');
+    expect(html).toContain('<li>mnist-odd/killed: incomplete: ');
+  });
+
+  it('reports show skipped folders relative to the runs folder, not where it lives (item 4)', async () => {
+    const { records, skipped } = await loadRuns(runsDir, { experiment: 'mnist-odd' });
+    const killed = skipped.filter((skip) => skip.reason === 'incomplete');
+    expect(killed.map((skip) => skip.runPath)).toEqual(['mnist-odd/killed']);
+    const model = await buildReport(records, { skipped: killed });
+    const markdown = renderMarkdown(model);
+    const html = renderHtml(model);
+    expect(markdown).toContain('- mnist-odd/killed: incomplete: ');
+    expect(html).toContain('<li>mnist-odd/killed: incomplete: ');
+    expect(markdown).not.toContain(runsDir);
+    expect(html).not.toContain(runsDir);
+    // A requested run id that exists nowhere names no absolute folder either.
+    const notFound = await loadRuns(runsDir, { runIds: ['nope'] });
+    expect(notFound.skipped).toEqual([{ folder: 'nope', runPath: 'nope', reason: 'not-found', errors: ['run id nope: no folder <experiment>/nope in the runs folder'] }]);
   });
 });
