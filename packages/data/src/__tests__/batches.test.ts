@@ -141,6 +141,27 @@ describe.each(TEST_BACKENDS)('batches on %s', (backend) => {
     expect(seenLabels).toEqual(order);
   });
 
+  it('shuffles each epoch differently and the same (seed, epoch) identically', async () => {
+    const ds = tinyDataset(32);
+    const p = plan({ batchSize: 8, remainder: 'drop' });
+    // The row ids (label column 0) in the order batches() yields them.
+    const rowsOf = (seed: number, epoch: number): number[] => {
+      const ids: number[] = [];
+      for (const { x, y } of batches(ds, { ...p, seed }, epoch)) {
+        ids.push(...Array.from(y.dataSync()).filter((_, j) => j % 2 === 0));
+        tf.dispose([x, y]);
+      }
+      return ids;
+    };
+    await expectNoTensorLeak('batches per epoch', () => {
+      const epochs = [0, 1, 2].map((epoch) => rowsOf(42, epoch));
+      expect(new Set(epochs.map((ids) => ids.join(','))).size, 'distinct orders among 3 epochs').toBe(3);
+      expect(rowsOf(42, 1)).toEqual(epochs[1]);
+      expect(rowsOf(43, 1)).not.toEqual(epochs[1]);
+      epochs.forEach((ids, epoch) => expect(ids).toEqual(Array.from(epochOrder(32, p, epoch))));
+    });
+  });
+
   it('drops the remainder when asked', async () => {
     const ds = tinyDataset(10);
     await expectNoTensorLeak('batches drop', () => {
