@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { labelBlock, labelLayout, selectBackend, sliceBlock } from '../index';
+import { expectNoTensorLeak, labelBlock, labelLayout, selectBackend, sliceBlock, type BackendName } from '../index';
 
 beforeAll(async () => {
   await selectBackend({ requested: 'cpu' });
@@ -36,5 +36,33 @@ describe('labelLayout', () => {
     const narrow = tf.tensor2d([[1, 2]]);
     expect(() => sliceBlock(narrow, layout, 'a')).toThrow('labels: expected shape [batch, 3] for layout {a: 2, b: 1}, got [1, 2]');
     tf.dispose([labels, narrow]);
+  });
+});
+
+// Five blocks of different widths; label value = 100 · row + column, so every column is distinct
+// and an off-by-one in any block's start or width selects (or shapes) the wrong values.
+const wide = labelLayout({ first: 3, flag: 1, middle: 4, pair: 2, last: 5 });
+const wideLabels = Array.from({ length: 3 }, (_, row) => Array.from({ length: 15 }, (_, column) => 100 * row + column));
+/** The expected columns, written out rather than derived from the layout under test. */
+const columnsOf: Record<string, number[]> = {
+  first: [0, 1, 2],
+  flag: [3],
+  middle: [4, 5, 6, 7],
+  pair: [8, 9],
+  last: [10, 11, 12, 13, 14],
+};
+
+describe.each(['cpu', 'wasm'] satisfies BackendName[])('sliceBlock on %s', (backend) => {
+  beforeAll(async () => {
+    await selectBackend({ requested: backend });
+  });
+
+  it.each(['first', 'middle', 'last', 'flag', 'pair'])('selects exactly the columns of block "%s"', async (name) => {
+    const columns = columnsOf[name]!;
+    expect(labelBlock(wide, name)).toEqual({ name, start: columns[0], width: columns.length });
+    const sliced = await expectNoTensorLeak(`sliceBlock ${name}`, () =>
+      tf.tidy(() => sliceBlock(tf.tensor2d(wideLabels), wide, name).arraySync()),
+    );
+    expect(sliced).toEqual(wideLabels.map((row) => columns.map((c) => row[c])));
   });
 });
