@@ -44,7 +44,7 @@ export { formatValue, formatSigned, formatP, formatSummary, plural } from './for
 export { buildReport } from './model';
 export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './model';
 export { renderHtml, escapeHtml } from './html';
-export { renderMarkdown, chartFileName } from './markdown';
+export { renderMarkdown, chartFileName, escapeMarkdown, escapeMarkdownBlock } from './markdown';
 export { writeReport, writeFileAtomic } from './write';
 export type { WrittenReport } from './write';
 export { reportCommand, parseReportArgs, REPORT_USAGE } from './command';

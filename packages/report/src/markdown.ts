@@ -15,10 +15,44 @@ import {
 } from './layout';
 import type { ReportModel } from './model';
 
-/** Escapes a table cell: pipes and line breaks would break the GitHub-flavoured table. */
-function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** Backslash-escapes every character of `text` matched by `pattern`, after turning line breaks into spaces. */
+function escapeWith(text: string, pattern: RegExp): string {
+  return text.replace(/\r\n?|\n/g, ' ').replace(pattern, (char) => `\\${char}`);
 }
+
+/**
+ * Escapes plain text for inline Markdown (CommonMark with GitHub's extensions), so text from
+ * records (names, descriptions, notes, claims) shows as itself and never as markup: line breaks
+ * become spaces (data cannot start a line); backslash, backtick, `*`, `_`, `~`, `#`, `|`, `<`, `>`
+ * and `&` are backslash-escaped (no raw HTML, entities, emphasis, code, headings or table cells);
+ * and so is a `]` that would close a link or image (`](`, `][`). A lone `[` is left alone: it links nothing, because the report defines no link
+ * references and {@link escapeMarkdownBlock} escapes one that starts a block.
+ *
+ * @example escapeMarkdown('<b>x</b> ![y](http://host/z.png)') // '\\<b\\>x\\</b\\> ![y\\](http://host/z.png)'
+ */
+export function escapeMarkdown(text: string): string {
+  return escapeWith(text, /[\\`*_~#|<>&]|\](?=[([])/g);
+}
+
+/**
+ * {@link escapeMarkdown} for text that starts a block (a paragraph or a list item): also a
+ * leading list, setext, ordered-list or link-definition marker, and leading spaces (code).
+ *
+ * @example escapeMarkdownBlock('- 1. x') // '\\- 1. x'
+ */
+export function escapeMarkdownBlock(text: string): string {
+  return escapeMarkdown(text.trimStart())
+    .replace(/^[-+=[]/, (char) => `\\${char}`)
+    .replace(/^(\d{1,9})([.)])(?=\s|$)/, (_, digits: string, mark: string) => `${digits}\\${mark}`);
+}
+
+/** Escapes the text of a link or image (alt text): every bracket, so the link cannot end early. */
+function linkText(text: string): string {
+  return escapeWith(text, /[\\`*_~#|<>&[\]]/g);
+}
+
+/** A table cell: inline text, so pipes and line breaks cannot break the GitHub-flavoured table. */
+const cell = escapeMarkdown;
 
 function table(data: TextTable): string {
   const lines = [`| ${data.header.map(cell).join(' | ')} |`, `| ${data.header.map(() => '---').join(' | ')} |`];
@@ -32,27 +66,33 @@ export function chartFileName(id: string): string {
 }
 
 /**
- * Renders the report as GitHub-flavoured Markdown; charts are referenced as `<id>.svg` files
- * beside `report.md` (written by `writeReport`), so it reads well on a Git host.
+ * Renders the report as GitHub-flavoured Markdown; charts are referenced as SVG files beside
+ * `report.md` (see {@link chartFileName}, written by `writeReport`), so it reads well on a Git
+ * host. Text from records is escaped ({@link escapeMarkdown}): the page never carries raw HTML,
+ * remote images or headings that came from data.
  *
  * @example await writeFile('report.md', renderMarkdown(model));
  */
 export function renderMarkdown(model: ReportModel): string {
-  const out: string[] = [`# ${model.title}`, '', leadSentence(model), ''];
-  for (const warning of model.warnings) out.push(`> ⚠ ${warning}`, '>');
+  // Every piece of text below is data or built from data: it goes through escapeMarkdown (inline)
+  // or escapeMarkdownBlock (where it starts a paragraph or list item); only the markup is ours.
+  const inline = escapeMarkdown;
+  const block = escapeMarkdownBlock;
+  const out: string[] = [`# ${inline(model.title)}`, '', block(leadSentence(model)), ''];
+  for (const warning of model.warnings) out.push(`> ⚠ ${inline(warning)}`, '>');
   if (model.warnings.length > 0) out.splice(out.length - 1, 1, '');
   if (model.claims.length > 0) {
     out.push('## Claims', '');
     for (const result of model.claims) {
-      out.push(`- **${claimHeadline(result)}**`);
-      for (const line of result.evidence) out.push(`  - ${line.trim()}`);
+      out.push(`- **${inline(claimHeadline(result).trim())}**`);
+      for (const line of result.evidence) out.push(`  - ${block(line.trim())}`);
     }
     out.push('');
   }
   if (model.comparisons.length > 0) {
     out.push('## Variant comparison', '');
     out.push("Difference of means over seeds, with its 95% confidence interval and two-sided p-value from Welch's t-test (Welch–Satterthwaite degrees of freedom).", '');
-    for (const comparison of model.comparisons) out.push(`- ${comparison.sentence}`);
+    for (const comparison of model.comparisons) out.push(`- ${block(comparison.sentence)}`);
     out.push('', table(comparisonTable(model)), '');
   }
   out.push('## Final metrics', '', 'mean ± sample sd [95% CI] (n = runs) on the final evaluation.', '', table(finalMetricsTable(model)), '');
@@ -60,10 +100,10 @@ export function renderMarkdown(model: ReportModel): string {
   if (references.length > 0 || model.crossGroup.length > 0) {
     out.push(references.length > 0 ? '## Reference results' : '## Predictions across groups', '');
     for (const reference of references) {
-      out.push(`### ${reference.title}`, '', `losslab evaluated on: ${reference.split}; means over seeds.`, '', table(reference.table), '');
-      for (const note of reference.notes) out.push(note, '');
+      out.push(`### ${inline(reference.title)}`, '', `losslab evaluated on: ${inline(reference.split)}; means over seeds.`, '', table(reference.table), '');
+      for (const note of reference.notes) out.push(block(note), '');
     }
-    for (const line of model.crossGroup) out.push(`- ${line}`);
+    for (const line of model.crossGroup) out.push(`- ${block(line)}`);
     if (model.crossGroup.length > 0) out.push('');
   }
   const sections: [string, readonly string[]][] = [
@@ -75,18 +115,18 @@ export function renderMarkdown(model: ReportModel): string {
     const charts = model.charts.filter((chart) => kinds.includes(chart.kind));
     if (charts.length === 0) continue;
     out.push(`## ${title}`, '');
-    for (const chart of charts) out.push(`![${chart.title}](${chartFileName(chart.id)})`, '', `*${chart.description}*`, '');
+    for (const chart of charts) out.push(`![${linkText(chart.title)}](${chartFileName(chart.id)})`, '', `*${inline(chart.description)}*`, '');
   }
   out.push('## Context', '', table(contextTable(model)), '');
   for (const diff of definitionDiffTables(model)) {
-    out.push(`### Definition differences (${diff.experiment})`, '', diff.table === null ? 'The variants have identical definitions.' : table(diff.table), '');
+    out.push(`### Definition differences (${inline(diff.experiment)})`, '', diff.table === null ? 'The variants have identical definitions.' : table(diff.table), '');
   }
   out.push('### Environment', '', table(environmentTable(model)), '', '### Runs', '', table(runsTable(model)), '');
   if (failedRuns(model).length > 0) out.push('## Failed runs', '', table(failedRunsTable(model)), '');
   const skipped = skippedLines(model);
   if (skipped.length > 0) {
     out.push('## Skipped runs', '');
-    for (const line of skipped) out.push(`- ${line}`);
+    for (const line of skipped) out.push(`- ${block(line)}`);
     out.push('');
   }
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../html';
 import { renderMarkdown } from '../markdown';
 import { buildReport, type ReportModel } from '../model';
+import type { RunRecord } from '../record';
 import { writeReport } from '../write';
 import { blinkRecord, blinkRecords, mnistRecord } from './fixtures';
 
@@ -76,6 +77,42 @@ describe('report model and renderings', () => {
     const html = renderHtml(await buildReport([record]));
     expect(html).toContain('&lt;b&gt;bold&lt;/b&gt;');
     expect(html).not.toContain('<b>bold</b>');
+  });
+
+  it('HTML escapes the experiment name in <title> and the heading', async () => {
+    const record = { ...blinkRecord('unweighted', 1), experiment: '</title><script>alert(1)</script>' };
+    const html = renderHtml(await buildReport([record]));
+    expect(html).toContain('<title>losslab report: &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>');
+    expect(html).toContain('<h1>losslab report: &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;</h1>');
+    expect(html).not.toMatch(/<script/i);
+  });
+
+  it('Markdown escapes text from records: no raw HTML, no remote images, no injected headings (item 2)', async () => {
+    const base = mnistRecord();
+    const record: RunRecord = {
+      ...base,
+      experiment: 'mnist <b>odd</b>',
+      variant: '<script>alert(1)</script>',
+      claims: [{ kind: 'threshold', metric: 'accuracy', group: 'even', op: '<=', value: 0.01, description: '<iframe src="http://evil.example/">' }],
+      reference: {
+        source: 'Keras',
+        notes: ['![x](http://evil.example/pixel.png)', '## Injected heading', 'line one\n## Injected too', '- not a list | *not emphasis* [link](http://evil.example) &amp; `code`'],
+      },
+    };
+    const markdown = renderMarkdown(await buildReport([record]));
+    // Only backslash-escaped: `\<` is a literal `<`, `\](` closes no link.
+    expect(markdown).not.toMatch(/(?<!\\)<(script|iframe|b)\b/i);
+    expect(markdown).not.toMatch(/(?<!\\)\]\(http/);
+    expect(markdown).not.toMatch(/^#+ Injected/m);
+    expect(markdown).toContain('# losslab report: mnist \\<b\\>odd\\</b\\>\n');
+    expect(markdown).toContain('\\<iframe src="http://evil.example/"\\>');
+    expect(markdown).toContain('\n![x\\](http://evil.example/pixel.png)\n');
+    expect(markdown).toContain('\n\\#\\# Injected heading\n');
+    expect(markdown).toContain('\nline one \\#\\# Injected too\n');
+    expect(markdown).toContain('\n\\- not a list \\| \\*not emphasis\\* [link\\](http://evil.example) \\&amp; \\`code\\`\n');
+    // Labels in tables, list items and chart alt text are escaped too.
+    expect(markdown).toContain('| \\<script\\>alert(1)\\</script\\> |');
+    expect(markdown).toContain('![Confusion matrix: \\<script\\>alert(1)\\</script\\>, group even](');
   });
 
   it('mnist-odd shows the reference table and the even→odd line in both renderings', () => {
