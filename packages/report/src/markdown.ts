@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { slug } from './charts';
 import {
   claimHeadline,
   comparisonTable,
@@ -60,9 +62,24 @@ function table(data: TextTable): string {
   return lines.join('\n');
 }
 
-/** The SVG file name of a chart, as written beside report.md by `writeReport`. */
+/** Longest slug kept in a chart's file name: with the hash and `.svg`, 53 characters at most. */
+const MAX_SLUG = 40;
+
+/**
+ * The SVG file name of a chart, as written beside report.md by `writeReport`. Ids are built from
+ * names in the records, which may be long or hold any character, so the name is bounded: an id
+ * that is already a short slug (`[a-z0-9-]`, at most 40 characters) is kept as it is; any other
+ * becomes the first 40 characters of its slug, a dash and the first 8 hex digits of the sha256 of
+ * the whole id, so distinct ids keep distinct names.
+ *
+ * @example chartFileName('confusion-even-masked') // 'confusion-even-masked.svg'
+ * @example chartFileName('mnist/odd-curve-training-loss') // 'mnist-odd-curve-training-loss-d13a1b40.svg'
+ */
 export function chartFileName(id: string): string {
-  return `${id}.svg`;
+  if (id.length <= MAX_SLUG && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(id)) return `${id}.svg`;
+  const hash = createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 8);
+  const prefix = slug(id).slice(0, MAX_SLUG).replace(/-+$/, '');
+  return `${prefix}-${hash}.svg`;
 }
 
 /**
