@@ -1,3 +1,5 @@
+import { defaultBlinkSplitConfig, resolveBlinkStreamConfig } from '@losslab/data';
+import { validateModelSpec } from '@losslab/models';
 import type { DataSpec, LossSpec, RunSpec } from './definition';
 
 /** Label blocks (name → width) and splits each data source can provide. */
@@ -8,6 +10,38 @@ export function dataProvides(data: DataSpec): { blocks: Record<string, number>; 
     case 'blinkStream':
       return { blocks: { class: 2 }, splits: ['train', 'validation', 'test'] };
   }
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * What the data and model packages would reject when the run starts, asked of them now (with the
+ * packages' own rules, not copies of them), so a bad value stops before any run begins.
+ */
+function componentProblems(spec: RunSpec): string[] {
+  const problems: string[] = [];
+  if (spec.data.kind === 'blinkStream') {
+    const { kind: _kind, dataSeed: _seed, subjects: _subjects, windowLength, stride: _stride, ...stream } = spec.data;
+    try {
+      const config = resolveBlinkStreamConfig(stream);
+      const frames = Math.round(config.durationSeconds * config.fps);
+      const window = windowLength ?? defaultBlinkSplitConfig.windowLength;
+      if (window > frames) {
+        problems.push(`data.windowLength: ${window} frames is longer than a recording of ${config.durationSeconds} s (${frames} frames at ${config.fps} frames/s)`);
+      }
+    } catch (error) {
+      // "blink config positiveRate: expected …" → "data.positiveRate: expected …"
+      problems.push(messageOf(error).replace(/^blink config:? ?(\w+)?:?/, (_, field: string | undefined) => (field ? `data.${field}:` : 'data:')));
+    }
+  }
+  // The input shape comes from the data at run time; any valid shape of the right rank checks the rest.
+  const inputShape = spec.model.kind === 'lstm' ? ([1, 1] as [number, number]) : [1];
+  try {
+    validateModelSpec({ ...spec.model, inputShape } as Parameters<typeof validateModelSpec>[0]);
+  } catch (error) {
+    problems.push(`model.${messageOf(error).replace(/\[(\d+)\]/g, '.$1')}`);
+  }
+  return problems;
 }
 
 /** Base losses that also exist element-wise (one value per column), as column weighting needs. */
@@ -30,7 +64,7 @@ export function lossTarget(loss: LossSpec): string | undefined {
  * one line per problem, `path: what is wrong`, empty when all is well.
  */
 export function checkRunSpec(spec: RunSpec): string[] {
-  const problems: string[] = [];
+  const problems: string[] = componentProblems(spec);
   const provided = dataProvides(spec.data);
   const blocks = spec.labels;
   const blockList = Object.entries(blocks)

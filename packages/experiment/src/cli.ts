@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { allClaimsPass, claimSymbol, evaluateClaims, groupRuns, loadRuns, reportCommand, writeReport, type RunRecord } from '@losslab/report';
-import { describeBackend, selectBackend } from '@losslab/runtime';
+import { BACKEND_ENV_VAR, BACKENDS, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress } from '@losslab/train';
-import { applySets, parseRunArguments, type RunOptions } from './overrides';
+import { parseRunArguments, type RunOptions } from './overrides';
 import { resolveExperiment, type ResolvedExperiment } from './resolve';
 import { describeFailure, runHash, runOne } from './run';
 import { codeFingerprint } from './environment';
@@ -14,12 +14,16 @@ import { findReusableRun } from './store';
 /**
  * The losslab command line:
  *   run <definition.ts> [--variant=a,b] [--seeds=0,1] [--epochs=N] [--batch-size=N] [--set path=value]
- *       [--backend=wasm|cpu|tensorflow] [--parallel=N] [--fresh] [--check] [--runs-dir=runs] [--reports-dir=reports]
+ *       [--backend=wasm|cpu|tensorflow|auto] [--jobs=N] [--fresh] [--check] [--dry-run] [--debug]
+ *       [--runs-dir=runs] [--reports-dir=reports]
  *   report --experiment=<name> | --runs=<id>,<id> [--check]
- * Exit codes: 0 ok, 1 a run or a checked claim failed, 2 invalid definition or arguments.
+ * Exit codes: 0 ok; 1 a run or a checked claim failed, or the environment failed (a backend that
+ * cannot load, a disk that is full), said in one line; 2 invalid definition or arguments.
  */
 
 const CLI_PATH = fileURLToPath(import.meta.url);
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
 
 /** Loads a definition module (its default export, or `definition`). */
 export async function loadDefinitionFile(path: string): Promise<unknown> {
@@ -44,7 +48,15 @@ async function prepare(argv: readonly string[]): Promise<{ options: RunOptions; 
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
-  const resolved = resolveExperiment(applySets(raw, options.sets), options.definitionPath, options.variants ? { variants: options.variants } : {});
+  const fromEnv = process.env[BACKEND_ENV_VAR];
+  if (options.backend === undefined && fromEnv !== undefined && fromEnv !== '' && fromEnv !== 'auto' && !(BACKENDS as readonly string[]).includes(fromEnv)) {
+    console.error(`error: ${BACKEND_ENV_VAR}: expected one of ${[...BACKENDS, 'auto'].join(', ')}, got "${fromEnv}"`);
+    return undefined;
+  }
+  const resolved = resolveExperiment(raw, options.definitionPath, {
+    ...(options.variants ? { variants: options.variants } : {}),
+    overrides: options.sets,
+  });
   if (E.isLeft(resolved)) {
     console.error(`error: ${options.definitionPath} is not a valid experiment definition:`);
     resolved.left.problems.forEach((p) => console.error(`  ${p}`));
@@ -71,12 +83,28 @@ interface ChildResult {
   readonly ending: string;
 }
 
+/** Run children still alive, so a signal to this process reaches them too. */
+const liveChildren = new Set<ChildProcess>();
+
+/** Ends every run child when this process is told to stop; a child also ends by itself when its IPC channel closes. */
+function forwardStopSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      liveChildren.forEach((child) => child.kill(signal));
+      console.error(`losslab: stopped by ${signal}; ${liveChildren.size} run(s) ended`);
+      process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+    });
+  }
+}
+
 function runChild(args: string[], label: string, prefixOutput: boolean): Promise<ChildResult> {
   return new Promise((done) => {
+    // The IPC channel is the child's lifeline: it closes when this process dies, even by SIGKILL.
     const child = spawn(process.execPath, [...process.execArgv, CLI_PATH, 'run-one', ...args], {
-      stdio: prefixOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+      stdio: prefixOutput ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'],
       env: process.env,
     });
+    liveChildren.add(child);
     if (prefixOutput) {
       const relay = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
         let buffered = '';
@@ -91,9 +119,10 @@ function runChild(args: string[], label: string, prefixOutput: boolean): Promise
       relay(child.stdout, process.stdout);
       relay(child.stderr, process.stderr);
     }
-    child.on('close', (code, signal) =>
-      done({ label, code: code ?? 1, ending: signal ? `killed by ${signal}` : `exit code ${code ?? 1}` }),
-    );
+    child.on('close', (code, signal) => {
+      liveChildren.delete(child);
+      done({ label, code: code ?? 1, ending: signal ? `killed by ${signal}` : `exit code ${code ?? 1}` });
+    });
   });
 }
 
@@ -111,22 +140,49 @@ async function pool<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: number): P
   return results;
 }
 
+/** Chooses the backend; an explicit choice that cannot load is one line on stderr, never a stack. */
+async function chooseBackend(requested: string | undefined): Promise<BackendInfo | undefined> {
+  try {
+    return await selectBackend({ requested });
+  } catch (error) {
+    console.error(`error: ${messageOf(error)}`);
+    return undefined;
+  }
+}
+
+/** `--dry-run`: what would run, with every variant's resolved settings, and nothing run. */
+function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
+  const { definition, variants } = resolved;
+  console.log(`dry run: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s) = ${variants.length * definition.seeds.length} run(s)`);
+  console.log(`  seeds ${definition.seeds.join(', ')}; jobs ${options.jobs}; backend ${options.backend ?? process.env[BACKEND_ENV_VAR] ?? 'auto'}; check ${options.check}; fresh ${options.fresh}`);
+  console.log(`  runs into ${options.runsDir}/${definition.name}, report into ${options.reportsDir}/${definition.name}`);
+  for (const variant of variants) console.log(`  variant ${variant.name} (${runHash(variant.spec).slice(0, 12)}): ${JSON.stringify(variant.spec)}`);
+}
+
 async function runCommand(argv: readonly string[]): Promise<number> {
   const prepared = await prepare(argv);
   if (prepared === undefined) return 2;
   const { options, resolved } = prepared;
+  if (options.dryRun) {
+    printPlan(options, resolved);
+    return 0;
+  }
   const { definition, variants } = resolved;
-  const backend = await selectBackend({ requested: options.backend });
+  const backend = await chooseBackend(options.backend);
+  if (backend === undefined) return 1;
   console.log(`losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}`);
   const jobs = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
   // Taken before the runs start, as each run takes its own: runs are matched by the code they ran.
   const code = codeFingerprint();
+  forwardStopSignals();
   const started = performance.now();
+  let begun = 0;
   const results = await pool(
-    jobs.map(({ variant, seed }) => () =>
-      runChild([...forwardedArguments(options, backend.name), `--variant=${variant.name}`, `--seeds=${seed}`], `${variant.name} s${seed}`, options.parallel > 1),
-    ),
-    options.parallel,
+    jobs.map(({ variant, seed }) => () => {
+      console.log(`run ${++begun}/${jobs.length}: ${variant.name} seed ${seed}`);
+      return runChild([...forwardedArguments(options, backend.name), `--variant=${variant.name}`, `--seeds=${seed}`], `${variant.name} s${seed}`, options.jobs > 1);
+    }),
+    options.jobs,
   );
   const wall = (performance.now() - started) / 1000;
   const failed = results.filter((r) => r.code !== 0);
@@ -140,11 +196,18 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     });
     if (record) records.push(record);
   }
-  console.log(`${records.length}/${jobs.length} run(s) complete in ${wall.toFixed(1)} s (parallel ${options.parallel})`);
+  console.log(`${records.length}/${jobs.length} run(s) complete in ${wall.toFixed(1)} s (jobs ${options.jobs})`);
   failed.forEach((f) => console.error(`failed: ${f.label} (${f.ending})`));
   if (records.length === 0) return 1;
   const { skipped } = await loadRuns(options.runsDir, { experiment: definition.name });
-  const written = await writeReport(records, resolve(options.reportsDir, definition.name), { skipped });
+  const reportDir = resolve(options.reportsDir, definition.name);
+  let written: Awaited<ReturnType<typeof writeReport>>;
+  try {
+    written = await writeReport(records, reportDir, { skipped });
+  } catch (error) {
+    console.error(`error: could not write the report to ${reportDir}: ${messageOf(error)} (the runs are kept; rebuild it with: losslab report --experiment=${definition.name})`);
+    return 1;
+  }
   console.log(`report: ${written.files.slice(0, 2).join(', ')}`);
   const claims = evaluateClaims(groupRuns(records));
   for (const claim of claims) {
@@ -169,11 +232,26 @@ async function runOneCommand(argv: readonly string[]): Promise<number> {
     console.error('error: run-one needs exactly one --variant and one --seeds value');
     return 2;
   }
-  const backend = await selectBackend({ requested: options.backend });
+  // Started by a parent `run`: end with it (its IPC channel closes when it dies, even by SIGKILL).
+  if (process.send !== undefined) {
+    process.once('disconnect', () => {
+      console.error(`${variant.name} seed ${seed}: the parent losslab process ended; stopping this run`);
+      process.exit(129);
+    });
+  }
+  const backend = await chooseBackend(options.backend);
+  if (backend === undefined) return 1;
   console.log(`${resolved.definition.name} / ${variant.name} / seed ${seed}: ${describeBackend(backend)}`);
   const outcome = await runOne(
     { definition: resolved.definition, variant, seed },
-    { runsDir: options.runsDir, backend, progress: kerasProgress(process.stdout), reuse: !options.fresh, log: (line) => console.log(line) },
+    {
+      runsDir: options.runsDir,
+      backend,
+      progress: kerasProgress(process.stdout),
+      reuse: !options.fresh,
+      log: (line) => console.log(line),
+      definitionFile: options.definitionPath,
+    },
   )();
   if (E.isLeft(outcome)) {
     console.error(`error: ${describeFailure(outcome.left, { variant: variant.name, seed })}`);
@@ -204,10 +282,14 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === CLI_PATH) {
-  main(process.argv.slice(2)).then(
+  const argv = process.argv.slice(2);
+  main(argv).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      // An environment failure (full disk, missing folder) is one line; --debug shows where it came from.
+      console.error(`error: ${messageOf(error)}`);
+      if (argv.includes('--debug') && error instanceof Error && error.stack) console.error(error.stack);
+      else console.error('(run again with --debug for the stack trace)');
       process.exit(1);
     },
   );

@@ -98,6 +98,38 @@ export function tagged<M extends Record<string, t.Mixed>>(
   return new t.Type<A, A, unknown>(name, (u): u is A => E.isRight(validate(u, [])), validate, t.identity);
 }
 
+/**
+ * A record whose keys are names checked by `key` (io-ts' `record` drops a key that fails its
+ * domain instead of reporting it). A bad key is reported at its own path with the key as value.
+ *
+ * @example
+ * const Variants = namedRecord('variants', VariantName, t.UnknownRecord);
+ */
+export function namedRecord<V extends t.Mixed>(
+  name: string,
+  key: t.Type<string, string, unknown>,
+  value: V,
+): t.Type<Record<string, t.TypeOf<V>>, Record<string, t.TypeOf<V>>, unknown> {
+  type A = Record<string, t.TypeOf<V>>;
+  const validate = (u: unknown, c: t.Context): t.Validation<A> => {
+    if (!isRecord(u)) return t.failure(u, c, `expected ${name}, an object`);
+    const errors: t.Errors = [];
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(u)) {
+      const entry = t.appendContext(c, k, key, k);
+      if (!key.is(k)) {
+        errors.push({ value: k, context: entry, message: undefined });
+        continue;
+      }
+      const result = value.validate(v, t.appendContext(c, k, value, v));
+      if (E.isLeft(result)) errors.push(...result.left);
+      else out[k] = result.right;
+    }
+    return errors.length > 0 ? t.failures(errors) : t.success(out as A);
+  };
+  return new t.Type<A, A, unknown>(name, (u): u is A => E.isRight(validate(u, [])), validate, t.identity);
+}
+
 const describeValue = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value));
 
 /** `a.b.0.c` from an io-ts context (its first entry is the root). */

@@ -4,6 +4,7 @@ import {
   Bool,
   closed,
   FiniteNumber,
+  namedRecord,
   NonEmptyString,
   NonNegativeInt,
   NonNegativeNumber,
@@ -28,6 +29,28 @@ const oneOf = <K extends string>(name: string, keys: readonly K[]) =>
 export const SPLITS = ['train', 'validation', 'test'] as const;
 export const Split = oneOf('one of "train", "validation", "test"', SPLITS);
 export type Split = t.TypeOf<typeof Split>;
+
+// ---- names ------------------------------------------------------------------------------
+
+const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+const nameCodec = (name: string, pattern: RegExp) =>
+  new t.Type<string, string, unknown>(
+    name,
+    (u): u is string => typeof u === 'string' && pattern.test(u),
+    (u, c) => (typeof u === 'string' && pattern.test(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  );
+
+/** An experiment name: it becomes a folder (`runs/<name>/`, `reports/<name>/`). */
+export const ExperimentName = nameCodec('a name of 1–64 lowercase letters, digits and dashes, starting with a letter or digit', NAME_PATTERN);
+
+/**
+ * A variant or group name: it becomes part of run folders, chart files and `--variant=a,b`
+ * lists, so it may not hold `/`, `\\`, `,`, `=`, spaces or `..` tricks (it starts with a letter or digit).
+ */
+export const VariantName = nameCodec('a name of 1–64 letters, digits, "-", "_" or ".", starting with a letter or digit', LABEL_PATTERN);
 
 // ---- data -------------------------------------------------------------------------------
 
@@ -173,7 +196,7 @@ export const GroupedClassification = closed(
     kind: literal('groupedClassification'),
     split: Split,
     target: NonEmptyString,
-    groups: t.array(closed('a group', { name: NonEmptyString, block: NonEmptyString, equals: FiniteNumber })),
+    groups: t.array(closed('a group', { name: VariantName, block: NonEmptyString, equals: FiniteNumber })),
   },
 );
 
@@ -191,13 +214,6 @@ export const EvaluationSpec = tagged('evaluation', 'kind', {
 export type EvaluationSpec = t.TypeOf<typeof EvaluationSpec>;
 
 // ---- the definition ---------------------------------------------------------------------
-
-export const ExperimentName = new t.Type<string, string, unknown>(
-  'a name of lowercase letters, digits and dashes',
-  (u): u is string => typeof u === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(u),
-  (u, c) => (typeof u === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(u) ? t.success(u) : t.failure(u, c)),
-  t.identity,
-);
 
 /** The fields that shape one run; a variant may override any of them. */
 const RUN_PROPS = {
@@ -225,7 +241,7 @@ export const ExperimentDefinition = closed(
     ...RUN_PROPS,
     seeds: t.array(NonNegativeInt, 'a list of non-negative integer seeds'),
     /** Variant name → a partial override of the run fields (may be `{}`). */
-    variants: t.record(Str, t.UnknownRecord, 'variants (name → override object)'),
+    variants: namedRecord('variants (name → override object)', VariantName, t.UnknownRecord),
   },
   { claims: t.array(Claim), reference: Reference },
 );

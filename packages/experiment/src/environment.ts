@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { RunEnvironment } from '@losslab/report';
 import { hashOf, sha256Hex, type BackendInfo } from '@losslab/runtime';
@@ -49,8 +49,39 @@ export function gitState(cwd = process.cwd()): RunEnvironment['git'] {
   return { commit, dirty: status === null ? null : status.length > 0 };
 }
 
+/** Git's view of one file: committed as is, changed since, not added, ignored, or in no repository. */
+export type FileGitState = 'tracked' | 'modified' | 'untracked' | 'ignored' | 'outside-repository';
+
+/** The definition file a run came from: where, its exact bytes' sha256, and its git state. */
+export interface DefinitionFileState {
+  /** Relative to the repository root when inside one, else absolute. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly git: FileGitState;
+}
+
+/**
+ * The definition file's own state. The repository's dirty flag ignores untracked files, and a
+ * definition outside the repository is in no commit at all: only this says which bytes ran.
+ */
+export function definitionFileState(path: string, cwd = process.cwd()): DefinitionFileState {
+  const absolute = resolve(cwd, path);
+  const sha256 = sha256Hex(readFileSync(absolute));
+  const top = git(['rev-parse', '--show-toplevel'], dirname(absolute));
+  if (top === null) return { path: absolute, sha256, git: 'outside-repository' };
+  const inRepo = relative(top, absolute);
+  const status = git(['status', '--porcelain', '--ignored', '--', inRepo], top);
+  const code = status?.slice(0, 2) ?? '';
+  const state: FileGitState = code === '' ? 'tracked' : code === '??' ? 'untracked' : code === '!!' ? 'ignored' : 'modified';
+  return { path: inRepo, sha256, git: state };
+}
+
 /** Everything about where a run ran that a reader needs to trust or reproduce it. */
-export function captureEnvironment(backend: BackendInfo, cwd = process.cwd()): RunEnvironment {
+export function captureEnvironment(backend: BackendInfo, cwd = process.cwd(), definitionFile?: string): RunEnvironment {
+  const definition = definitionFile === undefined ? undefined : definitionFileState(definitionFile, cwd);
+  const repository = gitState(cwd);
+  // A definition that is not the committed one makes the run's code differ from the commit.
+  const definitionChanged = definition !== undefined && definition.git !== 'tracked' && definition.git !== 'outside-repository';
   const packages: Record<string, string> = {};
   for (const name of RECORDED_PACKAGES) {
     const version = packageVersion(name);
@@ -62,7 +93,8 @@ export function captureEnvironment(backend: BackendInfo, cwd = process.cwd()): R
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     packages,
-    git: gitState(cwd),
+    git: definitionChanged && repository.commit !== null ? { ...repository, dirty: true } : repository,
+    ...(definition === undefined ? {} : { definitionFile: definition }),
   };
 }
 

@@ -12,14 +12,16 @@ export {
   LabelsSpec,
   Split,
   SPLITS,
+  ExperimentName,
+  VariantName,
   RUN_FIELDS,
 } from './definition';
 export { closed, tagged, formatErrors, errorPath, numberWhere } from './codec';
 export { canonicalJson, hashOf } from './canonical';
 export { checkRunSpec, dataProvides, lossTarget } from './checks';
-export { resolveExperiment, mergeOverride, setPath } from './resolve';
-export type { DefinitionProblem, ResolvedExperiment, ResolvedVariant } from './resolve';
-export { parseRunArguments, applySets, parseValue } from './overrides';
+export { resolveExperiment, mergeOverride, setPath, applyOverrides } from './resolve';
+export type { DefinitionProblem, Overrides, ResolveOptions, ResolvedExperiment, ResolvedVariant } from './resolve';
+export { parseRunArguments, parseValue } from './overrides';
 export type { RunOptions } from './overrides';
 export { runOne, runHash, describeFailure } from './run';
 export type { RunFailure, RunJob, RunContext, RunOutcome } from './run';

@@ -1,4 +1,5 @@
-import { setPath } from './resolve';
+import { BACKENDS } from '@losslab/runtime';
+import type { Overrides } from './resolve';
 
 /** Options the `run` command understands, beyond the definition path. */
 export interface RunOptions {
@@ -6,13 +7,18 @@ export interface RunOptions {
   readonly variants?: readonly string[];
   readonly seeds?: readonly number[];
   readonly backend?: string;
-  readonly parallel: number;
+  /** Runs in flight at once, each in its own process (`--jobs`; not `--parallel`, which Nx takes for itself). */
+  readonly jobs: number;
+  /** Print the resolved run matrix and settings, run nothing. */
+  readonly dryRun: boolean;
+  /** Print stack traces of unexpected errors. */
+  readonly debug: boolean;
   readonly runsDir: string;
   readonly reportsDir: string;
   readonly check: boolean;
   readonly fresh: boolean;
   /** Dotted path → value, applied to the raw definition before validation. */
-  readonly sets: ReadonlyArray<readonly [string, unknown]>;
+  readonly sets: Overrides;
 }
 
 /** Shorthand flags and the definition path each one sets. */
@@ -22,7 +28,13 @@ const SHORTHANDS: Readonly<Record<string, string>> = {
   'learning-rate': 'optimizer.learningRate',
 };
 
-const KNOWN = ['definition', 'variant', 'seeds', 'backend', 'parallel', 'runs-dir', 'reports-dir', 'check', 'fresh', 'set', ...Object.keys(SHORTHANDS)];
+/** Flags that take no value (`--check`, or `--check=false`). */
+const SWITCHES = ['check', 'fresh', 'dry-run', 'debug'];
+const KNOWN = ['definition', 'variant', 'seeds', 'backend', 'jobs', 'runs-dir', 'reports-dir', ...SWITCHES, 'set', ...Object.keys(SHORTHANDS)];
+const BACKEND_CHOICES = [...BACKENDS, 'auto'];
+
+/** `--check`, `--check=true` (as Nx forwards it) → true; `--check=false` → false. */
+const switchValue = (value: string | undefined): boolean => value === undefined || value !== 'false';
 
 /** A command-line value: JSON when it parses (numbers, booleans, arrays, objects), else the string. */
 export function parseValue(text: string): unknown {
@@ -35,7 +47,7 @@ export function parseValue(text: string): unknown {
 
 /**
  * Parses `run` arguments: `<definition.ts> --epochs=5 --seeds=0,1,2 --variant=a,b --backend=cpu
- * --set train.batchSize=64 --parallel=2 --check`. Returns the problems instead of throwing so
+ * --set train.batchSize=64 --jobs=2 --check`. Returns the problems instead of throwing so
  * they can be listed together with the definition's.
  */
 export function parseRunArguments(argv: readonly string[]): { options?: RunOptions; problems: string[] } {
@@ -45,11 +57,10 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
   let variants: string[] | undefined;
   let seeds: number[] | undefined;
   let backend: string | undefined;
-  let parallel = 1;
+  let jobs = 1;
   let runsDir = 'runs';
   let reportsDir = 'reports';
-  let check = false;
-  let fresh = false;
+  const switches = new Map<string, boolean>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) {
@@ -59,7 +70,7 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const takesValue = !['check', 'fresh'].includes(name);
+    const takesValue = !SWITCHES.includes(name);
     let value = eq === -1 ? undefined : arg.slice(eq + 1);
     if (value === undefined && takesValue) value = argv[++i];
     if (!KNOWN.includes(name)) {
@@ -85,11 +96,12 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
         break;
       }
       case 'backend':
-        backend = v;
+        if (!BACKEND_CHOICES.includes(v)) problems.push(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${v}"`);
+        else backend = v;
         break;
-      case 'parallel':
-        if (!/^\d+$/.test(v) || Number(v) < 1) problems.push(`--parallel: expected a positive integer, got "${v}"`);
-        else parallel = Number(v);
+      case 'jobs':
+        if (!/^\d+$/.test(v) || Number(v) < 1) problems.push(`--jobs: expected a positive integer, got "${v}"`);
+        else jobs = Number(v);
         break;
       case 'runs-dir':
         runsDir = v;
@@ -98,10 +110,10 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
         reportsDir = v;
         break;
       case 'check':
-        check = value === undefined || value !== 'false';
-        break;
       case 'fresh':
-        fresh = value === undefined || value !== 'false';
+      case 'dry-run':
+      case 'debug':
+        switches.set(name, switchValue(value));
         break;
       case 'set': {
         const at = v.indexOf('=');
@@ -124,15 +136,14 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
       ...(variants ? { variants } : {}),
       ...(seeds ? { seeds } : {}),
       ...(backend ? { backend } : {}),
-      parallel,
+      jobs,
       runsDir,
       reportsDir,
-      check,
-      fresh,
+      check: switches.get('check') ?? false,
+      fresh: switches.get('fresh') ?? false,
+      dryRun: switches.get('dry-run') ?? false,
+      debug: switches.get('debug') ?? false,
       sets: seeds ? [...sets, ['seeds', seeds] as const] : sets,
     },
   };
 }
-
-/** Applies `--set`-style overrides to a raw definition, in order. */
-export const applySets = (raw: unknown, sets: RunOptions['sets']): unknown => sets.reduce<unknown>((acc, [path, value]) => setPath(acc, path, value), raw);

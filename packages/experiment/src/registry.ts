@@ -217,18 +217,45 @@ function rowTensors(data: ArrayDataset, start: number, end: number): { x: tf.Ten
 const predictAll = (model: tfl.LayersModel, data: ArrayDataset): Float32Array =>
   predictScores(model, { values: data.features, sampleShape: data.featureShape }, PREDICT_BATCH);
 
-/** Mean per-sample loss over a whole dataset, computed batch by batch without leaks. */
-export function datasetLoss(model: tfl.LayersModel, loss: losses.Loss, data: ArrayDataset): number {
+/**
+ * The loss over a whole dataset under the training's reduction, computed batch by batch without
+ * leaks, so evaluation and validation losses are on the training loss's scale:
+ * `sumOverBatchSize` Σl/N, `sumOverWeights` Σl/Σw, `sumOverNonzeroWeights` Σl/#{w ≠ 0} (the
+ * weights are the loss's own sample weights; none means all 1), and `sum` — a per-batch sum in
+ * training — Σl/N × batchSize, the sum of an average training batch.
+ */
+export function datasetLoss(
+  model: tfl.LayersModel,
+  loss: losses.Loss,
+  data: ArrayDataset,
+  reduction: losses.ScalarReduction = 'sumOverBatchSize',
+  batchSize = 1,
+): number {
   let total = 0;
+  let weightSum = 0;
+  let nonzero = 0;
   for (let start = 0; start < data.size; start += PREDICT_BATCH) {
     const end = Math.min(start + PREDICT_BATCH, data.size);
-    total += tf.tidy(() => {
+    const [batchTotal, batchWeights, batchNonzero] = tf.tidy(() => {
       const { x, y } = rowTensors(data, start, end);
       const perSample = loss(y, model.predict(x) as tf.Tensor2D);
-      return tf.sum(perSample).dataSync()[0] ?? Number.NaN;
+      const weights = loss.sampleWeights?.(y) ?? tf.onesLike(perSample);
+      return [tf.sum(perSample), tf.sum(weights), tf.sum(tf.cast(tf.notEqual(weights, 0), 'float32'))].map((t) => t.dataSync()[0] ?? Number.NaN);
     });
+    total += batchTotal ?? Number.NaN;
+    weightSum += batchWeights ?? Number.NaN;
+    nonzero += batchNonzero ?? Number.NaN;
   }
-  return total / data.size;
+  switch (reduction) {
+    case 'sum':
+      return (total / data.size) * batchSize;
+    case 'sumOverBatchSize':
+      return total / data.size;
+    case 'sumOverWeights':
+      return weightSum === 0 ? 0 : total / weightSum;
+    case 'sumOverNonzeroWeights':
+      return nonzero === 0 ? 0 : total / nonzero;
+  }
 }
 
 /** The rates a detection run is judged by; counts go into the evaluation's confusion matrix instead. */
@@ -274,7 +301,7 @@ export function evaluate(model: tfl.LayersModel, spec: RunSpec, loaded: LoadedDa
   const evaluation = spec.evaluation;
   const data = loaded.splits[evaluation.split];
   if (data === undefined) throw new LosslabError('INVALID_DEFINITION', `evaluation.split: split "${evaluation.split}" was not loaded`);
-  const meanLoss = datasetLoss(model, loss, data);
+  const meanLoss = datasetLoss(model, loss, data, spec.train.reduction, spec.train.batchSize);
   if (evaluation.kind === 'binaryDetection') {
     const { metrics, group } = detection(model, data, loaded.layout, evaluation);
     return { split: evaluation.split, size: data.size, metrics: { loss: meanLoss, ...metrics }, groups: [group], classNames: ['other', evaluation.positiveName ?? `class ${evaluation.positiveClass}`] };

@@ -53,6 +53,21 @@ export function setPath(target: unknown, path: string, value: unknown): unknown 
   return { ...object, [head]: rest.length === 0 ? value : setPath(object[head], rest.join('.'), value) };
 }
 
+/** Dotted path → value pairs, applied in order (`--set train.epochs=5`). */
+export type Overrides = ReadonlyArray<readonly [string, unknown]>;
+
+/** Applies `--set`-style overrides to a raw definition, in order. */
+export const applyOverrides = (raw: unknown, overrides: Overrides): unknown =>
+  overrides.reduce<unknown>((acc, [path, value]) => setPath(acc, path, value), raw);
+
+/** What {@link resolveExperiment} resolves besides the definition itself. */
+export interface ResolveOptions {
+  /** Only these variants (default: all). */
+  readonly variants?: readonly string[];
+  /** Command-line overrides; they win over the definition and every variant. */
+  readonly overrides?: Overrides;
+}
+
 const invalid = (source: string, problems: readonly string[]): DefinitionProblem => ({ tag: 'InvalidDefinition', source, problems });
 
 const decodeWith = <A>(codec: t.Type<A, A, unknown>, value: unknown, source: string, root = ''): E.Either<DefinitionProblem, A> =>
@@ -69,10 +84,14 @@ const decodeWith = <A>(codec: t.Type<A, A, unknown>, value: unknown, source: str
 export function resolveExperiment(
   raw: unknown,
   source: string,
-  options: { readonly variants?: readonly string[] } = {},
+  options: ResolveOptions = {},
 ): E.Either<DefinitionProblem, ResolvedExperiment> {
+  const overrides = options.overrides ?? [];
+  // Overrides of run fields are applied again after each variant's own override: the command
+  // line is the user's latest word, so it wins over the definition and over every variant.
+  const runOverrides = overrides.filter(([path]) => (RUN_FIELDS as readonly string[]).includes(path.split('.')[0] ?? ''));
   return pipe(
-    decodeWith(ExperimentDefinition, raw, source),
+    decodeWith(ExperimentDefinition, applyOverrides(raw, overrides), source),
     E.chain((definition) => {
       const names = Object.keys(definition.variants);
       const problems: string[] = [];
@@ -87,7 +106,7 @@ export function resolveExperiment(
       const variants: ResolvedVariant[] = [];
       for (const name of selected.filter((n) => names.includes(n))) {
         const override = definition.variants[name] ?? {};
-        const decoded = decodeWith(RunSpec, mergeOverride(base, override), source, `variants.${name}`);
+        const decoded = decodeWith(RunSpec, applyOverrides(mergeOverride(base, override), runOverrides), source, `variants.${name}`);
         if (E.isLeft(decoded)) {
           problems.push(...decoded.left.problems);
           continue;

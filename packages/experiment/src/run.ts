@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import * as TE from 'fp-ts/lib/TaskEither.js';
@@ -12,7 +13,7 @@ import type { ExperimentDefinition, RunSpec } from './definition';
 import { captureEnvironment, codeFingerprint } from './environment';
 import { buildLoss, buildModel, datasetLoss, detection, evaluate, loadData, type LoadedData } from './registry';
 import type { ResolvedVariant } from './resolve';
-import { completeRun, findReusableRun, newRunId, runFolder, startRun } from './store';
+import { completeRun, failRun, findReusableRun, newRunId, runFolder, startRun } from './store';
 
 /** Where a run failed: each step of the pipeline has its own tag. */
 export type RunFailure =
@@ -38,6 +39,8 @@ export interface RunContext {
   /** Reuse a complete run with the same definition hash, seed and backend (default true). */
   readonly reuse?: boolean;
   readonly log?: (line: string) => void;
+  /** The definition file the run came from; its path, sha256 and git state go into the record. */
+  readonly definitionFile?: string;
 }
 
 /** A completed run: its record and folder, and whether an earlier run was reused. */
@@ -123,7 +126,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             ...(validationData && evaluation.kind === 'binaryDetection'
               ? {
                   validate: () => ({
-                    loss: datasetLoss(b.model, b.loss, validationData),
+                    loss: datasetLoss(b.model, b.loss, validationData, spec.train.reduction, spec.train.batchSize),
                     ...detection(b.model, validationData, b.data.layout, evaluation).metrics,
                   }),
                 }
@@ -148,7 +151,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             definition: spec,
             definitionHash,
             codeFingerprint: code,
-            environment: captureEnvironment(context.backend),
+            environment: captureEnvironment(context.backend, process.cwd(), context.definitionFile),
             dataFingerprint: b.data.fingerprint,
             timing: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), totalSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000 },
             history,
@@ -162,11 +165,28 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
       ),
     );
     return async () => {
+      let result: Awaited<ReturnType<typeof pipeline>>;
       try {
-        return await pipeline();
+        result = await pipeline();
       } finally {
         release();
       }
+      // A failure after the folder exists leaves its reason beside started.json, so a report can
+      // tell a failed run from a killed one. Failing to write it must not hide the first failure.
+      if (result._tag === 'Left' && result.left.tag !== 'RunStoreFailed' && existsSync(folder)) {
+        await failRun(folder, {
+          schema: 'losslab.failed/1',
+          runId,
+          experiment: definition.name,
+          variant: variant.name,
+          seed,
+          phase: result.left.tag,
+          message: result.left.message,
+          startedAt: startedAt.toISOString(),
+          failedAt: new Date().toISOString(),
+        }).catch((error: unknown) => log(`could not record the failure in ${folder}: ${messageOf(error)}`));
+      }
+      return result;
     };
   };
 

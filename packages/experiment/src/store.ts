@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { RECORD_FILE, RunRecord, writeFileAtomic } from '@losslab/report';
+import { FAILED_FILE, RECORD_FILE, RunRecord, writeFileAtomic, type FailedRun } from '@losslab/report';
 
 /** File written when a run starts; a folder with it and without `record.json` is an incomplete run. */
 export const STARTED_FILE = 'started.json';
@@ -11,8 +11,19 @@ export const STARTED_FILE = 'started.json';
 export const newRunId = (variant: string, seed: number, now = new Date()): string =>
   `${now.toISOString().replace(/[:.]/g, '-')}-${variant}-s${seed}-${process.pid}`;
 
-/** `runs/<experiment>/<runId>`. */
-export const runFolder = (runsDir: string, experiment: string, runId: string): string => join(runsDir, experiment, runId);
+/** True when `name` is one path segment that stays in its folder (no separator, not `.` or `..`). */
+const isPlainSegment = (name: string): boolean => name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+
+/**
+ * `runs/<experiment>/<runId>`. Names are validated by the definition codec; this guard makes sure
+ * that no name, validated or not, can place a run outside its experiment folder.
+ */
+export function runFolder(runsDir: string, experiment: string, runId: string): string {
+  for (const [field, name] of [['experiment', experiment], ['run id', runId]] as const) {
+    if (!isPlainSegment(name)) throw new Error(`${field} "${name}" is not a plain folder name (it may not contain "/", "\\" or be "." or "..")`);
+  }
+  return join(runsDir, experiment, runId);
+}
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -33,6 +44,11 @@ export async function completeRun(folder: string, record: RunRecord): Promise<vo
   await writeFileAtomic(join(folder, 'evaluation.json'), json(record.evaluation));
   await writeFileAtomic(join(folder, 'environment.json'), json(record.environment));
   await writeFileAtomic(join(folder, RECORD_FILE), json(record));
+}
+
+/** The reason a run failed, written beside `started.json` (see `FailedRun` in @losslab/report). */
+export async function failRun(folder: string, failure: FailedRun): Promise<void> {
+  await writeFileAtomic(join(folder, FAILED_FILE), json(failure));
 }
 
 /** All complete, valid records of `experiment` (oldest first); unreadable ones are skipped. */

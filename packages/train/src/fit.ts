@@ -50,6 +50,10 @@ function firstNonFinite(named: readonly { name: string; tensor: tf.Tensor }[]): 
   return 'a tensor';
 }
 
+/** One turn of the event loop: `setImmediate` in Node (no 1 ms timer floor), a timer elsewhere. */
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resume) => (typeof setImmediate === 'function' ? setImmediate(resume) : setTimeout(resume, 0)));
+
 /**
  * losslab's training loop. Unlike `LayersModel.fit` it accepts labels of any width (the loss
  * decides which columns it reads), shuffles from the plan's seed (epoch `e` of `1..epochs` trains in
@@ -134,6 +138,9 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
         if (grads !== undefined) tf.dispose(Object.values(grads));
       }
       progress.step(step, lossSum / step);
+      // Readbacks resolve as microtasks, so without this the loop never lets I/O run: a signal
+      // handler or a closed IPC channel (the parent process died) would wait for the whole fit.
+      await yieldToEventLoop();
     }
     // The last update of the epoch has no next step to check it before validation does.
     const probe = tf.tidy(() => nonFiniteProbe(variables));

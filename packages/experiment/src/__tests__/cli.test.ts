@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +16,9 @@ interface Result {
 }
 
 /** Runs the losslab CLI as a user would (through tsx), from the repository root. */
-function cli(args: string[]): Promise<Result> {
+function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { ...process.env, LOSSLAB_BACKEND: 'cpu' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { ...process.env, LOSSLAB_BACKEND: 'cpu', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -29,7 +29,7 @@ function cli(args: string[]): Promise<Result> {
 
 const scratch = () => {
   const dir = mkdtempSync(join(tmpdir(), 'losslab-cli-'));
-  return { runs: join(dir, 'runs'), reports: join(dir, 'reports') };
+  return { root: dir, runs: join(dir, 'runs'), reports: join(dir, 'reports') };
 };
 
 describe('losslab run: invalid input stops before training, lists problems by path, writes nothing', () => {
@@ -55,6 +55,8 @@ describe('losslab run: invalid input stops before training, lists problems by pa
       problems: ['variants.adam → model.output.units: the model outputs 9 columns but loss target block "digit" has width 10'],
     },
     { name: 'an unknown option', args: ['--epoch=2'], problems: ['--epoch: unknown option'] },
+    { name: 'an unknown backend', args: ['--backend=bogus'], problems: ['--backend: expected one of tensorflow, wasm, cpu, auto, got "bogus"'] },
+    { name: 'a variant name with a comma', args: ['--set', 'variants={"lr=0.1,bs=64":{}}'], problems: ['variants.lr=0.1,bs=64: expected a name of'] },
   ];
 
   it.each(cases)('$name', async ({ args, problems }) => {
@@ -78,7 +80,7 @@ describe('losslab run: a definition outside experiments/', () => {
       '--seeds=3',
       '--set',
       'variants.sgd.optimizer.learningRate=1e30',
-      '--parallel=2',
+      '--jobs=2',
       `--runs-dir=${dirs.runs}`,
       `--reports-dir=${dirs.reports}`,
     ]);
@@ -91,7 +93,98 @@ describe('losslab run: a definition outside experiments/', () => {
     const complete = runFolders.filter((f) => existsSync(join(dirs.runs, 'tiny-mnist-odd', f, 'record.json')));
     expect(complete).toHaveLength(1);
     expect(complete[0]).toMatch(/-adam-s3-/);
+    // the failed run keeps its reason beside started.json, so it is not mistaken for a killed one
+    const failedFolder = runFolders.find((f) => /-sgd-s3-/.test(f))!;
+    const failure = JSON.parse(readFileSync(join(dirs.runs, 'tiny-mnist-odd', failedFolder, 'failed.json'), 'utf8')) as Record<string, unknown>;
+    expect(failure).toMatchObject({ schema: 'losslab.failed/1', experiment: 'tiny-mnist-odd', variant: 'sgd', seed: 3, phase: 'TrainFailed' });
+    expect(failure.message).toMatch(/^loss became (NaN|Infinity|-Infinity) at epoch 1, step \d+ of 8/);
+    // one line per run as it starts
+    expect(stdout).toContain('run 1/2: adam seed 3');
+    expect(stdout).toContain('run 2/2: sgd seed 3');
     const html = readFileSync(join(dirs.reports, 'tiny-mnist-odd', 'index.html'), 'utf8');
     expect(html).toContain('tiny-mnist-odd');
+  });
+});
+
+describe('losslab run: environment failures are one clear line, never a stack trace', () => {
+  const noStack = (text: string) => expect(text).not.toMatch(/^\s+at /m);
+
+  it('LOSSLAB_BACKEND=bogus is an invalid argument (exit 2)', async () => {
+    const dirs = scratch();
+    const { code, stderr } = await cli(['run', EXAMPLE, `--runs-dir=${dirs.runs}`], { LOSSLAB_BACKEND: 'bogus' });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('error: LOSSLAB_BACKEND: expected one of tensorflow, wasm, cpu, auto, got "bogus"');
+    expect(existsSync(dirs.runs)).toBe(false);
+  });
+
+  it('a backend that is not installed exits 1 naming it', async () => {
+    const dirs = scratch();
+    const { code, stderr } = await cli(['run', EXAMPLE, '--backend=tensorflow', `--runs-dir=${dirs.runs}`]);
+    // tfjs-node is optional and absent here; where it is installed this case has nothing to show
+    if (code === 0) return;
+    expect(code).toBe(1);
+    expect(stderr.trim()).toMatch(/^error: backend "tensorflow" could not be loaded: .+$/);
+    noStack(stderr);
+    expect(existsSync(dirs.runs)).toBe(false);
+  });
+
+  it('a report folder that cannot be written exits 1 naming the path, keeps the runs', async () => {
+    const dirs = scratch();
+    // a plain file where the reports folder should go: mkdir fails with ENOTDIR, as a full disk fails with ENOSPC
+    writeFileSync(join(dirs.root, 'blocked'), 'not a folder');
+    const reports = join(dirs.root, 'blocked', 'reports');
+    const { code, stderr } = await cli(['run', EXAMPLE, '--epochs=1', '--seeds=0', '--variant=adam', '--set=data.limit=128', `--runs-dir=${dirs.runs}`, `--reports-dir=${reports}`]);
+    expect(code).toBe(1);
+    const line = stderr.split('\n').find((l) => l.startsWith('error: '));
+    expect(line).toMatch(/^error: could not write the report to .*\/blocked\/reports\/tiny-mnist-odd: .+ \(the runs are kept; rebuild it with: losslab report --experiment=tiny-mnist-odd\)$/);
+    noStack(stderr);
+    expect(readdirSync(join(dirs.runs, 'tiny-mnist-odd'))).toHaveLength(1);
+  });
+
+  it('--dry-run prints the resolved matrix and runs nothing; the command line wins over a variant', async () => {
+    const dirs = scratch();
+    const { code, stdout } = await cli(['run', EXAMPLE, '--dry-run', '--learning-rate=0.5', '--variant=sgd', '--jobs=2', `--runs-dir=${dirs.runs}`]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('dry run: tiny-mnist-odd — 1 variant(s) × 2 seed(s) = 2 run(s)');
+    expect(stdout).toContain('jobs 2');
+    expect(stdout).toMatch(/variant sgd \([0-9a-f]{12}\): .*"optimizer":\{"kind":"sgd","learningRate":0\.5\}/);
+    expect(existsSync(dirs.runs)).toBe(false);
+  });
+});
+
+describe('losslab run: children end with their parent', () => {
+  it('a parent killed by SIGKILL takes its running child with it, which writes no record', async () => {
+    const dirs = scratch();
+    const parent = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', EXAMPLE, '--epochs=200', '--seeds=0', '--variant=adam', `--runs-dir=${dirs.runs}`, `--reports-dir=${dirs.reports}`], {
+      cwd: ROOT,
+      env: { ...process.env, LOSSLAB_BACKEND: 'cpu' },
+      stdio: 'ignore',
+    });
+    const experimentDir = join(dirs.runs, 'tiny-mnist-odd');
+    const startedFile = async (): Promise<string> => {
+      for (let i = 0; i < 600; i++) {
+        if (existsSync(experimentDir)) {
+          const [folder] = readdirSync(experimentDir);
+          if (folder && existsSync(join(experimentDir, folder, 'started.json'))) return join(experimentDir, folder);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the run never started');
+    };
+    const folder = await startedFile();
+    const { pid } = JSON.parse(readFileSync(join(folder, 'started.json'), 'utf8')) as { pid: number };
+    expect(pid).not.toBe(parent.pid);
+    parent.kill('SIGKILL');
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(join(folder, 'record.json'))).toBe(false);
   });
 });

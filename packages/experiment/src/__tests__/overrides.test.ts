@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySets, parseRunArguments } from '../index';
+import { applyOverrides, parseRunArguments } from '../index';
 
 describe('parseRunArguments', () => {
   it('maps shorthands and --set onto definition paths, JSON-parsing values', () => {
@@ -12,7 +12,7 @@ describe('parseRunArguments', () => {
       '--set',
       'train.batchSize=64',
       '--set=optimizer={"kind":"sgd","learningRate":0.1}',
-      '--parallel=2',
+      '--jobs=2',
       '--check',
     ]);
     expect(problems).toEqual([]);
@@ -21,11 +21,11 @@ describe('parseRunArguments', () => {
       variants: ['class-weighted'],
       seeds: [0, 1, 2],
       backend: 'cpu',
-      parallel: 2,
+      jobs: 2,
       check: true,
       fresh: false,
     });
-    expect(applySets({ train: { epochs: 30, batchSize: 128 } }, options!.sets)).toEqual({
+    expect(applyOverrides({ train: { epochs: 30, batchSize: 128 } }, options!.sets)).toEqual({
       train: { epochs: 5, batchSize: 64 },
       optimizer: { kind: 'sgd', learningRate: 0.1 },
       seeds: [0, 1, 2],
@@ -34,15 +34,16 @@ describe('parseRunArguments', () => {
 
   it('keeps a value that is not JSON as a string, for the codec to reject by path', () => {
     const { options } = parseRunArguments(['d.ts', '--epochs=abc']);
-    expect(applySets({}, options!.sets)).toEqual({ train: { epochs: 'abc' } });
+    expect(applyOverrides({}, options!.sets)).toEqual({ train: { epochs: 'abc' } });
   });
 
   it('lists every bad argument', () => {
-    const { options, problems } = parseRunArguments(['--seeds=0,x', '--parallel=0', '--colour=blue', '--set=novalue']);
+    const { options, problems } = parseRunArguments(['--seeds=0,x', '--jobs=0', '--backend=bogus', '--colour=blue', '--set=novalue']);
     expect(options).toBeUndefined();
     expect(problems).toEqual([
       '--seeds: expected comma-separated non-negative integers, got "0,x"',
-      '--parallel: expected a positive integer, got "0"',
+      '--jobs: expected a positive integer, got "0"',
+      '--backend: expected one of tensorflow, wasm, cpu, auto, got "bogus"',
       expect.stringMatching(/^--colour: unknown option \(known: --definition, /),
       '--set: expected path=value, got "novalue"',
       'definition: expected the path of a definition file (e.g. experiments/mnist-odd.ts)',

@@ -5,6 +5,7 @@ import { arrayDataset } from '@losslab/data';
 import { labelLayout, liveTensorCount } from '@losslab/runtime';
 import { useBackend } from '@losslab/test-utils';
 import { buildLoss, categoricalCrossentropy, masked, resolveExperiment, setPath, sliced, weighted } from '../index';
+import { datasetLoss } from '../registry';
 import { tinyMnistOdd } from './fixtures';
 
 const layout = labelLayout({ digit: 3, isOdd: 1 });
@@ -56,5 +57,31 @@ describe('buildLoss with nested combinators', () => {
     expect(problems(masked(weighted(categoricalCrossentropy(), { per: 'sample', target: 'digit', classWeights: inverse }), { target: 'isOdd', mask: 'isOdd' }))).toContain(
       'loss.target: "isOdd" differs from the target "digit" of the loss inside it',
     );
+  });
+});
+
+describe('datasetLoss uses the training reduction, so evaluation and training losses share a scale', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  // A stand-in model that returns the fixed predictions above for the 4 samples.
+  const fixedModel = { predict: () => tf.tensor2d(predictions) } as unknown as Parameters<typeof datasetLoss>[0];
+  // Class-weighted CCE on the digit block with weights [1, 2, 3]: per-sample w · (−log p_true).
+  const spec = weighted(categoricalCrossentropy(), { per: 'sample', target: 'digit', classWeights: { kind: 'explicit', values: [1, 2, 3] } });
+  const ce = [-Math.log(0.7), -Math.log(0.6), -Math.log(0.6), -Math.log(0.25)];
+  const w = [1, 2, 3, 2];
+  const weightedSum = ce.reduce((sum, l, i) => sum + l * w[i]!, 0);
+
+  it.each([
+    ['sumOverBatchSize', weightedSum / 4],
+    ['sumOverWeights', weightedSum / 8],
+    ['sumOverNonzeroWeights', weightedSum / 4],
+    ['sum', (weightedSum / 4) * 32],
+  ] as const)('%s', (reduction, expected) => {
+    const loss = buildLoss(spec, layout, train);
+    const before = liveTensorCount();
+    expect(datasetLoss(fixedModel, loss, train, reduction, 32)).toBeCloseTo(expected, 5);
+    expect(liveTensorCount()).toBe(before);
   });
 });
