@@ -75,6 +75,11 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
     expect(again.record.runId).toBe(first.record.runId);
     expect(existsSync(join(runsDir, 'tiny-mnist-odd'))).toBe(true);
     expect(readdirSync(join(runsDir, 'tiny-mnist-odd'))).toHaveLength(1);
+    // Another seed is another run: reusing across seeds would silently erase the spread between them.
+    const otherSeed = await runTiny(runsDir, backend, 1, true);
+    expect(otherSeed.reused).toBe(false);
+    expect(otherSeed.record.seed).toBe(1);
+    expect(readdirSync(join(runsDir, 'tiny-mnist-odd'))).toHaveLength(2);
     // The same settings computed by other code are not reused.
     const recordPath = join(first.folder, 'record.json');
     const stored = JSON.parse(readFileSync(recordPath, 'utf8')) as { codeFingerprint: string };
