@@ -19,6 +19,12 @@ export interface GroupAggregate {
   /** JSON of the loss definition all runs share, or null if they differ or have none: losses of different definitions are on different scales. */
   readonly lossDefinition: string | null;
   /**
+   * The reduction all runs trained (and evaluated) their loss with, `definition.train.reduction`,
+   * `sumOverBatchSize` where absent; null if the runs differ. Losses reduced differently are on
+   * different scales too.
+   */
+  readonly lossReduction: string | null;
+  /**
    * Final metrics: every `evaluation.metrics` key, plus `<group>.accuracy` for each evaluation
    * group smaller than the whole split. A metric missing from some runs is summarized over the runs that have it.
    */
@@ -72,6 +78,18 @@ function sharedLossDefinition(records: readonly RunRecord[]): string | null {
   return texts.size === 1 && only !== undefined && only !== 'null' ? only : null;
 }
 
+/** The reduction a run's loss was reduced with; the runner's default where the definition has none. */
+function reductionOf(record: RunRecord): string {
+  const reduction = (record.definition as { train?: { reduction?: unknown } } | null)?.train?.reduction ?? 'sumOverBatchSize';
+  return typeof reduction === 'string' ? reduction : JSON.stringify(reduction);
+}
+
+function sharedLossReduction(records: readonly RunRecord[]): string | null {
+  const reductions = new Set(records.map(reductionOf));
+  const [only] = reductions;
+  return reductions.size === 1 && only !== undefined ? only : null;
+}
+
 /**
  * Aggregates one group's runs over seeds: final metrics, timing and per-epoch curves, each as a
  * {@link Summary} (n, mean, sample sd, min, max, Student-t CI at `level`).
@@ -114,6 +132,7 @@ export function aggregateGroup(group: RunGroup, level = 0.95): GroupAggregate {
     runIds: group.records.map((record) => record.runId),
     seeds: group.records.map((record) => record.seed),
     lossDefinition: sharedLossDefinition(group.records),
+    lossReduction: sharedLossReduction(group.records),
     final: summarizeAll(final, level),
     finalValues: Object.fromEntries(final),
     timing: summarizeAll(timing, level),

@@ -91,11 +91,12 @@ function colourScale(labels: readonly string[]): { domain: string[]; range: stri
 
 /**
  * Learning curve of one per-epoch metric: the mean over seeds as a line and its 95% CI as a
- * band, one colour per group. With `baseline` (e.g. the majority-class accuracy) a dashed rule.
+ * band, one colour per group. With `baseline` (e.g. the majority-class accuracy) a dashed rule;
+ * `caveat` is appended to the caption (e.g. that the variants' losses are on different scales).
  *
  * @example learningCurveChart('validation.f1', aggregates) // ChartSpec with id 'curve-validation-f1'
  */
-export function learningCurveChart(key: string, aggregates: readonly GroupAggregate[], baseline?: number): ChartSpec {
+export function learningCurveChart(key: string, aggregates: readonly GroupAggregate[], baseline?: number, caveat?: string): ChartSpec {
   const labels = aggregates.map((aggregate) => aggregate.label);
   // With 3 seeds a t-interval can reach past what the metric can take (F1 above 1): clip the band.
   const [lowest, highest] = metricRange(key);
@@ -157,7 +158,7 @@ export function learningCurveChart(key: string, aggregates: readonly GroupAggreg
     id: `curve-${slug(key)}`,
     kind: 'curve',
     title: `${title} per epoch`,
-    description: `${title} per epoch, mean over seeds (line) with 95% confidence band, clipped to the values the metric can take; seeds per variant: ${seeds}.${rule}`,
+    description: `${title} per epoch, mean over seeds (line) with 95% confidence band, clipped to the values the metric can take; seeds per variant: ${seeds}.${rule}${caveat === undefined ? '' : ` ${caveat}`}`,
     spec,
   };
 }

@@ -82,9 +82,55 @@ export function describeComparison(label: string, baseline: string, metric: stri
 }
 
 /**
+ * Why the losses of `group` and `baseline` cannot be compared, or null when they can: only losses
+ * of the same definition reduced the same way are on one scale.
+ *
+ * @example lossMismatch(classWeighted, unweighted) // 'the loss definitions differ, so the losses are on different scales'
+ */
+export function lossMismatch(group: GroupAggregate, baseline: GroupAggregate): string | null {
+  if (group.lossDefinition === null || baseline.lossDefinition === null) return 'the loss definition is unknown or mixed for a variant';
+  if (group.lossDefinition !== baseline.lossDefinition) return 'the loss definitions differ, so the losses are on different scales';
+  if (group.lossReduction === null || baseline.lossReduction === null) return 'the reduction is mixed for a variant';
+  if (group.lossReduction !== baseline.lossReduction) {
+    return `the losses are reduced differently (${group.lossReduction} vs ${baseline.lossReduction}), so they are on different scales`;
+  }
+  return null;
+}
+
+/**
+ * What a row or chart that sets the losses of `aggregates` side by side must say, or null when
+ * they share one loss definition and reduction, e.g. `reductions differ (a: sumOverBatchSize; b: sumOverWeights)`.
+ */
+export function lossMix(aggregates: readonly GroupAggregate[]): string | null {
+  if (aggregates.length < 2) return null;
+  const parts: string[] = [];
+  const definitions = new Set(aggregates.map((aggregate) => aggregate.lossDefinition));
+  if (definitions.has(null)) parts.push('the loss definition is unknown or mixed for some variant');
+  else if (definitions.size > 1) parts.push('loss definitions differ');
+  const reductions = new Set(aggregates.map((aggregate) => aggregate.lossReduction));
+  if (reductions.has(null)) parts.push('the reduction is mixed for some variant');
+  else if (reductions.size > 1) parts.push(`reductions differ (${aggregates.map((aggregate) => `${aggregate.label}: ${aggregate.lossReduction ?? '?'}`).join('; ')})`);
+  return parts.length === 0 ? null : parts.join('; ');
+}
+
+/** The baseline of {@link compareGroups} and the groups compared with it (same experiment). */
+function pairs(aggregates: readonly GroupAggregate[], options: CompareOptions): { baseline: GroupAggregate; others: GroupAggregate[] } | null {
+  if (aggregates.length < 2) return null;
+  const baselineLabel = options.baseline ?? aggregates[0]?.label;
+  const baseline = aggregates.find((aggregate) => aggregate.label === baselineLabel);
+  if (baseline === undefined) {
+    const labels = aggregates.map((aggregate) => aggregate.label).join(', ');
+    throw new ReportError('INVALID_ARGUMENT', `baseline: expected one of ${labels}, got ${String(baselineLabel)}`);
+  }
+  // Different experiments measure different things: only compare within the baseline's.
+  return { baseline, others: aggregates.filter((aggregate) => aggregate !== baseline && aggregate.experiment === baseline.experiment) };
+}
+
+/**
  * Compares every group with the baseline on each headline metric: difference of means, its
  * Welch confidence interval (Welch–Satterthwaite df) and a two-sided p-value, from each group's
- * per-seed `finalValues`.
+ * per-seed `finalValues`. `loss` is compared only between groups of the same loss definition and
+ * reduction ({@link lossMismatch}); {@link uncomparedLosses} says which were left out.
  *
  * @example
  * compareGroups(aggregates, { baseline: 'unweighted' })[0].sentence
@@ -94,19 +140,12 @@ export function compareGroups(
   aggregates: readonly GroupAggregate[],
   options: CompareOptions = {},
 ): MetricComparison[] {
-  if (aggregates.length < 2) return [];
-  const baselineLabel = options.baseline ?? aggregates[0]?.label;
-  const baseline = aggregates.find((aggregate) => aggregate.label === baselineLabel);
-  if (baseline === undefined) {
-    const labels = aggregates.map((aggregate) => aggregate.label).join(', ');
-    throw new ReportError('INVALID_ARGUMENT', `baseline: expected one of ${labels}, got ${String(baselineLabel)}`);
-  }
+  const compared = pairs(aggregates, options);
+  if (compared === null) return [];
+  const { baseline } = compared;
   const comparisons: MetricComparison[] = [];
-  for (const aggregate of aggregates) {
-    // Different experiments measure different things: only compare within the baseline's.
-    if (aggregate === baseline || aggregate.experiment !== baseline.experiment) continue;
-    // Losses of different definitions (e.g. one scaled by class weights) are not comparable.
-    const comparableLoss = aggregate.lossDefinition !== null && aggregate.lossDefinition === baseline.lossDefinition;
+  for (const aggregate of compared.others) {
+    const comparableLoss = lossMismatch(aggregate, baseline) === null;
     const metrics = (options.metrics ?? headlineMetrics([aggregate, baseline])).filter((metric) => metric !== 'loss' || comparableLoss);
     for (const metric of metrics) {
       const values = aggregate.finalValues[metric] ?? [];
@@ -125,4 +164,19 @@ export function compareGroups(
     }
   }
   return comparisons;
+}
+
+/**
+ * The loss comparisons {@link compareGroups} leaves out, one sentence each, e.g.
+ * `class-weighted vs unweighted: loss not compared: the loss definitions differ, so the losses are on different scales`.
+ */
+export function uncomparedLosses(aggregates: readonly GroupAggregate[], options: CompareOptions = {}): string[] {
+  const compared = pairs(aggregates, options);
+  if (compared === null) return [];
+  const { baseline } = compared;
+  return compared.others.flatMap((aggregate) => {
+    const mismatch = lossMismatch(aggregate, baseline);
+    const wanted = (options.metrics ?? headlineMetrics([aggregate, baseline])).includes('loss');
+    return mismatch !== null && wanted ? [`${aggregate.label} vs ${baseline.label}: loss not compared: ${mismatch}`] : [];
+  });
 }

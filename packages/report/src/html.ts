@@ -7,6 +7,7 @@ import {
   environmentTable,
   failedRuns,
   failedRunsTable,
+  finalMetricsNotes,
   finalMetricsTable,
   leadSentence,
   referenceTables,
@@ -85,17 +86,20 @@ export function renderHtml(model: ReportModel): string {
     );
     parts.push(section('claims', 'Claims', `<ul class="claims">\n${items.join('\n')}\n</ul>`));
   }
-  if (model.comparisons.length > 0) {
-    const sentences = `<ul>${model.comparisons.map((comparison) => `<li>${escapeHtml(comparison.sentence)}</li>`).join('\n')}</ul>`;
+  if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
+    const lines = [...model.comparisons.map((comparison) => comparison.sentence), ...model.lossNotes];
+    const sentences = `<ul>${lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>`;
     parts.push(
       section(
         'comparison',
         'Variant comparison',
-        `<p>Difference of means over seeds, with its 95% confidence interval and two-sided p-value from Welch's t-test (Welch–Satterthwaite degrees of freedom).</p>\n${sentences}\n${table(comparisonTable(model))}`,
+        `<p>Difference of means over seeds, with its 95% confidence interval and two-sided p-value from Welch's t-test (Welch–Satterthwaite degrees of freedom).</p>\n${sentences}` +
+          (model.comparisons.length > 0 ? `\n${table(comparisonTable(model))}` : ''),
       ),
     );
   }
-  parts.push(section('metrics', 'Final metrics', `<p>mean ± sample sd [95% CI] (n = runs) on the final evaluation.</p>\n${table(finalMetricsTable(model))}`));
+  const metricNotes = finalMetricsNotes(model).map((note) => `\n<p>${escapeHtml(note)}</p>`).join('');
+  parts.push(section('metrics', 'Final metrics', `<p>mean ± sample sd [95% CI] (n = runs) on the final evaluation.</p>\n${table(finalMetricsTable(model))}${metricNotes}`));
   const references = referenceTables(model);
   if (references.length > 0 || model.crossGroup.length > 0) {
     const body = references

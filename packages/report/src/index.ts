@@ -19,7 +19,7 @@ export { groupRuns, commitState } from './groups';
 export type { GroupBy, RunGroup } from './groups';
 export { aggregateGroup, runCurves } from './aggregate';
 export type { GroupAggregate, CurvePoint } from './aggregate';
-export { compareGroups, describeComparison, headlineMetrics, sortMetrics } from './compare';
+export { compareGroups, describeComparison, headlineMetrics, lossMismatch, lossMix, sortMetrics, uncomparedLosses } from './compare';
 export type { MetricComparison, CompareOptions } from './compare';
 export { evaluateClaims, allClaimsPass, claimSymbol, describeClaim, firstEpochReaching, epochsToTarget } from './claims';
 export type { ClaimResult, ClaimStatus, EpochsToTarget, SeedEpochs } from './claims';

@@ -37,6 +37,11 @@ export function finalMetricsTable(model: ReportModel): TextTable {
   return { header: ['metric', ...aggregates.map((aggregate) => aggregate.label)], rows };
 }
 
+/** Notes under the final-metrics table: that its loss row mixes definitions or reductions, when it does. */
+export function finalMetricsNotes(model: ReportModel): string[] {
+  return model.finalLossMix === null ? [] : [`The loss row is not comparable across columns: ${model.finalLossMix}.`];
+}
+
 /** The comparisons as a table: difference, CI, p, seeds. */
 export function comparisonTable(model: ReportModel): TextTable {
   return {

@@ -8,6 +8,7 @@ import {
   environmentTable,
   failedRuns,
   failedRunsTable,
+  finalMetricsNotes,
   finalMetricsTable,
   leadSentence,
   referenceTables,
@@ -106,13 +107,15 @@ export function renderMarkdown(model: ReportModel): string {
     }
     out.push('');
   }
-  if (model.comparisons.length > 0) {
+  if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
     out.push('## Variant comparison', '');
     out.push("Difference of means over seeds, with its 95% confidence interval and two-sided p-value from Welch's t-test (Welch–Satterthwaite degrees of freedom).", '');
-    for (const comparison of model.comparisons) out.push(`- ${block(comparison.sentence)}`);
-    out.push('', table(comparisonTable(model)), '');
+    for (const line of [...model.comparisons.map((comparison) => comparison.sentence), ...model.lossNotes]) out.push(`- ${block(line)}`);
+    if (model.comparisons.length > 0) out.push('', table(comparisonTable(model)));
+    out.push('');
   }
   out.push('## Final metrics', '', 'mean ± sample sd [95% CI] (n = runs) on the final evaluation.', '', table(finalMetricsTable(model)), '');
+  for (const note of finalMetricsNotes(model)) out.push(block(note), '');
   const references = referenceTables(model);
   if (references.length > 0 || model.crossGroup.length > 0) {
     out.push(references.length > 0 ? '## Reference results' : '## Predictions across groups', '');

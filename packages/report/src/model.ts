@@ -1,7 +1,7 @@
 import { aggregateGroup, type GroupAggregate } from './aggregate';
 import { learningCurveChart, confusionChart, classCountsChart, epochsToTargetChart, renderCharts, type ChartSpec, type RenderedChart } from './charts';
 import { evaluateClaims, type ClaimResult } from './claims';
-import { compareGroups, type MetricComparison } from './compare';
+import { compareGroups, lossMix, uncomparedLosses, type MetricComparison } from './compare';
 import { diffDefinitions, groupContext, majorityWarnings, type DefinitionDifference, type GroupContext } from './context';
 import { ReportError } from './errors';
 import { commitState, groupRuns, type GroupBy, type RunGroup } from './groups';
@@ -51,6 +51,10 @@ export interface ReportModel {
   readonly groupBy: GroupBy;
   readonly aggregates: readonly GroupAggregate[];
   readonly comparisons: readonly MetricComparison[];
+  /** Loss comparisons left out because the losses differ in definition or reduction, with the reason. */
+  readonly lossNotes: readonly string[];
+  /** How the losses in the final-metrics table differ (see `lossMix`), or null when they are comparable. */
+  readonly finalLossMix: string | null;
   readonly claims: readonly ClaimResult[];
   /** Plain-language warnings: near the majority baseline, single seeds, skipped runs. */
   readonly warnings: readonly string[];
@@ -93,8 +97,13 @@ function chooseBaseline(groups: readonly RunGroup[], requested: string | undefin
   return groups.find((group) => group.variant === slower)?.label ?? groups[0]?.label;
 }
 
-function buildComparisons(groups: readonly RunGroup[], aggregates: readonly GroupAggregate[], baseline: string | undefined): MetricComparison[] {
+function buildComparisons(
+  groups: readonly RunGroup[],
+  aggregates: readonly GroupAggregate[],
+  baseline: string | undefined,
+): { comparisons: MetricComparison[]; lossNotes: string[] } {
   const comparisons: MetricComparison[] = [];
+  const lossNotes: string[] = [];
   const experiments = [...new Set(groups.map((group) => group.experiment))];
   for (const experiment of experiments) {
     const own = groups.filter((group) => group.experiment === experiment);
@@ -108,15 +117,20 @@ function buildComparisons(groups: readonly RunGroup[], aggregates: readonly Grou
         for (const variant of pairs) {
           const subset = ownAggregates.filter((aggregate) => aggregate.variant === variant);
           comparisons.push(...compareGroups(subset, { baseline: subset[0]?.label }));
+          lossNotes.push(...uncomparedLosses(subset, { baseline: subset[0]?.label }));
         }
         continue;
       }
     }
     const chosen = chooseBaseline(own, baseline);
     comparisons.push(...compareGroups(ownAggregates, chosen === undefined ? {} : { baseline: chosen }));
+    lossNotes.push(...uncomparedLosses(ownAggregates, chosen === undefined ? {} : { baseline: chosen }));
   }
-  return comparisons;
+  return { comparisons, lossNotes };
 }
+
+/** True for curve keys whose metric is a loss (`training.loss`, `validation.loss`). */
+const isLossKey = (key: string): boolean => key === 'loss' || key.endsWith('.loss');
 
 function chartSpecs(groups: readonly RunGroup[], aggregates: readonly GroupAggregate[], claims: readonly ClaimResult[]): ChartSpec[] {
   const charts: ChartSpec[] = [];
@@ -128,7 +142,10 @@ function chartSpecs(groups: readonly RunGroup[], aggregates: readonly GroupAggre
     const ownAggregates = aggregates.filter((aggregate) => aggregate.experiment === experiment);
     for (const key of curveKeys(ownAggregates)) {
       const baseline = key === 'validation.accuracy' ? lastMajority(ownAggregates) : undefined;
-      charts.push(withExperiment(learningCurveChart(key, ownAggregates, baseline), experiment));
+      // Loss curves of different definitions or reductions share an axis but not a scale: say so.
+      const mix = isLossKey(key) ? lossMix(ownAggregates.filter((aggregate) => aggregate.curves[key] !== undefined)) : null;
+      const caveat = mix === null ? undefined : `Not comparable across variants: ${mix}.`;
+      charts.push(withExperiment(learningCurveChart(key, ownAggregates, baseline, caveat), experiment));
     }
   }
   for (const group of groups) {
@@ -191,7 +208,7 @@ export async function buildReport(records: readonly RunRecord[], options: BuildR
   const groups = groupRuns(records, groupBy);
   const aggregates = groups.map((group) => aggregateGroup(group));
   const claims = evaluateClaims(groups);
-  const comparisons = buildComparisons(groups, aggregates, options.baseline);
+  const { comparisons, lossNotes } = buildComparisons(groups, aggregates, options.baseline);
   const experiments = [...new Set(records.map((record) => record.experiment))];
   const skipped = options.skipped ?? [];
 
@@ -247,6 +264,8 @@ export async function buildReport(records: readonly RunRecord[], options: BuildR
     groupBy,
     aggregates,
     comparisons,
+    lossNotes,
+    finalLossMix: lossMix(aggregates.filter((aggregate) => aggregate.final['loss'] !== undefined)),
     claims,
     warnings,
     references,

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { aggregateGroup } from '../aggregate';
 import { compareGroups, describeComparison, headlineMetrics } from '../compare';
 import { groupRuns } from '../groups';
+import { finalMetricsNotes } from '../layout';
+import { renderMarkdown } from '../markdown';
+import { buildReport } from '../model';
 import type { RunRecord } from '../record';
 import { welchTest } from '../stats';
 import { blinkRecord } from './fixtures';
@@ -47,5 +50,51 @@ describe('variant comparison', () => {
     expect(headlineMetrics(aggregates)).toEqual(['accuracy', 'f1', 'loss']);
     expect(compareGroups(aggregates).every((comparison) => comparison.baseline === 'unweighted')).toBe(true);
     expect(() => compareGroups(aggregates, { baseline: 'nope' })).toThrow(/baseline: expected one of unweighted, class-weighted/);
+  });
+});
+
+describe('losses of different definitions or reductions (item 9)', () => {
+  /** Same loss definition for both variants; only `train.reduction` may differ. */
+  function withReduction(variant: 'unweighted' | 'class-weighted', seed: number, reduction: string | undefined): RunRecord {
+    const base = withMetrics(variant, seed, { loss: 0.1 * seed + (variant === 'unweighted' ? 0 : 0.5), f1: 0.1 * seed });
+    return {
+      ...base,
+      definition: { loss: { kind: 'l1' }, train: { epochs: 3, ...(reduction === undefined ? {} : { reduction }) } },
+      history: base.history.slice(0, 3),
+    };
+  }
+  const records = (reductions: [string | undefined, string | undefined]) =>
+    [1, 2, 3].flatMap((seed) => [withReduction('unweighted', seed, reductions[0]), withReduction('class-weighted', seed, reductions[1])]);
+
+  it('compares losses of the same definition and reduction (absent means sumOverBatchSize)', async () => {
+    const model = await buildReport(records([undefined, 'sumOverBatchSize']), { baseline: 'unweighted' });
+    expect(model.comparisons.map((comparison) => comparison.metric)).toEqual(['f1', 'loss']);
+    // loss: [0.6, 0.7, 0.8] vs [0.1, 0.2, 0.3]: difference 0.5, both sd 0.1 → se = 0.1·√(2/3).
+    expect(model.comparisons[1]?.test.difference).toBeCloseTo(0.5, 12);
+    expect(model.lossNotes).toEqual([]);
+    expect(finalMetricsNotes(model)).toEqual([]);
+  });
+
+  it('does not compare losses of different reductions and says why', async () => {
+    const model = await buildReport(records(['sumOverBatchSize', 'sumOverWeights']), { baseline: 'unweighted' });
+    expect(model.comparisons.map((comparison) => comparison.metric)).toEqual(['f1']);
+    expect(model.lossNotes).toEqual([
+      'class-weighted vs unweighted: loss not compared: the losses are reduced differently (sumOverWeights vs sumOverBatchSize), so they are on different scales',
+    ]);
+    expect(finalMetricsNotes(model)).toEqual([
+      'The loss row is not comparable across columns: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).',
+    ]);
+    const curve = model.charts.find((chart) => chart.id === 'curve-training-loss');
+    expect(curve?.description).toContain('Not comparable across variants: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).');
+    const markdown = renderMarkdown(model);
+    expect(markdown).toContain('- class-weighted vs unweighted: loss not compared: the losses are reduced differently (sumOverWeights vs sumOverBatchSize), so they are on different scales');
+    expect(markdown).toContain('The loss row is not comparable across columns: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).');
+  });
+
+  it('says so for different loss definitions too', async () => {
+    const model = await buildReport([1, 2].flatMap((seed) => [blinkRecord('unweighted', seed), blinkRecord('class-weighted', seed)]));
+    expect(model.comparisons.some((comparison) => comparison.metric === 'loss')).toBe(false);
+    expect(model.lossNotes).toEqual(['class-weighted vs unweighted: loss not compared: the loss definitions differ, so the losses are on different scales']);
+    expect(finalMetricsNotes(model)).toEqual(['The loss row is not comparable across columns: loss definitions differ.']);
   });
 });
