@@ -265,7 +265,7 @@ export async function buildReport(records: readonly RunRecord[], options: BuildR
     aggregates,
     comparisons,
     lossNotes,
-    finalLossMix: lossMix(aggregates.filter((aggregate) => aggregate.final['loss'] !== undefined)),
+    finalLossMix: lossMix(aggregates.filter((aggregate) => aggregate.final.loss !== undefined)),
     claims,
     warnings,
     references,

@@ -12,8 +12,8 @@ import * as t from 'io-ts';
  * fails with the message `number` (what was expected, see `formatDecodeErrors`), as plain
  * `t.number` would. The type stays `number`, so code that builds records needs no brands.
  */
-function refinedNumber(name: string, accepts: (value: number) => boolean): t.Type<number, number, unknown> {
-  return new t.Type<number, number, unknown>(
+function refinedNumber(name: string, accepts: (value: number) => boolean): t.Type<number> {
+  return new t.Type<number>(
     name,
     (value): value is number => typeof value === 'number' && accepts(value),
     (value, context) => (typeof value !== 'number' ? t.failure(value, context, 'number') : accepts(value) ? t.success(value) : t.failure(value, context)),
@@ -38,14 +38,16 @@ const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\
 function isIsoDateTime(text: string): boolean {
   const match = ISO_DATE_TIME.exec(text);
   if (match === null) return false;
-  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number, number, number];
+  // Absent optional groups (seconds, offset) are undefined, which Number(undefined ?? 0) reads as 0.
+  const parts: (string | undefined)[] = match.slice(1);
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = parts.map((part) => Number(part ?? 0)) as [number, number, number, number, number, number, number, number];
   // Date.parse rolls 2025-02-30 over to March 2: check the calendar fields ourselves.
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetHour <= 23 && offsetMinute <= 59;
 }
 
 /** An ISO-8601 date-time string with a time zone, as `Date.prototype.toISOString` writes it. */
-export const IsoDateTime = new t.Type<string, string, unknown>(
+export const IsoDateTime = new t.Type<string>(
   'an ISO-8601 date-time such as 2025-01-01T00:00:00.000Z',
   (value): value is string => typeof value === 'string' && isIsoDateTime(value),
   (value, context) => (typeof value !== 'string' ? t.failure(value, context, 'string') : isIsoDateTime(value) ? t.success(value) : t.failure(value, context)),
@@ -71,7 +73,7 @@ export function isRateMetric(key: string): boolean {
 }
 
 /** `name → value` metrics: rates (see {@link isRateMetric}) in [0, 1], every other value finite. */
-export const MetricValues = new t.Type<Record<string, number>, Record<string, number>, unknown>(
+export const MetricValues = new t.Type<Record<string, number>>(
   'an object of metric name → number',
   (value): value is Record<string, number> =>
     typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([key, item]) => (isRateMetric(key) ? Rate : FiniteNumber).is(item)),

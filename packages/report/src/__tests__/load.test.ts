@@ -169,7 +169,7 @@ describe('failed runs (item 11) and relative folders (item 4)', () => {
     expect(FAILED_FILE).toBe('failed.json');
     const { records, skipped } = await loadRuns(runsDir, { experiment: 'mnist-odd' });
     expect(records).toHaveLength(1);
-    const byRun = Object.fromEntries(skipped.map((skip) => [skip.runPath, skip]));
+    const byRun = Object.fromEntries(skipped.map((skip) => [skip.runPath ?? skip.folder, skip]));
     expect(Object.keys(byRun).sort()).toEqual(['mnist-odd/bad-failure', 'mnist-odd/garbled-failure', 'mnist-odd/killed', 'mnist-odd/masked-s0-123']);
     expect(byRun['mnist-odd/masked-s0-123']).toMatchObject({
       reason: 'failed',
