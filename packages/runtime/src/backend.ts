@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError } from './errors';
+import { installWasmMatMulKernels } from './wasm-kernels';
 
 /** Backends losslab knows, fastest first. `tensorflow` is native TF via `@tensorflow/tfjs-node`. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -23,11 +24,15 @@ export interface SelectBackendOptions {
   readonly requested?: string | undefined;
   /** Where to read {@link BACKEND_ENV_VAR}; defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * When the wasm backend is activated, install the explicit-transpose matMul kernels
+   * ({@link installWasmMatMulKernels}); default true. `false` leaves the current kernels as they are.
+   */
+  readonly fastMatMul?: boolean;
 }
 
 /** True when `value` names a backend losslab knows. */
-export const isBackendName = (value: string): value is BackendName =>
-  (BACKENDS as readonly string[]).includes(value);
+export const isBackendName = (value: string): value is BackendName => (BACKENDS as readonly string[]).includes(value);
 
 // A variable specifier keeps bundlers and tsc from requiring the optional package.
 const TFJS_NODE = '@tensorflow/tfjs-node';
@@ -49,9 +54,10 @@ async function register(name: BackendName): Promise<void> {
 const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
 type Listener = (...args: unknown[]) => void;
 // The two events share one listener shape for what is done here: compare and remove.
-const listenersOf = (event: (typeof PROCESS_EVENTS)[number]): Listener[] => process.listeners(event as 'uncaughtException') as Listener[];
+const listenersOf = (event: (typeof PROCESS_EVENTS)[number]): Listener[] =>
+  process.listeners(event as 'uncaughtException') as Listener[];
 
-async function activate(name: BackendName): Promise<void> {
+async function activate(name: BackendName, fastMatMul: boolean): Promise<void> {
   const before = PROCESS_EVENTS.map(listenersOf);
   try {
     await register(name);
@@ -60,6 +66,7 @@ async function activate(name: BackendName): Promise<void> {
       throw new Error(`tf.setBackend('${name}') did not activate it`);
     }
     await tf.ready();
+    if (name === 'wasm' && fastMatMul) installWasmMatMulKernels();
   } finally {
     // The wasm module's Emscripten runtime adds process handlers that rethrow any uncaught error
     // from inside its own minified source, so Node printed the whole module instead of the
@@ -73,14 +80,16 @@ async function activate(name: BackendName): Promise<void> {
 }
 
 const reasonOf = (error: unknown): string => {
-  if ((error as { code?: string } | undefined)?.code === 'ERR_MODULE_NOT_FOUND') return 'not installed (optional dependency)';
+  if ((error as { code?: string } | undefined)?.code === 'ERR_MODULE_NOT_FOUND')
+    return 'not installed (optional dependency)';
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
 };
 
 /**
  * Chooses and activates the TF.js backend: the requested one (argument, then the
  * `LOSSLAB_BACKEND` environment variable), otherwise the first of tfjs-node → wasm → cpu that
- * loads. An explicit request that cannot load is an error, never a silent fallback.
+ * loads. An explicit request that cannot load is an error, never a silent fallback. Activating
+ * wasm also installs its explicit-transpose matMul kernels (see {@link SelectBackendOptions.fastMatMul}).
  *
  * @example
  * const backend = await selectBackend({ requested: 'cpu' });
@@ -89,6 +98,7 @@ const reasonOf = (error: unknown): string => {
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendInfo> {
   const env = options.env ?? process.env;
   const requested = options.requested ?? env[BACKEND_ENV_VAR] ?? undefined;
+  const fast = options.fastMatMul ?? true;
   if (requested !== undefined && requested !== '' && requested !== 'auto') {
     if (!isBackendName(requested)) {
       throw new LosslabError(
@@ -97,7 +107,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       );
     }
     try {
-      await activate(requested);
+      await activate(requested, fast);
     } catch (error) {
       throw new LosslabError('BACKEND_UNAVAILABLE', `backend "${requested}" could not be loaded: ${reasonOf(error)}`);
     }
@@ -106,7 +116,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const skipped: Array<{ name: BackendName; reason: string }> = [];
   for (const name of BACKENDS) {
     try {
-      await activate(name);
+      await activate(name, fast);
       return { name, version: tf.version_core, skipped };
     } catch (error) {
       skipped.push({ name, reason: reasonOf(error) });

@@ -8,3 +8,4 @@ export { liveTensorCount, expectNoTensorLeak } from './leaks';
 export { labelLayout, labelBlock, checkLabelWidth, sliceBlock } from './layout';
 export type { LabelLayout, LabelBlock } from './layout';
 export { canonicalJson, sha256Hex, hashOf } from './hash';
+export { installWasmMatMulKernels, restoreWasmMatMulKernels, wasmMatMulKernelsInstalled } from './wasm-kernels';

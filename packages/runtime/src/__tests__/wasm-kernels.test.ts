@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  createRng,
+  installWasmMatMulKernels,
+  liveTensorCount,
+  restoreWasmMatMulKernels,
+  selectBackend,
+  wasmMatMulKernelsInstalled,
+} from '../index';
+
+const random = (shape: number[], seed: number): tf.Tensor => {
+  const rng = createRng(seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng.next() * 2 - 1),
+    shape,
+  );
+};
+
+/** Every transpose combination of plain and fused matMul, rank 2 and 3, with a bias and relu. */
+function products(): Float32Array[] {
+  return tf.tidy(() => {
+    const a = random([2, 5, 7], 1);
+    const b = random([2, 7, 3], 2);
+    const aT = tf.transpose(a, [0, 2, 1]);
+    const bT = tf.transpose(b, [0, 2, 1]);
+    const a2 = random([6, 4], 3);
+    const b2 = random([4, 5], 4);
+    const bias = random([5], 5);
+    return [
+      tf.matMul(a, b),
+      tf.matMul(aT, b, true, false),
+      tf.matMul(a, bT, false, true),
+      tf.matMul(aT, bT, true, true),
+      tf.matMul(tf.transpose(a2), b2, true, false),
+      tf.fused.matMul({ a: a2, b: tf.transpose(b2), transposeB: true, bias, activation: 'relu' }),
+      tf.fused.matMul({ a: tf.transpose(a2), b: b2, transposeA: true, bias }),
+    ].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+describe('explicit-transpose wasm matMul kernels', () => {
+  afterAll(() => installWasmMatMulKernels());
+
+  // Compared with the cpu backend: the stock wasm `_FusedMatMul` with a transposed operand and a
+  // bias gives wrong values in tfjs 4.22 (products 5 and 6 differ by more than 1 there).
+  it('are installed by selectBackend(wasm), match the cpu backend to float32 rounding, and leak nothing', async () => {
+    await selectBackend({ requested: 'cpu' });
+    const reference = products();
+    await selectBackend({ requested: 'wasm' });
+    expect(wasmMatMulKernelsInstalled()).toBe(true);
+    const before = liveTensorCount();
+    const fast = products();
+    expect(liveTensorCount()).toBe(before);
+    fast.forEach((values, i) => {
+      expect(values.length).toBe(reference[i]!.length);
+      values.forEach((v, j) => expect(v).toBeCloseTo(reference[i]![j]!, 5));
+    });
+    restoreWasmMatMulKernels();
+    expect(wasmMatMulKernelsInstalled()).toBe(false);
+    const stock = products();
+    stock.slice(0, 5).forEach((values, i) => values.forEach((v, j) => expect(v).toBeCloseTo(reference[i]![j]!, 5)));
+  });
+
+  it('are left alone when fastMatMul is false', async () => {
+    restoreWasmMatMulKernels();
+    await selectBackend({ requested: 'wasm', fastMatMul: false });
+    expect(wasmMatMulKernelsInstalled()).toBe(false);
+    expect(installWasmMatMulKernels()).toBe(true);
+    expect(installWasmMatMulKernels()).toBe(true);
+    expect(wasmMatMulKernelsInstalled()).toBe(true);
+  });
+});
