@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import type { RunEnvironment } from '@losslab/report';
+import type { DefinitionFile, RunEnvironment } from '@losslab/report';
 import { hashOf, sha256Hex, type BackendInfo } from '@losslab/runtime';
 
 const require = createRequire(import.meta.url);
@@ -49,22 +49,11 @@ export function gitState(cwd = process.cwd()): RunEnvironment['git'] {
   return { commit, dirty: status === null ? null : status.length > 0 };
 }
 
-/** Git's view of one file: committed as is, changed since, not added, ignored, or in no repository. */
-export type FileGitState = 'tracked' | 'modified' | 'untracked' | 'ignored' | 'outside-repository';
-
-/** The definition file a run came from: where, its exact bytes' sha256, and its git state. */
-export interface DefinitionFileState {
-  /** Relative to the repository root when inside one, else absolute. */
-  readonly path: string;
-  readonly sha256: string;
-  readonly git: FileGitState;
-}
-
 /**
  * The definition file's own state. The repository's dirty flag ignores untracked files, and a
  * definition outside the repository is in no commit at all: only this says which bytes ran.
  */
-export function definitionFileState(path: string, cwd = process.cwd()): DefinitionFileState {
+export function definitionFileState(path: string, cwd = process.cwd()): DefinitionFile {
   const absolute = resolve(cwd, path);
   const sha256 = sha256Hex(readFileSync(absolute));
   const top = git(['rev-parse', '--show-toplevel'], dirname(absolute));
@@ -72,7 +61,7 @@ export function definitionFileState(path: string, cwd = process.cwd()): Definiti
   const inRepo = relative(top, absolute);
   const status = git(['status', '--porcelain', '--ignored', '--', inRepo], top);
   const code = status?.slice(0, 2) ?? '';
-  const state: FileGitState = code === '' ? 'tracked' : code === '??' ? 'untracked' : code === '!!' ? 'ignored' : 'modified';
+  const state: DefinitionFile['git'] = code === '' ? 'tracked' : code === '??' ? 'untracked' : code === '!!' ? 'ignored' : 'modified';
   return { path: inRepo, sha256, git: state };
 }
 

@@ -139,7 +139,21 @@ export const Evaluation = t.intersection([
 ]);
 export type Evaluation = t.TypeOf<typeof Evaluation>;
 
-export const RunEnvironment = t.type({
+/**
+ * The definition file a run came from: its path (relative to the repository root, or absolute
+ * outside one), the sha256 of its bytes and git's view of it. The repository's dirty flag ignores
+ * untracked files; this says which bytes ran.
+ */
+export const DefinitionFile = t.type({
+  path: t.string,
+  sha256: t.string,
+  git: t.keyof({ tracked: null, modified: null, untracked: null, ignored: null, 'outside-repository': null }),
+});
+export type DefinitionFile = t.TypeOf<typeof DefinitionFile>;
+
+/** Where a run ran: backend, versions, git state and, for runs from a file, the definition file. */
+export const RunEnvironment = t.intersection([
+  t.type({
   backend: t.string,
   backendVersion: t.string,
   node: t.string,
@@ -147,7 +161,10 @@ export const RunEnvironment = t.type({
   /** name → exact version of the packages that shape the numbers (tfjs, losslab, …). */
   packages: t.record(t.string, t.string),
   git: t.type({ commit: t.union([t.string, t.null]), dirty: t.union([t.boolean, t.null]) }),
-});
+}),
+  /** Present for runs started from a definition file. */
+  t.partial({ definitionFile: DefinitionFile }),
+]);
 export type RunEnvironment = t.TypeOf<typeof RunEnvironment>;
 
 /** Published numbers the experiment reproduces, shown beside losslab's in the report. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -85,7 +86,7 @@ describe('losslab run: a definition outside experiments/', () => {
       `--reports-dir=${dirs.reports}`,
     ]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/train failed \(variant sgd, seed 3\): loss became (NaN|Infinity|-Infinity) at epoch 1, step \d+ of 8/);
+    expect(stderr).toMatch(/train failed \(variant sgd, seed 3\): (loss|gradient|weights) became .*at epoch 1, step \d+ of 8/);
     expect(stderr).toContain('failed: sgd s3');
     expect(stdout).toContain('1/2 run(s) complete');
     const runFolders = readdirSync(join(dirs.runs, 'tiny-mnist-odd'));
@@ -97,7 +98,16 @@ describe('losslab run: a definition outside experiments/', () => {
     const failedFolder = runFolders.find((f) => /-sgd-s3-/.test(f))!;
     const failure = JSON.parse(readFileSync(join(dirs.runs, 'tiny-mnist-odd', failedFolder, 'failed.json'), 'utf8')) as Record<string, unknown>;
     expect(failure).toMatchObject({ schema: 'losslab.failed/1', experiment: 'tiny-mnist-odd', variant: 'sgd', seed: 3, phase: 'TrainFailed' });
-    expect(failure.message).toMatch(/^loss became (NaN|Infinity|-Infinity) at epoch 1, step \d+ of 8/);
+    expect(failure.message).toMatch(/^(loss|gradient|weights) became .*at epoch 1, step \d+ of 8/);
+    // the record names the definition file's bytes and git state
+    const record = JSON.parse(readFileSync(join(dirs.runs, 'tiny-mnist-odd', complete[0]!, 'record.json'), 'utf8')) as {
+      environment: { definitionFile?: { path: string; sha256: string; git: string } };
+    };
+    expect(record.environment.definitionFile).toEqual({
+      path: EXAMPLE,
+      sha256: createHash('sha256').update(readFileSync(join(ROOT, EXAMPLE))).digest('hex'),
+      git: expect.stringMatching(/^(tracked|modified)$/),
+    });
     // one line per run as it starts
     expect(stdout).toContain('run 1/2: adam seed 3');
     expect(stdout).toContain('run 2/2: sgd seed 3');
