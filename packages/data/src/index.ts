@@ -25,7 +25,7 @@ export {
   resolveBlinkSplitConfig,
   blinkFingerprint,
   blinkSplits,
-} from './blinkWindows';
-export type { BlinkWindowOptions, BlinkSplitConfig, BlinkSubjectCounts, BlinkSplits } from './blinkWindows';
-export { readBlinkCsv } from './blinkCsv';
-export type { BlinkCsvOptions } from './blinkCsv';
+} from './blink-windows';
+export type { BlinkWindowOptions, BlinkSplitConfig, BlinkSubjectCounts, BlinkSplits } from './blink-windows';
+export { readBlinkCsv } from './blink-csv';
+export type { BlinkCsvOptions } from './blink-csv';
