@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { batchCount, batches, type ArrayDataset, type BatchPlan } from '@losslab/data';
 import { reduceLoss, type Loss, type ScalarReduction } from '@losslab/losses';
 import { LosslabError, requireInteger } from '@losslab/runtime';
+import { isHostAdam } from './host-adam';
 import { silentProgress, type ProgressReporter } from './progress';
 
 /** One epoch of history: mean training loss over its steps, wall time, validation metrics. */
@@ -50,6 +51,12 @@ function firstNonFinite(named: readonly { name: string; tensor: tf.Tensor }[]): 
   return 'a tensor';
 }
 
+/** True when every value is finite (no NaN, no ±Infinity). */
+function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  return true;
+}
+
 /** One turn of the event loop: `setImmediate` in Node (no 1 ms timer floor), a timer elsewhere. */
 const yieldToEventLoop = (): Promise<void> =>
   new Promise((resume) => (typeof setImmediate === 'function' ? setImmediate(resume) : setTimeout(resume, 0)));
@@ -60,7 +67,8 @@ const yieldToEventLoop = (): Promise<void> =>
  * `epochOrder(size, plan, e)`), reduces per-sample losses with a named reduction, and keeps the
  * number of live tensors constant from epoch to epoch.
  *
- * Each step reads back one small vector `[loss, gradient probe, weight probe]` and stops with a
+ * Each step reads back one small vector `[loss, gradient probe, weight probe]` (with a
+ * `HostAdam`: the loss, the weights and the gradients, checked and updated on the host) and stops with a
  * `NON_FINITE_LOSS` error naming the epoch and step that produced the non-finite value:
  * - `loss became NaN at epoch 2, step 1 of 4`;
  * - `gradient became non-finite at epoch 1, step 3 of 4: dense_Dense1/kernel (NaN); the loss was 0.6931`
@@ -79,9 +87,13 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
   const progress = options.progress ?? silentProgress;
   const steps = batchCount(data.size, plan);
   if (steps === 0) {
-    throw new LosslabError('INVALID_ARGUMENT', `batchSize: ${plan.batchSize} with remainder "drop" leaves no batch of ${data.size} samples`);
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      `batchSize: ${plan.batchSize} with remainder "drop" leaves no batch of ${data.size} samples`,
+    );
   }
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const host = isHostAdam(optimizer) ? optimizer : undefined;
   const at = (epoch: number, step: number): string => `epoch ${epoch}, step ${step} of ${steps}`;
   // Where the current weights came from, for the message when they turn out non-finite.
   let lastUpdate = 'the initial weights are non-finite';
@@ -109,27 +121,49 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
         // A variable the loss does not reach has no gradient; minimize passes it on the same way.
         const named = variables.map((v) => ({ name: v.name, tensor: computed.grads[v.name] }));
         const present = named.filter((g): g is { name: string; tensor: tf.Tensor } => g.tensor !== undefined);
-        // One readback per step, as before: the loss and whether the gradients and the weights
-        // (as the previous update left them) are all finite.
-        const health = tf.tidy(() =>
-          tf.stack([computed.value, nonFiniteProbe(present.map((g) => g.tensor)), nonFiniteProbe(variables)]),
-        );
-        computed.value.dispose();
-        const [value = Number.NaN, gradientProbe = Number.NaN, weightProbe = Number.NaN] = await health.data();
-        health.dispose();
-        // Non-finite weights make the loss non-finite too: blame the update that made them.
-        if (!Number.isFinite(weightProbe)) throw weightsError();
-        if (!Number.isFinite(value)) {
-          throw new LosslabError('NON_FINITE_LOSS', `loss became ${value} at ${at(epoch, step)}`);
-        }
-        if (!Number.isFinite(gradientProbe)) {
-          throw new LosslabError(
-            'NON_FINITE_LOSS',
-            `gradient became non-finite at ${at(epoch, step)}: ${firstNonFinite(present)}; the loss was ${value}`,
+        let value: number;
+        if (host !== undefined) {
+          // Host optimiser (cpu/wasm): the loss, the weights and the gradients are read back as
+          // they are (memory copies there) and checked on the host, with no probe ops.
+          [value = Number.NaN] = await computed.value.data();
+          computed.value.dispose();
+          const weightValues = variables.map((v) => v.dataSync() as Float32Array);
+          if (!weightValues.every(allFinite)) throw weightsError();
+          if (!Number.isFinite(value)) {
+            throw new LosslabError('NON_FINITE_LOSS', `loss became ${value} at ${at(epoch, step)}`);
+          }
+          const gradientValues = named.map((g) => g.tensor?.dataSync() as Float32Array | undefined);
+          if (!gradientValues.every((g) => g === undefined || allFinite(g))) {
+            throw new LosslabError(
+              'NON_FINITE_LOSS',
+              `gradient became non-finite at ${at(epoch, step)}: ${firstNonFinite(present)}; the loss was ${value}`,
+            );
+          }
+          host.step(variables, weightValues, gradientValues);
+        } else {
+          // One readback per step: the loss and whether the gradients and the weights (as the
+          // previous update left them) are all finite.
+          const health = tf.tidy(() =>
+            tf.stack([computed.value, nonFiniteProbe(present.map((g) => g.tensor)), nonFiniteProbe(variables)]),
           );
+          computed.value.dispose();
+          const [loss = Number.NaN, gradientProbe = Number.NaN, weightProbe = Number.NaN] = await health.data();
+          health.dispose();
+          value = loss;
+          // Non-finite weights make the loss non-finite too: blame the update that made them.
+          if (!Number.isFinite(weightProbe)) throw weightsError();
+          if (!Number.isFinite(value)) {
+            throw new LosslabError('NON_FINITE_LOSS', `loss became ${value} at ${at(epoch, step)}`);
+          }
+          if (!Number.isFinite(gradientProbe)) {
+            throw new LosslabError(
+              'NON_FINITE_LOSS',
+              `gradient became non-finite at ${at(epoch, step)}: ${firstNonFinite(present)}; the loss was ${value}`,
+            );
+          }
+          // Same order as `optimizer.minimize(f, true, variables)`, which Adam's slots depend on.
+          optimizer.applyGradients(named as { name: string; tensor: tf.Tensor }[]);
         }
-        // Same order as `optimizer.minimize(f, true, variables)`, which Adam's slots depend on.
-        optimizer.applyGradients(named as { name: string; tensor: tf.Tensor }[]);
         lastUpdate = `weights became non-finite after the update at ${at(epoch, step)}`;
         lossSum += value;
         samples += batch.size;
