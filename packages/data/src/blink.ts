@@ -142,7 +142,7 @@ const RANGE_KEYS = [
   'partialClosureMinEar',
   'glitchDropEar',
   'glitchSpikeEar',
-] as const satisfies ReadonlyArray<keyof BlinkStreamConfig>;
+] as const satisfies readonly (keyof BlinkStreamConfig)[];
 const INTEGER_RANGE_KEYS = new Set<string>(['blinkFrames', 'squintFrames', 'partialClosureFrames']);
 const RATE_KEYS = ['squintsPerMinute', 'partialClosuresPerMinute', 'glitchesPerMinute'] as const;
 

@@ -8,7 +8,7 @@ import * as t from 'io-ts';
  */
 
 /** A number codec with a readable name and a predicate; its static type stays `number`. */
-export const numberWhere = (name: string, predicate: (n: number) => boolean): t.Type<number, number, unknown> =>
+export const numberWhere = (name: string, predicate: (n: number) => boolean): t.Type<number, number> =>
   new t.Type<number, number, unknown>(
     name,
     (u): u is number => typeof u === 'number' && predicate(u),
@@ -49,7 +49,7 @@ export function closed<R extends t.Props, O extends t.Props = {}>(
   name: string,
   required: R,
   optional?: O,
-): t.Type<Required<R> & Optional<O>, Required<R> & Optional<O>, unknown> {
+): t.Type<Required<R> & Optional<O>, Required<R> & Optional<O>> {
   const optionalProps: t.Props = optional ?? {};
   const known = new Set([...Object.keys(required), ...Object.keys(optionalProps)]);
   type A = Required<R> & Optional<O>;
@@ -83,7 +83,7 @@ export function tagged<M extends Record<string, t.Mixed>>(
   name: string,
   tag: string,
   members: M,
-): t.Type<t.TypeOf<M[keyof M]>, t.TypeOf<M[keyof M]>, unknown> {
+): t.Type<t.TypeOf<M[keyof M]>, t.TypeOf<M[keyof M]>> {
   type A = t.TypeOf<M[keyof M]>;
   const kinds = Object.keys(members);
   const validate = (u: unknown, c: t.Context): t.Validation<A> => {
@@ -107,9 +107,9 @@ export function tagged<M extends Record<string, t.Mixed>>(
  */
 export function namedRecord<V extends t.Mixed>(
   name: string,
-  key: t.Type<string, string, unknown>,
+  key: t.Type<string, string>,
   value: V,
-): t.Type<Record<string, t.TypeOf<V>>, Record<string, t.TypeOf<V>>, unknown> {
+): t.Type<Record<string, t.TypeOf<V>>, Record<string, t.TypeOf<V>>> {
   type A = Record<string, t.TypeOf<V>>;
   const validate = (u: unknown, c: t.Context): t.Validation<A> => {
     if (!isRecord(u)) return t.failure(u, c, `expected ${name}, an object`);
@@ -125,7 +125,7 @@ export function namedRecord<V extends t.Mixed>(
       if (E.isLeft(result)) errors.push(...result.left);
       else out[k] = result.right;
     }
-    return errors.length > 0 ? t.failures(errors) : t.success(out as A);
+    return errors.length > 0 ? t.failures(errors) : t.success(out);
   };
   return new t.Type<A, A, unknown>(name, (u): u is A => E.isRight(validate(u, [])), validate, t.identity);
 }

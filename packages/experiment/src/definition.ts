@@ -147,7 +147,7 @@ export type LossSpec =
       readonly classWeights: ClassWeightsSpec;
     };
 
-export const LossSpec: t.Type<LossSpec, LossSpec, unknown> = t.recursion('a loss', () =>
+export const LossSpec: t.Type<LossSpec, LossSpec> = t.recursion('a loss', () =>
   tagged('loss', 'kind', {
     categoricalCrossentropy: closed('categoricalCrossentropy', { kind: literal('categoricalCrossentropy') }),
     binaryCrossentropy: closed('binaryCrossentropy', { kind: literal('binaryCrossentropy') }),
@@ -227,7 +227,7 @@ const RUN_PROPS = {
 };
 
 /** The fields a variant may override, in order. */
-export const RUN_FIELDS = Object.keys(RUN_PROPS) as ReadonlyArray<keyof typeof RUN_PROPS>;
+export const RUN_FIELDS = Object.keys(RUN_PROPS) as readonly (keyof typeof RUN_PROPS)[];
 
 /** One run's settings: what a variant resolves to. */
 export const RunSpec = closed('run settings', RUN_PROPS);

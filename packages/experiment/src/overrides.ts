@@ -52,7 +52,7 @@ export function parseValue(text: string): unknown {
  */
 export function parseRunArguments(argv: readonly string[]): { options?: RunOptions; problems: string[] } {
   const problems: string[] = [];
-  const sets: Array<readonly [string, unknown]> = [];
+  const sets: (readonly [string, unknown])[] = [];
   let definitionPath: string | undefined;
   let variants: string[] | undefined;
   let seeds: number[] | undefined;

@@ -54,7 +54,7 @@ export function setPath(target: unknown, path: string, value: unknown): unknown 
 }
 
 /** Dotted path → value pairs, applied in order (`--set train.epochs=5`). */
-export type Overrides = ReadonlyArray<readonly [string, unknown]>;
+export type Overrides = readonly (readonly [string, unknown])[];
 
 /** Applies `--set`-style overrides to a raw definition, in order. */
 export const applyOverrides = (raw: unknown, overrides: Overrides): unknown =>
@@ -70,7 +70,7 @@ export interface ResolveOptions {
 
 const invalid = (source: string, problems: readonly string[]): DefinitionProblem => ({ tag: 'InvalidDefinition', source, problems });
 
-const decodeWith = <A>(codec: t.Type<A, A, unknown>, value: unknown, source: string, root = ''): E.Either<DefinitionProblem, A> =>
+const decodeWith = <A>(codec: t.Type<A, A>, value: unknown, source: string, root = ''): E.Either<DefinitionProblem, A> =>
   pipe(
     codec.decode(value),
     E.mapLeft((errors) => invalid(source, formatErrors(errors, root))),

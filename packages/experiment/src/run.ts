@@ -53,7 +53,7 @@ export interface RunOutcome {
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const step =
   <A>(tag: RunFailure['tag'], body: () => Promise<A>): TE.TaskEither<RunFailure, A> =>
-    TE.tryCatch(body, (error) => ({ tag, message: messageOf(error) }) as RunFailure);
+    TE.tryCatch(body, (error) => ({ tag, message: messageOf(error) }));
 
 /** The hash that identifies what a run computes: its resolved settings, nothing cosmetic. */
 export const runHash = (spec: RunSpec): string => hashOf(spec);

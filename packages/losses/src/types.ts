@@ -16,11 +16,11 @@ import * as tf from '@tensorflow/tfjs-core';
  * const loss: Loss = categoricalCrossentropy();
  * const perSample = loss(tf.tensor2d([[0, 1]]), tf.tensor2d([[0.2, 0.8]])); // [0.2231]
  */
-export type Loss = {
+export interface Loss {
   (yTrue: tf.Tensor2D, yPred: tf.Tensor2D): tf.Tensor1D;
   readonly lossName?: string;
   readonly sampleWeights?: (yTrue: tf.Tensor2D) => tf.Tensor1D;
-};
+}
 
 /**
  * An element-wise loss: `yTrue` and `yPred` `[batch, k]` → `[batch, k]`, one value per sample
@@ -30,10 +30,10 @@ export type Loss = {
  * const l1: ElementwiseLoss = absoluteError();
  * l1(tf.tensor2d([[0, 1]]), tf.tensor2d([[0.5, 0.5]])); // [[0.5, 0.5]]
  */
-export type ElementwiseLoss = {
+export interface ElementwiseLoss {
   (yTrue: tf.Tensor2D, yPred: tf.Tensor2D): tf.Tensor2D;
   readonly lossName?: string;
-};
+}
 
 /**
  * Builds a {@link Loss} from a function: runs it inside `tf.tidy` (so intermediates never leak)

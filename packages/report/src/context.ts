@@ -101,8 +101,8 @@ export function groupContext(group: RunGroup, aggregate: GroupAggregate): GroupC
           .join(', '),
       ),
     ),
-    secondsPerEpoch: aggregate.timing['secondsPerEpoch']?.mean ?? null,
-    samplesPerSecond: aggregate.timing['samplesPerSecond']?.mean ?? null,
+    secondsPerEpoch: aggregate.timing.secondsPerEpoch?.mean ?? null,
+    samplesPerSecond: aggregate.timing.samplesPerSecond?.mean ?? null,
     epochs: distinct(records.map((record) => String(record.history.length))),
   };
 }
@@ -128,7 +128,7 @@ export function majorityWarnings(aggregates: readonly GroupAggregate[]): string[
     }
   };
   for (const aggregate of aggregates) {
-    check(aggregate.label, 'final accuracy (mean over seeds)', aggregate.final['accuracy']?.mean, aggregate.final['majorityAccuracy']?.mean);
+    check(aggregate.label, 'final accuracy (mean over seeds)', aggregate.final.accuracy?.mean, aggregate.final.majorityAccuracy?.mean);
     const accuracyCurve = aggregate.curves['validation.accuracy'];
     const majorityCurve = aggregate.curves['validation.majorityAccuracy'];
     const last = accuracyCurve?.[accuracyCurve.length - 1];

@@ -30,7 +30,7 @@ export function finalMetricsTable(model: ReportModel): TextTable {
     ...aggregates.map((aggregate) => {
       const summary = aggregate.final[metric];
       if (summary === undefined) return '—';
-      const warn = metric === 'accuracy' && nearMajority(summary.mean, aggregate.final['majorityAccuracy']?.mean) ? ' ⚠ near majority baseline' : '';
+      const warn = metric === 'accuracy' && nearMajority(summary.mean, aggregate.final.majorityAccuracy?.mean) ? ' ⚠ near majority baseline' : '';
       return `${formatSummary(summary)} (n=${summary.n})${warn}`;
     }),
   ]);

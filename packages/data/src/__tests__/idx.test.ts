@@ -31,7 +31,7 @@ describe('IDX encoding', () => {
 });
 
 describe('readIdx round trip', () => {
-  const cases: Array<[string, IdxArray]> = [
+  const cases: [string, IdxArray][] = [
     ['uint8 rank 3', { dtype: 'uint8', shape: [2, 3, 2], data: Uint8Array.from({ length: 12 }, (_, i) => i * 20) }],
     ['int8', { dtype: 'int8', shape: [4], data: Int8Array.of(-128, -1, 0, 127) }],
     ['int16', { dtype: 'int16', shape: [3], data: Int16Array.of(-32768, 258, 32767) }],

@@ -34,7 +34,7 @@ const scratch = () => {
 };
 
 describe('losslab run: invalid input stops before training, lists problems by path, writes nothing', () => {
-  const cases: Array<{ name: string; args: string[]; problems: string[] }> = [
+  const cases: { name: string; args: string[]; problems: string[] }[] = [
     {
       name: 'wrong types and unknown keys',
       args: ['--epochs=abc', '--set', 'train.colour=1', '--set', 'model.output.activation=swish'],
@@ -95,7 +95,7 @@ describe('losslab run: a definition outside experiments/', () => {
     expect(complete).toHaveLength(1);
     expect(complete[0]).toMatch(/-adam-s3-/);
     // the failed run keeps its reason beside started.json, so it is not mistaken for a killed one
-    const failedFolder = runFolders.find((f) => /-sgd-s3-/.test(f))!;
+    const failedFolder = runFolders.find((f) => f.includes('-sgd-s3-'))!;
     const failure = JSON.parse(readFileSync(join(dirs.runs, 'tiny-mnist-odd', failedFolder, 'failed.json'), 'utf8')) as Record<string, unknown>;
     expect(failure).toMatchObject({ schema: 'losslab.failed/1', experiment: 'tiny-mnist-odd', variant: 'sgd', seed: 3, phase: 'TrainFailed' });
     expect(failure.message).toMatch(/^(loss|gradient|weights) became .*at epoch 1, step \d+ of 8/);

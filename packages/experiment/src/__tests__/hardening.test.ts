@@ -44,7 +44,7 @@ describe('names that become paths are validated by the definition codec', () => 
 
 describe('command-line overrides are the last word', () => {
   const definition = tinyMnistOdd({ variants: { adam: {}, sgd: { optimizer: { kind: 'sgd', learningRate: 0.1 } } } });
-  const resolvedRates = (overrides: ReadonlyArray<readonly [string, unknown]>) => {
+  const resolvedRates = (overrides: readonly (readonly [string, unknown])[]) => {
     const result = resolveExperiment(definition, 'test.ts', { overrides });
     if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
     return Object.fromEntries(result.right.variants.map((v) => [v.name, v.spec.optimizer]));

@@ -62,7 +62,7 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
     expect(second.folder).not.toBe(first.folder);
     const read = (folder: string, file: string) => readFileSync(join(folder, file), 'utf8');
     expect(read(second.folder, 'evaluation.json')).toBe(read(first.folder, 'evaluation.json'));
-    const losses = (folder: string) => (JSON.parse(read(folder, 'history.json')) as Array<{ loss: number }>).map((h) => h.loss);
+    const losses = (folder: string) => (JSON.parse(read(folder, 'history.json')) as { loss: number }[]).map((h) => h.loss);
     expect(losses(second.folder)).toEqual(losses(first.folder));
     expect(read(other.folder, 'evaluation.json')).not.toBe(read(first.folder, 'evaluation.json'));
   });

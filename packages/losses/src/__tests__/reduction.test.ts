@@ -74,8 +74,8 @@ describe.each(TEST_BACKENDS)('reductions on %s', (backend) => {
         ];
       }),
     );
-    expect(reduce(weightedMae, yTrue, yPred, 'sumOverNonzeroWeights')).toBeCloseTo(byNonzero!, 5);
-    expect(reduce(weightedMae, yTrue, yPred, 'sumOverWeights')).toBeCloseTo(byWeights!, 5);
+    expect(reduce(weightedMae, yTrue, yPred, 'sumOverNonzeroWeights')).toBeCloseTo(byNonzero, 5);
+    expect(reduce(weightedMae, yTrue, yPred, 'sumOverWeights')).toBeCloseTo(byWeights, 5);
   });
 
   it('treats an unweighted loss as having all weights 1', () => {

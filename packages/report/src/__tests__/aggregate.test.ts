@@ -45,8 +45,8 @@ describe('aggregateGroup', () => {
     expect(loss[0]?.summary.ci?.[0]).toBeCloseTo(2 - 12.706204736174705, 8);
     expect(aggregate.curves['validation.f1']?.[1]?.summary.mean).toBe(1.5);
     // Timing: seconds per epoch are 1 and 2 → mean 1.5; samples per second 100 and 200 → 150.
-    expect(aggregate.timing['secondsPerEpoch']?.mean).toBe(1.5);
-    expect(aggregate.timing['samplesPerSecond']?.mean).toBe(150);
+    expect(aggregate.timing.secondsPerEpoch?.mean).toBe(1.5);
+    expect(aggregate.timing.samplesPerSecond?.mean).toBe(150);
     expect(aggregate.seeds).toEqual([1, 2]);
   });
 
@@ -62,7 +62,7 @@ describe('aggregateGroup', () => {
     }));
     const aggregate = aggregateGroup(groupRuns(records)[0]!);
     expect(aggregate.finalValues).toEqual({ accuracy: [0.5, 1], 'even.accuracy': [0.25, 0.5] });
-    expect(aggregate.final['accuracy']?.mean).toBe(0.75);
+    expect(aggregate.final.accuracy?.mean).toBe(0.75);
     expect(aggregate.final['even.accuracy']?.max).toBe(0.5);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregateGroup, groupRuns, learningCurveChart, metricRange } from '../index';
 import { blinkRecord } from './fixtures';
 
-type Row = { epoch: number; mean: number; low: number; high: number };
+interface Row { epoch: number; mean: number; low: number; high: number }
 
 describe('learning curve bands', () => {
   it('are clipped to the values the metric can take', () => {

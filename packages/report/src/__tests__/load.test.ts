@@ -21,7 +21,7 @@ describe('loadRuns', () => {
     await writeFile(join(runsDir, 'blink', 'killed-run', 'record.json.tmp-123'), '{"schema":');
     // A record with a wrong type and a missing field.
     const broken = { ...blinkRecord('class-weighted', 1), runId: 'broken-run', seed: 'one' } as Record<string, unknown>;
-    delete broken['definitionHash'];
+    delete broken.definitionHash;
     await mkdir(join(runsDir, 'blink', 'broken-run'));
     await writeFile(join(runsDir, 'blink', 'broken-run', 'record.json'), JSON.stringify(broken));
     // A record that is not JSON at all.
