@@ -25,17 +25,30 @@ export default defineExperiment({
     'LSTM(16) → dense 2 softmax; loss = Σ_j L1(pred[:, j], y[:, j]) · w_j as in the PyTorch reference. ' +
     'Adam 0.003, batch 128, 30 epochs, early stopping off: on 2 cores with the wasm backend one epoch (with whole-epoch ' +
     'validation) takes about 2.3 s, so 3 variants × 3 seeds finish in about 7 minutes with --jobs=2 ' +
-    '(the reference ran 256 epochs). A third variant, sample-weighted, is losslab\'s addition: Keras class_weight ' +
+    "(the reference ran 256 epochs). A third variant, sample-weighted, is losslab's addition: Keras class_weight " +
     'semantics (each window weighted by its class) on the same L1 loss. With two softmax outputs and one-hot labels ' +
     '|p0 − y0| = |p1 − y1|, so the column weighting of the reference only multiplies the loss by w0 + w1 — a constant ' +
     'that Adam cancels; per-sample weights change which errors matter.',
-  data: blinkStream({ windowLength: 15, stride: 2, positiveRate: 0.05, durationSeconds: 120, subjects: { train: 6, validation: 2, test: 2 }, dataSeed: 7 }),
+  data: blinkStream({
+    windowLength: 15,
+    stride: 2,
+    positiveRate: 0.05,
+    durationSeconds: 120,
+    subjects: { train: 6, validation: 2, test: 2 },
+    dataSeed: 7,
+  }),
   labels: { class: 2 },
   model: lstm({ layers: [{ units: 16 }], output: { units: 2, activation: 'softmax' } }),
   loss: sliced(meanAbsoluteError(), { target: 'class' }),
   optimizer: adam({ learningRate: 0.003 }),
   train: { epochs: 30, batchSize: 128, shuffle: true, remainder: 'drop' },
-  evaluation: binaryDetection({ split: 'test', validationSplit: 'validation', target: 'class', positiveClass: 1, positiveName: 'blink' }),
+  evaluation: binaryDetection({
+    split: 'test',
+    validationSplit: 'validation',
+    target: 'class',
+    positiveClass: 1,
+    positiveName: 'blink',
+  }),
   seeds: [0, 1, 2],
   variants: {
     unweighted: {},
@@ -47,12 +60,36 @@ export default defineExperiment({
     },
   },
   claims: [
-    fasterToTarget('f1', 0.8, 'class-weighted', 'unweighted', 'with class weights training converges much faster (validation blink F1 ≥ 0.8 in fewer epochs)'),
-    threshold('accuracy', '>=', 0.94, { variant: 'unweighted', description: 'the unweighted model reaches ≈0.95 accuracy (≥ 0.94)' }),
-    threshold('accuracy', '>=', 0.94, { variant: 'class-weighted', description: 'the class-weighted model reaches ≈0.95 accuracy (≥ 0.94)' }),
-    threshold('f1', '>=', 0.5, { variant: 'unweighted', description: 'the unweighted model actually finds blinks (test F1 ≥ 0.5)' }),
-    threshold('f1', '>=', 0.5, { variant: 'class-weighted', description: 'the class-weighted model actually finds blinks (test F1 ≥ 0.5)' }),
-    fasterToTarget('f1', 0.8, 'sample-weighted', 'unweighted', 'losslab: per-sample class weights reach validation blink F1 ≥ 0.8 in fewer epochs than no weights'),
+    fasterToTarget(
+      'f1',
+      0.8,
+      'class-weighted',
+      'unweighted',
+      'with class weights training converges much faster (validation blink F1 ≥ 0.8 in fewer epochs)',
+    ),
+    threshold('accuracy', '>=', 0.94, {
+      variant: 'unweighted',
+      description: 'the unweighted model reaches ≈0.95 accuracy (≥ 0.94)',
+    }),
+    threshold('accuracy', '>=', 0.94, {
+      variant: 'class-weighted',
+      description: 'the class-weighted model reaches ≈0.95 accuracy (≥ 0.94)',
+    }),
+    threshold('f1', '>=', 0.5, {
+      variant: 'unweighted',
+      description: 'the unweighted model actually finds blinks (test F1 ≥ 0.5)',
+    }),
+    threshold('f1', '>=', 0.5, {
+      variant: 'class-weighted',
+      description: 'the class-weighted model actually finds blinks (test F1 ≥ 0.5)',
+    }),
+    fasterToTarget(
+      'f1',
+      0.8,
+      'sample-weighted',
+      'unweighted',
+      'losslab: per-sample class weights reach validation blink F1 ≥ 0.8 in fewer epochs than no weights',
+    ),
   ],
   reference: {
     source: 'PyTorch',

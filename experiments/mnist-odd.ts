@@ -43,9 +43,16 @@ export default defineExperiment({
   reference: {
     source: 'Keras',
     groups: [
-      { name: 'even', accuracy: 0.0, trueCounts: [5923, 0, 5958, 0, 5842, 0, 5918, 0, 5851, 0], note: 'every even image is predicted as an odd class' },
+      {
+        name: 'even',
+        accuracy: 0.0,
+        trueCounts: [5923, 0, 5958, 0, 5842, 0, 5918, 0, 5851, 0],
+        note: 'every even image is predicted as an odd class',
+      },
       { name: 'odd', accuracy: 0.979, trueCounts: [0, 6742, 0, 6131, 0, 5421, 0, 6265, 0, 5949] },
     ],
-    notes: ['Keras run: full 60,000-image MNIST train set, MLP 784→64 relu→10 softmax, Adam, batch 128, 3 epochs; every even image is predicted as an odd class'],
+    notes: [
+      'Keras run: full 60,000-image MNIST train set, MLP 784→64 relu→10 softmax, Adam, batch 128, 3 epochs; every even image is predicted as an odd class',
+    ],
   },
 });

@@ -26,7 +26,12 @@ function nx(args: string[]): Promise<{ code: number; output: string }> {
     const child = spawn('npx', ['nx', ...args], {
       cwd: ROOT,
       // No daemon and a throw-away cache: a test must neither reuse nor leave cached results.
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_CACHE_DIRECTORY: mkdtempSync(join(tmpdir(), 'losslab-nx-cache-')) },
+      env: {
+        ...process.env,
+        NX_DAEMON: 'false',
+        NX_NO_CLOUD: 'true',
+        NX_CACHE_DIRECTORY: mkdtempSync(join(tmpdir(), 'losslab-nx-cache-')),
+      },
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

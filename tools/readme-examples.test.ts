@@ -24,7 +24,9 @@ const examples = readdirSync(join(ROOT, 'packages'))
       return [{ name, index: 0, code: undefined }];
     }
     const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
-    return blocks.length === 0 ? [{ name, index: 0, code: undefined }] : blocks.map((code, index) => ({ name, index: index + 1, code }));
+    return blocks.length === 0
+      ? [{ name, index: 0, code: undefined }]
+      : blocks.map((code, index) => ({ name, index: index + 1, code }));
   });
 
 describe('package README examples', () => {

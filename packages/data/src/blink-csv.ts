@@ -39,13 +39,18 @@ export async function readBlinkCsv(path: string, options: BlinkCsvOptions = {}):
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new LosslabError('IO', `cannot read ${path}: ${code === 'ENOENT' ? 'file not found' : (error as Error).message}`);
+    throw new LosslabError(
+      'IO',
+      `cannot read ${path}: ${code === 'ENOENT' ? 'file not found' : (error as Error).message}`,
+    );
   }
-  const fail = (where: string, what: string): LosslabError => new LosslabError('DATA_FORMAT', `${path}: ${where}: ${what}`);
+  const fail = (where: string, what: string): LosslabError =>
+    new LosslabError('DATA_FORMAT', `${path}: ${where}: ${what}`);
 
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const headerLine = lines[0] ?? '';
-  if (headerLine.trim() === '') throw fail('line 1', `expected a header naming the columns ${REQUIRED_COLUMNS.join(',')}`);
+  if (headerLine.trim() === '')
+    throw fail('line 1', `expected a header naming the columns ${REQUIRED_COLUMNS.join(',')}`);
   const header = headerLine.split(',').map((name) => name.trim());
   const columnIndex = {} as Record<(typeof REQUIRED_COLUMNS)[number], number>;
   for (const name of REQUIRED_COLUMNS) {
@@ -83,7 +88,10 @@ export async function readBlinkCsv(path: string, options: BlinkCsvOptions = {}):
     }
     const previous = frames[frames.length - 1];
     if (previous !== undefined && frame <= previous) {
-      throw fail(frameColumn, `frames must be strictly increasing, got ${frame} after ${previous} (line ${previousLine})`);
+      throw fail(
+        frameColumn,
+        `frames must be strictly increasing, got ${frame} after ${previous} (line ${previousLine})`,
+      );
     }
     if (label !== 0 && label !== 1) {
       throw fail(`line ${lineNumber}, column ${columnIndex.label + 1} "label"`, `expected 0 or 1, got ${label}`);
@@ -105,5 +113,13 @@ export async function readBlinkCsv(path: string, options: BlinkCsvOptions = {}):
     while (end + 1 < label.length && label[end + 1] === 1) depth = Math.min(depth, ear[++end]!);
     blinks.push({ start: t, length: end - t + 1, depth });
   }
-  return { fps, frame: Int32Array.from(frames), ear, label, blinks, hardNegatives: [], subject: { id: options.id ?? path } };
+  return {
+    fps,
+    frame: Int32Array.from(frames),
+    ear,
+    label,
+    blinks,
+    hardNegatives: [],
+    subject: { id: options.id ?? path },
+  };
 }

@@ -65,7 +65,10 @@ export function blinkWindows(stream: BlinkStream, options: BlinkWindowOptions): 
   const labels = new Float32Array(size * 2);
   for (let k = 0; k < size; k++) {
     const start = k * stride;
-    features.set(perFrame.subarray(start * featuresPerFrame, (start + windowLength) * featuresPerFrame), k * windowValues);
+    features.set(
+      perFrame.subarray(start * featuresPerFrame, (start + windowLength) * featuresPerFrame),
+      k * windowValues,
+    );
     const blink = stream.label[start + centre] === 1 ? 1 : 0;
     labels[2 * k] = 1 - blink;
     labels[2 * k + 1] = blink;
@@ -123,7 +126,10 @@ export function resolveBlinkSplitConfig(overrides: Partial<BlinkSplitConfig> = {
   for (const split of SPLITS) requireInteger(`blink config subjects.${split}`, config.subjects[split], 1);
   const extra = Object.keys(config.subjects).filter((k) => !(SPLITS as readonly string[]).includes(k));
   if (extra.length > 0) {
-    throw new LosslabError('INVALID_ARGUMENT', `blink config subjects: unknown split(s) ${extra.join(', ')} (known: ${SPLITS.join(', ')})`);
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      `blink config subjects: unknown split(s) ${extra.join(', ')} (known: ${SPLITS.join(', ')})`,
+    );
   }
   return config;
 }
@@ -147,7 +153,11 @@ export interface BlinkSplits {
   readonly train: ArrayDataset;
   readonly validation: ArrayDataset;
   readonly test: ArrayDataset;
-  readonly subjects: { readonly train: BlinkSubject[]; readonly validation: BlinkSubject[]; readonly test: BlinkSubject[] };
+  readonly subjects: {
+    readonly train: BlinkSubject[];
+    readonly validation: BlinkSubject[];
+    readonly test: BlinkSubject[];
+  };
   readonly config: BlinkSplitConfig;
   readonly fingerprint: string;
 }

@@ -155,7 +155,9 @@ function checkRange(field: string, value: unknown): void {
   const ok =
     Array.isArray(value) &&
     value.length === 2 &&
-    value.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && (!integer || (Number.isInteger(v) && v >= 1))) &&
+    value.every(
+      (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && (!integer || (Number.isInteger(v) && v >= 1)),
+    ) &&
     (value[0] as number) <= (value[1] as number);
   if (!ok) invalidRange(field, integer, value);
 }
@@ -194,7 +196,11 @@ export function resolveBlinkStreamConfig(overrides: Partial<BlinkStreamConfig> =
   }
   const config: BlinkStreamConfig = { ...defaultBlinkStreamConfig, ...overrides };
   requireInteger('blink config fps', config.fps, 1);
-  if (!(typeof config.durationSeconds === 'number' && config.durationSeconds > 0 && Number.isFinite(config.durationSeconds))) {
+  if (!(
+    typeof config.durationSeconds === 'number' &&
+    config.durationSeconds > 0 &&
+    Number.isFinite(config.durationSeconds)
+  )) {
     throw invalid('durationSeconds', 'a positive number', config.durationSeconds);
   }
   if (Math.round(config.durationSeconds * config.fps) < 1) {
@@ -361,7 +367,13 @@ export function generateBlinkStream(overrides: Partial<BlinkStreamConfig>, seed:
     return undefined;
   };
   const dips = [
-    { kind: 'squint', rate: config.squintsPerMinute, frames: config.squintFrames, depth: config.squintMinEar, shape: plateauProfile },
+    {
+      kind: 'squint',
+      rate: config.squintsPerMinute,
+      frames: config.squintFrames,
+      depth: config.squintMinEar,
+      shape: plateauProfile,
+    },
     {
       kind: 'partialClosure',
       rate: config.partialClosuresPerMinute,

@@ -174,7 +174,8 @@ export async function readIdx(path: string): Promise<IdxArray> {
  */
 export function encodeIdx(array: IdxArray): Uint8Array {
   const info = DTYPES.find((d) => d.dtype === array.dtype);
-  if (info === undefined) throw new LosslabError('INVALID_ARGUMENT', `array.dtype: unknown IDX dtype "${String(array.dtype)}"`);
+  if (info === undefined)
+    throw new LosslabError('INVALID_ARGUMENT', `array.dtype: unknown IDX dtype "${String(array.dtype)}"`);
   if (array.shape.length < 1 || array.shape.length > 255) {
     throw new LosslabError('INVALID_ARGUMENT', `array.shape: expected rank 1..255, got ${array.shape.length}`);
   }
@@ -237,7 +238,6 @@ export async function writeIdx(path: string, array: IdxArray, options: { gzip?: 
     throw new LosslabError('IO', `cannot write ${path}: ${(error as Error).message}`);
   }
 }
-
 
 /**
  * Hex sha256 of a file's bytes as stored (a gzip file hashes its compressed bytes); used as a

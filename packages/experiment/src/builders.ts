@@ -29,7 +29,10 @@ export const defineExperiment = (definition: ExperimentDefinition): ExperimentDe
 export const mnist = (options: Without<MnistData, 'kind'> = {}): MnistData => ({ kind: 'mnist', ...options });
 
 /** Synthetic eye-aspect-ratio windows; block `class` (one-hot [other, blink]). */
-export const blinkStream = (options: Without<BlinkStreamData, 'kind'> = {}): BlinkStreamData => ({ kind: 'blinkStream', ...options });
+export const blinkStream = (options: Without<BlinkStreamData, 'kind'> = {}): BlinkStreamData => ({
+  kind: 'blinkStream',
+  ...options,
+});
 
 // ---- models
 
@@ -62,7 +65,11 @@ export const sliced = (loss: LossSpec, options: { target: string }): LossSpec =>
  *
  * @example masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' })
  */
-export const masked = (loss: LossSpec, options: { target: string; mask: string }): LossSpec => ({ kind: 'masked', loss, ...options });
+export const masked = (loss: LossSpec, options: { target: string; mask: string }): LossSpec => ({
+  kind: 'masked',
+  loss,
+  ...options,
+});
 
 /**
  * Class weights on any loss. `per: 'column'` multiplies each output column's loss by its class
@@ -79,7 +86,10 @@ export const weighted = (
 // ---- optimisers
 
 /** Adam; Keras' defaults (learning rate 0.001, β1 0.9, β2 0.999, ε 1e-7) for what is left out. */
-export const adam = (options: Without<Extract<OptimizerSpec, { kind: 'adam' }>, 'kind'> = {}): OptimizerSpec => ({ kind: 'adam', ...options });
+export const adam = (options: Without<Extract<OptimizerSpec, { kind: 'adam' }>, 'kind'> = {}): OptimizerSpec => ({
+  kind: 'adam',
+  ...options,
+});
 /** Plain stochastic gradient descent. */
 export const sgd = (learningRate: number): OptimizerSpec => ({ kind: 'sgd', learningRate });
 
@@ -91,7 +101,9 @@ export const sgd = (learningRate: number): OptimizerSpec => ({ kind: 'sgd', lear
  *
  * @example groupedClassification({ split: 'train', target: 'digit', groups: [{ name: 'even', block: 'isOdd', equals: 0 }] })
  */
-export const groupedClassification = (options: Without<Extract<EvaluationSpec, { kind: 'groupedClassification' }>, 'kind'>): EvaluationSpec => ({
+export const groupedClassification = (
+  options: Without<Extract<EvaluationSpec, { kind: 'groupedClassification' }>, 'kind'>,
+): EvaluationSpec => ({
   kind: 'groupedClassification',
   ...options,
 });
@@ -100,7 +112,9 @@ export const groupedClassification = (options: Without<Extract<EvaluationSpec, {
  * accuracy, precision, recall, F1, PR-AUC and the majority-class baseline, per epoch on
  * `validationSplit` and at the end on `split`.
  */
-export const binaryDetection = (options: Without<Extract<EvaluationSpec, { kind: 'binaryDetection' }>, 'kind'>): EvaluationSpec => ({
+export const binaryDetection = (
+  options: Without<Extract<EvaluationSpec, { kind: 'binaryDetection' }>, 'kind'>,
+): EvaluationSpec => ({
   kind: 'binaryDetection',
   ...options,
 });

@@ -27,11 +27,17 @@ function componentProblems(spec: RunSpec): string[] {
       const frames = Math.round(config.durationSeconds * config.fps);
       const window = windowLength ?? defaultBlinkSplitConfig.windowLength;
       if (window > frames) {
-        problems.push(`data.windowLength: ${window} frames is longer than a recording of ${config.durationSeconds} s (${frames} frames at ${config.fps} frames/s)`);
+        problems.push(
+          `data.windowLength: ${window} frames is longer than a recording of ${config.durationSeconds} s (${frames} frames at ${config.fps} frames/s)`,
+        );
       }
     } catch (error) {
       // "blink config positiveRate: expected …" → "data.positiveRate: expected …"
-      problems.push(messageOf(error).replace(/^blink config:? ?(\w+)?:?/, (_, field: string | undefined) => (field ? `data.${field}:` : 'data:')));
+      problems.push(
+        messageOf(error).replace(/^blink config:? ?(\w+)?:?/, (_, field: string | undefined) =>
+          field ? `data.${field}:` : 'data:',
+        ),
+      );
     }
   }
   // The input shape comes from the data at run time; any valid shape of the right rank checks the rest.
@@ -75,16 +81,21 @@ export function checkRunSpec(spec: RunSpec): string[] {
   for (const [name, width] of Object.entries(blocks)) {
     const available = provided.blocks[name];
     if (available === undefined) {
-      problems.push(`labels.${name}: ${spec.data.kind} data has no label block "${name}" (it provides ${Object.keys(provided.blocks).join(', ')})`);
+      problems.push(
+        `labels.${name}: ${spec.data.kind} data has no label block "${name}" (it provides ${Object.keys(provided.blocks).join(', ')})`,
+      );
     } else if (available !== width) {
-      problems.push(`labels.${name}: ${spec.data.kind} data gives block "${name}" width ${available}, the layout declares ${width}`);
+      problems.push(
+        `labels.${name}: ${spec.data.kind} data gives block "${name}" width ${available}, the layout declares ${width}`,
+      );
     }
   }
 
   const needBlock = (path: string, name: string, width?: number): void => {
     const actual = blocks[name];
     if (actual === undefined) problems.push(`${path}: block "${name}" is not in labels {${blockList}}`);
-    else if (width !== undefined && actual !== width) problems.push(`${path}: block "${name}" must have width ${width}, it has ${actual}`);
+    else if (width !== undefined && actual !== width)
+      problems.push(`${path}: block "${name}" must have width ${width}, it has ${actual}`);
   };
 
   // Walk the loss: every named block must exist; the innermost target decides the output width.
@@ -104,19 +115,31 @@ export function checkRunSpec(spec: RunSpec): string[] {
         if (loss.kind === 'masked') needBlock(`${path}.mask`, loss.mask, 1);
         if (loss.kind === 'weighted') {
           if (loss.per === 'column' && !(ELEMENTWISE_LOSSES as readonly string[]).includes(loss.loss.kind)) {
-            problems.push(`${path}.loss.kind: column weighting needs an element-wise loss (${ELEMENTWISE_LOSSES.join(', ')}), got "${loss.loss.kind}"`);
+            problems.push(
+              `${path}.loss.kind: column weighting needs an element-wise loss (${ELEMENTWISE_LOSSES.join(', ')}), got "${loss.loss.kind}"`,
+            );
           }
           const classes = width === 1 ? 2 : width;
-          if (loss.classWeights.kind === 'explicit' && classes !== undefined && loss.classWeights.values.length !== classes) {
-            problems.push(`${path}.classWeights.values: expected ${classes} weights (one per class of "${loss.target}"), got ${loss.classWeights.values.length}`);
+          if (
+            loss.classWeights.kind === 'explicit' &&
+            classes !== undefined &&
+            loss.classWeights.values.length !== classes
+          ) {
+            problems.push(
+              `${path}.classWeights.values: expected ${classes} weights (one per class of "${loss.target}"), got ${loss.classWeights.values.length}`,
+            );
           }
         }
         const innerTarget = lossTarget(loss.loss);
         if (innerTarget !== undefined) {
           if (loss.kind !== 'masked') {
-            problems.push(`${path}.loss: a ${loss.kind} loss takes a base loss (put masked outside it), got a "${loss.loss.kind}" loss`);
+            problems.push(
+              `${path}.loss: a ${loss.kind} loss takes a base loss (put masked outside it), got a "${loss.loss.kind}" loss`,
+            );
           } else if (innerTarget !== loss.target) {
-            problems.push(`${path}.target: "${loss.target}" differs from the target "${innerTarget}" of the loss inside it`);
+            problems.push(
+              `${path}.target: "${loss.target}" differs from the target "${innerTarget}" of the loss inside it`,
+            );
           }
         }
         walk(loss.loss, `${path}.loss`);
@@ -130,12 +153,15 @@ export function checkRunSpec(spec: RunSpec): string[] {
 
   const outputUnits = spec.model.output.units;
   if (outputUnits !== targetWidth) {
-    problems.push(`model.output.units: the model outputs ${outputUnits} columns but ${targetName} has width ${targetWidth}`);
+    problems.push(
+      `model.output.units: the model outputs ${outputUnits} columns but ${targetName} has width ${targetWidth}`,
+    );
   }
 
   const evaluation = spec.evaluation;
   const needSplit = (path: string, split: string): void => {
-    if (!provided.splits.includes(split)) problems.push(`${path}: ${spec.data.kind} data has no "${split}" split (it has ${provided.splits.join(', ')})`);
+    if (!provided.splits.includes(split))
+      problems.push(`${path}: ${spec.data.kind} data has no "${split}" split (it has ${provided.splits.join(', ')})`);
   };
   needSplit('evaluation.split', evaluation.split);
   needBlock('evaluation.target', evaluation.target);
@@ -145,7 +171,9 @@ export function checkRunSpec(spec: RunSpec): string[] {
     if (evaluation.validationSplit !== undefined) needSplit('evaluation.validationSplit', evaluation.validationSplit);
     const width = blocks[evaluation.target];
     if (width !== undefined && evaluation.positiveClass >= Math.max(width, 2)) {
-      problems.push(`evaluation.positiveClass: expected a class below ${Math.max(width, 2)} of block "${evaluation.target}", got ${evaluation.positiveClass}`);
+      problems.push(
+        `evaluation.positiveClass: expected a class below ${Math.max(width, 2)} of block "${evaluation.target}", got ${evaluation.positiveClass}`,
+      );
     }
   }
   return problems;

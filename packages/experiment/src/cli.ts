@@ -2,7 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
-import { allClaimsPass, claimSymbol, evaluateClaims, groupRuns, loadRuns, reportCommand, writeReport, type RunRecord } from '@losslab/report';
+import {
+  allClaimsPass,
+  claimSymbol,
+  evaluateClaims,
+  groupRuns,
+  loadRuns,
+  reportCommand,
+  writeReport,
+  type RunRecord,
+} from '@losslab/report';
 import { BACKEND_ENV_VAR, BACKENDS, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress } from '@losslab/train';
 import { parseRunArguments, type RunOptions } from './overrides';
@@ -23,18 +32,24 @@ import { findReusableRun } from './store';
 
 const CLI_PATH = fileURLToPath(import.meta.url);
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+const messageOf = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
 
 /** Loads a definition module (its default export, or `definition`). */
 export async function loadDefinitionFile(path: string): Promise<unknown> {
   const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown; definition?: unknown };
   const raw = module.default ?? module.definition;
-  if (raw === undefined) throw new Error(`${path}: expected a default export (or an export named "definition") holding the experiment definition`);
+  if (raw === undefined)
+    throw new Error(
+      `${path}: expected a default export (or an export named "definition") holding the experiment definition`,
+    );
   return raw;
 }
 
 /** Parses arguments and resolves the definition; prints every problem and returns undefined on failure. */
-async function prepare(argv: readonly string[]): Promise<{ options: RunOptions; resolved: ResolvedExperiment } | undefined> {
+async function prepare(
+  argv: readonly string[],
+): Promise<{ options: RunOptions; resolved: ResolvedExperiment } | undefined> {
   const parsed = parseRunArguments(argv);
   if (parsed.options === undefined) {
     parsed.problems.forEach((p) => console.error(`error: ${p}`));
@@ -49,7 +64,13 @@ async function prepare(argv: readonly string[]): Promise<{ options: RunOptions; 
     return undefined;
   }
   const fromEnv = process.env[BACKEND_ENV_VAR];
-  if (options.backend === undefined && fromEnv !== undefined && fromEnv !== '' && fromEnv !== 'auto' && !(BACKENDS as readonly string[]).includes(fromEnv)) {
+  if (
+    options.backend === undefined &&
+    fromEnv !== undefined &&
+    fromEnv !== '' &&
+    fromEnv !== 'auto' &&
+    !(BACKENDS as readonly string[]).includes(fromEnv)
+  ) {
     console.error(`error: ${BACKEND_ENV_VAR}: expected one of ${[...BACKENDS, 'auto'].join(', ')}, got "${fromEnv}"`);
     return undefined;
   }
@@ -153,10 +174,17 @@ async function chooseBackend(requested: string | undefined): Promise<BackendInfo
 /** `--dry-run`: what would run, with every variant's resolved settings, and nothing run. */
 function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
   const { definition, variants } = resolved;
-  console.log(`dry run: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s) = ${variants.length * definition.seeds.length} run(s)`);
-  console.log(`  seeds ${definition.seeds.join(', ')}; jobs ${options.jobs}; backend ${options.backend ?? process.env[BACKEND_ENV_VAR] ?? 'auto'}; check ${options.check}; fresh ${options.fresh}`);
-  console.log(`  runs into ${options.runsDir}/${definition.name}, report into ${options.reportsDir}/${definition.name}`);
-  for (const variant of variants) console.log(`  variant ${variant.name} (${runHash(variant.spec).slice(0, 12)}): ${JSON.stringify(variant.spec)}`);
+  console.log(
+    `dry run: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s) = ${variants.length * definition.seeds.length} run(s)`,
+  );
+  console.log(
+    `  seeds ${definition.seeds.join(', ')}; jobs ${options.jobs}; backend ${options.backend ?? process.env[BACKEND_ENV_VAR] ?? 'auto'}; check ${options.check}; fresh ${options.fresh}`,
+  );
+  console.log(
+    `  runs into ${options.runsDir}/${definition.name}, report into ${options.reportsDir}/${definition.name}`,
+  );
+  for (const variant of variants)
+    console.log(`  variant ${variant.name} (${runHash(variant.spec).slice(0, 12)}): ${JSON.stringify(variant.spec)}`);
 }
 
 async function runCommand(argv: readonly string[]): Promise<number> {
@@ -170,7 +198,9 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   const { definition, variants } = resolved;
   const backend = await chooseBackend(options.backend);
   if (backend === undefined) return 1;
-  console.log(`losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}`);
+  console.log(
+    `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}`,
+  );
   const jobs = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
   // Taken before the runs start, as each run takes its own: runs are matched by the code they ran.
   const code = codeFingerprint();
@@ -180,7 +210,11 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   const results = await pool(
     jobs.map(({ variant, seed }) => () => {
       console.log(`run ${++begun}/${jobs.length}: ${variant.name} seed ${seed}`);
-      return runChild([...forwardedArguments(options, backend.name), `--variant=${variant.name}`, `--seeds=${seed}`], `${variant.name} s${seed}`, options.jobs > 1);
+      return runChild(
+        [...forwardedArguments(options, backend.name), `--variant=${variant.name}`, `--seeds=${seed}`],
+        `${variant.name} s${seed}`,
+        options.jobs > 1,
+      );
     }),
     options.jobs,
   );
@@ -205,7 +239,9 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   try {
     written = await writeReport(records, reportDir, { skipped });
   } catch (error) {
-    console.error(`error: could not write the report to ${reportDir}: ${messageOf(error)} (the runs are kept; rebuild it with: losslab report --experiment=${definition.name})`);
+    console.error(
+      `error: could not write the report to ${reportDir}: ${messageOf(error)} (the runs are kept; rebuild it with: losslab report --experiment=${definition.name})`,
+    );
     return 1;
   }
   console.log(`report: ${written.files.slice(0, 2).join(', ')}`);
@@ -228,7 +264,12 @@ async function runOneCommand(argv: readonly string[]): Promise<number> {
   const { options, resolved } = prepared;
   const [variant] = resolved.variants;
   const [seed] = resolved.definition.seeds;
-  if (resolved.variants.length !== 1 || seed === undefined || variant === undefined || resolved.definition.seeds.length !== 1) {
+  if (
+    resolved.variants.length !== 1 ||
+    seed === undefined ||
+    variant === undefined ||
+    resolved.definition.seeds.length !== 1
+  ) {
     console.error('error: run-one needs exactly one --variant and one --seeds value');
     return 2;
   }

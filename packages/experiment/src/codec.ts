@@ -67,7 +67,11 @@ export function closed<R extends t.Props, O extends t.Props = {}>(
     for (const [key, codec] of Object.entries(optionalProps)) check(key, codec, u[key] !== undefined);
     for (const key of Object.keys(u)) {
       if (!known.has(key)) {
-        errors.push({ value: u[key], context: t.appendContext(c, key, t.never, u[key]), message: `unknown key (expected one of: ${[...known].join(', ')})` });
+        errors.push({
+          value: u[key],
+          context: t.appendContext(c, key, t.never, u[key]),
+          message: `unknown key (expected one of: ${[...known].join(', ')})`,
+        });
       }
     }
     return errors.length > 0 ? t.failures(errors) : t.success(out as A);
@@ -91,7 +95,11 @@ export function tagged<M extends Record<string, t.Mixed>>(
     const kind = u[tag];
     const member = typeof kind === 'string' && Object.hasOwn(members, kind) ? members[kind] : undefined;
     if (member === undefined) {
-      return t.failure(kind, t.appendContext(c, tag, t.never, kind), `expected one of ${kinds.map((k) => `"${k}"`).join(', ')}`);
+      return t.failure(
+        kind,
+        t.appendContext(c, tag, t.never, kind),
+        `expected one of ${kinds.map((k) => `"${k}"`).join(', ')}`,
+      );
     }
     return member.validate(u, c) as t.Validation<A>;
   };
@@ -130,7 +138,8 @@ export function namedRecord<V extends t.Mixed>(
   return new t.Type<A, A, unknown>(name, (u): u is A => E.isRight(validate(u, [])), validate, t.identity);
 }
 
-const describeValue = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value));
+const describeValue = (value: unknown): string =>
+  value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
 
 /** `a.b.0.c` from an io-ts context (its first entry is the root). */
 export const errorPath = (error: t.ValidationError): string =>

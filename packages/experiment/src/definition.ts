@@ -44,13 +44,19 @@ const nameCodec = (name: string, pattern: RegExp) =>
   );
 
 /** An experiment name: it becomes a folder (`runs/<name>/`, `reports/<name>/`). */
-export const ExperimentName = nameCodec('a name of 1–64 lowercase letters, digits and dashes, starting with a letter or digit', NAME_PATTERN);
+export const ExperimentName = nameCodec(
+  'a name of 1–64 lowercase letters, digits and dashes, starting with a letter or digit',
+  NAME_PATTERN,
+);
 
 /**
  * A variant or group name: it becomes part of run folders, chart files and `--variant=a,b`
  * lists, so it may not hold `/`, `\\`, `,`, `=`, spaces or `..` tricks (it starts with a letter or digit).
  */
-export const VariantName = nameCodec('a name of 1–64 letters, digits, "-", "_" or ".", starting with a letter or digit', LABEL_PATTERN);
+export const VariantName = nameCodec(
+  'a name of 1–64 letters, digits, "-", "_" or ".", starting with a letter or digit',
+  LABEL_PATTERN,
+);
 
 // ---- data -------------------------------------------------------------------------------
 
@@ -156,7 +162,12 @@ export const LossSpec: t.Type<LossSpec, LossSpec> = t.recursion('a loss', () =>
     huber: closed('huber', { kind: literal('huber') }, { delta: PositiveNumber }),
     focal: closed('focal', { kind: literal('focal') }, { gamma: NonNegativeNumber, alpha: OpenUnit }),
     sliced: closed('sliced loss', { kind: literal('sliced'), loss: LossSpec, target: NonEmptyString }),
-    masked: closed('masked loss', { kind: literal('masked'), loss: LossSpec, target: NonEmptyString, mask: NonEmptyString }),
+    masked: closed('masked loss', {
+      kind: literal('masked'),
+      loss: LossSpec,
+      target: NonEmptyString,
+      mask: NonEmptyString,
+    }),
     weighted: closed('weighted loss', {
       kind: literal('weighted'),
       per: oneOf('"column" or "sample"', ['column', 'sample'] as const),
@@ -170,7 +181,11 @@ export const LossSpec: t.Type<LossSpec, LossSpec> = t.recursion('a loss', () =>
 // ---- optimisation -----------------------------------------------------------------------
 
 export const OptimizerSpec = tagged('optimizer', 'kind', {
-  adam: closed('adam', { kind: literal('adam') }, { learningRate: PositiveNumber, beta1: OpenUnit, beta2: OpenUnit, epsilon: PositiveNumber }),
+  adam: closed(
+    'adam',
+    { kind: literal('adam') },
+    { learningRate: PositiveNumber, beta1: OpenUnit, beta2: OpenUnit, epsilon: PositiveNumber },
+  ),
   sgd: closed('sgd', { kind: literal('sgd'), learningRate: PositiveNumber }),
 });
 export type OptimizerSpec = t.TypeOf<typeof OptimizerSpec>;
@@ -190,15 +205,12 @@ export type TrainSpec = t.TypeOf<typeof TrainSpec>;
 // ---- evaluation -------------------------------------------------------------------------
 
 /** Accuracy, confusion matrix and bincounts per group; a group is `block == equals`. */
-export const GroupedClassification = closed(
-  'groupedClassification evaluation',
-  {
-    kind: literal('groupedClassification'),
-    split: Split,
-    target: NonEmptyString,
-    groups: t.array(closed('a group', { name: VariantName, block: NonEmptyString, equals: FiniteNumber })),
-  },
-);
+export const GroupedClassification = closed('groupedClassification evaluation', {
+  kind: literal('groupedClassification'),
+  split: Split,
+  target: NonEmptyString,
+  groups: t.array(closed('a group', { name: VariantName, block: NonEmptyString, equals: FiniteNumber })),
+});
 
 /** Binary detection metrics (precision, recall, F1, PR-AUC, …) for one class of the target block. */
 export const BinaryDetection = closed(

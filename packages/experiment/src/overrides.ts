@@ -30,7 +30,18 @@ const SHORTHANDS: Readonly<Record<string, string>> = {
 
 /** Flags that take no value (`--check`, or `--check=false`). */
 const SWITCHES = ['check', 'fresh', 'dry-run', 'debug'];
-const KNOWN = ['definition', 'variant', 'seeds', 'backend', 'jobs', 'runs-dir', 'reports-dir', ...SWITCHES, 'set', ...Object.keys(SHORTHANDS)];
+const KNOWN = [
+  'definition',
+  'variant',
+  'seeds',
+  'backend',
+  'jobs',
+  'runs-dir',
+  'reports-dir',
+  ...SWITCHES,
+  'set',
+  ...Object.keys(SHORTHANDS),
+];
 const BACKEND_CHOICES = [...BACKENDS, 'auto'];
 
 /** `--check`, `--check=true` (as Nx forwards it) → true; `--check=false` → false. */
@@ -91,12 +102,14 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
         break;
       case 'seeds': {
         const parts = v.split(',');
-        if (parts.some((p) => !/^\d+$/.test(p.trim()))) problems.push(`--seeds: expected comma-separated non-negative integers, got "${v}"`);
+        if (parts.some((p) => !/^\d+$/.test(p.trim())))
+          problems.push(`--seeds: expected comma-separated non-negative integers, got "${v}"`);
         else seeds = parts.map((p) => Number(p.trim()));
         break;
       }
       case 'backend':
-        if (!BACKEND_CHOICES.includes(v)) problems.push(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${v}"`);
+        if (!BACKEND_CHOICES.includes(v))
+          problems.push(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${v}"`);
         else backend = v;
         break;
       case 'jobs':
@@ -127,7 +140,8 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
       }
     }
   }
-  if (definitionPath === undefined) problems.push('definition: expected the path of a definition file (e.g. experiments/mnist-odd.ts)');
+  if (definitionPath === undefined)
+    problems.push('definition: expected the path of a definition file (e.g. experiments/mnist-odd.ts)');
   if (problems.length > 0 || definitionPath === undefined) return { problems };
   return {
     problems,

@@ -24,7 +24,8 @@ export interface ResolvedExperiment {
   readonly variants: readonly ResolvedVariant[];
 }
 
-const isPlainObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+const isPlainObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === 'object' && u !== null && !Array.isArray(u);
 
 /**
  * Deep merge of an override onto a base: objects merge key by key; arrays and scalars replace;
@@ -68,9 +69,18 @@ export interface ResolveOptions {
   readonly overrides?: Overrides;
 }
 
-const invalid = (source: string, problems: readonly string[]): DefinitionProblem => ({ tag: 'InvalidDefinition', source, problems });
+const invalid = (source: string, problems: readonly string[]): DefinitionProblem => ({
+  tag: 'InvalidDefinition',
+  source,
+  problems,
+});
 
-const decodeWith = <A>(codec: t.Type<A, A>, value: unknown, source: string, root = ''): E.Either<DefinitionProblem, A> =>
+const decodeWith = <A>(
+  codec: t.Type<A, A>,
+  value: unknown,
+  source: string,
+  root = '',
+): E.Either<DefinitionProblem, A> =>
   pipe(
     codec.decode(value),
     E.mapLeft((errors) => invalid(source, formatErrors(errors, root))),
@@ -89,7 +99,9 @@ export function resolveExperiment(
   const overrides = options.overrides ?? [];
   // Overrides of run fields are applied again after each variant's own override: the command
   // line is the user's latest word, so it wins over the definition and over every variant.
-  const runOverrides = overrides.filter(([path]) => (RUN_FIELDS as readonly string[]).includes(path.split('.')[0] ?? ''));
+  const runOverrides = overrides.filter(([path]) =>
+    (RUN_FIELDS as readonly string[]).includes(path.split('.')[0] ?? ''),
+  );
   return pipe(
     decodeWith(ExperimentDefinition, applyOverrides(raw, overrides), source),
     E.chain((definition) => {
@@ -97,7 +109,8 @@ export function resolveExperiment(
       const problems: string[] = [];
       if (names.length === 0) problems.push('variants: expected at least one variant (use { base: {} } for none)');
       if (definition.seeds.length === 0) problems.push('seeds: expected at least one seed');
-      if (new Set(definition.seeds).size !== definition.seeds.length) problems.push(`seeds: expected distinct seeds, got ${JSON.stringify(definition.seeds)}`);
+      if (new Set(definition.seeds).size !== definition.seeds.length)
+        problems.push(`seeds: expected distinct seeds, got ${JSON.stringify(definition.seeds)}`);
       const selected = options.variants ?? names;
       for (const name of selected) {
         if (!names.includes(name)) problems.push(`variant: "${name}" is not defined (variants: ${names.join(', ')})`);
@@ -106,7 +119,12 @@ export function resolveExperiment(
       const variants: ResolvedVariant[] = [];
       for (const name of selected.filter((n) => names.includes(n))) {
         const override = definition.variants[name] ?? {};
-        const decoded = decodeWith(RunSpec, applyOverrides(mergeOverride(base, override), runOverrides), source, `variants.${name}`);
+        const decoded = decodeWith(
+          RunSpec,
+          applyOverrides(mergeOverride(base, override), runOverrides),
+          source,
+          `variants.${name}`,
+        );
         if (E.isLeft(decoded)) {
           problems.push(...decoded.left.problems);
           continue;

@@ -51,9 +51,8 @@ export interface RunOutcome {
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-const step =
-  <A>(tag: RunFailure['tag'], body: () => Promise<A>): TE.TaskEither<RunFailure, A> =>
-    TE.tryCatch(body, (error) => ({ tag, message: messageOf(error) }));
+const step = <A>(tag: RunFailure['tag'], body: () => Promise<A>): TE.TaskEither<RunFailure, A> =>
+  TE.tryCatch(body, (error) => ({ tag, message: messageOf(error) }));
 
 /** The hash that identifies what a run computes: its resolved settings, nothing cosmetic. */
 export const runHash = (spec: RunSpec): string => hashOf(spec);
@@ -84,7 +83,12 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
   const reused = step('RunStoreFailed', () =>
     context.reuse === false
       ? Promise.resolve(undefined)
-      : findReusableRun(context.runsDir, definition.name, { definitionHash, seed, backend: context.backend.name, codeFingerprint: code }),
+      : findReusableRun(context.runsDir, definition.name, {
+          definitionHash,
+          seed,
+          backend: context.backend.name,
+          codeFingerprint: code,
+        }),
   );
 
   const fresh = (): TE.TaskEither<RunFailure, RunOutcome> => {
@@ -94,7 +98,16 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
       built?.optimizer.dispose();
     };
     const pipeline = pipe(
-      step('PersistFailed', () => startRun(folder, { runId, variant: variant.name, seed, definitionHash, startedAt: startedAt.toISOString(), pid: process.pid })),
+      step('PersistFailed', () =>
+        startRun(folder, {
+          runId,
+          variant: variant.name,
+          seed,
+          definitionHash,
+          startedAt: startedAt.toISOString(),
+          pid: process.pid,
+        }),
+      ),
       TE.chain(() => step('LoadDataFailed', () => loadData(spec))),
       TE.chain((data) =>
         step('BuildFailed', async () => {
@@ -113,14 +126,22 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
       TE.chain((b) =>
         step('TrainFailed', async () => {
           const evaluation = spec.evaluation;
-          const validationData = evaluation.kind === 'binaryDetection' && evaluation.validationSplit ? b.data.splits[evaluation.validationSplit] : undefined;
+          const validationData =
+            evaluation.kind === 'binaryDetection' && evaluation.validationSplit
+              ? b.data.splits[evaluation.validationSplit]
+              : undefined;
           const history: EpochEntry[] = await fit({
             model: b.model,
             loss: b.loss,
             reduction: spec.train.reduction ?? 'sumOverBatchSize',
             optimizer: b.optimizer,
             data: b.train,
-            plan: { batchSize: spec.train.batchSize, shuffle: spec.train.shuffle ?? true, remainder: spec.train.remainder ?? 'drop', seed: deriveSeed(seed, 'shuffle') },
+            plan: {
+              batchSize: spec.train.batchSize,
+              shuffle: spec.train.shuffle ?? true,
+              remainder: spec.train.remainder ?? 'drop',
+              seed: deriveSeed(seed, 'shuffle'),
+            },
             epochs: spec.train.epochs,
             progress: context.progress ?? silentProgress,
             ...(validationData && evaluation.kind === 'binaryDetection'
@@ -136,7 +157,11 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
         }),
       ),
       TE.chain(({ built: b, history }) =>
-        step('EvaluateFailed', async () => ({ built: b, history, evaluation: evaluate(b.model, spec, b.data, b.loss) })),
+        step('EvaluateFailed', async () => ({
+          built: b,
+          history,
+          evaluation: evaluate(b.model, spec, b.data, b.loss),
+        })),
       ),
       TE.chain(({ built: b, history, evaluation }) =>
         step('PersistFailed', async () => {
@@ -153,7 +178,11 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             codeFingerprint: code,
             environment: captureEnvironment(context.backend, process.cwd(), context.definitionFile),
             dataFingerprint: b.data.fingerprint,
-            timing: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), totalSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000 },
+            timing: {
+              startedAt: startedAt.toISOString(),
+              finishedAt: finishedAt.toISOString(),
+              totalSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+            },
             history,
             evaluation,
             claims: definition.claims ?? [],
@@ -194,8 +223,14 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
     reused,
     TE.chain((previous) => {
       if (previous !== undefined) {
-        log(`reusing ${previous.runId}: same settings (${definitionHash.slice(0, 12)}), seed ${seed}, backend ${context.backend.name} and code (${code.slice(0, 12)})`);
-        return TE.right({ record: previous, folder: runFolder(context.runsDir, definition.name, previous.runId), reused: true });
+        log(
+          `reusing ${previous.runId}: same settings (${definitionHash.slice(0, 12)}), seed ${seed}, backend ${context.backend.name} and code (${code.slice(0, 12)})`,
+        );
+        return TE.right({
+          record: previous,
+          folder: runFolder(context.runsDir, definition.name, previous.runId),
+          reused: true,
+        });
       }
       return fresh();
     }),
@@ -204,6 +239,9 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
 
 /** Human-readable failure: `train failed (variant masked, seed 0): loss became NaN at epoch 2, step 17 of 468`. */
 export function describeFailure(failure: RunFailure, job: { variant: string; seed: number }): string {
-  const where = failure.tag.replace(/Failed$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const where = failure.tag
+    .replace(/Failed$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
   return `${where} failed (variant ${job.variant}, seed ${job.seed}): ${failure.message}`;
 }

@@ -19,8 +19,12 @@ const isPlainSegment = (name: string): boolean => name !== '' && name !== '.' &&
  * that no name, validated or not, can place a run outside its experiment folder.
  */
 export function runFolder(runsDir: string, experiment: string, runId: string): string {
-  for (const [field, name] of [['experiment', experiment], ['run id', runId]] as const) {
-    if (!isPlainSegment(name)) throw new Error(`${field} "${name}" is not a plain folder name (it may not contain "/", "\\" or be "." or "..")`);
+  for (const [field, name] of [
+    ['experiment', experiment],
+    ['run id', runId],
+  ] as const) {
+    if (!isPlainSegment(name))
+      throw new Error(`${field} "${name}" is not a plain folder name (it may not contain "/", "\\" or be "." or "..")`);
   }
   return join(runsDir, experiment, runId);
 }
@@ -39,7 +43,10 @@ export async function startRun(folder: string, info: Record<string, unknown>): P
  * last, so `record.json` exists only when everything else does.
  */
 export async function completeRun(folder: string, record: RunRecord): Promise<void> {
-  await writeFileAtomic(join(folder, 'definition.json'), json({ definition: record.definition, definitionHash: record.definitionHash }));
+  await writeFileAtomic(
+    join(folder, 'definition.json'),
+    json({ definition: record.definition, definitionHash: record.definitionHash }),
+  );
   await writeFileAtomic(join(folder, 'history.json'), json(record.history));
   await writeFileAtomic(join(folder, 'evaluation.json'), json(record.evaluation));
   await writeFileAtomic(join(folder, 'environment.json'), json(record.environment));
@@ -78,7 +85,11 @@ export interface ReuseKey {
 }
 
 /** The newest complete run with this key, if any (for reuse). */
-export async function findReusableRun(runsDir: string, experiment: string, key: ReuseKey): Promise<RunRecord | undefined> {
+export async function findReusableRun(
+  runsDir: string,
+  experiment: string,
+  key: ReuseKey,
+): Promise<RunRecord | undefined> {
   const matches = (await completeRecords(runsDir, experiment)).filter(
     (r) =>
       r.definitionHash === key.definitionHash &&

@@ -13,7 +13,10 @@ import { LosslabError } from '@losslab/runtime';
  */
 export function classIndices(block: tf.Tensor2D): tf.Tensor1D {
   if (block.rank !== 2) {
-    throw new LosslabError('SHAPE_MISMATCH', `classIndices: block must be rank 2 [batch, columns], got shape [${block.shape.join(', ')}]`);
+    throw new LosslabError(
+      'SHAPE_MISMATCH',
+      `classIndices: block must be rank 2 [batch, columns], got shape [${block.shape.join(', ')}]`,
+    );
   }
   return tf.tidy(() =>
     block.shape[1] === 1 ? tf.cast(tf.reshape(tf.greaterEqual(block, 0.5), [-1]), 'int32') : tf.argMax(block, 1),

@@ -42,7 +42,10 @@ export function classWeighted(loss: Loss, weights: readonly number[], options: C
   requireWeights('classWeighted: weights', weights);
   const { layout, target } = options;
   if ((layout === undefined) !== (target === undefined)) {
-    throw new LosslabError('INVALID_ARGUMENT', 'classWeighted: options.layout and options.target must be given together');
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      'classWeighted: options.layout and options.target must be given together',
+    );
   }
   if (layout !== undefined && target !== undefined) {
     requireClassCount(weights, labelBlock(layout, target).width, `target block "${target}"`);

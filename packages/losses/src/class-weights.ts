@@ -52,7 +52,10 @@ export function classCounts(source: ArrayLike<number> | tf.Tensor2D, second?: nu
     }
   }
   if (typeof second !== 'number') {
-    throw new LosslabError('INVALID_ARGUMENT', 'classCounts: numClasses: expected an integer >= 1 when counting class ids');
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      'classCounts: numClasses: expected an integer >= 1 when counting class ids',
+    );
   }
   return countIds(source, requireInteger('classCounts: numClasses', second, 1));
 }
@@ -115,7 +118,10 @@ export function classWeights(counts: readonly number[], strategy: ClassWeightStr
     case 'effectiveNumber': {
       const { beta } = strategy;
       if (!Number.isFinite(beta) || beta < 0 || beta >= 1) {
-        throw new LosslabError('INVALID_ARGUMENT', `classWeights: beta: expected a number in [0, 1), got ${String(beta)}`);
+        throw new LosslabError(
+          'INVALID_ARGUMENT',
+          `classWeights: beta: expected a number in [0, 1), got ${String(beta)}`,
+        );
       }
       const raw = counts.map((count) => (1 - beta) / (1 - beta ** count));
       const rawSum = raw.reduce((sum, value) => sum + value, 0);

@@ -43,7 +43,10 @@ export function columnWeighted(
   requireWeights('columnWeighted: weights', weights);
   const { layout, target } = options;
   if ((layout === undefined) !== (target === undefined)) {
-    throw new LosslabError('INVALID_ARGUMENT', 'columnWeighted: options.layout and options.target must be given together');
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      'columnWeighted: options.layout and options.target must be given together',
+    );
   }
   if (layout !== undefined && target !== undefined) {
     requireColumnCount(weights, labelBlock(layout, target).width, `target block "${target}"`);

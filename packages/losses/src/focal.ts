@@ -41,7 +41,10 @@ export function focal(options: FocalOptions = {}): Loss {
   const gamma = requireAtLeast('focal: gamma', options.gamma ?? 2, 0);
   const alpha = options.alpha === undefined ? 0.25 : options.alpha;
   if (alpha !== null && (!Number.isFinite(alpha) || alpha < 0 || alpha > 1)) {
-    throw new LosslabError('INVALID_ARGUMENT', `focal: alpha: expected a number in [0, 1] or null, got ${String(alpha)}`);
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      `focal: alpha: expected a number in [0, 1] or null, got ${String(alpha)}`,
+    );
   }
   const epsilon = requireOpenInterval('focal: epsilon', options.epsilon ?? 1e-7, 0, 0.5);
   const kind = options.kind;
@@ -49,7 +52,8 @@ export function focal(options: FocalOptions = {}): Loss {
     throw new LosslabError('INVALID_ARGUMENT', `focal: kind: expected "binary" or "categorical", got ${String(kind)}`);
   }
   // (1 − x)^γ; skipped for γ = 0 so that case is exactly cross-entropy.
-  const modulating = (base: tf.Tensor2D): tf.Tensor2D | undefined => (gamma === 0 ? undefined : tf.pow<tf.Tensor2D>(base, gamma));
+  const modulating = (base: tf.Tensor2D): tf.Tensor2D | undefined =>
+    gamma === 0 ? undefined : tf.pow<tf.Tensor2D>(base, gamma);
   const crossentropy = binaryCrossentropyElementwise({ epsilon });
   return defineLoss('focal', (yTrue, yPred) => {
     checkLossInputs('focal', yTrue, yPred);
@@ -62,7 +66,8 @@ export function focal(options: FocalOptions = {}): Loss {
       const pT: tf.Tensor2D = tf.add(tf.mul(yTrue, p), tf.mul(oneMinusY, oneMinusP));
       const factor = modulating(oneMinus(pT));
       if (factor !== undefined) terms = tf.mul(terms, factor);
-      if (alpha !== null) terms = tf.mul(terms, tf.add<tf.Tensor2D>(tf.mul(yTrue, alpha), tf.mul(oneMinusY, 1 - alpha)));
+      if (alpha !== null)
+        terms = tf.mul(terms, tf.add<tf.Tensor2D>(tf.mul(yTrue, alpha), tf.mul(oneMinusY, 1 - alpha)));
       return tf.mean(terms, 1);
     }
     let terms = tf.neg(tf.mul<tf.Tensor2D>(yTrue, tf.log(p)));

@@ -77,7 +77,10 @@ export function targetColumns(
 ): tf.Tensor2D {
   checkLabelWidth(layout, yTrue, `${who}: yTrue`);
   if (yPred.rank !== 2) {
-    throw new LosslabError('SHAPE_MISMATCH', `${who}: yPred must be rank 2 [batch, columns], got shape ${shapeText(yPred)}`);
+    throw new LosslabError(
+      'SHAPE_MISMATCH',
+      `${who}: yPred must be rank 2 [batch, columns], got shape ${shapeText(yPred)}`,
+    );
   }
   checkTargetWidth(layout, target, yPred.shape[1]);
   return sliceBlock(yTrue, layout, target);

@@ -22,7 +22,13 @@ export type Reduction = 'none' | 'sum' | 'sumOverBatchSize' | 'sumOverWeights' |
 export type ScalarReduction = Exclude<Reduction, 'none'>;
 
 /** Every {@link Reduction}, for validation and CLI help. */
-export const REDUCTIONS: readonly Reduction[] = ['none', 'sum', 'sumOverBatchSize', 'sumOverWeights', 'sumOverNonzeroWeights'];
+export const REDUCTIONS: readonly Reduction[] = [
+  'none',
+  'sum',
+  'sumOverBatchSize',
+  'sumOverWeights',
+  'sumOverNonzeroWeights',
+];
 
 /** Throws `INVALID_ARGUMENT` unless `value` is a {@link Reduction} name; the message lists them. */
 export function requireReduction(value: string): Reduction {
@@ -54,15 +60,23 @@ function divideOrZero(numerator: tf.Scalar, denominator: tf.Scalar): tf.Scalar {
  * reducePerSample(tf.tensor1d([0, 1]), 'sumOverWeights', tf.tensor1d([0, 1]));   // 1.0
  */
 export function reducePerSample(perSample: tf.Tensor1D, reduction: 'none', appliedWeights?: tf.Tensor1D): tf.Tensor1D;
-export function reducePerSample(perSample: tf.Tensor1D, reduction: ScalarReduction, appliedWeights?: tf.Tensor1D): tf.Scalar;
+export function reducePerSample(
+  perSample: tf.Tensor1D,
+  reduction: ScalarReduction,
+  appliedWeights?: tf.Tensor1D,
+): tf.Scalar;
 export function reducePerSample(perSample: tf.Tensor1D, reduction: Reduction, appliedWeights?: tf.Tensor1D): tf.Tensor;
 export function reducePerSample(perSample: tf.Tensor1D, reduction: Reduction, appliedWeights?: tf.Tensor1D): tf.Tensor {
   requireReduction(reduction);
   if (perSample.rank !== 1) {
-    throw new LosslabError('SHAPE_MISMATCH', `reducePerSample: perSample must be rank 1 [batch], got shape [${perSample.shape.join(', ')}]`);
+    throw new LosslabError(
+      'SHAPE_MISMATCH',
+      `reducePerSample: perSample must be rank 1 [batch], got shape [${perSample.shape.join(', ')}]`,
+    );
   }
   const batch = perSample.shape[0];
-  if (batch === 0) throw new LosslabError('INVALID_ARGUMENT', 'reducePerSample: perSample is empty (batch of 0 samples)');
+  if (batch === 0)
+    throw new LosslabError('INVALID_ARGUMENT', 'reducePerSample: perSample is empty (batch of 0 samples)');
   if (appliedWeights !== undefined && (appliedWeights.rank !== 1 || appliedWeights.shape[0] !== batch)) {
     throw new LosslabError(
       'SHAPE_MISMATCH',
@@ -108,7 +122,10 @@ export function reduceLoss(
   reduction: ScalarReduction = 'sumOverBatchSize',
 ): tf.Scalar {
   if (reduction === ('none' as string)) {
-    throw new LosslabError('INVALID_ARGUMENT', 'reduceLoss: reduction "none" does not give a scalar; call the loss itself');
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      'reduceLoss: reduction "none" does not give a scalar; call the loss itself',
+    );
   }
   requireReduction(reduction);
   return tf.tidy(() => {

@@ -73,14 +73,17 @@ export function runCurves(record: RunRecord): Map<string, (number | undefined)[]
 }
 
 function sharedLossDefinition(records: readonly RunRecord[]): string | null {
-  const texts = new Set(records.map((record) => JSON.stringify((record.definition as { loss?: unknown } | null)?.loss ?? null)));
+  const texts = new Set(
+    records.map((record) => JSON.stringify((record.definition as { loss?: unknown } | null)?.loss ?? null)),
+  );
   const [only] = texts;
   return texts.size === 1 && only !== undefined && only !== 'null' ? only : null;
 }
 
 /** The reduction a run's loss was reduced with; the runner's default where the definition has none. */
 function reductionOf(record: RunRecord): string {
-  const reduction = (record.definition as { train?: { reduction?: unknown } } | null)?.train?.reduction ?? 'sumOverBatchSize';
+  const reduction =
+    (record.definition as { train?: { reduction?: unknown } } | null)?.train?.reduction ?? 'sumOverBatchSize';
   return typeof reduction === 'string' ? reduction : JSON.stringify(reduction);
 }
 

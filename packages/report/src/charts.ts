@@ -22,7 +22,18 @@ export interface RenderedChart extends ChartSpec {
 }
 
 /** Ten distinguishable colours; variants keep their colour across all charts. */
-const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d', '#ff9da6', '#bab0ac'];
+const PALETTE = [
+  '#4c78a8',
+  '#f58518',
+  '#54a24b',
+  '#e45756',
+  '#72b7b2',
+  '#b279a2',
+  '#eeca3b',
+  '#9d755d',
+  '#ff9da6',
+  '#bab0ac',
+];
 
 /** Generic font family only: the report must load no font files. */
 const CONFIG = {
@@ -36,7 +47,9 @@ const CONFIG = {
 
 /** `validation F1`-like readable name of a curve key such as `validation.f1`. */
 export function metricTitle(key: string): string {
-  const [scope, metric] = key.includes('.') ? [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)] : ['', key];
+  const [scope, metric] = key.includes('.')
+    ? [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)]
+    : ['', key];
   const names: Record<string, string> = {
     loss: 'loss',
     accuracy: 'accuracy',
@@ -71,7 +84,8 @@ export function metricUnit(key: string): string {
 export function metricRange(key: string): readonly [number, number] {
   const metric = key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
   if (isRateMetric(metric)) return [0, 1];
-  if (metric === 'loss' || /seconds$/i.test(metric) || metric === 'samplesPerSecond') return [0, Number.POSITIVE_INFINITY];
+  if (metric === 'loss' || /seconds$/i.test(metric) || metric === 'samplesPerSecond')
+    return [0, Number.POSITIVE_INFINITY];
   return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
 }
 
@@ -96,7 +110,12 @@ function colourScale(labels: readonly string[]): { domain: string[]; range: stri
  *
  * @example learningCurveChart('validation.f1', aggregates) // ChartSpec with id 'curve-validation-f1'
  */
-export function learningCurveChart(key: string, aggregates: readonly GroupAggregate[], baseline?: number, caveat?: string): ChartSpec {
+export function learningCurveChart(
+  key: string,
+  aggregates: readonly GroupAggregate[],
+  baseline?: number,
+  caveat?: string,
+): ChartSpec {
   const labels = aggregates.map((aggregate) => aggregate.label);
   // With 3 seeds a t-interval can reach past what the metric can take (F1 above 1): clip the band.
   const [lowest, highest] = metricRange(key);
@@ -121,7 +140,13 @@ export function learningCurveChart(key: string, aggregates: readonly GroupAggreg
     // Legend below the plot keeps each chart narrow enough for two side by side.
     legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, orient: 'bottom', direction: 'horizontal' },
   };
-  const x = { field: 'epoch', type: 'quantitative' as const, title: 'epoch (count, 1-based)', scale: { domainMin: 1 }, axis: { tickMinStep: 1 } };
+  const x = {
+    field: 'epoch',
+    type: 'quantitative' as const,
+    title: 'epoch (count, 1-based)',
+    scale: { domainMin: 1 },
+    axis: { tickMinStep: 1 },
+  };
   const layers: TopLevelSpec[] = [
     {
       mark: { type: 'area', opacity: 0.2 },
@@ -132,7 +157,12 @@ export function learningCurveChart(key: string, aggregates: readonly GroupAggreg
       encoding: {
         x,
         // Kept short: a rotated title longer than the plot pushes the whole chart down.
-        y: { field: 'mean', type: 'quantitative', title: `${metricTitle(metricName(key))} (${metricUnit(key)})`, scale: { zero: false } },
+        y: {
+          field: 'mean',
+          type: 'quantitative',
+          title: `${metricTitle(metricName(key))} (${metricUnit(key)})`,
+          scale: { zero: false },
+        },
         color,
       },
     } as unknown as TopLevelSpec,
@@ -200,14 +230,25 @@ export function confusionChart(
     title: `Confusion matrix: ${label}, group ${groupName} (${seeds})`,
     data: { values: rows },
     encoding: {
-      x: { field: 'predicted', type: 'ordinal', sort: classes, title: 'predicted class (label)', axis: { labelAngle: 0 } },
+      x: {
+        field: 'predicted',
+        type: 'ordinal',
+        sort: classes,
+        title: 'predicted class (label)',
+        axis: { labelAngle: 0 },
+      },
       y: { field: 'truth', type: 'ordinal', sort: classes, title: 'true class (label)' },
     },
     layer: [
       {
         mark: { type: 'rect', stroke: '#ffffff', strokeWidth: 0.5 },
         encoding: {
-          color: { field: 'count', type: 'quantitative', title: 'samples (count)', scale: { range: ['#f3f7fc', '#08519c'], domainMin: 0 } },
+          color: {
+            field: 'count',
+            type: 'quantitative',
+            title: 'samples (count)',
+            scale: { range: ['#f3f7fc', '#08519c'], domainMin: 0 },
+          },
         },
       },
       {
@@ -240,7 +281,11 @@ export function classCountsChart(
   groupName: string,
   groups: readonly GroupEvaluation[],
   classNames?: readonly string[],
-  reference?: { readonly source: string; readonly trueCounts?: readonly number[]; readonly predictedCounts?: readonly number[] },
+  reference?: {
+    readonly source: string;
+    readonly trueCounts?: readonly number[];
+    readonly predictedCounts?: readonly number[];
+  },
 ): ChartSpec {
   const size = Math.max(0, ...groups.map((group) => Math.max(group.trueCounts.length, group.predictedCounts.length)));
   const average = (pick: (group: GroupEvaluation) => readonly number[], index: number): number =>
@@ -253,7 +298,10 @@ export function classCountsChart(
     rows.push({ class: name, series: 'predicted (losslab)', count: average((group) => group.predictedCounts, index) });
   }
   let referenceShown = false;
-  const losslabTotal = groups.length === 0 ? 0 : groups.reduce((sum, group) => sum + group.trueCounts.reduce((a, b) => a + b, 0), 0) / groups.length;
+  const losslabTotal =
+    groups.length === 0
+      ? 0
+      : groups.reduce((sum, group) => sum + group.trueCounts.reduce((a, b) => a + b, 0), 0) / groups.length;
   for (const [kind, counts] of [
     ['true', reference?.trueCounts],
     ['predicted', reference?.predictedCounts],
@@ -262,7 +310,13 @@ export function classCountsChart(
     // A reference measured on a differently sized split (e.g. Keras on the 60,000 training
     // images vs a 10,000-image test split) would dwarf losslab's bars: the table compares those.
     const referenceTotal = counts.reduce((a, b) => a + b, 0);
-    if (!(referenceTotal > 0 && losslabTotal > 0 && referenceTotal / losslabTotal < 1.5 && losslabTotal / referenceTotal < 1.5)) continue;
+    if (!(
+      referenceTotal > 0 &&
+      losslabTotal > 0 &&
+      referenceTotal / losslabTotal < 1.5 &&
+      losslabTotal / referenceTotal < 1.5
+    ))
+      continue;
     const name = `${kind} (${reference.source})`;
     series.push(name);
     referenceShown = true;
@@ -280,7 +334,13 @@ export function classCountsChart(
       x: { field: 'class', type: 'nominal', sort: classes, title: 'class (label)', axis: { labelAngle: 0 } },
       xOffset: { field: 'series', type: 'nominal', sort: series },
       y: { field: 'count', type: 'quantitative', title: 'samples (count)' },
-      color: { field: 'series', type: 'nominal', sort: series, title: 'counts', scale: { domain: series, range: ['#4c78a8', '#f58518', '#9ecae9', '#ffbf79'] } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        sort: series,
+        title: 'counts',
+        scale: { domain: series, range: ['#4c78a8', '#f58518', '#9ecae9', '#ffbf79'] },
+      },
     },
     config: CONFIG,
   } as unknown as TopLevelSpec;
@@ -297,7 +357,12 @@ export function classCountsChart(
  * Epochs needed to reach a target per variant: a bar at the mean over the seeds that reached it,
  * a dot per seed, and the mean (or "not reached") written above the bar.
  */
-export function epochsToTargetChart(metric: string, target: number, results: readonly EpochsToTarget[], labels: readonly string[]): ChartSpec {
+export function epochsToTargetChart(
+  metric: string,
+  target: number,
+  results: readonly EpochsToTarget[],
+  labels: readonly string[],
+): ChartSpec {
   const bars = results.map((result) => ({
     variant: result.label,
     mean: result.reached?.mean ?? 0,
@@ -309,15 +374,26 @@ export function epochsToTargetChart(metric: string, target: number, results: rea
         : `${result.reached.mean.toFixed(1)}${result.reached.n < result.seeds.length ? ` (${result.reached.n}/${result.seeds.length} reached)` : ''}`,
   }));
   const dots = results.flatMap((result) =>
-    result.seeds.flatMap((seed) => (seed.epoch === null ? [] : [{ variant: result.label, epoch: seed.epoch, seed: seed.seed }])),
+    result.seeds.flatMap((seed) =>
+      seed.epoch === null ? [] : [{ variant: result.label, epoch: seed.epoch, seed: seed.seed }],
+    ),
   );
   const goal = `${metricTitle(metric)} ≥ ${formatValue(target)}`;
-  const x = { field: 'variant', type: 'nominal' as const, title: 'variant (name)', sort: [...labels], axis: { labelAngle: 0 } };
+  const x = {
+    field: 'variant',
+    type: 'nominal' as const,
+    title: 'variant (name)',
+    sort: [...labels],
+    axis: { labelAngle: 0 },
+  };
   const color = { field: 'variant', type: 'nominal' as const, scale: colourScale(labels), legend: null };
   const spec = {
     width: Math.max(200, 110 * results.length),
     height: 220,
-    title: { text: `Epochs to reach validation ${goal}`, subtitle: 'bar: mean over seeds that reached it; dots: seeds' },
+    title: {
+      text: `Epochs to reach validation ${goal}`,
+      subtitle: 'bar: mean over seeds that reached it; dots: seeds',
+    },
     layer: [
       {
         data: { values: bars },

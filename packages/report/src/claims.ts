@@ -84,14 +84,20 @@ function thresholdValue(record: RunRecord, claim: Extract<Claim, { kind: 'thresh
   return typeof value === 'number' ? value : undefined;
 }
 
-function evaluateThreshold(claim: Extract<Claim, { kind: 'threshold' }>, groups: readonly RunGroup[]): Pick<ClaimResult, 'status' | 'evidence'> {
+function evaluateThreshold(
+  claim: Extract<Claim, { kind: 'threshold' }>,
+  groups: readonly RunGroup[],
+): Pick<ClaimResult, 'status' | 'evidence'> {
   const applicable = groups.filter((group) => claim.variant === undefined || group.variant === claim.variant);
-  if (applicable.length === 0) return { status: 'unknown', evidence: [`no runs of variant ${claim.variant ?? '(any)'}`] };
+  if (applicable.length === 0)
+    return { status: 'unknown', evidence: [`no runs of variant ${claim.variant ?? '(any)'}`] };
   const statuses: ClaimStatus[] = [];
   const evidence: string[] = [];
   const what = claim.group === undefined ? claim.metric : `${claim.group} ${claim.metric}`;
   for (const group of applicable) {
-    const values = group.records.map((record) => thresholdValue(record, claim)).filter((value): value is number => value !== undefined && Number.isFinite(value));
+    const values = group.records
+      .map((record) => thresholdValue(record, claim))
+      .filter((value): value is number => value !== undefined && Number.isFinite(value));
     if (values.length === 0) {
       statuses.push('unknown');
       evidence.push(`? ${group.label}: no run reports ${what}`);
@@ -100,8 +106,12 @@ function evaluateThreshold(claim: Extract<Claim, { kind: 'threshold' }>, groups:
     const summary = summarize(values);
     const status: ClaimStatus = compare(summary.mean, claim.op, claim.value) ? 'pass' : 'fail';
     statuses.push(status);
-    const spread = summary.n > 1 ? `, ${plural(summary.n, 'seed')}, range ${formatValue(summary.min)}–${formatValue(summary.max)}` : ', 1 seed';
-    const missing = values.length < group.records.length ? ` (${group.records.length - values.length} run(s) without ${what})` : '';
+    const spread =
+      summary.n > 1
+        ? `, ${plural(summary.n, 'seed')}, range ${formatValue(summary.min)}–${formatValue(summary.max)}`
+        : ', 1 seed';
+    const missing =
+      values.length < group.records.length ? ` (${group.records.length - values.length} run(s) without ${what})` : '';
     evidence.push(
       `${claimSymbol(status)} ${group.label}: ${what} mean ${formatValue(summary.mean)}${spread}; needs ${OP_TEXT[claim.op]} ${formatValue(claim.value)}${missing}`,
     );
@@ -127,7 +137,12 @@ export function epochsToTarget(group: RunGroup, metric: string, target: number):
     epochs: record.history.length,
   }));
   const reached = seeds.flatMap((seed) => (seed.epoch === null ? [] : [seed.epoch]));
-  return { label: group.label, variant: group.variant, seeds, reached: reached.length === 0 ? null : summarize(reached) };
+  return {
+    label: group.label,
+    variant: group.variant,
+    seeds,
+    reached: reached.length === 0 ? null : summarize(reached),
+  };
 }
 
 function describeEpochs(result: EpochsToTarget, metric: string, target: number): string {
@@ -173,7 +188,8 @@ function evaluateFasterToTarget(
     // A seed that never reached the target took more epochs than it trained: count it as
     // (epochs + 1), a lower bound, so "faster" is only claimed when it holds for sure.
     const allFastReached = fast.seeds.every((seed) => seed.epoch !== null);
-    const slowLowerBound = slow.seeds.reduce((sum, seed) => sum + (seed.epoch ?? seed.epochs + 1), 0) / slow.seeds.length;
+    const slowLowerBound =
+      slow.seeds.reduce((sum, seed) => sum + (seed.epoch ?? seed.epochs + 1), 0) / slow.seeds.length;
     const fastMean = fast.reached?.mean ?? Infinity;
     const status: ClaimStatus = allFastReached && fastMean < slowLowerBound ? 'pass' : 'fail';
     statuses.push(status);
@@ -211,10 +227,15 @@ export function evaluateClaims(groups: readonly RunGroup[]): ClaimResult[] {
     // Only the runs of the same experiment that carry this claim are evidence for it.
     const carrying = groups
       .filter((group) => group.experiment === experiment)
-      .map((group) => ({ ...group, records: group.records.filter((record) => record.claims.some((candidate) => JSON.stringify(candidate) === key)) }))
+      .map((group) => ({
+        ...group,
+        records: group.records.filter((record) => record.claims.some((candidate) => JSON.stringify(candidate) === key)),
+      }))
       .filter((group) => group.records.length > 0);
-    const verdict = claim.kind === 'threshold' ? evaluateThreshold(claim, carrying) : evaluateFasterToTarget(claim, carrying);
-    const statement = claim.description === undefined ? describeClaim(claim) : `${claim.description} — ${describeClaim(claim)}`;
+    const verdict =
+      claim.kind === 'threshold' ? evaluateThreshold(claim, carrying) : evaluateFasterToTarget(claim, carrying);
+    const statement =
+      claim.description === undefined ? describeClaim(claim) : `${claim.description} — ${describeClaim(claim)}`;
     return { claim, experiment, statement, ...verdict };
   });
 }

@@ -43,13 +43,19 @@ export function parseReportArgs(argv: readonly string[]): ReportCommandOptions |
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index] ?? '';
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argument);
-    if (match === null) throw new ReportError('INVALID_ARGUMENT', `argument "${argument}": expected a flag such as --experiment=<name>`);
+    if (match === null)
+      throw new ReportError('INVALID_ARGUMENT', `argument "${argument}": expected a flag such as --experiment=<name>`);
     const name = match[1] ?? '';
-    if (!FLAGS.has(name)) throw new ReportError('INVALID_ARGUMENT', `--${name}: unknown flag; expected one of ${[...FLAGS].map((flag) => `--${flag}`).join(', ')}`);
+    if (!FLAGS.has(name))
+      throw new ReportError(
+        'INVALID_ARGUMENT',
+        `--${name}: unknown flag; expected one of ${[...FLAGS].map((flag) => `--${flag}`).join(', ')}`,
+      );
     let value = match[2];
     if (value === undefined && name !== 'check' && name !== 'help') {
       value = argv[index + 1];
-      if (value === undefined || value.startsWith('--')) throw new ReportError('INVALID_ARGUMENT', `--${name}: expected a value`);
+      if (value === undefined || value.startsWith('--'))
+        throw new ReportError('INVALID_ARGUMENT', `--${name}: expected a value`);
       index++;
     }
     values.set(name, value ?? 'true');
@@ -64,20 +70,24 @@ export function parseReportArgs(argv: readonly string[]): ReportCommandOptions |
   if (experiment === undefined && runIds === undefined) {
     throw new ReportError('INVALID_ARGUMENT', 'expected --experiment=<name> or --runs=<id>,<id>');
   }
-  if (runIds !== undefined && runIds.length === 0) throw new ReportError('INVALID_ARGUMENT', '--runs: expected at least one run id');
+  if (runIds !== undefined && runIds.length === 0)
+    throw new ReportError('INVALID_ARGUMENT', '--runs: expected at least one run id');
   const groupBy = values.get('group-by') ?? (runIds === undefined ? 'variant' : 'auto');
   if (!['variant', 'commit', 'run', 'auto'].includes(groupBy)) {
     throw new ReportError('INVALID_ARGUMENT', `--group-by: expected variant, commit, run or auto, got ${groupBy}`);
   }
   const check = values.get('check');
-  if (check !== undefined && check !== 'true' && check !== 'false') throw new ReportError('INVALID_ARGUMENT', `--check: expected no value, got ${check}`);
+  if (check !== undefined && check !== 'true' && check !== 'false')
+    throw new ReportError('INVALID_ARGUMENT', `--check: expected no value, got ${check}`);
   const baseline = values.get('baseline');
   return {
     ...(experiment === undefined ? {} : { experiment }),
     ...(runIds === undefined ? {} : { runIds }),
     ...(baseline === undefined ? {} : { baseline }),
     runsDir: values.get('runs-dir') ?? 'runs',
-    out: values.get('out') ?? (runIds === undefined ? join('reports', experiment ?? 'report') : join('reports', 'compare')),
+    out:
+      values.get('out') ??
+      (runIds === undefined ? join('reports', experiment ?? 'report') : join('reports', 'compare')),
     check: check === 'true',
     groupBy: groupBy as GroupBy,
   };
@@ -109,10 +119,15 @@ export async function reportCommand(argv: readonly string[], output: CommandOutp
     // Explicit --runs are compared as given; otherwise only each variant's current runs.
     const latest = options.runIds === undefined ? latestRuns(loaded.records) : { records: loaded.records, leftOut: 0 };
     const records = latest.records;
-    if (latest.leftOut > 0) output.log(`left out ${latest.leftOut} older run(s) made with other settings, code or backend (compare them with --runs)`);
+    if (latest.leftOut > 0)
+      output.log(
+        `left out ${latest.leftOut} older run(s) made with other settings, code or backend (compare them with --runs)`,
+      );
     for (const skip of skipped) output.error(`skipped ${skip.folder} (${skip.reason}): ${skip.errors.join('; ')}`);
     if (records.length === 0) {
-      output.error(`no complete runs found in ${options.runsDir}${options.experiment === undefined ? '' : `/${options.experiment}`}`);
+      output.error(
+        `no complete runs found in ${options.runsDir}${options.experiment === undefined ? '' : `/${options.experiment}`}`,
+      );
       return 2;
     }
     const { files, model } = await writeReport(records, options.out, {

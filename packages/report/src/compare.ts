@@ -88,8 +88,10 @@ export function describeComparison(label: string, baseline: string, metric: stri
  * @example lossMismatch(classWeighted, unweighted) // 'the loss definitions differ, so the losses are on different scales'
  */
 export function lossMismatch(group: GroupAggregate, baseline: GroupAggregate): string | null {
-  if (group.lossDefinition === null || baseline.lossDefinition === null) return 'the loss definition is unknown or mixed for a variant';
-  if (group.lossDefinition !== baseline.lossDefinition) return 'the loss definitions differ, so the losses are on different scales';
+  if (group.lossDefinition === null || baseline.lossDefinition === null)
+    return 'the loss definition is unknown or mixed for a variant';
+  if (group.lossDefinition !== baseline.lossDefinition)
+    return 'the loss definitions differ, so the losses are on different scales';
   if (group.lossReduction === null || baseline.lossReduction === null) return 'the reduction is mixed for a variant';
   if (group.lossReduction !== baseline.lossReduction) {
     return `the losses are reduced differently (${group.lossReduction} vs ${baseline.lossReduction}), so they are on different scales`;
@@ -109,12 +111,18 @@ export function lossMix(aggregates: readonly GroupAggregate[]): string | null {
   else if (definitions.size > 1) parts.push('loss definitions differ');
   const reductions = new Set(aggregates.map((aggregate) => aggregate.lossReduction));
   if (reductions.has(null)) parts.push('the reduction is mixed for some variant');
-  else if (reductions.size > 1) parts.push(`reductions differ (${aggregates.map((aggregate) => `${aggregate.label}: ${aggregate.lossReduction ?? '?'}`).join('; ')})`);
+  else if (reductions.size > 1)
+    parts.push(
+      `reductions differ (${aggregates.map((aggregate) => `${aggregate.label}: ${aggregate.lossReduction ?? '?'}`).join('; ')})`,
+    );
   return parts.length === 0 ? null : parts.join('; ');
 }
 
 /** The baseline of {@link compareGroups} and the groups compared with it (same experiment). */
-function pairs(aggregates: readonly GroupAggregate[], options: CompareOptions): { baseline: GroupAggregate; others: GroupAggregate[] } | null {
+function pairs(
+  aggregates: readonly GroupAggregate[],
+  options: CompareOptions,
+): { baseline: GroupAggregate; others: GroupAggregate[] } | null {
   if (aggregates.length < 2) return null;
   const baselineLabel = options.baseline ?? aggregates[0]?.label;
   const baseline = aggregates.find((aggregate) => aggregate.label === baselineLabel);
@@ -123,7 +131,10 @@ function pairs(aggregates: readonly GroupAggregate[], options: CompareOptions): 
     throw new ReportError('INVALID_ARGUMENT', `baseline: expected one of ${labels}, got ${String(baselineLabel)}`);
   }
   // Different experiments measure different things: only compare within the baseline's.
-  return { baseline, others: aggregates.filter((aggregate) => aggregate !== baseline && aggregate.experiment === baseline.experiment) };
+  return {
+    baseline,
+    others: aggregates.filter((aggregate) => aggregate !== baseline && aggregate.experiment === baseline.experiment),
+  };
 }
 
 /**
@@ -136,17 +147,16 @@ function pairs(aggregates: readonly GroupAggregate[], options: CompareOptions): 
  * compareGroups(aggregates, { baseline: 'unweighted' })[0].sentence
  * // 'class-weighted vs unweighted: f1 +0.210 [0.150, 0.270], p = 0.003, 3 seeds each'
  */
-export function compareGroups(
-  aggregates: readonly GroupAggregate[],
-  options: CompareOptions = {},
-): MetricComparison[] {
+export function compareGroups(aggregates: readonly GroupAggregate[], options: CompareOptions = {}): MetricComparison[] {
   const compared = pairs(aggregates, options);
   if (compared === null) return [];
   const { baseline } = compared;
   const comparisons: MetricComparison[] = [];
   for (const aggregate of compared.others) {
     const comparableLoss = lossMismatch(aggregate, baseline) === null;
-    const metrics = (options.metrics ?? headlineMetrics([aggregate, baseline])).filter((metric) => metric !== 'loss' || comparableLoss);
+    const metrics = (options.metrics ?? headlineMetrics([aggregate, baseline])).filter(
+      (metric) => metric !== 'loss' || comparableLoss,
+    );
     for (const metric of metrics) {
       const values = aggregate.finalValues[metric] ?? [];
       const baselineValues = baseline.finalValues[metric] ?? [];
@@ -177,6 +187,8 @@ export function uncomparedLosses(aggregates: readonly GroupAggregate[], options:
   return compared.others.flatMap((aggregate) => {
     const mismatch = lossMismatch(aggregate, baseline);
     const wanted = (options.metrics ?? headlineMetrics([aggregate, baseline])).includes('loss');
-    return mismatch !== null && wanted ? [`${aggregate.label} vs ${baseline.label}: loss not compared: ${mismatch}`] : [];
+    return mismatch !== null && wanted
+      ? [`${aggregate.label} vs ${baseline.label}: loss not compared: ${mismatch}`]
+      : [];
   });
 }

@@ -128,12 +128,23 @@ export function majorityWarnings(aggregates: readonly GroupAggregate[]): string[
     }
   };
   for (const aggregate of aggregates) {
-    check(aggregate.label, 'final accuracy (mean over seeds)', aggregate.final.accuracy?.mean, aggregate.final.majorityAccuracy?.mean);
+    check(
+      aggregate.label,
+      'final accuracy (mean over seeds)',
+      aggregate.final.accuracy?.mean,
+      aggregate.final.majorityAccuracy?.mean,
+    );
     const accuracyCurve = aggregate.curves['validation.accuracy'];
     const majorityCurve = aggregate.curves['validation.majorityAccuracy'];
     const last = accuracyCurve?.[accuracyCurve.length - 1];
     const lastMajority = majorityCurve?.find((point) => point.epoch === last?.epoch);
-    if (last !== undefined) check(aggregate.label, `validation accuracy at epoch ${last.epoch}`, last.summary.mean, lastMajority?.summary.mean);
+    if (last !== undefined)
+      check(
+        aggregate.label,
+        `validation accuracy at epoch ${last.epoch}`,
+        last.summary.mean,
+        lastMajority?.summary.mean,
+      );
   }
   return warnings;
 }

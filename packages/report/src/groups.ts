@@ -43,7 +43,10 @@ export function groupRuns(records: readonly RunRecord[], by: GroupBy = 'variant'
   }
   const resolved = by === 'auto' ? (new Set(records.map(commitState)).size > 1 ? 'commit' : 'run') : by;
   const severalExperiments = new Set(records.map((record) => record.experiment)).size > 1;
-  const groups = new Map<string, { experiment: string; variant: string; cohort: string | null; records: RunRecord[] }>();
+  const groups = new Map<
+    string,
+    { experiment: string; variant: string; cohort: string | null; records: RunRecord[] }
+  >();
   for (const record of records) {
     const cohort = resolved === 'commit' ? commitState(record) : resolved === 'run' ? record.runId : null;
     const key = JSON.stringify([record.experiment, record.variant, cohort]);

@@ -19,7 +19,12 @@ import type { ReportModel } from './model';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 const STYLE = `
@@ -52,7 +57,10 @@ code { font-family: monospace; font-size: 0.9em; }
 function table(data: TextTable): string {
   const head = `<tr>${data.header.map((cell) => `<th scope="col">${escapeHtml(cell)}</th>`).join('')}</tr>`;
   const body = data.rows
-    .map((row) => `<tr>${row.map((cell, index) => (index === 0 ? `<th scope="row">${escapeHtml(cell)}</th>` : `<td class="num">${escapeHtml(cell)}</td>`)).join('')}</tr>`)
+    .map(
+      (row) =>
+        `<tr>${row.map((cell, index) => (index === 0 ? `<th scope="row">${escapeHtml(cell)}</th>` : `<td class="num">${escapeHtml(cell)}</td>`)).join('')}</tr>`,
+    )
     .join('\n');
   return `<table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
@@ -76,7 +84,9 @@ export function renderHtml(model: ReportModel): string {
   parts.push(`<h1>${escapeHtml(model.title)}</h1>`);
   parts.push(`<p class="lead">${escapeHtml(leadSentence(model))}</p>`);
   if (model.warnings.length > 0) {
-    parts.push(`<section id="warnings">${model.warnings.map((warning) => `<div class="warning">⚠ ${escapeHtml(warning)}</div>`).join('\n')}</section>`);
+    parts.push(
+      `<section id="warnings">${model.warnings.map((warning) => `<div class="warning">⚠ ${escapeHtml(warning)}</div>`).join('\n')}</section>`,
+    );
   }
   if (model.claims.length > 0) {
     const items = model.claims.map(
@@ -98,8 +108,16 @@ export function renderHtml(model: ReportModel): string {
       ),
     );
   }
-  const metricNotes = finalMetricsNotes(model).map((note) => `\n<p>${escapeHtml(note)}</p>`).join('');
-  parts.push(section('metrics', 'Final metrics', `<p>mean ± sample sd [95% CI] (n = runs) on the final evaluation.</p>\n${table(finalMetricsTable(model))}${metricNotes}`));
+  const metricNotes = finalMetricsNotes(model)
+    .map((note) => `\n<p>${escapeHtml(note)}</p>`)
+    .join('');
+  parts.push(
+    section(
+      'metrics',
+      'Final metrics',
+      `<p>mean ± sample sd [95% CI] (n = runs) on the final evaluation.</p>\n${table(finalMetricsTable(model))}${metricNotes}`,
+    ),
+  );
   const references = referenceTables(model);
   if (references.length > 0 || model.crossGroup.length > 0) {
     const body = references
@@ -109,22 +127,36 @@ export function renderHtml(model: ReportModel): string {
           reference.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('\n'),
       )
       .join('\n');
-    const cross = model.crossGroup.length > 0 ? `<ul>${model.crossGroup.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>` : '';
-    parts.push(section('reference', references.length > 0 ? 'Reference results' : 'Predictions across groups', `${body}\n${cross}`));
+    const cross =
+      model.crossGroup.length > 0
+        ? `<ul>${model.crossGroup.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>`
+        : '';
+    parts.push(
+      section(
+        'reference',
+        references.length > 0 ? 'Reference results' : 'Predictions across groups',
+        `${body}\n${cross}`,
+      ),
+    );
   }
   const charts = (kinds: readonly RenderedChart['kind'][]): string =>
     model.charts
       .filter((chart) => kinds.includes(chart.kind))
       .map(figure)
       .join('\n');
-  if (model.charts.some((chart) => chart.kind === 'curve')) parts.push(section('curves', 'Learning curves', charts(['curve'])));
+  if (model.charts.some((chart) => chart.kind === 'curve'))
+    parts.push(section('curves', 'Learning curves', charts(['curve'])));
   if (model.charts.some((chart) => chart.kind === 'confusion' || chart.kind === 'counts')) {
     parts.push(section('groups', 'Evaluation groups', charts(['confusion', 'counts'])));
   }
-  if (model.charts.some((chart) => chart.kind === 'epochsToTarget')) parts.push(section('epochs-to-target', 'Epochs to target', charts(['epochsToTarget'])));
+  if (model.charts.some((chart) => chart.kind === 'epochsToTarget'))
+    parts.push(section('epochs-to-target', 'Epochs to target', charts(['epochsToTarget'])));
 
   const diffs = definitionDiffTables(model)
-    .map((diff) => `<h3>Definition differences (${escapeHtml(diff.experiment)})</h3>\n${diff.table === null ? '<p>The variants have identical definitions.</p>' : table(diff.table)}`)
+    .map(
+      (diff) =>
+        `<h3>Definition differences (${escapeHtml(diff.experiment)})</h3>\n${diff.table === null ? '<p>The variants have identical definitions.</p>' : table(diff.table)}`,
+    )
     .join('\n');
   parts.push(
     section(
@@ -135,7 +167,14 @@ export function renderHtml(model: ReportModel): string {
   );
   if (failedRuns(model).length > 0) parts.push(section('failed', 'Failed runs', table(failedRunsTable(model))));
   const skipped = skippedLines(model);
-  if (skipped.length > 0) parts.push(section('skipped', 'Skipped runs', `<ul>${skipped.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>`));
+  if (skipped.length > 0)
+    parts.push(
+      section(
+        'skipped',
+        'Skipped runs',
+        `<ul>${skipped.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>`,
+      ),
+    );
 
   return `<!doctype html>
 <html lang="en">

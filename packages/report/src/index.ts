@@ -19,11 +19,33 @@ export { groupRuns, commitState } from './groups';
 export type { GroupBy, RunGroup } from './groups';
 export { aggregateGroup, runCurves } from './aggregate';
 export type { GroupAggregate, CurvePoint } from './aggregate';
-export { compareGroups, describeComparison, headlineMetrics, lossMismatch, lossMix, sortMetrics, uncomparedLosses } from './compare';
+export {
+  compareGroups,
+  describeComparison,
+  headlineMetrics,
+  lossMismatch,
+  lossMix,
+  sortMetrics,
+  uncomparedLosses,
+} from './compare';
 export type { MetricComparison, CompareOptions } from './compare';
-export { evaluateClaims, allClaimsPass, claimSymbol, describeClaim, firstEpochReaching, epochsToTarget } from './claims';
+export {
+  evaluateClaims,
+  allClaimsPass,
+  claimSymbol,
+  describeClaim,
+  firstEpochReaching,
+  epochsToTarget,
+} from './claims';
 export type { ClaimResult, ClaimStatus, EpochsToTarget, SeedEpochs } from './claims';
-export { diffDefinitions, flattenDefinition, groupContext, majorityWarnings, nearMajority, MAJORITY_MARGIN } from './context';
+export {
+  diffDefinitions,
+  flattenDefinition,
+  groupContext,
+  majorityWarnings,
+  nearMajority,
+  MAJORITY_MARGIN,
+} from './context';
 export type { DefinitionDifference, GroupContext } from './context';
 export { referenceTable, crossGroupPredictions, meanCounts, formatCounts } from './reference';
 export type { ReferenceTable, ReferenceRow } from './reference';

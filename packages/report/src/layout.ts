@@ -30,7 +30,10 @@ export function finalMetricsTable(model: ReportModel): TextTable {
     ...aggregates.map((aggregate) => {
       const summary = aggregate.final[metric];
       if (summary === undefined) return '—';
-      const warn = metric === 'accuracy' && nearMajority(summary.mean, aggregate.final.majorityAccuracy?.mean) ? ' ⚠ near majority baseline' : '';
+      const warn =
+        metric === 'accuracy' && nearMajority(summary.mean, aggregate.final.majorityAccuracy?.mean)
+          ? ' ⚠ near majority baseline'
+          : '';
       return `${formatSummary(summary)} (n=${summary.n})${warn}`;
     }),
   ]);
@@ -61,13 +64,19 @@ export function comparisonTable(model: ReportModel): TextTable {
 }
 
 /** Reference tables: "metric | reference (source) | losslab". */
-export function referenceTables(model: ReportModel): { title: string; split: string; notes: readonly string[]; table: TextTable }[] {
+export function referenceTables(
+  model: ReportModel,
+): { title: string; split: string; notes: readonly string[]; table: TextTable }[] {
   return model.references.map((reference) => ({
     title: `${reference.experiment}: reference (${reference.source}) vs losslab`,
     split: reference.split,
     notes: reference.notes,
     table: {
-      header: ['metric', `reference (${reference.source})`, ...(reference.labels.length === 1 ? ['losslab'] : reference.labels.map((label) => `losslab (${label})`))],
+      header: [
+        'metric',
+        `reference (${reference.source})`,
+        ...(reference.labels.length === 1 ? ['losslab'] : reference.labels.map((label) => `losslab (${label})`)),
+      ],
       rows: reference.rows.map((row) => [row.metric, row.reference, ...row.losslab]),
     },
   }));
@@ -76,7 +85,16 @@ export function referenceTables(model: ReportModel): { title: string; split: str
 /** One row per group: seeds, definition hash, code state, speed. */
 export function contextTable(model: ReportModel): TextTable {
   return {
-    header: ['variant', 'runs (seeds)', 'definition hash', 'git commit', 'backend', 'epochs', 'time per epoch', 'samples per second'],
+    header: [
+      'variant',
+      'runs (seeds)',
+      'definition hash',
+      'git commit',
+      'backend',
+      'epochs',
+      'time per epoch',
+      'samples per second',
+    ],
     rows: model.contexts.map((context) => [
       context.label,
       `${context.runs} (${context.seeds.join(', ')})`,
@@ -94,7 +112,13 @@ export function contextTable(model: ReportModel): TextTable {
 export function environmentTable(model: ReportModel): TextTable {
   return {
     header: ['variant', 'node', 'platform', 'packages', 'data fingerprint'],
-    rows: model.contexts.map((context) => [context.label, context.node, context.platform, context.packages, context.dataFingerprint]),
+    rows: model.contexts.map((context) => [
+      context.label,
+      context.node,
+      context.platform,
+      context.packages,
+      context.dataFingerprint,
+    ]),
   };
 }
 
@@ -107,7 +131,13 @@ export function definitionDiffTables(model: ReportModel): { experiment: string; 
       table:
         diff.differences.length === 0
           ? null
-          : { header: ['definition path', ...diff.labels], rows: diff.differences.map((difference) => [difference.path, ...difference.values.map((value) => value ?? '(absent)')]) },
+          : {
+              header: ['definition path', ...diff.labels],
+              rows: diff.differences.map((difference) => [
+                difference.path,
+                ...difference.values.map((value) => value ?? '(absent)'),
+              ]),
+            },
     }));
 }
 
@@ -131,7 +161,9 @@ export function runsTable(model: ReportModel): TextTable {
 
 /** `3 runs: unweighted (3 seeds), class-weighted (3 seeds); grouped by variant`. */
 export function leadSentence(model: ReportModel): string {
-  const groups = model.aggregates.map((aggregate) => `${aggregate.label} (${plural(aggregate.seeds.length, 'seed')})`).join(', ');
+  const groups = model.aggregates
+    .map((aggregate) => `${aggregate.label} (${plural(aggregate.seeds.length, 'seed')})`)
+    .join(', ');
   return `${plural(model.runs.length, 'run')}: ${groups}; grouped by ${model.groupBy}. Means over seeds with sample standard deviation and 95% Student-t confidence intervals.`;
 }
 
@@ -165,5 +197,7 @@ export function failedRunsTable(model: ReportModel): TextTable {
  * relative to the runs folder.
  */
 export function skippedLines(model: ReportModel): string[] {
-  return model.skipped.filter((skip) => skip.reason !== 'failed').map((skip) => `${skip.runPath ?? skip.folder}: ${skip.reason}: ${skip.errors.join('; ')}`);
+  return model.skipped
+    .filter((skip) => skip.reason !== 'failed')
+    .map((skip) => `${skip.runPath ?? skip.folder}: ${skip.reason}: ${skip.errors.join('; ')}`);
 }

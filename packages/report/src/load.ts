@@ -126,21 +126,36 @@ async function readRunFolder(folder: string, runPath: string): Promise<FolderRes
   if ('error' in record) return { skipped: { ...where, reason: 'invalid', errors: [record.error] } };
   if ('json' in record) {
     const decoded = RunRecord.decode(record.json);
-    if (decoded._tag === 'Left') return { skipped: { ...where, reason: 'invalid', errors: formatDecodeErrors(decoded.left) } };
+    if (decoded._tag === 'Left')
+      return { skipped: { ...where, reason: 'invalid', errors: formatDecodeErrors(decoded.left) } };
     return { record: decoded.right };
   }
   // No record: the run failed (and said so) or did not finish (killed, or still running).
   const failed = await readJson(folder, FAILED_FILE);
   if ('missing' in failed) {
-    return { skipped: { ...where, reason: 'incomplete', errors: [`no ${RECORD_FILE} and no ${FAILED_FILE}: the run did not finish (killed, or still running)`] } };
+    return {
+      skipped: {
+        ...where,
+        reason: 'incomplete',
+        errors: [`no ${RECORD_FILE} and no ${FAILED_FILE}: the run did not finish (killed, or still running)`],
+      },
+    };
   }
   if ('error' in failed) return { skipped: { ...where, reason: 'invalid', errors: [failed.error] } };
   const decoded = FailedRun.decode(failed.json);
   if (decoded._tag === 'Left') {
-    return { skipped: { ...where, reason: 'invalid', errors: formatDecodeErrors(decoded.left).map((error) => `${FAILED_FILE}: ${error}`) } };
+    return {
+      skipped: {
+        ...where,
+        reason: 'invalid',
+        errors: formatDecodeErrors(decoded.left).map((error) => `${FAILED_FILE}: ${error}`),
+      },
+    };
   }
   const { phase, message } = decoded.right;
-  return { skipped: { ...where, reason: 'failed', phase, message, failure: decoded.right, errors: [`${phase}: ${message}`] } };
+  return {
+    skipped: { ...where, reason: 'failed', phase, message, failure: decoded.right, errors: [`${phase}: ${message}`] },
+  };
 }
 
 /**
@@ -163,7 +178,10 @@ export async function loadRuns(runsDir: string, options: LoadRunsOptions = {}): 
   let experiments: string[];
   if (options.experiment !== undefined) {
     if (!(await isDirectory(join(runsDir, options.experiment)))) {
-      throw new ReportError('IO', `experiment: no runs of "${options.experiment}" (expected the directory ${join(runsDir, options.experiment)})`);
+      throw new ReportError(
+        'IO',
+        `experiment: no runs of "${options.experiment}" (expected the directory ${join(runsDir, options.experiment)})`,
+      );
     }
     experiments = [options.experiment];
   } else {
@@ -173,7 +191,10 @@ export async function loadRuns(runsDir: string, options: LoadRunsOptions = {}): 
   const folders: { folder: string; runPath: string }[] = [];
   const skipped: SkippedRun[] = [];
   // Posix separators: the relative path is shown in reports, the same on every platform.
-  const at = (experiment: string, runId: string) => ({ folder: join(runsDir, experiment, runId), runPath: `${experiment}/${runId}` });
+  const at = (experiment: string, runId: string) => ({
+    folder: join(runsDir, experiment, runId),
+    runPath: `${experiment}/${runId}`,
+  });
   if (options.runIds !== undefined) {
     for (const runId of options.runIds) {
       const matches: { folder: string; runPath: string }[] = [];
@@ -182,7 +203,12 @@ export async function loadRuns(runsDir: string, options: LoadRunsOptions = {}): 
         if (await isDirectory(location.folder)) matches.push(location);
       }
       if (matches.length === 0) {
-        skipped.push({ folder: runId, runPath: runId, reason: 'not-found', errors: [`run id ${runId}: no folder <experiment>/${runId} in the runs folder`] });
+        skipped.push({
+          folder: runId,
+          runPath: runId,
+          reason: 'not-found',
+          errors: [`run id ${runId}: no folder <experiment>/${runId} in the runs folder`],
+        });
       }
       folders.push(...matches);
     }
@@ -210,7 +236,8 @@ export interface LatestRuns {
   readonly leftOut: number;
 }
 
-const settingsOf = (record: RunRecord): string => `${record.definitionHash}/${record.codeFingerprint ?? ''}/${record.environment.backend}`;
+const settingsOf = (record: RunRecord): string =>
+  `${record.definitionHash}/${record.codeFingerprint ?? ''}/${record.environment.backend}`;
 
 /**
  * The runs a report of one experiment should compare: per variant, only the runs made with the

@@ -109,18 +109,36 @@ export function renderMarkdown(model: ReportModel): string {
   }
   if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
     out.push('## Variant comparison', '');
-    out.push("Difference of means over seeds, with its 95% confidence interval and two-sided p-value from Welch's t-test (Welch–Satterthwaite degrees of freedom).", '');
-    for (const line of [...model.comparisons.map((comparison) => comparison.sentence), ...model.lossNotes]) out.push(`- ${block(line)}`);
+    out.push(
+      "Difference of means over seeds, with its 95% confidence interval and two-sided p-value from Welch's t-test (Welch–Satterthwaite degrees of freedom).",
+      '',
+    );
+    for (const line of [...model.comparisons.map((comparison) => comparison.sentence), ...model.lossNotes])
+      out.push(`- ${block(line)}`);
     if (model.comparisons.length > 0) out.push('', table(comparisonTable(model)));
     out.push('');
   }
-  out.push('## Final metrics', '', 'mean ± sample sd [95% CI] (n = runs) on the final evaluation.', '', table(finalMetricsTable(model)), '');
+  out.push(
+    '## Final metrics',
+    '',
+    'mean ± sample sd [95% CI] (n = runs) on the final evaluation.',
+    '',
+    table(finalMetricsTable(model)),
+    '',
+  );
   for (const note of finalMetricsNotes(model)) out.push(block(note), '');
   const references = referenceTables(model);
   if (references.length > 0 || model.crossGroup.length > 0) {
     out.push(references.length > 0 ? '## Reference results' : '## Predictions across groups', '');
     for (const reference of references) {
-      out.push(`### ${inline(reference.title)}`, '', `losslab evaluated on: ${inline(reference.split)}; means over seeds.`, '', table(reference.table), '');
+      out.push(
+        `### ${inline(reference.title)}`,
+        '',
+        `losslab evaluated on: ${inline(reference.split)}; means over seeds.`,
+        '',
+        table(reference.table),
+        '',
+      );
       for (const note of reference.notes) out.push(block(note), '');
     }
     for (const line of model.crossGroup) out.push(`- ${block(line)}`);
@@ -135,11 +153,17 @@ export function renderMarkdown(model: ReportModel): string {
     const charts = model.charts.filter((chart) => kinds.includes(chart.kind));
     if (charts.length === 0) continue;
     out.push(`## ${title}`, '');
-    for (const chart of charts) out.push(`![${linkText(chart.title)}](${chartFileName(chart.id)})`, '', `*${inline(chart.description)}*`, '');
+    for (const chart of charts)
+      out.push(`![${linkText(chart.title)}](${chartFileName(chart.id)})`, '', `*${inline(chart.description)}*`, '');
   }
   out.push('## Context', '', table(contextTable(model)), '');
   for (const diff of definitionDiffTables(model)) {
-    out.push(`### Definition differences (${inline(diff.experiment)})`, '', diff.table === null ? 'The variants have identical definitions.' : table(diff.table), '');
+    out.push(
+      `### Definition differences (${inline(diff.experiment)})`,
+      '',
+      diff.table === null ? 'The variants have identical definitions.' : table(diff.table),
+      '',
+    );
   }
   out.push('### Environment', '', table(environmentTable(model)), '', '### Runs', '', table(runsTable(model)), '');
   if (failedRuns(model).length > 0) out.push('## Failed runs', '', table(failedRunsTable(model)), '');
@@ -149,5 +173,8 @@ export function renderMarkdown(model: ReportModel): string {
     for (const line of skipped) out.push(`- ${block(line)}`);
     out.push('');
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

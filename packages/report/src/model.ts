@@ -1,8 +1,22 @@
 import { aggregateGroup, type GroupAggregate } from './aggregate';
-import { learningCurveChart, confusionChart, classCountsChart, epochsToTargetChart, renderCharts, type ChartSpec, type RenderedChart } from './charts';
+import {
+  learningCurveChart,
+  confusionChart,
+  classCountsChart,
+  epochsToTargetChart,
+  renderCharts,
+  type ChartSpec,
+  type RenderedChart,
+} from './charts';
 import { evaluateClaims, type ClaimResult } from './claims';
 import { compareGroups, lossMix, uncomparedLosses, type MetricComparison } from './compare';
-import { diffDefinitions, groupContext, majorityWarnings, type DefinitionDifference, type GroupContext } from './context';
+import {
+  diffDefinitions,
+  groupContext,
+  majorityWarnings,
+  type DefinitionDifference,
+  type GroupContext,
+} from './context';
 import { ReportError } from './errors';
 import { commitState, groupRuns, type GroupBy, type RunGroup } from './groups';
 import type { SkippedRun } from './load';
@@ -69,7 +83,13 @@ export interface ReportModel {
 }
 
 /** Curves shown first, in this order; other validation metrics follow alphabetically. */
-const CURVE_ORDER = ['validation.loss', 'validation.balancedAccuracy', 'validation.f1', 'validation.accuracy', 'training.loss'];
+const CURVE_ORDER = [
+  'validation.loss',
+  'validation.balancedAccuracy',
+  'validation.f1',
+  'validation.accuracy',
+  'training.loss',
+];
 
 function curveKeys(aggregates: readonly GroupAggregate[]): string[] {
   const keys = [...new Set(aggregates.flatMap((aggregate) => Object.keys(aggregate.curves)))].filter(
@@ -132,7 +152,11 @@ function buildComparisons(
 /** True for curve keys whose metric is a loss (`training.loss`, `validation.loss`). */
 const isLossKey = (key: string): boolean => key === 'loss' || key.endsWith('.loss');
 
-function chartSpecs(groups: readonly RunGroup[], aggregates: readonly GroupAggregate[], claims: readonly ClaimResult[]): ChartSpec[] {
+function chartSpecs(
+  groups: readonly RunGroup[],
+  aggregates: readonly GroupAggregate[],
+  claims: readonly ClaimResult[],
+): ChartSpec[] {
   const charts: ChartSpec[] = [];
   const experiments = [...new Set(groups.map((group) => group.experiment))];
   const several = experiments.length > 1;
@@ -143,7 +167,9 @@ function chartSpecs(groups: readonly RunGroup[], aggregates: readonly GroupAggre
     for (const key of curveKeys(ownAggregates)) {
       const baseline = key === 'validation.accuracy' ? lastMajority(ownAggregates) : undefined;
       // Loss curves of different definitions or reductions share an axis but not a scale: say so.
-      const mix = isLossKey(key) ? lossMix(ownAggregates.filter((aggregate) => aggregate.curves[key] !== undefined)) : null;
+      const mix = isLossKey(key)
+        ? lossMix(ownAggregates.filter((aggregate) => aggregate.curves[key] !== undefined))
+        : null;
       const caveat = mix === null ? undefined : `Not comparable across variants: ${mix}.`;
       charts.push(withExperiment(learningCurveChart(key, ownAggregates, baseline, caveat), experiment));
     }
@@ -152,7 +178,9 @@ function chartSpecs(groups: readonly RunGroup[], aggregates: readonly GroupAggre
     const first = group.records[0];
     const reference = group.records.find((record) => record.reference !== undefined)?.reference;
     for (const name of (first?.evaluation.groups ?? []).map((evaluation) => evaluation.name)) {
-      const evaluations = group.records.flatMap((record) => record.evaluation.groups?.filter((evaluation) => evaluation.name === name) ?? []);
+      const evaluations = group.records.flatMap(
+        (record) => record.evaluation.groups?.filter((evaluation) => evaluation.name === name) ?? [],
+      );
       const classNames = first?.evaluation.classNames;
       const referenceGroup = reference?.groups?.find((candidate) => candidate.name === name);
       charts.push(withExperiment(confusionChart(group.label, name, evaluations, classNames), group.experiment));
@@ -177,9 +205,21 @@ function chartSpecs(groups: readonly RunGroup[], aggregates: readonly GroupAggre
     }
   }
   for (const result of claims) {
-    if (result.claim.kind !== 'fasterToTarget' || result.epochsToTarget === undefined || result.epochsToTarget.length === 0) continue;
-    const labels = aggregates.filter((aggregate) => aggregate.experiment === result.experiment).map((aggregate) => aggregate.label);
-    charts.push(withExperiment(epochsToTargetChart(result.claim.metric, result.claim.target, result.epochsToTarget, labels), result.experiment));
+    if (
+      result.claim.kind !== 'fasterToTarget' ||
+      result.epochsToTarget === undefined ||
+      result.epochsToTarget.length === 0
+    )
+      continue;
+    const labels = aggregates
+      .filter((aggregate) => aggregate.experiment === result.experiment)
+      .map((aggregate) => aggregate.label);
+    charts.push(
+      withExperiment(
+        epochsToTargetChart(result.claim.metric, result.claim.target, result.epochsToTarget, labels),
+        result.experiment,
+      ),
+    );
   }
   // Ids become file names: make repeated ones unique.
   const seen = new Map<string, number>();
@@ -202,8 +242,12 @@ function chartSpecs(groups: readonly RunGroup[], aggregates: readonly GroupAggre
  * const model = await buildReport(records, { skipped });
  * model.comparisons.map((comparison) => comparison.sentence);
  */
-export async function buildReport(records: readonly RunRecord[], options: BuildReportOptions = {}): Promise<ReportModel> {
-  if (records.length === 0) throw new ReportError('INVALID_ARGUMENT', 'records: expected at least one run record, got none');
+export async function buildReport(
+  records: readonly RunRecord[],
+  options: BuildReportOptions = {},
+): Promise<ReportModel> {
+  if (records.length === 0)
+    throw new ReportError('INVALID_ARGUMENT', 'records: expected at least one run record, got none');
   const groupBy = options.groupBy ?? 'variant';
   const groups = groupRuns(records, groupBy);
   const aggregates = groups.map((group) => aggregateGroup(group));
@@ -215,18 +259,24 @@ export async function buildReport(records: readonly RunRecord[], options: BuildR
   const warnings = [...majorityWarnings(aggregates)];
   for (const aggregate of aggregates) {
     if (aggregate.seeds.length === 1) {
-      warnings.push(`${aggregate.label} has a single run: no spread or confidence interval, and no significance can be claimed for its differences.`);
+      warnings.push(
+        `${aggregate.label} has a single run: no spread or confidence interval, and no significance can be claimed for its differences.`,
+      );
     }
   }
   const failed = skipped.filter((skip) => skip.reason === 'failed').length;
   if (failed > 0) warnings.push(`${failed} run(s) failed; see "Failed runs".`);
   if (skipped.length > failed) {
-    warnings.push(`${skipped.length - failed} run folder(s) skipped (did not finish, invalid or not found); see "Skipped runs".`);
+    warnings.push(
+      `${skipped.length - failed} run folder(s) skipped (did not finish, invalid or not found); see "Skipped runs".`,
+    );
   }
 
   const references: ReferenceTable[] = [];
   for (const experiment of experiments) {
-    const reference = records.find((record) => record.experiment === experiment && record.reference !== undefined)?.reference;
+    const reference = records.find(
+      (record) => record.experiment === experiment && record.reference !== undefined,
+    )?.reference;
     if (reference !== undefined) references.push(referenceTable(experiment, reference, groups));
   }
 

@@ -16,7 +16,12 @@ function refinedNumber(name: string, accepts: (value: number) => boolean): t.Typ
   return new t.Type<number>(
     name,
     (value): value is number => typeof value === 'number' && accepts(value),
-    (value, context) => (typeof value !== 'number' ? t.failure(value, context, 'number') : accepts(value) ? t.success(value) : t.failure(value, context)),
+    (value, context) =>
+      typeof value !== 'number'
+        ? t.failure(value, context, 'number')
+        : accepts(value)
+          ? t.success(value)
+          : t.failure(value, context),
     t.identity,
   );
 }
@@ -24,11 +29,20 @@ function refinedNumber(name: string, accepts: (value: number) => boolean): t.Typ
 /** Any finite number (JSON cannot hold NaN or ±Infinity, but `1e999` parses to Infinity). */
 export const FiniteNumber = refinedNumber('a finite number', Number.isFinite);
 /** Seeds and counts: 0, 1, 2, … */
-export const NonNegativeInteger = refinedNumber('a non-negative integer', (value) => Number.isSafeInteger(value) && value >= 0);
+export const NonNegativeInteger = refinedNumber(
+  'a non-negative integer',
+  (value) => Number.isSafeInteger(value) && value >= 0,
+);
 /** Epoch numbers (1-based): 1, 2, 3, … */
-export const PositiveInteger = refinedNumber('a positive integer', (value) => Number.isSafeInteger(value) && value >= 1);
+export const PositiveInteger = refinedNumber(
+  'a positive integer',
+  (value) => Number.isSafeInteger(value) && value >= 1,
+);
 /** Durations and throughputs: finite and ≥ 0. */
-export const NonNegativeNumber = refinedNumber('a finite non-negative number', (value) => Number.isFinite(value) && value >= 0);
+export const NonNegativeNumber = refinedNumber(
+  'a finite non-negative number',
+  (value) => Number.isFinite(value) && value >= 0,
+);
 /** A rate such as accuracy: a number in [0, 1]. */
 export const Rate = refinedNumber('a number in [0, 1]', (value) => value >= 0 && value <= 1);
 
@@ -40,21 +54,56 @@ function isIsoDateTime(text: string): boolean {
   if (match === null) return false;
   // Absent optional groups (seconds, offset) are undefined, which Number(undefined ?? 0) reads as 0.
   const parts: (string | undefined)[] = match.slice(1);
-  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = parts.map((part) => Number(part ?? 0)) as [number, number, number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = parts.map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   // Date.parse rolls 2025-02-30 over to March 2: check the calendar fields ourselves.
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetHour <= 23 && offsetMinute <= 59;
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHour <= 23 &&
+    offsetMinute <= 59
+  );
 }
 
 /** An ISO-8601 date-time string with a time zone, as `Date.prototype.toISOString` writes it. */
 export const IsoDateTime = new t.Type<string>(
   'an ISO-8601 date-time such as 2025-01-01T00:00:00.000Z',
   (value): value is string => typeof value === 'string' && isIsoDateTime(value),
-  (value, context) => (typeof value !== 'string' ? t.failure(value, context, 'string') : isIsoDateTime(value) ? t.success(value) : t.failure(value, context)),
+  (value, context) =>
+    typeof value !== 'string'
+      ? t.failure(value, context, 'string')
+      : isIsoDateTime(value)
+        ? t.success(value)
+        : t.failure(value, context),
   t.identity,
 );
 
-const RATE_NAMES = new Set(['accuracy', 'precision', 'recall', 'f1', 'auc', 'prAuc', 'rocAuc', 'specificity', 'sensitivity', 'positiveRate']);
+const RATE_NAMES = new Set([
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'auc',
+  'prAuc',
+  'rocAuc',
+  'specificity',
+  'sensitivity',
+  'positiveRate',
+]);
 const RATE_SUFFIXES = ['Accuracy', 'Precision', 'Recall', 'F1', 'Auc'];
 
 /**
@@ -76,7 +125,10 @@ export function isRateMetric(key: string): boolean {
 export const MetricValues = new t.Type<Record<string, number>>(
   'an object of metric name → number',
   (value): value is Record<string, number> =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([key, item]) => (isRateMetric(key) ? Rate : FiniteNumber).is(item)),
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.entries(value).every(([key, item]) => (isRateMetric(key) ? Rate : FiniteNumber).is(item)),
   (value, context) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return t.failure(value, context);
     const errors: t.ValidationError[] = [];
@@ -107,7 +159,13 @@ export const Claim = t.union([
     t.partial({ group: t.string, variant: t.string, description: t.string }),
   ]),
   t.intersection([
-    t.type({ kind: t.literal('fasterToTarget'), metric: t.string, target: FiniteNumber, faster: t.string, slower: t.string }),
+    t.type({
+      kind: t.literal('fasterToTarget'),
+      metric: t.string,
+      target: FiniteNumber,
+      faster: t.string,
+      slower: t.string,
+    }),
     t.partial({ description: t.string }),
   ]),
 ]);
@@ -115,7 +173,12 @@ export type Claim = t.TypeOf<typeof Claim>;
 
 /** One epoch of training: mean training loss, wall time, and whole-epoch validation metrics. */
 export const EpochRecord = t.intersection([
-  t.type({ epoch: PositiveInteger, loss: FiniteNumber, seconds: NonNegativeNumber, samplesPerSecond: NonNegativeNumber }),
+  t.type({
+    epoch: PositiveInteger,
+    loss: FiniteNumber,
+    seconds: NonNegativeNumber,
+    samplesPerSecond: NonNegativeNumber,
+  }),
   t.partial({ validation: MetricValues }),
 ]);
 export type EpochRecord = t.TypeOf<typeof EpochRecord>;
@@ -154,14 +217,14 @@ export type DefinitionFile = t.TypeOf<typeof DefinitionFile>;
 /** Where a run ran: backend, versions, git state and, for runs from a file, the definition file. */
 export const RunEnvironment = t.intersection([
   t.type({
-  backend: t.string,
-  backendVersion: t.string,
-  node: t.string,
-  platform: t.string,
-  /** name → exact version of the packages that shape the numbers (tfjs, losslab, …). */
-  packages: t.record(t.string, t.string),
-  git: t.type({ commit: t.union([t.string, t.null]), dirty: t.union([t.boolean, t.null]) }),
-}),
+    backend: t.string,
+    backendVersion: t.string,
+    node: t.string,
+    platform: t.string,
+    /** name → exact version of the packages that shape the numbers (tfjs, losslab, …). */
+    packages: t.record(t.string, t.string),
+    git: t.type({ commit: t.union([t.string, t.null]), dirty: t.union([t.boolean, t.null]) }),
+  }),
   /** Present for runs started from a definition file. */
   t.partial({ definitionFile: DefinitionFile }),
 ]);
@@ -175,7 +238,12 @@ export const Reference = t.intersection([
     groups: t.array(
       t.intersection([
         t.type({ name: t.string }),
-        t.partial({ accuracy: Rate, trueCounts: t.array(NonNegativeInteger), predictedCounts: t.array(NonNegativeInteger), note: t.string }),
+        t.partial({
+          accuracy: Rate,
+          trueCounts: t.array(NonNegativeInteger),
+          predictedCounts: t.array(NonNegativeInteger),
+          note: t.string,
+        }),
       ]),
     ),
     notes: t.array(t.string),

@@ -34,7 +34,10 @@ function meanOf(values: readonly number[]): number | undefined {
 export function meanCounts(vectors: readonly (readonly number[])[]): number[] | undefined {
   if (vectors.length === 0) return undefined;
   const length = Math.max(...vectors.map((vector) => vector.length));
-  return Array.from({ length }, (_, index) => vectors.reduce((sum, vector) => sum + (vector[index] ?? 0), 0) / vectors.length);
+  return Array.from(
+    { length },
+    (_, index) => vectors.reduce((sum, vector) => sum + (vector[index] ?? 0), 0) / vectors.length,
+  );
 }
 
 /** `[5923, 0, 5958]`; non-integer means keep one decimal. */
@@ -70,14 +73,21 @@ export function referenceTable(experiment: string, reference: Reference, groups:
       rows.push({
         metric: `${referenceGroup.name} true counts`,
         reference: formatCounts(referenceGroup.trueCounts),
-        losslab: perLabel.map((evaluations) => formatCounts(meanCounts(evaluations.map((evaluation) => evaluation.trueCounts)))),
+        losslab: perLabel.map((evaluations) =>
+          formatCounts(meanCounts(evaluations.map((evaluation) => evaluation.trueCounts))),
+        ),
       });
     }
     if (referenceGroup.predictedCounts !== undefined || referenceGroup.note !== undefined) {
       rows.push({
         metric: `${referenceGroup.name} predicted counts`,
-        reference: referenceGroup.predictedCounts === undefined ? (referenceGroup.note ?? '—') : formatCounts(referenceGroup.predictedCounts),
-        losslab: perLabel.map((evaluations) => formatCounts(meanCounts(evaluations.map((evaluation) => evaluation.predictedCounts)))),
+        reference:
+          referenceGroup.predictedCounts === undefined
+            ? (referenceGroup.note ?? '—')
+            : formatCounts(referenceGroup.predictedCounts),
+        losslab: perLabel.map((evaluations) =>
+          formatCounts(meanCounts(evaluations.map((evaluation) => evaluation.predictedCounts))),
+        ),
       });
     }
   }
@@ -85,10 +95,18 @@ export function referenceTable(experiment: string, reference: Reference, groups:
     rows.push({
       metric,
       reference: formatValue(value),
-      losslab: own.map((group) => formatMaybe(meanOf(group.records.flatMap((record) => record.evaluation.metrics[metric] ?? [])))),
+      losslab: own.map((group) =>
+        formatMaybe(meanOf(group.records.flatMap((record) => record.evaluation.metrics[metric] ?? []))),
+      ),
     });
   }
-  const splits = [...new Set(own.flatMap((group) => group.records.map((record) => `${record.evaluation.split} (${record.evaluation.size} samples)`)))];
+  const splits = [
+    ...new Set(
+      own.flatMap((group) =>
+        group.records.map((record) => `${record.evaluation.split} (${record.evaluation.size} samples)`),
+      ),
+    ),
+  ];
   return {
     experiment,
     source: reference.source,
@@ -119,7 +137,9 @@ export function crossGroupPredictions(groups: readonly RunGroup[]): string[] {
     for (const evaluation of first) {
       const own = classes.get(evaluation.name) ?? new Set<number>();
       const others = first.filter((other) => other.name !== evaluation.name);
-      const otherClasses = new Set(others.flatMap((other) => [...(classes.get(other.name) ?? [])]).filter((index) => !own.has(index)));
+      const otherClasses = new Set(
+        others.flatMap((other) => [...(classes.get(other.name) ?? [])]).filter((index) => !own.has(index)),
+      );
       const disjoint = others.every((other) => [...(classes.get(other.name) ?? [])].every((index) => !own.has(index)));
       if (!disjoint || otherClasses.size === 0 || own.size === 0) continue;
       const evaluations = groupsNamed(group.records, evaluation.name);
@@ -131,7 +151,10 @@ export function crossGroupPredictions(groups: readonly RunGroup[]): string[] {
           if (otherClasses.has(index)) crossed += count;
         });
       }
-      const target = others.length === 1 ? `${/^[aeiou]/i.test(others[0]?.name ?? '') ? 'an' : 'a'} "${others[0]?.name ?? ''}" class` : 'a class of another group';
+      const target =
+        others.length === 1
+          ? `${/^[aeiou]/i.test(others[0]?.name ?? '') ? 'an' : 'a'} "${others[0]?.name ?? ''}" class`
+          : 'a class of another group';
       const share = total === 0 ? 0 : (100 * crossed) / total;
       const verdict = total > 0 && crossed === total ? 'yes' : 'no';
       const seeds = evaluations.length === 1 ? '1 seed' : `summed over ${evaluations.length} seeds`;

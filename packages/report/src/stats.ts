@@ -40,7 +40,10 @@ export function mean(values: readonly number[]): number {
  */
 export function sampleVariance(values: readonly number[]): number {
   if (values.length < 2) {
-    throw new ReportError('INVALID_ARGUMENT', `values: expected at least 2 values for a sample variance, got ${values.length}`);
+    throw new ReportError(
+      'INVALID_ARGUMENT',
+      `values: expected at least 2 values for a sample variance, got ${values.length}`,
+    );
   }
   requireFiniteArray('values', values);
   // Deviations from the first value are exact zeros for equal values, whatever rounding does to
@@ -122,7 +125,8 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
 export function regularizedIncompleteBeta(x: number, a: number, b: number): number {
   if (!(a > 0)) throw new ReportError('INVALID_ARGUMENT', `a: expected a positive number, got ${String(a)}`);
   if (!(b > 0)) throw new ReportError('INVALID_ARGUMENT', `b: expected a positive number, got ${String(b)}`);
-  if (!(x >= 0 && x <= 1)) throw new ReportError('INVALID_ARGUMENT', `x: expected a number in [0, 1], got ${String(x)}`);
+  if (!(x >= 0 && x <= 1))
+    throw new ReportError('INVALID_ARGUMENT', `x: expected a number in [0, 1], got ${String(x)}`);
   if (x === 0 || x === 1) return x;
   const logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
   const front = Math.exp(logFront);
@@ -134,7 +138,10 @@ export function regularizedIncompleteBeta(x: number, a: number, b: number): numb
 
 function requireDegreesOfFreedom(df: number): void {
   if (!(df > 0) || !Number.isFinite(df)) {
-    throw new ReportError('INVALID_ARGUMENT', `df: expected a finite positive number of degrees of freedom, got ${String(df)}`);
+    throw new ReportError(
+      'INVALID_ARGUMENT',
+      `df: expected a finite positive number of degrees of freedom, got ${String(df)}`,
+    );
   }
 }
 
@@ -161,7 +168,8 @@ export function studentTCdf(t: number, df: number): number {
  */
 export function studentTQuantile(p: number, df: number): number {
   requireDegreesOfFreedom(df);
-  if (!(p > 0 && p < 1)) throw new ReportError('INVALID_ARGUMENT', `p: expected a probability in (0, 1), got ${String(p)}`);
+  if (!(p > 0 && p < 1))
+    throw new ReportError('INVALID_ARGUMENT', `p: expected a probability in (0, 1), got ${String(p)}`);
   if (p === 0.5) return 0;
   let low = -1;
   let high = 1;

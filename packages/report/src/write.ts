@@ -40,7 +40,8 @@ async function requireReplaceable(target: string, outDir: string): Promise<void>
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return;
-    if (code === 'ENOTDIR') throw new ReportError('IO', `out: expected a folder for the report, but ${outDir} is a file`);
+    if (code === 'ENOTDIR')
+      throw new ReportError('IO', `out: expected a folder for the report, but ${outDir} is a file`);
     throw error;
   }
   const foreign = entries.filter((entry) => !entry.isFile() || !isReportFile(entry.name)).map((entry) => entry.name);
@@ -71,7 +72,10 @@ async function swapIn(staging: string, target: string): Promise<void> {
   } catch (error) {
     if (movedAside) {
       await rename(previous, target).catch((restoreError: unknown) => {
-        throw new ReportError('IO', `out: could not move the new report in (${String(error)}) nor the previous one back (${String(restoreError)}); it is in ${previous}`);
+        throw new ReportError(
+          'IO',
+          `out: could not move the new report in (${String(error)}) nor the previous one back (${String(restoreError)}); it is in ${previous}`,
+        );
       });
     }
     throw error;
@@ -92,7 +96,11 @@ async function swapIn(staging: string, target: string): Promise<void> {
  * const { records, skipped } = await loadRuns('runs', { experiment: 'blink' });
  * const { files, model } = await writeReport(records, 'reports/blink', { skipped });
  */
-export async function writeReport(records: readonly RunRecord[], outDir: string, options: BuildReportOptions = {}): Promise<WrittenReport> {
+export async function writeReport(
+  records: readonly RunRecord[],
+  outDir: string,
+  options: BuildReportOptions = {},
+): Promise<WrittenReport> {
   const model = await buildReport(records, options);
   const target = resolve(outDir);
   await requireReplaceable(target, outDir);
@@ -111,5 +119,8 @@ export async function writeReport(records: readonly RunRecord[], outDir: string,
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
-  return { model, files: [join(outDir, 'index.html'), join(outDir, 'report.md'), ...charts.map(({ name }) => join(outDir, name))] };
+  return {
+    model,
+    files: [join(outDir, 'index.html'), join(outDir, 'report.md'), ...charts.map(({ name }) => join(outDir, name))],
+  };
 }

@@ -65,7 +65,9 @@ describe('batchCount and epochOrder', () => {
 
   it('rejects a bad plan by field name', () => {
     expect(() => batchCount(10, plan({ batchSize: 0 }))).toThrow('plan.batchSize: expected an integer >= 1, got 0');
-    expect(() => batchCount(10, plan({ remainder: 'pad' as 'drop' }))).toThrow('plan.remainder: expected "drop" or "keep", got "pad"');
+    expect(() => batchCount(10, plan({ remainder: 'pad' as 'drop' }))).toThrow(
+      'plan.remainder: expected "drop" or "keep", got "pad"',
+    );
     expect(() => epochOrder(10, plan(), -1)).toThrow('epoch: expected an integer >= 0, got -1');
   });
 });
@@ -93,7 +95,12 @@ describe('subset, take, concatDatasets, arrayDataset', () => {
     const both = concatDatasets([take(ds, 1), subset(ds, [3])]);
     expect(both.size).toBe(2);
     expect(Array.from(both.labels)).toEqual([0, -0, 3, -3]);
-    const other = arrayDataset({ features: new Float32Array(2), featureShape: [2], labels: new Float32Array(2), labelWidth: 2 });
+    const other = arrayDataset({
+      features: new Float32Array(2),
+      featureShape: [2],
+      labels: new Float32Array(2),
+      labelWidth: 2,
+    });
     expect(() => concatDatasets([ds, other])).toThrow(
       'datasets[1]: expected featureShape [2, 3] and labelWidth 2 like datasets[0], got [2] and 2',
     );

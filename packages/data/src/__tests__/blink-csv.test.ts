@@ -45,7 +45,11 @@ describe('readBlinkCsv', () => {
     ['missing column', 'frame,ear\n0,0.3\n', 'line 1: missing column "label" (header has: frame, ear)'],
     ['empty file', '', 'line 1: expected a header naming the columns frame,ear,label'],
     ['no data rows', 'frame,ear,label\n', 'line 2: expected at least one data row after the header'],
-    ['non-numeric value', 'frame,ear,label\n0,0.3,0\n1,abc,0\n', 'line 3, column 2 "ear": expected a number, got "abc"'],
+    [
+      'non-numeric value',
+      'frame,ear,label\n0,0.3,0\n1,abc,0\n',
+      'line 3, column 2 "ear": expected a number, got "abc"',
+    ],
     ['empty value', 'frame,ear,label\n0,,0\n', 'line 2, column 2 "ear": expected a number, got ""'],
     ['label not 0/1', 'frame,ear,label\n0,0.3,0\n1,0.3,2\n', 'line 3, column 3 "label": expected 0 or 1, got 2'],
     [
@@ -53,7 +57,11 @@ describe('readBlinkCsv', () => {
       'frame,ear,label\n0,0.3,0\n5,0.3,0\n\n5,0.2,0\n',
       'line 5, column 1 "frame": frames must be strictly increasing, got 5 after 5 (line 3)',
     ],
-    ['fractional frame', 'frame,ear,label\n0.5,0.3,0\n', 'line 2, column 1 "frame": expected a non-negative integer frame number, got 0.5'],
+    [
+      'fractional frame',
+      'frame,ear,label\n0.5,0.3,0\n',
+      'line 2, column 1 "frame": expected a non-negative integer frame number, got 0.5',
+    ],
     ['wrong field count', 'frame,ear,label\n0,0.3\n', 'line 2: expected 3 fields like the header, got 2'],
   ])('%s is a DATA_FORMAT error naming file, line and column', async (name, text, message) => {
     const path = await csv(`${name.replace(/[ /]/g, '-')}.csv`, text);

@@ -32,7 +32,14 @@ describe('blinkWindows', () => {
     // Centres are rows 1, 2, 3, 4 with labels 0, 1, 1, 0.
     expect(Array.from(ds.labels)).toEqual([1, 0, 0, 1, 0, 1, 1, 0]);
     // Window 0 = rows 0..2; deltas use the previous row (0 for the stream's first row).
-    expect(Array.from(ds.features.subarray(0, 6))).toEqual([f(0.3), 0, f(0.25), f(f(0.25) - f(0.3)), f(0.1), f(f(0.1) - f(0.25))]);
+    expect(Array.from(ds.features.subarray(0, 6))).toEqual([
+      f(0.3),
+      0,
+      f(0.25),
+      f(f(0.25) - f(0.3)),
+      f(0.1),
+      f(f(0.1) - f(0.25)),
+    ]);
     // Window 3 = rows 3..5.
     expect(Array.from(ds.features.subarray(18, 24))).toEqual([
       f(0.15),
@@ -56,8 +63,12 @@ describe('blinkWindows', () => {
   });
 
   it('rejects a stream shorter than a window, naming it', () => {
-    expect(() => blinkWindows(tinyStream(), { windowLength: 7 })).toThrow('windowLength: 7 is longer than blink stream "tiny" (6 rows)');
-    expect(() => blinkWindows(tinyStream(), { windowLength: 3, stride: 0 })).toThrow('stride: expected an integer >= 1, got 0');
+    expect(() => blinkWindows(tinyStream(), { windowLength: 7 })).toThrow(
+      'windowLength: 7 is longer than blink stream "tiny" (6 rows)',
+    );
+    expect(() => blinkWindows(tinyStream(), { windowLength: 3, stride: 0 })).toThrow(
+      'stride: expected an integer >= 1, got 0',
+    );
   });
 
   it('window labels of a synthetic stream match its frame labels', () => {
@@ -82,7 +93,15 @@ describe('blinkSplits (SYNTHETIC)', () => {
     expect(splits.test.size).toBe(2 * windowsPerSubject);
     expect(splits.train.featureShape).toEqual([15, 2]);
     const all = [...splits.subjects.train, ...splits.subjects.validation, ...splits.subjects.test];
-    expect(all.map((s) => s.id)).toEqual(['train-0', 'train-1', 'train-2', 'validation-0', 'validation-1', 'test-0', 'test-1']);
+    expect(all.map((s) => s.id)).toEqual([
+      'train-0',
+      'train-1',
+      'train-2',
+      'validation-0',
+      'validation-1',
+      'test-0',
+      'test-1',
+    ]);
     // Different simulated subjects: distinct seeds and baselines.
     expect(new Set(all.map((s) => s.synthetic!.seed)).size).toBe(7);
     expect(new Set(all.map((s) => s.synthetic!.baselineEar)).size).toBe(7);
@@ -107,7 +126,9 @@ describe('blinkSplits (SYNTHETIC)', () => {
     expect(() => blinkSplits({ ...config, subjects: { train: 0, validation: 1, test: 1 } }, 1)).toThrow(
       'blink config subjects.train: expected an integer >= 1, got 0',
     );
-    expect(() => blinkSplits({ ...config, windowLength: 0 }, 1)).toThrow('blink config windowLength: expected an integer >= 1, got 0');
+    expect(() => blinkSplits({ ...config, windowLength: 0 }, 1)).toThrow(
+      'blink config windowLength: expected an integer >= 1, got 0',
+    );
     expect(() => blinkSplits({ ...config, window: 15 } as never, 1)).toThrow(
       /blink config: unknown field "window" \(known: .*windowLength, stride, subjects\)/,
     );

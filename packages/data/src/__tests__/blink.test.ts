@@ -110,11 +110,15 @@ describe('generateBlinkStream statistics follow the configuration (SYNTHETIC dat
 
 describe('blink config validation', () => {
   it('names unknown fields, bad ranges and unreachable rates', () => {
-    expect(() => resolveBlinkStreamConfig({ blinkRate: 3 } as never)).toThrow(/blink config: unknown field "blinkRate"/);
+    expect(() => resolveBlinkStreamConfig({ blinkRate: 3 } as never)).toThrow(
+      /blink config: unknown field "blinkRate"/,
+    );
     expect(() => resolveBlinkStreamConfig({ blinkFrames: [12, 3] })).toThrow(
       'blink config blinkFrames: expected [min, max] with integers 1 <= min <= max, got [12,3]',
     );
-    expect(() => resolveBlinkStreamConfig({ positiveRate: 0 })).toThrow('blink config positiveRate: expected a fraction in (0, 0.5], got 0');
+    expect(() => resolveBlinkStreamConfig({ positiveRate: 0 })).toThrow(
+      'blink config positiveRate: expected a fraction in (0, 0.5], got 0',
+    );
     expect(() => resolveBlinkStreamConfig({ positiveRate: 0.3 })).toThrow(
       'blink config positiveRate: 0.3 needs 540 blink frames per minute, but blinksPerMinute [10, 20] × blinkFrames [3, 12] allows 30–240',
     );

@@ -88,7 +88,9 @@ describe('readIdx errors', () => {
   it('trailing bytes are rejected too', async () => {
     const path = join(dir, 'long');
     await writeFile(path, Uint8Array.of(0, 0, 8, 1, 0, 0, 0, 1, 5, 6));
-    await expect(readIdx(path)).rejects.toThrow(`IDX file ${path}: expected 9 bytes for 1 uint8, got 10 (trailing bytes)`);
+    await expect(readIdx(path)).rejects.toThrow(
+      `IDX file ${path}: expected 9 bytes for 1 uint8, got 10 (trailing bytes)`,
+    );
   });
 
   it('a foreign file (wrong magic) names the path and the bytes found', async () => {
@@ -105,14 +107,18 @@ describe('readIdx errors', () => {
     expect(() => decodeIdx(Uint8Array.of(0, 0, 0x0a, 1, 0, 0, 0, 1, 0), 'f')).toThrow(
       /IDX file f: bad magic number: unknown type code 0x0a/,
     );
-    expect(() => decodeIdx(Uint8Array.of(0, 0, 8, 0), 'f')).toThrow('IDX file f: bad magic number: rank must be >= 1, got 0');
+    expect(() => decodeIdx(Uint8Array.of(0, 0, 8, 0), 'f')).toThrow(
+      'IDX file f: bad magic number: rank must be >= 1, got 0',
+    );
     expect(() => decodeIdx(Uint8Array.of(0, 0, 8, 1, 0, 0, 0, 0), 'f')).toThrow(
       'IDX file f: dimension 0 is 0; every dimension must be > 0',
     );
     expect(() => decodeIdx(Uint8Array.of(0, 0, 8, 3, 0, 0, 0, 1), 'f')).toThrow(
       'IDX file f: expected a 16-byte header for rank 3, got 8 bytes',
     );
-    expect(() => decodeIdx(Uint8Array.of(0, 0), 'f')).toThrow('IDX file f: expected at least a 4-byte magic number, got 2 bytes');
+    expect(() => decodeIdx(Uint8Array.of(0, 0), 'f')).toThrow(
+      'IDX file f: expected at least a 4-byte magic number, got 2 bytes',
+    );
   });
 
   it('a missing file is an IO error naming the path', async () => {

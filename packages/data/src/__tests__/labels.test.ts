@@ -16,7 +16,11 @@ describe('combineLabels', () => {
   });
 
   it('keeps layout order even when blocks are given in another order', () => {
-    const labels = combineLabels(labelLayout({ a: 1, b: 2 }), { b: Float32Array.of(2, 3, 5, 6), a: Float32Array.of(1, 4) }, 2);
+    const labels = combineLabels(
+      labelLayout({ a: 1, b: 2 }),
+      { b: Float32Array.of(2, 3, 5, 6), a: Float32Array.of(1, 4) },
+      2,
+    );
     expect(Array.from(labels)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 

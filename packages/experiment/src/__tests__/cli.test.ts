@@ -19,7 +19,10 @@ interface Result {
 /** Runs the losslab CLI as a user would (through tsx), from the repository root. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { ...process.env, LOSSLAB_BACKEND: 'cpu', ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, LOSSLAB_BACKEND: 'cpu', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -53,16 +56,32 @@ describe('losslab run: invalid input stops before training, lists problems by pa
     {
       name: 'an output width different from the target block',
       args: ['--set', 'model.output.units=9', '--variant=adam'],
-      problems: ['variants.adam → model.output.units: the model outputs 9 columns but loss target block "digit" has width 10'],
+      problems: [
+        'variants.adam → model.output.units: the model outputs 9 columns but loss target block "digit" has width 10',
+      ],
     },
     { name: 'an unknown option', args: ['--epoch=2'], problems: ['--epoch: unknown option'] },
-    { name: 'an unknown backend', args: ['--backend=bogus'], problems: ['--backend: expected one of tensorflow, wasm, cpu, auto, got "bogus"'] },
-    { name: 'a variant name with a comma', args: ['--set', 'variants={"lr=0.1,bs=64":{}}'], problems: ['variants.lr=0.1,bs=64: expected a name of'] },
+    {
+      name: 'an unknown backend',
+      args: ['--backend=bogus'],
+      problems: ['--backend: expected one of tensorflow, wasm, cpu, auto, got "bogus"'],
+    },
+    {
+      name: 'a variant name with a comma',
+      args: ['--set', 'variants={"lr=0.1,bs=64":{}}'],
+      problems: ['variants.lr=0.1,bs=64: expected a name of'],
+    },
   ];
 
   it.each(cases)('$name', async ({ args, problems }) => {
     const dirs = scratch();
-    const { code, stderr } = await cli(['run', EXAMPLE, `--runs-dir=${dirs.runs}`, `--reports-dir=${dirs.reports}`, ...args]);
+    const { code, stderr } = await cli([
+      'run',
+      EXAMPLE,
+      `--runs-dir=${dirs.runs}`,
+      `--reports-dir=${dirs.reports}`,
+      ...args,
+    ]);
     expect(code).toBe(2);
     for (const problem of problems) expect(stderr).toContain(problem);
     expect(existsSync(dirs.runs)).toBe(false);
@@ -86,7 +105,9 @@ describe('losslab run: a definition outside experiments/', () => {
       `--reports-dir=${dirs.reports}`,
     ]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/train failed \(variant sgd, seed 3\): (loss|gradient|weights) became .*at epoch 1, step \d+ of 8/);
+    expect(stderr).toMatch(
+      /train failed \(variant sgd, seed 3\): (loss|gradient|weights) became .*at epoch 1, step \d+ of 8/,
+    );
     expect(stderr).toContain('failed: sgd s3');
     expect(stdout).toContain('1/2 run(s) complete');
     const runFolders = readdirSync(join(dirs.runs, 'tiny-mnist-odd'));
@@ -96,8 +117,16 @@ describe('losslab run: a definition outside experiments/', () => {
     expect(complete[0]).toMatch(/-adam-s3-/);
     // the failed run keeps its reason beside started.json, so it is not mistaken for a killed one
     const failedFolder = runFolders.find((f) => f.includes('-sgd-s3-'))!;
-    const failure = JSON.parse(readFileSync(join(dirs.runs, 'tiny-mnist-odd', failedFolder, 'failed.json'), 'utf8')) as Record<string, unknown>;
-    expect(failure).toMatchObject({ schema: 'losslab.failed/1', experiment: 'tiny-mnist-odd', variant: 'sgd', seed: 3, phase: 'TrainFailed' });
+    const failure = JSON.parse(
+      readFileSync(join(dirs.runs, 'tiny-mnist-odd', failedFolder, 'failed.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(failure).toMatchObject({
+      schema: 'losslab.failed/1',
+      experiment: 'tiny-mnist-odd',
+      variant: 'sgd',
+      seed: 3,
+      phase: 'TrainFailed',
+    });
     expect(failure.message).toMatch(/^(loss|gradient|weights) became .*at epoch 1, step \d+ of 8/);
     // the record names the definition file's bytes and git state
     const record = JSON.parse(readFileSync(join(dirs.runs, 'tiny-mnist-odd', complete[0]!, 'record.json'), 'utf8')) as {
@@ -105,7 +134,9 @@ describe('losslab run: a definition outside experiments/', () => {
     };
     expect(record.environment.definitionFile).toEqual({
       path: EXAMPLE,
-      sha256: createHash('sha256').update(readFileSync(join(ROOT, EXAMPLE))).digest('hex'),
+      sha256: createHash('sha256')
+        .update(readFileSync(join(ROOT, EXAMPLE)))
+        .digest('hex'),
       git: expect.stringMatching(/^(tracked|modified)$/),
     });
     // one line per run as it starts
@@ -143,17 +174,36 @@ describe('losslab run: environment failures are one clear line, never a stack tr
     // a plain file where the reports folder should go: mkdir fails with ENOTDIR, as a full disk fails with ENOSPC
     writeFileSync(join(dirs.root, 'blocked'), 'not a folder');
     const reports = join(dirs.root, 'blocked', 'reports');
-    const { code, stderr } = await cli(['run', EXAMPLE, '--epochs=1', '--seeds=0', '--variant=adam', '--set=data.limit=128', `--runs-dir=${dirs.runs}`, `--reports-dir=${reports}`]);
+    const { code, stderr } = await cli([
+      'run',
+      EXAMPLE,
+      '--epochs=1',
+      '--seeds=0',
+      '--variant=adam',
+      '--set=data.limit=128',
+      `--runs-dir=${dirs.runs}`,
+      `--reports-dir=${reports}`,
+    ]);
     expect(code).toBe(1);
     const line = stderr.split('\n').find((l) => l.startsWith('error: '));
-    expect(line).toMatch(/^error: could not write the report to .*\/blocked\/reports\/tiny-mnist-odd: .+ \(the runs are kept; rebuild it with: losslab report --experiment=tiny-mnist-odd\)$/);
+    expect(line).toMatch(
+      /^error: could not write the report to .*\/blocked\/reports\/tiny-mnist-odd: .+ \(the runs are kept; rebuild it with: losslab report --experiment=tiny-mnist-odd\)$/,
+    );
     noStack(stderr);
     expect(readdirSync(join(dirs.runs, 'tiny-mnist-odd'))).toHaveLength(1);
   });
 
   it('--dry-run prints the resolved matrix and runs nothing; the command line wins over a variant', async () => {
     const dirs = scratch();
-    const { code, stdout } = await cli(['run', EXAMPLE, '--dry-run', '--learning-rate=0.5', '--variant=sgd', '--jobs=2', `--runs-dir=${dirs.runs}`]);
+    const { code, stdout } = await cli([
+      'run',
+      EXAMPLE,
+      '--dry-run',
+      '--learning-rate=0.5',
+      '--variant=sgd',
+      '--jobs=2',
+      `--runs-dir=${dirs.runs}`,
+    ]);
     expect(code).toBe(0);
     expect(stdout).toContain('dry run: tiny-mnist-odd — 1 variant(s) × 2 seed(s) = 2 run(s)');
     expect(stdout).toContain('jobs 2');
@@ -165,11 +215,26 @@ describe('losslab run: environment failures are one clear line, never a stack tr
 describe('losslab run: children end with their parent', () => {
   it('a parent killed by SIGKILL takes its running child with it, which writes no record', async () => {
     const dirs = scratch();
-    const parent = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', EXAMPLE, '--epochs=200', '--seeds=0', '--variant=adam', `--runs-dir=${dirs.runs}`, `--reports-dir=${dirs.reports}`], {
-      cwd: ROOT,
-      env: { ...process.env, LOSSLAB_BACKEND: 'cpu' },
-      stdio: 'ignore',
-    });
+    const parent = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        CLI,
+        'run',
+        EXAMPLE,
+        '--epochs=200',
+        '--seeds=0',
+        '--variant=adam',
+        `--runs-dir=${dirs.runs}`,
+        `--reports-dir=${dirs.reports}`,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LOSSLAB_BACKEND: 'cpu' },
+        stdio: 'ignore',
+      },
+    );
     const experimentDir = join(dirs.runs, 'tiny-mnist-odd');
     const startedFile = async (): Promise<string> => {
       for (let i = 0; i < 600; i++) {

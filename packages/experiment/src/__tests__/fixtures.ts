@@ -44,13 +44,29 @@ export const tinyBlink = (): ExperimentDefinition =>
   defineExperiment({
     name: 'tiny-blink',
     description: 'test fixture',
-    data: blinkStream({ windowLength: 9, stride: 3, durationSeconds: 40, subjects: { train: 1, validation: 1, test: 1 }, dataSeed: 1 }),
+    data: blinkStream({
+      windowLength: 9,
+      stride: 3,
+      durationSeconds: 40,
+      subjects: { train: 1, validation: 1, test: 1 },
+      dataSeed: 1,
+    }),
     labels: { class: 2 },
     model: lstm({ layers: [{ units: 4 }], output: { units: 2, activation: 'softmax' } }),
     loss: sliced(meanAbsoluteError(), { target: 'class' }),
     optimizer: adam({ learningRate: 0.01 }),
     train: { epochs: 2, batchSize: 32 },
-    evaluation: binaryDetection({ split: 'test', validationSplit: 'validation', target: 'class', positiveClass: 1, positiveName: 'blink' }),
+    evaluation: binaryDetection({
+      split: 'test',
+      validationSplit: 'validation',
+      target: 'class',
+      positiveClass: 1,
+      positiveName: 'blink',
+    }),
     seeds: [0],
-    variants: { 'sample-weighted': { loss: weighted(meanAbsoluteError(), { per: 'sample', target: 'class', classWeights: { kind: 'inverse' } }) } },
+    variants: {
+      'sample-weighted': {
+        loss: weighted(meanAbsoluteError(), { per: 'sample', target: 'class', classWeights: { kind: 'inverse' } }),
+      },
+    },
   });

@@ -36,7 +36,9 @@ describe('names that become paths are validated by the definition codec', () => 
 
   it('places a run folder inside its experiment folder whatever the names say', () => {
     expect(runFolder('runs', 'mnist-odd', 'id-s0')).toBe(join('runs', 'mnist-odd', 'id-s0'));
-    expect(() => runFolder('runs', 'mnist-odd', '../../escaped')).toThrow(/run id "..\/..\/escaped" is not a plain folder name/);
+    expect(() => runFolder('runs', 'mnist-odd', '../../escaped')).toThrow(
+      /run id "..\/..\/escaped" is not a plain folder name/,
+    );
     expect(() => runFolder('runs', '..', 'id')).toThrow(/experiment ".." is not a plain folder name/);
     expect(() => runFolder('runs', 'x', 'a\\b')).toThrow(/not a plain folder name/);
   });
@@ -59,18 +61,25 @@ describe('command-line overrides are the last word', () => {
   });
 
   it('that target one variant change only that variant', () => {
-    expect(resolvedRates([['variants.sgd.optimizer.learningRate', 0.5]])).toEqual({ adam: { kind: 'adam' }, sgd: { kind: 'sgd', learningRate: 0.5 } });
+    expect(resolvedRates([['variants.sgd.optimizer.learningRate', 0.5]])).toEqual({
+      adam: { kind: 'adam' },
+      sgd: { kind: 'sgd', learningRate: 0.5 },
+    });
   });
 
   it('are validated per variant, by path', () => {
-    expect(problemsOf(definition, { overrides: [['optimizer.learningRate', -1]] })).toContain('optimizer.learningRate: expected a positive number, got -1');
+    expect(problemsOf(definition, { overrides: [['optimizer.learningRate', -1]] })).toContain(
+      'optimizer.learningRate: expected a positive number, got -1',
+    );
   });
 });
 
 describe('everything a run would reject is rejected before any run starts', () => {
   it('a blink positive rate the generator cannot reach', () => {
     const raw = setPath(tinyBlink(), 'data.positiveRate', 0.7);
-    expect(problemsOf(raw)).toEqual(['variants.sample-weighted → data.positiveRate: expected a fraction in (0, 0.5], got 0.7']);
+    expect(problemsOf(raw)).toEqual([
+      'variants.sample-weighted → data.positiveRate: expected a fraction in (0, 0.5], got 0.7',
+    ]);
   });
 
   it('a window longer than the recording', () => {
@@ -82,13 +91,25 @@ describe('everything a run would reject is rejected before any run starts', () =
 
   it('an LSTM without layers', () => {
     const raw = { ...tinyBlink(), model: lstm({ layers: [], output: { units: 2, activation: 'softmax' } }) };
-    expect(problemsOf(raw)).toEqual(['variants.sample-weighted → model.layers: expected at least one LSTM layer, got []']);
+    expect(problemsOf(raw)).toEqual([
+      'variants.sample-weighted → model.layers: expected at least one LSTM layer, got []',
+    ]);
   });
 });
 
 describe('definitionFileState', () => {
   const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', args, { cwd, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    execFileSync('git', args, {
+      cwd,
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
 
   it('tells tracked, modified, untracked and outside-repository files apart, with the sha256 of their bytes', () => {
     const repo = mkdtempSync(join(tmpdir(), 'losslab-git-'));
@@ -108,6 +129,10 @@ describe('definitionFileState', () => {
     expect(definitionFileState('def.ts', repo).sha256).not.toBe(before);
     const outside = mkdtempSync(join(tmpdir(), 'losslab-nogit-'));
     writeFileSync(join(outside, 'def.ts'), 'export default 1;\n');
-    expect(definitionFileState(join(outside, 'def.ts'))).toEqual({ path: join(outside, 'def.ts'), git: 'outside-repository', sha256: before });
+    expect(definitionFileState(join(outside, 'def.ts'))).toEqual({
+      path: join(outside, 'def.ts'),
+      git: 'outside-repository',
+      sha256: before,
+    });
   });
 });

@@ -38,7 +38,13 @@ describe('parseRunArguments', () => {
   });
 
   it('lists every bad argument', () => {
-    const { options, problems } = parseRunArguments(['--seeds=0,x', '--jobs=0', '--backend=bogus', '--colour=blue', '--set=novalue']);
+    const { options, problems } = parseRunArguments([
+      '--seeds=0,x',
+      '--jobs=0',
+      '--backend=bogus',
+      '--colour=blue',
+      '--set=novalue',
+    ]);
     expect(options).toBeUndefined();
     expect(problems).toEqual([
       '--seeds: expected comma-separated non-negative integers, got "0,x"',

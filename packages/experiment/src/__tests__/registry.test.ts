@@ -22,7 +22,12 @@ const predictions = [
   [0.2, 0.2, 0.6],
   [0.5, 0.25, 0.25],
 ];
-const train = arrayDataset({ features: new Float32Array(4), featureShape: [1], labels: Float32Array.from(labels.flat()), labelWidth: 4 });
+const train = arrayDataset({
+  features: new Float32Array(4),
+  featureShape: [1],
+  labels: Float32Array.from(labels.flat()),
+  labelWidth: 4,
+});
 
 describe('buildLoss with nested combinators', () => {
   beforeAll(async () => {
@@ -30,12 +35,21 @@ describe('buildLoss with nested combinators', () => {
   });
 
   it('masks a class-weighted loss on the same block: w[class] · CCE · isOdd per sample', () => {
-    const spec = masked(weighted(categoricalCrossentropy(), { per: 'sample', target: 'digit', classWeights: { kind: 'explicit', values: [1, 2, 3] } }), {
-      target: 'digit',
-      mask: 'isOdd',
-    });
+    const spec = masked(
+      weighted(categoricalCrossentropy(), {
+        per: 'sample',
+        target: 'digit',
+        classWeights: { kind: 'explicit', values: [1, 2, 3] },
+      }),
+      {
+        target: 'digit',
+        mask: 'isOdd',
+      },
+    );
     const before = liveTensorCount();
-    const values = tf.tidy(() => Array.from(buildLoss(spec, layout, train)(tf.tensor2d(labels), tf.tensor2d(predictions)).dataSync()));
+    const values = tf.tidy(() =>
+      Array.from(buildLoss(spec, layout, train)(tf.tensor2d(labels), tf.tensor2d(predictions)).dataSync()),
+    );
     expect(liveTensorCount()).toBe(before);
     // rows 0 and 2 are even (masked); rows 1 and 3 are digit 1 with weight 2
     const expected = [0, 2 * -Math.log(0.6), 0, 2 * -Math.log(0.25)];
@@ -48,15 +62,26 @@ describe('buildLoss with nested combinators', () => {
       return E.isLeft(result) ? result.left.problems : [];
     };
     const inverse = { kind: 'inverse' } as const;
-    expect(problems(weighted(masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' }), { per: 'sample', target: 'digit', classWeights: inverse }))).toEqual([
-      'loss.loss: a weighted loss takes a base loss (put masked outside it), got a "masked" loss',
-    ]);
+    expect(
+      problems(
+        weighted(masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' }), {
+          per: 'sample',
+          target: 'digit',
+          classWeights: inverse,
+        }),
+      ),
+    ).toEqual(['loss.loss: a weighted loss takes a base loss (put masked outside it), got a "masked" loss']);
     expect(problems(sliced(sliced(categoricalCrossentropy(), { target: 'digit' }), { target: 'digit' }))).toEqual([
       'loss.loss: a sliced loss takes a base loss (put masked outside it), got a "sliced" loss',
     ]);
-    expect(problems(masked(weighted(categoricalCrossentropy(), { per: 'sample', target: 'digit', classWeights: inverse }), { target: 'isOdd', mask: 'isOdd' }))).toContain(
-      'loss.target: "isOdd" differs from the target "digit" of the loss inside it',
-    );
+    expect(
+      problems(
+        masked(weighted(categoricalCrossentropy(), { per: 'sample', target: 'digit', classWeights: inverse }), {
+          target: 'isOdd',
+          mask: 'isOdd',
+        }),
+      ),
+    ).toContain('loss.target: "isOdd" differs from the target "digit" of the loss inside it');
   });
 });
 
@@ -68,7 +93,11 @@ describe('datasetLoss uses the training reduction, so evaluation and training lo
   // A stand-in model that returns the fixed predictions above for the 4 samples.
   const fixedModel = { predict: () => tf.tensor2d(predictions) } as unknown as Parameters<typeof datasetLoss>[0];
   // Class-weighted CCE on the digit block with weights [1, 2, 3]: per-sample w · (−log p_true).
-  const spec = weighted(categoricalCrossentropy(), { per: 'sample', target: 'digit', classWeights: { kind: 'explicit', values: [1, 2, 3] } });
+  const spec = weighted(categoricalCrossentropy(), {
+    per: 'sample',
+    target: 'digit',
+    classWeights: { kind: 'explicit', values: [1, 2, 3] },
+  });
   const ce = [-Math.log(0.7), -Math.log(0.6), -Math.log(0.6), -Math.log(0.25)];
   const w = [1, 2, 3, 2];
   const weightedSum = ce.reduce((sum, l, i) => sum + l * w[i]!, 0);

@@ -1,6 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, hashOf, meanAbsoluteError, mergeOverride, resolveExperiment, setPath, weighted } from '../index';
+import {
+  canonicalJson,
+  hashOf,
+  meanAbsoluteError,
+  mergeOverride,
+  resolveExperiment,
+  setPath,
+  weighted,
+} from '../index';
 import { tinyMnistOdd } from './fixtures';
 
 const problemsOf = (raw: unknown, variants?: string[]): readonly string[] => {
@@ -24,7 +32,11 @@ describe('resolveExperiment', () => {
   });
 
   it('lists every problem by path with the expected type and the value it got', () => {
-    const raw = setPath(setPath(setPath(tinyMnistOdd(), 'train.epochs', 'abc'), 'train.batchSize', -1), 'model.output.units', 0);
+    const raw = setPath(
+      setPath(setPath(tinyMnistOdd(), 'train.epochs', 'abc'), 'train.batchSize', -1),
+      'model.output.units',
+      0,
+    );
     expect(problemsOf(raw)).toEqual([
       'model.output.units: expected a positive integer, got 0',
       'train.epochs: expected a positive integer, got "abc"',
@@ -34,13 +46,17 @@ describe('resolveExperiment', () => {
 
   it('rejects unknown keys, naming the known ones', () => {
     const raw = setPath(tinyMnistOdd(), 'train.epoch', 3);
-    expect(problemsOf(raw)).toEqual(['train.epoch: unknown key (expected one of: epochs, batchSize, shuffle, remainder, reduction)']);
+    expect(problemsOf(raw)).toEqual([
+      'train.epoch: unknown key (expected one of: epochs, batchSize, shuffle, remainder, reduction)',
+    ]);
     expect(problemsOf({ ...tinyMnistOdd(), colour: 'blue' })[0]).toMatch(/^colour: unknown key/);
   });
 
   it('names an unknown kind and the kinds there are', () => {
     const raw = setPath(tinyMnistOdd(), 'loss.loss.kind', 'hinge');
-    expect(problemsOf(raw)[0]).toMatch(/^loss\.loss\.kind: expected one of "categoricalCrossentropy", .*"weighted", got "hinge"$/);
+    expect(problemsOf(raw)[0]).toMatch(
+      /^loss\.loss\.kind: expected one of "categoricalCrossentropy", .*"weighted", got "hinge"$/,
+    );
   });
 
   it('rejects a loss block that is not in the label layout', () => {
@@ -50,7 +66,9 @@ describe('resolveExperiment', () => {
 
   it('rejects a model whose output width differs from the loss target block, naming both widths', () => {
     const raw = setPath(tinyMnistOdd(), 'model.output.units', 9);
-    expect(problemsOf(raw)).toEqual(['model.output.units: the model outputs 9 columns but loss target block "digit" has width 10']);
+    expect(problemsOf(raw)).toEqual([
+      'model.output.units: the model outputs 9 columns but loss target block "digit" has width 10',
+    ]);
   });
 
   it('rejects a layout the data cannot provide', () => {
@@ -62,7 +80,12 @@ describe('resolveExperiment', () => {
     const raw = tinyMnistOdd({
       variants: {
         masked: {},
-        weightedCce: { loss: weighted({ kind: 'categoricalCrossentropy' }, { per: 'column', target: 'digit', classWeights: { kind: 'inverse' } }) },
+        weightedCce: {
+          loss: weighted(
+            { kind: 'categoricalCrossentropy' },
+            { per: 'column', target: 'digit', classWeights: { kind: 'inverse' } },
+          ),
+        },
         broken: { train: { epochs: 0 } },
       },
     });
@@ -71,7 +94,9 @@ describe('resolveExperiment', () => {
       'variants.broken.train.epochs: expected a positive integer, got 0',
     ]);
     expect(problemsOf(raw, ['masked'])).toEqual([]);
-    expect(problemsOf(raw, ['nope'])).toEqual(['variant: "nope" is not defined (variants: masked, weightedCce, broken)']);
+    expect(problemsOf(raw, ['nope'])).toEqual([
+      'variant: "nope" is not defined (variants: masked, weightedCce, broken)',
+    ]);
   });
 
   it('rejects a variant overriding a field that is not a run setting', () => {
@@ -84,8 +109,14 @@ describe('resolveExperiment', () => {
 describe('mergeOverride and setPath', () => {
   it('merges objects, replaces arrays and replaces an object of another kind whole', () => {
     expect(mergeOverride({ a: { b: 1, c: [1, 2] } }, { a: { c: [3] } })).toEqual({ a: { b: 1, c: [3] } });
-    const base = { loss: { kind: 'masked', target: 'digit', mask: 'isOdd', loss: { kind: 'categoricalCrossentropy' } } };
-    const replacement = weighted(meanAbsoluteError(), { per: 'sample', target: 'digit', classWeights: { kind: 'balanced' } });
+    const base = {
+      loss: { kind: 'masked', target: 'digit', mask: 'isOdd', loss: { kind: 'categoricalCrossentropy' } },
+    };
+    const replacement = weighted(meanAbsoluteError(), {
+      per: 'sample',
+      target: 'digit',
+      classWeights: { kind: 'balanced' },
+    });
     expect(mergeOverride(base, { loss: replacement })).toEqual({ loss: replacement });
   });
 
@@ -98,7 +129,9 @@ describe('mergeOverride and setPath', () => {
 
 describe('canonical JSON', () => {
   it('is independent of key order, so equal definitions hash equally', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { y: 1, x: 2 }], c: 2 } })).toBe('{"a":{"c":2,"d":[1,{"x":2,"y":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 1, x: 2 }], c: 2 } })).toBe(
+      '{"a":{"c":2,"d":[1,{"x":2,"y":1}]},"b":1}',
+    );
     expect(hashOf({ a: 1, b: 2 })).toBe(hashOf({ b: 2, a: 1 }));
     expect(hashOf({ a: 1 })).not.toBe(hashOf({ a: 2 }));
     expect(hashOf({})).toBe('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');

@@ -33,7 +33,14 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
     const { record, folder, reused } = await runTiny(runsDir, backend);
     expect(liveTensorCount()).toBe(before);
     expect(reused).toBe(false);
-    expect(readdirSync(folder).sort()).toEqual(['definition.json', 'environment.json', 'evaluation.json', 'history.json', 'record.json', 'started.json']);
+    expect(readdirSync(folder).sort()).toEqual([
+      'definition.json',
+      'environment.json',
+      'evaluation.json',
+      'history.json',
+      'record.json',
+      'started.json',
+    ]);
     const onDisk = JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as unknown;
     expect(E.isRight(RunRecord.decode(onDisk))).toBe(true);
     expect(record.definitionHash).toMatch(/^[0-9a-f]{64}$/);
@@ -43,7 +50,11 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
     expect(record.environment.packages['@tensorflow/tfjs-core']).toBe('4.22.0');
     expect(record.environment.git).toHaveProperty('commit');
     expect(record.environment.git).toHaveProperty('dirty');
-    expect(Object.keys(record.dataFingerprint).sort()).toEqual(['limit', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte']);
+    expect(Object.keys(record.dataFingerprint).sort()).toEqual([
+      'limit',
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+    ]);
     expect(record.history).toHaveLength(1);
     expect(record.history[0]!.samplesPerSecond).toBeGreaterThan(0);
     expect(Date.parse(record.timing.finishedAt)).toBeGreaterThanOrEqual(Date.parse(record.timing.startedAt));
@@ -62,7 +73,8 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
     expect(second.folder).not.toBe(first.folder);
     const read = (folder: string, file: string) => readFileSync(join(folder, file), 'utf8');
     expect(read(second.folder, 'evaluation.json')).toBe(read(first.folder, 'evaluation.json'));
-    const losses = (folder: string) => (JSON.parse(read(folder, 'history.json')) as { loss: number }[]).map((h) => h.loss);
+    const losses = (folder: string) =>
+      (JSON.parse(read(folder, 'history.json')) as { loss: number }[]).map((h) => h.loss);
     expect(losses(second.folder)).toEqual(losses(first.folder));
     expect(read(other.folder, 'evaluation.json')).not.toBe(read(first.folder, 'evaluation.json'));
   });
@@ -97,7 +109,10 @@ describe('runOne on a detection experiment', () => {
     if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
     const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
     const before = liveTensorCount();
-    const outcome = await runOne({ definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 }, { runsDir, backend })();
+    const outcome = await runOne(
+      { definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 },
+      { runsDir, backend },
+    )();
     if (E.isLeft(outcome)) throw new Error(outcome.left.message);
     expect(liveTensorCount()).toBe(before);
     const { history, evaluation } = outcome.right.record;

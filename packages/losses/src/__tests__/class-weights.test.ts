@@ -27,7 +27,11 @@ describe('classWeights', () => {
     const nearOne = classWeights([95, 5], { kind: 'effectiveNumber', beta: 1 - 1e-9 });
     const inverse = [1 / 95, 1 / 5];
     const scale = 2 / (inverse[0]! + inverse[1]!);
-    expectClose(nearOne, inverse.map((w) => w * scale), 3);
+    expectClose(
+      nearOne,
+      inverse.map((w) => w * scale),
+      3,
+    );
   });
 
   it('explicit: the given values, one per class', () => {
@@ -38,7 +42,11 @@ describe('classWeights', () => {
   });
 
   it('a class with zero samples is an error naming its index, never Infinity', () => {
-    for (const strategy of [{ kind: 'inverse' }, { kind: 'balanced' }, { kind: 'effectiveNumber', beta: 0.99 }] as const) {
+    for (const strategy of [
+      { kind: 'inverse' },
+      { kind: 'balanced' },
+      { kind: 'effectiveNumber', beta: 0.99 },
+    ] as const) {
       let error: unknown;
       try {
         classWeights([5923, 0, 5958], strategy);
@@ -51,8 +59,12 @@ describe('classWeights', () => {
   });
 
   it('rejects bad counts, beta and kinds, naming each', () => {
-    expect(() => classWeights([], { kind: 'inverse' })).toThrow('classWeights: counts: expected a non-empty array of class counts');
-    expect(() => classWeights([3, -1], { kind: 'inverse' })).toThrow('classWeights: counts[1]: expected an integer >= 0, got -1');
+    expect(() => classWeights([], { kind: 'inverse' })).toThrow(
+      'classWeights: counts: expected a non-empty array of class counts',
+    );
+    expect(() => classWeights([3, -1], { kind: 'inverse' })).toThrow(
+      'classWeights: counts[1]: expected an integer >= 0, got -1',
+    );
     expect(() => classWeights([3, 1], { kind: 'effectiveNumber', beta: 1 })).toThrow(
       'classWeights: beta: expected a number in [0, 1), got 1',
     );
@@ -104,7 +116,16 @@ describe.each(TEST_BACKENDS)('classCounts and classIndices on %s', (backend) => 
   it('classIndices takes argMax over a one-hot block and thresholds a binary column', () => {
     noLeak(() =>
       tf.tidy(() => {
-        expect(Array.from(classIndices(tf.tensor2d([[0, 1, 0], [0.1, 0.2, 0.7]])).dataSync())).toEqual([1, 2]);
+        expect(
+          Array.from(
+            classIndices(
+              tf.tensor2d([
+                [0, 1, 0],
+                [0.1, 0.2, 0.7],
+              ]),
+            ).dataSync(),
+          ),
+        ).toEqual([1, 2]);
         expect(Array.from(classIndices(tf.tensor2d([[0.9], [0.2]])).dataSync())).toEqual([1, 0]);
       }),
     );

@@ -39,7 +39,10 @@ describe.each(TEST_BACKENDS)('cross-entropy on %s', (backend) => {
 
   it('categoricalCrossentropy normalises rows only when asked (Keras does)', () => {
     const yPred = [[0.4, 1.2, 0.4]];
-    expect(perSample(categoricalCrossentropy({ normalize: true }), [[0, 1, 0]], yPred)[0]).toBeCloseTo(-Math.log(0.6), 5);
+    expect(perSample(categoricalCrossentropy({ normalize: true }), [[0, 1, 0]], yPred)[0]).toBeCloseTo(
+      -Math.log(0.6),
+      5,
+    );
     // Without normalising, 1.2 is clipped to 1 − ε and the loss is ≈ 0.
     expect(perSample(categoricalCrossentropy(), [[0, 1, 0]], yPred)[0]).toBeCloseTo(0, 5);
   });
@@ -59,7 +62,10 @@ describe.each(TEST_BACKENDS)('cross-entropy on %s', (backend) => {
       tf.tidy(() => Array.from(binaryCrossentropyElementwise()(tf.tensor2d(yTrue), tf.tensor2d(yPred)).dataSync())),
     );
     expectClose(elementwise, [0.223144, 0.510826, 0.105361, 0.105361, 0.693147, 0.693147]);
-    expectClose(noLeak(() => perSample(binaryCrossentropy(), yTrue, yPred)), [0.366985, 0.105361, 0.693147]);
+    expectClose(
+      noLeak(() => perSample(binaryCrossentropy(), yTrue, yPred)),
+      [0.366985, 0.105361, 0.693147],
+    );
   });
 
   it('gradients match finite differences and the hand-derived −y/p', () => {
@@ -116,6 +122,8 @@ describe('cross-entropy options', () => {
       }
     })();
     expect(isLosslabError(error, 'INVALID_ARGUMENT')).toBe(true);
-    expect(() => binaryCrossentropy({ epsilon: 0.7 })).toThrow('binaryCrossentropy: epsilon: expected a number in (0, 0.5), got 0.7');
+    expect(() => binaryCrossentropy({ epsilon: 0.7 })).toThrow(
+      'binaryCrossentropy: epsilon: expected a number in (0, 0.5), got 0.7',
+    );
   });
 });

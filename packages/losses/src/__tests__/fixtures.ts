@@ -26,7 +26,11 @@ export function gradients(loss: Loss, yTrue: number[][], yPred: number[][]): { a
   return tf.tidy(() => {
     const labels = tf.tensor2d(yTrue);
     const total = (p: tf.Tensor2D): tf.Scalar => tf.sum(loss(labels, p));
-    const analytic = Array.from(tf.grad((p: tf.Tensor) => total(p as tf.Tensor2D))(tf.tensor2d(yPred)).dataSync());
+    const analytic = Array.from(
+      tf
+        .grad((p: tf.Tensor) => total(p as tf.Tensor2D))(tf.tensor2d(yPred))
+        .dataSync(),
+    );
     const numeric = Array.from(
       numericGradient(
         (x) => tf.tidy(() => total(tf.tensor2d(Float32Array.from(x), [rows, columns])).dataSync()[0]!),

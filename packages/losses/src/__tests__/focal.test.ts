@@ -69,6 +69,8 @@ describe('focal options', () => {
   it('rejects bad gamma, alpha and kind, naming each', () => {
     expect(() => focal({ gamma: -1 })).toThrow('focal: gamma: expected a finite number >= 0, got -1');
     expect(() => focal({ alpha: 1.5 })).toThrow('focal: alpha: expected a number in [0, 1] or null, got 1.5');
-    expect(() => focal({ kind: 'sparse' as 'binary' })).toThrow('focal: kind: expected "binary" or "categorical", got sparse');
+    expect(() => focal({ kind: 'sparse' as 'binary' })).toThrow(
+      'focal: kind: expected "binary" or "categorical", got sparse',
+    );
   });
 });

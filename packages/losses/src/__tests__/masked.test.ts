@@ -102,7 +102,8 @@ describe.each(TEST_BACKENDS)('masked on %s', (backend) => {
         const yTrue = tf.tensor2d(labels);
         const keptTrue = tf.tensor2d(filtered(labels, 3));
         const total = (p: tf.Tensor): tf.Scalar => tf.sum(oddOnly(yTrue, p as tf.Tensor2D));
-        const filteredTotal = (p: tf.Tensor): tf.Scalar => tf.sum(categoricalCrossentropy()(keptTrue, p as tf.Tensor2D));
+        const filteredTotal = (p: tf.Tensor): tf.Scalar =>
+          tf.sum(categoricalCrossentropy()(keptTrue, p as tf.Tensor2D));
         const yPred = tf.tensor2d(probabilities);
         const keptPred = tf.tensor2d(filtered(probabilities, 3));
         return {
@@ -115,7 +116,10 @@ describe.each(TEST_BACKENDS)('masked on %s', (backend) => {
     );
     expect(value).toBeCloseTo(filteredValue, 5);
     expect(grad.every(Number.isFinite), `gradient ${JSON.stringify(grad)}`).toBe(true);
-    expect([...grad.slice(3, 6), ...grad.slice(9, 12)].every((g) => g === 0), 'masked rows of the gradient').toBe(true);
+    expect(
+      [...grad.slice(3, 6), ...grad.slice(9, 12)].every((g) => g === 0),
+      'masked rows of the gradient',
+    ).toBe(true);
     expectClose([...grad.slice(0, 3), ...grad.slice(6, 9)], filteredGrad);
   });
 
@@ -129,7 +133,11 @@ describe.each(TEST_BACKENDS)('masked on %s', (backend) => {
           [Number.NaN, Number.NEGATIVE_INFINITY, 0],
         ]);
         const total = (p: tf.Tensor): tf.Scalar => tf.sum(loss(yTrue, p as tf.Tensor2D));
-        return Array.from(tf.grad(total)(tf.fill([2, 2], 0.5)).dataSync());
+        return Array.from(
+          tf
+            .grad(total)(tf.fill([2, 2], 0.5))
+            .dataSync(),
+        );
       }),
     );
     // Row 0: d/dp of 2 · mean((y − p)²) = 2 · (p − y) = [−1, 1]; row 1 is dropped.
@@ -203,7 +211,9 @@ describe('masked guards', () => {
     noLeak(() => {
       const label = tf.zeros([1, 4]) as tf.Tensor2D;
       const output = tf.zeros([1, 4]) as tf.Tensor2D;
-      expect(() => oddOnly(label, output)).toThrow('loss target block "digit" has width 3 but the model output has width 4');
+      expect(() => oddOnly(label, output)).toThrow(
+        'loss target block "digit" has width 3 but the model output has width 4',
+      );
       tf.dispose([label, output]);
     });
   });

@@ -16,9 +16,7 @@ import type { Loss, ScalarReduction } from '../index';
 import { expectClose, noLeak } from './fixtures';
 
 const reduce = (loss: Loss, yTrue: number[][], yPred: number[][], reduction?: ScalarReduction): number =>
-  noLeak(() =>
-    tf.tidy(() => reduceLoss(loss, tf.tensor2d(yTrue), tf.tensor2d(yPred), reduction).dataSync()[0]!),
-  );
+  noLeak(() => tf.tidy(() => reduceLoss(loss, tf.tensor2d(yTrue), tf.tensor2d(yPred), reduction).dataSync()[0]!));
 
 // Label = [y, w]: the Keras example, MAE with sample weights [0, 1] and an error of 1 on each sample.
 const layout = labelLayout({ y: 1, w: 1 });
@@ -69,7 +67,9 @@ describe.each(TEST_BACKENDS)('reductions on %s', (backend) => {
         const predictions = tf.tensor2d(yPred);
         const weights = tf.tensor2d(yTrue.map((row) => [row[1]!]));
         return [
-          tf.losses.absoluteDifference(labels, predictions, weights, tf.Reduction.SUM_BY_NONZERO_WEIGHTS).dataSync()[0]!,
+          tf.losses
+            .absoluteDifference(labels, predictions, weights, tf.Reduction.SUM_BY_NONZERO_WEIGHTS)
+            .dataSync()[0]!,
           tf.losses.absoluteDifference(labels, predictions, weights, tf.Reduction.MEAN).dataSync()[0]!,
         ];
       }),
@@ -123,10 +123,14 @@ describe.each(TEST_BACKENDS)('reductions on %s', (backend) => {
           [0, 1, 0],
         ]);
         const g = tf.grad((p: tf.Tensor) => reduceLoss(loss, labels, p as tf.Tensor2D, 'sumOverWeights'));
-        return Array.from(g(tf.tensor2d([
-          [0.5, 0.5],
-          [0.5, 0.5],
-        ])).dataSync());
+        return Array.from(
+          g(
+            tf.tensor2d([
+              [0.5, 0.5],
+              [0.5, 0.5],
+            ]),
+          ).dataSync(),
+        );
       }),
     );
     // Σw = 1: d/dp0 of −log p0 = −2 on row 1; row 2 is masked.

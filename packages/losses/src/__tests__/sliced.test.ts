@@ -55,7 +55,7 @@ describe.each(TEST_BACKENDS)('sliced on %s', (backend) => {
       const narrow = tf.zeros([2, 9]) as tf.Tensor2D;
       const error = thrownBy(() => loss(yTrue, narrow));
       expect(isLosslabError(error, 'SHAPE_MISMATCH')).toBe(true);
-      expect((error).message).toBe('loss target block "digit" has width 10 but the model output has width 9');
+      expect(error.message).toBe('loss target block "digit" has width 10 but the model output has width 9');
       tf.dispose([yTrue, narrow]);
     });
   });
@@ -86,6 +86,6 @@ describe('sliced guards', () => {
     expect(checkTargetWidth(layout, 'digit', 10)).toEqual({ name: 'digit', start: 0, width: 10 });
     const error = thrownBy(() => checkTargetWidth(layout, 'digit', 9));
     expect(isLosslabError(error, 'SHAPE_MISMATCH')).toBe(true);
-    expect((error).message).toBe('loss target block "digit" has width 10 but the model output has width 9');
+    expect(error.message).toBe('loss target block "digit" has width 10 but the model output has width 9');
   });
 });

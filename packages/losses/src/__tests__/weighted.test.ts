@@ -40,7 +40,10 @@ describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
     it('multiplies each sample by its weight column and exposes the weights', () => {
       const loss = sampleWeighted(meanAbsoluteError(), layout, { target: 'y', weight: 'w' });
       // MAE per row: 0.375, 0.3, 0.45
-      expectClose(noLeak(() => perSample(loss, yTrue, yPred)), [0.1875, 0.6, 0]);
+      expectClose(
+        noLeak(() => perSample(loss, yTrue, yPred)),
+        [0.1875, 0.6, 0],
+      );
       expect(weightsOf(loss, yTrue)).toEqual([0.5, 2, 0]);
       expect(loss.lossName).toBe('sampleWeighted(meanAbsoluteError, target=y, weight=w)');
     });
@@ -50,13 +53,21 @@ describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
       for (const inner of [meanAbsoluteError(), binaryCrossentropy()]) {
         expectClose(
           perSample(sampleWeighted(inner, layout, { target: 'y', weight: 'w' }), ones, yPred),
-          perSample(inner, yTrue.map((row) => row.slice(0, 2)), yPred),
+          perSample(
+            inner,
+            yTrue.map((row) => row.slice(0, 2)),
+            yPred,
+          ),
         );
       }
     });
 
     it('weighted L1 and BCE gradients match finite differences', () => {
-      const l1 = expectGradientsToMatch(sampleWeighted(meanAbsoluteError(), layout, { target: 'y', weight: 'w' }), yTrue, yPred);
+      const l1 = expectGradientsToMatch(
+        sampleWeighted(meanAbsoluteError(), layout, { target: 'y', weight: 'w' }),
+        yTrue,
+        yPred,
+      );
       // w · sign(p − y) / k
       expectClose(l1, [0.25, -0.25, -1, -1, 0, 0], 4);
       expectGradientsToMatch(sampleWeighted(binaryCrossentropy(), layout, { target: 'y', weight: 'w' }), yTrue, yPred);
@@ -87,7 +98,10 @@ describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
       const loss = classWeighted(categoricalCrossentropy(), [1, 2, 4], { layout, target: 'digit' });
       // classes 2, 1, 0 → weights 4, 2, 1
       expect(weightsOf(loss, yTrue)).toEqual([4, 2, 1]);
-      expectClose(noLeak(() => perSample(loss, yTrue, yPred)), [-4 * Math.log(0.5), -2 * Math.log(0.8), -Math.log(0.6)]);
+      expectClose(
+        noLeak(() => perSample(loss, yTrue, yPred)),
+        [-4 * Math.log(0.5), -2 * Math.log(0.8), -Math.log(0.6)],
+      );
     });
 
     it('reads the class of a one-column binary target as y >= 0.5', () => {
@@ -116,19 +130,27 @@ describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
       const loss = classWeighted(categoricalCrossentropy(), [1, 1, 1], { layout, target: 'digit' });
       expectClose(
         perSample(loss, yTrue, yPred),
-        perSample(categoricalCrossentropy(), yTrue.map((row) => row.slice(1)), yPred),
+        perSample(
+          categoricalCrossentropy(),
+          yTrue.map((row) => row.slice(1)),
+          yPred,
+        ),
       );
     });
 
     it('rejects a weight list whose length differs from the class count, naming both', () => {
       const atBuild = thrownBy(() => classWeighted(categoricalCrossentropy(), [1, 2], { layout, target: 'digit' }));
       expect(isLosslabError(atBuild, 'SHAPE_MISMATCH')).toBe(true);
-      expect(atBuild.message).toBe('classWeighted: weights has length 2 but target block "digit" has 3 column(s), i.e. 3 classes');
+      expect(atBuild.message).toBe(
+        'classWeighted: weights has length 2 but target block "digit" has 3 column(s), i.e. 3 classes',
+      );
       const loss = classWeighted(categoricalCrossentropy(), [1, 2]);
       noLeak(() => {
         const labels = tf.tensor2d([[0, 1, 0]]);
         const output = tf.tensor2d([[0.2, 0.5, 0.3]]);
-        expect(() => loss(labels, output)).toThrow('classWeighted: weights has length 2 but yTrue has 3 column(s), i.e. 3 classes');
+        expect(() => loss(labels, output)).toThrow(
+          'classWeighted: weights has length 2 but yTrue has 3 column(s), i.e. 3 classes',
+        );
         tf.dispose([labels, output]);
       });
       expect(() => classWeighted(categoricalCrossentropy(), [1, -2, 3])).toThrow(
@@ -156,7 +178,10 @@ describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
 
     it('sums the weighted columns per sample', () => {
       const loss = columnWeighted(absoluteError(), weights);
-      expectClose(noLeak(() => perSample(loss, yTrue, yPred)), [0.9, 1.35, 1.8]);
+      expectClose(
+        noLeak(() => perSample(loss, yTrue, yPred)),
+        [0.9, 1.35, 1.8],
+      );
       expect(loss.sampleWeights).toBeUndefined();
     });
 
@@ -165,7 +190,10 @@ describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
         yTrue.reduce((sum, row, i) => sum + Math.abs(yPred[i]![j]! - row[j]!), 0) / yTrue.length;
       const reference = columnMean(0) * weights[0]! + columnMean(1) * weights[1]!;
       const reduced = noLeak(() =>
-        tf.tidy(() => reduceLoss(columnWeighted(absoluteError(), weights), tf.tensor2d(yTrue), tf.tensor2d(yPred)).dataSync()[0]!),
+        tf.tidy(
+          () =>
+            reduceLoss(columnWeighted(absoluteError(), weights), tf.tensor2d(yTrue), tf.tensor2d(yPred)).dataSync()[0]!,
+        ),
       );
       expect(reduced).toBeCloseTo(reference, 5);
     });

@@ -10,7 +10,13 @@ function withHistory(seed: number, losses: number[], commit = 'aaaaaaa1111', dir
     ...base,
     runId: `run-${seed}-${commit.slice(0, 3)}`,
     environment: { ...base.environment, git: { commit, dirty } },
-    history: losses.map((loss, index) => ({ epoch: index + 1, loss, seconds: seed, samplesPerSecond: 100 * seed, validation: { f1: loss / 2 } })),
+    history: losses.map((loss, index) => ({
+      epoch: index + 1,
+      loss,
+      seconds: seed,
+      samplesPerSecond: 100 * seed,
+      validation: { f1: loss / 2 },
+    })),
   };
 }
 
@@ -21,7 +27,11 @@ describe('groupRuns', () => {
       ['unweighted', 2],
       ['class-weighted', 1],
     ]);
-    expect(groupRuns(records, 'commit').map((group) => group.label)).toEqual(['unweighted @ aaaaaaa', 'unweighted @ bbbbbbb*', 'class-weighted @ 0123456']);
+    expect(groupRuns(records, 'commit').map((group) => group.label)).toEqual([
+      'unweighted @ aaaaaaa',
+      'unweighted @ bbbbbbb*',
+      'class-weighted @ 0123456',
+    ]);
     expect(commitState(records[1]!)).toBe('bbbbbbb*');
     expect(groupRuns(records, 'run').map((group) => group.label)[0]).toBe('unweighted @ run-1-aaa');
     // auto: several commit states → by commit.
@@ -70,9 +80,23 @@ describe('aggregateGroup', () => {
 describe('group accuracies in the final metrics', () => {
   it('are listed for groups smaller than the split, not for one that repeats the overall accuracy', () => {
     const record = blinkRecord('unweighted', 1);
-    const whole = { name: 'test', size: record.evaluation.size, accuracy: 0.9, confusion: [[1]], trueCounts: [1], predictedCounts: [1] };
+    const whole = {
+      name: 'test',
+      size: record.evaluation.size,
+      accuracy: 0.9,
+      confusion: [[1]],
+      trueCounts: [1],
+      predictedCounts: [1],
+    };
     const part = { ...whole, name: 'even', size: record.evaluation.size - 1 };
-    const withGroups = { ...record, evaluation: { ...record.evaluation, metrics: { ...record.evaluation.metrics, accuracy: 0.9 }, groups: [whole, part] } };
+    const withGroups = {
+      ...record,
+      evaluation: {
+        ...record.evaluation,
+        metrics: { ...record.evaluation.metrics, accuracy: 0.9 },
+        groups: [whole, part],
+      },
+    };
     const [aggregate] = groupRuns([withGroups]).map((group) => aggregateGroup(group));
     expect(Object.keys(aggregate!.final)).toContain('even.accuracy');
     expect(Object.keys(aggregate!.final)).not.toContain('test.accuracy');

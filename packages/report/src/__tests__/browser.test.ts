@@ -49,7 +49,9 @@ describe('browserCheck', () => {
 
 const mode = browserCheck(process.env, existsSync(CHROMIUM));
 if (mode === 'skip') {
-  console.warn(`NOTICE: browser check of the HTML report skipped: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`);
+  console.warn(
+    `NOTICE: browser check of the HTML report skipped: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`,
+  );
 }
 
 describe.skipIf(mode === 'skip')('report in headless Chromium', () => {
@@ -57,10 +59,20 @@ describe.skipIf(mode === 'skip')('report in headless Chromium', () => {
   let workDir: string;
 
   beforeAll(async () => {
-    if (mode === 'fail') throw new Error(`${CHROMIUM} not found and LOSSLAB_REQUIRE_BROWSER=1: install it with apt-get install -y chromium`);
+    if (mode === 'fail')
+      throw new Error(
+        `${CHROMIUM} not found and LOSSLAB_REQUIRE_BROWSER=1: install it with apt-get install -y chromium`,
+      );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
     workDir = await mkdtemp(join(tmpdir(), 'losslab-report-browser-'));
     await mkdir(ARTIFACTS, { recursive: true });

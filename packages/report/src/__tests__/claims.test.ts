@@ -11,7 +11,13 @@ function run(variant: string, seed: number, f1s: number[], accuracy: number, cla
     ...base,
     runId: `${variant}-${seed}`,
     variant,
-    history: f1s.map((f1, index) => ({ epoch: index + 1, loss: 1, seconds: 1, samplesPerSecond: 1, validation: { f1 } })),
+    history: f1s.map((f1, index) => ({
+      epoch: index + 1,
+      loss: 1,
+      seconds: 1,
+      samplesPerSecond: 1,
+      validation: { f1 },
+    })),
     evaluation: { split: 'test', size: 10, metrics: { accuracy } },
     claims,
   };
@@ -64,7 +70,9 @@ describe('evaluateClaims', () => {
     const [result] = evaluateClaims(groupRuns(records));
     expect(result?.status).toBe('pass');
     expect(result?.evidence[0]).toBe('✓ weighted: 2.5 epochs to f1 ≥ 0.800 (mean of 2 of 2 seeds, range 2–3)');
-    expect(result?.evidence[1]).toBe('  vs plain: 4.0 epochs to f1 ≥ 0.800 (mean of 1 of 2 seeds, range 4–4); seed 2 did not reach it in 4 epochs');
+    expect(result?.evidence[1]).toBe(
+      '  vs plain: 4.0 epochs to f1 ≥ 0.800 (mean of 1 of 2 seeds, range 4–4); seed 2 did not reach it in 4 epochs',
+    );
     expect(result?.epochsToTarget?.map((entry) => entry.seeds.map((seed) => seed.epoch))).toEqual([
       [2, 3],
       [4, null],
@@ -72,9 +80,15 @@ describe('evaluateClaims', () => {
   });
 
   it('fasterToTarget fails when the faster variant is slower or misses the target', () => {
-    const slowerRecords = [run('weighted', 1, [0.1, 0.2, 0.9], 0.9, [faster]), run('plain', 1, [0.9, 0.9, 0.9], 0.9, [faster])];
+    const slowerRecords = [
+      run('weighted', 1, [0.1, 0.2, 0.9], 0.9, [faster]),
+      run('plain', 1, [0.9, 0.9, 0.9], 0.9, [faster]),
+    ];
     expect(evaluateClaims(groupRuns(slowerRecords))[0]?.status).toBe('fail');
-    const missing = [run('weighted', 1, [0.1, 0.2, 0.3], 0.9, [faster]), run('plain', 1, [0.1, 0.2, 0.3], 0.9, [faster])];
+    const missing = [
+      run('weighted', 1, [0.1, 0.2, 0.3], 0.9, [faster]),
+      run('plain', 1, [0.1, 0.2, 0.3], 0.9, [faster]),
+    ];
     const [result] = evaluateClaims(groupRuns(missing));
     expect(result?.status).toBe('fail');
     expect(result?.evidence[0]).toContain('no seed reached f1 ≥ 0.800; seed 1 did not reach it in 3 epochs');

@@ -13,14 +13,28 @@ function capture(): { log: (line: string) => void; error: (line: string) => void
 
 describe('parseReportArgs', () => {
   it('parses flags with defaults', () => {
-    expect(parseReportArgs(['--experiment=blink', '--check'])).toEqual({ experiment: 'blink', runsDir: 'runs', out: join('reports', 'blink'), check: true, groupBy: 'variant' });
-    expect(parseReportArgs(['--runs', 'a,b', '--runs-dir=x'])).toEqual({ runIds: ['a', 'b'], runsDir: 'x', out: join('reports', 'compare'), check: false, groupBy: 'auto' });
+    expect(parseReportArgs(['--experiment=blink', '--check'])).toEqual({
+      experiment: 'blink',
+      runsDir: 'runs',
+      out: join('reports', 'blink'),
+      check: true,
+      groupBy: 'variant',
+    });
+    expect(parseReportArgs(['--runs', 'a,b', '--runs-dir=x'])).toEqual({
+      runIds: ['a', 'b'],
+      runsDir: 'x',
+      out: join('reports', 'compare'),
+      check: false,
+      groupBy: 'auto',
+    });
   });
 
   it('names the bad argument', () => {
     expect(() => parseReportArgs([])).toThrow(/expected --experiment=<name> or --runs=<id>,<id>/);
     expect(() => parseReportArgs(['--experimnt=blink'])).toThrow(/--experimnt: unknown flag/);
-    expect(() => parseReportArgs(['--experiment=blink', '--group-by=seed'])).toThrow(/--group-by: expected variant, commit, run or auto, got seed/);
+    expect(() => parseReportArgs(['--experiment=blink', '--group-by=seed'])).toThrow(
+      /--group-by: expected variant, commit, run or auto, got seed/,
+    );
     expect(() => parseReportArgs(['blink'])).toThrow(/argument "blink"/);
   });
 });
@@ -32,7 +46,13 @@ describe('reportCommand', () => {
     await writeRuns(join(root, 'runs'), [...blinkRecords(), mnistRecord()]);
     // The same unweighted seed again from a later, dirty commit: "before vs after".
     const after = blinkRecord('unweighted', 1);
-    await writeRuns(join(root, 'runs'), [{ ...after, runId: 'after-s1', environment: { ...after.environment, git: { commit: '9999999aaaa', dirty: true } } }]);
+    await writeRuns(join(root, 'runs'), [
+      {
+        ...after,
+        runId: 'after-s1',
+        environment: { ...after.environment, git: { commit: '9999999aaaa', dirty: true } },
+      },
+    ]);
   });
   afterAll(async () => {
     await rm(root, { recursive: true, force: true });
@@ -41,7 +61,9 @@ describe('reportCommand', () => {
   it('writes the report, prints paths, and exits 0 without --check', async () => {
     const io = capture();
     const out = join(root, 'reports', 'mnist');
-    expect(await reportCommand([`--runs-dir=${join(root, 'runs')}`, '--experiment=mnist-odd', `--out=${out}`], io)).toBe(0);
+    expect(
+      await reportCommand([`--runs-dir=${join(root, 'runs')}`, '--experiment=mnist-odd', `--out=${out}`], io),
+    ).toBe(0);
     expect(io.out[0]).toBe(`wrote ${join(out, 'index.html')}`);
     expect(io.out).toContain('✓ accuracy of group even ≤ 0.010 (every variant, mean over seeds)');
     expect(await readdir(out)).toContain('report.md');
@@ -50,14 +72,31 @@ describe('reportCommand', () => {
   it('--check exits 1 when a claim fails and 0 when all hold', async () => {
     const runsDir = join(root, 'runs');
     const failing = capture();
-    expect(await reportCommand([`--runs-dir=${runsDir}`, '--experiment=blink', `--out=${join(root, 'reports', 'blink')}`, '--check'], failing)).toBe(1);
+    expect(
+      await reportCommand(
+        [`--runs-dir=${runsDir}`, '--experiment=blink', `--out=${join(root, 'reports', 'blink')}`, '--check'],
+        failing,
+      ),
+    ).toBe(1);
     expect(failing.err).toContain('check failed: not every claim holds');
-    expect(await reportCommand([`--runs-dir=${runsDir}`, '--experiment=mnist-odd', `--out=${join(root, 'reports', 'm2')}`, '--check'], capture())).toBe(0);
+    expect(
+      await reportCommand(
+        [`--runs-dir=${runsDir}`, '--experiment=mnist-odd', `--out=${join(root, 'reports', 'm2')}`, '--check'],
+        capture(),
+      ),
+    ).toBe(0);
   });
 
   it('--runs compares stored runs with labels naming the commit state', async () => {
     const io = capture();
-    const code = await reportCommand([`--runs-dir=${join(root, 'runs')}`, '--runs=20250101-unweighted-s1,after-s1', `--out=${join(root, 'reports', 'cmp')}`], io);
+    const code = await reportCommand(
+      [
+        `--runs-dir=${join(root, 'runs')}`,
+        '--runs=20250101-unweighted-s1,after-s1',
+        `--out=${join(root, 'reports', 'cmp')}`,
+      ],
+      io,
+    );
     expect(code).toBe(0);
     expect(io.out).toContain(
       'unweighted @ 9999999* vs unweighted @ 0123456: accuracy 0.000, 1 seed each: no significance can be claimed (a test needs at least 2 seeds per variant)',

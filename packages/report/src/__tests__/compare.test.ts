@@ -9,7 +9,11 @@ import type { RunRecord } from '../record';
 import { welchTest } from '../stats';
 import { blinkRecord } from './fixtures';
 
-function withMetrics(variant: 'unweighted' | 'class-weighted', seed: number, metrics: Record<string, number>): RunRecord {
+function withMetrics(
+  variant: 'unweighted' | 'class-weighted',
+  seed: number,
+  metrics: Record<string, number>,
+): RunRecord {
   return { ...blinkRecord(variant, seed), evaluation: { split: 'test', size: 10, metrics } };
 }
 
@@ -45,18 +49,30 @@ describe('variant comparison', () => {
   });
 
   it('orders headline metrics and compares every group with the default baseline (the first)', () => {
-    const records = [withMetrics('unweighted', 1, { loss: 1, zeta: 1, accuracy: 1, f1: 1 }), withMetrics('class-weighted', 1, { loss: 1, accuracy: 1, f1: 1 })];
+    const records = [
+      withMetrics('unweighted', 1, { loss: 1, zeta: 1, accuracy: 1, f1: 1 }),
+      withMetrics('class-weighted', 1, { loss: 1, accuracy: 1, f1: 1 }),
+    ];
     const aggregates = groupRuns(records).map((group) => aggregateGroup(group));
     expect(headlineMetrics(aggregates)).toEqual(['accuracy', 'f1', 'loss']);
     expect(compareGroups(aggregates).every((comparison) => comparison.baseline === 'unweighted')).toBe(true);
-    expect(() => compareGroups(aggregates, { baseline: 'nope' })).toThrow(/baseline: expected one of unweighted, class-weighted/);
+    expect(() => compareGroups(aggregates, { baseline: 'nope' })).toThrow(
+      /baseline: expected one of unweighted, class-weighted/,
+    );
   });
 });
 
 describe('losses of different definitions or reductions (item 9)', () => {
   /** Same loss definition for both variants; only `train.reduction` may differ. */
-  function withReduction(variant: 'unweighted' | 'class-weighted', seed: number, reduction: string | undefined): RunRecord {
-    const base = withMetrics(variant, seed, { loss: 0.1 * seed + (variant === 'unweighted' ? 0 : 0.5), f1: 0.1 * seed });
+  function withReduction(
+    variant: 'unweighted' | 'class-weighted',
+    seed: number,
+    reduction: string | undefined,
+  ): RunRecord {
+    const base = withMetrics(variant, seed, {
+      loss: 0.1 * seed + (variant === 'unweighted' ? 0 : 0.5),
+      f1: 0.1 * seed,
+    });
     return {
       ...base,
       definition: { loss: { kind: 'l1' }, train: { epochs: 3, ...(reduction === undefined ? {} : { reduction }) } },
@@ -64,7 +80,10 @@ describe('losses of different definitions or reductions (item 9)', () => {
     };
   }
   const records = (reductions: [string | undefined, string | undefined]) =>
-    [1, 2, 3].flatMap((seed) => [withReduction('unweighted', seed, reductions[0]), withReduction('class-weighted', seed, reductions[1])]);
+    [1, 2, 3].flatMap((seed) => [
+      withReduction('unweighted', seed, reductions[0]),
+      withReduction('class-weighted', seed, reductions[1]),
+    ]);
 
   it('compares losses of the same definition and reduction (absent means sumOverBatchSize)', async () => {
     const model = await buildReport(records([undefined, 'sumOverBatchSize']), { baseline: 'unweighted' });
@@ -85,16 +104,28 @@ describe('losses of different definitions or reductions (item 9)', () => {
       'The loss row is not comparable across columns: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).',
     ]);
     const curve = model.charts.find((chart) => chart.id === 'curve-training-loss');
-    expect(curve?.description).toContain('Not comparable across variants: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).');
+    expect(curve?.description).toContain(
+      'Not comparable across variants: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).',
+    );
     const markdown = renderMarkdown(model);
-    expect(markdown).toContain('- class-weighted vs unweighted: loss not compared: the losses are reduced differently (sumOverWeights vs sumOverBatchSize), so they are on different scales');
-    expect(markdown).toContain('The loss row is not comparable across columns: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).');
+    expect(markdown).toContain(
+      '- class-weighted vs unweighted: loss not compared: the losses are reduced differently (sumOverWeights vs sumOverBatchSize), so they are on different scales',
+    );
+    expect(markdown).toContain(
+      'The loss row is not comparable across columns: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).',
+    );
   });
 
   it('says so for different loss definitions too', async () => {
-    const model = await buildReport([1, 2].flatMap((seed) => [blinkRecord('unweighted', seed), blinkRecord('class-weighted', seed)]));
+    const model = await buildReport(
+      [1, 2].flatMap((seed) => [blinkRecord('unweighted', seed), blinkRecord('class-weighted', seed)]),
+    );
     expect(model.comparisons.some((comparison) => comparison.metric === 'loss')).toBe(false);
-    expect(model.lossNotes).toEqual(['class-weighted vs unweighted: loss not compared: the loss definitions differ, so the losses are on different scales']);
-    expect(finalMetricsNotes(model)).toEqual(['The loss row is not comparable across columns: loss definitions differ.']);
+    expect(model.lossNotes).toEqual([
+      'class-weighted vs unweighted: loss not compared: the loss definitions differ, so the losses are on different scales',
+    ]);
+    expect(finalMetricsNotes(model)).toEqual([
+      'The loss row is not comparable across columns: loss definitions differ.',
+    ]);
   });
 });

@@ -13,7 +13,9 @@ describe('definition diff', () => {
       ['c', '"x"'],
       ['d', '{}'],
     ]);
-    expect(diffDefinitions([blinkRecord('unweighted', 1).definition, blinkRecord('class-weighted', 1).definition])).toEqual([
+    expect(
+      diffDefinitions([blinkRecord('unweighted', 1).definition, blinkRecord('class-weighted', 1).definition]),
+    ).toEqual([
       { path: 'loss.inner.kind', values: [null, '"l1"'] },
       { path: 'loss.kind', values: ['"l1"', '"classWeighted"'] },
       { path: 'loss.weights', values: [null, '"balanced"'] },
@@ -27,7 +29,9 @@ describe('majority baseline warnings', () => {
     const records = [1, 2, 3].flatMap((seed) => [blinkRecord('unweighted', seed), blinkRecord('class-weighted', seed)]);
     const warnings = majorityWarnings(groupRuns(records).map((group) => aggregateGroup(group)));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^unweighted: final accuracy \(mean over seeds\) 0\.91\d is within 1 percentage point of the majority-class baseline 0\.900/);
+    expect(warnings[0]).toMatch(
+      /^unweighted: final accuracy \(mean over seeds\) 0\.91\d is within 1 percentage point of the majority-class baseline 0\.900/,
+    );
   });
 });
 
@@ -44,7 +48,11 @@ describe('mnist-odd reference', () => {
       ['odd accuracy', '0.979', '0.980'],
     ]);
     // 50 + 48 + 52 + 47 + 51 = 248 even samples, all predicted as the next (odd) digit.
-    expect(crossGroupPredictions(groups)[0]).toBe('masked: every "even" sample was predicted as an "odd" class: yes, 248 of 248 (100.0%), 1 seed');
-    expect(crossGroupPredictions(groups)[1]).toMatch(/every "odd" sample was predicted as an "even" class: no, 0 of 253/);
+    expect(crossGroupPredictions(groups)[0]).toBe(
+      'masked: every "even" sample was predicted as an "odd" class: yes, 248 of 248 (100.0%), 1 seed',
+    );
+    expect(crossGroupPredictions(groups)[1]).toMatch(
+      /every "odd" sample was predicted as an "even" class: no, 0 of 253/,
+    );
   });
 });

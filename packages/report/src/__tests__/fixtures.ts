@@ -61,13 +61,20 @@ export function blinkRecord(variant: 'unweighted' | 'class-weighted', seed: numb
     definition: {
       name: 'blink',
       model: { kind: 'lstm', units: 16 },
-      loss: variant === 'class-weighted' ? { kind: 'classWeighted', inner: { kind: 'l1' }, weights: 'balanced' } : { kind: 'l1' },
+      loss:
+        variant === 'class-weighted'
+          ? { kind: 'classWeighted', inner: { kind: 'l1' }, weights: 'balanced' }
+          : { kind: 'l1' },
       epochs,
     },
     definitionHash: variant === 'class-weighted' ? 'c'.repeat(64) : 'a'.repeat(64),
     environment: ENVIRONMENT,
     dataFingerprint: { 'blink-generator': 'f'.repeat(64) },
-    timing: { startedAt: `2025-01-01T00:0${seed}:0${variant === 'unweighted' ? 0 : 1}.000Z`, finishedAt: '2025-01-01T01:00:00.000Z', totalSeconds: 6 },
+    timing: {
+      startedAt: `2025-01-01T00:0${seed}:0${variant === 'unweighted' ? 0 : 1}.000Z`,
+      finishedAt: '2025-01-01T01:00:00.000Z',
+      totalSeconds: 6,
+    },
     history,
     evaluation: {
       split: 'test',
@@ -100,7 +107,9 @@ function mnistGroups(): NonNullable<RunRecord['evaluation']['groups']> {
       }
       return row;
     });
-    const predictedCounts = Array.from({ length: 10 }, (_, predicted) => confusion.reduce((sum, row) => sum + (row[predicted] ?? 0), 0));
+    const predictedCounts = Array.from({ length: 10 }, (_, predicted) =>
+      confusion.reduce((sum, row) => sum + (row[predicted] ?? 0), 0),
+    );
     const size = trueCounts.reduce((sum, count) => sum + count, 0);
     const correct = confusion.reduce((sum, row, index) => sum + (row[index] ?? 0), 0);
     return { name, size, accuracy: correct / size, confusion, trueCounts, predictedCounts };
@@ -117,9 +126,17 @@ export function mnistRecord(seed = 1): RunRecord {
     experiment: 'mnist-odd',
     variant: 'masked',
     seed,
-    definition: { name: 'mnist-odd', model: { kind: 'mlp', units: [64] }, loss: { kind: 'masked', inner: { kind: 'categoricalCrossentropy' } } },
+    definition: {
+      name: 'mnist-odd',
+      model: { kind: 'mlp', units: [64] },
+      loss: { kind: 'masked', inner: { kind: 'categoricalCrossentropy' } },
+    },
     definitionHash: 'b'.repeat(64),
-    environment: { ...ENVIRONMENT, backend: 'wasm', git: { commit: 'fedcba9876543210fedcba9876543210fedcba98', dirty: true } },
+    environment: {
+      ...ENVIRONMENT,
+      backend: 'wasm',
+      git: { commit: 'fedcba9876543210fedcba9876543210fedcba98', dirty: true },
+    },
     dataFingerprint: { 'train-images-idx3-ubyte': 'e'.repeat(64) },
     timing: { startedAt: '2025-01-02T00:00:00.000Z', finishedAt: '2025-01-02T00:01:00.000Z', totalSeconds: 60 },
     history: [1, 2, 3].map((epoch) => ({ epoch, loss: 0.5 / epoch, seconds: 20, samplesPerSecond: 3000 })),
@@ -137,7 +154,12 @@ export function mnistRecord(seed = 1): RunRecord {
     reference: {
       source: 'Keras',
       groups: [
-        { name: 'even', accuracy: 0, trueCounts: [5923, 0, 5958, 0, 5842, 0, 5918, 0, 5851], note: 'every even image predicted as an odd class' },
+        {
+          name: 'even',
+          accuracy: 0,
+          trueCounts: [5923, 0, 5958, 0, 5842, 0, 5918, 0, 5851],
+          note: 'every even image predicted as an odd class',
+        },
         { name: 'odd', accuracy: 0.979 },
       ],
       notes: ['Keras numbers are on the 60,000-image train set; 3 epochs, batch 128.'],

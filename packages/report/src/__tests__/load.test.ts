@@ -54,7 +54,9 @@ describe('loadRuns', () => {
   });
 
   it('selects run ids in the given order across experiments and reports unknown ids', async () => {
-    const { records, skipped } = await loadRuns(runsDir, { runIds: ['20250102-masked-s1', '20250101-unweighted-s2', 'no-such-run', 'killed-run'] });
+    const { records, skipped } = await loadRuns(runsDir, {
+      runIds: ['20250102-masked-s1', '20250101-unweighted-s2', 'no-such-run', 'killed-run'],
+    });
     expect(records.map((record) => record.runId)).toEqual(['20250102-masked-s1', '20250101-unweighted-s2']);
     expect(skipped.map((skip) => skip.reason)).toEqual(['not-found', 'incomplete']);
     expect(skipped[0]?.folder).toBe('no-such-run');
@@ -91,10 +93,22 @@ describe('run-record refinements (item 10)', () => {
   });
 
   it('names rates by a documented rule', () => {
-    for (const name of ['accuracy', 'even.accuracy', 'balancedAccuracy', 'majorityAccuracy', 'precision', 'recall', 'f1', 'macroF1', 'prAuc', 'positiveRate']) {
+    for (const name of [
+      'accuracy',
+      'even.accuracy',
+      'balancedAccuracy',
+      'majorityAccuracy',
+      'precision',
+      'recall',
+      'f1',
+      'macroF1',
+      'prAuc',
+      'positiveRate',
+    ]) {
       expect([name, isRateMetric(name)]).toEqual([name, true]);
     }
-    for (const name of ['loss', 'validation.loss', 'truePositives', 'zeta', 'Accuracy']) expect([name, isRateMetric(name)]).toEqual([name, false]);
+    for (const name of ['loss', 'validation.loss', 'truePositives', 'zeta', 'Accuracy'])
+      expect([name, isRateMetric(name)]).toEqual([name, false]);
   });
 
   it('skips records whose values are the right type but nonsense, with errors by path', async () => {
@@ -108,7 +122,19 @@ describe('run-record refinements (item 10)', () => {
         split: 'test',
         size: 10.5,
         metrics: { accuracy: 1e308, loss: 0.2 },
-        groups: [{ name: 'all', size: 2, accuracy: 0.5, confusion: [[1, -1], [0, 1.5]], trueCounts: [1, 1], predictedCounts: [1, 1] }],
+        groups: [
+          {
+            name: 'all',
+            size: 2,
+            accuracy: 0.5,
+            confusion: [
+              [1, -1],
+              [0, 1.5],
+            ],
+            trueCounts: [1, 1],
+            predictedCounts: [1, 1],
+          },
+        ],
       },
     };
     // 1e999 is valid JSON and parses to Infinity.
@@ -147,7 +173,13 @@ describe('failed runs (item 11) and relative folders (item 4)', () => {
     startedAt: '2026-01-01T00:00:00.000Z',
     failedAt: '2026-01-01T00:01:00.000Z',
   };
-  const started = JSON.stringify({ runId: 'x', variant: 'masked', seed: 0, startedAt: '2026-01-01T00:00:00.000Z', pid: 1 });
+  const started = JSON.stringify({
+    runId: 'x',
+    variant: 'masked',
+    seed: 0,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    pid: 1,
+  });
 
   beforeEach(async () => {
     runsDir = await mkdtemp(join(tmpdir(), 'losslab-runs-'));
@@ -170,7 +202,12 @@ describe('failed runs (item 11) and relative folders (item 4)', () => {
     const { records, skipped } = await loadRuns(runsDir, { experiment: 'mnist-odd' });
     expect(records).toHaveLength(1);
     const byRun = Object.fromEntries(skipped.map((skip) => [skip.runPath ?? skip.folder, skip]));
-    expect(Object.keys(byRun).sort()).toEqual(['mnist-odd/bad-failure', 'mnist-odd/garbled-failure', 'mnist-odd/killed', 'mnist-odd/masked-s0-123']);
+    expect(Object.keys(byRun).sort()).toEqual([
+      'mnist-odd/bad-failure',
+      'mnist-odd/garbled-failure',
+      'mnist-odd/killed',
+      'mnist-odd/masked-s0-123',
+    ]);
     expect(byRun['mnist-odd/masked-s0-123']).toMatchObject({
       reason: 'failed',
       phase: 'TrainFailed',
@@ -179,7 +216,10 @@ describe('failed runs (item 11) and relative folders (item 4)', () => {
       errors: ['TrainFailed: loss became NaN at epoch 2, step 17 of 468'],
     });
     expect(byRun['mnist-odd/killed']?.reason).toBe('incomplete');
-    expect(byRun['mnist-odd/bad-failure']).toMatchObject({ reason: 'invalid', errors: ['failed.json: seed: expected a non-negative integer, got -1'] });
+    expect(byRun['mnist-odd/bad-failure']).toMatchObject({
+      reason: 'invalid',
+      errors: ['failed.json: seed: expected a non-negative integer, got -1'],
+    });
     expect(byRun['mnist-odd/garbled-failure']?.reason).toBe('invalid');
     expect(byRun['mnist-odd/garbled-failure']?.errors[0]).toMatch(/^failed\.json: not valid JSON/);
   });
@@ -188,13 +228,19 @@ describe('failed runs (item 11) and relative folders (item 4)', () => {
     const { records, skipped } = await loadRuns(runsDir, { experiment: 'mnist-odd' });
     const model = await buildReport(records, { skipped });
     expect(model.warnings).toContain('1 run(s) failed; see "Failed runs".');
-    expect(model.warnings).toContain('3 run folder(s) skipped (did not finish, invalid or not found); see "Skipped runs".');
+    expect(model.warnings).toContain(
+      '3 run folder(s) skipped (did not finish, invalid or not found); see "Skipped runs".',
+    );
     const markdown = renderMarkdown(model);
     const failedSection = markdown.slice(markdown.indexOf('## Failed runs'), markdown.indexOf('## Skipped runs'));
-    expect(failedSection).toContain('| mnist-odd/masked-s0-123 | masked | 0 | TrainFailed | loss became NaN at epoch 2, step 17 of 468 | 2026-01-01T00:01:00.000Z |');
+    expect(failedSection).toContain(
+      '| mnist-odd/masked-s0-123 | masked | 0 | TrainFailed | loss became NaN at epoch 2, step 17 of 468 | 2026-01-01T00:01:00.000Z |',
+    );
     expect(failedSection).not.toContain('killed');
     const skippedSection = markdown.slice(markdown.indexOf('## Skipped runs'));
-    expect(skippedSection).toContain('- mnist-odd/killed: incomplete: no record.json and no failed.json: the run did not finish (killed, or still running)');
+    expect(skippedSection).toContain(
+      '- mnist-odd/killed: incomplete: no record.json and no failed.json: the run did not finish (killed, or still running)',
+    );
     expect(skippedSection).not.toContain('masked-s0-123');
     const html = renderHtml(model);
     expect(html).toContain('<section id="failed">\n<h2>Failed runs</h2>');
@@ -215,6 +261,13 @@ describe('failed runs (item 11) and relative folders (item 4)', () => {
     expect(html).not.toContain(runsDir);
     // A requested run id that exists nowhere names no absolute folder either.
     const notFound = await loadRuns(runsDir, { runIds: ['nope'] });
-    expect(notFound.skipped).toEqual([{ folder: 'nope', runPath: 'nope', reason: 'not-found', errors: ['run id nope: no folder <experiment>/nope in the runs folder'] }]);
+    expect(notFound.skipped).toEqual([
+      {
+        folder: 'nope',
+        runPath: 'nope',
+        reason: 'not-found',
+        errors: ['run id nope: no folder <experiment>/nope in the runs folder'],
+      },
+    ]);
   });
 });

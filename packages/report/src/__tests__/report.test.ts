@@ -14,13 +14,17 @@ describe('report model and renderings', () => {
   let mnist: ReportModel;
 
   beforeAll(async () => {
-    blink = await buildReport(blinkRecords(), { skipped: [{ folder: 'runs/blink/killed', reason: 'incomplete', errors: ['no record.json'] }] });
+    blink = await buildReport(blinkRecords(), {
+      skipped: [{ folder: 'runs/blink/killed', reason: 'incomplete', errors: ['no record.json'] }],
+    });
     mnist = await buildReport([mnistRecord()]);
   });
 
   it('compares class-weighted with the slower variant of the fasterToTarget claim', () => {
     // No loss comparison: the two variants define different losses, on different scales.
-    expect(blink.comparisons.map((comparison) => `${comparison.label} vs ${comparison.baseline}: ${comparison.metric}`)).toEqual([
+    expect(
+      blink.comparisons.map((comparison) => `${comparison.label} vs ${comparison.baseline}: ${comparison.metric}`),
+    ).toEqual([
       'class-weighted vs unweighted: accuracy',
       'class-weighted vs unweighted: balancedAccuracy',
       'class-weighted vs unweighted: f1',
@@ -93,10 +97,24 @@ describe('report model and renderings', () => {
       ...base,
       experiment: 'mnist <b>odd</b>',
       variant: '<script>alert(1)</script>',
-      claims: [{ kind: 'threshold', metric: 'accuracy', group: 'even', op: '<=', value: 0.01, description: '<iframe src="http://evil.example/">' }],
+      claims: [
+        {
+          kind: 'threshold',
+          metric: 'accuracy',
+          group: 'even',
+          op: '<=',
+          value: 0.01,
+          description: '<iframe src="http://evil.example/">',
+        },
+      ],
       reference: {
         source: 'Keras',
-        notes: ['![x](http://evil.example/pixel.png)', '## Injected heading', 'line one\n## Injected too', '- not a list | *not emphasis* [link](http://evil.example) &amp; `code`'],
+        notes: [
+          '![x](http://evil.example/pixel.png)',
+          '## Injected heading',
+          'line one\n## Injected too',
+          '- not a list | *not emphasis* [link](http://evil.example) &amp; `code`',
+        ],
       },
     };
     const markdown = renderMarkdown(await buildReport([record]));
@@ -109,7 +127,9 @@ describe('report model and renderings', () => {
     expect(markdown).toContain('\n![x\\](http://evil.example/pixel.png)\n');
     expect(markdown).toContain('\n\\#\\# Injected heading\n');
     expect(markdown).toContain('\nline one \\#\\# Injected too\n');
-    expect(markdown).toContain('\n\\- not a list \\| \\*not emphasis\\* [link\\](http://evil.example) \\&amp; \\`code\\`\n');
+    expect(markdown).toContain(
+      '\n\\- not a list \\| \\*not emphasis\\* [link\\](http://evil.example) \\&amp; \\`code\\`\n',
+    );
     // Labels in tables, list items and chart alt text are escaped too.
     expect(markdown).toContain('| \\<script\\>alert(1)\\</script\\> |');
     expect(markdown).toContain('![Confusion matrix: \\<script\\>alert(1)\\</script\\>, group even](');
@@ -119,8 +139,12 @@ describe('report model and renderings', () => {
     const markdown = renderMarkdown(mnist);
     expect(markdown).toContain('| metric | reference (Keras) | losslab |');
     expect(markdown).toContain('| even accuracy | 0.000 | 0.000 |');
-    expect(markdown).toContain('| even true counts | [5923, 0, 5958, 0, 5842, 0, 5918, 0, 5851] | [50, 0, 48, 0, 52, 0, 47, 0, 51, 0] |');
-    expect(markdown).toContain('- masked: every "even" sample was predicted as an "odd" class: yes, 248 of 248 (100.0%), 1 seed');
+    expect(markdown).toContain(
+      '| even true counts | [5923, 0, 5958, 0, 5842, 0, 5918, 0, 5851] | [50, 0, 48, 0, 52, 0, 47, 0, 51, 0] |',
+    );
+    expect(markdown).toContain(
+      '- masked: every "even" sample was predicted as an "odd" class: yes, 248 of 248 (100.0%), 1 seed',
+    );
     expect(markdown).toContain('![Confusion matrix: masked, group even](confusion-even-masked.svg)');
     expect(renderHtml(mnist)).toContain('every &quot;even&quot; sample was predicted as an &quot;odd&quot; class: yes');
   });

@@ -126,12 +126,20 @@ describe('welchTest', () => {
     expect(sampleVariance([0.2, 0.2, 0.2])).toBe(0);
     expect(summarize([0.1, 0.1, 0.1]).sd).toBe(0);
     for (const [a, b] of [
-      [[0.1, 0.1, 0.1], [0.2, 0.2, 0.2]],
-      [[0.947, 0.947, 0.947], [0.81, 0.81, 0.81]],
+      [
+        [0.1, 0.1, 0.1],
+        [0.2, 0.2, 0.2],
+      ],
+      [
+        [0.947, 0.947, 0.947],
+        [0.81, 0.81, 0.81],
+      ],
     ]) {
       const result = welchTest(a ?? [], b ?? []);
       expect(result).toMatchObject({ untestable: 'zero-variance', p: null, ci: null, t: null });
-      expect(describeComparison('a', 'b', 'accuracy', result)).toMatch(/identical values across seeds: no significance can be claimed$/);
+      expect(describeComparison('a', 'b', 'accuracy', result)).toMatch(
+        /identical values across seeds: no significance can be claimed$/,
+      );
     }
     // Shifting every value by the first one keeps the textbook results exact.
     expect(sampleVariance([1, 2, 3, 4, 5])).toBe(2.5);

@@ -30,7 +30,9 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 
 async function contents(folder: string): Promise<Record<string, string>> {
   const names = (await readdir(folder)).sort();
-  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, await readFile(join(folder, name), 'utf8')] as const)));
+  return Object.fromEntries(
+    await Promise.all(names.map(async (name) => [name, await readFile(join(folder, name), 'utf8')] as const)),
+  );
 }
 
 describe('chart file names (item 3)', () => {
@@ -69,11 +71,16 @@ describe('writeReport is all-or-nothing (item 3)', () => {
     const record: RunRecord = {
       ...base,
       variant: long('variant '),
-      evaluation: { ...base.evaluation, groups: (base.evaluation.groups ?? []).map((group) => ({ ...group, name: long(`${group.name} `) })) },
+      evaluation: {
+        ...base.evaluation,
+        groups: (base.evaluation.groups ?? []).map((group) => ({ ...group, name: long(`${group.name} `) })),
+      },
     };
     const { files, model } = await writeReport([record], out);
     const names = await readdir(out);
-    expect(names.sort()).toEqual(['index.html', 'report.md', ...model.charts.map((chart) => chartFileName(chart.id))].sort());
+    expect(names.sort()).toEqual(
+      ['index.html', 'report.md', ...model.charts.map((chart) => chartFileName(chart.id))].sort(),
+    );
     expect(new Set(names).size).toBe(model.charts.length + 2);
     for (const name of names) expect(name.length).toBeLessThanOrEqual(40 + 1 + 8 + '.svg'.length);
     expect(files).toHaveLength(names.length);
@@ -116,13 +123,17 @@ describe('writeReport is all-or-nothing (item 3)', () => {
   it('replaces the previous report whole: charts it no longer has are gone', async () => {
     await writeReport([blinkRecord('unweighted', 1)], out);
     const { model } = await writeReport([mnistRecord()], out);
-    expect((await readdir(out)).sort()).toEqual(['index.html', 'report.md', ...model.charts.map((chart) => chartFileName(chart.id))].sort());
+    expect((await readdir(out)).sort()).toEqual(
+      ['index.html', 'report.md', ...model.charts.map((chart) => chartFileName(chart.id))].sort(),
+    );
   });
 
   it('refuses to replace a folder that holds anything but a report', async () => {
     await mkdir(out);
     await writeFile(join(out, 'notes.txt'), 'mine');
-    await expect(writeReport([mnistRecord()], out)).rejects.toThrow(/out: .* holds notes\.txt, which is not part of a report/);
+    await expect(writeReport([mnistRecord()], out)).rejects.toThrow(
+      /out: .* holds notes\.txt, which is not part of a report/,
+    );
     expect(await readdir(out)).toEqual(['notes.txt']);
     expect(await readdir(parent)).toEqual(['report']);
   });
