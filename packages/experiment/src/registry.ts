@@ -30,7 +30,10 @@ export interface LoadedData {
   readonly fingerprint: Record<string, string>;
 }
 
-const mnistCache = new Map<string, Promise<{ features: Float32Array; digits: Uint8Array; count: number; sha: Record<string, string> }>>();
+const mnistCache = new Map<
+  string,
+  Promise<{ features: Float32Array; digits: Uint8Array; count: number; sha: Record<string, string> }>
+>();
 
 function mnistSplit(file: 'train' | 'test') {
   let cached = mnistCache.get(file);
@@ -46,7 +49,11 @@ function mnistSplit(file: 'train' | 'test') {
   return cached;
 }
 
-async function loadMnistData(spec: Extract<DataSpec, { kind: 'mnist' }>, layout: LabelLayout, needed: readonly Split[]): Promise<LoadedData> {
+async function loadMnistData(
+  spec: Extract<DataSpec, { kind: 'mnist' }>,
+  layout: LabelLayout,
+  needed: readonly Split[],
+): Promise<LoadedData> {
   const splits: Partial<Record<Split, ArrayDataset>> = {};
   const fingerprint: Record<string, string> = {};
   const trainFiles = spec.trainFiles ?? 'train';
@@ -84,7 +91,10 @@ export async function loadData(spec: RunSpec): Promise<LoadedData> {
       return loadMnistData(spec.data, layout, needed);
     case 'blinkStream': {
       const { kind: _kind, dataSeed, subjects, ...config } = spec.data;
-      const generated = blinkSplits({ ...config, ...(subjects ? { subjects: { ...defaultBlinkSplitConfig.subjects, ...subjects } } : {}) }, dataSeed ?? 0);
+      const generated = blinkSplits(
+        { ...config, ...(subjects ? { subjects: { ...defaultBlinkSplitConfig.subjects, ...subjects } } : {}) },
+        dataSeed ?? 0,
+      );
       return {
         layout,
         splits: { train: generated.train, validation: generated.validation, test: generated.test },
@@ -97,7 +107,8 @@ export async function loadData(spec: RunSpec): Promise<LoadedData> {
 /** The splits a run reads: train, the evaluation split and, for detection, the validation split. */
 export function neededSplits(spec: RunSpec): Split[] {
   const splits = new Set<Split>(['train', spec.evaluation.split]);
-  if (spec.evaluation.kind === 'binaryDetection' && spec.evaluation.validationSplit) splits.add(spec.evaluation.validationSplit);
+  if (spec.evaluation.kind === 'binaryDetection' && spec.evaluation.validationSplit)
+    splits.add(spec.evaluation.validationSplit);
   return [...splits];
 }
 
@@ -138,7 +149,10 @@ function baseLoss(spec: LossSpec): losses.Loss {
     case 'huber':
       return losses.huber(spec.delta === undefined ? {} : { delta: spec.delta });
     case 'focal':
-      return losses.focal({ ...(spec.gamma === undefined ? {} : { gamma: spec.gamma }), ...(spec.alpha === undefined ? {} : { alpha: spec.alpha }) });
+      return losses.focal({
+        ...(spec.gamma === undefined ? {} : { gamma: spec.gamma }),
+        ...(spec.alpha === undefined ? {} : { alpha: spec.alpha }),
+      });
     default:
       throw new LosslabError('INVALID_DEFINITION', `loss.kind: "${spec.kind}" is a combinator, not a base loss`);
   }
@@ -153,7 +167,10 @@ function elementwiseLoss(spec: LossSpec): losses.ElementwiseLoss {
     case 'binaryCrossentropy':
       return losses.binaryCrossentropyElementwise();
     default:
-      throw new LosslabError('INVALID_DEFINITION', `loss.kind: column weighting needs an element-wise loss, got "${spec.kind}"`);
+      throw new LosslabError(
+        'INVALID_DEFINITION',
+        `loss.kind: column weighting needs an element-wise loss, got "${spec.kind}"`,
+      );
   }
 }
 
@@ -190,14 +207,26 @@ export function describeClassWeights(spec: LossSpec, layout: LabelLayout, train:
 export function buildModel(spec: RunSpec, featureShape: readonly number[], seed: number): tfl.LayersModel {
   const model = spec.model;
   if (model.kind === 'mlp') {
-    return createModel({ kind: 'mlp', inputShape: [...featureShape], hidden: model.hidden, output: model.output }, seed);
+    return createModel(
+      { kind: 'mlp', inputShape: [...featureShape], hidden: model.hidden, output: model.output },
+      seed,
+    );
   }
   const [timesteps, features] = featureShape;
   if (featureShape.length !== 2 || timesteps === undefined || features === undefined) {
-    throw new LosslabError('INVALID_DEFINITION', `model.kind: "lstm" needs sequence data shaped [timesteps, features], got [${featureShape.join(', ')}]`);
+    throw new LosslabError(
+      'INVALID_DEFINITION',
+      `model.kind: "lstm" needs sequence data shaped [timesteps, features], got [${featureShape.join(', ')}]`,
+    );
   }
   return createModel(
-    { kind: 'lstm', inputShape: [timesteps, features], layers: model.layers, output: model.output, ...(model.dropout === undefined ? {} : { dropout: model.dropout }) },
+    {
+      kind: 'lstm',
+      inputShape: [timesteps, features],
+      layers: model.layers,
+      output: model.output,
+      ...(model.dropout === undefined ? {} : { dropout: model.dropout }),
+    },
     seed,
   );
 }
@@ -209,7 +238,10 @@ function rowTensors(data: ArrayDataset, start: number, end: number): { x: tf.Ten
   const perSample = data.featureShape.reduce((a, b) => a * b, 1);
   return {
     x: tf.tensor(data.features.subarray(start * perSample, end * perSample), [end - start, ...data.featureShape]),
-    y: tf.tensor2d(data.labels.subarray(start * data.labelWidth, end * data.labelWidth), [end - start, data.labelWidth]),
+    y: tf.tensor2d(data.labels.subarray(start * data.labelWidth, end * data.labelWidth), [
+      end - start,
+      data.labelWidth,
+    ]),
   };
 }
 
@@ -238,9 +270,12 @@ export function datasetLoss(
     const end = Math.min(start + PREDICT_BATCH, data.size);
     const [batchTotal, batchWeights, batchNonzero] = tf.tidy(() => {
       const { x, y } = rowTensors(data, start, end);
-      const perSample = loss(y, model.predict(x) as tf.Tensor2D);
+      // One predict batch (predict's default of 32 slices x, and each slice copies all of x on wasm).
+      const perSample = loss(y, model.predict(x, { batchSize: end - start }) as tf.Tensor2D);
       const weights = loss.sampleWeights?.(y) ?? tf.onesLike(perSample);
-      return [tf.sum(perSample), tf.sum(weights), tf.sum(tf.cast(tf.notEqual(weights, 0), 'float32'))].map((t) => t.dataSync()[0] ?? Number.NaN);
+      return [tf.sum(perSample), tf.sum(weights), tf.sum(tf.cast(tf.notEqual(weights, 0), 'float32'))].map(
+        (t) => t.dataSync()[0] ?? Number.NaN,
+      );
     });
     total += batchTotal ?? Number.NaN;
     weightSum += batchWeights ?? Number.NaN;
@@ -259,7 +294,15 @@ export function datasetLoss(
 }
 
 /** The rates a detection run is judged by; counts go into the evaluation's confusion matrix instead. */
-const DETECTION_METRICS = ['accuracy', 'balancedAccuracy', 'precision', 'recall', 'f1', 'prAuc', 'majorityAccuracy'] as const;
+const DETECTION_METRICS = [
+  'accuracy',
+  'balancedAccuracy',
+  'precision',
+  'recall',
+  'f1',
+  'prAuc',
+  'majorityAccuracy',
+] as const;
 
 /**
  * Binary detection over a whole split (never averaged batch by batch): the rates of
@@ -279,7 +322,9 @@ export function detection(
     const score = outputWidth === 1 ? (scores[i] ?? 0) : (scores[i * outputWidth + evaluation.positiveClass] ?? 0);
     positive[i] = outputWidth === 1 && evaluation.positiveClass === 0 ? 1 - score : score;
   }
-  const truth = Int32Array.from(blockClasses(data, layout, evaluation.target), (c) => (c === evaluation.positiveClass ? 1 : 0));
+  const truth = Int32Array.from(blockClasses(data, layout, evaluation.target), (c) =>
+    c === evaluation.positiveClass ? 1 : 0,
+  );
   const m = binaryMetrics(truth, positive, evaluation.threshold ?? 0.5);
   const metrics = Object.fromEntries(DETECTION_METRICS.map((name) => [name, m[name]]));
   const group: GroupEvaluation = {
@@ -300,11 +345,18 @@ export function detection(
 export function evaluate(model: tfl.LayersModel, spec: RunSpec, loaded: LoadedData, loss: losses.Loss): Evaluation {
   const evaluation = spec.evaluation;
   const data = loaded.splits[evaluation.split];
-  if (data === undefined) throw new LosslabError('INVALID_DEFINITION', `evaluation.split: split "${evaluation.split}" was not loaded`);
+  if (data === undefined)
+    throw new LosslabError('INVALID_DEFINITION', `evaluation.split: split "${evaluation.split}" was not loaded`);
   const meanLoss = datasetLoss(model, loss, data, spec.train.reduction, spec.train.batchSize);
   if (evaluation.kind === 'binaryDetection') {
     const { metrics, group } = detection(model, data, loaded.layout, evaluation);
-    return { split: evaluation.split, size: data.size, metrics: { loss: meanLoss, ...metrics }, groups: [group], classNames: ['other', evaluation.positiveName ?? `class ${evaluation.positiveClass}`] };
+    return {
+      split: evaluation.split,
+      size: data.size,
+      metrics: { loss: meanLoss, ...metrics },
+      groups: [group],
+      classNames: ['other', evaluation.positiveName ?? `class ${evaluation.positiveClass}`],
+    };
   }
   const width = labelBlock(loaded.layout, evaluation.target).width;
   const scores = predictAll(model, data);
@@ -315,10 +367,19 @@ export function evaluate(model: tfl.LayersModel, spec: RunSpec, loaded: LoadedDa
     const members = blockClasses(data, loaded.layout, group.block);
     return {
       name: group.name,
-      member: (i: number) => (block.width === 1 ? (data.labels[i * data.labelWidth + block.start] ?? Number.NaN) === group.equals : members[i] === group.equals),
+      member: (i: number) =>
+        block.width === 1
+          ? (data.labels[i * data.labelWidth + block.start] ?? Number.NaN) === group.equals
+          : members[i] === group.equals,
     };
   });
   const grouped = evaluateGroups(truth, predicted, groups, width);
   const metrics: Record<string, number> = { loss: meanLoss, accuracy: accuracy(truth, predicted) };
-  return { split: evaluation.split, size: data.size, metrics, groups: grouped, classNames: Array.from({ length: width }, (_, i) => String(i)) };
+  return {
+    split: evaluation.split,
+    size: data.size,
+    metrics,
+    groups: grouped,
+    classNames: Array.from({ length: width }, (_, i) => String(i)),
+  };
 }

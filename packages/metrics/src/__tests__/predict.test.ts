@@ -80,4 +80,19 @@ describe.each(TEST_BACKENDS)('batched prediction on %s', (backend) => {
     model.dispose();
     features.dispose();
   });
+
+  it('asks predict for one batch of the whole chunk (predict would otherwise slice it into batches of 32)', async () => {
+    await useBackend(backend);
+    const batchSizes: (number | undefined)[] = [];
+    const recording: Predictor = {
+      predict: (x, args) => {
+        batchSizes.push(args?.batchSize);
+        return tf.clone(x);
+      },
+    };
+    await expectNoTensorLeak('predictScores', () =>
+      predictScores(recording, { values: new Float32Array(70 * 2), sampleShape: [2] }, 64),
+    );
+    expect(batchSizes).toEqual([64, 6]);
+  });
 });
