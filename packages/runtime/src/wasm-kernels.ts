@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * and then call the original kernel untransposed, which takes the XNNPACK path. Results equal the
  * original's up to float32 summation order.
  */
-const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Slice'] as const;
 const BACKEND = 'wasm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -22,6 +22,59 @@ interface MatMulAttrs {
 }
 interface Disposable {
   disposeData(dataId: object, force?: boolean): boolean;
+}
+/** The parts of tfjs-backend-wasm's BackendWasm the Slice kernel uses. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/**
+ * The wasm `Slice` kernel reads its whole input with `readSync`, a copy of all of x, for every
+ * slice (tfjs-backend-wasm 4.22 `kernels/Slice.ts`): slicing rows of a large tensor, as
+ * `LayersModel.predict` and `tf.unstack` do, costs O(size of x) per slice. This one copies only
+ * the sliced runs, from a view on the wasm heap taken after the output is allocated.
+ */
+function viewSlice(original: tf.KernelConfig): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const x = (args.inputs as { x: tf.TensorInfo }).x;
+    const backend = args.backend as unknown as Partial<WasmHeap>;
+    if (
+      x.dtype === 'string' ||
+      typeof backend.typedArrayFromHeap !== 'function' ||
+      typeof backend.makeOutput !== 'function'
+    ) {
+      return original.kernelFunc(args);
+    }
+    const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
+    const [start, extent] = tf.slice_util.parseSliceParams(x, begin, size) as [number[], number[]];
+    const out = backend.makeOutput(extent, x.dtype);
+    const total = extent.reduce((a, b) => a * b, 1);
+    if (total === 0) return out;
+    // Views after makeOutput: allocating may grow the heap and detach earlier views.
+    const source = backend.typedArrayFromHeap(x);
+    const target = backend.typedArrayFromHeap(out);
+    const rank = x.shape.length;
+    if (rank === 0) {
+      target[0] = source[0]!;
+      return out;
+    }
+    const strides = new Array<number>(rank);
+    strides[rank - 1] = 1;
+    for (let d = rank - 2; d >= 0; d--) strides[d] = strides[d + 1]! * x.shape[d + 1]!;
+    const run = extent[rank - 1]!;
+    const index = new Array<number>(rank - 1).fill(0);
+    for (let written = 0; written < total; written += run) {
+      let offset = start[rank - 1]!;
+      for (let d = 0; d < rank - 1; d++) offset += (start[d]! + index[d]!) * strides[d]!;
+      target.set(source.subarray(offset, offset + run), written);
+      for (let d = rank - 2; d >= 0; d--) {
+        if (++index[d]! < extent[d]!) break;
+        index[d] = 0;
+      }
+    }
+    return out;
+  };
 }
 
 /** The original wasm kernels while the explicit-transpose ones are installed. */
@@ -63,7 +116,7 @@ function explicitTranspose(original: tf.KernelConfig): tf.KernelFunc {
 /**
  * Replaces the wasm backend's `BatchMatMul` and `_FusedMatMul` kernels by ones that transpose a
  * transposed operand explicitly before multiplying, so that every matMul of training (forward and
- * gradient) takes XNNPACK's fast path. A global registration: {@link selectBackend} calls it when
+ * gradient) takes XNNPACK's fast path, and its `Slice` kernel by one that copies only the slice. A global registration: {@link selectBackend} calls it when
  * it activates the wasm backend (pass `fastMatMul: false` to keep the stock kernels); call
  * {@link restoreWasmMatMulKernels} to undo it. Idempotent; returns false when the wasm kernels are
  * not registered (the wasm backend was never imported).
@@ -80,7 +133,8 @@ export function installWasmMatMulKernels(): boolean {
   for (const original of found as tf.KernelConfig[]) {
     originals.set(original.kernelName, original);
     tf.unregisterKernel(original.kernelName, BACKEND);
-    tf.registerKernel({ ...original, kernelFunc: explicitTranspose(original) });
+    const kernelFunc = original.kernelName === 'Slice' ? viewSlice(original) : explicitTranspose(original);
+    tf.registerKernel({ ...original, kernelFunc });
   }
   return true;
 }

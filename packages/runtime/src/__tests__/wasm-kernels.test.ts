@@ -18,9 +18,9 @@ const random = (shape: number[], seed: number): tf.Tensor => {
   );
 };
 
-/** Every transpose combination of plain and fused matMul, rank 2 and 3, with a bias and relu. */
+/** Every transpose combination of plain and fused matMul, rank 2 and 3, with a bias and relu; slices of rank 1–4. */
 function products(): Float32Array[] {
-  return tf.tidy(() => {
+  return tf.tidy((): Float32Array[] => {
     const a = random([2, 5, 7], 1);
     const b = random([2, 7, 3], 2);
     const aT = tf.transpose(a, [0, 2, 1]);
@@ -36,7 +36,12 @@ function products(): Float32Array[] {
       tf.matMul(tf.transpose(a2), b2, true, false),
       tf.fused.matMul({ a: a2, b: tf.transpose(b2), transposeB: true, bias, activation: 'relu' }),
       tf.fused.matMul({ a: tf.transpose(a2), b: b2, transposeA: true, bias }),
-    ].map((t) => t.dataSync() as Float32Array);
+      tf.slice(random([3, 4, 5, 6], 6), [1, 0, 2, 1], [2, 3, 2, 4]),
+      tf.slice(random([6, 8], 7), [2, 3], [3, 5]),
+      tf.slice(random([9], 8), [4], [3]),
+      tf.slice(random([2, 3, 4], 9), [1, 0, 0], [1, 3, 4]),
+      tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), [1, 1], [2, 1]),
+    ].map((t) => Float32Array.from(t.dataSync()));
   });
 }
 
@@ -60,7 +65,10 @@ describe('explicit-transpose wasm matMul kernels', () => {
     restoreWasmMatMulKernels();
     expect(wasmMatMulKernelsInstalled()).toBe(false);
     const stock = products();
-    stock.slice(0, 5).forEach((values, i) => values.forEach((v, j) => expect(v).toBeCloseTo(reference[i]![j]!, 5)));
+    stock.forEach((values, i) => {
+      if (i === 5 || i === 6) return; // the stock fused kernel's wrong results
+      values.forEach((v, j) => expect(v).toBeCloseTo(reference[i]![j]!, 5));
+    });
   });
 
   it('are left alone when fastMatMul is false', async () => {
