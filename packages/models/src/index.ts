@@ -9,5 +9,8 @@ export { SeededDropout, seededDropout } from './seeded-dropout';
 export type { SeededDropoutArgs } from './seeded-dropout';
 export { createMlp } from './mlp';
 export { createLstmClassifier } from './lstm';
+export type { LstmOptions } from './lstm';
+export { FusedLstm, lstmSequence } from './fused-lstm';
+export type { FusedLstmArgs } from './fused-lstm';
 export { createModel } from './model';
 export { countParameters, describeModel } from './summary';

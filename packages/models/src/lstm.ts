@@ -1,10 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed, requireInteger } from '@losslab/runtime';
+import { FusedLstm } from './fused-lstm';
 import { seededDropout } from './seeded-dropout';
 import { orthogonalMatrix } from './orthogonal';
 import { initSeed, seededGlorotUniform } from './seeds';
 import { validateLstmClassifierSpec, type LstmClassifierSpec } from './spec';
+
+/** How {@link createLstmClassifier} computes its LSTMs. */
+export interface LstmOptions {
+  /**
+   * `fused` (default): {@link FusedLstm}, the whole sequence as one op with a hand-written
+   * backward pass (several times fewer ops per step); `layers`: tfjs-layers' own LSTM. Same
+   * weights, same results up to float32 summation order.
+   */
+  readonly implementation?: 'fused' | 'layers';
+}
 
 /**
  * Builds a stacked-LSTM sequence classifier from its spec. LSTM i (0-based) has a
@@ -27,26 +38,36 @@ import { validateLstmClassifierSpec, type LstmClassifierSpec } from './spec';
  * );
  * model.countParams(); // 4·(8·9 + 8) + 8·2 + 2 = 338
  */
-export function createLstmClassifier(spec: LstmClassifierSpec, seed: number): tfl.LayersModel {
+export function createLstmClassifier(
+  spec: LstmClassifierSpec,
+  seed: number,
+  options: LstmOptions = {},
+): tfl.LayersModel {
   requireInteger('seed', seed, 0);
   validateLstmClassifierSpec(spec);
   const dropout = spec.dropout ?? 0;
   const model = tfl.sequential();
-  const lstms: ReturnType<typeof tfl.layers.lstm>[] = [];
+  const fused = (options.implementation ?? 'fused') === 'fused';
+  const lstms: tfl.layers.Layer[] = [];
   spec.layers.forEach((layer, index) => {
-    const lstm = tfl.layers.lstm({
-      ...(index === 0 ? { inputShape: [...spec.inputShape] } : {}),
-      units: layer.units,
-      returnSequences: index < spec.layers.length - 1,
-      activation: 'tanh',
-      recurrentActivation: 'sigmoid',
-      kernelInitializer: seededGlorotUniform(seed, index, 'kernel'),
-      // placeholder: replaced by the seeded orthogonal matrix below
-      recurrentInitializer: 'zeros',
-      // Zero bias, forget gate raised to 1 below: tfjs' `unitForgetBias` initialiser leaks 4
-      // tensors per layer (it concatenates outside tidy), so the bias is written directly.
-      biasInitializer: 'zeros',
-    });
+    const returnSequences = index < spec.layers.length - 1;
+    const kernelInitializer = seededGlorotUniform(seed, index, 'kernel');
+    const inputShape = index === 0 ? { inputShape: [...spec.inputShape] } : {};
+    const lstm = fused
+      ? new FusedLstm({ ...inputShape, units: layer.units, returnSequences, kernelInitializer })
+      : tfl.layers.lstm({
+          ...inputShape,
+          units: layer.units,
+          returnSequences,
+          activation: 'tanh',
+          recurrentActivation: 'sigmoid',
+          kernelInitializer,
+          // placeholder: replaced by the seeded orthogonal matrix below
+          recurrentInitializer: 'zeros',
+          // Zero bias, forget gate raised to 1 below: tfjs' `unitForgetBias` initialiser leaks 4
+          // tensors per layer (it concatenates outside tidy), so the bias is written directly.
+          biasInitializer: 'zeros',
+        });
     model.add(lstm);
     lstms.push(lstm);
     if (dropout > 0) model.add(seededDropout({ rate: dropout, seed: deriveSeed(seed, 'dropout', index) }));

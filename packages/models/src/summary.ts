@@ -7,7 +7,10 @@ import type * as tfl from '@tensorflow/tfjs-layers';
  * countParameters(createMlp(mnistOddSpec, 0)); // 50890
  */
 export function countParameters(model: tfl.LayersModel): number {
-  return model.weights.reduce((total, weight) => total + weight.shape.reduce<number>((size, dim) => size * (dim ?? 1), 1), 0);
+  return model.weights.reduce(
+    (total, weight) => total + weight.shape.reduce<number>((size, dim) => size * (dim ?? 1), 1),
+    0,
+  );
 }
 
 function describeLayer(layer: tfl.LayersModel['layers'][number]): string {
@@ -17,11 +20,14 @@ function describeLayer(layer: tfl.LayersModel['layers'][number]): string {
     case 'Dense':
       return `dense ${String(config.units)} ${String(config.activation)}`;
     case 'LSTM':
+    case 'LosslabFusedLstm':
       return `lstm ${String(config.units)}${config.returnSequences === true ? ' (sequences)' : ''}`;
     case 'Flatten':
       return 'flatten';
     default:
-      return 'rate' in config ? `${kind.replace(/^Losslab/, '').toLowerCase()} ${String(config.rate)}` : kind.toLowerCase();
+      return 'rate' in config
+        ? `${kind.replace(/^Losslab/, '').toLowerCase()} ${String(config.rate)}`
+        : kind.toLowerCase();
   }
 }
 

@@ -141,6 +141,23 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
     expect(liveTensorCount()).toBe(before);
   });
 
+  it('lstm: the fused LSTM gives the tfjs-layers LSTM loss curve and weights, also stacked with sequences', async () => {
+    await useBackend(backend);
+    const before = liveTensorCount();
+    for (const layers of [[{ units: 4 }], [{ units: 3 }, { units: 4 }]]) {
+      const build = (implementation: 'fused' | 'layers') => () =>
+        createLstmClassifier({ inputShape: [5, 1], layers, output: { units: 2, activation: 'softmax' } }, 2, {
+          implementation,
+        });
+      const spec = { kind: 'adam', learningRate: 0.02 } as const;
+      const fused = await train({ ...problems.lstm, model: build('fused') }, createOptimizer(spec));
+      const stock = await train({ ...problems.lstm, model: build('layers') }, createOptimizer(spec));
+      expectClose(fused.losses, stock.losses);
+      expectClose(fused.weights, stock.weights, 1e-4);
+    }
+    expect(liveTensorCount()).toBe(before);
+  });
+
   if (backend === 'wasm') {
     it.each(['mlp', 'lstm'] as const)(
       '%s: the explicit-transpose matMul kernels give the stock loss curve',
