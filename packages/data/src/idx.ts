@@ -174,8 +174,7 @@ export async function readIdx(path: string): Promise<IdxArray> {
  */
 export function encodeIdx(array: IdxArray): Uint8Array {
   const info = DTYPES.find((d) => d.dtype === array.dtype);
-  if (info === undefined)
-    throw new LosslabError('INVALID_ARGUMENT', `array.dtype: unknown IDX dtype "${String(array.dtype)}"`);
+  if (info === undefined) throw new LosslabError('INVALID_ARGUMENT', `array.dtype: unknown IDX dtype "${array.dtype}"`);
   if (array.shape.length < 1 || array.shape.length > 255) {
     throw new LosslabError('INVALID_ARGUMENT', `array.shape: expected rank 1..255, got ${array.shape.length}`);
   }

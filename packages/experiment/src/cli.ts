@@ -149,7 +149,7 @@ function runChild(args: string[], label: string, prefixOutput: boolean): Promise
 
 /** Runs `tasks` with at most `limit` in flight; one failing never stops the others. */
 async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
+  const results = new Array<T>(tasks.length);
   let next = 0;
   const worker = async () => {
     while (next < tasks.length) {

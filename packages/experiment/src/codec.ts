@@ -45,6 +45,7 @@ type Optional<P extends t.Props> = { [K in keyof P]?: t.TypeOf<P[K]> };
  * @example
  * const Train = closed('train', { epochs: PositiveInt }, { shuffle: Bool });
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the default means "no optional fields": exactly {}
 export function closed<R extends t.Props, O extends t.Props = {}>(
   name: string,
   required: R,
@@ -138,8 +139,13 @@ export function namedRecord<V extends t.Mixed>(
   return new t.Type<A, A, unknown>(name, (u): u is A => E.isRight(validate(u, [])), validate, t.identity);
 }
 
-const describeValue = (value: unknown): string =>
-  value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
+const describeValue = (value: unknown): string => {
+  if (value === undefined) return 'nothing';
+  // JSON.stringify gives undefined for a function or symbol and throws on a bigint: name those instead.
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value);
+};
 
 /** `a.b.0.c` from an io-ts context (its first entry is the root). */
 export const errorPath = (error: t.ValidationError): string =>

@@ -51,8 +51,12 @@ export interface RunOutcome {
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-const step = <A>(tag: RunFailure['tag'], body: () => Promise<A>): TE.TaskEither<RunFailure, A> =>
-  TE.tryCatch(body, (error) => ({ tag, message: messageOf(error) }));
+/** One phase of a run: its body may be synchronous; a throw or a rejection becomes a `RunFailure` tagged `tag`. */
+const step = <A>(tag: RunFailure['tag'], body: () => A | Promise<A>): TE.TaskEither<RunFailure, A> =>
+  TE.tryCatch(
+    async () => await body(),
+    (error) => ({ tag, message: messageOf(error) }),
+  );
 
 /** The hash that identifies what a run computes: its resolved settings, nothing cosmetic. */
 export const runHash = (spec: RunSpec): string => hashOf(spec);
@@ -110,7 +114,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
       ),
       TE.chain(() => step('LoadDataFailed', () => loadData(spec))),
       TE.chain((data) =>
-        step('BuildFailed', async () => {
+        step('BuildFailed', () => {
           const train = data.splits.train;
           if (train === undefined) throw new Error('the data has no train split');
           built = {
@@ -157,7 +161,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
         }),
       ),
       TE.chain(({ built: b, history }) =>
-        step('EvaluateFailed', async () => ({
+        step('EvaluateFailed', () => ({
           built: b,
           history,
           evaluation: evaluate(b.model, spec, b.data, b.loss),

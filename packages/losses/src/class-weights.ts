@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError, requireInteger, sliceBlock } from '@losslab/runtime';
 import type { LabelLayout } from '@losslab/runtime';
 import { classCountOfWidth, classIndices } from './class-indices';
-import { requireWeights } from './options';
+import { isArray, requireWeights } from './options';
 
 /**
  * How {@link classWeights} turns class counts `n_j` (k classes, `N = Σ n_j`) into weights:
@@ -86,7 +86,7 @@ function countIds(ids: ArrayLike<number>, numClasses: number): number[] {
  * classWeights([95, 5], { kind: 'effectiveNumber', beta: 0.9 }); // ≈ [0.581, 1.419], sums to 2
  */
 export function classWeights(counts: readonly number[], strategy: ClassWeightStrategy): number[] {
-  if (!Array.isArray(counts) || counts.length === 0) {
+  if (!isArray(counts) || counts.length === 0) {
     throw new LosslabError('INVALID_ARGUMENT', 'classWeights: counts: expected a non-empty array of class counts');
   }
   counts.forEach((count, index) => requireInteger(`classWeights: counts[${index}]`, count, 0));

@@ -48,6 +48,7 @@ export function focal(options: FocalOptions = {}): Loss {
   }
   const epsilon = requireOpenInterval('focal: epsilon', options.epsilon ?? 1e-7, 0, 0.5);
   const kind = options.kind;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a guard for JavaScript callers (the type rules it out)
   if (kind !== undefined && kind !== 'binary' && kind !== 'categorical') {
     throw new LosslabError('INVALID_ARGUMENT', `focal: kind: expected "binary" or "categorical", got ${String(kind)}`);
   }

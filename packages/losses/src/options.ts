@@ -16,9 +16,17 @@ export function requireAtLeast(what: string, value: number, min: number): number
   return value;
 }
 
+/**
+ * `Array.isArray` for guards against JavaScript callers: unlike it, this never narrows a typed
+ * `readonly number[]` parameter to `any[]`.
+ */
+export function isArray(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
+}
+
 /** Throws `INVALID_ARGUMENT` unless `values` is a non-empty array of finite numbers ≥ 0. */
 export function requireWeights(what: string, values: readonly number[]): readonly number[] {
-  if (!Array.isArray(values) || values.length === 0) {
+  if (!isArray(values) || values.length === 0) {
     throw new LosslabError('INVALID_ARGUMENT', `${what}: expected a non-empty array of weights`);
   }
   values.forEach((value, index) => {

@@ -70,8 +70,7 @@ export function parseReportArgs(argv: readonly string[]): ReportCommandOptions |
   if (experiment === undefined && runIds === undefined) {
     throw new ReportError('INVALID_ARGUMENT', 'expected --experiment=<name> or --runs=<id>,<id>');
   }
-  if (runIds !== undefined && runIds.length === 0)
-    throw new ReportError('INVALID_ARGUMENT', '--runs: expected at least one run id');
+  if (runIds?.length === 0) throw new ReportError('INVALID_ARGUMENT', '--runs: expected at least one run id');
   const groupBy = values.get('group-by') ?? (runIds === undefined ? 'variant' : 'auto');
   if (!['variant', 'commit', 'run', 'auto'].includes(groupBy)) {
     throw new ReportError('INVALID_ARGUMENT', `--group-by: expected variant, commit, run or auto, got ${groupBy}`);

@@ -22,7 +22,8 @@ export function flattenDefinition(value: unknown, prefix = ''): Map<string, stri
     } else if (node !== null && typeof node === 'object' && Object.keys(node).length > 0) {
       for (const [key, item] of Object.entries(node)) visit(item, path === '' ? key : `${path}.${key}`);
     } else {
-      leaves.set(path === '' ? '(root)' : path, JSON.stringify(node) ?? 'undefined');
+      // JSON data: only an absent value (undefined) has no JSON text (JSON.stringify would return undefined)
+      leaves.set(path === '' ? '(root)' : path, node === undefined ? 'undefined' : JSON.stringify(node));
     }
   };
   visit(value, prefix);

@@ -39,7 +39,7 @@ export function commitState(record: RunRecord): string {
  */
 export function groupRuns(records: readonly RunRecord[], by: GroupBy = 'variant'): RunGroup[] {
   if (!['variant', 'commit', 'run', 'auto'].includes(by)) {
-    throw new ReportError('INVALID_ARGUMENT', `by: expected one of variant, commit, run, auto, got ${String(by)}`);
+    throw new ReportError('INVALID_ARGUMENT', `by: expected one of variant, commit, run, auto, got ${by}`);
   }
   const resolved = by === 'auto' ? (new Set(records.map(commitState)).size > 1 ? 'commit' : 'run') : by;
   const severalExperiments = new Set(records.map((record) => record.experiment)).size > 1;

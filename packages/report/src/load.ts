@@ -54,8 +54,11 @@ function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   // JSON.stringify(Infinity) is "null": name non-finite numbers as they are.
   if (typeof value === 'number') return String(value);
+  // JSON.stringify gives undefined for a function or symbol and throws on a bigint: name those instead.
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString();
   const json = JSON.stringify(value);
-  return json === undefined ? String(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json;
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 
 /**

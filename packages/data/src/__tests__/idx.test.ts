@@ -103,7 +103,7 @@ describe('readIdx errors', () => {
     );
   });
 
-  it('an unknown type code, rank 0, a zero dimension and a short header are rejected', async () => {
+  it('an unknown type code, rank 0, a zero dimension and a short header are rejected', () => {
     expect(() => decodeIdx(Uint8Array.of(0, 0, 0x0a, 1, 0, 0, 0, 1, 0), 'f')).toThrow(
       /IDX file f: bad magic number: unknown type code 0x0a/,
     );

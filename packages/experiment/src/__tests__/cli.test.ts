@@ -137,7 +137,7 @@ describe('losslab run: a definition outside experiments/', () => {
       sha256: createHash('sha256')
         .update(readFileSync(join(ROOT, EXAMPLE)))
         .digest('hex'),
-      git: expect.stringMatching(/^(tracked|modified)$/),
+      git: expect.stringMatching(/^(tracked|modified)$/) as unknown, // vitest types matchers as `any`
     });
     // one line per run as it starts
     expect(stdout).toContain('run 1/2: adam seed 3');

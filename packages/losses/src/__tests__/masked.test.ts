@@ -209,8 +209,8 @@ describe('masked guards', () => {
       'label block "digits" is not in the layout (blocks: digit:3, isOdd:1)',
     );
     noLeak(() => {
-      const label = tf.zeros([1, 4]) as tf.Tensor2D;
-      const output = tf.zeros([1, 4]) as tf.Tensor2D;
+      const label = tf.zeros<tf.Rank.R2>([1, 4]);
+      const output = tf.zeros<tf.Rank.R2>([1, 4]);
       expect(() => oddOnly(label, output)).toThrow(
         'loss target block "digit" has width 3 but the model output has width 4',
       );

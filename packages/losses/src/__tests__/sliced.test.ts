@@ -51,8 +51,8 @@ describe.each(TEST_BACKENDS)('sliced on %s', (backend) => {
     const layout = labelLayout({ digit: 10, isOdd: 1 });
     const loss = sliced(meanAbsoluteError(), layout, 'digit');
     noLeak(() => {
-      const yTrue = tf.zeros([2, 11]) as tf.Tensor2D;
-      const narrow = tf.zeros([2, 9]) as tf.Tensor2D;
+      const yTrue = tf.zeros<tf.Rank.R2>([2, 11]);
+      const narrow = tf.zeros<tf.Rank.R2>([2, 9]);
       const error = thrownBy(() => loss(yTrue, narrow));
       expect(isLosslabError(error, 'SHAPE_MISMATCH')).toBe(true);
       expect(error.message).toBe('loss target block "digit" has width 10 but the model output has width 9');
@@ -64,8 +64,8 @@ describe.each(TEST_BACKENDS)('sliced on %s', (backend) => {
     const layout = labelLayout({ digit: 10, isOdd: 1 });
     const loss = sliced(meanAbsoluteError(), layout, 'digit');
     noLeak(() => {
-      const label = tf.zeros([2, 10]) as tf.Tensor2D;
-      const output = tf.zeros([2, 10]) as tf.Tensor2D;
+      const label = tf.zeros<tf.Rank.R2>([2, 10]);
+      const output = tf.zeros<tf.Rank.R2>([2, 10]);
       expect(() => loss(label, output)).toThrow(
         'sliced: yTrue: expected shape [batch, 11] for layout {digit: 10, isOdd: 1}, got [2, 10]',
       );

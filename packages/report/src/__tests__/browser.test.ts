@@ -55,7 +55,8 @@ if (mode === 'skip') {
 }
 
 describe.skipIf(mode === 'skip')('report in headless Chromium', () => {
-  let browser: Browser;
+  // undefined until beforeAll has launched it (afterAll runs even when the launch failed)
+  let browser: Browser | undefined;
   let workDir: string;
 
   beforeAll(async () => {
@@ -88,7 +89,7 @@ describe.skipIf(mode === 'skip')('report in headless Chromium', () => {
     await writeReport(records(), outDir);
     const pageUrl = pathToFileURL(join(outDir, 'index.html')).href;
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
     const page = await context.newPage();
     const requests: string[] = [];
     const consoleErrors: string[] = [];
@@ -105,7 +106,8 @@ describe.skipIf(mode === 'skip')('report in headless Chromium', () => {
     for (const figure of await figures.all()) {
       const id = await figure.getAttribute('data-chart');
       const visibleMarks = await figure.locator('g[class*="mark-"] path, g[class*="mark-"] rect').evaluateAll(
-        (elements) =>
+        // typed here: the tsconfig has no DOM lib, so playwright's Element type does not resolve
+        (elements: { getBoundingClientRect(): { width: number; height: number } }[]) =>
           elements.filter((element) => {
             const box = element.getBoundingClientRect();
             return box.width > 0 && box.height > 0;
