@@ -54,7 +54,7 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
 }
 
 /** True when `bytes` starts with the gzip magic number 1f 8b. */
-export const isGzip = (bytes: Uint8Array): boolean =>
+const isGzip = (bytes: Uint8Array): boolean =>
   bytes.length >= 2 && bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1;
 
 /**

@@ -51,7 +51,7 @@ function componentProblems(spec: RunSpec): string[] {
 }
 
 /** Base losses that also exist element-wise (one value per column), as column weighting needs. */
-export const ELEMENTWISE_LOSSES = ['meanAbsoluteError', 'meanSquaredError', 'binaryCrossentropy'] as const;
+const ELEMENTWISE_LOSSES = ['meanAbsoluteError', 'meanSquaredError', 'binaryCrossentropy'] as const;
 
 /** The label block a loss reads its target from (`undefined`: the whole label). */
 export function lossTarget(loss: LossSpec): string | undefined {

@@ -4,11 +4,11 @@ import {
   Bool,
   closed,
   FiniteNumber,
+  Fraction,
   namedRecord,
   NonEmptyString,
   NonNegativeInt,
   NonNegativeNumber,
-  numberWhere,
   OpenUnit,
   PositiveInt,
   PositiveNumber,
@@ -105,8 +105,8 @@ export type LabelsSpec = t.TypeOf<typeof LabelsSpec>;
 
 // ---- model ------------------------------------------------------------------------------
 
-export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'softmax', 'tanh'] as const;
-export const Activation = oneOf(`one of ${ACTIVATIONS.map((a) => `"${a}"`).join(', ')}`, ACTIVATIONS);
+const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'softmax', 'tanh'] as const;
+const Activation = oneOf(`one of ${ACTIVATIONS.map((a) => `"${a}"`).join(', ')}`, ACTIVATIONS);
 const DenseLayer = closed('a dense layer', { units: PositiveInt, activation: Activation });
 
 /** Multi-layer perceptron; the input shape comes from the data. */
@@ -117,7 +117,7 @@ export type MlpModel = t.TypeOf<typeof MlpModel>;
 export const LstmModel = closed(
   'lstm model',
   { kind: literal('lstm'), layers: t.array(closed('an lstm layer', { units: PositiveInt })), output: DenseLayer },
-  { dropout: numberWhere('a number in [0, 1)', (n) => n >= 0 && n < 1) },
+  { dropout: Fraction },
 );
 export type LstmModel = t.TypeOf<typeof LstmModel>;
 
@@ -190,7 +190,7 @@ export const OptimizerSpec = tagged('optimizer', 'kind', {
 });
 export type OptimizerSpec = t.TypeOf<typeof OptimizerSpec>;
 
-export const REDUCTIONS = ['sum', 'sumOverBatchSize', 'sumOverWeights', 'sumOverNonzeroWeights'] as const;
+const REDUCTIONS = ['sum', 'sumOverBatchSize', 'sumOverWeights', 'sumOverNonzeroWeights'] as const;
 export const TrainSpec = closed(
   'train settings',
   { epochs: PositiveInt, batchSize: PositiveInt },
@@ -205,7 +205,7 @@ export type TrainSpec = t.TypeOf<typeof TrainSpec>;
 // ---- evaluation -------------------------------------------------------------------------
 
 /** Accuracy, confusion matrix and bincounts per group; a group is `block == equals`. */
-export const GroupedClassification = closed('groupedClassification evaluation', {
+const GroupedClassification = closed('groupedClassification evaluation', {
   kind: literal('groupedClassification'),
   split: Split,
   target: NonEmptyString,
@@ -213,7 +213,7 @@ export const GroupedClassification = closed('groupedClassification evaluation', 
 });
 
 /** Binary detection metrics (precision, recall, F1, PR-AUC, …) for one class of the target block. */
-export const BinaryDetection = closed(
+const BinaryDetection = closed(
   'binaryDetection evaluation',
   { kind: literal('binaryDetection'), split: Split, target: NonEmptyString, positiveClass: NonNegativeInt },
   { validationSplit: Split, threshold: OpenUnit, positiveName: NonEmptyString },

@@ -17,7 +17,7 @@ export function weightRows(values: tf.Tensor1D, weights: tf.Tensor1D): tf.Tensor
  * 0.5 lies inside (0, 1), so logs, `1 − p`, divisions by row sums and clipping all stay finite
  * for the probability and regression losses; the row's value is discarded anyway.
  */
-export const SAFE_ROW_VALUE = 0.5;
+const SAFE_ROW_VALUE = 0.5;
 
 /**
  * `x` (`[batch, k]`) with every row where `kept` (`[batch]`, bool) is false replaced by

@@ -16,7 +16,7 @@ const ENVIRONMENT: RunRecord['environment'] = {
   git: { commit: '0123456789abcdef0123456789abcdef01234567', dirty: false },
 };
 
-export const BLINK_CLAIMS: Claim[] = [
+const BLINK_CLAIMS: Claim[] = [
   { kind: 'fasterToTarget', metric: 'f1', target: 0.8, faster: 'class-weighted', slower: 'unweighted' },
   { kind: 'threshold', metric: 'accuracy', op: '>=', value: 0.95, description: 'both variants reach 95% accuracy' },
   { kind: 'threshold', metric: 'f1', op: '>=', value: 0.9, variant: 'unweighted' },
