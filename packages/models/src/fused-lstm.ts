@@ -44,82 +44,89 @@ export function lstmSequence(
       `lstmSequence: expected kernel [${features}, ${4 * units}], recurrent [${units}, ${4 * units}], bias [${4 * units}], got [${kernel.shape.join(', ')}], [${recurrent.shape.join(', ')}], [${bias.shape.join(', ')}]`,
     );
   }
-  // tf.slice rather than tf.unstack: the wasm Unpack kernel copies all of its input per step.
-  const timeSteps = (t: tf.Tensor3D): tf.Tensor2D[] =>
-    Array.from({ length: t.shape[0] }, (_, i) =>
-      tf.reshape(tf.slice(t, [i, 0, 0], [1, t.shape[1], t.shape[2]]), [t.shape[1], t.shape[2]]),
-    );
-  const sliceGate = (t: tf.Tensor2D, gate: number): tf.Tensor2D => tf.slice(t, [0, gate * units], [batch, units]);
+  // Per-step tensors stay [1, batch, width] (no reshapes): step t of a time-major [steps, batch,
+  // width] tensor is one tf.slice (not tf.unstack, whose wasm kernel copies all of its input per step).
+  const at = (t: tf.Tensor3D, step: number, start = 0, width = t.shape[2] - start): tf.Tensor3D =>
+    tf.slice(t, [step, 0, start], [1, batch, width]);
+  const gate = (t: tf.Tensor3D, index: number): tf.Tensor3D =>
+    tf.slice(t, [0, 0, index * units], [t.shape[0], batch, units]);
   const run = tf.customGrad((...args: (tf.Tensor | ((saved: tf.Tensor[]) => void))[]) => {
     const [xIn, kernelIn, recurrentIn, biasIn] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[4] as (saved: tf.Tensor[]) => void;
     // Time-major rows: row t·batch + b is sample b at step t.
     const xRows = tf.reshape(tf.transpose(xIn, [1, 0, 2]), [steps * batch, features]) as tf.Tensor2D;
     const projected = tf.reshape(tf.add(tf.matMul(xRows, kernelIn), biasIn), [steps, batch, 4 * units]) as tf.Tensor3D;
-    const inputs = timeSteps(projected);
-    let h = tf.zeros([batch, units]) as tf.Tensor2D;
-    let c = tf.zeros([batch, units]) as tf.Tensor2D;
-    const sigmoids: tf.Tensor2D[] = [];
-    const tanhs: tf.Tensor2D[] = [];
-    const cells: tf.Tensor2D[] = [];
-    const hiddens: tf.Tensor2D[] = [];
+    let h = tf.zeros([1, batch, units]) as tf.Tensor3D;
+    let c = h;
+    const sigmoids: tf.Tensor3D[] = [];
+    const tanhs: tf.Tensor3D[] = [];
+    const cells: tf.Tensor3D[] = [];
+    const cellTanhs: tf.Tensor3D[] = [];
+    const hiddens: tf.Tensor3D[] = [];
     for (let t = 0; t < steps; t++) {
-      const z = tf.add<tf.Tensor2D>(inputs[t]!, tf.matMul(h, recurrentIn));
-      const s = tf.sigmoid<tf.Tensor2D>(z);
-      const th = tf.tanh<tf.Tensor2D>(z);
-      c = tf.add<tf.Tensor2D>(tf.mul(sliceGate(s, 1), c), tf.mul(sliceGate(s, 0), sliceGate(th, 2)));
-      h = tf.mul<tf.Tensor2D>(sliceGate(s, 3), tf.tanh(c));
+      const z = tf.add<tf.Tensor3D>(at(projected, t), tf.matMul(h, recurrentIn));
+      const s = tf.sigmoid<tf.Tensor3D>(z);
+      const th = tf.tanh<tf.Tensor3D>(z);
+      c = tf.add<tf.Tensor3D>(tf.mul(gate(s, 1), c), tf.mul(gate(s, 0), gate(th, 2)));
+      const tc = tf.tanh<tf.Tensor3D>(c);
+      h = tf.mul<tf.Tensor3D>(gate(s, 3), tc);
       sigmoids.push(s);
       tanhs.push(th);
       cells.push(c);
+      cellTanhs.push(tc);
       hiddens.push(h);
     }
-    const sequence = tf.stack(hiddens) as tf.Tensor3D; // [steps, batch, units]
-    save([xRows, tf.stack(sigmoids), tf.stack(tanhs), tf.stack(cells), sequence]);
-    const value = returnSequences ? tf.transpose(sequence, [1, 0, 2]) : h;
+    const sequence = tf.concat(hiddens, 0); // [steps, batch, units]
+    save([xRows, tf.concat(sigmoids, 0), tf.concat(tanhs, 0), tf.concat(cells, 0), tf.concat(cellTanhs, 0), sequence]);
+    const value = returnSequences ? tf.transpose(sequence, [1, 0, 2]) : tf.reshape(h, [batch, units]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [rows, sAll, thAll, cAll, hAll] = saved as [
+      const [rows, S, TH, C, TC, H] = saved as [
         tf.Tensor2D,
         tf.Tensor3D,
         tf.Tensor3D,
         tf.Tensor3D,
         tf.Tensor3D,
+        tf.Tensor3D,
       ];
-      const S = timeSteps(sAll);
-      const TH = timeSteps(thAll);
-      const C = timeSteps(cAll);
-      const dySteps = returnSequences ? timeSteps(tf.transpose(dy as tf.Tensor3D, [1, 0, 2])) : undefined;
-      const recurrentT = tf.transpose(recurrentIn);
-      // Gate derivatives: σ' = s(1 − s) for i, f, o; tanh' = 1 − th² for c.
-      const isCellGate = tf.tile(
-        tf.concat([tf.zeros([1, 2 * units], 'bool'), tf.ones([1, units], 'bool'), tf.zeros([1, units], 'bool')], 1),
-        [batch, 1],
+      // Everything that does not depend on the recurrence, for all steps at once:
+      // dz_t = [dc_t, dc_t, dc_t, dh_t] ⊙ Q_t with Q = [g, c_{t−1}, i, tanh c_t] ⊙ gate derivatives
+      // (σ' = s(1 − s) for i, f, o; tanh' = 1 − g² for c); dc_t = dc_{t+1} ⊙ f_{t+1} + dh_t ⊙ A_t
+      // with A = o ⊙ (1 − tanh² c); dh_{t−1} = dz_t·Uᵀ (+ the output's gradient at t − 1).
+      const previousCells = tf.concat(
+        [tf.zeros([1, batch, units]), tf.slice(C, [0, 0, 0], [steps - 1, batch, units])],
+        0,
       );
-      let dh: tf.Tensor2D = dySteps ? dySteps[steps - 1]! : (dy as tf.Tensor2D);
-      let dc: tf.Tensor2D | undefined;
-      const dz: tf.Tensor2D[] = new Array<tf.Tensor2D>(steps);
+      const sigmoidDerivative = tf.mul(S, tf.sub(1, S)) as tf.Tensor3D;
+      const G = gate(TH, 2);
+      const Q = tf.concat(
+        [
+          tf.mul(G, gate(sigmoidDerivative, 0)),
+          tf.mul(previousCells, gate(sigmoidDerivative, 1)),
+          tf.mul(gate(S, 0), tf.sub(1, tf.square(G))),
+          tf.mul(TC, gate(sigmoidDerivative, 3)),
+        ],
+        2,
+      ) as tf.Tensor3D;
+      const A = tf.mul(gate(S, 3), tf.sub(1, tf.square(TC))) as tf.Tensor3D;
+      const F = gate(S, 1);
+      const recurrentT = tf.transpose(recurrentIn);
+      const dyTime = returnSequences ? (tf.transpose(dy, [1, 0, 2]) as tf.Tensor3D) : undefined;
+      let dh = dyTime ? at(dyTime, steps - 1) : (tf.reshape(dy, [1, batch, units]) as tf.Tensor3D);
+      let dc: tf.Tensor3D | undefined;
+      const dz = new Array<tf.Tensor3D>(steps);
       for (let t = steps - 1; t >= 0; t--) {
-        const s = S[t]!;
-        const th = TH[t]!;
-        const tc = tf.tanh(C[t]!);
-        const o = sliceGate(s, 3);
-        const dcHere = tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tc)));
-        const dcT = dc === undefined ? dcHere : tf.add(dc, dcHere);
-        const i = sliceGate(s, 0);
-        const g = sliceGate(th, 2);
-        const df = t > 0 ? tf.mul(dcT, C[t - 1]!) : tf.zerosLike(dcT);
-        const dGates = tf.concat([tf.mul(dcT, g), df, tf.mul(dcT, i), tf.mul(dh, tc)], 1);
-        const derivative = tf.where(isCellGate, tf.sub(1, tf.square(th)), tf.mul(s, tf.sub(1, s)));
-        dz[t] = tf.mul<tf.Tensor2D>(dGates, derivative);
-        dc = tf.mul<tf.Tensor2D>(dcT, sliceGate(s, 1));
+        const here = tf.mul<tf.Tensor3D>(dh, at(A, t));
+        const dcT = dc === undefined ? here : tf.add<tf.Tensor3D>(dc, here);
+        dz[t] = tf.mul<tf.Tensor3D>(tf.concat([dcT, dcT, dcT, dh], 2), at(Q, t));
         if (t > 0) {
-          dh = tf.matMul(dz[t]!, recurrentT) as tf.Tensor2D;
-          if (dySteps) dh = tf.add<tf.Tensor2D>(dh, dySteps[t - 1]!);
+          dc = tf.mul<tf.Tensor3D>(dcT, at(F, t));
+          dh = tf.matMul(dz[t]!, recurrentT);
+          if (dyTime) dh = tf.add<tf.Tensor3D>(dh, at(dyTime, t - 1));
         }
       }
-      const dzRows = tf.reshape(tf.stack(dz), [steps * batch, 4 * units]) as tf.Tensor2D;
+      const dzRows = tf.reshape(tf.concat(dz, 0), [steps * batch, 4 * units]) as tf.Tensor2D;
       const previous = tf.reshape(
-        tf.concat([tf.zeros([1, batch, units]), tf.slice(hAll, [0, 0, 0], [steps - 1, batch, units])], 0),
+        tf.concat([tf.zeros([1, batch, units]), tf.slice(H, [0, 0, 0], [steps - 1, batch, units])], 0),
         [steps * batch, units],
       ) as tf.Tensor2D;
       const dKernel = tf.matMul(tf.transpose(rows), dzRows);

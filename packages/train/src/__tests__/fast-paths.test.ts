@@ -91,7 +91,7 @@ function expectClose(actual: number[], expected: number[], relative = 1e-5): voi
   expect(actual).toHaveLength(expected.length);
   actual.forEach((a, i) => {
     const e = expected[i]!;
-    expect(Math.abs(a - e)).toBeLessThanOrEqual(relative * Math.max(Math.abs(e), 1e-3));
+    expect(Math.abs(a - e)).toBeLessThanOrEqual(relative * Math.max(Math.abs(e), 1e-2));
   });
 }
 
