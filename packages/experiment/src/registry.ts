@@ -262,6 +262,7 @@ export function datasetLoss(
   data: ArrayDataset,
   reduction: losses.ScalarReduction = 'sumOverBatchSize',
   batchSize = 1,
+  scores?: Float32Array,
 ): number {
   let total = 0;
   let weightSum = 0;
@@ -270,8 +271,16 @@ export function datasetLoss(
     const end = Math.min(start + PREDICT_BATCH, data.size);
     const [batchTotal, batchWeights, batchNonzero] = tf.tidy(() => {
       const { x, y } = rowTensors(data, start, end);
-      // One predict batch (predict's default of 32 slices x, and each slice copies all of x on wasm).
-      const perSample = loss(y, model.predict(x, { batchSize: end - start }) as tf.Tensor2D);
+      // Scores already predicted (the same batches of PREDICT_BATCH rows, so the same values), or
+      // one predict batch (predict's default of 32 slices x, and each slice copies all of x on wasm).
+      const predicted =
+        scores === undefined
+          ? (model.predict(x, { batchSize: end - start }) as tf.Tensor2D)
+          : tf.tensor2d(scores.subarray(start * (scores.length / data.size), end * (scores.length / data.size)), [
+              end - start,
+              scores.length / data.size,
+            ]);
+      const perSample = loss(y, predicted);
       const weights = loss.sampleWeights?.(y) ?? tf.onesLike(perSample);
       return [tf.sum(perSample), tf.sum(weights), tf.sum(tf.cast(tf.notEqual(weights, 0), 'float32'))].map(
         (t) => t.dataSync()[0] ?? Number.NaN,
@@ -313,9 +322,10 @@ export function detection(
   data: ArrayDataset,
   layout: LabelLayout,
   evaluation: Extract<RunSpec['evaluation'], { kind: 'binaryDetection' }>,
+  predictedScores?: Float32Array,
 ): { metrics: Record<string, number>; group: GroupEvaluation } {
   const outputWidth = model.outputs[0]?.shape[1] ?? 1;
-  const scores = predictAll(model, data);
+  const scores = predictedScores ?? predictAll(model, data);
   const positive = new Float32Array(data.size);
   for (let i = 0; i < data.size; i++) {
     // One output unit scores class 1; class 0 is its complement.
@@ -347,9 +357,11 @@ export function evaluate(model: tfl.LayersModel, spec: RunSpec, loaded: LoadedDa
   const data = loaded.splits[evaluation.split];
   if (data === undefined)
     throw new LosslabError('INVALID_DEFINITION', `evaluation.split: split "${evaluation.split}" was not loaded`);
-  const meanLoss = datasetLoss(model, loss, data, spec.train.reduction, spec.train.batchSize);
+  // One forward pass over the split serves the loss and the metrics.
+  const scores = predictAll(model, data);
+  const meanLoss = datasetLoss(model, loss, data, spec.train.reduction, spec.train.batchSize, scores);
   if (evaluation.kind === 'binaryDetection') {
-    const { metrics, group } = detection(model, data, loaded.layout, evaluation);
+    const { metrics, group } = detection(model, data, loaded.layout, evaluation, scores);
     return {
       split: evaluation.split,
       size: data.size,
@@ -359,7 +371,6 @@ export function evaluate(model: tfl.LayersModel, spec: RunSpec, loaded: LoadedDa
     };
   }
   const width = labelBlock(loaded.layout, evaluation.target).width;
-  const scores = predictAll(model, data);
   const predicted = argMaxRows(scores, width);
   const truth = blockClasses(data, loaded.layout, evaluation.target);
   const groups = evaluation.groups.map((group) => {
