@@ -12,7 +12,8 @@
  *
  * Options: --reps=N (processes per losslab workload, default 2), --epochs=N (epochs of the extra
  * processes, default 4; the first process of each runs 10 for the memory figures), --backend=wasm,
- * --skip=torch,command,matrix (parts to leave out), --out=path.
+ * --skip=torch,command,matrix,ablation (parts to leave out), --out=path. Also prints the effect of
+ * each optimisation: each workload with the optimisations switched on one after another.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -127,6 +128,44 @@ async function losslabWorkload(
     memory: runs[0]!,
     runs,
   };
+}
+
+/** Each optimisation switched off and on in turn: median epoch seconds (epochs 2–3 of one process each). */
+const ABLATION: Record<'mlp' | 'lstm', { label: string; flags: string[] }[]> = {
+  mlp: [
+    { label: 'stock (tfjs kernels, tf.train.adam)', flags: ['--fast-kernels=false', '--adam=tf'] },
+    { label: '+ explicit-transpose matMul and view Slice kernels', flags: ['--adam=tf'] },
+    { label: '+ HostAdam and host-side checks (all on)', flags: [] },
+  ],
+  lstm: [
+    {
+      label: 'stock (tfjs kernels, tf.train.adam, tfjs-layers LSTM)',
+      flags: ['--fast-kernels=false', '--adam=tf', '--lstm=layers'],
+    },
+    { label: '+ explicit-transpose matMul and view Slice kernels', flags: ['--adam=tf', '--lstm=layers'] },
+    { label: '+ FusedLstm', flags: ['--adam=tf'] },
+    { label: '+ HostAdam and host-side checks (all on)', flags: [] },
+  ],
+};
+
+async function ablation(): Promise<Record<string, { label: string; seconds: Spread }[]>> {
+  const result: Record<string, { label: string; seconds: Spread }[]> = {};
+  for (const name of ['mlp', 'lstm'] as const) {
+    result[name] = [];
+    for (const { label, flags } of ABLATION[name]) {
+      log(`before/after ${name}: ${label}`);
+      const r = await run('npx', [
+        'tsx',
+        'tools/bench/src/workloads.ts',
+        name,
+        '--epochs=3',
+        `--backend=${backend}`,
+        ...flags,
+      ]);
+      result[name].push({ label, seconds: spread(lastJson<WorkloadRun>(r.stdout).seconds.slice(1)) });
+    }
+  }
+  return result;
 }
 
 async function torchAvailable(): Promise<string | undefined> {
@@ -256,6 +295,7 @@ async function main(): Promise<void> {
   }
   const command = skip.has('command') ? undefined : { ...(await wholeCommand()), ...(await dataPhases()) };
   const jobs = skip.has('matrix') ? undefined : await matrix();
+  const effects = skip.has('ablation') || backend !== 'wasm' ? undefined : await ablation();
 
   const memory = (name: 'mlp' | 'lstm') => {
     const m = losslab[name].memory;
@@ -320,11 +360,17 @@ async function main(): Promise<void> {
       `2×2 matrix (tools/bench/matrix.ts): serial ${fmt(jobs.serialSeconds!, 1)} s, --jobs=2 ${fmt(jobs.parallelSeconds!, 1)} s: throughput × ${fmt(jobs.speedup!)}`,
     );
   }
+  if (effects) {
+    lines.push('', 'effect of each optimisation (s/epoch, median of epochs 2–3, one process each):');
+    for (const [name, steps] of Object.entries(effects)) {
+      for (const step of steps) lines.push(`  ${name}: ${step.label}: ${fmtSpread(step.seconds)}`);
+    }
+  }
   console.log(lines.join('\n'));
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), backend, torch: torchVersion ?? null, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: totalmem() / 2 ** 30, node: process.version, floor, rows, command, matrix: jobs, losslabRuns: losslab, benchSeconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), backend, torch: torchVersion ?? null, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: totalmem() / 2 ** 30, node: process.version, floor, rows, command, matrix: jobs, effects, losslabRuns: losslab, benchSeconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
   );
   console.log(`\nwrote ${out}`);
 }

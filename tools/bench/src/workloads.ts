@@ -6,7 +6,8 @@
  *   30 frames × 1 feature with random one-hot labels, Adam, batch 64 (64 steps per epoch).
  *
  * Usage: tsx tools/bench/src/workloads.ts <mlp|lstm> [--epochs=N] [--backend=wasm|cpu] [--adam=host|tf]
- * (`--adam` overrides createOptimizer's choice, for before/after measurements)
+ * [--fast-kernels=false] [--lstm=layers]: each switches one optimisation off, for before/after
+ * measurements (stock wasm matMul/Slice kernels, tf.train.adam, tfjs-layers' LSTM).
  * Prints one JSON line: per-epoch seconds, live tensors and RSS after each epoch, and the loss.
  */
 import { writeFileSync } from 'node:fs';
@@ -37,7 +38,11 @@ export function lstmData(count = 4096, frames = 30, seed = 0): ArrayDataset {
   return arrayDataset({ features, featureShape: [frames, 1], labels, labelWidth: 2 });
 }
 
-export async function createWorkload(name: WorkloadName, seed = 0): Promise<Workload> {
+export async function createWorkload(
+  name: WorkloadName,
+  seed = 0,
+  lstm: 'fused' | 'layers' = 'fused',
+): Promise<Workload> {
   if (name === 'mlp') {
     const train = await loadMnist({ split: 'train' });
     const layout = labelLayout({ digit: 10, isOdd: 1 });
@@ -66,6 +71,7 @@ export async function createWorkload(name: WorkloadName, seed = 0): Promise<Work
   const model = createLstmClassifier(
     { inputShape: [30, 1], layers: [{ units: 32 }], output: { units: 2, activation: 'softmax' } },
     seed,
+    { implementation: lstm },
   );
   return { model, loss: meanAbsoluteError(), data: lstmData(), batchSize: 64 };
 }
@@ -86,8 +92,11 @@ async function main(): Promise<void> {
     throw new Error('usage: workloads.ts <mlp|lstm> [--epochs=N] [--backend=wasm|cpu]');
   const option = (key: string): string | undefined => args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1];
   const epochs = Number(option('epochs') ?? 3);
-  const backend = await selectBackend({ requested: option('backend') ?? 'wasm' });
-  const workload = await createWorkload(name);
+  const backend = await selectBackend({
+    requested: option('backend') ?? 'wasm',
+    fastMatMul: option('fast-kernels') !== 'false',
+  });
+  const workload = await createWorkload(name, 0, option('lstm') === 'layers' ? 'layers' : 'fused');
   const tensors: number[] = [];
   const rss: number[] = [];
   const history = await fit({
