@@ -16,7 +16,7 @@ export interface FeatureRows {
 const rowCount = (features: tf.Tensor | FeatureRows): number => {
   if (features instanceof tf.Tensor) {
     if (features.rank < 1) throw new LosslabError('SHAPE_MISMATCH', `features: expected shape [n, ...], got a scalar`);
-    return features.shape[0]!;
+    return features.shape[0];
   }
   const perRow = features.sampleShape.reduce((a, b) => a * b, 1);
   if (features.values.length % perRow !== 0) {

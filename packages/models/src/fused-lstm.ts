@@ -54,9 +54,9 @@ export function lstmSequence(
     const [xIn, kernelIn, recurrentIn, biasIn] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[4] as (saved: tf.Tensor[]) => void;
     // Time-major rows: row t·batch + b is sample b at step t.
-    const xRows = tf.reshape(tf.transpose(xIn, [1, 0, 2]), [steps * batch, features]) as tf.Tensor2D;
-    const projected = tf.reshape(tf.add(tf.matMul(xRows, kernelIn), biasIn), [steps, batch, 4 * units]) as tf.Tensor3D;
-    let h = tf.zeros([1, batch, units]) as tf.Tensor3D;
+    const xRows = tf.reshape<tf.Rank.R2>(tf.transpose(xIn, [1, 0, 2]), [steps * batch, features]);
+    const projected = tf.reshape<tf.Rank.R3>(tf.add(tf.matMul(xRows, kernelIn), biasIn), [steps, batch, 4 * units]);
+    let h = tf.zeros<tf.Rank.R3>([1, batch, units]);
     let c = h;
     const sigmoids: tf.Tensor3D[] = [];
     const tanhs: tf.Tensor3D[] = [];
@@ -96,7 +96,7 @@ export function lstmSequence(
         [tf.zeros([1, batch, units]), tf.slice(C, [0, 0, 0], [steps - 1, batch, units])],
         0,
       );
-      const sigmoidDerivative = tf.mul(S, tf.sub(1, S)) as tf.Tensor3D;
+      const sigmoidDerivative = tf.mul<tf.Tensor3D>(S, tf.sub(1, S));
       const G = gate(TH, 2);
       const Q = tf.concat(
         [
@@ -107,11 +107,11 @@ export function lstmSequence(
         ],
         2,
       ) as tf.Tensor3D;
-      const A = tf.mul(gate(S, 3), tf.sub(1, tf.square(TC))) as tf.Tensor3D;
+      const A = tf.mul<tf.Tensor3D>(gate(S, 3), tf.sub(1, tf.square(TC)));
       const F = gate(S, 1);
       const recurrentT = tf.transpose(recurrentIn);
       const dyTime = returnSequences ? (tf.transpose(dy, [1, 0, 2]) as tf.Tensor3D) : undefined;
-      let dh = dyTime ? at(dyTime, steps - 1) : (tf.reshape(dy, [1, batch, units]) as tf.Tensor3D);
+      let dh = dyTime ? at(dyTime, steps - 1) : tf.reshape<tf.Rank.R3>(dy, [1, batch, units]);
       let dc: tf.Tensor3D | undefined;
       const dz = new Array<tf.Tensor3D>(steps);
       for (let t = steps - 1; t >= 0; t--) {
@@ -124,11 +124,11 @@ export function lstmSequence(
           if (dyTime) dh = tf.add<tf.Tensor3D>(dh, at(dyTime, t - 1));
         }
       }
-      const dzRows = tf.reshape(tf.concat(dz, 0), [steps * batch, 4 * units]) as tf.Tensor2D;
-      const previous = tf.reshape(
+      const dzRows = tf.reshape<tf.Rank.R2>(tf.concat(dz, 0), [steps * batch, 4 * units]);
+      const previous = tf.reshape<tf.Rank.R2>(
         tf.concat([tf.zeros([1, batch, units]), tf.slice(H, [0, 0, 0], [steps - 1, batch, units])], 0),
         [steps * batch, units],
-      ) as tf.Tensor2D;
+      );
       const dKernel = tf.matMul(tf.transpose(rows), dzRows);
       const dRecurrent = tf.matMul(tf.transpose(previous), dzRows);
       const dBias = tf.sum(dzRows, 0);

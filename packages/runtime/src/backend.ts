@@ -15,7 +15,7 @@ export interface BackendInfo {
   /** Version of `@tensorflow/tfjs-core` the backend runs under. */
   readonly version: string;
   /** Backends tried before `name` and why each could not be used. */
-  readonly skipped: ReadonlyArray<{ readonly name: BackendName; readonly reason: string }>;
+  readonly skipped: readonly { readonly name: BackendName; readonly reason: string }[];
 }
 
 /** How {@link selectBackend} chooses. */
@@ -113,7 +113,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     }
     return { name: requested, version: tf.version_core, skipped: [] };
   }
-  const skipped: Array<{ name: BackendName; reason: string }> = [];
+  const skipped: { name: BackendName; reason: string }[] = [];
   for (const name of BACKENDS) {
     try {
       await activate(name, fast);

@@ -90,7 +90,8 @@ function explicitTranspose(original: tf.KernelConfig): tf.KernelFunc {
   return (args: KernelArgs) => {
     const attrs = args.attrs as unknown as MatMulAttrs;
     if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
-    const transpose = tf.getKernel('Transpose', BACKEND);
+    // getKernel is typed as always found; at run time it returns undefined for a missing kernel.
+    const transpose = tf.getKernel('Transpose', BACKEND) as tf.KernelConfig | undefined;
     if (transpose === undefined) return original.kernelFunc(args);
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const temporaries: tf.TensorInfo[] = [];
@@ -128,7 +129,7 @@ function explicitTranspose(original: tf.KernelConfig): tf.KernelFunc {
  */
 export function installWasmMatMulKernels(): boolean {
   if (originals.size > 0) return true;
-  const found = KERNELS.map((name) => tf.getKernel(name, BACKEND));
+  const found = KERNELS.map((name) => tf.getKernel(name, BACKEND) as tf.KernelConfig | undefined);
   if (found.some((k) => k === undefined)) return false;
   for (const original of found as tf.KernelConfig[]) {
     originals.set(original.kernelName, original);

@@ -53,7 +53,7 @@ function firstNonFinite(named: readonly { name: string; tensor: tf.Tensor }[]): 
 
 /** True when every value is finite (no NaN, no ±Infinity). */
 function allFinite(values: Float32Array): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+  for (const value of values) if (!Number.isFinite(value)) return false;
   return true;
 }
 
@@ -92,6 +92,8 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
       `batchSize: ${plan.batchSize} with remainder "drop" leaves no batch of ${data.size} samples`,
     );
   }
+  // LayerVariable.read() returns its tf.Variable, typed as a plain Tensor.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const host = isHostAdam(optimizer) ? optimizer : undefined;
   const at = (epoch: number, step: number): string => `epoch ${epoch}, step ${step} of ${steps}`;

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** A named tensor, as `tf.Optimizer` takes and returns them (not exported by tfjs-core's index). */
-type NamedTensor = { name: string; tensor: tf.Tensor };
+interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
 
 const f32 = Math.fround;
 
@@ -58,9 +61,7 @@ interface Slot {
 export class HostAdam extends tf.Optimizer {
   /** Brand for {@link isHostAdam}: `instanceof` on a tf.Optimizer subclass is true for any optimizer (tfjs overrides Symbol.hasInstance). */
   readonly hostOptimizer = 'adam' as const;
-  static get className(): string {
-    return 'HostAdam';
-  }
+  static readonly className = 'HostAdam';
   private readonly slots = new Map<string, Slot>();
   // float32 scalars as tfjs keeps them: β1ᵗ and β2ᵗ are float32 variables multiplied each step.
   private accBeta1: number;

@@ -87,7 +87,7 @@ export function writeLstmData(path: string): void {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const name = args[0] as WorkloadName;
+  const name = args[0];
   if (name !== 'mlp' && name !== 'lstm')
     throw new Error('usage: workloads.ts <mlp|lstm> [--epochs=N] [--backend=wasm|cpu]');
   const option = (key: string): string | undefined => args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1];

@@ -125,7 +125,7 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
       const losses: number[] = [];
       for (let i = 0; i < 3; i++) {
         const cost = optimizer.minimize(
-          () => tf.mean(problems[name].loss(y, model.apply(x) as tf.Tensor2D)) as tf.Scalar,
+          () => tf.mean<tf.Scalar>(problems[name].loss(y, model.apply(x) as tf.Tensor2D)),
           true,
         );
         losses.push(cost!.dataSync()[0]!);
