@@ -28,7 +28,10 @@ export function argMax(values: ArrayLike<number>): number {
 export function argMaxRows(values: ArrayLike<number>, width: number): Int32Array {
   requireInteger('width', width);
   if (values.length % width !== 0) {
-    throw new LosslabError('SHAPE_MISMATCH', `values: expected a multiple of width ${width} values, got ${values.length}`);
+    throw new LosslabError(
+      'SHAPE_MISMATCH',
+      `values: expected a multiple of width ${width} values, got ${values.length}`,
+    );
   }
   const rows = values.length / width;
   const ids = new Int32Array(rows);
@@ -54,7 +57,10 @@ export function columnOf(values: ArrayLike<number>, width: number, column: numbe
     throw new LosslabError('INVALID_ARGUMENT', `column: expected an integer in [0, ${width}), got ${String(column)}`);
   }
   if (values.length % width !== 0) {
-    throw new LosslabError('SHAPE_MISMATCH', `values: expected a multiple of width ${width} values, got ${values.length}`);
+    throw new LosslabError(
+      'SHAPE_MISMATCH',
+      `values: expected a multiple of width ${width} values, got ${values.length}`,
+    );
   }
   const out = new Float32Array(values.length / width);
   for (let i = 0; i < out.length; i++) out[i] = values[i * width + column]!;

@@ -30,14 +30,16 @@ export interface BinaryMetrics {
 function requireBinaryLabels(name: string, labels: ArrayLike<number>): void {
   for (let i = 0; i < labels.length; i++) {
     const v = labels[i]!;
-    if (v !== 0 && v !== 1) throw new LosslabError('INVALID_ARGUMENT', `${name}[${i}]: expected 0 or 1, got ${String(v)}`);
+    if (v !== 0 && v !== 1)
+      throw new LosslabError('INVALID_ARGUMENT', `${name}[${i}]: expected 0 or 1, got ${String(v)}`);
   }
 }
 
 function requireFiniteScores(name: string, scores: ArrayLike<number>): void {
   for (let i = 0; i < scores.length; i++) {
     const v = scores[i]!;
-    if (!Number.isFinite(v)) throw new LosslabError('INVALID_ARGUMENT', `${name}[${i}]: expected a finite number, got ${String(v)}`);
+    if (!Number.isFinite(v))
+      throw new LosslabError('INVALID_ARGUMENT', `${name}[${i}]: expected a finite number, got ${String(v)}`);
   }
 }
 
@@ -59,7 +61,7 @@ function averagePrecisionUnchecked(trueLabels: ArrayLike<number>, scores: ArrayL
   let fp = 0;
   let previousRecall = 0;
   let sum = 0;
-  for (let k = 0; k < order.length; ) {
+  for (let k = 0; k < order.length;) {
     // Samples with the same score form one threshold: count them all before taking a point.
     const score = scores[order[k]!]!;
     while (k < order.length && scores[order[k]!] === score) {
@@ -108,7 +110,8 @@ export function binaryMetrics(
   threshold = 0.5,
 ): BinaryMetrics {
   checkBinaryInputs(trueLabels, positiveScores);
-  if (!Number.isFinite(threshold)) throw new LosslabError('INVALID_ARGUMENT', `threshold: expected a finite number, got ${threshold}`);
+  if (!Number.isFinite(threshold))
+    throw new LosslabError('INVALID_ARGUMENT', `threshold: expected a finite number, got ${threshold}`);
   let tp = 0;
   let fp = 0;
   let tn = 0;

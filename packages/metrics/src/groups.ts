@@ -53,7 +53,10 @@ function toDefinitions(groups: readonly GroupDefinition[] | GroupAssignment, sam
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (!Number.isInteger(id) || id < -1 || id >= names.length) {
-      throw new LosslabError('INVALID_ARGUMENT', `groups.ids[${i}]: expected -1 or an integer in [0, ${names.length}), got ${String(id)}`);
+      throw new LosslabError(
+        'INVALID_ARGUMENT',
+        `groups.ids[${i}]: expected -1 or an integer in [0, ${names.length}), got ${String(id)}`,
+      );
     }
   }
   return names.map((name, g) => ({ name, member: (i: number) => ids[i] === g }));
@@ -130,9 +133,7 @@ export function groupByClass(
  * - `{ atLeast: 0.5 }`: a width-1 block is ≥ the value.
  */
 export type BlockRule =
-  | { readonly argMaxIn: readonly number[] }
-  | { readonly equals: number }
-  | { readonly atLeast: number };
+  { readonly argMaxIn: readonly number[] } | { readonly equals: number } | { readonly atLeast: number };
 
 /** A predicate on one sample's block values, as a function or a declared {@link BlockRule}. */
 export type BlockPredicate = BlockRule | ((blockValues: Float32Array) => boolean);

@@ -3,7 +3,10 @@ import { LosslabError } from '@losslab/runtime';
 /** Throws `SHAPE_MISMATCH` unless both arrays have the same length, naming both. */
 export function requireSameLength(aName: string, a: ArrayLike<number>, bName: string, b: ArrayLike<number>): void {
   if (a.length !== b.length) {
-    throw new LosslabError('SHAPE_MISMATCH', `${bName}: expected ${a.length} values (the length of ${aName}), got ${b.length}`);
+    throw new LosslabError(
+      'SHAPE_MISMATCH',
+      `${bName}: expected ${a.length} values (the length of ${aName}), got ${b.length}`,
+    );
   }
 }
 

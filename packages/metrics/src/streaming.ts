@@ -45,7 +45,8 @@ export class StreamingClassification {
 
   /** Accuracy over everything seen; throws if nothing was seen. */
   accuracy(): number {
-    if (this.seen === 0) throw new LosslabError('INVALID_ARGUMENT', 'StreamingClassification.accuracy: no samples seen yet');
+    if (this.seen === 0)
+      throw new LosslabError('INVALID_ARGUMENT', 'StreamingClassification.accuracy: no samples seen yet');
     return this.correct / this.seen;
   }
 

@@ -40,7 +40,8 @@ export function orthogonalMatrix(rows: number, cols: number, seed: number, gain 
     for (let i = 0; i < tall; i++) norm += v[i]! * v[i]!;
     norm = Math.sqrt(norm);
     // A Gaussian matrix is full rank with probability 1; guard anyway rather than divide by 0.
-    if (!(norm > 1e-12)) throw new LosslabError('INVALID_ARGUMENT', `orthogonalMatrix: degenerate draw for seed ${seed}`);
+    if (!(norm > 1e-12))
+      throw new LosslabError('INVALID_ARGUMENT', `orthogonalMatrix: degenerate draw for seed ${seed}`);
     for (let i = 0; i < tall; i++) v[i] = v[i]! / norm;
   }
 

@@ -54,7 +54,6 @@ export class SeededDropout extends tfl.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), rate: this.rate, seed: this.seed };
   }
-
 }
 tf.serialization.registerClass(SeededDropout);
 

@@ -26,4 +26,3 @@ export function initSeed(seed: number, layerIndex: number, role: WeightRole): nu
  */
 export const seededGlorotUniform = (seed: number, layerIndex: number, role: WeightRole): Initializer =>
   tfl.initializers.glorotUniform({ seed: initSeed(seed, layerIndex, role) });
-

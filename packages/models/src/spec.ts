@@ -93,7 +93,8 @@ function checkDense(field: string, value: unknown): void {
 function checkShape(field: string, value: unknown, rank?: number): void {
   const shape = requireArray(field, value);
   if (shape.length === 0 || (rank !== undefined && shape.length !== rank)) {
-    const expected = rank === 2 ? '[timesteps, features] (rank 2)' : rank === undefined ? 'a non-empty shape' : `rank ${rank}`;
+    const expected =
+      rank === 2 ? '[timesteps, features] (rank 2)' : rank === undefined ? 'a non-empty shape' : `rank ${rank}`;
     throw invalid(field, expected, value);
   }
   shape.forEach((dim, i) => requirePositiveInteger(`${field}[${i}]`, dim));
@@ -119,7 +120,9 @@ export function validateLstmClassifierSpec(spec: LstmClassifierSpec): void {
   checkShape('inputShape', spec.inputShape, 2);
   const layers = requireArray('layers', spec.layers);
   if (layers.length === 0) throw invalid('layers', 'at least one LSTM layer', spec.layers);
-  layers.forEach((layer, i) => requirePositiveInteger(`layers[${i}].units`, requireObject(`layers[${i}]`, layer).units));
+  layers.forEach((layer, i) =>
+    requirePositiveInteger(`layers[${i}].units`, requireObject(`layers[${i}]`, layer).units),
+  );
   const { dropout } = spec;
   if (dropout !== undefined && (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))) {
     throw invalid('dropout', 'a number in [0, 1)', dropout);

@@ -4,7 +4,13 @@ export interface ProgressReporter {
   /** `step` is 1-based; `meanLoss` is the running mean over the epoch so far. */
   step(step: number, meanLoss: number): void;
   /** Called once per epoch with its final numbers and any validation metrics. */
-  epochEnd(summary: { epoch: number; steps: number; seconds: number; loss: number; validation?: Readonly<Record<string, number>> }): void;
+  epochEnd(summary: {
+    epoch: number;
+    steps: number;
+    seconds: number;
+    loss: number;
+    validation?: Readonly<Record<string, number>>;
+  }): void;
 }
 
 /** Writable the reporter prints to; `isTTY` picks the live bar or one line per epoch. */
@@ -23,7 +29,8 @@ export function progressBar(step: number, steps: number): string {
 }
 
 const formatSeconds = (seconds: number): string => `${Math.round(seconds)}s`;
-const formatPerStep = (seconds: number, steps: number): string => `${Math.round((1000 * seconds) / Math.max(steps, 1))}ms/step`;
+const formatPerStep = (seconds: number, steps: number): string =>
+  `${Math.round((1000 * seconds) / Math.max(steps, 1))}ms/step`;
 const formatMetrics = (metrics: Readonly<Record<string, number>> | undefined): string =>
   Object.entries(metrics ?? {})
     .map(([name, value]) => ` - val_${name}: ${value.toFixed(4)}`)
@@ -97,7 +104,9 @@ export function kerasProgress(
       lastDraw = t;
       const seconds = (t - started) / 1000;
       const timing =
-        step < steps ? `ETA: ${formatEta((seconds / step) * (steps - step))}` : `${formatSeconds(seconds)} ${formatPerStep(seconds, step)}`;
+        step < steps
+          ? `ETA: ${formatEta((seconds / step) * (steps - step))}`
+          : `${formatSeconds(seconds)} ${formatPerStep(seconds, step)}`;
       stream.write(`${REDRAW}${prefix}${progressBar(step, steps)} - ${timing} - loss: ${meanLoss.toFixed(4)}`);
     },
     epochEnd({ epoch, steps: stepCount, seconds, loss, validation }) {

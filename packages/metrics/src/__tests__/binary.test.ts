@@ -68,7 +68,9 @@ describe('binaryMetrics edge cases', () => {
     expect(() => binaryMetrics([], [])).toThrow('trueLabels: expected at least one value, got none');
     expect(() => binaryMetrics([0, 2], [0, 0])).toThrow('trueLabels[1]: expected 0 or 1, got 2');
     expect(() => binaryMetrics([0, 1], [0, NaN])).toThrow('positiveScores[1]: expected a finite number, got NaN');
-    expect(() => binaryMetrics([0, 1], [0])).toThrow('positiveScores: expected 2 values (the length of trueLabels), got 1');
+    expect(() => binaryMetrics([0, 1], [0])).toThrow(
+      'positiveScores: expected 2 values (the length of trueLabels), got 1',
+    );
     expect(() => binaryMetrics([0], [0], Number.NaN)).toThrow('threshold: expected a finite number, got NaN');
   });
 });

@@ -43,8 +43,12 @@ describe('confusionMatrix', () => {
   });
 
   it('names the bad argument', () => {
-    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow('trueClasses[1]: expected an integer class id in [0, 3), got 3');
-    expect(() => confusionMatrix([0, 1], [0, -1], 3)).toThrow('predictedClasses[1]: expected an integer class id in [0, 3), got -1');
+    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow(
+      'trueClasses[1]: expected an integer class id in [0, 3), got 3',
+    );
+    expect(() => confusionMatrix([0, 1], [0, -1], 3)).toThrow(
+      'predictedClasses[1]: expected an integer class id in [0, 3), got -1',
+    );
     expect(() => confusionMatrix([0], [0], 0)).toThrow('numClasses: expected an integer >= 1, got 0');
   });
 });
@@ -99,7 +103,10 @@ describe('argMax helpers', () => {
   it('argMaxRows and columnOf check the width', () => {
     expect(() => argMaxRows(new Float32Array(5), 2)).toThrow('values: expected a multiple of width 2 values, got 5');
     expect(() => argMaxRows(new Float32Array(4), 0)).toThrow('width: expected an integer >= 1, got 0');
-    expect(Array.from(columnOf(new Float32Array([0.1, 0.9, 0.8, 0.2]), 2, 1))).toEqual([Math.fround(0.9), Math.fround(0.2)]);
+    expect(Array.from(columnOf(new Float32Array([0.1, 0.9, 0.8, 0.2]), 2, 1))).toEqual([
+      Math.fround(0.9),
+      Math.fround(0.2),
+    ]);
     expect(() => columnOf(new Float32Array(4), 2, 2)).toThrow('column: expected an integer in [0, 2), got 2');
   });
 });

@@ -33,24 +33,39 @@ describe('evaluateGroups', () => {
 
   it('accepts one group id per sample (-1 = no group) and gives the same result', () => {
     const byIds = evaluateGroups(trueClasses, predicted, { names: ['even', 'odd'], ids: [0, 1, 0, 1, 0, 1] }, 4);
-    const byTests = evaluateGroups(trueClasses, predicted, groupByClass(trueClasses, { even: (c) => c % 2 === 0, odd: (c) => c % 2 === 1 }), 4);
+    const byTests = evaluateGroups(
+      trueClasses,
+      predicted,
+      groupByClass(trueClasses, { even: (c) => c % 2 === 0, odd: (c) => c % 2 === 1 }),
+      4,
+    );
     expect(byIds).toEqual(byTests);
     const partial = evaluateGroups(trueClasses, predicted, { names: ['first'], ids: [0, -1, -1, -1, -1, -1] }, 4);
     expect(partial[0]!.size).toBe(1);
   });
 
   it('allows overlapping groups and gives an empty group size 0 and accuracy 0', () => {
-    const [all, none] = evaluateGroups(trueClasses, predicted, [
-      { name: 'all', member: () => true },
-      { name: 'none', member: () => false },
-    ], 4);
+    const [all, none] = evaluateGroups(
+      trueClasses,
+      predicted,
+      [
+        { name: 'all', member: () => true },
+        { name: 'none', member: () => false },
+      ],
+      4,
+    );
     expect(all!.size).toBe(6);
     expect(all!.accuracy).toBe(4 / 6);
     expect(none).toEqual({
       name: 'none',
       size: 0,
       accuracy: 0,
-      confusion: [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
+      confusion: [
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+      ],
       trueCounts: [0, 0, 0, 0],
       predictedCounts: [0, 0, 0, 0],
     });
@@ -71,14 +86,18 @@ describe('evaluateGroups', () => {
 describe('groupByPredicate', () => {
   const layout = labelLayout({ digit: 4, isOdd: 1 });
   // rows: one-hot digit (4 columns) + isOdd flag; digits 0, 1, 2, 3, 2, 1 as above
-  const labels = new Float32Array(
-    trueClasses.flatMap((d) => [...[0, 1, 2, 3].map((c) => (c === d ? 1 : 0)), d % 2]),
-  );
+  const labels = new Float32Array(trueClasses.flatMap((d) => [...[0, 1, 2, 3].map((c) => (c === d ? 1 : 0)), d % 2]));
 
   it('groups mnist-odd style by the isOdd flag or by the argMax of the digit block, identically', () => {
     const byFlag = groupByPredicate(labels, layout, 'isOdd', { even: { equals: 0 }, odd: { equals: 1 } });
-    const byDigit = groupByPredicate(labels, layout, 'digit', { even: { argMaxIn: [0, 2] }, odd: { argMaxIn: [1, 3] } });
-    const byFunction = groupByPredicate(labels, layout, 'isOdd', { even: (v) => v[0]! < 0.5, odd: (v) => v[0]! >= 0.5 });
+    const byDigit = groupByPredicate(labels, layout, 'digit', {
+      even: { argMaxIn: [0, 2] },
+      odd: { argMaxIn: [1, 3] },
+    });
+    const byFunction = groupByPredicate(labels, layout, 'isOdd', {
+      even: (v) => v[0]! < 0.5,
+      odd: (v) => v[0]! >= 0.5,
+    });
     const byThreshold = groupByPredicate(labels, layout, 'isOdd', { odd: { atLeast: 0.5 } });
     const members = (groups: ReturnType<typeof groupByPredicate>) =>
       groups.map((g) => ({ name: g.name, members: trueClasses.map((_, i) => i).filter(g.member) }));

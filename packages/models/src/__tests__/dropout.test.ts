@@ -55,7 +55,12 @@ describe.each(TEST_BACKENDS)('SeededDropout on %s', (backend) => {
     await useBackend(backend);
     // LSTM 3 over 2 features: 4·(3·5 + 3) = 72; LSTM 2 over 3: 4·(2·5 + 2) = 48; dense 2·2 + 2 = 6
     const model = createLstmClassifier(
-      { inputShape: [3, 2], layers: [{ units: 3 }, { units: 2 }], dropout: 0.5, output: { units: 2, activation: 'softmax' } },
+      {
+        inputShape: [3, 2],
+        layers: [{ units: 3 }, { units: 2 }],
+        dropout: 0.5,
+        output: { units: 2, activation: 'softmax' },
+      },
       6,
     );
     expect(describeModel(model)).toBe(
@@ -67,8 +72,8 @@ describe.each(TEST_BACKENDS)('SeededDropout on %s', (backend) => {
     // training mode drops units and still back-propagates into every weight, leak-free
     const x = tf.fill([4, 3, 2], 0.5);
     await expectNoTensorLeak('training-mode gradients', () => {
-      const { value, grads } = tf.variableGrads(() =>
-        tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
+      const { value, grads } = tf.variableGrads(
+        () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
       );
       const gradients = Object.values(grads);
       expect(gradients.length).toBe(model.trainableWeights.length);

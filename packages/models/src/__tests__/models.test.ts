@@ -63,7 +63,10 @@ describe.each(TEST_BACKENDS)('models on %s', (backend) => {
 
   it('skips the flatten for rank-1 input and starts biases at zero', async () => {
     await useBackend(backend);
-    const model = createMlp({ inputShape: [3], hidden: [{ units: 2, activation: 'tanh' }], output: { units: 1, activation: 'linear' } }, 1);
+    const model = createMlp(
+      { inputShape: [3], hidden: [{ units: 2, activation: 'tanh' }], output: { units: 1, activation: 'linear' } },
+      1,
+    );
     // 3·2 + 2 + 2·1 + 1
     expect(countParameters(model)).toBe(11);
     expect(describeModel(model)).toBe('[3] → dense 2 tanh → dense 1 linear (11 parameters)');
@@ -93,7 +96,10 @@ describe.each(TEST_BACKENDS)('models on %s', (backend) => {
 
   it('follows Keras LSTM defaults: zero bias with forget gate at 1, orthogonal recurrent kernel', async () => {
     await useBackend(backend);
-    const model = createLstmClassifier({ inputShape: [2, 1], layers: [{ units: 3 }], output: { units: 2, activation: 'softmax' } }, 5);
+    const model = createLstmClassifier(
+      { inputShape: [2, 1], layers: [{ units: 3 }], output: { units: 2, activation: 'softmax' } },
+      5,
+    );
     const [kernel, recurrent, bias] = model.getWeights();
     expect(kernel!.shape).toEqual([1, 12]);
     expect(recurrent!.shape).toEqual([3, 12]);
@@ -107,7 +113,10 @@ describe.each(TEST_BACKENDS)('models on %s', (backend) => {
 
   it('same spec and seed give bit-identical weights; another seed gives different ones', async () => {
     await useBackend(backend);
-    const specs: ModelSpec[] = [{ kind: 'mlp', ...mnistOdd }, { kind: 'lstm', ...tinyLstm, dropout: 0.25 }];
+    const specs: ModelSpec[] = [
+      { kind: 'mlp', ...mnistOdd },
+      { kind: 'lstm', ...tinyLstm, dropout: 0.25 },
+    ];
     for (const spec of specs) {
       const a = weightsOf(() => createModel(spec, 11));
       const b = weightsOf(() => createModel(spec, 11));
@@ -122,7 +131,9 @@ describe.each(TEST_BACKENDS)('models on %s', (backend) => {
 
   it('draws Glorot-uniform kernels within ±sqrt(6 / (fanIn + fanOut))', async () => {
     await useBackend(backend);
-    const [kernel] = weightsOf(() => createMlp({ inputShape: [20], hidden: [], output: { units: 10, activation: 'linear' } }, 4));
+    const [kernel] = weightsOf(() =>
+      createMlp({ inputShape: [20], hidden: [], output: { units: 10, activation: 'linear' } }, 4),
+    );
     const limit = Math.sqrt(6 / 30);
     expect(kernel!.every((v) => Math.abs(v) <= limit)).toBe(true);
     // a uniform spread, not a constant: the extremes reach most of the range
@@ -141,7 +152,10 @@ describe.each(TEST_BACKENDS)('models on %s', (backend) => {
 
 describe('initial weights across backends', () => {
   it('are drawn in JavaScript, so cpu and wasm agree bit for bit', async () => {
-    const specs: ModelSpec[] = [{ kind: 'mlp', ...mnistOdd }, { kind: 'lstm', ...tinyLstm }];
+    const specs: ModelSpec[] = [
+      { kind: 'mlp', ...mnistOdd },
+      { kind: 'lstm', ...tinyLstm },
+    ];
     for (const spec of specs) {
       await useBackend('cpu');
       const onCpu = weightsOf(() => createModel(spec, 8));
@@ -169,15 +183,21 @@ describe('spec guards', () => {
       { units: 4, activation: 'relu' as const },
       { units: 0, activation: 'relu' as const },
     ];
-    expect(message(() => createMlp({ ...mnistOdd, hidden }, 1))).toBe('hidden[1].units: expected a positive integer, got 0');
+    expect(message(() => createMlp({ ...mnistOdd, hidden }, 1))).toBe(
+      'hidden[1].units: expected a positive integer, got 0',
+    );
     expect(message(() => createMlp({ ...mnistOdd, output: { units: 2.5, activation: 'softmax' } }, 1))).toBe(
       'output.units: expected a positive integer, got 2.5',
     );
-    expect(message(() => createMlp({ ...mnistOdd, output: { units: 10, activation: 'softmaxx' as never } }, 1))).toMatch(
-      /^output\.activation: expected one of linear, relu, .*, got "softmaxx"$/,
+    expect(
+      message(() => createMlp({ ...mnistOdd, output: { units: 10, activation: 'softmaxx' as never } }, 1)),
+    ).toMatch(/^output\.activation: expected one of linear, relu, .*, got "softmaxx"$/);
+    expect(message(() => createMlp({ ...mnistOdd, inputShape: [] }, 1))).toBe(
+      'inputShape: expected a non-empty shape, got []',
     );
-    expect(message(() => createMlp({ ...mnistOdd, inputShape: [] }, 1))).toBe('inputShape: expected a non-empty shape, got []');
-    expect(message(() => createMlp({ ...mnistOdd, inputShape: [28, -1] }, 1))).toBe('inputShape[1]: expected a positive integer, got -1');
+    expect(message(() => createMlp({ ...mnistOdd, inputShape: [28, -1] }, 1))).toBe(
+      'inputShape[1]: expected a positive integer, got -1',
+    );
   });
 
   it('checks that the input rank fits the model kind', () => {
@@ -190,12 +210,18 @@ describe('spec guards', () => {
   });
 
   it('rejects bad LSTM layers, dropout and kind', () => {
-    expect(message(() => createLstmClassifier({ ...tinyLstm, layers: [] }, 1))).toBe('layers: expected at least one LSTM layer, got []');
+    expect(message(() => createLstmClassifier({ ...tinyLstm, layers: [] }, 1))).toBe(
+      'layers: expected at least one LSTM layer, got []',
+    );
     expect(message(() => createLstmClassifier({ ...tinyLstm, layers: [{ units: 4 }, { units: -2 }] }, 1))).toBe(
       'layers[1].units: expected a positive integer, got -2',
     );
-    expect(message(() => createLstmClassifier({ ...tinyLstm, dropout: 1 }, 1))).toBe('dropout: expected a number in [0, 1), got 1');
-    expect(message(() => createModel({ ...mnistOdd, kind: 'cnn' } as never, 1))).toBe('kind: expected one of mlp, lstm, got "cnn"');
+    expect(message(() => createLstmClassifier({ ...tinyLstm, dropout: 1 }, 1))).toBe(
+      'dropout: expected a number in [0, 1), got 1',
+    );
+    expect(message(() => createModel({ ...mnistOdd, kind: 'cnn' } as never, 1))).toBe(
+      'kind: expected one of mlp, lstm, got "cnn"',
+    );
   });
 
   it('rejects a seed that is not a non-negative integer', () => {

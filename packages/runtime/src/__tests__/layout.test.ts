@@ -15,7 +15,9 @@ describe('labelLayout', () => {
   });
 
   it('rejects bad widths and unknown blocks by name', () => {
-    expect(() => labelLayout({ digit: 0 })).toThrow('label layout block "digit" width: expected an integer >= 1, got 0');
+    expect(() => labelLayout({ digit: 0 })).toThrow(
+      'label layout block "digit" width: expected an integer >= 1, got 0',
+    );
     expect(() => labelLayout({})).toThrow(/at least one block/);
     expect(() => labelBlock(labelLayout({ digit: 10, isOdd: 1 }), 'parity')).toThrow(
       'label block "parity" is not in the layout (blocks: digit:10, isOdd:1)',
@@ -34,7 +36,9 @@ describe('labelLayout', () => {
       [4, 5],
     ]);
     const narrow = tf.tensor2d([[1, 2]]);
-    expect(() => sliceBlock(narrow, layout, 'a')).toThrow('labels: expected shape [batch, 3] for layout {a: 2, b: 1}, got [1, 2]');
+    expect(() => sliceBlock(narrow, layout, 'a')).toThrow(
+      'labels: expected shape [batch, 3] for layout {a: 2, b: 1}, got [1, 2]',
+    );
     tf.dispose([labels, narrow]);
   });
 });

@@ -19,12 +19,23 @@ function tinyDataset(seed = 1): ArrayDataset {
     const row = Array.from(features.subarray(i * 4, i * 4 + 4));
     return row.indexOf(Math.max(...row));
   });
-  const labels = combineLabels(layout, { digit: oneHot(classes, 4), isOdd: Float32Array.from(classes, (c) => c % 2) }, size);
+  const labels = combineLabels(
+    layout,
+    { digit: oneHot(classes, 4), isOdd: Float32Array.from(classes, (c) => c % 2) },
+    size,
+  );
   return arrayDataset({ features, featureShape: [4], labels, labelWidth: layout.width });
 }
 
-async function trainTiny(seed: number, epochs = 4, validate?: (epoch: number) => Record<string, number>): Promise<EpochEntry[]> {
-  const model = createMlp({ inputShape: [4], hidden: [{ units: 8, activation: 'relu' }], output: { units: 4, activation: 'softmax' } }, seed);
+async function trainTiny(
+  seed: number,
+  epochs = 4,
+  validate?: (epoch: number) => Record<string, number>,
+): Promise<EpochEntry[]> {
+  const model = createMlp(
+    { inputShape: [4], hidden: [{ units: 8, activation: 'relu' }], output: { units: 4, activation: 'softmax' } },
+    seed,
+  );
   const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.05 });
   try {
     return await fit({
@@ -46,11 +57,16 @@ describe.each(TEST_BACKENDS)('fit on %s', (backend) => {
   it('trains on labels wider than the model output, which LayersModel.fit rejects', async () => {
     await useBackend(backend);
     const data = tinyDataset();
-    const model = createMlp({ inputShape: [4], hidden: [{ units: 8, activation: 'relu' }], output: { units: 4, activation: 'softmax' } }, 0);
+    const model = createMlp(
+      { inputShape: [4], hidden: [{ units: 8, activation: 'relu' }], output: { units: 4, activation: 'softmax' } },
+      0,
+    );
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     const x = tf.tensor2d(data.features, [data.size, 4]);
     const y = tf.tensor2d(data.labels, [data.size, layout.width]);
-    await expect(model.fit(x, y, { epochs: 1, verbose: 0 })).rejects.toThrow(/expected dense_\w+ to have shape \[null,4\]|shape/);
+    await expect(model.fit(x, y, { epochs: 1, verbose: 0 })).rejects.toThrow(
+      /expected dense_\w+ to have shape \[null,4\]|shape/,
+    );
     tf.dispose([x, y]);
     model.dispose();
 
@@ -97,56 +113,68 @@ function withLabels(data: ArrayDataset, width: number, row: (i: number, label: n
 
 const inOrder: BatchPlan = { batchSize: 16, shuffle: false, remainder: 'drop', seed: 0 };
 
-describe.each(TEST_BACKENDS)('fit on %s: the step named in a non-finite error is the step that produced it', (backend) => {
-  it('names the step whose gradient is non-finite although its loss is finite, and never applies it', async () => {
-    await useBackend(backend);
-    // Row 40 (step 3 of 4 in order) has a NaN label. This loss masks only its output, as masked()
-    // once did: the value stays finite but the gradient of where() is 0 · NaN = NaN.
-    const data = withLabels(tinyDataset(), 5, (i, label) => (i === 40 ? [Number.NaN, ...label.slice(1)] : label));
-    const outputOnlyMask = defineLoss('outputOnlyMask', (yTrue, yPred) => {
-      const digit = tf.slice(yTrue, [0, 0], [-1, 4]);
-      const cce = tf.neg(tf.sum<tf.Tensor1D>(tf.mul(digit, tf.log(tf.clipByValue(yPred, 1e-7, 1))), 1));
-      return tf.where(tf.isFinite(tf.sum(digit, 1)), cce, tf.zerosLike(cce));
+describe.each(TEST_BACKENDS)(
+  'fit on %s: the step named in a non-finite error is the step that produced it',
+  (backend) => {
+    it('names the step whose gradient is non-finite although its loss is finite, and never applies it', async () => {
+      await useBackend(backend);
+      // Row 40 (step 3 of 4 in order) has a NaN label. This loss masks only its output, as masked()
+      // once did: the value stays finite but the gradient of where() is 0 · NaN = NaN.
+      const data = withLabels(tinyDataset(), 5, (i, label) => (i === 40 ? [Number.NaN, ...label.slice(1)] : label));
+      const outputOnlyMask = defineLoss('outputOnlyMask', (yTrue, yPred) => {
+        const digit = tf.slice(yTrue, [0, 0], [-1, 4]);
+        const cce = tf.neg(tf.sum<tf.Tensor1D>(tf.mul(digit, tf.log(tf.clipByValue(yPred, 1e-7, 1))), 1));
+        return tf.where(tf.isFinite(tf.sum(digit, 1)), cce, tf.zerosLike(cce));
+      });
+      const before = liveTensorCount();
+      const model = createMlp({ inputShape: [4], hidden: [], output: { units: 4, activation: 'softmax' } }, 0);
+      const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.05 });
+      const error = await fit({ model, loss: outputOnlyMask, optimizer, data, plan: inOrder, epochs: 2 }).catch(
+        (e: unknown) => e,
+      );
+      expect(isLosslabError(error, 'NON_FINITE_LOSS')).toBe(true);
+      expect((error as Error).message).toMatch(
+        /^gradient became non-finite at epoch 1, step 3 of 4: dense_\w+\/kernel \(NaN\); the loss was \d+\.\d+$/,
+      );
+      // The NaN gradient was never applied: the model keeps the weights of step 2.
+      const weights = model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+      expect(weights.every(Number.isFinite)).toBe(true);
+      model.dispose();
+      optimizer.dispose();
+      expect(liveTensorCount(), 'live tensors after the failed fit').toBe(before);
     });
-    const before = liveTensorCount();
-    const model = createMlp({ inputShape: [4], hidden: [], output: { units: 4, activation: 'softmax' } }, 0);
-    const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.05 });
-    const error = await fit({ model, loss: outputOnlyMask, optimizer, data, plan: inOrder, epochs: 2 }).catch((e: unknown) => e);
-    expect(isLosslabError(error, 'NON_FINITE_LOSS')).toBe(true);
-    expect((error as Error).message).toMatch(
-      /^gradient became non-finite at epoch 1, step 3 of 4: dense_\w+\/kernel \(NaN\); the loss was \d+\.\d+$/,
-    );
-    // The NaN gradient was never applied: the model keeps the weights of step 2.
-    const weights = model.getWeights().flatMap((w) => Array.from(w.dataSync()));
-    expect(weights.every(Number.isFinite)).toBe(true);
-    model.dispose();
-    optimizer.dispose();
-    expect(liveTensorCount(), 'live tensors after the failed fit').toBe(before);
-  });
 
-  it.each([
-    { scaledStep: 3, expected: 'epoch 1, step 3 of 4' },
-    // The last step of an epoch: once reported as "loss became NaN at epoch 2, step 1".
-    { scaledStep: 4, expected: 'epoch 1, step 4 of 4' },
-  ])('names the step whose update made the weights non-finite (step $scaledStep)', async ({ scaledStep, expected }) => {
-    await useBackend(backend);
-    // loss = scale · Σ_j p_j with scale 0 except on the rows of one step, where it is 1e37: that
-    // step's loss and gradients are finite (~1e37), but SGD's update lr · g overflows float32.
-    const data = withLabels(tinyDataset(), 1, (i) => [Math.floor(i / 16) + 1 === scaledStep ? 1e37 : 0]);
-    const scaled = defineLoss('scaled', (yTrue, yPred) => tf.mul(tf.sum<tf.Tensor1D>(yPred, 1), tf.reshape(yTrue, [-1])));
-    const before = liveTensorCount();
-    const model = createMlp({ inputShape: [4], hidden: [], output: { units: 4, activation: 'linear' } }, 0);
-    const optimizer = createOptimizer({ kind: 'sgd', learningRate: 1e3 });
-    const error = await fit({ model, loss: scaled, optimizer, data, plan: inOrder, epochs: 2 }).catch((e: unknown) => e);
-    model.dispose();
-    optimizer.dispose();
-    expect(liveTensorCount(), 'live tensors after the failed fit').toBe(before);
-    expect(isLosslabError(error, 'NON_FINITE_LOSS')).toBe(true);
-    expect((error as Error).message).toMatch(
-      new RegExp(`^weights became non-finite after the update at ${expected}: dense_\\w+/kernel \\(-?Infinity\\)$`),
+    it.each([
+      { scaledStep: 3, expected: 'epoch 1, step 3 of 4' },
+      // The last step of an epoch: once reported as "loss became NaN at epoch 2, step 1".
+      { scaledStep: 4, expected: 'epoch 1, step 4 of 4' },
+    ])(
+      'names the step whose update made the weights non-finite (step $scaledStep)',
+      async ({ scaledStep, expected }) => {
+        await useBackend(backend);
+        // loss = scale · Σ_j p_j with scale 0 except on the rows of one step, where it is 1e37: that
+        // step's loss and gradients are finite (~1e37), but SGD's update lr · g overflows float32.
+        const data = withLabels(tinyDataset(), 1, (i) => [Math.floor(i / 16) + 1 === scaledStep ? 1e37 : 0]);
+        const scaled = defineLoss('scaled', (yTrue, yPred) =>
+          tf.mul(tf.sum<tf.Tensor1D>(yPred, 1), tf.reshape(yTrue, [-1])),
+        );
+        const before = liveTensorCount();
+        const model = createMlp({ inputShape: [4], hidden: [], output: { units: 4, activation: 'linear' } }, 0);
+        const optimizer = createOptimizer({ kind: 'sgd', learningRate: 1e3 });
+        const error = await fit({ model, loss: scaled, optimizer, data, plan: inOrder, epochs: 2 }).catch(
+          (e: unknown) => e,
+        );
+        model.dispose();
+        optimizer.dispose();
+        expect(liveTensorCount(), 'live tensors after the failed fit').toBe(before);
+        expect(isLosslabError(error, 'NON_FINITE_LOSS')).toBe(true);
+        expect((error as Error).message).toMatch(
+          new RegExp(`^weights became non-finite after the update at ${expected}: dense_\\w+/kernel \\(-?Infinity\\)$`),
+        );
+      },
     );
-  });
-});
+  },
+);
 
 describe.each(TEST_BACKENDS)('fit on %s: shuffling', (backend) => {
   it('trains epoch e in epochOrder(size, plan, e): another order every epoch, the same for the same seed', async () => {

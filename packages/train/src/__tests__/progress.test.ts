@@ -93,7 +93,11 @@ describe('kerasProgress', () => {
     expect(drawn[4]).toBe(`${progressBar(5, 20)} - ETA: 15s - loss: 9.7500`);
     expect(drawn.at(-1)).toBe(`${progressBar(11, 20)} - ETA: 9s - loss: 1.1000`);
     reporter.epochEnd({ epoch: 1, steps: 20, seconds: 20, loss: 1.1 });
-    expect(renderTerminal(chunks.join(''))).toEqual(['Epoch 1/1', '20/20 [==============================] - 20s 1000ms/step - loss: 1.1000', '']);
+    expect(renderTerminal(chunks.join(''))).toEqual([
+      'Epoch 1/1',
+      '20/20 [==============================] - 20s 1000ms/step - loss: 1.1000',
+      '',
+    ]);
   });
 
   it('shows the epoch ETA from the mean step time so far, then the total time at the end', () => {
