@@ -54,6 +54,8 @@ function checkBinaryInputs(trueLabels: ArrayLike<number>, positiveScores: ArrayL
 /** Step-wise average precision; inputs already checked. */
 function averagePrecisionUnchecked(trueLabels: ArrayLike<number>, scores: ArrayLike<number>): number {
   let positives = 0;
+  // ArrayLike is not iterable, so no for-of here.
+  // eslint-disable-next-line @typescript-eslint/prefer-for-of
   for (let i = 0; i < trueLabels.length; i++) positives += trueLabels[i]!;
   if (positives === 0) return 0;
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);

@@ -27,6 +27,8 @@ export function bincount(values: ArrayLike<number>, length: number): number[] {
   requireInteger('length', length, 0);
   requireClassIds('values', values, length);
   const counts = new Array<number>(length).fill(0);
+  // ArrayLike is not iterable, so no for-of here.
+  // eslint-disable-next-line @typescript-eslint/prefer-for-of
   for (let i = 0; i < values.length; i++) counts[values[i]!]! += 1;
   return counts;
 }

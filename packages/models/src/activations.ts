@@ -36,7 +36,7 @@ export function requireActivation(field: string, value: unknown): Activation {
   if (!isActivation(value)) {
     throw new LosslabError(
       'INVALID_DEFINITION',
-      `${field}: expected one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(value) ?? String(value)}`,
+      `${field}: expected one of ${ACTIVATIONS.join(', ')}, got ${(JSON.stringify(value) as string | undefined) ?? String(value)}`,
     );
   }
   return value;

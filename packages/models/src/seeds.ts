@@ -25,4 +25,6 @@ export function initSeed(seed: number, layerIndex: number, role: WeightRole): nu
  * values are the same on every backend.
  */
 export const seededGlorotUniform = (seed: number, layerIndex: number, role: WeightRole): Initializer =>
+  // Initializer is the type of tfl.initializers.zeros(); every tfjs initializer satisfies it.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   tfl.initializers.glorotUniform({ seed: initSeed(seed, layerIndex, role) });

@@ -44,7 +44,7 @@ export interface MlpSpec {
 export interface LstmClassifierSpec {
   /** `[timesteps, features]` of one sample. */
   readonly inputShape: readonly [number, number];
-  readonly layers: ReadonlyArray<{ readonly units: number }>;
+  readonly layers: readonly { readonly units: number }[];
   /** Dropout rate in [0, 1) between layers; 0 or absent means none. */
   readonly dropout?: number;
   readonly output: DenseSpec;
@@ -62,7 +62,9 @@ export type ModelSpec = ({ readonly kind: 'mlp' } & MlpSpec) | ({ readonly kind:
 export const MODEL_KINDS = ['mlp', 'lstm'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+// JSON.stringify is typed as string but returns undefined for undefined and functions.
+const show = (value: unknown): string =>
+  value === undefined || typeof value === 'function' ? String(value) : JSON.stringify(value);
 
 const invalid = (field: string, expected: string, value: unknown): LosslabError =>
   new LosslabError('INVALID_DEFINITION', `${field}: expected ${expected}, got ${show(value)}`);

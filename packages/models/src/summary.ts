@@ -13,20 +13,26 @@ export function countParameters(model: tfl.LayersModel): number {
   );
 }
 
+/** A config value as text: primitives as they are, anything else as JSON. */
+const text = (value: unknown): string =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : JSON.stringify(value);
+
 function describeLayer(layer: tfl.LayersModel['layers'][number]): string {
   const config = layer.getConfig();
   const kind = layer.getClassName();
   switch (kind) {
     case 'Dense':
-      return `dense ${String(config.units)} ${String(config.activation)}`;
+      return `dense ${text(config.units)} ${text(config.activation)}`;
     case 'LSTM':
     case 'LosslabFusedLstm':
-      return `lstm ${String(config.units)}${config.returnSequences === true ? ' (sequences)' : ''}`;
+      return `lstm ${text(config.units)}${config.returnSequences === true ? ' (sequences)' : ''}`;
     case 'Flatten':
       return 'flatten';
     default:
       return 'rate' in config
-        ? `${kind.replace(/^Losslab/, '').toLowerCase()} ${String(config.rate)}`
+        ? `${kind.replace(/^Losslab/, '').toLowerCase()} ${text(config.rate)}`
         : kind.toLowerCase();
   }
 }

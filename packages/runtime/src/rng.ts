@@ -36,7 +36,7 @@ function mix32(value: number): number {
  * const shuffleSeed = deriveSeed(runSeed, 'shuffle');
  * const initSeed = deriveSeed(runSeed, 'init', 'dense_1');
  */
-export function deriveSeed(seed: number, ...path: ReadonlyArray<string | number>): number {
+export function deriveSeed(seed: number, ...path: readonly (string | number)[]): number {
   requireInteger('seed', seed, 0);
   let hash = mix32(seed ^ 0x9e3779b9);
   for (const part of path) {

@@ -18,7 +18,7 @@ function linearModel(): Predictor & { dispose(): void; calls: number[] } {
   return {
     calls,
     predict: (x) => {
-      calls.push(x.shape[0]!);
+      calls.push(x.shape[0]);
       return tf.softmax(tf.matMul(x as tf.Tensor2D, weights));
     },
     dispose: () => weights.dispose(),
@@ -57,7 +57,7 @@ describe.each(TEST_BACKENDS)('batched prediction on %s', (backend) => {
 
   it('works on rank-3 features and a batch larger than the data', async () => {
     await useBackend(backend);
-    const flattenModel: Predictor = { predict: (x) => tf.reshape(x, [x.shape[0]!, -1]) };
+    const flattenModel: Predictor = { predict: (x) => tf.reshape(x, [x.shape[0], -1]) };
     const features = tf.tensor3d([1, 9, 3, 4, 5, 0, 7, 8], [2, 2, 2]);
     await expectNoTensorLeak('rank-3 predict', () => {
       // rows [1, 9, 3, 4] and [5, 0, 7, 8]

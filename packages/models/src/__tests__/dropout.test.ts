@@ -72,8 +72,8 @@ describe.each(TEST_BACKENDS)('SeededDropout on %s', (backend) => {
     // training mode drops units and still back-propagates into every weight, leak-free
     const x = tf.fill([4, 3, 2], 0.5);
     await expectNoTensorLeak('training-mode gradients', () => {
-      const { value, grads } = tf.variableGrads(
-        () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
+      const { value, grads } = tf.variableGrads(() =>
+        tf.mean<tf.Scalar>(tf.square(model.apply(x, { training: true }) as tf.Tensor)),
       );
       const gradients = Object.values(grads);
       expect(gradients.length).toBe(model.trainableWeights.length);

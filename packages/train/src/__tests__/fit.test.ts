@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { arrayDataset, combineLabels, epochOrder, oneHot, type ArrayDataset, type BatchPlan } from '@losslab/data';
 import { categoricalCrossentropy, defineLoss, masked } from '@losslab/losses';
@@ -64,6 +63,8 @@ describe.each(TEST_BACKENDS)('fit on %s', (backend) => {
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     const x = tf.tensor2d(data.features, [data.size, 4]);
     const y = tf.tensor2d(data.labels, [data.size, layout.width]);
+    // verbose 0 is ModelLoggingVerbosity.SILENT, an enum tfjs-layers does not export.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
     await expect(model.fit(x, y, { epochs: 1, verbose: 0 })).rejects.toThrow(
       /expected dense_\w+ to have shape \[null,4\]|shape/,
     );
@@ -208,7 +209,7 @@ describe('fit errors', () => {
   it('stops on a non-finite loss, naming the epoch and the step', async () => {
     await useBackend('cpu');
     const model = createMlp({ inputShape: [4], hidden: [], output: { units: 4, activation: 'softmax' } }, 0);
-    const nanLoss = defineLoss('nan', (_yTrue, yPred) => tf.div(tf.sum(yPred, 1), tf.scalar(0)) as tf.Tensor1D);
+    const nanLoss = defineLoss('nan', (_yTrue, yPred) => tf.div<tf.Tensor1D>(tf.sum(yPred, 1), tf.scalar(0)));
     const error = await fit({
       model,
       loss: nanLoss,
