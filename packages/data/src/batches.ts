@@ -16,8 +16,13 @@ export interface BatchPlan {
 function checkPlan(plan: BatchPlan): void {
   requireInteger('plan.batchSize', plan.batchSize, 1);
   requireInteger('plan.seed', plan.seed, 0);
-  if (plan.remainder !== 'drop' && plan.remainder !== 'keep') {
-    throw new LosslabError('INVALID_ARGUMENT', `plan.remainder: expected "drop" or "keep", got ${JSON.stringify(plan.remainder)}`);
+  // Checked at run time too: plans also come from JavaScript and from parsed JSON.
+  const remainder: string = plan.remainder;
+  if (remainder !== 'drop' && remainder !== 'keep') {
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      `plan.remainder: expected "drop" or "keep", got ${JSON.stringify(plan.remainder)}`,
+    );
   }
   if (typeof plan.shuffle !== 'boolean') {
     throw new LosslabError('INVALID_ARGUMENT', `plan.shuffle: expected a boolean, got ${JSON.stringify(plan.shuffle)}`);

@@ -61,7 +61,8 @@ export function definitionFileState(path: string, cwd = process.cwd()): Definiti
   const inRepo = relative(top, absolute);
   const status = git(['status', '--porcelain', '--ignored', '--', inRepo], top);
   const code = status?.slice(0, 2) ?? '';
-  const state: DefinitionFile['git'] = code === '' ? 'tracked' : code === '??' ? 'untracked' : code === '!!' ? 'ignored' : 'modified';
+  const state: DefinitionFile['git'] =
+    code === '' ? 'tracked' : code === '??' ? 'untracked' : code === '!!' ? 'ignored' : 'modified';
   return { path: inRepo, sha256, git: state };
 }
 
@@ -70,7 +71,8 @@ export function captureEnvironment(backend: BackendInfo, cwd = process.cwd(), de
   const definition = definitionFile === undefined ? undefined : definitionFileState(definitionFile, cwd);
   const repository = gitState(cwd);
   // A definition that is not the committed one makes the run's code differ from the commit.
-  const definitionChanged = definition !== undefined && definition.git !== 'tracked' && definition.git !== 'outside-repository';
+  const definitionChanged =
+    definition !== undefined && definition.git !== 'tracked' && definition.git !== 'outside-repository';
   const packages: Record<string, string> = {};
   for (const name of RECORDED_PACKAGES) {
     const version = packageVersion(name);
@@ -92,7 +94,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === '__tests__' ? [] : sourceFiles(path);
-    return /\.ts$/.test(entry.name) && !/\.test(-d)?\.ts$/.test(entry.name) ? [path] : [];
+    return entry.name.endsWith('.ts') && !/\.test(-d)?\.ts$/.test(entry.name) ? [path] : [];
   });
 }
 
@@ -112,7 +114,8 @@ export function codeFingerprint(): string {
     if (version !== undefined) versions[name] = version;
     if (!name.startsWith('@losslab/')) continue;
     const root = dirname(require.resolve(`${name}/package.json`));
-    for (const file of sourceFiles(join(root, 'src'))) sources[`${name}/${relative(root, file)}`] = sha256Hex(readFileSync(file));
+    for (const file of sourceFiles(join(root, 'src')))
+      sources[`${name}/${relative(root, file)}`] = sha256Hex(readFileSync(file));
   }
   cachedFingerprint = hashOf({ sources, versions });
   return cachedFingerprint;
