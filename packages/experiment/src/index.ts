@@ -28,5 +28,5 @@ export type { RunFailure, RunJob, RunContext, RunOutcome } from './run';
 export { loadData, buildLoss, buildModel, evaluate, blockClasses, detection } from './registry';
 export type { LoadedData } from './registry';
 export { completeRecords, findReusableRun, newRunId, STARTED_FILE } from './store';
-export { captureEnvironment, codeFingerprint, gitState } from './environment';
+export { captureEnvironment, codeFingerprint, definitionFileState, gitState } from './environment';
 export type { ReuseKey } from './store';

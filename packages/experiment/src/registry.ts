@@ -105,7 +105,7 @@ export async function loadData(spec: RunSpec): Promise<LoadedData> {
 }
 
 /** The splits a run reads: train, the evaluation split and, for detection, the validation split. */
-export function neededSplits(spec: RunSpec): Split[] {
+function neededSplits(spec: RunSpec): Split[] {
   const splits = new Set<Split>(['train', spec.evaluation.split]);
   if (spec.evaluation.kind === 'binaryDetection' && spec.evaluation.validationSplit)
     splits.add(spec.evaluation.validationSplit);
@@ -194,13 +194,6 @@ export function buildLoss(spec: LossSpec, layout: LabelLayout, train: ArrayDatas
     default:
       return baseLoss(spec);
   }
-}
-
-/** The class weights a definition's loss uses (for the record), or undefined if unweighted. */
-export function describeClassWeights(spec: LossSpec, layout: LabelLayout, train: ArrayDataset): number[] | undefined {
-  if (spec.kind === 'weighted') return classWeightsFor(spec.classWeights, train, layout, spec.target);
-  if (spec.kind === 'sliced' || spec.kind === 'masked') return describeClassWeights(spec.loss, layout, train);
-  return undefined;
 }
 
 /** Builds the model, its input shape taken from the data. */
