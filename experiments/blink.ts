@@ -24,7 +24,7 @@ export default defineExperiment({
     '(neighbouring windows overlap by 13 frames, so stride 2 halves the epoch cost while keeping every blink). ' +
     'LSTM(16) → dense 2 softmax; loss = Σ_j L1(pred[:, j], y[:, j]) · w_j as in the PyTorch reference. ' +
     'Adam 0.003, batch 128, 30 epochs, early stopping off: on 2 cores with the wasm backend one epoch (with whole-epoch ' +
-    'validation) takes about 2.3 s, so 3 variants × 3 seeds finish in about 7 minutes with --jobs=2 ' +
+    'validation) takes about 1 s, so 3 variants × 3 seeds finish in about 3.5 minutes with --jobs=2 ' +
     "(the reference ran 256 epochs). A third variant, sample-weighted, is losslab's addition: Keras class_weight " +
     'semantics (each window weighted by its class) on the same L1 loss. With two softmax outputs and one-hot labels ' +
     '|p0 − y0| = |p1 − y1|, so the column weighting of the reference only multiplies the loss by w0 + w1 — a constant ' +
