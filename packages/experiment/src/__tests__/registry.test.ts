@@ -113,4 +113,16 @@ describe('datasetLoss uses the training reduction, so evaluation and training lo
     expect(datasetLoss(fixedModel, loss, train, reduction, 32)).toBeCloseTo(expected, 5);
     expect(liveTensorCount()).toBe(before);
   });
+
+  it('gives the same values from scores predicted earlier, without calling the model', () => {
+    const loss = buildLoss(spec, layout, train);
+    const noModel = {
+      predict: () => {
+        throw new Error('the model must not be called when scores are given');
+      },
+    } as unknown as Parameters<typeof datasetLoss>[0];
+    const scores = Float32Array.from(predictions.flat());
+    expect(datasetLoss(noModel, loss, train, 'sumOverWeights', 32, scores)).toBeCloseTo(weightedSum / 8, 5);
+    expect(datasetLoss(noModel, loss, train, 'sum', 32, scores)).toBeCloseTo((weightedSum / 4) * 32, 5);
+  });
 });
