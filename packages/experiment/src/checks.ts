@@ -1,6 +1,7 @@
 import { defaultBlinkSplitConfig, resolveBlinkStreamConfig } from '@losslab/data';
 import { validateModelSpec } from '@losslab/models';
 import type { DataSpec, LossSpec, RunSpec } from './definition';
+import { messageOf } from './message';
 
 /** Label blocks (name → width) and splits each data source can provide. */
 export function dataProvides(data: DataSpec): { blocks: Record<string, number>; splits: readonly string[] } {
@@ -11,8 +12,6 @@ export function dataProvides(data: DataSpec): { blocks: Record<string, number>; 
       return { blocks: { class: 2 }, splits: ['train', 'validation', 'test'] };
   }
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * What the data and model packages would reject when the run starts, asked of them now (with the

@@ -12,9 +12,10 @@ import {
   writeReport,
   type RunRecord,
 } from '@losslab/report';
-import { BACKEND_ENV_VAR, BACKENDS, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
+import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress } from '@losslab/train';
-import { parseRunArguments, type RunOptions } from './overrides';
+import { messageOf } from './message';
+import { backendChoiceProblem, parseRunArguments, type RunOptions } from './overrides';
 import { resolveExperiment, type ResolvedExperiment } from './resolve';
 import { describeFailure, runHash, runOne } from './run';
 import { codeFingerprint } from './environment';
@@ -32,8 +33,8 @@ import { findReusableRun } from './store';
 
 const CLI_PATH = fileURLToPath(import.meta.url);
 
-const messageOf = (error: unknown): string =>
-  (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+/** One line for the terminal: the first line of a thrown message (a stack or a dump never follows it). */
+const firstLineOf = (error: unknown): string => messageOf(error).split('\n')[0] ?? '';
 
 /** Loads a definition module (its default export, or `definition`). */
 export async function loadDefinitionFile(path: string): Promise<unknown> {
@@ -60,18 +61,15 @@ async function prepare(
   try {
     raw = await loadDefinitionFile(options.definitionPath);
   } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`error: ${messageOf(error)}`);
     return undefined;
   }
+  // The variable is read only where --backend is absent; an empty value means unset.
   const fromEnv = process.env[BACKEND_ENV_VAR];
-  if (
-    options.backend === undefined &&
-    fromEnv !== undefined &&
-    fromEnv !== '' &&
-    fromEnv !== 'auto' &&
-    !(BACKENDS as readonly string[]).includes(fromEnv)
-  ) {
-    console.error(`error: ${BACKEND_ENV_VAR}: expected one of ${[...BACKENDS, 'auto'].join(', ')}, got "${fromEnv}"`);
+  const envProblem =
+    options.backend === undefined && fromEnv ? backendChoiceProblem(BACKEND_ENV_VAR, fromEnv) : undefined;
+  if (envProblem !== undefined) {
+    console.error(`error: ${envProblem}`);
     return undefined;
   }
   const resolved = resolveExperiment(raw, options.definitionPath, {
@@ -166,7 +164,7 @@ async function chooseBackend(requested: string | undefined): Promise<BackendInfo
   try {
     return await selectBackend({ requested });
   } catch (error) {
-    console.error(`error: ${messageOf(error)}`);
+    console.error(`error: ${firstLineOf(error)}`);
     return undefined;
   }
 }
@@ -240,7 +238,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     written = await writeReport(records, reportDir, { skipped });
   } catch (error) {
     console.error(
-      `error: could not write the report to ${reportDir}: ${messageOf(error)} (the runs are kept; rebuild it with: losslab report --experiment=${definition.name})`,
+      `error: could not write the report to ${reportDir}: ${firstLineOf(error)} (the runs are kept; rebuild it with: losslab report --experiment=${definition.name})`,
     );
     return 1;
   }
@@ -328,7 +326,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === CLI_PATH) {
     (code) => process.exit(code),
     (error: unknown) => {
       // An environment failure (full disk, missing folder) is one line; --debug shows where it came from.
-      console.error(`error: ${messageOf(error)}`);
+      console.error(`error: ${firstLineOf(error)}`);
       if (argv.includes('--debug') && error instanceof Error && error.stack) console.error(error.stack);
       else console.error('(run again with --debug for the stack trace)');
       process.exit(1);

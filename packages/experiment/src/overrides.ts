@@ -44,6 +44,15 @@ const KNOWN = [
 ];
 const BACKEND_CHOICES = [...BACKENDS, 'auto'];
 
+/**
+ * The problem with a backend choice given by `source` (`--backend`, `LOSSLAB_BACKEND`), or
+ * undefined when it names a backend or `auto`.
+ */
+export const backendChoiceProblem = (source: string, value: string): string | undefined =>
+  BACKEND_CHOICES.includes(value)
+    ? undefined
+    : `${source}: expected one of ${BACKEND_CHOICES.join(', ')}, got "${value}"`;
+
 /** `--check`, `--check=true` (as Nx forwards it) → true; `--check=false` → false. */
 const switchValue = (value: string | undefined): boolean => value === undefined || value !== 'false';
 
@@ -107,11 +116,12 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
         else seeds = parts.map((p) => Number(p.trim()));
         break;
       }
-      case 'backend':
-        if (!BACKEND_CHOICES.includes(v))
-          problems.push(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${v}"`);
+      case 'backend': {
+        const problem = backendChoiceProblem('--backend', v);
+        if (problem !== undefined) problems.push(problem);
         else backend = v;
         break;
+      }
       case 'jobs':
         if (!/^\d+$/.test(v) || Number(v) < 1) problems.push(`--jobs: expected a positive integer, got "${v}"`);
         else jobs = Number(v);

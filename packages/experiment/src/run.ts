@@ -11,6 +11,7 @@ import { createOptimizer, fit, silentProgress, type EpochEntry, type ProgressRep
 import { hashOf } from './canonical';
 import type { ExperimentDefinition, RunSpec } from './definition';
 import { captureEnvironment, codeFingerprint } from './environment';
+import { messageOf } from './message';
 import { buildLoss, buildModel, datasetLoss, detection, evaluate, loadData, type LoadedData } from './registry';
 import type { ResolvedVariant } from './resolve';
 import { completeRun, failRun, findReusableRun, newRunId, runFolder, startRun } from './store';
@@ -50,7 +51,6 @@ export interface RunOutcome {
   readonly reused: boolean;
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 /** One phase of a run: its body may be synchronous; a throw or a rejection becomes a `RunFailure` tagged `tag`. */
 const step = <A>(tag: RunFailure['tag'], body: () => A | Promise<A>): TE.TaskEither<RunFailure, A> =>
   TE.tryCatch(
