@@ -7,24 +7,27 @@ import * as t from 'io-ts';
  */
 
 /**
- * A number codec that checks a property the type cannot express. Its name says what was
- * expected (`seed: expected a non-negative integer, got 1.5`); a value that is no number at all
- * fails with the message `number` (what was expected, see `formatDecodeErrors`), as plain
- * `t.number` would. The type stays `number`, so code that builds records needs no brands.
+ * `base` narrowed by a property its type cannot express. Its name says what was expected
+ * (`seed: expected a non-negative integer, got 1.5`); a value that is not even of the base type
+ * fails with the base's name as message (`number`, `string`; see `formatDecodeErrors`), as the
+ * plain base codec would. The type stays the base's, so code that builds records needs no brands.
  */
-function refinedNumber(name: string, accepts: (value: number) => boolean): t.Type<number> {
-  return new t.Type<number>(
+function refined<A>(base: t.Type<A>, name: string, accepts: (value: A) => boolean): t.Type<A> {
+  return new t.Type<A>(
     name,
-    (value): value is number => typeof value === 'number' && accepts(value),
+    (value): value is A => base.is(value) && accepts(value),
     (value, context) =>
-      typeof value !== 'number'
-        ? t.failure(value, context, 'number')
+      !base.is(value)
+        ? t.failure(value, context, base.name)
         : accepts(value)
           ? t.success(value)
           : t.failure(value, context),
     t.identity,
   );
 }
+
+const refinedNumber = (name: string, accepts: (value: number) => boolean): t.Type<number> =>
+  refined(t.number, name, accepts);
 
 /** Any finite number (JSON cannot hold NaN or ±Infinity, but `1e999` parses to Infinity). */
 export const FiniteNumber = refinedNumber('a finite number', Number.isFinite);
@@ -80,17 +83,7 @@ function isIsoDateTime(text: string): boolean {
 }
 
 /** An ISO-8601 date-time string with a time zone, as `Date.prototype.toISOString` writes it. */
-export const IsoDateTime = new t.Type<string>(
-  'an ISO-8601 date-time such as 2025-01-01T00:00:00.000Z',
-  (value): value is string => typeof value === 'string' && isIsoDateTime(value),
-  (value, context) =>
-    typeof value !== 'string'
-      ? t.failure(value, context, 'string')
-      : isIsoDateTime(value)
-        ? t.success(value)
-        : t.failure(value, context),
-  t.identity,
-);
+export const IsoDateTime = refined(t.string, 'an ISO-8601 date-time such as 2025-01-01T00:00:00.000Z', isIsoDateTime);
 
 const RATE_NAMES = new Set([
   'accuracy',
