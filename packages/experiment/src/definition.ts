@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { Claim, Reference } from '@losslab/report';
+import { Claim, Reference } from '@losslab/schema';
 import {
   Bool,
   closed,
@@ -14,7 +14,7 @@ import {
   PositiveNumber,
   Str,
   tagged,
-} from './codec';
+} from '@losslab/schema';
 
 /**
  * The experiment definition: plain JSON-serialisable data, validated by one io-ts codec. Every

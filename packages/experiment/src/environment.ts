@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import type { DefinitionFile, RunEnvironment } from '@losslab/report';
+import type { DefinitionFile, RunEnvironment } from '@losslab/schema';
 import { hashOf, sha256Hex, type BackendInfo } from '@losslab/runtime';
 
 const require = createRequire(import.meta.url);

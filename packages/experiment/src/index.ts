@@ -16,7 +16,7 @@ export {
   VariantName,
   RUN_FIELDS,
 } from './definition';
-export { closed, tagged, formatErrors, errorPath, numberWhere } from './codec';
+export { closed, tagged, formatErrors, errorPath, numberWhere } from '@losslab/schema';
 export { canonicalJson, hashOf } from './canonical';
 export { checkRunSpec, dataProvides, lossTarget } from './checks';
 export { resolveExperiment, mergeOverride, setPath, applyOverrides } from './resolve';

@@ -13,7 +13,7 @@ import {
 import * as losses from '@losslab/losses';
 import { accuracy, argMaxRows, binaryMetrics, evaluateGroups, predictScores } from '@losslab/metrics';
 import { createModel } from '@losslab/models';
-import type { Evaluation, GroupEvaluation } from '@losslab/report';
+import type { Evaluation, GroupEvaluation } from '@losslab/schema';
 import { labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
 import type { ClassWeightsSpec, DataSpec, LossSpec, RunSpec, Split } from './definition';
 import { lossTarget } from './checks';

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type * as t from 'io-ts';
-import { formatErrors } from './codec';
+import { formatErrors } from '@losslab/schema';
 import { checkRunSpec } from './checks';
 import { ExperimentDefinition, RUN_FIELDS, RunSpec } from './definition';
 

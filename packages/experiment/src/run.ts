@@ -5,7 +5,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { ArrayDataset } from '@losslab/data';
 import type { Loss } from '@losslab/losses';
-import type { RunRecord } from '@losslab/report';
+import type { RunRecord } from '@losslab/schema';
 import { deriveSeed, type BackendInfo } from '@losslab/runtime';
 import { createOptimizer, fit, silentProgress, type EpochEntry, type ProgressReporter } from '@losslab/train';
 import { hashOf } from './canonical';

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { FAILED_FILE, RECORD_FILE, RunRecord, writeFileAtomic, type FailedRun } from '@losslab/report';
+import { FAILED_FILE, RECORD_FILE, RunRecord, type FailedRun } from '@losslab/schema';
+import { writeFileAtomic } from '@losslab/schema/files';
 
 /** File written when a run starts; a folder with it and without `record.json` is an incomplete run. */
 export const STARTED_FILE = 'started.json';

@@ -1,5 +1,5 @@
 import type { RunGroup } from './groups';
-import type { RunRecord } from './record';
+import type { RunRecord } from '@losslab/schema';
 import { summarize, type Summary } from './stats';
 
 /** One point of an aggregated learning curve: epoch (1-based) and the summary over seeds. */

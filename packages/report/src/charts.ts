@@ -3,7 +3,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import type { GroupAggregate } from './aggregate';
 import type { EpochsToTarget } from './claims';
 import { formatValue } from './format';
-import { isRateMetric, type GroupEvaluation } from './record';
+import { isRateMetric, type GroupEvaluation } from '@losslab/schema';
 
 /** A chart of the report: a Vega-Lite spec plus a stable id (the SVG's file name without `.svg`). */
 export interface ChartSpec {

@@ -1,6 +1,6 @@
 import type { RunGroup } from './groups';
 import { formatValue, plural } from './format';
-import type { Claim, ClaimOp, RunRecord } from './record';
+import type { Claim, ClaimOp, RunRecord } from '@losslab/schema';
 import { summarize, type Summary } from './stats';
 
 /** `pass` ✓, `fail` ✗, `unknown` ? (the data needed to decide is missing). */

@@ -1,7 +1,7 @@
 import type { GroupAggregate } from './aggregate';
 import { formatValue } from './format';
 import type { RunGroup } from './groups';
-import type { RunRecord } from './record';
+import type { RunRecord } from '@losslab/schema';
 
 /** One path whose value differs between groups' definitions; `values[i]` belongs to group i. */
 export interface DefinitionDifference {

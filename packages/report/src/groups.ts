@@ -1,5 +1,5 @@
 import { ReportError } from './errors';
-import type { RunRecord } from './record';
+import type { RunRecord } from '@losslab/schema';
 
 /**
  * How runs are put side by side:

@@ -1,4 +1,3 @@
-export * from './record';
 export { ReportError } from './errors';
 export type { ReportErrorCode } from './errors';
 export {
@@ -67,7 +66,7 @@ export { buildReport } from './model';
 export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './model';
 export { renderHtml, escapeHtml } from './html';
 export { renderMarkdown, chartFileName, escapeMarkdown, escapeMarkdownBlock } from './markdown';
-export { writeReport, writeFileAtomic } from './write';
+export { writeReport } from './write';
 export type { WrittenReport } from './write';
 export { reportCommand, parseReportArgs, REPORT_USAGE } from './command';
 export type { CommandOutput, ReportCommandOptions } from './command';

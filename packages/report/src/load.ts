@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as t from 'io-ts';
 import { ReportError } from './errors';
-import { FAILED_FILE, FailedRun, RECORD_FILE, RunRecord } from './record';
+import { FAILED_FILE, FailedRun, RECORD_FILE, RunRecord } from '@losslab/schema';
 
 /**
  * Why a run folder was left out of a report: `failed` (it has a `failed.json`), `incomplete` (it

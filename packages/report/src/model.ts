@@ -20,7 +20,7 @@ import {
 import { ReportError } from './errors';
 import { commitState, groupRuns, type GroupBy, type RunGroup } from './groups';
 import type { SkippedRun } from './load';
-import type { RunRecord } from './record';
+import type { RunRecord } from '@losslab/schema';
 import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference';
 
 /** Options of {@link buildReport}. */

@@ -1,6 +1,6 @@
 import { formatValue } from './format';
 import type { RunGroup } from './groups';
-import type { GroupEvaluation, Reference, RunRecord } from './record';
+import type { GroupEvaluation, Reference, RunRecord } from '@losslab/schema';
 
 /** One row of the side-by-side table: the reference's value and losslab's per group label. */
 export interface ReferenceRow {

@@ -5,25 +5,13 @@ import { ReportError } from './errors';
 import { renderHtml } from './html';
 import { chartFileName, renderMarkdown } from './markdown';
 import { buildReport, type BuildReportOptions, type ReportModel } from './model';
-import type { RunRecord } from './record';
+import type { RunRecord } from '@losslab/schema';
 
 /** What {@link writeReport} wrote. */
 export interface WrittenReport {
   readonly model: ReportModel;
   /** Paths under `outDir` as given (absolute or relative): index.html, report.md, then the SVGs. */
   readonly files: readonly string[];
-}
-
-/** Writes `text` to `path` through a temporary file and a rename, so readers never see half a file. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(temporary, text, 'utf8');
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 /** The files a report folder holds; anything else there means it is not (only) a report. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RunRecord } from '@losslab/report';
+import { RunRecord } from '@losslab/schema';
 import { liveTensorCount, selectBackend, type BackendInfo, type BackendName } from '@losslab/runtime';
 import { resolveExperiment, runOne, type ResolvedExperiment } from '../index';
 import { tinyBlink, tinyMnistOdd } from './fixtures';

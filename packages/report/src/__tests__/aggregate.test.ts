@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateGroup } from '../aggregate';
 import { commitState, groupRuns } from '../groups';
-import type { RunRecord } from '../record';
+import type { RunRecord } from '@losslab/schema';
 import { blinkRecord } from './fixtures';
 
 function withHistory(seed: number, losses: number[], commit = 'aaaaaaa1111', dirty = false): RunRecord {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../record';
+import type { RunRecord } from '@losslab/schema';
 import { writeReport } from '../write';
 import { blinkRecord, blinkRecords, mnistRecord } from './fixtures';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allClaimsPass, evaluateClaims, firstEpochReaching } from '../claims';
 import { groupRuns } from '../groups';
-import type { Claim, RunRecord } from '../record';
+import type { Claim, RunRecord } from '@losslab/schema';
 import { blinkRecord, mnistRecord } from './fixtures';
 
 /** A run whose validation f1 follows `f1s` epoch by epoch and whose final accuracy is `accuracy`. */

@@ -5,7 +5,7 @@ import { groupRuns } from '../groups';
 import { finalMetricsNotes } from '../layout';
 import { renderMarkdown } from '../markdown';
 import { buildReport } from '../model';
-import type { RunRecord } from '../record';
+import type { RunRecord } from '@losslab/schema';
 import { welchTest } from '../stats';
 import { blinkRecord } from './fixtures';
 

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Claim, RunRecord } from '../record';
+import type { Claim, RunRecord } from '@losslab/schema';
 
 /** Deterministic small "noise" per (seed, index), in [−1, 1]: no randomness in tests. */
 function wobble(seed: number, index: number): number {

@@ -7,7 +7,7 @@ import { renderHtml } from '../html';
 import { loadRuns } from '../load';
 import { renderMarkdown } from '../markdown';
 import { buildReport } from '../model';
-import { FAILED_FILE, isRateMetric, RunRecord, type FailedRun } from '../record';
+import { FAILED_FILE, isRateMetric, RunRecord, type FailedRun } from '@losslab/schema';
 import { blinkRecord, mnistRecord, writeRuns } from './fixtures';
 
 describe('loadRuns', () => {
@@ -44,7 +44,7 @@ describe('loadRuns', () => {
     const broken = byFolder['blink/broken-run'];
     expect(broken?.reason).toBe('invalid');
     // Decode errors name the path of each bad field.
-    expect(broken?.errors).toContain('seed: expected number, got "one"');
+    expect(broken?.errors).toContain('seed: expected a non-negative integer, got "one"');
     expect(broken?.errors).toContain('definitionHash: expected string, got nothing');
   });
 
@@ -148,7 +148,7 @@ describe('run-record refinements (item 10)', () => {
       'seed: expected a non-negative integer, got 1.5',
       'timing.startedAt: expected an ISO-8601 date-time such as 2025-01-01T00:00:00.000Z, got "not a date"',
       'timing.finishedAt: expected an ISO-8601 date-time such as 2025-01-01T00:00:00.000Z, got "2025-02-30T00:00:00.000Z"',
-      'timing.totalSeconds: expected a finite non-negative number, got -1',
+      'timing.totalSeconds: expected a non-negative number, got -1',
       'history.0.epoch: expected a positive integer, got 0',
       'history.0.validation.f1: expected a number in [0, 1], got 1.2',
       'evaluation.size: expected a non-negative integer, got 10.5',

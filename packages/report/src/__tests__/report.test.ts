@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../html';
 import { renderMarkdown } from '../markdown';
 import { buildReport, type ReportModel } from '../model';
-import type { RunRecord } from '../record';
+import type { RunRecord } from '@losslab/schema';
 import { writeReport } from '../write';
 import { blinkRecord, blinkRecords, mnistRecord } from './fixtures';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { chartFileName } from '../markdown';
-import type { RunRecord } from '../record';
+import type { RunRecord } from '@losslab/schema';
 import { writeReport } from '../write';
 import { blinkRecord, mnistRecord } from './fixtures';
 

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { FiniteNumber, NonNegativeInt, NonNegativeNumber, PositiveInt } from './codec';
 
 /**
  * The run record: everything one run of one variant with one seed produced. It is the only
@@ -29,23 +30,6 @@ function refined<A>(base: t.Type<A>, name: string, accepts: (value: A) => boolea
 const refinedNumber = (name: string, accepts: (value: number) => boolean): t.Type<number> =>
   refined(t.number, name, accepts);
 
-/** Any finite number (JSON cannot hold NaN or ±Infinity, but `1e999` parses to Infinity). */
-export const FiniteNumber = refinedNumber('a finite number', Number.isFinite);
-/** Seeds and counts: 0, 1, 2, … */
-export const NonNegativeInteger = refinedNumber(
-  'a non-negative integer',
-  (value) => Number.isSafeInteger(value) && value >= 0,
-);
-/** Epoch numbers (1-based): 1, 2, 3, … */
-export const PositiveInteger = refinedNumber(
-  'a positive integer',
-  (value) => Number.isSafeInteger(value) && value >= 1,
-);
-/** Durations and throughputs: finite and ≥ 0. */
-export const NonNegativeNumber = refinedNumber(
-  'a finite non-negative number',
-  (value) => Number.isFinite(value) && value >= 0,
-);
 /** A rate such as accuracy: a number in [0, 1]. */
 export const Rate = refinedNumber('a number in [0, 1]', (value) => value >= 0 && value <= 1);
 
@@ -141,15 +125,17 @@ export type ClaimOp = t.TypeOf<typeof ClaimOp>;
 
 /**
  * An expected outcome, declared as data in the experiment definition.
- * - `threshold`: a final metric (optionally of one evaluation group, optionally of one variant)
- *   compared with a value, e.g. `{ kind: 'threshold', metric: 'accuracy', group: 'even', op: '<=', value: 0.01 }`.
+ * - `threshold`: a final metric (optionally of one evaluation group or of one class — `precision`,
+ *   `recall`, `f1` of `perClass` — optionally of one variant) compared with a value, e.g.
+ *   `{ kind: 'threshold', metric: 'accuracy', group: 'even', op: '<=', value: 0.01 }` or
+ *   `{ kind: 'threshold', metric: 'recall', class: '9', op: '>=', value: 0.5 }`.
  * - `fasterToTarget`: variant `faster` reaches `target` on per-epoch metric `metric` in fewer
  *   epochs (mean over seeds) than variant `slower`.
  */
 export const Claim = t.union([
   t.intersection([
     t.type({ kind: t.literal('threshold'), metric: t.string, op: ClaimOp, value: FiniteNumber }),
-    t.partial({ group: t.string, variant: t.string, description: t.string }),
+    t.partial({ group: t.string, class: t.string, variant: t.string, description: t.string }),
   ]),
   t.intersection([
     t.type({
@@ -167,7 +153,7 @@ export type Claim = t.TypeOf<typeof Claim>;
 /** One epoch of training: mean training loss, wall time, and whole-epoch validation metrics. */
 export const EpochRecord = t.intersection([
   t.type({
-    epoch: PositiveInteger,
+    epoch: PositiveInt,
     loss: FiniteNumber,
     seconds: NonNegativeNumber,
     samplesPerSecond: NonNegativeNumber,
@@ -179,19 +165,39 @@ export type EpochRecord = t.TypeOf<typeof EpochRecord>;
 /** Evaluation of one group of samples (e.g. even digits): accuracy, confusion matrix, bincounts. */
 export const GroupEvaluation = t.type({
   name: t.string,
-  size: NonNegativeInteger,
+  size: NonNegativeInt,
   accuracy: Rate,
   /** confusion[trueClass][predictedClass] */
-  confusion: t.array(t.array(NonNegativeInteger)),
-  trueCounts: t.array(NonNegativeInteger),
-  predictedCounts: t.array(NonNegativeInteger),
+  confusion: t.array(t.array(NonNegativeInt)),
+  trueCounts: t.array(NonNegativeInt),
+  predictedCounts: t.array(NonNegativeInt),
 });
 export type GroupEvaluation = t.TypeOf<typeof GroupEvaluation>;
 
-/** Final evaluation of a run on one split: flat headline metrics plus optional groups. */
+/** Precision, recall and F1 of one class of the evaluated block, with its support (true count) and predicted count. */
+export const ClassEvaluation = t.type({
+  name: t.string,
+  support: NonNegativeInt,
+  predicted: NonNegativeInt,
+  precision: Rate,
+  recall: Rate,
+  f1: Rate,
+});
+export type ClassEvaluation = t.TypeOf<typeof ClassEvaluation>;
+
+/**
+ * Final evaluation of a run on one split: flat headline metrics, optional groups, and for
+ * classification the per-class table (in class order, named by `classNames`) and the overall
+ * confusion matrix (`confusion[trueClass][predictedClass]`).
+ */
 export const Evaluation = t.intersection([
-  t.type({ split: t.string, size: NonNegativeInteger, metrics: MetricValues }),
-  t.partial({ groups: t.array(GroupEvaluation), classNames: t.array(t.string) }),
+  t.type({ split: t.string, size: NonNegativeInt, metrics: MetricValues }),
+  t.partial({
+    groups: t.array(GroupEvaluation),
+    classNames: t.array(t.string),
+    perClass: t.array(ClassEvaluation),
+    confusion: t.array(t.array(NonNegativeInt)),
+  }),
 ]);
 export type Evaluation = t.TypeOf<typeof Evaluation>;
 
@@ -233,8 +239,8 @@ export const Reference = t.intersection([
         t.type({ name: t.string }),
         t.partial({
           accuracy: Rate,
-          trueCounts: t.array(NonNegativeInteger),
-          predictedCounts: t.array(NonNegativeInteger),
+          trueCounts: t.array(NonNegativeInt),
+          predictedCounts: t.array(NonNegativeInt),
           note: t.string,
         }),
       ]),
@@ -258,7 +264,7 @@ export const RunRecord = t.intersection([
     runId: t.string,
     experiment: t.string,
     variant: t.string,
-    seed: NonNegativeInteger,
+    seed: NonNegativeInt,
     /** The resolved definition of this variant, as canonical JSON data. */
     definition: t.unknown,
     /** sha256 of the canonical JSON of `definition`. */
@@ -301,7 +307,7 @@ export const FailedRun = t.exact(
     runId: t.string,
     experiment: t.string,
     variant: t.string,
-    seed: NonNegativeInteger,
+    seed: NonNegativeInt,
     phase: t.string,
     message: t.string,
     startedAt: IsoDateTime,
