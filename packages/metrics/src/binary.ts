@@ -1,5 +1,6 @@
 import { LosslabError } from '@losslab/runtime';
 import { requireNonEmpty, requireSameLength } from './guards';
+import { perClassUnchecked } from './per-class';
 
 /** Whole-epoch detection metrics of a binary classifier; see {@link binaryMetrics}. */
 export interface BinaryMetrics {
@@ -129,16 +130,19 @@ export function binaryMetrics(
   const n = trueLabels.length;
   const positives = tp + fn;
   const negatives = tn + fp;
-  const ratio = (num: number, den: number): number => (den === 0 ? 0 : num / den);
-  const recall = ratio(tp, positives);
-  const specificity = ratio(tn, negatives);
-  const presentRecalls = [...(positives > 0 ? [recall] : []), ...(negatives > 0 ? [specificity] : [])];
+  // The 2×2 confusion matrix (rows = true 0/1, columns = predicted 0/1): precision, recall, F1
+  // and balanced accuracy follow the same rules as perClassMetrics, computed there.
+  const summary = perClassUnchecked([
+    [tn, fp],
+    [fn, tp],
+  ]);
+  const positive = summary.classes[1]!;
   return {
-    accuracy: (tp + tn) / n,
-    balancedAccuracy: presentRecalls.reduce((a, b) => a + b, 0) / presentRecalls.length,
-    precision: ratio(tp, tp + fp),
-    recall,
-    f1: ratio(2 * tp, 2 * tp + fp + fn),
+    accuracy: summary.accuracy,
+    balancedAccuracy: summary.balancedAccuracy,
+    precision: positive.precision,
+    recall: positive.recall,
+    f1: positive.f1,
     prAuc: averagePrecisionUnchecked(trueLabels, positiveScores),
     majorityAccuracy: Math.max(positives, negatives) / n,
     positiveRate: positives / n,

@@ -54,3 +54,11 @@ export function confusionMatrix(
   for (let i = 0; i < trueClasses.length; i++) confusion[trueClasses[i]!]![predictedClasses[i]!]! += 1;
   return confusion;
 }
+
+/** Row sums of a matrix: for a confusion matrix, the samples per true class. */
+export const rowSums = (matrix: readonly (readonly number[])[]): number[] =>
+  matrix.map((row) => row.reduce((sum, v) => sum + v, 0));
+
+/** Column sums of a non-empty matrix: for a confusion matrix, the samples per predicted class. */
+export const columnSums = (matrix: readonly (readonly number[])[]): number[] =>
+  matrix[0]!.map((_, column) => matrix.reduce((sum, row) => sum + row[column]!, 0));

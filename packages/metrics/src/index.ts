@@ -7,3 +7,5 @@ export { evaluateGroups, groupByClass, groupByPredicate } from './groups';
 export type { BlockPredicate, BlockRule, GroupAssignment, GroupDefinition, GroupEvaluation } from './groups';
 export { averagePrecision, binaryMetrics, StreamingBinary } from './binary';
 export type { BinaryMetrics } from './binary';
+export { perClassMetrics } from './per-class';
+export type { ClassMetrics, PerClassMetrics } from './per-class';

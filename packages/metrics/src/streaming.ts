@@ -1,4 +1,5 @@
 import { LosslabError, requireInteger } from '@losslab/runtime';
+import { columnSums, rowSums } from './classification';
 import { requireClassIds, requireSameLength } from './guards';
 
 /**
@@ -57,12 +58,12 @@ export class StreamingClassification {
 
   /** Samples seen per true class (row sums of the confusion matrix). */
   trueCounts(): number[] {
-    return this.counts.map((row) => row.reduce((a, b) => a + b, 0));
+    return rowSums(this.counts);
   }
 
   /** Samples predicted per class (column sums of the confusion matrix). */
   predictedCounts(): number[] {
-    return this.counts[0]!.map((_, p) => this.counts.reduce((sum, row) => sum + row[p]!, 0));
+    return columnSums(this.counts);
   }
 
   /** Forgets everything seen (e.g. at the start of an epoch). */
