@@ -22,8 +22,11 @@ export interface ClassMetrics {
  * of numbers, strings and arrays (every number finite), so it goes straight into a run record.
  */
 export interface PerClassMetrics {
-  /** One entry per class, in class order (every row of the matrix, present or not). */
-  readonly classes: readonly ClassMetrics[];
+  /**
+   * One entry per class, in class order (every row of the matrix, present or not); the shape of
+   * the run record's `perClass` (`ClassEvaluation[]` in `@losslab/schema`).
+   */
+  readonly classes: ClassMetrics[];
   /** trace / n. */
   readonly accuracy: number;
   /** Unweighted mean of precision over the present classes (support + predicted > 0). */
