@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { LosslabError } from '@losslab/runtime';
+import { LosslabError, sha256Hex } from '@losslab/runtime';
 
 /** Element types an IDX file can hold (the third byte of its magic number). */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -15,6 +15,12 @@ export interface IdxArray {
   readonly dtype: IdxDtype;
   readonly shape: number[];
   readonly data: IdxData;
+}
+
+/** A file that was read, with the sha256 of its bytes as stored (for run-record fingerprints). */
+export interface DataFile {
+  readonly path: string;
+  readonly sha256: string;
 }
 
 interface DtypeInfo {
@@ -139,7 +145,7 @@ function decodeElements(view: DataView, offset: number, count: number, info: Dty
 }
 
 /** Gunzips `bytes` when they start with the gzip magic; a corrupt stream is a `DATA_FORMAT` error. */
-export function maybeGunzip(bytes: Uint8Array, path: string): Uint8Array {
+function maybeGunzip(bytes: Uint8Array, path: string): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
     const out = gunzipSync(bytes);
@@ -163,6 +169,19 @@ export function maybeGunzip(bytes: Uint8Array, path: string): Uint8Array {
  */
 export async function readIdx(path: string): Promise<IdxArray> {
   return decodeIdx(maybeGunzip(await readFileBytes(path), path), path);
+}
+
+/**
+ * Reads an IDX file like {@link readIdx} and fingerprints it: `file.sha256` hashes the bytes as
+ * stored (a gzip file hashes its compressed bytes), read once.
+ *
+ * @example
+ * const { array, file } = await readIdxWithFile('data/train-labels-idx1-ubyte');
+ */
+export async function readIdxWithFile(path: string): Promise<{ array: IdxArray; file: DataFile }> {
+  const stored = await readFileBytes(path);
+  const array = decodeIdx(maybeGunzip(stored, path), path);
+  return { array, file: { path, sha256: sha256Hex(stored) } };
 }
 
 /**

@@ -1,7 +1,16 @@
 export { readIdx, decodeIdx, encodeIdx, writeIdx, fileSha256 } from './idx';
-export type { IdxArray, IdxDtype, IdxData } from './idx';
+export type { IdxArray, IdxDtype, IdxData, DataFile } from './idx';
 export { loadMnist, loadMnistLabels, mnistDataDir, mnistFiles, scalePixels, oneHot } from './mnist';
-export type { MnistSplit, MnistOptions, MnistData, MnistLabels, DataFile } from './mnist';
+export type { MnistSplit, MnistOptions, MnistData, MnistLabels } from './mnist';
+export { checkRows, selectRows, classCountsOf } from './rows';
+export type { LabelledRows } from './rows';
+export { subsampleClasses, longTail, longTailCounts, carveSplit } from './transforms';
+export type { SubsampleClassesOptions, LongTailOptions, CarveSplitOptions, CarvedSplit } from './transforms';
+export { readIdxSplit } from './idx-split';
+export type { IdxSplitPaths, IdxScale, IdxSplitOptions, IdxSplit } from './idx-split';
+export { readCsvSplit } from './csv';
+export type { CsvWindow, CsvSplitOptions, CsvSplit } from './csv';
+export { oneHotBlock, classFlagBlock, columnBlock } from './derive';
 export { combineLabels } from './labels';
 export { arrayDataset, checkDataset, featureSize, subset, take, concatDatasets, datasetTensors } from './dataset';
 export type { ArrayDataset, Batch } from './dataset';

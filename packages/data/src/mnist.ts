@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { LosslabError, requireInteger } from '@losslab/runtime';
-import { sha256Hex } from '@losslab/runtime';
-import { type IdxArray, decodeIdx, maybeGunzip, readFileBytes } from './idx';
+import { type DataFile, type IdxArray, readIdxWithFile } from './idx';
+import { checkIdxCounts, scaleToFloat32 } from './idx-split';
 
 /** Which MNIST file pair: the 60,000-image training set or the 10,000-image test set. */
 export type MnistSplit = 'train' | 'test';
@@ -12,12 +12,6 @@ export type MnistSplit = 'train' | 'test';
 export interface MnistOptions {
   readonly split: MnistSplit;
   readonly dir?: string | undefined;
-}
-
-/** A file that was read, with the sha256 of its bytes as stored (for run-record fingerprints). */
-export interface DataFile {
-  readonly path: string;
-  readonly sha256: string;
 }
 
 /** MNIST as raw bytes: `images` is count × rows × cols pixels (0–255), `labels` count digits 0–9. */
@@ -64,12 +58,6 @@ function resolveFile(dir: string, name: string): string {
   return existsSync(gz) ? gz : plain;
 }
 
-async function readIdxFile(path: string): Promise<{ array: IdxArray; file: DataFile }> {
-  const stored = await readFileBytes(path);
-  const array = decodeIdx(maybeGunzip(stored, path), path);
-  return { array, file: { path, sha256: sha256Hex(stored) } };
-}
-
 function requireUint8(array: IdxArray, rank: number, path: string, what: string): void {
   if (array.dtype !== 'uint8' || array.shape.length !== rank) {
     throw new LosslabError(
@@ -98,7 +86,7 @@ export function mnistFiles(options: MnistOptions): { images: string; labels: str
  */
 export async function loadMnistLabels(options: MnistOptions): Promise<MnistLabels> {
   const path = mnistFiles(options).labels;
-  const { array, file } = await readIdxFile(path);
+  const { array, file } = await readIdxWithFile(path);
   requireUint8(array, 1, path, 'label');
   return { labels: array.data as Uint8Array, count: array.shape[0]!, file };
 }
@@ -117,17 +105,11 @@ export async function loadMnistLabels(options: MnistOptions): Promise<MnistLabel
  */
 export async function loadMnist(options: MnistOptions): Promise<MnistData> {
   const paths = mnistFiles(options);
-  const [images, labels] = await Promise.all([readIdxFile(paths.images), readIdxFile(paths.labels)]);
+  const [images, labels] = await Promise.all([readIdxWithFile(paths.images), readIdxWithFile(paths.labels)]);
   requireUint8(images.array, 3, paths.images, 'image');
   requireUint8(labels.array, 1, paths.labels, 'label');
   const [count, rows, cols] = images.array.shape as [number, number, number];
-  const labelCount = labels.array.shape[0]!;
-  if (count !== labelCount) {
-    throw new LosslabError(
-      'DATA_FORMAT',
-      `MNIST counts disagree: ${paths.images} has ${count} images but ${paths.labels} has ${labelCount} labels`,
-    );
-  }
+  checkIdxCounts('MNIST', { path: paths.images, count }, { path: paths.labels, count: labels.array.shape[0]! });
   return {
     images: images.array.data as Uint8Array,
     labels: labels.array.data as Uint8Array,
@@ -139,15 +121,14 @@ export async function loadMnist(options: MnistOptions): Promise<MnistData> {
 }
 
 /**
- * Scales 8-bit pixels to floats in [0, 1]: `x / 255`.
+ * Scales 8-bit pixels to floats in [0, 1]: `x / 255`, computed in double and stored as float32
+ * (the same values as `readIdxSplit` with `scale: { divideBy: 255 }`).
  *
  * @example
  * scalePixels(Uint8Array.of(0, 51, 255)); // Float32Array [0, 0.2, 1]
  */
 export function scalePixels(images: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(images.length);
-  for (let i = 0; i < images.length; i++) out[i] = images[i]! / 255;
-  return out;
+  return scaleToFloat32(images, 255);
 }
 
 /**
