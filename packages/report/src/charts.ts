@@ -9,7 +9,7 @@ import { isRateMetric, type GroupEvaluation } from '@losslab/schema';
 export interface ChartSpec {
   readonly id: string;
   /** Which section of the report the chart belongs to. */
-  readonly kind: 'curve' | 'confusion' | 'counts' | 'epochsToTarget';
+  readonly kind: 'curve' | 'confusion' | 'counts' | 'overallConfusion' | 'epochsToTarget';
   readonly title: string;
   /** What the chart shows, in words: the alt text and caption. */
   readonly description: string;
@@ -59,6 +59,12 @@ export function metricTitle(key: string): string {
     precision: 'precision',
     recall: 'recall',
     majorityAccuracy: 'majority-class accuracy',
+    macroF1: 'macro F1',
+    macroPrecision: 'macro precision',
+    macroRecall: 'macro recall',
+    weightedF1: 'weighted F1',
+    weightedPrecision: 'weighted precision',
+    weightedRecall: 'weighted recall',
   };
   const name = names[metric] ?? metric;
   return scope === '' ? name : `${scope} ${name}`;
@@ -197,25 +203,34 @@ function classLabel(classNames: readonly string[] | undefined, index: number): s
   return classNames?.[index] ?? String(index);
 }
 
+/** Longest class name shown whole on a chart axis; longer ones are cut with an ellipsis (the table has them whole). */
+const CLASS_LABEL_LIMIT = 120;
+
+/** Axis settings for class names: horizontal while they are short, slanted when longer. */
+function classAxis(classes: readonly string[]): Record<string, unknown> {
+  const short = classes.every((name) => name.length <= 3);
+  return short ? { labelAngle: 0 } : { labelAngle: -40, labelLimit: CLASS_LABEL_LIMIT };
+}
+
 /**
- * Confusion-matrix heatmap of one evaluation group of one variant, averaged over seeds:
- * rows = true class, columns = predicted class, colour and text = number of samples.
+ * The heatmap spec of confusion matrices averaged cell by cell (`matrices` are one per seed,
+ * `[true][predicted]`): rows = true class, columns = predicted class, axis labels = class names.
  */
-export function confusionChart(
-  label: string,
-  groupName: string,
-  groups: readonly GroupEvaluation[],
-  classNames?: readonly string[],
-): ChartSpec {
-  const size = Math.max(0, ...groups.map((group) => group.confusion.length));
+function confusionSpec(
+  title: string,
+  matrices: readonly (readonly (readonly number[])[])[],
+  classNames: readonly string[] | undefined,
+  axes: 'group' | 'overall',
+): TopLevelSpec {
+  const size = Math.max(0, ...matrices.map((matrix) => matrix.length));
   const rows: { truth: string; predicted: string; count: number; order: number; predictedOrder: number }[] = [];
   for (let truth = 0; truth < size; truth++) {
     for (let predicted = 0; predicted < size; predicted++) {
-      const total = groups.reduce((sum, group) => sum + (group.confusion[truth]?.[predicted] ?? 0), 0);
+      const total = matrices.reduce((sum, matrix) => sum + (matrix[truth]?.[predicted] ?? 0), 0);
       rows.push({
         truth: classLabel(classNames, truth),
         predicted: classLabel(classNames, predicted),
-        count: groups.length === 0 ? 0 : total / groups.length,
+        count: matrices.length === 0 ? 0 : total / matrices.length,
         order: truth,
         predictedOrder: predicted,
       });
@@ -223,11 +238,13 @@ export function confusionChart(
   }
   const maximum = Math.max(1, ...rows.map((row) => row.count));
   const classes = Array.from({ length: size }, (_, index) => classLabel(classNames, index));
-  const seeds = groups.length === 1 ? '1 seed' : `mean over ${groups.length} seeds`;
-  const spec = {
+  // Means of integer counts over seeds: whole numbers for one seed; for several, the overall
+  // matrix keeps whole numbers where the seeds agree (group charts always showed one decimal).
+  const whole = matrices.length === 1 || (axes === 'overall' && rows.every((row) => Number.isInteger(row.count)));
+  return {
     width: Math.min(420, 34 * Math.max(size, 2)),
     height: Math.min(420, 34 * Math.max(size, 2)),
-    title: `Confusion matrix: ${label}, group ${groupName} (${seeds})`,
+    title,
     data: { values: rows },
     encoding: {
       x: {
@@ -235,9 +252,15 @@ export function confusionChart(
         type: 'ordinal',
         sort: classes,
         title: 'predicted class (label)',
-        axis: { labelAngle: 0 },
+        axis: axes === 'overall' ? classAxis(classes) : { labelAngle: 0 },
       },
-      y: { field: 'truth', type: 'ordinal', sort: classes, title: 'true class (label)' },
+      y: {
+        field: 'truth',
+        type: 'ordinal',
+        sort: classes,
+        title: 'true class (label)',
+        ...(axes === 'overall' ? { axis: { labelLimit: CLASS_LABEL_LIMIT } } : {}),
+      },
     },
     layer: [
       {
@@ -256,19 +279,66 @@ export function confusionChart(
         transform: [{ filter: 'datum.count > 0' }],
         mark: { type: 'text', fontSize: 9 },
         encoding: {
-          text: { field: 'count', type: 'quantitative', format: groups.length === 1 ? 'd' : '.1f' },
+          text: { field: 'count', type: 'quantitative', format: whole ? 'd' : '.1f' },
           color: { condition: { test: `datum.count > ${maximum / 2}`, value: 'white' }, value: '#222222' },
         },
       },
     ],
     config: CONFIG,
   } as unknown as TopLevelSpec;
+}
+
+/** `1 seed`, `mean over 3 seeds`. */
+function seedsText(count: number): string {
+  return count === 1 ? '1 seed' : `mean over ${count} seeds`;
+}
+
+/**
+ * Confusion-matrix heatmap of one evaluation group of one variant, averaged over seeds:
+ * rows = true class, columns = predicted class, colour and text = number of samples.
+ */
+export function confusionChart(
+  label: string,
+  groupName: string,
+  groups: readonly GroupEvaluation[],
+  classNames?: readonly string[],
+): ChartSpec {
+  const seeds = seedsText(groups.length);
   return {
     id: `confusion-${slug(groupName)}-${slug(label)}`,
     kind: 'confusion',
     title: `Confusion matrix: ${label}, group ${groupName}`,
     description: `Confusion matrix of group ${groupName} for ${label} (${seeds}): rows are true classes, columns predicted classes; colour and numbers are sample counts.`,
-    spec,
+    spec: confusionSpec(
+      `Confusion matrix: ${label}, group ${groupName} (${seeds})`,
+      groups.map((group) => group.confusion),
+      classNames,
+      'group',
+    ),
+  };
+}
+
+/**
+ * The overall confusion matrix (`evaluation.confusion`, every class of the evaluated block) of one
+ * variant: cell (true t, predicted p) is the **mean** over seeds of the sample count, so its
+ * scale is that of one evaluation (row sums = the class's support). Axis labels are the class
+ * names. One chart per variant, however many classes.
+ *
+ * @example overallConfusionChart('ce-balanced', [matrixSeed1, matrixSeed2], ['cat', 'dog']).id // 'confusion-ce-balanced'
+ */
+export function overallConfusionChart(
+  label: string,
+  matrices: readonly (readonly (readonly number[])[])[],
+  classNames?: readonly string[],
+): ChartSpec {
+  const seeds = seedsText(matrices.length);
+  const size = Math.max(0, ...matrices.map((matrix) => matrix.length));
+  return {
+    id: `confusion-${slug(label)}`,
+    kind: 'overallConfusion',
+    title: `Confusion matrix: ${label}`,
+    description: `Confusion matrix of ${label} over all ${size} classes (${seeds}${matrices.length === 1 ? '' : ', counts averaged cell by cell, not summed'}): rows are true classes, columns predicted classes; colour and numbers are sample counts.`,
+    spec: confusionSpec(`Confusion matrix: ${label} (${seeds})`, matrices, classNames, 'overall'),
   };
 }
 
@@ -323,7 +393,7 @@ export function classCountsChart(
     counts.forEach((count, index) => rows.push({ class: classLabel(classNames, index), series: name, count }));
   }
   const classes = [...new Set(rows.map((row) => row.class))];
-  const seeds = groups.length === 1 ? '1 seed' : `mean over ${groups.length} seeds`;
+  const seeds = seedsText(groups.length);
   const spec = {
     width: Math.max(260, classes.length * 16 * series.length),
     height: 220,

@@ -1,5 +1,6 @@
 import type { RunGroup } from './groups';
-import { formatValue, plural } from './format';
+import { formatSd, formatValue, plural } from './format';
+import { CLASS_METRICS, classEvaluation, isClassMetric } from './perclass';
 import type { Claim, ClaimOp, RunRecord } from '@losslab/schema';
 import { summarize, type Summary } from './stats';
 
@@ -66,17 +67,34 @@ function combine(statuses: readonly ClaimStatus[]): ClaimStatus {
   return 'pass';
 }
 
+type ThresholdClaim = Extract<Claim, { kind: 'threshold' }>;
+
+/** What a threshold claim measures: `recall of class 9`, `even accuracy`, `f1`. */
+function measured(claim: ThresholdClaim): string {
+  if (claim.class !== undefined) return `${claim.metric} of class ${claim.class}`;
+  return claim.group === undefined ? claim.metric : `${claim.group} ${claim.metric}`;
+}
+
 /** The claim in words. */
 export function describeClaim(claim: Claim): string {
   if (claim.kind === 'threshold') {
-    const metric = claim.group === undefined ? claim.metric : `${claim.metric} of group ${claim.group}`;
+    const metric =
+      claim.class !== undefined
+        ? `${claim.metric} of class ${claim.class}${claim.group === undefined ? '' : ` in group ${claim.group}`}`
+        : claim.group === undefined
+          ? claim.metric
+          : `${claim.metric} of group ${claim.group}`;
     const scope = claim.variant === undefined ? 'every variant' : `variant ${claim.variant}`;
     return `${metric} ${OP_TEXT[claim.op]} ${formatValue(claim.value)} (${scope}, mean over seeds)`;
   }
   return `${claim.faster} reaches ${claim.metric} ≥ ${formatValue(claim.target)} in fewer epochs than ${claim.slower} (mean over seeds)`;
 }
 
-function thresholdValue(record: RunRecord, claim: Extract<Claim, { kind: 'threshold' }>): number | undefined {
+function thresholdValue(record: RunRecord, claim: ThresholdClaim): number | undefined {
+  if (claim.class !== undefined) {
+    const entry = classEvaluation(record, claim.class);
+    return entry === undefined || !isClassMetric(claim.metric) ? undefined : entry[claim.metric];
+  }
   if (claim.group === undefined) return record.evaluation.metrics[claim.metric];
   const group = record.evaluation.groups?.find((candidate) => candidate.name === claim.group);
   if (group === undefined) return undefined;
@@ -84,23 +102,46 @@ function thresholdValue(record: RunRecord, claim: Extract<Claim, { kind: 'thresh
   return typeof value === 'number' ? value : undefined;
 }
 
+/** Why no run of `group` gives a value for a class claim, in words. */
+function missingClass(group: RunGroup, className: string): string {
+  const names = [
+    ...new Set(group.records.flatMap((record) => (record.evaluation.perClass ?? []).map((entry) => entry.name))),
+  ];
+  if (names.length === 0) return `no run reports per-class results (evaluation.perClass)`;
+  const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
+  return `no run has a class named ${className} (classes: ${shown})`;
+}
+
+/** Why a class claim cannot be decided from any record, or null when it can. */
+function unanswerableClassClaim(claim: ThresholdClaim): string | null {
+  if (claim.class === undefined) return null;
+  if (!isClassMetric(claim.metric))
+    return `a class claim compares one of ${CLASS_METRICS.join(', ')} of evaluation.perClass, not ${claim.metric}`;
+  if (claim.group !== undefined)
+    return `per-class results cover the whole evaluation, not group ${claim.group}; a class claim cannot also name a group`;
+  return null;
+}
+
 function evaluateThreshold(
-  claim: Extract<Claim, { kind: 'threshold' }>,
+  claim: ThresholdClaim,
   groups: readonly RunGroup[],
 ): Pick<ClaimResult, 'status' | 'evidence'> {
   const applicable = groups.filter((group) => claim.variant === undefined || group.variant === claim.variant);
   if (applicable.length === 0)
     return { status: 'unknown', evidence: [`no runs of variant ${claim.variant ?? '(any)'}`] };
+  const unanswerable = unanswerableClassClaim(claim);
+  if (unanswerable !== null) return { status: 'unknown', evidence: [`? ${unanswerable}`] };
   const statuses: ClaimStatus[] = [];
   const evidence: string[] = [];
-  const what = claim.group === undefined ? claim.metric : `${claim.group} ${claim.metric}`;
+  const what = measured(claim);
   for (const group of applicable) {
     const values = group.records
       .map((record) => thresholdValue(record, claim))
       .filter((value): value is number => value !== undefined && Number.isFinite(value));
     if (values.length === 0) {
       statuses.push('unknown');
-      evidence.push(`? ${group.label}: no run reports ${what}`);
+      const why = claim.class === undefined ? `no run reports ${what}` : missingClass(group, claim.class);
+      evidence.push(`? ${group.label}: ${why}`);
       continue;
     }
     const summary = summarize(values);
@@ -112,8 +153,10 @@ function evaluateThreshold(
         : ', 1 seed';
     const missing =
       values.length < group.records.length ? ` (${group.records.length - values.length} run(s) without ${what})` : '';
+    // A class claim's mean carries its sd, as the per-class table's cell for it does.
+    const sd = claim.class !== undefined && summary.sd !== null ? ` ± ${formatSd(summary.sd)}` : '';
     evidence.push(
-      `${claimSymbol(status)} ${group.label}: ${what} mean ${formatValue(summary.mean)}${spread}; needs ${OP_TEXT[claim.op]} ${formatValue(claim.value)}${missing}`,
+      `${claimSymbol(status)} ${group.label}: ${what} mean ${formatValue(summary.mean)}${sd}${spread}; needs ${OP_TEXT[claim.op]} ${formatValue(claim.value)}${missing}`,
     );
   }
   return { status: combine(statuses), evidence };
@@ -202,7 +245,9 @@ function evaluateFasterToTarget(
 /**
  * Evaluates every distinct claim carried by the records, against the runs that carry it.
  * - `threshold`: for each group of the claim's variant (or every group), the mean over seeds of
- *   the final metric (or `groups[name][metric]`) is compared with `value`.
+ *   the final metric (or `groups[name][metric]`, or with `class`, `perClass[name === class][metric]`
+ *   for metric precision, recall, f1, support or predicted) is compared with `value`. A class
+ *   claim is `?` for a variant none of whose runs has that class (classes match by name).
  * - `fasterToTarget`: per group, the first epoch (1-based) at which validation `metric` ≥
  *   `target`, averaged over seeds; passes when every seed of `faster` reached it and its mean is
  *   below `slower`'s (seeds that never reached it count as epochs + 1 and are named).

@@ -29,15 +29,34 @@ export interface CompareOptions {
 }
 
 /** Metrics listed first when present, in this order; the rest follow alphabetically. */
-const PREFERRED_ORDER = ['accuracy', 'balancedAccuracy', 'f1', 'precision', 'recall', 'prAuc', 'loss'];
-
-/** Properties of the data, not of the model: never compared between variants. */
-const DATA_PROPERTIES = new Set(['majorityAccuracy', 'positiveRate']);
+const PREFERRED_ORDER = [
+  'accuracy',
+  'balancedAccuracy',
+  'macroF1',
+  'f1',
+  'precision',
+  'recall',
+  'macroPrecision',
+  'macroRecall',
+  'weightedF1',
+  'weightedPrecision',
+  'weightedRecall',
+  'prAuc',
+  'loss',
+];
 
 /**
- * The final metrics two groups share, in a stable order: accuracy, balancedAccuracy, f1,
- * precision, recall, prAuc, loss first, then the rest alphabetically (group accuracies such as
- * `even.accuracy` included, `majorityAccuracy` left out since it describes the data).
+ * Never compared between variants: properties of the data, not of the model, and
+ * `weightedRecall`, which equals `accuracy` by definition (Σ support_c · recall_c / n = trace / n),
+ * so its comparison would repeat accuracy's.
+ */
+const DATA_PROPERTIES = new Set(['majorityAccuracy', 'positiveRate', 'weightedRecall']);
+
+/**
+ * The final metrics two groups share, in a stable order: accuracy, balancedAccuracy, macroF1, f1,
+ * precision, recall, the other macro and weighted averages, prAuc, loss first, then the rest
+ * alphabetically (group accuracies such as `even.accuracy` included; `majorityAccuracy` left out
+ * since it describes the data, `weightedRecall` since it equals accuracy).
  *
  * @example headlineMetrics([a, b]) // ['accuracy', 'f1', 'even.accuracy']
  */
@@ -50,8 +69,9 @@ export function headlineMetrics(aggregates: readonly GroupAggregate[]): string[]
 }
 
 /**
- * Sorts metric names for display: accuracy, balancedAccuracy, f1, precision, recall, prAuc, loss
- * first, then the rest alphabetically.
+ * Sorts metric names for display: accuracy, balancedAccuracy, macroF1, f1, precision, recall,
+ * macroPrecision, macroRecall, weightedF1, weightedPrecision, weightedRecall, prAuc, loss first,
+ * then the rest alphabetically.
  *
  * @example sortMetrics(['loss', 'even.accuracy', 'accuracy']) // ['accuracy', 'loss', 'even.accuracy']
  */

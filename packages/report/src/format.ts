@@ -28,6 +28,16 @@ export function formatP(p: number): string {
   return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`;
 }
 
+/**
+ * A standard deviation beside a mean: as {@link formatValue}, but never finer than the mean's
+ * three decimals (a spread of 0.00097 reads `0.001`, not `0.00097`), to keep table cells short.
+ *
+ * @example formatSd(0.1414) // '0.141'; formatSd(0.00034) // '0.000'
+ */
+export function formatSd(sd: number): string {
+  return Number.isFinite(sd) && Math.abs(sd) < 0.001 ? Math.abs(sd).toFixed(3) : formatValue(sd);
+}
+
 /** `3 seeds`, `1 seed`. */
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;

@@ -9,7 +9,9 @@ import {
   failedRunsTable,
   finalMetricsNotes,
   finalMetricsTable,
+  CONFUSION_NOTE,
   leadSentence,
+  perClassTables,
   referenceTables,
   runsTable,
   skippedLines,
@@ -57,10 +59,14 @@ code { font-family: monospace; font-size: 0.9em; }
 function table(data: TextTable): string {
   const head = `<tr>${data.header.map((cell) => `<th scope="col">${escapeHtml(cell)}</th>`).join('')}</tr>`;
   const body = data.rows
-    .map(
-      (row) =>
-        `<tr>${row.map((cell, index) => (index === 0 ? `<th scope="row">${escapeHtml(cell)}</th>` : `<td class="num">${escapeHtml(cell)}</td>`)).join('')}</tr>`,
-    )
+    .map((row, rowIndex) => {
+      const cells = row.map((cell, index) => {
+        const text =
+          data.strong?.[rowIndex]?.[index] === true ? `<strong>${escapeHtml(cell)}</strong>` : escapeHtml(cell);
+        return index === 0 ? `<th scope="row">${text}</th>` : `<td class="num">${text}</td>`;
+      });
+      return `<tr>${cells.join('')}</tr>`;
+    })
     .join('\n');
   return `<table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
@@ -118,6 +124,21 @@ export function renderHtml(model: ReportModel): string {
       `<p>mean ± sample sd [95% CI] (n = runs) on the final evaluation.</p>\n${table(finalMetricsTable(model))}${metricNotes}`,
     ),
   );
+  const perClass = perClassTables(model);
+  const classConfusions = model.charts.filter((chart) => chart.kind === 'overallConfusion');
+  if (perClass.length > 0 || classConfusions.length > 0) {
+    const tables = perClass
+      .map(
+        (entry) =>
+          `<h3>${escapeHtml(entry.title)}</h3>\n${entry.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('\n')}\n${table(entry.table)}`,
+      )
+      .join('\n');
+    const matrices =
+      classConfusions.length > 0
+        ? `\n<h3>Confusion matrices</h3>\n<p>${escapeHtml(CONFUSION_NOTE)}</p>\n${classConfusions.map(figure).join('\n')}`
+        : '';
+    parts.push(section('per-class', 'Per-class results', `${tables}${matrices}`));
+  }
   const references = referenceTables(model);
   if (references.length > 0 || model.crossGroup.length > 0) {
     const body = references

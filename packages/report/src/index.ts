@@ -51,6 +51,7 @@ export type { ReferenceTable, ReferenceRow } from './reference';
 export {
   learningCurveChart,
   confusionChart,
+  overallConfusionChart,
   classCountsChart,
   epochsToTargetChart,
   renderChartSvg,
@@ -61,7 +62,11 @@ export {
   slug,
 } from './charts';
 export type { ChartSpec, RenderedChart } from './charts';
-export { formatValue, formatSigned, formatP, formatSummary, plural } from './format';
+export { formatValue, formatSigned, formatP, formatSd, formatSummary, plural } from './format';
+export { perClassResults, overallConfusions, classEvaluation, isClassMetric, CLASS_METRICS } from './perclass';
+export type { ClassMetric, ClassResults, ClassSummary, GroupConfusion, PerClassResults } from './perclass';
+export { perClassTables, CONFUSION_NOTE } from './layout';
+export type { TextTable } from './layout';
 export { buildReport } from './model';
 export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './model';
 export { renderHtml, escapeHtml } from './html';

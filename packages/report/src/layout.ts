@@ -3,9 +3,11 @@ import { metricTitle } from './charts';
 import { claimSymbol } from './claims';
 import { sortMetrics } from './compare';
 import { nearMajority } from './context';
-import { formatSummary, formatValue, plural } from './format';
+import { formatSd, formatSummary, formatValue, plural } from './format';
 import type { SkippedRun } from './load';
 import type { ReportModel } from './model';
+import type { ClassSummary } from './perclass';
+import type { Summary } from './stats';
 
 /**
  * Shared, format-neutral pieces of the two renderings: tables as header + rows of plain text,
@@ -14,6 +16,11 @@ import type { ReportModel } from './model';
 export interface TextTable {
   readonly header: readonly string[];
   readonly rows: readonly (readonly string[])[];
+  /**
+   * `strong[i][j]`: cell j of row i is emphasised (bold in both renderings; never colour alone),
+   * e.g. the best value of a class among the variants. Absent: nothing is.
+   */
+  readonly strong?: readonly (readonly boolean[])[];
 }
 
 /** Metric order of the final-metrics table: the display order, with majorityAccuracy last. */
@@ -62,6 +69,105 @@ export function comparisonTable(model: ReportModel): TextTable {
     }),
   };
 }
+
+/** A rate over seeds: `0.712 ± 0.050`, or `0.712` for one seed. */
+function formatRateCell(summary: Summary): string {
+  return summary.sd === null ? formatValue(summary.mean) : `${formatValue(summary.mean)} ± ${formatSd(summary.sd)}`;
+}
+
+/** A count over seeds: `1,000` when every seed has the same, else `49.3 ± 1.5`. */
+function formatCountCell(summary: Summary): string {
+  if (summary.sd === null || summary.min === summary.max) return Math.round(summary.mean).toLocaleString('en-US');
+  return `${summary.mean.toFixed(1)} ± ${summary.sd.toFixed(1)}`;
+}
+
+/** Columns of the per-class table whose best value (highest mean) among the variants is bold. */
+const PER_CLASS_RATES = ['recall', 'precision', 'f1'] as const;
+
+/** Which of `means` (one per variant, null where absent) are the best: the highest as shown, when they differ. */
+function bestOf(means: readonly (number | null)[]): boolean[] {
+  const shown = means.map((mean) => (mean === null ? null : formatValue(mean)));
+  const present = means.filter((mean): mean is number => mean !== null);
+  const distinct = new Set(shown.filter((text) => text !== null));
+  if (present.length < 2 || distinct.size < 2) return means.map(() => false);
+  const best = formatValue(Math.max(...present));
+  return shown.map((text) => text === best);
+}
+
+/**
+ * The per-class table of one evaluation: one row per class × variant (class order, then variant
+ * order), with recall, precision and F1 as mean ± sample sd over seeds, support and predicted as
+ * counts, and the number of seeds that report the class. In each class the highest mean of
+ * recall, precision and F1 among the variants is bold (nothing when they are all equal as shown).
+ *
+ * Rows per class × variant rather than variants side by side: with 10 classes and 4 variants the
+ * wide form needs 12 value columns headed by variant names, too wide for a Markdown page once a
+ * cell carries its sd; the long form keeps 8 columns whatever the number of variants, keeps
+ * each variant's name whole, and puts the variants of one class in adjacent rows to compare.
+ */
+export function perClassTables(model: ReportModel): { title: string; notes: readonly string[]; table: TextTable }[] {
+  return model.perClass.map((results) => {
+    const rows: string[][] = [];
+    const strong: boolean[][] = [];
+    for (const entry of results.classes) {
+      const best = Object.fromEntries(
+        PER_CLASS_RATES.map((metric) => [
+          metric,
+          bestOf(entry.byGroup.map((summary) => summary?.[metric].mean ?? null)),
+        ]),
+      ) as Record<(typeof PER_CLASS_RATES)[number], boolean[]>;
+      results.labels.forEach((label, index) => {
+        const summary: ClassSummary | null = entry.byGroup[index] ?? null;
+        const runs = results.runs[index] ?? 0;
+        if (summary === null) {
+          rows.push([entry.name, label, '—', '—', '—', '—', '—', `0 of ${runs}`]);
+          strong.push(Array.from({ length: 8 }, () => false));
+          return;
+        }
+        rows.push([
+          entry.name,
+          label,
+          formatRateCell(summary.recall),
+          formatRateCell(summary.precision),
+          formatRateCell(summary.f1),
+          formatCountCell(summary.support),
+          formatCountCell(summary.predicted),
+          summary.n === runs ? String(summary.n) : `${summary.n} of ${runs}`,
+        ]);
+        strong.push([
+          false,
+          false,
+          best.recall[index] ?? false,
+          best.precision[index] ?? false,
+          best.f1[index] ?? false,
+          false,
+          false,
+          false,
+        ]);
+      });
+    }
+    return {
+      title: `Per class: ${results.experiment}, split ${results.split}`,
+      notes: [
+        'One row per class and variant. Recall, precision and F1: mean ± sample sd over seeds (one seed: its value). Support: samples of the class; predicted: samples predicted as the class (counts, mean ± sd when the seeds differ). Seeds: runs that report the class.',
+        ...(results.labels.length > 1
+          ? [
+              'Bold: the highest mean of recall, precision or F1 of that class among the variants (all of them when tied).',
+            ]
+          : []),
+      ],
+      table: {
+        header: ['class', 'variant', 'recall', 'precision', 'F1', 'support', 'predicted', 'seeds'],
+        rows,
+        strong,
+      },
+    };
+  });
+}
+
+/** What the per-variant confusion matrices show, said once above them. */
+export const CONFUSION_NOTE =
+  'One matrix per variant over every class of the evaluation: rows are true classes, columns predicted classes; each cell is the mean count over the seeds (not the sum), so a row adds up to the class support.';
 
 /** Reference tables: "metric | reference (source) | losslab". */
 export function referenceTables(

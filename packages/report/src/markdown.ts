@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { slug } from './charts';
+import { slug, type RenderedChart } from './charts';
 import {
   claimHeadline,
   comparisonTable,
@@ -10,7 +10,9 @@ import {
   failedRunsTable,
   finalMetricsNotes,
   finalMetricsTable,
+  CONFUSION_NOTE,
   leadSentence,
+  perClassTables,
   referenceTables,
   runsTable,
   skippedLines,
@@ -59,7 +61,12 @@ const cell = escapeMarkdown;
 
 function table(data: TextTable): string {
   const lines = [`| ${data.header.map(cell).join(' | ')} |`, `| ${data.header.map(() => '---').join(' | ')} |`];
-  for (const row of data.rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
+  data.rows.forEach((row, rowIndex) => {
+    const cells = row.map((text, index) =>
+      data.strong?.[rowIndex]?.[index] === true && text.trim() !== '' ? `**${cell(text)}**` : cell(text),
+    );
+    lines.push(`| ${cells.join(' | ')} |`);
+  });
   return lines.join('\n');
 }
 
@@ -81,6 +88,11 @@ export function chartFileName(id: string): string {
   const hash = createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 8);
   const prefix = slug(id).slice(0, MAX_SLUG).replace(/-+$/, '');
   return `${prefix}-${hash}.svg`;
+}
+
+/** A chart as an image of its SVG file, with its description as caption. */
+function chartLines(chart: RenderedChart): string[] {
+  return [`![${linkText(chart.title)}](${chartFileName(chart.id)})`, '', `*${escapeMarkdown(chart.description)}*`, ''];
 }
 
 /**
@@ -127,6 +139,20 @@ export function renderMarkdown(model: ReportModel): string {
     '',
   );
   for (const note of finalMetricsNotes(model)) out.push(block(note), '');
+  const perClass = perClassTables(model);
+  const classConfusions = model.charts.filter((chart) => chart.kind === 'overallConfusion');
+  if (perClass.length > 0 || classConfusions.length > 0) {
+    out.push('## Per-class results', '');
+    for (const entry of perClass) {
+      out.push(`### ${inline(entry.title)}`, '');
+      for (const note of entry.notes) out.push(block(note), '');
+      out.push(table(entry.table), '');
+    }
+    if (classConfusions.length > 0) {
+      out.push('### Confusion matrices', '', block(CONFUSION_NOTE), '');
+      for (const chart of classConfusions) out.push(...chartLines(chart));
+    }
+  }
   const references = referenceTables(model);
   if (references.length > 0 || model.crossGroup.length > 0) {
     out.push(references.length > 0 ? '## Reference results' : '## Predictions across groups', '');
@@ -153,8 +179,7 @@ export function renderMarkdown(model: ReportModel): string {
     const charts = model.charts.filter((chart) => kinds.includes(chart.kind));
     if (charts.length === 0) continue;
     out.push(`## ${title}`, '');
-    for (const chart of charts)
-      out.push(`![${linkText(chart.title)}](${chartFileName(chart.id)})`, '', `*${inline(chart.description)}*`, '');
+    for (const chart of charts) out.push(...chartLines(chart));
   }
   out.push('## Context', '', table(contextTable(model)), '');
   for (const diff of definitionDiffTables(model)) {

@@ -3,6 +3,7 @@ import {
   learningCurveChart,
   confusionChart,
   classCountsChart,
+  overallConfusionChart,
   epochsToTargetChart,
   renderCharts,
   type ChartSpec,
@@ -20,6 +21,7 @@ import {
 import { ReportError } from './errors';
 import { commitState, groupRuns, type GroupBy, type RunGroup } from './groups';
 import type { SkippedRun } from './load';
+import { overallConfusions, perClassResults, type PerClassResults } from './perclass';
 import type { RunRecord } from '@losslab/schema';
 import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference';
 
@@ -73,6 +75,11 @@ export interface ReportModel {
   /** Plain-language warnings: near the majority baseline, single seeds, skipped runs. */
   readonly warnings: readonly string[];
   readonly references: readonly ReferenceTable[];
+  /**
+   * Per-class precision, recall, F1, support and predicted count over seeds, one entry per
+   * (experiment, split) whose runs carry `evaluation.perClass`; empty for runs without it.
+   */
+  readonly perClass: readonly PerClassResults[];
   /** "every even sample was predicted as an odd class" lines, see `crossGroupPredictions`. */
   readonly crossGroup: readonly string[];
   readonly contexts: readonly GroupContext[];
@@ -204,6 +211,15 @@ function chartSpecs(
       );
     }
   }
+  // One overall confusion matrix per variant (not per class, not per group of a class).
+  for (const confusion of overallConfusions(groups)) {
+    charts.push(
+      withExperiment(
+        overallConfusionChart(confusion.label, confusion.matrices, confusion.classNames),
+        confusion.experiment,
+      ),
+    );
+  }
   for (const result of claims) {
     if (
       result.claim.kind !== 'fasterToTarget' ||
@@ -232,8 +248,9 @@ function chartSpecs(
 
 /**
  * Builds the report model from run records: groups them (by variant unless told otherwise),
- * aggregates seeds, compares groups, evaluates claims, collects context and warnings, and renders
- * the charts to SVG. The baseline of comparisons is `options.baseline`, else the `slower` variant
+ * aggregates seeds, compares groups, evaluates claims, summarizes per-class results (runs with
+ * `evaluation.perClass`), collects context and warnings, and renders the charts to SVG (one
+ * overall confusion matrix per variant whose runs carry `evaluation.confusion`). The baseline of comparisons is `options.baseline`, else the `slower` variant
  * of a `fasterToTarget` claim, else the first group; when grouping by commit or run, each variant
  * is compared with its own first code state ("before vs after").
  *
@@ -319,6 +336,7 @@ export async function buildReport(
     claims,
     warnings,
     references,
+    perClass: perClassResults(groups),
     crossGroup: crossGroupPredictions(groups),
     contexts: groups.map((group, index) => groupContext(group, aggregates[index] ?? aggregateGroup(group))),
     definitionDiffs,

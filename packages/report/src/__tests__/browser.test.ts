@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '@losslab/schema';
 import { writeReport } from '../write';
-import { blinkRecord, blinkRecords, mnistRecord } from './fixtures';
+import { blinkRecord, blinkRecords, classRecords, mnistRecord } from './fixtures';
 
 /**
  * Opens generated reports in real headless Chromium (Debian's /usr/bin/chromium, as in CI) and
@@ -25,6 +25,8 @@ const cases: { name: string; records: () => RunRecord[]; charts: number }[] = [
   { name: 'mnist-odd', records: () => [mnistRecord()], charts: 5 },
   // One seed per variant: the report must still render and say no significance can be claimed.
   { name: 'one-seed', records: () => [blinkRecord('unweighted', 1), blinkRecord('class-weighted', 1)], charts: 9 },
+  // 10 classes, 4 variants × 3 seeds with per-class results: 4 curves + one confusion matrix per variant.
+  { name: 'per-class', records: classRecords, charts: 8 },
 ];
 
 /**
