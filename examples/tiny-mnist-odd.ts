@@ -2,7 +2,9 @@ import {
   adam,
   categoricalCrossentropy,
   defineExperiment,
-  groupedClassification,
+  flag,
+  oneHot,
+  classification,
   masked,
   mlp,
   mnist,
@@ -20,12 +22,12 @@ export default defineExperiment({
   name: 'tiny-mnist-odd',
   description: 'mnist-odd in miniature: 512 real MNIST images, 2 epochs; Adam against plain SGD.',
   data: mnist({ limit: 512 }),
-  labels: { digit: 10, isOdd: 1 },
+  labels: { digit: oneHot(10), isOdd: flag([1, 3, 5, 7, 9]) },
   model: mlp({ hidden: [{ units: 32, activation: 'relu' }], output: { units: 10, activation: 'softmax' } }),
   loss: masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' }),
   optimizer: adam(),
   train: { epochs: 2, batchSize: 64 },
-  evaluation: groupedClassification({
+  evaluation: classification({
     split: 'train',
     target: 'digit',
     groups: [

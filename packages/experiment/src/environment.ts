@@ -4,6 +4,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { DefinitionFile, RunEnvironment } from '@losslab/schema';
 import { hashOf, sha256Hex, type BackendInfo } from '@losslab/runtime';
+import { registry as defaultRegistry } from './kinds';
+import type { KindEntry, KindTable, Registry } from './kinds/table';
 
 const require = createRequire(import.meta.url);
 
@@ -98,15 +100,11 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-let cachedFingerprint: string | undefined;
+let cachedPackages: { sources: Record<string, string>; versions: Record<string, string> } | undefined;
 
-/**
- * sha256 over the sources of every losslab package and the recorded package versions: two runs
- * with the same fingerprint ran the same code. Part of the key under which a complete run is
- * reused, so a run made before a code change is never passed off as current.
- */
-export function codeFingerprint(): string {
-  if (cachedFingerprint !== undefined) return cachedFingerprint;
+/** sha256 of each losslab source file and the recorded package versions (read once per process). */
+function packageSources(): { sources: Record<string, string>; versions: Record<string, string> } {
+  if (cachedPackages !== undefined) return cachedPackages;
   const sources: Record<string, string> = {};
   const versions: Record<string, string> = {};
   for (const name of RECORDED_PACKAGES) {
@@ -117,6 +115,22 @@ export function codeFingerprint(): string {
     for (const file of sourceFiles(join(root, 'src')))
       sources[`${name}/${relative(root, file)}`] = sha256Hex(readFileSync(file));
   }
-  cachedFingerprint = hashOf({ sources, versions });
-  return cachedFingerprint;
+  cachedPackages = { sources, versions };
+  return cachedPackages;
+}
+
+/**
+ * sha256 over the sources of every losslab package, the recorded package versions and the files
+ * that registered user kinds in `registry`: two runs with the same fingerprint ran the same code.
+ * Part of the key under which a complete run is reused, so a run made before a code change (a
+ * user's loss included) is never passed off as current.
+ */
+export function codeFingerprint(registry: Registry = defaultRegistry): string {
+  const { sources, versions } = packageSources();
+  const userSources = Object.fromEntries(
+    [...new Set(Object.values(registry).flatMap((table: KindTable<KindEntry>) => table.sources()))]
+      .sort()
+      .map((file) => [file, sha256Hex(readFileSync(file))]),
+  );
+  return hashOf(Object.keys(userSources).length === 0 ? { sources, versions } : { sources, versions, userSources });
 }

@@ -1,32 +1,89 @@
 export * from './builders';
 export {
-  ExperimentDefinition,
-  RunSpec,
-  DataSpec,
-  ModelSpec,
-  LossSpec,
-  OptimizerSpec,
-  TrainSpec,
-  EvaluationSpec,
-  ClassWeightsSpec,
-  LabelsSpec,
-  Split,
-  SPLITS,
-  ExperimentName,
-  VariantName,
-  RUN_FIELDS,
-} from './definition';
-export { closed, tagged, formatErrors, errorPath, numberWhere } from '@losslab/schema';
+  createRegistry,
+  registry,
+  defineDataKind,
+  defineTransform,
+  defineLabelKind,
+  defineModelKind,
+  defineLossKind,
+  defineOptimizerKind,
+  defineEvaluationKind,
+  defineMetric,
+} from './kinds';
+export type { KindBuilder, Settings } from './kinds';
+export { KindTable } from './kinds/table';
+export type {
+  KindEntry,
+  BlockUse,
+  DataProvides,
+  RowsBySplit,
+  LoadedRows,
+  DataContext,
+  DataKind,
+  TransformKind,
+  LabelKind,
+  ModelKind,
+  LossContext,
+  LossCheckContext,
+  LossKind,
+  OptimizerKind,
+  EvaluationContext,
+  EvaluationKind,
+  MetricInput,
+  MetricKind,
+  Registry,
+} from './kinds/table';
+export { datasetLoss, blockClasses, predictAll } from './kinds/evaluations';
 export { canonicalJson, hashOf } from './canonical';
-export { checkRunSpec, dataProvides, lossTarget } from './checks';
-export { resolveExperiment, mergeOverride, setPath, applyOverrides } from './resolve';
+export { checkRunSpec } from './checks';
+export { resolveExperiment, mergeOverride, setPath, applyOverrides, partCodecs } from './resolve';
 export type { DefinitionProblem, Overrides, ResolveOptions, ResolvedExperiment, ResolvedVariant } from './resolve';
 export { parseRunArguments, parseValue } from './overrides';
 export type { RunOptions } from './overrides';
 export { runOne, runHash, describeFailure } from './run';
 export type { RunFailure, RunJob, RunContext, RunOutcome } from './run';
-export { loadData, buildLoss, buildModel, evaluate, blockClasses, detection } from './registry';
-export type { LoadedData } from './registry';
+export { loadData, buildLoss, buildModel, buildOptimizer, evaluate } from './pipeline';
+export type { LoadedData } from './pipeline';
 export { completeRecords, findReusableRun, newRunId, STARTED_FILE } from './store';
 export { captureEnvironment, codeFingerprint, definitionFileState, gitState } from './environment';
 export type { ReuseKey } from './store';
+// The contract, for definition files and user kinds: one import gives the builders, the codec
+// helpers a kind's settings are written with, and the definition types.
+export {
+  closed,
+  tagged,
+  formatErrors,
+  errorPath,
+  numberWhere,
+  Str,
+  NonEmptyString,
+  Bool,
+  FiniteNumber,
+  PositiveNumber,
+  NonNegativeNumber,
+  PositiveInt,
+  NonNegativeInt,
+  Fraction,
+  OpenUnit,
+} from '@losslab/schema';
+export type {
+  ExperimentDefinition,
+  RunSpec,
+  DataSpec,
+  TransformSpec,
+  LabelSpec,
+  ModelSpec,
+  LossSpec,
+  OptimizerSpec,
+  EvaluationSpec,
+  MetricSpec,
+  KindSpec,
+  UserKindSpec,
+  ClassWeightsSpec,
+  TrainSpec,
+  Split,
+  Claim,
+  Evaluation,
+  RunRecord,
+} from '@losslab/schema';

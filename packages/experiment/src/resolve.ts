@@ -1,9 +1,18 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type * as t from 'io-ts';
-import { formatErrors } from '@losslab/schema';
+import {
+  experimentCodec,
+  formatErrors,
+  RUN_FIELDS,
+  runSpecCodec,
+  type ExperimentDefinition,
+  type RunPartCodecs,
+  type RunSpec,
+} from '@losslab/schema';
 import { checkRunSpec } from './checks';
-import { ExperimentDefinition, RUN_FIELDS, RunSpec } from './definition';
+import { registry as defaultRegistry } from './kinds';
+import type { Registry } from './kinds/table';
 
 /** A definition that failed validation: one line per problem, each naming its path. */
 export interface DefinitionProblem {
@@ -67,7 +76,21 @@ export interface ResolveOptions {
   readonly variants?: readonly string[];
   /** Command-line overrides; they win over the definition and every variant. */
   readonly overrides?: Overrides;
+  /** The kinds a definition may use (default: built-ins plus every kind registered in this process). */
+  readonly registry?: Registry;
 }
+
+/** Each run part's codec: the union over its table of kinds. */
+export const partCodecs = (registry: Registry): RunPartCodecs =>
+  ({
+    data: registry.data.codec,
+    transform: registry.transforms.codec,
+    label: registry.labels.codec,
+    model: registry.models.codec,
+    loss: registry.losses.codec,
+    optimizer: registry.optimizers.codec,
+    evaluation: registry.evaluations.codec,
+  }) as unknown as RunPartCodecs;
 
 const invalid = (source: string, problems: readonly string[]): DefinitionProblem => ({
   tag: 'InvalidDefinition',
@@ -97,13 +120,15 @@ export function resolveExperiment(
   options: ResolveOptions = {},
 ): E.Either<DefinitionProblem, ResolvedExperiment> {
   const overrides = options.overrides ?? [];
+  const registry = options.registry ?? defaultRegistry;
+  const parts = partCodecs(registry);
   // Overrides of run fields are applied again after each variant's own override: the command
   // line is the user's latest word, so it wins over the definition and over every variant.
   const runOverrides = overrides.filter(([path]) =>
     (RUN_FIELDS as readonly string[]).includes(path.split('.')[0] ?? ''),
   );
   return pipe(
-    decodeWith(ExperimentDefinition, applyOverrides(raw, overrides), source),
+    decodeWith(experimentCodec(parts), applyOverrides(raw, overrides), source),
     E.chain((definition) => {
       const names = Object.keys(definition.variants);
       const problems: string[] = [];
@@ -120,7 +145,7 @@ export function resolveExperiment(
       for (const name of selected.filter((n) => names.includes(n))) {
         const override = definition.variants[name] ?? {};
         const decoded = decodeWith(
-          RunSpec,
+          runSpecCodec(parts),
           applyOverrides(mergeOverride(base, override), runOverrides),
           source,
           `variants.${name}`,
@@ -130,7 +155,7 @@ export function resolveExperiment(
           continue;
         }
         const root = names.length > 1 || Object.keys(override).length > 0 ? `variants.${name}` : '';
-        problems.push(...checkRunSpec(decoded.right).map((p) => (root ? `${root} → ${p}` : p)));
+        problems.push(...checkRunSpec(decoded.right, registry).map((p) => (root ? `${root} → ${p}` : p)));
         variants.push({ name, spec: decoded.right });
       }
       return problems.length > 0 ? E.left(invalid(source, [...new Set(problems)])) : E.right({ definition, variants });

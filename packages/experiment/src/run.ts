@@ -1,18 +1,28 @@
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { ArrayDataset } from '@losslab/data';
 import type { Loss } from '@losslab/losses';
-import type { RunRecord } from '@losslab/schema';
+import type { ExperimentDefinition, RunRecord, RunSpec } from '@losslab/schema';
 import { deriveSeed, type BackendInfo } from '@losslab/runtime';
-import { createOptimizer, fit, silentProgress, type EpochEntry, type ProgressReporter } from '@losslab/train';
+import { fit, silentProgress, type EpochEntry, type ProgressReporter } from '@losslab/train';
 import { hashOf } from './canonical';
-import type { ExperimentDefinition, RunSpec } from './definition';
 import { captureEnvironment, codeFingerprint } from './environment';
 import { messageOf } from './message';
-import { buildLoss, buildModel, datasetLoss, detection, evaluate, loadData, type LoadedData } from './registry';
+import { registry as defaultRegistry } from './kinds';
+import type { Registry } from './kinds/table';
+import {
+  buildLoss,
+  buildModel,
+  buildOptimizer,
+  evaluate,
+  evaluationContext,
+  loadData,
+  type LoadedData,
+} from './pipeline';
 import type { ResolvedVariant } from './resolve';
 import { completeRun, failRun, findReusableRun, newRunId, runFolder, startRun } from './store';
 
@@ -42,6 +52,8 @@ export interface RunContext {
   readonly log?: (line: string) => void;
   /** The definition file the run came from; its path, sha256 and git state go into the record. */
   readonly definitionFile?: string;
+  /** The kinds the definition may use (default: the built-ins plus every kind registered in this process). */
+  readonly registry?: Registry;
 }
 
 /** A completed run: its record and folder, and whether an earlier run was reused. */
@@ -83,7 +95,10 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
   const folder = runFolder(context.runsDir, definition.name, runId);
   const startedAt = new Date();
 
-  const code = codeFingerprint();
+  const registry = context.registry ?? defaultRegistry;
+  // Relative data paths start from the definition file's folder.
+  const baseDir = context.definitionFile === undefined ? process.cwd() : dirname(resolve(context.definitionFile));
+  const code = codeFingerprint(registry);
   const reused = step('RunStoreFailed', () =>
     context.reuse === false
       ? Promise.resolve(undefined)
@@ -112,7 +127,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
           pid: process.pid,
         }),
       ),
-      TE.chain(() => step('LoadDataFailed', () => loadData(spec))),
+      TE.chain(() => step('LoadDataFailed', () => loadData(spec, registry, baseDir))),
       TE.chain((data) =>
         step('BuildFailed', () => {
           const train = data.splits.train;
@@ -120,20 +135,25 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
           built = {
             data,
             train,
-            model: buildModel(spec, train.featureShape, deriveSeed(seed, 'model')),
-            loss: buildLoss(spec.loss, data.layout, train),
-            optimizer: createOptimizer(spec.optimizer),
+            model: buildModel(spec, registry, train.featureShape, deriveSeed(seed, 'model')),
+            loss: buildLoss(spec.loss, data.layout, train, registry),
+            optimizer: buildOptimizer(spec, registry),
           };
           return built;
         }),
       ),
       TE.chain((b) =>
         step('TrainFailed', async () => {
-          const evaluation = spec.evaluation;
-          const validationData =
-            evaluation.kind === 'binaryDetection' && evaluation.validationSplit
-              ? b.data.splits[evaluation.validationSplit]
-              : undefined;
+          const evaluation = registry.evaluations.get(spec.evaluation.kind);
+          const validationSplit = evaluation.validationSplit?.(spec.evaluation);
+          const validate =
+            validationSplit === undefined || evaluation.validate === undefined
+              ? undefined
+              : () =>
+                  evaluation.validate!(
+                    spec.evaluation,
+                    evaluationContext(spec, registry, b.data, validationSplit, b.model, b.loss),
+                  );
           const history: EpochEntry[] = await fit({
             model: b.model,
             loss: b.loss,
@@ -148,14 +168,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             },
             epochs: spec.train.epochs,
             progress: context.progress ?? silentProgress,
-            ...(validationData && evaluation.kind === 'binaryDetection'
-              ? {
-                  validate: () => ({
-                    loss: datasetLoss(b.model, b.loss, validationData, spec.train.reduction, spec.train.batchSize),
-                    ...detection(b.model, validationData, b.data.layout, evaluation).metrics,
-                  }),
-                }
-              : {}),
+            ...(validate === undefined ? {} : { validate }),
           });
           return { built: b, history };
         }),
@@ -164,7 +177,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
         step('EvaluateFailed', () => ({
           built: b,
           history,
-          evaluation: evaluate(b.model, spec, b.data, b.loss),
+          evaluation: evaluate(spec, registry, b.data, b.model, b.loss),
         })),
       ),
       TE.chain(({ built: b, history, evaluation }) =>
@@ -189,7 +202,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             },
             history,
             evaluation,
-            claims: definition.claims ?? [],
+            claims: [...(definition.claims ?? [])],
             ...(definition.reference ? { reference: definition.reference } : {}),
           };
           await completeRun(folder, record);

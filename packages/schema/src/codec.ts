@@ -82,19 +82,22 @@ export function closed<R extends t.Props, O extends t.Props = {}>(
 
 /**
  * A union of object codecs chosen by the value of their `tag` field, so an error speaks about the
- * one member the value meant to be instead of listing every member's complaints.
+ * one member the value meant to be instead of listing every member's complaints. `members` may
+ * be a function, read at every validation: a table that grows (user kinds) stays one codec.
  */
 export function tagged<M extends Record<string, t.Mixed>>(
   name: string,
   tag: string,
-  members: M,
+  members: M | (() => M),
 ): t.Type<t.TypeOf<M[keyof M]>, t.TypeOf<M[keyof M]>> {
   type A = t.TypeOf<M[keyof M]>;
-  const kinds = Object.keys(members);
   const validate = (u: unknown, c: t.Context): t.Validation<A> => {
+    // A function is asked at each validation, so kinds registered later (user kinds) count.
+    const current = typeof members === 'function' ? members() : members;
+    const kinds = Object.keys(current);
     if (!isRecord(u)) return t.failure(u, c, `expected ${name}, an object with "${tag}"`);
     const kind = u[tag];
-    const member = typeof kind === 'string' && Object.hasOwn(members, kind) ? members[kind] : undefined;
+    const member = typeof kind === 'string' && Object.hasOwn(current, kind) ? current[kind] : undefined;
     if (member === undefined) {
       return t.failure(
         kind,

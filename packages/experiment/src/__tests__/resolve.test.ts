@@ -71,9 +71,18 @@ describe('resolveExperiment', () => {
     ]);
   });
 
-  it('rejects a layout the data cannot provide', () => {
-    const raw = setPath(tinyMnistOdd(), 'labels', { digit: 9, isOdd: 1 });
-    expect(problemsOf(raw)).toContain('labels.digit: mnist data gives block "digit" width 10, the layout declares 9');
+  it('rejects a label block the data cannot provide, asking the block kind', () => {
+    const raw = setPath(tinyMnistOdd(), 'labels.weight', { kind: 'column', column: 'weight' });
+    expect(problemsOf(raw)).toContain(
+      'labels.weight.column: the data has no extra column "weight" (it has none; list CSV columns in data.columns)',
+    );
+  });
+
+  it('derives block widths from the label kinds (oneHot of class names: one column per name)', () => {
+    const raw = setPath(tinyMnistOdd(), 'labels.digit', { kind: 'oneHot', classes: ['zero', 'one', 'two'] });
+    expect(problemsOf(raw)).toEqual([
+      'model.output.units: the model outputs 10 columns but loss target block "digit" has width 3',
+    ]);
   });
 
   it('checks each variant after merging it onto the base, prefixing its path', () => {
@@ -90,7 +99,7 @@ describe('resolveExperiment', () => {
       },
     });
     expect(problemsOf(raw)).toEqual([
-      'variants.weightedCce → loss.loss.kind: column weighting needs an element-wise loss (meanAbsoluteError, meanSquaredError, binaryCrossentropy), got "categoricalCrossentropy"',
+      'variants.weightedCce → loss.loss.kind: column weighting needs an element-wise loss (meanAbsoluteError, meanSquaredError, binaryCrossentropy, huber), got "categoricalCrossentropy"',
       'variants.broken.train.epochs: expected a positive integer, got 0',
     ]);
     expect(problemsOf(raw, ['masked'])).toEqual([]);
@@ -100,8 +109,8 @@ describe('resolveExperiment', () => {
   });
 
   it('rejects a variant overriding a field that is not a run setting', () => {
-    expect(problemsOf(tinyMnistOdd({ variants: { a: { seeds: [1] } } }))).toEqual([
-      'variants.a.seeds: unknown key (expected one of: data, labels, model, loss, optimizer, train, evaluation)',
+    expect(problemsOf(tinyMnistOdd({ variants: { a: { seeds: [1] } as Record<string, unknown> } }))).toEqual([
+      'variants.a.seeds: unknown key (expected one of: data, labels, model, loss, optimizer, train, evaluation, transforms)',
     ]);
   });
 });

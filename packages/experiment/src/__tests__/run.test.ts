@@ -52,8 +52,12 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
     expect(record.environment.git).toHaveProperty('dirty');
     expect(Object.keys(record.dataFingerprint).sort()).toEqual([
       'limit',
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+      'test.rows',
       'train-images-idx3-ubyte',
       'train-labels-idx1-ubyte',
+      'train.rows',
     ]);
     expect(record.history).toHaveLength(1);
     expect(record.history[0]!.samplesPerSecond).toBeGreaterThan(0);

