@@ -1,51 +1,56 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  allClaimsPass,
-  claimSymbol,
-  evaluateClaims,
-  groupRuns,
-  loadRuns,
-  reportCommand,
-  writeReport,
-} from '@losslab/report';
-import type { RunRecord } from '@losslab/schema';
+import { allClaimsPass, claimSymbol, loadRuns, reportCommand, writeReport, type SkippedRun } from '@losslab/report';
+import { RECORD_FILE, RunRecord } from '@losslab/schema';
 import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress } from '@losslab/train';
+import { loadDefinitionFile } from './load-definition';
 import { messageOf } from './message';
 import { backendChoiceProblem, parseRunArguments, type RunOptions } from './overrides';
-import { resolveExperiment, type ResolvedExperiment } from './resolve';
+import { resolveExperiment, type ResolvedExperiment, type ResolvedVariant } from './resolve';
 import { describeFailure, runHash, runOne } from './run';
 import { codeFingerprint } from './environment';
 import { findReusableRun } from './store';
 
 /**
- * The losslab command line:
+ * The losslab command line (`npx losslab …`, or `tsx packages/experiment/src/cli.ts …`):
  *   run <definition.ts> [--variant=a,b] [--seeds=0,1] [--epochs=N] [--batch-size=N] [--set path=value]
- *       [--backend=wasm|cpu|tensorflow|auto] [--jobs=N] [--fresh] [--check] [--dry-run] [--debug]
+ *       [--backend=wasm|cpu|tensorflow|auto] [--parallel=N] [--fresh] [--check] [--dry-run] [--debug]
  *       [--runs-dir=runs] [--reports-dir=reports]
  *   report --experiment=<name> | --runs=<id>,<id> [--check]
+ * The definition file may live in any folder (see load-definition.ts). `--parallel=N` (alias
+ * `--jobs=N`) runs N runs at once: with 1, the default, they run one after another in this
+ * process; with more, each run is a child process (`run-one`) that hands its record back over IPC.
  * Exit codes: 0 ok; 1 a run or a checked claim failed, or the environment failed (a backend that
  * cannot load, a disk that is full), said in one line; 2 invalid definition or arguments.
  */
 
 const CLI_PATH = fileURLToPath(import.meta.url);
 
+const USAGE = `usage: losslab run <definition.ts> [options]
+       losslab report --experiment=<name> | --runs=<id>,<id> [--check] [options]
+
+run options:
+  --variant=a,b --seeds=0,1       which variants and seeds to run (default: all of the definition's)
+  --epochs=N --batch-size=N --learning-rate=X --set path=value
+                                  override a field of every variant (validated like the file)
+  --backend=wasm|cpu|tensorflow|auto
+  --parallel=N                    runs at once (default 1: one after another in this process;
+                                  N > 1: one child process per run). Alias --jobs=N, which is the
+                                  one to use through nx run (Nx keeps --parallel for itself)
+  --fresh                         rerun even when a complete run with the same settings exists
+  --check                         exit 1 when a claim of the definition does not hold
+  --dry-run                       print the resolved settings of every variant, run nothing
+  --runs-dir=runs --reports-dir=reports --debug
+
+The definition file may be anywhere on disk; it imports from '@losslab/experiment'.`;
+
 /** One line for the terminal: the first line of a thrown message (a stack or a dump never follows it). */
 const firstLineOf = (error: unknown): string => messageOf(error).split('\n')[0] ?? '';
-
-/** Loads a definition module (its default export, or `definition`). */
-export async function loadDefinitionFile(path: string): Promise<unknown> {
-  const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown; definition?: unknown };
-  const raw = module.default ?? module.definition;
-  if (raw === undefined)
-    throw new Error(
-      `${path}: expected a default export (or an export named "definition") holding the experiment definition`,
-    );
-  return raw;
-}
 
 /** Parses arguments and resolves the definition; prints every problem and returns undefined on failure. */
 async function prepare(
@@ -85,6 +90,78 @@ async function prepare(
   return { options, resolved: resolved.right };
 }
 
+/** Chooses the backend; an explicit choice that cannot load is one line on stderr, never a stack. */
+async function chooseBackend(requested: string | undefined): Promise<BackendInfo | undefined> {
+  try {
+    return await selectBackend({ requested });
+  } catch (error) {
+    console.error(`error: ${firstLineOf(error)}`);
+    return undefined;
+  }
+}
+
+/** How one (variant, seed) of the matrix ended: its record, or how it failed. */
+interface JobResult {
+  /** `adam s3`: names the run in failure lines and in the prefix of a child's output. */
+  readonly label: string;
+  readonly record?: RunRecord;
+  /** Why there is no record, for the summary: `TrainFailed`, `exit code 1`, `killed by SIGKILL`. */
+  readonly ending?: string;
+}
+
+/**
+ * Runs one (variant, seed) in this process (the whole run with `--parallel=1`, or a `run-one`
+ * child), printing its progress and outcome; never throws.
+ */
+async function runHere(
+  resolved: ResolvedExperiment,
+  variant: ResolvedVariant,
+  seed: number,
+  options: RunOptions,
+  backend: BackendInfo,
+): Promise<JobResult> {
+  const label = `${variant.name} s${seed}`;
+  try {
+    const outcome = await runOne(
+      { definition: resolved.definition, variant, seed },
+      {
+        runsDir: options.runsDir,
+        backend,
+        progress: kerasProgress(process.stdout),
+        reuse: !options.fresh,
+        log: (line) => console.log(line),
+        definitionFile: options.definitionPath,
+      },
+    )();
+    if (E.isLeft(outcome)) {
+      console.error(`error: ${describeFailure(outcome.left, { variant: variant.name, seed })}`);
+      return { label, ending: outcome.left.tag };
+    }
+    const { record, folder, reused } = outcome.right;
+    const metrics = Object.entries(record.evaluation.metrics)
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join(', ');
+    console.log(`${reused ? 'reused' : 'wrote'} ${folder} — ${record.evaluation.split}: ${metrics}`);
+    return { label, record };
+  } catch (error) {
+    // Not a step's failure but a bug or the environment: this run fails, the others still run.
+    console.error(`error: ${variant.name} seed ${seed}: ${firstLineOf(error)}`);
+    if (options.debug && error instanceof Error && error.stack) console.error(error.stack);
+    return { label, ending: 'crashed' };
+  }
+}
+
+// ---- child processes (--parallel > 1) ------------------------------------------------------
+
+/** The message a `run-one` child sends its parent when its run is complete. */
+interface RecordMessage {
+  readonly kind: 'record';
+  readonly record: unknown;
+}
+
+const isRecordMessage = (message: unknown): message is RecordMessage =>
+  typeof message === 'object' && message !== null && (message as { kind?: unknown }).kind === 'record';
+
 /** Arguments that make a child process resolve exactly the same definition. */
 function forwardedArguments(options: RunOptions, backend: string): string[] {
   const args = [options.definitionPath, `--backend=${backend}`, `--runs-dir=${options.runsDir}`];
@@ -92,14 +169,8 @@ function forwardedArguments(options: RunOptions, backend: string): string[] {
     if (path !== 'seeds') args.push(`--set=${path}=${JSON.stringify(value)}`);
   }
   if (options.fresh) args.push('--fresh');
+  if (options.debug) args.push('--debug');
   return args;
-}
-
-interface ChildResult {
-  readonly label: string;
-  readonly code: number;
-  /** How it ended, for the summary: `exit code 1` or `killed by SIGKILL`. */
-  readonly ending: string;
 }
 
 /** Run children still alive, so a signal to this process reaches them too. */
@@ -116,14 +187,25 @@ function forwardStopSignals(): void {
   }
 }
 
-function runChild(args: string[], label: string, prefixOutput: boolean): Promise<ChildResult> {
+/**
+ * Runs `losslab run-one <args>` as a child started the way this process was (`entry` with the same
+ * Node flags, e.g. tsx's loader), and resolves with the record it sends back over IPC.
+ */
+function runChild(entry: string, args: string[], label: string, prefixOutput: boolean): Promise<JobResult> {
   return new Promise((done) => {
     // The IPC channel is the child's lifeline: it closes when this process dies, even by SIGKILL.
-    const child = spawn(process.execPath, [...process.execArgv, CLI_PATH, 'run-one', ...args], {
+    const child = spawn(process.execPath, [...process.execArgv, entry, 'run-one', ...args], {
       stdio: prefixOutput ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['inherit', 'inherit', 'inherit', 'ipc'],
       env: process.env,
     });
     liveChildren.add(child);
+    let record: RunRecord | undefined;
+    child.on('message', (message: unknown) => {
+      if (!isRecordMessage(message)) return;
+      // Checked like a record read from disk: the child is another program run.
+      const decoded = RunRecord.decode(message.record);
+      if (E.isRight(decoded)) record = decoded.right;
+    });
     if (prefixOutput) {
       const relay = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
         let buffered = '';
@@ -140,7 +222,8 @@ function runChild(args: string[], label: string, prefixOutput: boolean): Promise
     }
     child.on('close', (code, signal) => {
       liveChildren.delete(child);
-      done({ label, code: code ?? 1, ending: signal ? `killed by ${signal}` : `exit code ${code ?? 1}` });
+      if (code === 0 && record !== undefined) done({ label, record });
+      else done({ label, ending: signal ? `killed by ${signal}` : `exit code ${code ?? 1}` });
     });
   });
 }
@@ -159,15 +242,7 @@ async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Pro
   return results;
 }
 
-/** Chooses the backend; an explicit choice that cannot load is one line on stderr, never a stack. */
-async function chooseBackend(requested: string | undefined): Promise<BackendInfo | undefined> {
-  try {
-    return await selectBackend({ requested });
-  } catch (error) {
-    console.error(`error: ${firstLineOf(error)}`);
-    return undefined;
-  }
-}
+// ---- the run command -----------------------------------------------------------------------
 
 /** `--dry-run`: what would run, with every variant's resolved settings, and nothing run. */
 function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
@@ -176,7 +251,7 @@ function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
     `dry run: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s) = ${variants.length * definition.seeds.length} run(s)`,
   );
   console.log(
-    `  seeds ${definition.seeds.join(', ')}; jobs ${options.jobs}; backend ${options.backend ?? process.env[BACKEND_ENV_VAR] ?? 'auto'}; check ${options.check}; fresh ${options.fresh}`,
+    `  seeds ${definition.seeds.join(', ')}; parallel jobs ${options.jobs}; backend ${options.backend ?? process.env[BACKEND_ENV_VAR] ?? 'auto'}; check ${options.check}; fresh ${options.fresh}`,
   );
   console.log(
     `  runs into ${options.runsDir}/${definition.name}, report into ${options.reportsDir}/${definition.name}`,
@@ -185,7 +260,24 @@ function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
     console.log(`  variant ${variant.name} (${runHash(variant.spec).slice(0, 12)}): ${JSON.stringify(variant.spec)}`);
 }
 
-async function runCommand(argv: readonly string[]): Promise<number> {
+/**
+ * The run folders of `experiment` without a record (failed, killed or still running), as the
+ * report lists them. Only those folders are read: the records come from the runs themselves.
+ * (A damaged `record.json` of an older run is not listed here; `losslab report` lists it.)
+ */
+async function unfinishedRuns(runsDir: string, experiment: string): Promise<readonly SkippedRun[]> {
+  const dir = join(runsDir, experiment);
+  if (!existsSync(dir)) return [];
+  const runIds = (await readdir(dir, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .filter((runId) => !existsSync(join(dir, runId, RECORD_FILE)))
+    .sort();
+  if (runIds.length === 0) return [];
+  return (await loadRuns(runsDir, { experiment, runIds })).skipped;
+}
+
+async function runCommand(argv: readonly string[], entry: string): Promise<number> {
   const prepared = await prepare(argv);
   if (prepared === undefined) return 2;
   const { options, resolved } = prepared;
@@ -196,45 +288,61 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   const { definition, variants } = resolved;
   const backend = await chooseBackend(options.backend);
   if (backend === undefined) return 1;
+  const inProcess = options.jobs === 1;
   console.log(
-    `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}`,
+    `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}, ${inProcess ? `in this process (pid ${process.pid})` : `${options.jobs} child processes at a time`}`,
   );
   const jobs = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
   // Taken before the runs start, as each run takes its own: runs are matched by the code they ran.
   const code = codeFingerprint();
-  forwardStopSignals();
   const started = performance.now();
-  let begun = 0;
-  const results = await pool(
-    jobs.map(({ variant, seed }) => () => {
-      console.log(`run ${++begun}/${jobs.length}: ${variant.name} seed ${seed}`);
-      return runChild(
-        [...forwardedArguments(options, backend.name), `--variant=${variant.name}`, `--seeds=${seed}`],
-        `${variant.name} s${seed}`,
-        options.jobs > 1,
-      );
-    }),
-    options.jobs,
-  );
+  let results: JobResult[];
+  if (inProcess) {
+    results = [];
+    for (const [index, { variant, seed }] of jobs.entries()) {
+      console.log(`run ${index + 1}/${jobs.length}: ${variant.name} seed ${seed}`);
+      results.push(await runHere(resolved, variant, seed, options, backend));
+    }
+  } else {
+    forwardStopSignals();
+    let begun = 0;
+    results = await pool(
+      jobs.map(({ variant, seed }) => () => {
+        console.log(`run ${++begun}/${jobs.length}: ${variant.name} seed ${seed}`);
+        return runChild(
+          entry,
+          [...forwardedArguments(options, backend.name), `--variant=${variant.name}`, `--seeds=${seed}`],
+          `${variant.name} s${seed}`,
+          true,
+        );
+      }),
+      options.jobs,
+    );
+  }
   const wall = (performance.now() - started) / 1000;
-  const failed = results.filter((r) => r.code !== 0);
+  const failed = results.filter((result) => result.record === undefined);
+  // The report compares one run per (variant, seed): the one just made or reused. A run that failed
+  // now is represented by an earlier complete run with the same settings, seed, backend and code,
+  // if there is one (as after a --fresh rerun that failed).
   const records: RunRecord[] = [];
-  for (const { variant, seed } of jobs) {
-    const record = await findReusableRun(options.runsDir, definition.name, {
-      definitionHash: runHash(variant.spec),
-      seed,
-      backend: backend.name,
-      codeFingerprint: code,
-    });
+  for (const [index, { variant, seed }] of jobs.entries()) {
+    const record =
+      results[index]?.record ??
+      (await findReusableRun(options.runsDir, definition.name, {
+        definitionHash: runHash(variant.spec),
+        seed,
+        backend: backend.name,
+        codeFingerprint: code,
+      }));
     if (record) records.push(record);
   }
-  console.log(`${records.length}/${jobs.length} run(s) complete in ${wall.toFixed(1)} s (jobs ${options.jobs})`);
-  failed.forEach((f) => console.error(`failed: ${f.label} (${f.ending})`));
+  console.log(`${records.length}/${jobs.length} run(s) complete in ${wall.toFixed(1)} s (parallel ${options.jobs})`);
+  failed.forEach((f) => console.error(`failed: ${f.label} (${f.ending ?? 'no record'})`));
   if (records.length === 0) return 1;
-  const { skipped } = await loadRuns(options.runsDir, { experiment: definition.name });
   const reportDir = resolve(options.reportsDir, definition.name);
   let written: Awaited<ReturnType<typeof writeReport>>;
   try {
+    const skipped = await unfinishedRuns(options.runsDir, definition.name);
     written = await writeReport(records, reportDir, { skipped });
   } catch (error) {
     console.error(
@@ -243,7 +351,8 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     return 1;
   }
   console.log(`report: ${written.files.slice(0, 2).join(', ')}`);
-  const claims = evaluateClaims(groupRuns(records));
+  // The claims as the report evaluated them: the printed verdicts and the exit code are the report's.
+  const claims = written.model.claims;
   for (const claim of claims) {
     console.log(`${claimSymbol(claim.status)} ${claim.claim.description ?? claim.statement}`);
     claim.evidence.forEach((line) => console.log(`    ${line}`));
@@ -256,6 +365,14 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** Sends `message` to the parent process and resolves once it is on its way (before this process exits). */
+const sendToParent = (message: RecordMessage): Promise<void> =>
+  new Promise((done) => {
+    if (process.send === undefined) done();
+    else process.send(message, undefined, {}, () => done());
+  });
+
+/** `run-one`: the child side of `--parallel=N` (N > 1), one (variant, seed) whose record goes back to the parent. */
 async function runOneCommand(argv: readonly string[]): Promise<number> {
   const prepared = await prepare(argv);
   if (prepared === undefined) return 2;
@@ -281,51 +398,42 @@ async function runOneCommand(argv: readonly string[]): Promise<number> {
   const backend = await chooseBackend(options.backend);
   if (backend === undefined) return 1;
   console.log(`${resolved.definition.name} / ${variant.name} / seed ${seed}: ${describeBackend(backend)}`);
-  const outcome = await runOne(
-    { definition: resolved.definition, variant, seed },
-    {
-      runsDir: options.runsDir,
-      backend,
-      progress: kerasProgress(process.stdout),
-      reuse: !options.fresh,
-      log: (line) => console.log(line),
-      definitionFile: options.definitionPath,
-    },
-  )();
-  if (E.isLeft(outcome)) {
-    console.error(`error: ${describeFailure(outcome.left, { variant: variant.name, seed })}`);
-    return 1;
-  }
-  const { record, folder, reused } = outcome.right;
-  const metrics = Object.entries(record.evaluation.metrics)
-    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-    .join(', ');
-  console.log(`${reused ? 'reused' : 'wrote'} ${folder} — ${record.evaluation.split}: ${metrics}`);
+  const { record } = await runHere(resolved, variant, seed, options, backend);
+  if (record === undefined) return 1;
+  await sendToParent({ kind: 'record', record });
   return 0;
 }
 
-/** Runs one CLI command and resolves to its exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+/** Runs one CLI command and resolves to its exit code. `entry` is the script run children start from. */
+export async function main(argv: readonly string[], entry: string = CLI_PATH): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
-      return runCommand(rest);
+      return runCommand(rest, entry);
     case 'run-one':
       return runOneCommand(rest);
     case 'report':
       return reportCommand([...rest]);
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
     default:
-      console.error('usage: losslab run <definition.ts> [options] | losslab report --experiment=<name> [options]');
+      console.error(USAGE);
       return 2;
   }
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === CLI_PATH) {
-  const argv = process.argv.slice(2);
-  main(argv).then(
+/**
+ * Runs the CLI as a program: `main`, then exits with its code. An unexpected error (full disk,
+ * missing folder) is one line; `--debug` adds its stack. `entry` is the script this process was
+ * started from (this file, or the `losslab` launcher), which `--parallel` children start from too.
+ */
+export function runCli(argv: readonly string[], entry: string = CLI_PATH): void {
+  main(argv, entry).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      // An environment failure (full disk, missing folder) is one line; --debug shows where it came from.
       console.error(`error: ${firstLineOf(error)}`);
       if (argv.includes('--debug') && error instanceof Error && error.stack) console.error(error.stack);
       else console.error('(run again with --debug for the stack trace)');
@@ -333,3 +441,5 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === CLI_PATH) {
     },
   );
 }
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === CLI_PATH) runCli(process.argv.slice(2));

@@ -7,7 +7,11 @@ export interface RunOptions {
   readonly variants?: readonly string[];
   readonly seeds?: readonly number[];
   readonly backend?: string;
-  /** Runs in flight at once, each in its own process (`--jobs`; not `--parallel`, which Nx takes for itself). */
+  /**
+   * Runs at once (`--parallel=N`, or its alias `--jobs=N`; default 1). With 1 the runs execute one
+   * after another in the CLI's own process; with more, each run is a child process. Through
+   * `nx run` write `--jobs`: Nx takes `--parallel` for itself and does not pass it on.
+   */
   readonly jobs: number;
   /** Print the resolved run matrix and settings, run nothing. */
   readonly dryRun: boolean;
@@ -35,6 +39,7 @@ const KNOWN = [
   'variant',
   'seeds',
   'backend',
+  'parallel',
   'jobs',
   'runs-dir',
   'reports-dir',
@@ -67,7 +72,8 @@ export function parseValue(text: string): unknown {
 
 /**
  * Parses `run` arguments: `<definition.ts> --epochs=5 --seeds=0,1,2 --variant=a,b --backend=cpu
- * --set train.batchSize=64 --jobs=2 --check`. Returns the problems instead of throwing so
+ * --set train.batchSize=64 --parallel=2 --check` (`--jobs` is the same as `--parallel`; the last
+ * of them wins). Returns the problems instead of throwing so
  * they can be listed together with the definition's.
  */
 export function parseRunArguments(argv: readonly string[]): { options?: RunOptions; problems: string[] } {
@@ -122,8 +128,9 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
         else backend = v;
         break;
       }
+      case 'parallel':
       case 'jobs':
-        if (!/^\d+$/.test(v) || Number(v) < 1) problems.push(`--jobs: expected a positive integer, got "${v}"`);
+        if (!/^\d+$/.test(v) || Number(v) < 1) problems.push(`--${name}: expected a positive integer, got "${v}"`);
         else jobs = Number(v);
         break;
       case 'runs-dir':

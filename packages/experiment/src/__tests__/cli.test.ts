@@ -213,7 +213,7 @@ describe('losslab run: environment failures are one clear line, never a stack tr
 });
 
 describe('losslab run: children end with their parent', () => {
-  it('a parent killed by SIGKILL takes its running child with it, which writes no record', async () => {
+  it('a parent killed by SIGKILL takes its running child (--parallel=2) with it, which writes no record', async () => {
     const dirs = scratch();
     const parent = spawn(
       process.execPath,
@@ -226,6 +226,7 @@ describe('losslab run: children end with their parent', () => {
         '--epochs=200',
         '--seeds=0',
         '--variant=adam',
+        '--parallel=2',
         `--runs-dir=${dirs.runs}`,
         `--reports-dir=${dirs.reports}`,
       ],

@@ -1,0 +1,51 @@
+import { existsSync, statSync } from 'node:fs';
+import { register } from 'node:module';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * The workspace root (this file is `packages/experiment/src/load-definition.ts`). Imports made by
+ * files outside it are the ones the definition hooks may redirect.
+ */
+const WORKSPACE = new URL('../../../', import.meta.url).href;
+
+let hooksRegistered = false;
+
+/**
+ * Registers the resolve hook of `definition-hooks.mjs` (once per process): a definition file in
+ * any folder, say `/tmp/study/def.ts`, then gets the workspace's `@losslab/*`, `@tensorflow/*`,
+ * `io-ts` and `fp-ts` — the same module instances losslab itself runs on — while its own relative
+ * imports (`./my-loss.ts`) and everything else resolve as usual. Needs Node ≥ 20.6 (`module.register`).
+ */
+function registerDefinitionHooks(): void {
+  if (hooksRegistered) return;
+  register('./definition-hooks.mjs', {
+    parentURL: import.meta.url,
+    // Shared packages resolve as if imported from this file, i.e. exactly as losslab resolves them.
+    data: { anchor: import.meta.url, workspace: WORKSPACE },
+  });
+  hooksRegistered = true;
+}
+
+/**
+ * Loads a definition module from any folder and returns its default export (or its export named
+ * `definition`), not yet validated. TypeScript files need a TypeScript loader in the process
+ * (the `losslab` command and `tsx` provide one).
+ *
+ * @example
+ * const raw = await loadDefinitionFile('/tmp/study/def.ts'); // then resolveExperiment(raw, path)
+ */
+export async function loadDefinitionFile(path: string): Promise<unknown> {
+  const absolute = resolve(path);
+  if (!existsSync(absolute))
+    throw new Error(`${path}: no such definition file${absolute === path ? '' : ` (looked for ${absolute})`}`);
+  if (!statSync(absolute).isFile()) throw new Error(`${path}: expected a definition file, but it is a folder`);
+  registerDefinitionHooks();
+  const module = (await import(pathToFileURL(absolute).href)) as { default?: unknown; definition?: unknown };
+  const raw = module.default ?? module.definition;
+  if (raw === undefined)
+    throw new Error(
+      `${path}: expected a default export (or an export named "definition") holding the experiment definition`,
+    );
+  return raw;
+}
