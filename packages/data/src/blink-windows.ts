@@ -1,8 +1,10 @@
 import { LosslabError, canonicalJson, deriveSeed, requireInteger, sha256Hex } from '@losslab/runtime';
+import type { BlinkStreamData } from '@losslab/schema';
 import {
   type BlinkStream,
   type BlinkStreamConfig,
   type BlinkSubject,
+  checkBlinkSettings,
   defaultBlinkStreamConfig,
   generateBlinkStream,
   resolveBlinkStreamConfig,
@@ -76,12 +78,8 @@ export function blinkWindows(stream: BlinkStream, options: BlinkWindowOptions): 
   return { features, featureShape: [windowLength, featuresPerFrame], labels, labelWidth: 2, size };
 }
 
-/** Simulated subjects per split. */
-export interface BlinkSubjectCounts {
-  readonly train: number;
-  readonly validation: number;
-  readonly test: number;
-}
+/** Simulated subjects per split: the schema's `BlinkStreamData` `subjects`, every split given. */
+export type BlinkSubjectCounts = Readonly<Required<NonNullable<BlinkStreamData['subjects']>>>;
 
 /** {@link BlinkStreamConfig} plus how streams become datasets (see {@link defaultBlinkSplitConfig}). */
 export interface BlinkSplitConfig extends BlinkStreamConfig {
@@ -101,9 +99,11 @@ export const defaultBlinkSplitConfig: BlinkSplitConfig = Object.freeze({
 /** Bumped whenever the generator's output for a given config and seed changes. */
 export const BLINK_GENERATOR_VERSION = 'losslab-synthetic-blink/1';
 
-const SPLITS = ['train', 'validation', 'test'] as const;
-
-/** Merges `overrides` onto {@link defaultBlinkSplitConfig} and validates it (errors name the field). */
+/**
+ * Merges `overrides` onto {@link defaultBlinkSplitConfig} and validates it (errors name the field):
+ * windowLength, stride and subjects by the schema's `BlinkStreamData` codec, the rest as
+ * {@link resolveBlinkStreamConfig} does.
+ */
 export function resolveBlinkSplitConfig(overrides: Partial<BlinkSplitConfig> = {}): BlinkSplitConfig {
   for (const key of Object.keys(overrides)) {
     if (!Object.hasOwn(defaultBlinkSplitConfig, key)) {
@@ -121,16 +121,7 @@ export function resolveBlinkSplitConfig(overrides: Partial<BlinkSplitConfig> = {
     stride: stride ?? defaultBlinkSplitConfig.stride,
     subjects: { ...defaultBlinkSplitConfig.subjects, ...subjects },
   };
-  requireInteger('blink config windowLength', config.windowLength, 1);
-  requireInteger('blink config stride', config.stride, 1);
-  for (const split of SPLITS) requireInteger(`blink config subjects.${split}`, config.subjects[split], 1);
-  const extra = Object.keys(config.subjects).filter((k) => !(SPLITS as readonly string[]).includes(k));
-  if (extra.length > 0) {
-    throw new LosslabError(
-      'INVALID_ARGUMENT',
-      `blink config subjects: unknown split(s) ${extra.join(', ')} (known: ${SPLITS.join(', ')})`,
-    );
-  }
+  checkBlinkSettings({ windowLength: config.windowLength, stride: config.stride, subjects: config.subjects });
   return config;
 }
 
@@ -176,7 +167,7 @@ export function blinkSplits(overrides: Partial<BlinkSplitConfig>, seed: number):
   requireInteger('seed', seed, 0);
   const config = resolveBlinkSplitConfig(overrides);
   const { windowLength, stride, subjects: counts, ...streamConfig } = config;
-  const build = (split: (typeof SPLITS)[number]): { dataset: ArrayDataset; subjects: BlinkSubject[] } => {
+  const build = (split: keyof BlinkSubjectCounts): { dataset: ArrayDataset; subjects: BlinkSubject[] } => {
     const subjects: BlinkSubject[] = [];
     const parts: ArrayDataset[] = [];
     for (let i = 0; i < counts[split]; i++) {

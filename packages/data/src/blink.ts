@@ -1,4 +1,5 @@
 import { LosslabError, createRng, deriveSeed, requireInteger, type Rng } from '@losslab/runtime';
+import { BlinkStreamData, formatErrors } from '@losslab/schema';
 
 /**
  * SYNTHETIC eye-aspect-ratio (EAR) streams for the blink experiment.
@@ -178,8 +179,23 @@ function blinkRateBounds(config: BlinkStreamConfig): { low: number; high: number
 }
 
 /**
- * Merges `overrides` onto {@link defaultBlinkStreamConfig} and validates every field; an unknown
- * key, a bad range or a positiveRate that the rate and length ranges cannot reach is an
+ * Checks the settings a blink config shares with a definition's `blinkStream` data (positiveRate,
+ * durationSeconds, windowLength, stride, subjects) with the schema's `BlinkStreamData` codec, so
+ * each of their rules is written once; errors name every bad field
+ * (`blink config positiveRate: expected a number in (0, 0.5], got 0.7`).
+ */
+export function checkBlinkSettings(settings: Omit<BlinkStreamData, 'kind'>): void {
+  const result = BlinkStreamData.decode({ kind: 'blinkStream', ...settings });
+  if (result._tag === 'Left') {
+    const problems = formatErrors(result.left).map((line) => `blink config ${line}`);
+    throw new LosslabError('INVALID_ARGUMENT', problems.join('; '));
+  }
+}
+
+/**
+ * Merges `overrides` onto {@link defaultBlinkStreamConfig} and validates every field
+ * (positiveRate and durationSeconds by the schema's `BlinkStreamData` codec); an unknown key, a
+ * bad range or a positiveRate that the rate and length ranges cannot reach is an
  * `INVALID_ARGUMENT` error naming the field.
  *
  * @example
@@ -195,19 +211,12 @@ export function resolveBlinkStreamConfig(overrides: Partial<BlinkStreamConfig> =
     }
   }
   const config: BlinkStreamConfig = { ...defaultBlinkStreamConfig, ...overrides };
+  checkBlinkSettings({ positiveRate: config.positiveRate, durationSeconds: config.durationSeconds });
+  // The generator's own knobs (no definition sets them, so no codec knows them) and rules that
+  // join several fields.
   requireInteger('blink config fps', config.fps, 1);
-  if (!(
-    typeof config.durationSeconds === 'number' &&
-    config.durationSeconds > 0 &&
-    Number.isFinite(config.durationSeconds)
-  )) {
-    throw invalid('durationSeconds', 'a positive number', config.durationSeconds);
-  }
   if (Math.round(config.durationSeconds * config.fps) < 1) {
     throw invalid('durationSeconds', 'at least one frame at the given fps', config.durationSeconds);
-  }
-  if (!(typeof config.positiveRate === 'number' && config.positiveRate > 0 && config.positiveRate <= 0.5)) {
-    throw invalid('positiveRate', 'a fraction in (0, 0.5]', config.positiveRate);
   }
   for (const key of RANGE_KEYS) checkRange(key, config[key]);
   for (const key of RATE_KEYS) {

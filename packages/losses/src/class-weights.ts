@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError, requireInteger, sliceBlock } from '@losslab/runtime';
 import type { LabelLayout } from '@losslab/runtime';
+import { ClassWeightsSpec, formatErrors } from '@losslab/schema';
 import { classCountOfWidth, classIndices } from './class-indices';
-import { isArray, requireWeights } from './options';
+import { isArray } from './options';
 
 /**
  * How {@link classWeights} turns class counts `n_j` (k classes, `N = Σ n_j`) into weights:
@@ -10,14 +11,11 @@ import { isArray, requireWeights } from './options';
  * - `balanced`: `N / (k · n_j)` — scikit-learn's `class_weight='balanced'`.
  * - `effectiveNumber`: `(1 − β) / (1 − β^{n_j})`, normalised to sum to k — Cui et al. 2019,
  *   "Class-Balanced Loss Based on Effective Number of Samples"; `beta` in [0, 1).
- * - `explicit`: the given `values`, one per class.
- * Plain data, so it can sit in an experiment definition.
+ * - `explicit`: the given positive `values`, one per class.
+ * Plain data, so it can sit in an experiment definition: the schema's `ClassWeightsSpec`, whose
+ * codec checks it.
  */
-export type ClassWeightStrategy =
-  | { readonly kind: 'inverse' }
-  | { readonly kind: 'balanced' }
-  | { readonly kind: 'effectiveNumber'; readonly beta: number }
-  | { readonly kind: 'explicit'; readonly values: readonly number[] };
+export type ClassWeightStrategy = ClassWeightsSpec;
 
 /** Options of {@link classCounts} for a label tensor: the block that holds the class. */
 export interface ClassCountsOptions {
@@ -76,9 +74,10 @@ function countIds(ids: ArrayLike<number>, numClasses: number): number[] {
 }
 
 /**
- * Class weights from class counts by a {@link ClassWeightStrategy}. A class with zero samples is
- * an `INVALID_ARGUMENT` error naming the class index (never an Infinity weight), except for
- * `explicit`, which does not divide by counts.
+ * Class weights from class counts by a {@link ClassWeightStrategy}, which the schema's
+ * `ClassWeightsSpec` codec checks first (`classWeights: strategy.beta: expected a number in
+ * [0, 1), got 1`). A class with zero samples is an `INVALID_ARGUMENT` error naming the class index
+ * (never an Infinity weight), except for `explicit`, which does not divide by counts.
  *
  * @example
  * classWeights([95, 5], { kind: 'inverse' });  // [100/95, 20]
@@ -90,49 +89,42 @@ export function classWeights(counts: readonly number[], strategy: ClassWeightStr
     throw new LosslabError('INVALID_ARGUMENT', 'classWeights: counts: expected a non-empty array of class counts');
   }
   counts.forEach((count, index) => requireInteger(`classWeights: counts[${index}]`, count, 0));
+  const decoded = ClassWeightsSpec.decode(strategy);
+  if (decoded._tag === 'Left') {
+    const problems = formatErrors(decoded.left, 'strategy').map((line) => `classWeights: ${line}`);
+    throw new LosslabError('INVALID_ARGUMENT', problems.join('; '));
+  }
   const k = counts.length;
-  if (strategy.kind === 'explicit') {
-    requireWeights('classWeights: values', strategy.values);
-    if (strategy.values.length !== k) {
+  const spec = decoded.right;
+  if (spec.kind === 'explicit') {
+    // The class count comes from the data, so no codec can compare it with the values.
+    if (spec.values.length !== k) {
       throw new LosslabError(
         'SHAPE_MISMATCH',
-        `classWeights: values has length ${strategy.values.length} but counts has ${k} classes`,
+        `classWeights: values has length ${spec.values.length} but counts has ${k} classes`,
       );
     }
-    return [...strategy.values];
+    return [...spec.values];
   }
   counts.forEach((count, index) => {
     if (count === 0) {
       throw new LosslabError(
         'INVALID_ARGUMENT',
-        `classWeights: class ${index} has no samples (counts[${index}] = 0); strategy "${strategy.kind}" would give it an infinite weight`,
+        `classWeights: class ${index} has no samples (counts[${index}] = 0); strategy "${spec.kind}" would give it an infinite weight`,
       );
     }
   });
   const total = counts.reduce((sum, count) => sum + count, 0);
-  switch (strategy.kind) {
+  switch (spec.kind) {
     case 'inverse':
       return counts.map((count) => total / count);
     case 'balanced':
       return counts.map((count) => total / (k * count));
     case 'effectiveNumber': {
-      const { beta } = strategy;
-      if (!Number.isFinite(beta) || beta < 0 || beta >= 1) {
-        throw new LosslabError(
-          'INVALID_ARGUMENT',
-          `classWeights: beta: expected a number in [0, 1), got ${String(beta)}`,
-        );
-      }
+      const { beta } = spec;
       const raw = counts.map((count) => (1 - beta) / (1 - beta ** count));
       const rawSum = raw.reduce((sum, value) => sum + value, 0);
       return raw.map((value) => (value * k) / rawSum);
-    }
-    default: {
-      const unknown: unknown = (strategy as { kind: unknown }).kind;
-      throw new LosslabError(
-        'INVALID_ARGUMENT',
-        `classWeights: strategy.kind: expected inverse, balanced, effectiveNumber or explicit, got ${String(unknown)}`,
-      );
     }
   }
 }

@@ -1,15 +1,24 @@
 import { LosslabError } from '@losslab/runtime';
-import { requireActivation, type Activation } from './activations';
+import { formatErrors, LstmModel, MlpModel, PositiveInt, tagged, type DenseLayer } from '@losslab/schema';
 
-/** A dense layer: `units` outputs followed by `activation`. */
-export interface DenseSpec {
-  readonly units: number;
-  readonly activation: Activation;
+/**
+ * Model specs are the settings of the `mlp` and `lstm` kinds of a definition (their codecs and
+ * types live in `@losslab/schema`) plus the input shape, which comes from the data at run time.
+ */
+
+/** A dense layer: `units` outputs followed by `activation` (the schema's `DenseLayer`). */
+export type DenseSpec = DenseLayer;
+
+/** The input shape of one sample: it comes from the data, so no definition codec checks it. */
+interface InputShaped<S extends readonly number[]> {
+  /** Shape of one sample, without the batch dimension. */
+  readonly inputShape: S;
 }
 
 /**
  * A multi-layer perceptron: (flatten if `inputShape` has rank > 1) → `hidden` dense layers →
- * `output` dense layer. Kernels are Glorot-uniform, biases zero (Keras defaults).
+ * `output` dense layer. Kernels are Glorot-uniform, biases zero (Keras defaults). The schema's
+ * `MlpModel` settings plus `inputShape`.
  *
  * @example
  * // mnist-odd: [28, 28] → flatten → dense 64 relu → dense 10 softmax (50 890 parameters)
@@ -19,18 +28,14 @@ export interface DenseSpec {
  *   output: { units: 10, activation: 'softmax' },
  * };
  */
-export interface MlpSpec {
-  /** Shape of one sample, without the batch dimension. */
-  readonly inputShape: readonly number[];
-  readonly hidden: readonly DenseSpec[];
-  readonly output: DenseSpec;
-}
+export type MlpSpec = Omit<MlpModel, 'kind'> & InputShaped<readonly number[]>;
 
 /**
  * Stacked LSTMs over `[timesteps, features]` sequences, then a dense output on the last
- * step's state. Every LSTM but the last returns sequences; `dropout` (if > 0) sits between
- * consecutive layers and before the output. Gate activation is `sigmoid`, kernels
- * Glorot-uniform, recurrent kernels orthogonal, forget-gate bias 1 (Keras 2 defaults).
+ * step's state. Every LSTM but the last returns sequences; `dropout` (in [0, 1); 0 or absent
+ * means none) sits between consecutive layers and before the output. Gate activation is
+ * `sigmoid`, kernels Glorot-uniform, recurrent kernels orthogonal, forget-gate bias 1 (Keras 2
+ * defaults). The schema's `LstmModel` settings plus `inputShape`.
  *
  * @example
  * // blink: windows of 16 frames × 1 feature → LSTM 32 → LSTM 16 → dense 2 softmax
@@ -41,14 +46,7 @@ export interface MlpSpec {
  *   output: { units: 2, activation: 'softmax' },
  * };
  */
-export interface LstmClassifierSpec {
-  /** `[timesteps, features]` of one sample. */
-  readonly inputShape: readonly [number, number];
-  readonly layers: readonly { readonly units: number }[];
-  /** Dropout rate in [0, 1) between layers; 0 or absent means none. */
-  readonly dropout?: number;
-  readonly output: DenseSpec;
-}
+export type LstmClassifierSpec = Omit<LstmModel, 'kind'> & InputShaped<readonly [timesteps: number, features: number]>;
 
 /**
  * Any model losslab can build, tagged by `kind` (the registry key).
@@ -58,9 +56,14 @@ export interface LstmClassifierSpec {
  */
 export type ModelSpec = ({ readonly kind: 'mlp' } & MlpSpec) | ({ readonly kind: 'lstm' } & LstmClassifierSpec);
 
+/** The settings codec of each model kind {@link createModel} knows. */
+const MODEL_SETTINGS = { mlp: MlpModel, lstm: LstmModel };
+
 /** Model kinds {@link createModel} knows. */
-export const MODEL_KINDS = ['mlp', 'lstm'] as const;
+export const MODEL_KINDS = ['mlp', 'lstm'] as const satisfies readonly (keyof typeof MODEL_SETTINGS)[];
 export type ModelKind = (typeof MODEL_KINDS)[number];
+
+const ModelSettings = tagged('a model spec', 'kind', MODEL_SETTINGS);
 
 // JSON.stringify is typed as string but returns undefined for undefined and functions.
 const show = (value: unknown): string =>
@@ -69,67 +72,42 @@ const show = (value: unknown): string =>
 const invalid = (field: string, expected: string, value: unknown): LosslabError =>
   new LosslabError('INVALID_DEFINITION', `${field}: expected ${expected}, got ${show(value)}`);
 
-function requirePositiveInteger(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw invalid(field, 'a positive integer', value);
+/** The input shape: `rank` dimensions (any rank ≥ 1 when absent), each a positive integer. */
+function checkShape(shape: unknown, rank: number | undefined): void {
+  if (!Array.isArray(shape) || shape.length === 0 || (rank !== undefined && shape.length !== rank)) {
+    throw invalid('inputShape', rank === 2 ? '[timesteps, features] (rank 2)' : 'a non-empty shape', shape);
   }
-  return value;
-}
-
-function requireArray(field: string, value: unknown): readonly unknown[] {
-  if (!Array.isArray(value)) throw invalid(field, 'an array', value);
-  return value;
-}
-
-function requireObject(field: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(field, 'an object', value);
-  return value as Record<string, unknown>;
-}
-
-function checkDense(field: string, value: unknown): void {
-  const dense = requireObject(field, value);
-  requirePositiveInteger(`${field}.units`, dense.units);
-  requireActivation(`${field}.activation`, dense.activation);
-}
-
-function checkShape(field: string, value: unknown, rank?: number): void {
-  const shape = requireArray(field, value);
-  if (shape.length === 0 || (rank !== undefined && shape.length !== rank)) {
-    const expected =
-      rank === 2 ? '[timesteps, features] (rank 2)' : rank === undefined ? 'a non-empty shape' : `rank ${rank}`;
-    throw invalid(field, expected, value);
-  }
-  shape.forEach((dim, i) => requirePositiveInteger(`${field}[${i}]`, dim));
+  shape.forEach((dim, i) => {
+    if (!PositiveInt.is(dim)) throw invalid(`inputShape.${i}`, PositiveInt.name, dim);
+  });
 }
 
 /**
- * Throws `INVALID_DEFINITION` naming the first bad field of an MLP spec
- * (`hidden[1].units: expected a positive integer, got 0`).
+ * The settings with the kind's codec (errors by path, all at once), then the input shape.
+ * `kind` is the kind a builder expects (a spec given to `createMlp` need not carry its kind).
+ */
+function validate(spec: unknown, kind?: ModelKind): void {
+  const isObject = typeof spec === 'object' && spec !== null && !Array.isArray(spec);
+  const { inputShape, ...settings } = isObject ? (spec as Record<string, unknown>) : {};
+  const result = ModelSettings.decode(isObject ? { ...settings, ...(kind ? { kind } : {}) } : spec);
+  if (result._tag === 'Left') throw new LosslabError('INVALID_DEFINITION', formatErrors(result.left).join('; '));
+  checkShape(inputShape, result.right.kind === 'lstm' ? 2 : undefined);
+}
+
+/**
+ * Throws `INVALID_DEFINITION` naming each bad field of an MLP spec
+ * (`hidden.1.units: expected a positive integer, got 0`).
  */
 export function validateMlpSpec(spec: MlpSpec): void {
-  requireObject('spec', spec);
-  checkShape('inputShape', spec.inputShape);
-  requireArray('hidden', spec.hidden).forEach((layer, i) => checkDense(`hidden[${i}]`, layer));
-  checkDense('output', spec.output);
+  validate(spec, 'mlp');
 }
 
 /**
- * Throws `INVALID_DEFINITION` naming the first bad field of an LSTM classifier spec
+ * Throws `INVALID_DEFINITION` naming each bad field of an LSTM classifier spec
  * (`inputShape: expected [timesteps, features] (rank 2), got [28]`).
  */
 export function validateLstmClassifierSpec(spec: LstmClassifierSpec): void {
-  requireObject('spec', spec);
-  checkShape('inputShape', spec.inputShape, 2);
-  const layers = requireArray('layers', spec.layers);
-  if (layers.length === 0) throw invalid('layers', 'at least one LSTM layer', spec.layers);
-  layers.forEach((layer, i) =>
-    requirePositiveInteger(`layers[${i}].units`, requireObject(`layers[${i}]`, layer).units),
-  );
-  const { dropout } = spec;
-  if (dropout !== undefined && (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1))) {
-    throw invalid('dropout', 'a number in [0, 1)', dropout);
-  }
-  checkDense('output', spec.output);
+  validate(spec, 'lstm');
 }
 
 /**
@@ -137,20 +115,10 @@ export function validateLstmClassifierSpec(spec: LstmClassifierSpec): void {
  *
  * @example
  * validateModelSpec({ kind: 'mlp', inputShape: [4], hidden: [{ units: 0, activation: 'relu' }], output: { units: 2, activation: 'softmax' } });
- * // throws "hidden[0].units: expected a positive integer, got 0"
+ * // throws "hidden.0.units: expected a positive integer, got 0"
  */
 export function validateModelSpec(spec: ModelSpec): void {
-  const kind = requireObject('spec', spec).kind;
-  switch (kind) {
-    case 'mlp':
-      validateMlpSpec(spec as MlpSpec);
-      return;
-    case 'lstm':
-      validateLstmClassifierSpec(spec as LstmClassifierSpec);
-      return;
-    default:
-      throw invalid('kind', `one of ${MODEL_KINDS.join(', ')}`, kind);
-  }
+  validate(spec);
 }
 
 /**

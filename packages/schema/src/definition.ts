@@ -246,11 +246,18 @@ export type ModelSpec = MlpModel | LstmModel | UserKindSpec;
 
 // ---- loss -------------------------------------------------------------------------------
 
+/**
+ * How class counts become class weights (see `classWeights` in @losslab/losses). `beta` is in
+ * [0, 1): β = 0 weighs every class alike, β → 1 approaches inverse frequency (Cui et al. 2019).
+ */
 export const ClassWeightsSpec = tagged('class weights', 'kind', {
   inverse: closed('inverse class weights', { kind: literal('inverse') }),
   balanced: closed('balanced class weights', { kind: literal('balanced') }),
-  effectiveNumber: closed('effective-number class weights', { kind: literal('effectiveNumber'), beta: OpenUnit }),
-  explicit: closed('explicit class weights', { kind: literal('explicit'), values: t.array(PositiveNumber) }),
+  effectiveNumber: closed('effective-number class weights', { kind: literal('effectiveNumber'), beta: Fraction }),
+  explicit: closed('explicit class weights', {
+    kind: literal('explicit'),
+    values: nonEmptyArray('a non-empty list of positive weights', PositiveNumber),
+  }),
 });
 export type ClassWeightsSpec = t.TypeOf<typeof ClassWeightsSpec>;
 

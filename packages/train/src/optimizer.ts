@@ -1,30 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError } from '@losslab/runtime';
+import { AdamOptimizer, formatErrors, SgdOptimizer, tagged } from '@losslab/schema';
 import { HostAdam } from './host-adam';
 
-/** Adam with Keras' defaults (learning rate 0.001, β1 0.9, β2 0.999, ε 1e-7). */
-export interface AdamSpec {
-  readonly kind: 'adam';
-  readonly learningRate?: number;
-  readonly beta1?: number;
-  readonly beta2?: number;
-  readonly epsilon?: number;
-}
+/** Adam with Keras' defaults (learning rate 0.001, β1 0.9, β2 0.999, ε 1e-7): the schema's `AdamOptimizer`. */
+export type AdamSpec = AdamOptimizer;
 
-/** Plain stochastic gradient descent. */
-export interface SgdSpec {
-  readonly kind: 'sgd';
-  readonly learningRate: number;
-}
+/** Plain stochastic gradient descent: the schema's `SgdOptimizer`. */
+export type SgdSpec = SgdOptimizer;
 
 export type OptimizerSpec = AdamSpec | SgdSpec;
 
-const positive = (field: string, value: number): number => {
-  if (!(Number.isFinite(value) && value > 0)) {
-    throw new LosslabError('INVALID_ARGUMENT', `optimizer.${field}: expected a positive number, got ${String(value)}`);
+const OptimizerSettings = tagged('an optimizer', 'kind', { adam: AdamOptimizer, sgd: SgdOptimizer });
+
+/** The spec, checked by the schema's codecs: `optimizer.learningRate: expected a positive number, got -1`. */
+function validate(spec: OptimizerSpec): OptimizerSpec {
+  const result = OptimizerSettings.decode(spec);
+  if (result._tag === 'Left') {
+    throw new LosslabError('INVALID_ARGUMENT', formatErrors(result.left, 'optimizer').join('; '));
   }
-  return value;
-};
+  return result.right;
+}
 
 /** How {@link createOptimizer} builds the optimiser. */
 export interface CreateOptimizerOptions {
@@ -41,26 +37,28 @@ export interface CreateOptimizerOptions {
 const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
 
 /**
- * Creates a TF.js optimizer from its spec. Adam is a {@link HostAdam} on the cpu and wasm
- * backends (see {@link CreateOptimizerOptions.host}), `tf.train.adam` elsewhere; both give the
- * same weights.
+ * Creates a TF.js optimizer from its spec, checked first by the schema's `AdamOptimizer` /
+ * `SgdOptimizer` codecs (an `INVALID_ARGUMENT` error names each bad field and value). Adam is a
+ * {@link HostAdam} on the cpu and wasm backends (see {@link CreateOptimizerOptions.host}),
+ * `tf.train.adam` elsewhere; both give the same weights.
  *
  * @example
  * const adam = createOptimizer({ kind: 'adam' }); // Keras defaults
  * const stock = createOptimizer({ kind: 'adam' }, { host: false }); // tf.train.adam
  */
 export function createOptimizer(spec: OptimizerSpec, options: CreateOptimizerOptions = {}): tf.Optimizer {
-  switch (spec.kind) {
+  const valid = validate(spec);
+  switch (valid.kind) {
     case 'adam': {
       const host = options.host ?? HOST_MEMORY_BACKENDS.has(tf.getBackend());
       return new (host ? HostAdam : tf.AdamOptimizer)(
-        positive('learningRate', spec.learningRate ?? 0.001),
-        positive('beta1', spec.beta1 ?? 0.9),
-        positive('beta2', spec.beta2 ?? 0.999),
-        positive('epsilon', spec.epsilon ?? 1e-7),
+        valid.learningRate ?? 0.001,
+        valid.beta1 ?? 0.9,
+        valid.beta2 ?? 0.999,
+        valid.epsilon ?? 1e-7,
       );
     }
     case 'sgd':
-      return tf.train.sgd(positive('learningRate', spec.learningRate));
+      return tf.train.sgd(valid.learningRate);
   }
 }

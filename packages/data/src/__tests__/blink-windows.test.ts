@@ -124,11 +124,14 @@ describe('blinkSplits (SYNTHETIC)', () => {
 
   it('rejects bad split settings by name', () => {
     expect(() => blinkSplits({ ...config, subjects: { train: 0, validation: 1, test: 1 } }, 1)).toThrow(
-      'blink config subjects.train: expected an integer >= 1, got 0',
+      'blink config subjects.train: expected a positive integer, got 0',
     );
-    expect(() => blinkSplits({ ...config, windowLength: 0 }, 1)).toThrow(
-      'blink config windowLength: expected an integer >= 1, got 0',
+    expect(() => blinkSplits({ ...config, windowLength: 0, stride: 1.5 }, 1)).toThrow(
+      'blink config windowLength: expected a positive integer, got 0; blink config stride: expected a positive integer, got 1.5',
     );
+    expect(() =>
+      blinkSplits({ ...config, subjects: { train: 1, validation: 1, test: 1, holdout: 1 } } as never, 1),
+    ).toThrow('blink config subjects.holdout: unknown key (expected one of: train, validation, test)');
     expect(() => blinkSplits({ ...config, window: 15 } as never, 1)).toThrow(
       /blink config: unknown field "window" \(known: .*windowLength, stride, subjects\)/,
     );

@@ -117,7 +117,13 @@ describe('blink config validation', () => {
       'blink config blinkFrames: expected [min, max] with integers 1 <= min <= max, got [12,3]',
     );
     expect(() => resolveBlinkStreamConfig({ positiveRate: 0 })).toThrow(
-      'blink config positiveRate: expected a fraction in (0, 0.5], got 0',
+      'blink config positiveRate: expected a number in (0, 0.5], got 0',
+    );
+    expect(() => resolveBlinkStreamConfig({ durationSeconds: -1 })).toThrow(
+      'blink config durationSeconds: expected a positive number, got -1',
+    );
+    expect(() => resolveBlinkStreamConfig({ durationSeconds: 0.01 })).toThrow(
+      'blink config durationSeconds: expected at least one frame at the given fps, got 0.01',
     );
     expect(() => resolveBlinkStreamConfig({ positiveRate: 0.3 })).toThrow(
       'blink config positiveRate: 0.3 needs 540 blink frames per minute, but blinksPerMinute [10, 20] × blinkFrames [3, 12] allows 30–240',

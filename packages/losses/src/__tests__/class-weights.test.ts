@@ -39,6 +39,12 @@ describe('classWeights', () => {
     expect(() => classWeights([5, 3], { kind: 'explicit', values: [1, 2, 3] })).toThrow(
       'classWeights: values has length 3 but counts has 2 classes',
     );
+    expect(() => classWeights([5, 3], { kind: 'explicit', values: [1, -2] })).toThrow(
+      'classWeights: strategy.values.1: expected a positive number, got -2',
+    );
+    expect(() => classWeights([5, 3], { kind: 'explicit', values: [] })).toThrow(
+      'classWeights: strategy.values: expected a non-empty list of positive weights, got []',
+    );
   });
 
   it('a class with zero samples is an error naming its index, never Infinity', () => {
@@ -66,10 +72,13 @@ describe('classWeights', () => {
       'classWeights: counts[1]: expected an integer >= 0, got -1',
     );
     expect(() => classWeights([3, 1], { kind: 'effectiveNumber', beta: 1 })).toThrow(
-      'classWeights: beta: expected a number in [0, 1), got 1',
+      'classWeights: strategy.beta: expected a number in [0, 1), got 1',
     );
     expect(() => classWeights([3, 1], { kind: 'median' } as never)).toThrow(
-      'classWeights: strategy.kind: expected inverse, balanced, effectiveNumber or explicit, got median',
+      'classWeights: strategy.kind: expected one of "inverse", "balanced", "effectiveNumber", "explicit", got "median"',
+    );
+    expect(() => classWeights([3, 1], { kind: 'effectiveNumber', beta: 0.9, gamma: 2 } as never)).toThrow(
+      'classWeights: strategy.gamma: unknown key (expected one of: kind, beta)',
     );
   });
 });
