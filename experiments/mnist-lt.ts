@@ -9,6 +9,7 @@ import {
   mnist,
   oneHot,
   sliced,
+  threshold,
   weighted,
 } from '@losslab/experiment';
 
@@ -46,5 +47,31 @@ export default defineExperiment({
     focal: { loss: focal({ gamma: 2, alpha: 1 }) },
     'cb-focal': { loss: sliced(focal({ gamma: 2, alpha: { classWeights: classBalanced } }), { target: 'digit' }) },
   },
-  claims: [],
+  claims: [
+    threshold('macroF1', '<=', 0.895, { variant: 'ce', description: 'plain cross-entropy: macro F1 below 0.895' }),
+    threshold('macroF1', '>=', 0.9, {
+      variant: 'cb-ce',
+      description: 'class-balanced cross-entropy lifts macro F1 to at least 0.90',
+    }),
+    threshold('recall', '<=', 0.66, {
+      class: '9',
+      variant: 'ce',
+      description: 'plain cross-entropy misses more than a third of the rarest digit (54 training images)',
+    }),
+    threshold('recall', '>=', 0.7, {
+      class: '9',
+      variant: 'cb-ce',
+      description: 'class-balanced cross-entropy finds at least 70% of the rarest digit',
+    }),
+    threshold('recall', '>=', 0.7, {
+      class: '9',
+      variant: 'cb-focal',
+      description: 'class-balanced focal finds at least 70% of the rarest digit',
+    }),
+    threshold('recall', '<=', 0.68, {
+      class: '9',
+      variant: 'focal',
+      description: 'focal loss alone (no class weights) barely helps the rarest digit',
+    }),
+  ],
 });

@@ -41,7 +41,7 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
   // Walk the loss: every named block must exist; the innermost target decides the output width.
   let targetWidth = Object.values(widths).reduce((a, b) => a + b, 0);
   let targetName = 'the whole label';
-  const walk = (loss: LossSpec, path: string): void => {
+  const walk = (loss: LossSpec, path: string, enclosing: string | undefined): void => {
     const entry = registry.losses.get(loss.kind);
     entry.blocks?.(loss).forEach((use) => needBlock(`${path}.${use.field}`, use.block, use.width));
     const target = entry.target?.(loss);
@@ -52,10 +52,19 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
     }
     const inner = entry.inner?.(loss);
     const innerEntry = inner === undefined ? undefined : registry.losses.get(inner.kind);
-    at(path, entry.problems?.(loss, { inner: innerEntry, blockWidth }));
-    if (inner !== undefined) walk(inner, `${path}.loss`);
+    const seen = enclosing === undefined ? undefined : blockWidth(enclosing);
+    at(
+      path,
+      entry.problems?.(loss, {
+        inner: innerEntry,
+        blockWidth,
+        target: enclosing,
+        width: seen ?? Object.values(widths).reduce((a, b) => a + b, 0),
+      }),
+    );
+    if (inner !== undefined) walk(inner, `${path}.loss`, target ?? enclosing);
   };
-  walk(spec.loss, 'loss');
+  walk(spec.loss, 'loss', undefined);
 
   const outputUnits = registry.models.get(spec.model.kind).outputUnits(spec.model);
   if (outputUnits !== targetWidth) {

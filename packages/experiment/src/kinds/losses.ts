@@ -1,4 +1,5 @@
 import * as losses from '@losslab/losses';
+import { LosslabError } from '@losslab/runtime';
 import {
   BinaryCrossentropyLoss,
   CategoricalCrossentropyLoss,
@@ -62,15 +63,27 @@ export const BASE_LOSSES = [
 export const focalLoss: LossKind<Focal> = {
   kind: 'focal',
   codec: FocalLoss,
+  problems(spec, { target, width }) {
+    const alpha = spec.alpha;
+    if (Array.isArray(alpha)) {
+      // One weight per column; a single sigmoid column takes [α_negative, α_positive].
+      const expected = width === 1 ? 2 : width;
+      return alpha.length === expected
+        ? []
+        : [
+            `alpha: expected ${expected} weights (one per class of ${target === undefined ? 'the label' : `"${target}"`}), got ${alpha.length}`,
+          ];
+    }
+    return typeof alpha === 'object' && target === undefined
+      ? ['alpha: weights from class counts need a target block: wrap the focal loss in sliced (or masked)']
+      : [];
+  },
   build(spec, context) {
     const alpha = spec.alpha;
     const resolved =
       alpha === undefined || typeof alpha === 'number' || Array.isArray(alpha)
         ? alpha
-        : losses.classWeights(
-            context.classCounts(requireTarget(context.target)),
-            (alpha as { classWeights: losses.ClassWeightStrategy }).classWeights,
-          );
+        : losses.classWeights(context.classCounts(requireTarget(context.target)), alpha.classWeights);
     return losses.focal({
       ...(spec.gamma === undefined ? {} : { gamma: spec.gamma }),
       ...(resolved === undefined ? {} : { alpha: resolved }),
@@ -78,9 +91,13 @@ export const focalLoss: LossKind<Focal> = {
   },
 };
 
+/** The checks reject a class-weighted α without a target before a run starts; this guards direct callers. */
 function requireTarget(target: string | undefined): string {
   if (target === undefined)
-    throw new Error('loss.alpha: class-weighted alpha needs a target block: wrap the focal loss in sliced or masked');
+    throw new LosslabError(
+      'INVALID_DEFINITION',
+      'loss.alpha: weights from class counts need a target block: wrap the focal loss in sliced',
+    );
   return target;
 }
 

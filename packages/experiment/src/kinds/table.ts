@@ -101,6 +101,10 @@ export interface LossCheckContext {
   readonly inner: LossKind | undefined;
   /** Width of a label block, or undefined when the layout has no such block. */
   readonly blockWidth: (block: string) => number | undefined;
+  /** The block an enclosing combinator hands this loss (undefined: the whole label). */
+  readonly target: string | undefined;
+  /** The width of the predictions this loss sees (the target block's, or the whole label's). */
+  readonly width: number;
 }
 
 export interface LossKind<S extends KindSpec = KindSpec> extends KindEntry<S> {

@@ -183,7 +183,7 @@ export function blinkRecords(): RunRecord[] {
 }
 
 /** Per-class entries computed from a confusion matrix `[true][predicted]`, named by `classNames`. */
-export function perClassOf(
+function perClassOf(
   confusion: readonly (readonly number[])[],
   classNames: readonly string[],
 ): NonNullable<RunRecord['evaluation']['perClass']> {

@@ -1,0 +1,208 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { arrayDataset } from '@losslab/data';
+import * as losses from '@losslab/losses';
+import { labelLayout, liveTensorCount } from '@losslab/runtime';
+import { useBackend } from '@losslab/test-utils';
+import {
+  buildLoss,
+  carveValidation,
+  classification,
+  closed,
+  codeFingerprint,
+  createRegistry,
+  focal,
+  loadData,
+  PositiveNumber,
+  resolveExperiment,
+  setPath,
+  sliced,
+  subsample,
+  type LossKind,
+  type Registry,
+  type UserKindSpec,
+} from '../index';
+import { tinyMnistOdd } from './fixtures';
+
+const problemsOf = (raw: unknown, registry?: Registry): readonly string[] => {
+  const result = resolveExperiment(raw, 'test.ts', registry ? { registry } : {});
+  return E.isLeft(result) ? result.left.problems : [];
+};
+
+/** A user loss: cross-entropy on its own `on` block, times `scale`. */
+interface Scaled {
+  kind: 'scaled';
+  on: string;
+  scale: number;
+}
+const scaledKind = (source?: string): LossKind<Scaled> => ({
+  kind: 'scaled',
+  codec: closed('scaled loss', { kind: t.literal('scaled'), on: t.string, scale: PositiveNumber }),
+  blocks: (spec) => [{ field: 'on', block: spec.on }],
+  target: (spec) => spec.on,
+  build: (spec, context) =>
+    losses.sliced(
+      losses.defineLoss('scaled', (y, p) => tf.mul(losses.categoricalCrossentropy()(y, p), spec.scale)),
+      context.layout,
+      spec.on,
+    ),
+  ...(source === undefined ? {} : { source }),
+});
+const scaled = (on: string, scale: number) => ({ kind: 'scaled', on, scale }) as unknown as UserKindSpec;
+
+describe('the kind table', () => {
+  it('refuses a kind taken by a built-in or by another file, and takes the same file again', () => {
+    const registry = createRegistry();
+    expect(() => registry.losses.register({ ...scaledKind(), kind: 'focal' } as unknown as LossKind)).toThrow(
+      'loss kind "focal" is already registered (built in); choose another name',
+    );
+    registry.losses.register(scaledKind('/a/kinds.ts') as unknown as LossKind);
+    registry.losses.register(scaledKind('/a/kinds.ts') as unknown as LossKind);
+    expect(() => registry.losses.register(scaledKind('/b/other.ts') as unknown as LossKind)).toThrow(
+      'loss kind "scaled" is already registered by /a/kinds.ts',
+    );
+  });
+
+  it('validates a user kind by its own codec, by path, and checks the blocks it names', () => {
+    const registry = createRegistry();
+    expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', 2)), registry)).toEqual([
+      'loss.kind: expected one of "categoricalCrossentropy", "binaryCrossentropy", "meanAbsoluteError", "meanSquaredError", "huber", "focal", "sliced", "masked", "weighted", got "scaled"',
+    ]);
+    registry.losses.register(scaledKind() as unknown as LossKind);
+    expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', 2)), registry)).toEqual([]);
+    expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', -1)), registry)).toEqual([
+      'loss.scale: expected a positive number, got -1',
+    ]);
+    expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('parity', 2)), registry)).toEqual([
+      'loss.on: block "parity" is not in labels {digit: 10, isOdd: 1}',
+      'model.output.units: the model outputs 10 columns but the whole label has width 11',
+    ]);
+    // its target decides the width the model must output
+    expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('isOdd', 2)), registry)).toEqual([
+      'model.output.units: the model outputs 10 columns but loss target block "isOdd" has width 1',
+    ]);
+  });
+
+  it('puts the bytes of the file that registered a kind into the code fingerprint', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'losslab-kinds-')), 'kinds.ts');
+    writeFileSync(file, 'export const version = 1;\n');
+    const registry = createRegistry();
+    const builtInsOnly = codeFingerprint(registry);
+    registry.losses.register(scaledKind(file) as unknown as LossKind);
+    const first = codeFingerprint(registry);
+    writeFileSync(file, 'export const version = 2;\n');
+    const second = codeFingerprint(registry);
+    expect(new Set([builtInsOnly, first, second]).size).toBe(3);
+    expect(codeFingerprint(createRegistry())).toBe(builtInsOnly);
+  });
+});
+
+describe('focal loss with per-class alpha', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('checks the length of an alpha vector and that class-count alpha has a target block', () => {
+    expect(problemsOf(setPath(tinyMnistOdd(), 'loss', focal({ alpha: [1, 2, 3] })))).toEqual([
+      'loss.alpha: expected 11 weights (one per class of the label), got 3',
+      'model.output.units: the model outputs 10 columns but the whole label has width 11',
+    ]);
+    const fromCounts = focal({ alpha: { classWeights: { kind: 'inverse' } } });
+    expect(problemsOf(setPath(tinyMnistOdd(), 'loss', fromCounts))).toContain(
+      'loss.alpha: weights from class counts need a target block: wrap the focal loss in sliced (or masked)',
+    );
+    expect(problemsOf(setPath(tinyMnistOdd(), 'loss', sliced(fromCounts, { target: 'digit' })))).toEqual([]);
+    expect(problemsOf(setPath(tinyMnistOdd(), 'loss', sliced(focal({ alpha: [1, 2] }), { target: 'digit' })))).toEqual([
+      'loss.loss.alpha: expected 10 weights (one per class of "digit"), got 2',
+    ]);
+  });
+
+  it('derives α from the train counts of the target block: the same loss as the explicit vector', () => {
+    // 3 classes with counts 3, 1, 1 → inverse weights 5/3, 5, 5.
+    const layout = labelLayout({ y: 3 });
+    const labels = [
+      [1, 0, 0],
+      [1, 0, 0],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
+    const train = arrayDataset({
+      features: new Float32Array(5),
+      featureShape: [1],
+      labels: Float32Array.from(labels.flat()),
+      labelWidth: 3,
+    });
+    const registry = createRegistry();
+    const derived = buildLoss(
+      sliced(focal({ gamma: 2, alpha: { classWeights: { kind: 'inverse' } } }), { target: 'y' }),
+      layout,
+      train,
+      registry,
+    );
+    const explicit = losses.focal({ gamma: 2, alpha: [5 / 3, 5, 5] });
+    const yTrue = tf.tensor2d(labels);
+    const yPred = tf.tensor2d([
+      [0.6, 0.3, 0.1],
+      [0.2, 0.5, 0.3],
+      [0.4, 0.4, 0.2],
+      [0.3, 0.6, 0.1],
+      [0.1, 0.1, 0.8],
+    ]);
+    const before = liveTensorCount();
+    const a = tf.tidy(() => derived(yTrue, yPred).arraySync());
+    const b = tf.tidy(() => explicit(yTrue, yPred).arraySync());
+    expect(liveTensorCount()).toBe(before);
+    a.forEach((value, i) => expect(value).toBeCloseTo(b[i] ?? Number.NaN, 6));
+    // and it is not the scalar default: class 1 and 2 rows weigh 5 / 0.25 = 20 times more
+    const plain = tf.tidy(() => losses.focal({ gamma: 2 })(yTrue, yPred).arraySync());
+    expect((a[3] ?? 0) / (plain[3] ?? 1)).toBeCloseTo(20, 4);
+    tf.dispose([yTrue, yPred]);
+  });
+});
+
+describe('transforms', () => {
+  it('a split a transform or an evaluation reads must exist; carveValidation makes one', () => {
+    const onValidation = setPath(
+      tinyMnistOdd(),
+      'evaluation',
+      classification({ split: 'validation', target: 'digit' }),
+    ) as Record<string, unknown>;
+    expect(problemsOf(onValidation)).toEqual([
+      'evaluation.split: the data has no "validation" split (it has train, test)',
+    ]);
+    expect(problemsOf({ ...onValidation, transforms: [carveValidation({ fraction: 0.25 })] })).toEqual([]);
+    expect(
+      problemsOf({ ...tinyMnistOdd(), transforms: [subsample({ classes: [3], keep: 0.5, split: 'validation' })] }),
+    ).toEqual(['transforms.0.split: the data has no "validation" split (it has train, test)']);
+  });
+
+  it('apply in order, seeded: subsample a class of train, then carve a validation split from it', async () => {
+    const raw = {
+      ...tinyMnistOdd(),
+      transforms: [subsample({ classes: [1], keep: 0.05 }), carveValidation({ fraction: 0.25 })],
+    };
+    const resolved = resolveExperiment(raw, 'test.ts');
+    if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('\n'));
+    const spec = resolved.right.variants[0]!.spec;
+    const registry = createRegistry();
+    const digitCounts = (labels: Float32Array) =>
+      Array.from({ length: 10 }, (_, d) => labels.filter((v, i) => i % 11 === d && v === 1).length);
+    const loaded = await loadData(spec, registry);
+    const again = await loadData(spec, registry);
+    const train = loaded.splits.train!;
+    const validation = loaded.splits.validation!;
+    // The first 256 MNIST training images hold 35 ones; 5% of them is 2. The rest: 256 − 35 + 2 = 223 rows, 56 carved.
+    const all = digitCounts(train.labels).map((n, d) => n + (digitCounts(validation.labels)[d] ?? 0));
+    expect(all[1]).toBe(2);
+    expect(train.size + validation.size).toBe(223);
+    expect(validation.size).toBe(56);
+    expect(Array.from(again.splits.validation!.labels)).toEqual(Array.from(validation.labels));
+    expect(loaded.fingerprint['validation.rows']).toBe('56');
+  });
+});
