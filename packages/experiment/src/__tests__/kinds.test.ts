@@ -12,6 +12,7 @@ import { useBackend } from '@losslab/test-utils';
 import {
   buildLoss,
   carveValidation,
+  categoricalCrossentropy,
   classification,
   closed,
   codeFingerprint,
@@ -204,5 +205,48 @@ describe('transforms', () => {
     expect(validation.size).toBe(56);
     expect(Array.from(again.splits.validation!.labels)).toEqual(Array.from(validation.labels));
     expect(loaded.fingerprint['validation.rows']).toBe('56');
+  });
+});
+
+describe('the csv data kind', () => {
+  it('reads features, class names, an extra column and windows, relative to the definition folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losslab-csv-'));
+    // two subjects; "weight" is copied into a label block by column()
+    const lines = ['subject,a,b,kind,weight'];
+    for (let i = 0; i < 8; i++)
+      lines.push(`${i < 4 ? 's1' : 's2'},${i},${10 * i},"${i % 2 === 0 ? 'rest' : 'move'}",${i / 10}`);
+    writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
+    const raw = {
+      ...tinyMnistOdd(),
+      data: {
+        kind: 'csv',
+        splits: { train: 'train.csv', test: 'train.csv' },
+        features: ['a', 'b'],
+        label: 'kind',
+        classNames: ['rest', 'move'],
+        columns: ['weight'],
+        window: { length: 3, stride: 1, groupBy: 'subject' },
+      },
+      labels: { kind: { kind: 'oneHot', classes: ['rest', 'move'] }, weight: { kind: 'column', column: 'weight' } },
+      model: { kind: 'lstm', layers: [{ units: 2 }], output: { units: 2, activation: 'softmax' } },
+      loss: sliced(categoricalCrossentropy(), { target: 'kind' }),
+      evaluation: classification({ split: 'test', target: 'kind' }),
+    };
+    const resolved = resolveExperiment(raw, join(dir, 'def.ts'));
+    if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('\n'));
+    const loaded = await loadData(resolved.right.variants[0]!.spec, createRegistry(), dir);
+    const train = loaded.splits.train!;
+    // windows of 3 rows inside each subject of 4 rows: 2 per subject, labelled by their centre row (1, 2, 5, 6)
+    expect(train.size).toBe(4);
+    expect(train.featureShape).toEqual([3, 2]);
+    expect(Array.from(train.features.subarray(0, 6))).toEqual([0, 0, 1, 10, 2, 20]);
+    // label row = one-hot [rest, move] of the centre row, then its weight
+    const rows = Array.from({ length: 4 }, (_, r) => Array.from(train.labels.subarray(r * 3, r * 3 + 3)));
+    [1, 2, 5, 6].forEach((centre, r) => {
+      expect(rows[r]?.slice(0, 2)).toEqual(centre % 2 === 0 ? [1, 0] : [0, 1]);
+      expect(rows[r]?.[2]).toBeCloseTo(centre / 10, 6);
+    });
+    expect(loaded.classNames.kind).toEqual(['rest', 'move']);
+    expect(loaded.fingerprint['train.csv']).toMatch(/^[0-9a-f]{64}$/);
   });
 });
