@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { arrayDataset, combineLabels, type ArrayDataset, type LabelledRows } from '@losslab/data';
 import * as losses from '@losslab/losses';
-import { labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
+import { hashOf, labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
 import type { Evaluation, LossSpec, RunSpec, Split } from '@losslab/schema';
 import { blockClasses, predictAll } from './kinds/evaluations';
 import type { EvaluationContext, LossContext, Registry, RowsBySplit } from './kinds/table';
@@ -59,7 +59,10 @@ export async function loadData(spec: RunSpec, registry: Registry, baseDir = proc
   const counts = Object.fromEntries(
     Object.entries(datasets).map(([split, data]) => [`${split}.rows`, String(data.size)]),
   );
-  return { layout, splits: datasets, fingerprint: { ...loaded.fingerprint, ...counts }, classNames };
+  // The transforms' settings (seeds included) identify the rows as much as the files do.
+  const transforms: Record<string, string> =
+    spec.transforms === undefined || spec.transforms.length === 0 ? {} : { transforms: hashOf(spec.transforms) };
+  return { layout, splits: datasets, fingerprint: { ...loaded.fingerprint, ...transforms, ...counts }, classNames };
 }
 
 /** Builds the per-sample loss of a definition; class weights come from the train split. */

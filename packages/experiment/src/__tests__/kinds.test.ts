@@ -205,6 +205,13 @@ describe('transforms', () => {
     expect(validation.size).toBe(56);
     expect(Array.from(again.splits.validation!.labels)).toEqual(Array.from(validation.labels));
     expect(loaded.fingerprint['validation.rows']).toBe('56');
+    // the transforms are part of the data fingerprint: another seed is other data
+    const reseeded = {
+      ...spec,
+      transforms: [subsample({ classes: [1], keep: 0.05, seed: 1 }), carveValidation({ fraction: 0.25 })],
+    };
+    expect(loaded.fingerprint.transforms).toMatch(/^[0-9a-f]{64}$/);
+    expect((await loadData(reseeded, registry)).fingerprint.transforms).not.toBe(loaded.fingerprint.transforms);
   });
 });
 
