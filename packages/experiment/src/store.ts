@@ -32,6 +32,25 @@ export function runFolder(runsDir: string, experiment: string, runId: string): s
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
+/** A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180). */
+const csvField = (text: string): string => (/[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+
+/**
+ * The history as CSV for spreadsheets and plotting tools: one row per epoch, columns epoch, loss,
+ * seconds, samplesPerSecond, then `validation.<metric>` for every validation metric (empty where
+ * an epoch lacks it). Numbers are written in full (JavaScript's shortest round-trip form).
+ */
+function historyCsv(history: RunRecord['history']): string {
+  const metrics = [...new Set(history.flatMap((entry) => Object.keys(entry.validation ?? {})))];
+  const header = ['epoch', 'loss', 'seconds', 'samplesPerSecond', ...metrics.map((m) => `validation.${m}`)];
+  const rows = history.map((entry) =>
+    [entry.epoch, entry.loss, entry.seconds, entry.samplesPerSecond, ...metrics.map((m) => entry.validation?.[m] ?? '')]
+      .map(String)
+      .join(','),
+  );
+  return `${[header.map(csvField).join(','), ...rows].join('\n')}\n`;
+}
+
 /** Marks the start of a run: creates its folder (never reusing one) and `started.json`. */
 export async function startRun(folder: string, info: Record<string, unknown>): Promise<void> {
   await mkdir(join(folder, '..'), { recursive: true });
@@ -49,6 +68,7 @@ export async function completeRun(folder: string, record: RunRecord): Promise<vo
     json({ definition: record.definition, definitionHash: record.definitionHash }),
   );
   await writeFileAtomic(join(folder, 'history.json'), json(record.history));
+  await writeFileAtomic(join(folder, 'history.csv'), historyCsv(record.history));
   await writeFileAtomic(join(folder, 'evaluation.json'), json(record.evaluation));
   await writeFileAtomic(join(folder, 'environment.json'), json(record.environment));
   await writeFileAtomic(join(folder, RECORD_FILE), json(record));

@@ -29,6 +29,10 @@ export interface FitOptions {
   /** Whole-epoch validation (or any per-epoch measurement); its numbers go into the history. */
   readonly validate?: (epoch: number) => Promise<Readonly<Record<string, number>>> | Readonly<Record<string, number>>;
   readonly progress?: ProgressReporter;
+  /** Called after every training step with its 1-based number within the epoch and its loss (TF.js' name). */
+  readonly onBatchEnd?: (step: number, loss: number, epoch: number) => void | Promise<void>;
+  /** Called after every epoch with its history entry, validation included (TF.js' name). */
+  readonly onEpochEnd?: (entry: EpochEntry) => void | Promise<void>;
 }
 
 /**
@@ -111,6 +115,7 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
     let lossSum = 0;
     let samples = 0;
     let step = 0;
+    let stepLoss = Number.NaN;
     for (const batch of batches(data, plan, epoch)) {
       step++;
       let grads: tf.NamedTensorMap | undefined;
@@ -168,12 +173,14 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
         }
         lastUpdate = `weights became non-finite after the update at ${at(epoch, step)}`;
         lossSum += value;
+        stepLoss = value;
         samples += batch.size;
       } finally {
         tf.dispose([batch.x, batch.y]);
         if (grads !== undefined) tf.dispose(Object.values(grads));
       }
       progress.step(step, lossSum / step);
+      await options.onBatchEnd?.(step, stepLoss, epoch);
       // Readbacks resolve as microtasks, so without this the loop never lets I/O run: a signal
       // handler or a closed IPC channel (the parent process died) would wait for the whole fit.
       await yieldToEventLoop();
@@ -194,6 +201,7 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
     };
     history.push(entry);
     progress.epochEnd({ epoch, steps, seconds, loss: entry.loss, ...(validation ? { validation } : {}) });
+    await options.onEpochEnd?.(entry);
   }
   return history;
 }

@@ -37,6 +37,7 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
       'definition.json',
       'environment.json',
       'evaluation.json',
+      'history.csv',
       'history.json',
       'record.json',
       'started.json',
@@ -132,5 +133,19 @@ describe('runOne on a detection experiment', () => {
     expect(evaluation.metrics.accuracy).toBeCloseTo((tn + tp) / evaluation.size, 12);
     expect(evaluation.metrics.majorityAccuracy).toBeCloseTo(Math.max(tn + fp, fn + tp) / evaluation.size, 12);
     expect(fn + tp).toBeGreaterThan(0);
+    // history.csv holds the same numbers as the record, a column per validation metric
+    const [header, ...rows] = readFileSync(join(outcome.right.folder, 'history.csv'), 'utf8').trimEnd().split('\n');
+    const columns = header!.split(',');
+    expect(columns.slice(0, 4)).toEqual(['epoch', 'loss', 'seconds', 'samplesPerSecond']);
+    expect(columns).toContain('validation.f1');
+    expect(rows).toHaveLength(history.length);
+    rows.forEach((row, i) => {
+      const cells: Record<string, number> = Object.fromEntries(
+        row.split(',').map((cell, c) => [columns[c] ?? '', Number(cell)]),
+      );
+      expect(cells.epoch).toBe(history[i]!.epoch);
+      expect(cells.loss).toBe(history[i]!.loss);
+      expect(cells['validation.f1']).toBe(history[i]!.validation!.f1);
+    });
   });
 });

@@ -239,3 +239,48 @@ describe('fit errors', () => {
     model.dispose();
   });
 });
+
+describe('fit callbacks', () => {
+  it('calls onBatchEnd after every step with its loss and onEpochEnd with each history entry', async () => {
+    await useBackend('cpu');
+    const model = createMlp(
+      { inputShape: [4], hidden: [{ units: 8, activation: 'relu' }], output: { units: 4, activation: 'softmax' } },
+      5,
+    );
+    const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.05 });
+    const batchesSeen: { epoch: number; step: number; loss: number }[] = [];
+    const epochsSeen: EpochEntry[] = [];
+    try {
+      const history = await fit({
+        model,
+        loss: masked(categoricalCrossentropy(), layout, { target: 'digit', mask: 'isOdd' }),
+        optimizer,
+        data: tinyDataset(),
+        plan: { batchSize: 16, shuffle: true, remainder: 'drop', seed: 5 },
+        epochs: 3,
+        validate: (epoch) => ({ marker: epoch * 10 }),
+        onBatchEnd: (step, loss, epoch) => {
+          batchesSeen.push({ epoch, step, loss });
+        },
+        onEpochEnd: async (entry) => {
+          await Promise.resolve();
+          epochsSeen.push(entry);
+        },
+      });
+      // 64 samples in batches of 16: 4 steps per epoch, numbered 1–4 in each of 3 epochs.
+      expect(batchesSeen.map((b) => `${b.epoch}.${b.step}`)).toEqual(
+        [1, 2, 3].flatMap((epoch) => [1, 2, 3, 4].map((step) => `${epoch}.${step}`)),
+      );
+      expect(epochsSeen).toEqual(history);
+      expect(epochsSeen.map((entry) => entry.validation?.marker)).toEqual([10, 20, 30]);
+      // An epoch's loss is the mean of its steps' losses.
+      for (const entry of history) {
+        const steps = batchesSeen.filter((b) => b.epoch === entry.epoch).map((b) => b.loss);
+        expect(entry.loss).toBeCloseTo(steps.reduce((a, b) => a + b, 0) / steps.length, 10);
+      }
+    } finally {
+      model.dispose();
+      optimizer.dispose();
+    }
+  });
+});
