@@ -225,5 +225,24 @@ export const fasterToTarget = (
   description?: string,
 ): Claim => ({ kind: 'fasterToTarget', metric, target, faster, slower, ...(description ? { description } : {}) });
 
+/**
+ * Convergence against each run's own plateau: a run's epochs to plateau are the first epoch from
+ * which its `metric` curve (`loss` = training loss, else a per-epoch validation metric) stays
+ * within `within` × |final value| of its final value. `fewer`: `variant` plateaus in fewer epochs
+ * (mean over seeds) than `than`, by at least `factor`× (default 1); `same`: every seed plateaus at
+ * the same epoch in both. Scale-free, so it compares losses of different scales.
+ *
+ * @example epochsToPlateau('loss', 0.05, 'class-weighted', 'fewer', 'unweighted', { factor: 2 })
+ * @example epochsToPlateau('loss', 0.05, 'sgd-control', 'same', 'sgd-class-weighted')
+ */
+export const epochsToPlateau = (
+  metric: string,
+  within: number,
+  variant: string,
+  relation: Extract<Claim, { kind: 'epochsToPlateau' }>['relation'],
+  than: string,
+  options: { factor?: number; description?: string } = {},
+): Claim => ({ kind: 'epochsToPlateau', metric, within, variant, relation, than, ...options });
+
 /** Published numbers the experiment reproduces (`reference` of a definition). */
 export type { Reference };

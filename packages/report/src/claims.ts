@@ -26,6 +26,27 @@ export interface EpochsToTarget {
   readonly reached: Summary | null;
 }
 
+/** Epochs to plateau of one run, for an `epochsToPlateau` claim. */
+export interface SeedPlateau {
+  readonly runId: string;
+  readonly seed: number;
+  /** First epoch (1-based) from which the curve stays within the band around its final value; null without a curve. */
+  readonly epoch: number | null;
+  /** The curve's final value (its plateau), or null without a curve. */
+  readonly final: number | null;
+  /** Number of epochs the run trained. */
+  readonly epochs: number;
+}
+
+/** Epochs to plateau of one group. */
+export interface PlateauEpochs {
+  readonly label: string;
+  readonly variant: string;
+  readonly seeds: readonly SeedPlateau[];
+  /** Summary over the seeds with a curve; null when none has one. */
+  readonly summary: Summary | null;
+}
+
 /** The verdict on one claim, with the evidence in words. */
 export interface ClaimResult {
   readonly claim: Claim;
@@ -37,6 +58,8 @@ export interface ClaimResult {
   readonly evidence: readonly string[];
   /** For `fasterToTarget`: the per-group epochs, for charts. */
   readonly epochsToTarget?: readonly EpochsToTarget[];
+  /** For `epochsToPlateau`: the per-group epochs to plateau. */
+  readonly epochsToPlateau?: readonly PlateauEpochs[];
 }
 
 /** The symbol shown for a status: ✓, ✗ or ?. */
@@ -87,8 +110,24 @@ export function describeClaim(claim: Claim): string {
     const scope = claim.variant === undefined ? 'every variant' : `variant ${claim.variant}`;
     return `${metric} ${OP_TEXT[claim.op]} ${formatValue(claim.value)} (${scope}, mean over seeds)`;
   }
+  if (claim.kind === 'epochsToPlateau') {
+    const curve = `${plateauCurve(claim.metric)} within ${formatPercent(claim.within)} of its final value`;
+    if (claim.relation === 'same')
+      return `${claim.variant} and ${claim.than} bring the ${curve} at the same epoch, seed by seed`;
+    const factor =
+      claim.factor === undefined || claim.factor === 1 ? '' : ` (at least ${formatRatio(claim.factor)}× fewer)`;
+    return `${claim.variant} brings the ${curve} in fewer epochs than ${claim.than}${factor} (mean over seeds)`;
+  }
   return `${claim.faster} reaches ${claim.metric} ≥ ${formatValue(claim.target)} in fewer epochs than ${claim.slower} (mean over seeds)`;
 }
+
+/** The curve an `epochsToPlateau` claim reads, in words. */
+function plateauCurve(metric: string): string {
+  return metric === 'loss' ? 'training loss' : `validation ${metric}`;
+}
+
+const formatPercent = (fraction: number): string => `${Number((fraction * 100).toPrecision(3))}%`;
+const formatRatio = (ratio: number): string => (Number.isFinite(ratio) ? Number(ratio.toPrecision(3)).toString() : '∞');
 
 function thresholdValue(record: RunRecord, claim: ThresholdClaim): number | undefined {
   if (claim.class !== undefined) {
@@ -242,6 +281,117 @@ function evaluateFasterToTarget(
   return { status: combine(statuses), evidence, epochsToTarget: perGroup };
 }
 
+/** The per-epoch curve an `epochsToPlateau` claim reads: training loss, or a validation metric. */
+function plateauValues(record: RunRecord, metric: string): number[] | null {
+  const values = record.history.map((epoch) => (metric === 'loss' ? epoch.loss : epoch.validation?.[metric]));
+  return values.length > 0 && values.every((value): value is number => value !== undefined && Number.isFinite(value))
+    ? values
+    : null;
+}
+
+/**
+ * First epoch (1-based) from which `values` stays within `within` × |final| of its final value,
+ * i.e. the epochs a curve needs to settle on its own plateau; null for an empty curve.
+ *
+ * @example epochsToSettle([2, 1.2, 1.04, 1.01, 1], 0.05) // 3: from epoch 3 on every value is within 0.05 of 1
+ */
+export function epochsToSettle(values: readonly number[], within: number): number | null {
+  const final = values[values.length - 1];
+  if (final === undefined) return null;
+  const band = within * Math.abs(final);
+  let epoch = values.length;
+  while (epoch > 1 && Math.abs((values[epoch - 2] ?? final) - final) <= band) epoch--;
+  return epoch;
+}
+
+/** Epochs to plateau of every run of a group. */
+export function epochsToPlateauOf(group: RunGroup, metric: string, within: number): PlateauEpochs {
+  const seeds = group.records.map((record) => {
+    const values = plateauValues(record, metric);
+    return {
+      runId: record.runId,
+      seed: record.seed,
+      epoch: values === null ? null : epochsToSettle(values, within),
+      final: values === null ? null : (values[values.length - 1] ?? null),
+      epochs: record.history.length,
+    };
+  });
+  const epochs = seeds.flatMap((seed) => (seed.epoch === null ? [] : [seed.epoch]));
+  return {
+    label: group.label,
+    variant: group.variant,
+    seeds,
+    summary: epochs.length === 0 ? null : summarize(epochs),
+  };
+}
+
+function describePlateau(result: PlateauEpochs, metric: string, within: number): string {
+  if (result.summary === null) return `${result.label}: no run has a per-epoch ${plateauCurve(metric)}`;
+  const { mean, n, min, max } = result.summary;
+  const perSeed = result.seeds
+    .map((seed) =>
+      seed.epoch === null
+        ? `seed ${seed.seed} no curve`
+        : `seed ${seed.seed} ${seed.epoch}/${seed.epochs} (final ${formatValue(seed.final ?? NaN)})`,
+    )
+    .join(', ');
+  return `${result.label}: ${mean.toFixed(1)} epochs to within ${formatPercent(within)} of the final ${plateauCurve(metric)} (mean of ${plural(n, 'seed')}, range ${min}–${max}; ${perSeed})`;
+}
+
+function evaluateEpochsToPlateau(
+  claim: Extract<Claim, { kind: 'epochsToPlateau' }>,
+  groups: readonly RunGroup[],
+): Pick<ClaimResult, 'status' | 'evidence' | 'epochsToPlateau'> {
+  const cohorts = [...new Set(groups.map((group) => group.cohort))];
+  const statuses: ClaimStatus[] = [];
+  const evidence: string[] = [];
+  const perGroup: PlateauEpochs[] = [];
+  for (const cohort of cohorts) {
+    const first = groups.find((group) => group.cohort === cohort && group.variant === claim.variant);
+    const second = groups.find((group) => group.cohort === cohort && group.variant === claim.than);
+    const where = cohort === null ? '' : ` @ ${cohort}`;
+    if (first === undefined || second === undefined) {
+      statuses.push('unknown');
+      evidence.push(`? no runs of ${first === undefined ? claim.variant : claim.than}${where} to compare with`);
+      continue;
+    }
+    const a = epochsToPlateauOf(first, claim.metric, claim.within);
+    const b = epochsToPlateauOf(second, claim.metric, claim.within);
+    perGroup.push(a, b);
+    if (a.summary === null || b.summary === null || a.summary.n < a.seeds.length || b.summary.n < b.seeds.length) {
+      statuses.push('unknown');
+      evidence.push(`? a run without a per-epoch ${plateauCurve(claim.metric)}${where}`);
+      continue;
+    }
+    let status: ClaimStatus;
+    let verdict: string;
+    if (claim.relation === 'fewer') {
+      const ratio = b.summary.mean / a.summary.mean;
+      const factor = claim.factor ?? 1;
+      status = a.summary.mean < b.summary.mean && ratio >= factor ? 'pass' : 'fail';
+      verdict = `${claim.than} needs ${formatRatio(ratio)}× the epochs of ${claim.variant}${factor === 1 ? '' : `; needs ≥ ${formatRatio(factor)}×`}`;
+    } else {
+      // Paired by seed: the same seed gives both variants the same initial weights and batches.
+      const bySeed = new Map(b.seeds.map((seed) => [seed.seed, seed.epoch]));
+      const unpaired = a.seeds.filter((seed) => !bySeed.has(seed.seed)).map((seed) => seed.seed);
+      const differing = a.seeds.filter((seed) => bySeed.has(seed.seed) && bySeed.get(seed.seed) !== seed.epoch);
+      status =
+        unpaired.length > 0 || a.seeds.length !== b.seeds.length ? 'unknown' : differing.length === 0 ? 'pass' : 'fail';
+      verdict =
+        status === 'unknown'
+          ? `the seeds of ${claim.variant} and ${claim.than} differ, so they cannot be paired`
+          : differing.length === 0
+            ? `every seed plateaus at the same epoch in both`
+            : `different epochs for ${differing.map((seed) => `seed ${seed.seed} (${seed.epoch} vs ${bySeed.get(seed.seed)})`).join(', ')}`;
+    }
+    statuses.push(status);
+    evidence.push(`${claimSymbol(status)} ${verdict}${where}`);
+    evidence.push(`  ${describePlateau(a, claim.metric, claim.within)}`);
+    evidence.push(`  vs ${describePlateau(b, claim.metric, claim.within)}`);
+  }
+  return { status: combine(statuses), evidence, epochsToPlateau: perGroup };
+}
+
 /**
  * Evaluates every distinct claim carried by the records, against the runs that carry it.
  * - `threshold`: for each group of the claim's variant (or every group), the mean over seeds of
@@ -251,6 +401,10 @@ function evaluateFasterToTarget(
  * - `fasterToTarget`: per group, the first epoch (1-based) at which validation `metric` ≥
  *   `target`, averaged over seeds; passes when every seed of `faster` reached it and its mean is
  *   below `slower`'s (seeds that never reached it count as epochs + 1 and are named).
+ * - `epochsToPlateau`: per run, the first epoch from which the curve (training loss, or a
+ *   validation metric) stays within `within` × |final| of its final value ({@link epochsToSettle});
+ *   `fewer` passes when `variant`'s mean over seeds is below `than`'s by a ratio ≥ `factor`,
+ *   `same` when every seed gives the same epoch in both (seeds paired by number).
  * Missing data gives `unknown`, never `pass`.
  *
  * @example
@@ -278,7 +432,11 @@ export function evaluateClaims(groups: readonly RunGroup[]): ClaimResult[] {
       }))
       .filter((group) => group.records.length > 0);
     const verdict =
-      claim.kind === 'threshold' ? evaluateThreshold(claim, carrying) : evaluateFasterToTarget(claim, carrying);
+      claim.kind === 'threshold'
+        ? evaluateThreshold(claim, carrying)
+        : claim.kind === 'epochsToPlateau'
+          ? evaluateEpochsToPlateau(claim, carrying)
+          : evaluateFasterToTarget(claim, carrying);
     const statement =
       claim.description === undefined ? describeClaim(claim) : `${claim.description} — ${describeClaim(claim)}`;
     return { claim, experiment, statement, ...verdict };

@@ -35,8 +35,10 @@ export {
   describeClaim,
   firstEpochReaching,
   epochsToTarget,
+  epochsToSettle,
+  epochsToPlateauOf,
 } from './claims';
-export type { ClaimResult, ClaimStatus, EpochsToTarget, SeedEpochs } from './claims';
+export type { ClaimResult, ClaimStatus, EpochsToTarget, SeedEpochs, PlateauEpochs, SeedPlateau } from './claims';
 export {
   diffDefinitions,
   flattenDefinition,

@@ -22,6 +22,7 @@ export {
   isRateMetric,
   MetricValues,
   ClaimOp,
+  PlateauRelation,
   Claim,
   EpochRecord,
   GroupEvaluation,

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { FiniteNumber, NonNegativeInt, NonNegativeNumber, PositiveInt } from './codec';
+import { FiniteNumber, NonNegativeInt, NonNegativeNumber, numberWhere, OpenUnit, PositiveInt } from './codec';
 
 /**
  * The run record: everything one run of one variant with one seed produced. It is the only
@@ -123,6 +123,10 @@ export const MetricValues = new t.Type<Record<string, number>>(
 export const ClaimOp = t.keyof({ '<': null, '<=': null, '>': null, '>=': null });
 export type ClaimOp = t.TypeOf<typeof ClaimOp>;
 
+/** How an `epochsToPlateau` claim relates two variants' epochs to plateau: fewer, or the same per seed. */
+export const PlateauRelation = t.keyof({ fewer: null, same: null });
+export type PlateauRelation = t.TypeOf<typeof PlateauRelation>;
+
 /**
  * An expected outcome, declared as data in the experiment definition.
  * - `threshold`: a final metric (optionally of one evaluation group or of one class — `precision`,
@@ -131,6 +135,15 @@ export type ClaimOp = t.TypeOf<typeof ClaimOp>;
  *   `{ kind: 'threshold', metric: 'recall', class: '9', op: '>=', value: 0.5 }`.
  * - `fasterToTarget`: variant `faster` reaches `target` on per-epoch metric `metric` in fewer
  *   epochs (mean over seeds) than variant `slower`.
+ * - `epochsToPlateau`: convergence measured against each run's own final value. A run's epochs to
+ *   plateau are the first epoch (1-based) from which its `metric` curve (`loss`: the training loss;
+ *   any other name: that per-epoch validation metric) stays within `within` × |final value| of its
+ *   last epoch's value. `relation: 'fewer'` holds when `variant`'s mean over seeds is below
+ *   `than`'s and `than`'s mean / `variant`'s mean ≥ `factor` (default 1); `relation: 'same'`
+ *   holds when every seed of `variant` plateaus at the same epoch as the same seed of `than`.
+ *   Relative to its own plateau, so a loss multiplied by a constant converges in the same
+ *   epochs, e.g. `{ kind: 'epochsToPlateau', metric: 'loss', within: 0.05, variant:
+ *   'class-weighted', relation: 'fewer', than: 'unweighted', factor: 2 }`.
  */
 export const Claim = t.union([
   t.intersection([
@@ -146,6 +159,17 @@ export const Claim = t.union([
       slower: t.string,
     }),
     t.partial({ description: t.string }),
+  ]),
+  t.intersection([
+    t.type({
+      kind: t.literal('epochsToPlateau'),
+      metric: t.string,
+      within: OpenUnit,
+      variant: t.string,
+      relation: PlateauRelation,
+      than: t.string,
+    }),
+    t.partial({ factor: numberWhere('a number ≥ 1', (n) => Number.isFinite(n) && n >= 1), description: t.string }),
   ]),
 ]);
 export type Claim = t.TypeOf<typeof Claim>;
@@ -282,6 +306,8 @@ export const RunRecord = t.intersection([
     description: t.string,
     /** sha256 of the losslab sources and package versions that computed the run. */
     codeFingerprint: t.string,
+    /** The trained model in the run folder (TF.js Layers format): its files and their sha256. */
+    model: t.type({ format: t.literal('tfjs-layers'), files: t.array(t.type({ path: t.string, sha256: t.string })) }),
   }),
 ]);
 export type RunRecord = t.TypeOf<typeof RunRecord>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { allClaimsPass, evaluateClaims, firstEpochReaching } from '../claims';
+import { allClaimsPass, epochsToSettle, evaluateClaims, firstEpochReaching } from '../claims';
 import { groupRuns } from '../groups';
-import type { Claim, RunRecord } from '@losslab/schema';
+import { Claim as ClaimCodec, type Claim, type RunRecord } from '@losslab/schema';
 import { blinkRecord, mnistRecord } from './fixtures';
 
 /** A run whose validation f1 follows `f1s` epoch by epoch and whose final accuracy is `accuracy`. */
@@ -106,5 +106,149 @@ describe('evaluateClaims', () => {
     const records = [1, 2, 3].flatMap((seed) => [blinkRecord('unweighted', seed), blinkRecord('class-weighted', seed)]);
     const statuses = evaluateClaims(groupRuns(records)).map((result) => result.status);
     expect(statuses).toEqual(['pass', 'fail', 'fail']);
+  });
+});
+
+/** A run whose training loss follows `losses` epoch by epoch. */
+function lossRun(variant: string, seed: number, losses: number[], claims: Claim[]): RunRecord {
+  const base = blinkRecord('unweighted', seed);
+  return {
+    ...base,
+    runId: `${variant}-${seed}`,
+    variant,
+    history: losses.map((loss, index) => ({ epoch: index + 1, loss, seconds: 1, samplesPerSecond: 1 })),
+    claims,
+  };
+}
+
+describe('epochsToPlateau', () => {
+  it('epochsToSettle: the first epoch from which the curve stays within the band of its final value', () => {
+    expect(epochsToSettle([2, 1.2, 1.04, 1.01, 1], 0.05)).toBe(3);
+    // Entering the band and leaving it again does not count: epoch 2 is within 5%, epoch 3 is not.
+    expect(epochsToSettle([2, 1.01, 1.5, 1.02, 1], 0.05)).toBe(4);
+    expect(epochsToSettle([1, 1, 1], 0.05)).toBe(1);
+    expect(epochsToSettle([3], 0.05)).toBe(1);
+    expect(epochsToSettle([], 0.05)).toBeNull();
+    // Scale-free: a curve times a constant settles at the same epoch.
+    const curve = [0.36, 0.2, 0.11, 0.08, 0.06, 0.055, 0.052, 0.05];
+    expect(
+      epochsToSettle(
+        curve.map((value) => value * 21.47),
+        0.05,
+      ),
+    ).toBe(epochsToSettle(curve, 0.05));
+  });
+
+  const fewer: Claim = {
+    kind: 'epochsToPlateau',
+    metric: 'loss',
+    within: 0.05,
+    variant: 'weighted',
+    relation: 'fewer',
+    than: 'plain',
+    factor: 2,
+  };
+
+  it('fewer: mean over seeds, with the speed-up against the factor', () => {
+    // weighted settles at epochs 2 and 3 (mean 2.5); plain at 6 and 5 (mean 5.5): 2.2× ≥ 2.
+    const records = [
+      lossRun('weighted', 1, [2, 1.04, 1.01, 1, 1, 1], [fewer]),
+      lossRun('weighted', 2, [2, 1.5, 1.02, 1, 1, 1], [fewer]),
+      lossRun('plain', 1, [0.4, 0.3, 0.2, 0.1, 0.08, 0.05], [fewer]),
+      lossRun('plain', 2, [0.4, 0.3, 0.2, 0.1, 0.051, 0.05], [fewer]),
+    ];
+    const [result] = evaluateClaims(groupRuns(records));
+    expect(result?.status).toBe('pass');
+    expect(result?.statement).toBe(
+      'weighted brings the training loss within 5% of its final value in fewer epochs than plain (at least 2× fewer) (mean over seeds)',
+    );
+    expect(result?.evidence).toEqual([
+      '✓ plain needs 2.2× the epochs of weighted; needs ≥ 2×',
+      '  weighted: 2.5 epochs to within 5% of the final training loss (mean of 2 seeds, range 2–3; seed 1 2/6 (final 1.000), seed 2 3/6 (final 1.000))',
+      '  vs plain: 5.5 epochs to within 5% of the final training loss (mean of 2 seeds, range 5–6; seed 1 6/6 (final 0.050), seed 2 5/6 (final 0.050))',
+    ]);
+    expect(result?.epochsToPlateau?.map((group) => group.seeds.map((seed) => seed.epoch))).toEqual([
+      [2, 3],
+      [6, 5],
+    ]);
+    // Faster, but not by the factor: 5.5 / 3.5 < 2.
+    const slowish = records.map((record) =>
+      record.variant === 'weighted'
+        ? { ...record, history: record.history.map((epoch, index) => ({ ...epoch, loss: index < 3 ? 2 : 1 })) }
+        : record,
+    );
+    const [notByFactor] = evaluateClaims(groupRuns(slowish));
+    expect(notByFactor?.status).toBe('fail');
+    expect(notByFactor?.evidence[0]).toBe('✗ plain needs 1.38× the epochs of weighted; needs ≥ 2×');
+  });
+
+  it('reads a validation metric when metric is not loss', () => {
+    const claim: Claim = { ...fewer, metric: 'f1', factor: 1 };
+    const records = [
+      run('weighted', 1, [0.5, 0.9, 0.9, 0.9], 0.9, [claim]),
+      run('plain', 1, [0.1, 0.3, 0.6, 0.9], 0.9, [claim]),
+    ];
+    const [result] = evaluateClaims(groupRuns(records));
+    expect(result?.status).toBe('pass');
+    expect(result?.evidence[0]).toBe('✓ plain needs 2× the epochs of weighted');
+    expect(result?.evidence[1]).toContain('2.0 epochs to within 5% of the final validation f1');
+  });
+
+  it('same: every seed plateaus at the same epoch in both variants (a loss times a constant does)', () => {
+    const same: Claim = { ...fewer, relation: 'same', variant: 'control', than: 'weighted', factor: undefined };
+    delete (same as { factor?: number }).factor;
+    const curve = (seed: number) => [0.4, 0.2, 0.1 + 0.01 * seed, 0.06, 0.05, 0.05];
+    const records = [1, 2].flatMap((seed) => [
+      lossRun('control', seed, curve(seed), [same]),
+      lossRun(
+        'weighted',
+        seed,
+        curve(seed).map((value) => value * 21.47),
+        [same],
+      ),
+    ]);
+    const [result] = evaluateClaims(groupRuns(records));
+    expect(result?.status).toBe('pass');
+    expect(result?.statement).toBe(
+      'control and weighted bring the training loss within 5% of its final value at the same epoch, seed by seed',
+    );
+    expect(result?.evidence[0]).toBe('✓ every seed plateaus at the same epoch in both');
+    const shifted = records.map((record) =>
+      record.variant === 'weighted' && record.seed === 2
+        ? { ...record, history: record.history.map((epoch, index) => ({ ...epoch, loss: index < 3 ? 9 : 1 })) }
+        : record,
+    );
+    const [different] = evaluateClaims(groupRuns(shifted));
+    expect(different?.status).toBe('fail');
+    expect(different?.evidence[0]).toBe('✗ different epochs for seed 2 (5 vs 4)');
+    // Seeds that cannot be paired leave it unknown.
+    const unpaired = records.filter((record) => !(record.variant === 'weighted' && record.seed === 2));
+    expect(evaluateClaims(groupRuns(unpaired))[0]?.status).toBe('unknown');
+  });
+
+  it('is unknown (never pass) when a variant or the curve is missing', () => {
+    const [missingVariant] = evaluateClaims(groupRuns([lossRun('weighted', 1, [2, 1], [fewer])]));
+    expect(missingVariant?.status).toBe('unknown');
+    expect(missingVariant?.evidence).toEqual(['? no runs of plain to compare with']);
+    const claim: Claim = { ...fewer, metric: 'prAuc' };
+    const [missingCurve] = evaluateClaims(
+      groupRuns([lossRun('weighted', 1, [2, 1], [claim]), lossRun('plain', 1, [2, 1], [claim])]),
+    );
+    expect(missingCurve?.status).toBe('unknown');
+    expect(missingCurve?.evidence).toEqual(['? a run without a per-epoch validation prAuc']);
+  });
+});
+
+describe('the Claim codec', () => {
+  it('accepts an epochsToPlateau claim and names the bad field of a wrong one', () => {
+    const good = { kind: 'epochsToPlateau', metric: 'loss', within: 0.05, variant: 'a', relation: 'fewer', than: 'b' };
+    expect(ClaimCodec.is(good)).toBe(true);
+    expect(ClaimCodec.is({ ...good, relation: 'same', factor: 1, description: 'x' })).toBe(true);
+    expect(ClaimCodec.is({ ...good, within: 0 })).toBe(false);
+    expect(ClaimCodec.is({ ...good, within: 1.5 })).toBe(false);
+    expect(ClaimCodec.is({ ...good, relation: 'slower' })).toBe(false);
+    expect(ClaimCodec.is({ ...good, factor: 0.5 })).toBe(false);
+    const { than: _than, ...withoutThan } = good;
+    expect(ClaimCodec.is(withoutThan)).toBe(false);
   });
 });

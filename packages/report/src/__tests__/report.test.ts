@@ -76,6 +76,32 @@ describe('report model and renderings', () => {
     expect(html).toContain('0123456789abcdef0123456789abcdef01234567 (clean)');
   });
 
+  it('renders an epochsToPlateau claim with its per-seed evidence in both renderings', async () => {
+    const claim = {
+      kind: 'epochsToPlateau',
+      metric: 'loss',
+      within: 0.05,
+      variant: 'class-weighted',
+      relation: 'fewer',
+      than: 'unweighted',
+      description: 'converges much faster',
+    } as const;
+    const model = await buildReport(blinkRecords().map((record) => ({ ...record, claims: [claim] })));
+    const [result] = model.claims;
+    expect(result?.statement).toBe(
+      'converges much faster — class-weighted brings the training loss within 5% of its final value in fewer epochs than unweighted (mean over seeds)',
+    );
+    const markdown = renderMarkdown(model);
+    const html = renderHtml(model);
+    for (const line of result?.evidence ?? []) {
+      expect(line).toMatch(/epochs|needs/);
+      expect(html).toContain(line.trim());
+    }
+    expect(markdown).toContain('epochs to within 5% of the final training loss (mean of 3 seeds');
+    // The loss is compared by plateau, not by value: the two losses are on different scales.
+    expect(model.comparisons.some((comparison) => comparison.metric === 'loss')).toBe(false);
+  });
+
   it('HTML escapes text from records', async () => {
     const record = { ...blinkRecord('unweighted', 1), variant: '<b>bold</b>' };
     const html = renderHtml(await buildReport([record]));
