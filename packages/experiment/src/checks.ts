@@ -81,7 +81,15 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
   needSplit('evaluation.split', evaluation.split(spec.evaluation));
   const validationSplit = evaluation.validationSplit?.(spec.evaluation);
   if (validationSplit !== undefined) needSplit('evaluation.validationSplit', validationSplit);
-  evaluation.blocks(spec.evaluation).forEach((use) => needBlock(`evaluation.${use.field}`, use.block, use.width));
+  evaluation.blocks(spec.evaluation).forEach((use) => {
+    needBlock(`evaluation.${use.field}`, use.block, use.width);
+    // The evaluated block is compared with the model's outputs column for column.
+    const width = blockWidth(use.block);
+    if (use.field === 'target' && width !== undefined && width !== outputUnits)
+      problems.push(
+        `evaluation.target: block "${use.block}" has width ${width} but the model outputs ${outputUnits} columns`,
+      );
+  });
   at('evaluation', evaluation.problems?.(spec.evaluation, blockWidth));
   return problems;
 }

@@ -87,3 +87,5 @@ export type {
   Evaluation,
   RunRecord,
 } from '@losslab/schema';
+export { saveModel, loadModel, MODEL_FILE } from './model-files';
+export type { SavedFile } from './model-files';

@@ -5,6 +5,7 @@ import * as losses from '@losslab/losses';
 import { hashOf, labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
 import type { Evaluation, LossSpec, RunSpec, Split } from '@losslab/schema';
 import { blockClasses, predictAll } from './kinds/evaluations';
+import { messageOf } from './message';
 import type { EvaluationContext, LossContext, Registry, RowsBySplit } from './kinds/table';
 
 /**
@@ -22,9 +23,21 @@ export interface LoadedData {
 }
 
 /** Label rows of one split laid out as the definition declares. */
-function layOut(spec: RunSpec, registry: Registry, layout: LabelLayout, rows: LabelledRows): ArrayDataset {
+function layOut(
+  spec: RunSpec,
+  registry: Registry,
+  layout: LabelLayout,
+  rows: LabelledRows,
+  split: Split,
+): ArrayDataset {
   const blocks = Object.fromEntries(
-    Object.entries(spec.labels).map(([name, block]) => [name, registry.labels.get(block.kind).derive(block, rows)]),
+    Object.entries(spec.labels).map(([name, block]) => {
+      try {
+        return [name, registry.labels.get(block.kind).derive(block, rows)];
+      } catch (error) {
+        throw new LosslabError('DATA_FORMAT', `labels.${name} (${split} split): ${messageOf(error)}`);
+      }
+    }),
   );
   return arrayDataset({
     features: rows.features,
@@ -47,7 +60,7 @@ export async function loadData(spec: RunSpec, registry: Registry, baseDir = proc
   );
   const datasets: Partial<Record<Split, ArrayDataset>> = {};
   for (const [split, rows] of Object.entries(splits) as [Split, LabelledRows | undefined][]) {
-    if (rows !== undefined) datasets[split] = layOut(spec, registry, layout, rows);
+    if (rows !== undefined) datasets[split] = layOut(spec, registry, layout, rows, split);
   }
   const classNames = Object.fromEntries(
     Object.entries(spec.labels).map(([name, block]) => {

@@ -6,12 +6,13 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { ArrayDataset } from '@losslab/data';
 import type { Loss } from '@losslab/losses';
-import type { ExperimentDefinition, RunRecord, RunSpec } from '@losslab/schema';
+import { formatErrors, RunRecord, type ExperimentDefinition, type RunSpec } from '@losslab/schema';
 import { deriveSeed, type BackendInfo } from '@losslab/runtime';
 import { fit, silentProgress, type EpochEntry, type ProgressReporter } from '@losslab/train';
 import { hashOf } from './canonical';
 import { captureEnvironment, codeFingerprint } from './environment';
 import { messageOf } from './message';
+import { saveModel } from './model-files';
 import { registry as defaultRegistry } from './kinds';
 import type { Registry } from './kinds/table';
 import {
@@ -182,6 +183,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
       ),
       TE.chain(({ built: b, history, evaluation }) =>
         step('PersistFailed', async () => {
+          const modelFiles = await saveModel(b.model, folder);
           const finishedAt = new Date();
           const record: RunRecord = {
             schema: 'losslab.run/1',
@@ -203,8 +205,13 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             history,
             evaluation,
             claims: [...(definition.claims ?? [])],
+            model: { format: 'tfjs-layers', files: modelFiles },
             ...(definition.reference ? { reference: definition.reference } : {}),
           };
+          // A record the report would reject (a user metric that returned NaN, say) fails the run here, by path.
+          const checked = RunRecord.decode(record);
+          if (checked._tag === 'Left')
+            throw new Error(`the run record would be invalid: ${formatErrors(checked.left).join('; ')}`);
           await completeRun(folder, record);
           return { record, folder, reused: false };
         }),

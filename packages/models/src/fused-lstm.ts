@@ -148,6 +148,8 @@ export interface FusedLstmArgs {
   readonly units: number;
   readonly returnSequences?: boolean;
   readonly inputShape?: number[];
+  /** What a saved model's config holds instead of `inputShape` (with the batch dimension). */
+  readonly batchInputShape?: (number | null)[];
   readonly kernelInitializer?: Initializer;
   readonly name?: string;
 }
@@ -155,7 +157,8 @@ export interface FusedLstmArgs {
 /**
  * An LSTM layer computed by {@link lstmSequence}, with tfjs' LSTM weights (`kernel` [f, 4u],
  * `recurrent_kernel` [u, 4u], `bias` [4u], gate order i, f, c, o), sigmoid gates and tanh
- * activation. Not registered for serialisation (losslab never saves models as JSON).
+ * activation. Registered for serialisation, so a saved model loads with `tf.loadLayersModel` in any
+ * process that has imported `@losslab/models`.
  */
 export class FusedLstm extends tfl.layers.Layer {
   static readonly className = 'LosslabFusedLstm';
@@ -170,6 +173,7 @@ export class FusedLstm extends tfl.layers.Layer {
     super({
       ...(args.name === undefined ? {} : { name: args.name }),
       ...(args.inputShape === undefined ? {} : { inputShape: args.inputShape }),
+      ...(args.batchInputShape === undefined ? {} : { batchInputShape: args.batchInputShape }),
     });
     this.units = args.units;
     this.returnSequences = args.returnSequences ?? false;
@@ -211,3 +215,4 @@ export class FusedLstm extends tfl.layers.Layer {
     return { ...super.getConfig(), units: this.units, returnSequences: this.returnSequences };
   }
 }
+tf.serialization.registerClass(FusedLstm);

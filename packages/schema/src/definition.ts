@@ -79,6 +79,13 @@ export const VariantName = nameCodec(
 
 // ---- data -------------------------------------------------------------------------------
 
+/** Class names: at least one, each once (they key the per-class results). */
+const ClassNames = t.refinement(
+  t.array(NonEmptyString),
+  (names) => names.length > 0 && new Set(names).size === names.length,
+  'a non-empty list of distinct class names',
+);
+
 /** How raw values become features: divided by a constant (255 for 8-bit pixels), or kept. */
 export const Scale = t.union(
   [literal('none'), closed('a scale', { divideBy: PositiveNumber })],
@@ -130,7 +137,7 @@ export const CsvData = closed(
   {
     ...FILE_BASE,
     /** Label values are these names (their index is the class id) instead of integers. */
-    classNames: nonEmptyArray('a non-empty list of class names', NonEmptyString),
+    classNames: ClassNames,
     /** Extra numeric columns kept for label blocks (`column(...)`). */
     columns: t.array(NonEmptyString),
     window: CsvWindow,
@@ -198,9 +205,12 @@ export type TransformSpec =
 
 // ---- labels -----------------------------------------------------------------------------
 
-const ClassCountOrNames = t.union(
-  [PositiveInt, nonEmptyArray('a non-empty list of class names', NonEmptyString)],
-  'a positive number of classes or a list of class names',
+/** A class count or the class names, failing as one value (a union would blame its first member). */
+const ClassCountOrNames = new t.Type<number | string[], number | string[], unknown>(
+  'a positive number of classes or a list of distinct class names',
+  (u): u is number | string[] => PositiveInt.is(u) || ClassNames.is(u),
+  (u, c) => (PositiveInt.is(u) || ClassNames.is(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
 );
 
 /** One column per class: 1 for the row's class. `classes` is a count or the class names. */

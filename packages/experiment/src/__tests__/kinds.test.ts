@@ -69,6 +69,19 @@ describe('the kind table', () => {
     );
   });
 
+  it('takes a codec with io-ts brands (t.Int), whose encoded type differs from its decoded one', () => {
+    const registry = createRegistry();
+    const intLoss: LossKind<{ kind: 'intLoss'; n: t.Int }> = {
+      kind: 'intLoss',
+      codec: t.type({ kind: t.literal('intLoss'), n: t.Int }),
+      build: () => losses.categoricalCrossentropy(),
+    };
+    registry.losses.register(intLoss as unknown as LossKind);
+    expect(problemsOf(setPath(tinyMnistOdd(), 'loss', { kind: 'intLoss', n: 1.5 }), registry)).toEqual([
+      'loss.n: expected Int, got 1.5',
+    ]);
+  });
+
   it('validates a user kind by its own codec, by path, and checks the blocks it names', () => {
     const registry = createRegistry();
     expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', 2)), registry)).toEqual([
@@ -255,5 +268,32 @@ describe('the csv data kind', () => {
     });
     expect(loaded.classNames.kind).toEqual(['rest', 'move']);
     expect(loaded.fingerprint['train.csv']).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('checks found by review', () => {
+  it('an evaluated block must be as wide as the model output, or the run would fail after training', () => {
+    const raw = setPath(tinyMnistOdd(), 'evaluation', classification({ split: 'train', target: 'isOdd' }));
+    expect(problemsOf(raw)).toEqual(['evaluation.target: block "isOdd" has width 1 but the model outputs 10 columns']);
+  });
+
+  it('class names are distinct: they key the per-class results', () => {
+    const raw = setPath(tinyMnistOdd(), 'labels.digit', { kind: 'oneHot', classes: ['a', 'a', 'b'] });
+    expect(problemsOf(raw)[0]).toBe(
+      'labels.digit.classes: expected a positive number of classes or a list of distinct class names, got ["a","a","b"]',
+    );
+  });
+
+  it('a class id a label block cannot hold names the block and the split', async () => {
+    const raw = setPath(
+      setPath(tinyMnistOdd(), 'labels.digit', { kind: 'oneHot', classes: 5 }),
+      'model.output.units',
+      5,
+    );
+    const resolved = resolveExperiment(raw, 'test.ts');
+    if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('\n'));
+    await expect(loadData(resolved.right.variants[0]!.spec, createRegistry())).rejects.toThrow(
+      /^labels\.digit \(train split\): classIds\[\d+\]: expected an integer class id in \[0, 5\), got [5-9]$/,
+    );
   });
 });

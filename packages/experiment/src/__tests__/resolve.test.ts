@@ -68,6 +68,7 @@ describe('resolveExperiment', () => {
     const raw = setPath(tinyMnistOdd(), 'model.output.units', 9);
     expect(problemsOf(raw)).toEqual([
       'model.output.units: the model outputs 9 columns but loss target block "digit" has width 10',
+      'evaluation.target: block "digit" has width 10 but the model outputs 9 columns',
     ]);
   });
 
@@ -82,6 +83,7 @@ describe('resolveExperiment', () => {
     const raw = setPath(tinyMnistOdd(), 'labels.digit', { kind: 'oneHot', classes: ['zero', 'one', 'two'] });
     expect(problemsOf(raw)).toEqual([
       'model.output.units: the model outputs 10 columns but loss target block "digit" has width 3',
+      'evaluation.target: block "digit" has width 3 but the model outputs 10 columns',
     ]);
   });
 

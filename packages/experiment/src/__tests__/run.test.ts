@@ -1,11 +1,23 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunRecord } from '@losslab/schema';
 import { liveTensorCount, selectBackend, type BackendInfo, type BackendName } from '@losslab/runtime';
-import { resolveExperiment, runOne, type ResolvedExperiment } from '../index';
+import { fileURLToPath } from 'node:url';
+import {
+  loadData,
+  loadModel,
+  predictAll,
+  registry,
+  resolveExperiment,
+  runOne,
+  type ResolvedExperiment,
+} from '../index';
 import { tinyBlink, tinyMnistOdd } from './fixtures';
 
 function resolved(): ResolvedExperiment {
@@ -39,9 +51,19 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
       'evaluation.json',
       'history.csv',
       'history.json',
+      'model.json',
       'record.json',
       'started.json',
+      'weights.bin',
     ]);
+    // the trained model's files, named with their sha256 in the record
+    expect(record.model?.files.map((file) => file.path)).toEqual(['model.json', 'weights.bin']);
+    for (const file of record.model?.files ?? [])
+      expect(
+        createHash('sha256')
+          .update(readFileSync(join(folder, file.path)))
+          .digest('hex'),
+      ).toBe(file.sha256);
     const onDisk = JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as unknown;
     expect(E.isRight(RunRecord.decode(onDisk))).toBe(true);
     expect(record.definitionHash).toMatch(/^[0-9a-f]{64}$/);
@@ -147,5 +169,75 @@ describe('runOne on a detection experiment', () => {
       expect(cells.loss).toBe(history[i]!.loss);
       expect(cells['validation.f1']).toBe(history[i]!.validation!.f1);
     });
+  });
+});
+
+/** A plain Node ESM script, no losslab inside: load the saved model with TF.js alone and measure it. */
+const LOADER = `
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+const [folder, dataFile] = process.argv.slice(1);
+await tf.setBackend('cpu');
+const manifest = JSON.parse(readFileSync(folder + '/model.json', 'utf8'));
+const weights = readFileSync(folder + '/weights.bin');
+const model = await tfl.loadLayersModel(tf.io.fromMemory({
+  modelTopology: manifest.modelTopology,
+  weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
+  weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+}));
+const { features, shape, digits } = JSON.parse(readFileSync(dataFile, 'utf8'));
+const predicted = await tf.argMax(model.predict(tf.tensor(features, shape)), 1).data();
+console.log(JSON.stringify({ accuracy: digits.filter((d, i) => predicted[i] === d).length / digits.length }));
+`;
+
+describe('the trained model of a run', () => {
+  it('loads in a separate Node process with tf.loadLayersModel and reproduces the recorded accuracy', async () => {
+    const backend = await selectBackend({ requested: 'cpu' });
+    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const { record, folder } = await runTiny(runsDir, backend);
+    const { definition, variants } = resolved();
+    const data = (await loadData(variants[0]!.spec, registry)).splits.train!;
+    expect(definition.evaluation).toMatchObject({ split: 'train' });
+    const digits = Array.from({ length: data.size }, (_, row) =>
+      Array.from(data.labels.subarray(row * data.labelWidth, row * data.labelWidth + 10)).indexOf(1),
+    );
+    const dataFile = join(runsDir, 'data.json');
+    writeFileSync(
+      dataFile,
+      JSON.stringify({ features: Array.from(data.features), shape: [data.size, 28, 28], digits }),
+    );
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '--eval', LOADER, folder, dataFile],
+      { cwd: join(fileURLToPath(import.meta.url), '../../../../..') },
+    );
+    const { accuracy } = JSON.parse(stdout) as { accuracy: number };
+    expect(accuracy).toBe(record.evaluation.metrics.accuracy);
+  });
+
+  it('an LSTM model (a losslab layer) loads back with loadModel and gives the recorded accuracy', async () => {
+    const backend = await selectBackend({ requested: 'cpu' });
+    const result = resolveExperiment(tinyBlink(), 'fixture');
+    if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
+    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const outcome = await runOne(
+      { definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 },
+      { runsDir, backend },
+    )();
+    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
+    const model = await loadModel(outcome.right.folder);
+    const test = (await loadData(result.right.variants[0]!.spec, registry)).splits.test!;
+    const before = liveTensorCount();
+    const scores = predictAll(model, test);
+    expect(liveTensorCount()).toBe(before);
+    let correct = 0;
+    for (let row = 0; row < test.size; row++) {
+      const blink = (scores[row * 2 + 1] ?? 0) >= 0.5 ? 1 : 0;
+      if (blink === ((test.labels[row * 2 + 1] ?? 0) >= 0.5 ? 1 : 0)) correct++;
+    }
+    expect(correct / test.size).toBe(outcome.right.record.evaluation.metrics.accuracy);
+    model.dispose();
   });
 });

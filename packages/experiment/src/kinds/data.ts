@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   blinkSplits,
   carveSplit,
@@ -72,7 +72,10 @@ export const idxData: DataKind<IdxData> = {
         { scale: spec.scale },
       );
       splits[split] = head(read.rows, spec.limit);
-      for (const file of read.files) fingerprint[basename(file.path)] = file.sha256;
+      // Keyed by the path as the definition writes it: two splits' files of one name stay apart.
+      const [images, labels] = read.files;
+      if (images !== undefined) fingerprint[files.images] = images.sha256;
+      if (labels !== undefined) fingerprint[files.labels] = labels.sha256;
     }
     if (spec.limit !== undefined) fingerprint.limit = String(spec.limit);
     return { splits, fingerprint };
@@ -96,7 +99,7 @@ export const csvData: DataKind<CsvData> = {
         window: spec.window,
       });
       splits[split] = head(read.rows, spec.limit);
-      fingerprint[basename(read.file.path)] = read.file.sha256;
+      fingerprint[file] = read.file.sha256;
     }
     if (spec.limit !== undefined) fingerprint.limit = String(spec.limit);
     return { splits, fingerprint };
