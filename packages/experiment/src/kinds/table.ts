@@ -181,7 +181,7 @@ export class KindTable<E extends KindEntry> {
     // plain data and are never encoded back, so the union is typed by what it decodes.
     this.codec = tagged<Record<string, t.Type<KindSpec, unknown>>>(part, 'kind', () =>
       Object.fromEntries([...this.entries].map(([kind, entry]) => [kind, entry.codec])),
-    ) as unknown as t.Type<KindSpec, KindSpec>;
+    );
   }
 
   /**
