@@ -32,6 +32,8 @@ export interface SeedPlateau {
   readonly seed: number;
   /** First epoch (1-based) from which the curve stays within the band around its final value; null without a curve. */
   readonly epoch: number | null;
+  /** The curve's first value, or null without a curve. */
+  readonly first: number | null;
   /** The curve's final value (its plateau), or null without a curve. */
   readonly final: number | null;
   /** Number of epochs the run trained. */
@@ -291,7 +293,10 @@ function plateauValues(record: RunRecord, metric: string): number[] | null {
 
 /**
  * First epoch (1-based) from which `values` stays within `within` × |final| of its final value,
- * i.e. the epochs a curve needs to settle on its own plateau; null for an empty curve.
+ * i.e. the epochs a curve needs to settle on its own plateau; null for an empty curve. A curve
+ * that barely moves is "settled" from epoch 1 (the evidence shows its first and final values, so a
+ * reader can tell no progress from fast progress), and one still falling at the last epoch gives a
+ * lower bound, not its convergence.
  *
  * @example epochsToSettle([2, 1.2, 1.04, 1.01, 1], 0.05) // 3: from epoch 3 on every value is within 0.05 of 1
  */
@@ -312,6 +317,7 @@ export function epochsToPlateauOf(group: RunGroup, metric: string, within: numbe
       runId: record.runId,
       seed: record.seed,
       epoch: values === null ? null : epochsToSettle(values, within),
+      first: values === null ? null : (values[0] ?? null),
       final: values === null ? null : (values[values.length - 1] ?? null),
       epochs: record.history.length,
     };
@@ -332,7 +338,7 @@ function describePlateau(result: PlateauEpochs, metric: string, within: number):
     .map((seed) =>
       seed.epoch === null
         ? `seed ${seed.seed} no curve`
-        : `seed ${seed.seed} ${seed.epoch}/${seed.epochs} (final ${formatValue(seed.final ?? NaN)})`,
+        : `seed ${seed.seed} ${seed.epoch}/${seed.epochs} (${formatValue(seed.first ?? NaN)} → ${formatValue(seed.final ?? NaN)})`,
     )
     .join(', ');
   return `${result.label}: ${mean.toFixed(1)} epochs to within ${formatPercent(within)} of the final ${plateauCurve(metric)} (mean of ${plural(n, 'seed')}, range ${min}–${max}; ${perSeed})`;

@@ -164,8 +164,8 @@ describe('epochsToPlateau', () => {
     );
     expect(result?.evidence).toEqual([
       '✓ plain needs 2.2× the epochs of weighted; needs ≥ 2×',
-      '  weighted: 2.5 epochs to within 5% of the final training loss (mean of 2 seeds, range 2–3; seed 1 2/6 (final 1.000), seed 2 3/6 (final 1.000))',
-      '  vs plain: 5.5 epochs to within 5% of the final training loss (mean of 2 seeds, range 5–6; seed 1 6/6 (final 0.050), seed 2 5/6 (final 0.050))',
+      '  weighted: 2.5 epochs to within 5% of the final training loss (mean of 2 seeds, range 2–3; seed 1 2/6 (2.000 → 1.000), seed 2 3/6 (2.000 → 1.000))',
+      '  vs plain: 5.5 epochs to within 5% of the final training loss (mean of 2 seeds, range 5–6; seed 1 6/6 (0.400 → 0.050), seed 2 5/6 (0.400 → 0.050))',
     ]);
     expect(result?.epochsToPlateau?.map((group) => group.seeds.map((seed) => seed.epoch))).toEqual([
       [2, 3],
