@@ -81,6 +81,10 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
   needSplit('evaluation.split', evaluation.split(spec.evaluation));
   const validationSplit = evaluation.validationSplit?.(spec.evaluation);
   if (validationSplit !== undefined) needSplit('evaluation.validationSplit', validationSplit);
+  if (spec.train.earlyStopping !== undefined && (validationSplit === undefined || evaluation.validate === undefined))
+    problems.push(
+      `train.earlyStopping: needs per-epoch validation, and evaluation "${spec.evaluation.kind}" has none here (give binaryDetection a validationSplit)`,
+    );
   evaluation.blocks(spec.evaluation).forEach((use) => {
     needBlock(`evaluation.${use.field}`, use.block, use.width);
     // The evaluated block is compared with the model's outputs column for column.

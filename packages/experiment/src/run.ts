@@ -8,7 +8,7 @@ import type { ArrayDataset } from '@losslab/data';
 import type { Loss } from '@losslab/losses';
 import { formatErrors, RunRecord, type ExperimentDefinition, type RunSpec } from '@losslab/schema';
 import { deriveSeed, type BackendInfo } from '@losslab/runtime';
-import { fit, silentProgress, type EpochEntry, type ProgressReporter } from '@losslab/train';
+import { earlyStoppingState, fit, silentProgress, type EpochEntry, type ProgressReporter } from '@losslab/train';
 import { hashOf } from './canonical';
 import { captureEnvironment, codeFingerprint } from './environment';
 import { messageOf } from './message';
@@ -168,6 +168,8 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
               seed: deriveSeed(seed, 'shuffle'),
             },
             epochs: spec.train.epochs,
+            ...(spec.train.schedule === undefined ? {} : { schedule: spec.train.schedule }),
+            ...(spec.train.earlyStopping === undefined ? {} : { earlyStopping: spec.train.earlyStopping }),
             progress: context.progress ?? silentProgress,
             ...(validate === undefined ? {} : { validate }),
           });
@@ -184,6 +186,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
       TE.chain(({ built: b, history, evaluation }) =>
         step('PersistFailed', async () => {
           const modelFiles = await saveModel(b.model, folder);
+          const stopping = spec.train.earlyStopping;
           const finishedAt = new Date();
           const record: RunRecord = {
             schema: 'losslab.run/1',
@@ -206,6 +209,18 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             evaluation,
             claims: [...(definition.claims ?? [])],
             model: { format: 'tfjs-layers', files: modelFiles },
+            ...(stopping === undefined
+              ? {}
+              : {
+                  earlyStopping: {
+                    stoppedAt: history.length,
+                    bestEpoch: earlyStoppingState(
+                      history.map((h) => h.validation?.[stopping.metric] ?? Number.NaN),
+                      stopping,
+                    ).bestEpoch,
+                    restoredBest: stopping.restoreBest === true,
+                  },
+                }),
             ...(definition.reference ? { reference: definition.reference } : {}),
           };
           // A record the report would reject (a user metric that returned NaN, say) fails the run here, by path.

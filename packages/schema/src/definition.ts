@@ -350,6 +350,35 @@ export const SgdOptimizer = closed('sgd', { kind: literal('sgd'), learningRate: 
 export type SgdOptimizer = t.TypeOf<typeof SgdOptimizer>;
 export type OptimizerSpec = AdamOptimizer | SgdOptimizer | UserKindSpec;
 
+/**
+ * The learning rate per epoch e (1-based) from the optimiser's rate r: `constant` r; `stepDecay`
+ * r · factor^⌊(e − 1) / every⌋; `exponential` r · rate^(e − 1); `cosine` rises linearly over
+ * `warmupEpochs` (r · e / warmup), then follows half a cosine from r down to r · minFraction at the
+ * last epoch.
+ */
+export const ScheduleSpec = tagged('learning-rate schedule', 'kind', {
+  constant: closed('constant schedule', { kind: literal('constant') }),
+  stepDecay: closed('stepDecay schedule', { kind: literal('stepDecay'), every: PositiveInt, factor: OpenUnit }),
+  exponential: closed('exponential schedule', { kind: literal('exponential'), rate: OpenUnit }),
+  cosine: closed(
+    'cosine schedule',
+    { kind: literal('cosine') },
+    { warmupEpochs: NonNegativeInt, minFraction: Fraction },
+  ),
+});
+export type ScheduleSpec = t.TypeOf<typeof ScheduleSpec>;
+
+/**
+ * Stop when the per-epoch validation `metric` has not improved by more than `minDelta` for
+ * `patience` epochs; `restoreBest` puts back the weights of its best epoch.
+ */
+export const EarlyStoppingSpec = closed(
+  'early stopping',
+  { metric: NonEmptyString, direction: oneOf('"min" or "max"', ['min', 'max'] as const), patience: PositiveInt },
+  { minDelta: NonNegativeNumber, restoreBest: Bool },
+);
+export type EarlyStoppingSpec = t.TypeOf<typeof EarlyStoppingSpec>;
+
 const REDUCTIONS = ['sum', 'sumOverBatchSize', 'sumOverWeights', 'sumOverNonzeroWeights'] as const;
 export const TrainSpec = closed(
   'train settings',
@@ -358,6 +387,8 @@ export const TrainSpec = closed(
     shuffle: Bool,
     remainder: oneOf('"drop" or "keep"', ['drop', 'keep'] as const),
     reduction: oneOf(`one of ${REDUCTIONS.map((r) => `"${r}"`).join(', ')}`, REDUCTIONS),
+    schedule: ScheduleSpec,
+    earlyStopping: EarlyStoppingSpec,
   },
 );
 export type TrainSpec = t.TypeOf<typeof TrainSpec>;

@@ -70,6 +70,8 @@ export {
   AdamOptimizer,
   SgdOptimizer,
   TrainSpec,
+  ScheduleSpec,
+  EarlyStoppingSpec,
   EvaluationGroup,
   classificationCodec,
   BinaryDetectionEvaluation,

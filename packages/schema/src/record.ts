@@ -182,7 +182,11 @@ export const EpochRecord = t.intersection([
     seconds: NonNegativeNumber,
     samplesPerSecond: NonNegativeNumber,
   }),
-  t.partial({ validation: MetricValues }),
+  t.partial({
+    validation: MetricValues,
+    /** The learning rate of the epoch, when a schedule set it. */
+    learningRate: NonNegativeNumber,
+  }),
 ]);
 export type EpochRecord = t.TypeOf<typeof EpochRecord>;
 
@@ -306,6 +310,8 @@ export const RunRecord = t.intersection([
     description: t.string,
     /** sha256 of the losslab sources and package versions that computed the run. */
     codeFingerprint: t.string,
+    /** Where early stopping ended training, and which epoch's weights the model holds. */
+    earlyStopping: t.type({ stoppedAt: PositiveInt, bestEpoch: PositiveInt, restoredBest: t.boolean }),
     /** The trained model in the run folder (TF.js Layers format): its files and their sha256. */
     model: t.type({ format: t.literal('tfjs-layers'), files: t.array(t.type({ path: t.string, sha256: t.string })) }),
   }),

@@ -5,6 +5,8 @@ import { reduceLoss, type Loss, type ScalarReduction } from '@losslab/losses';
 import { LosslabError, requireInteger } from '@losslab/runtime';
 import { isHostAdam } from './host-adam';
 import { silentProgress, type ProgressReporter } from './progress';
+import { earlyStoppingState, learningRateAt, learningRateOf, setLearningRate } from './schedule';
+import type { EarlyStoppingSpec, ScheduleSpec } from '@losslab/schema';
 
 /** One epoch of history: mean training loss over its steps, wall time, validation metrics. */
 export interface EpochEntry {
@@ -13,6 +15,8 @@ export interface EpochEntry {
   readonly seconds: number;
   readonly samplesPerSecond: number;
   readonly validation?: Readonly<Record<string, number>>;
+  /** The learning rate of the epoch, when a schedule set it. */
+  readonly learningRate?: number;
 }
 
 /** What {@link fit} trains, on what, for how long, and what it measures after each epoch. */
@@ -33,6 +37,10 @@ export interface FitOptions {
   readonly onBatchEnd?: (step: number, loss: number, epoch: number) => void | Promise<void>;
   /** Called after every epoch with its history entry, validation included (TF.js' name). */
   readonly onEpochEnd?: (entry: EpochEntry) => void | Promise<void>;
+  /** The learning rate of each epoch (from the optimiser's own rate, which is the default). */
+  readonly schedule?: ScheduleSpec;
+  /** Stop on a validation metric that no longer improves (needs `validate`). */
+  readonly earlyStopping?: EarlyStoppingSpec;
 }
 
 /**
@@ -108,8 +116,17 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
       'NON_FINITE_LOSS',
       `${lastUpdate}: ${firstNonFinite(variables.map((v) => ({ name: v.name, tensor: v })))}`,
     );
+  const { schedule, earlyStopping } = options;
+  if (earlyStopping !== undefined && validate === undefined)
+    throw new LosslabError('INVALID_ARGUMENT', 'earlyStopping: needs per-epoch validation (validate)');
+  const baseRate = schedule === undefined ? undefined : learningRateOf(optimizer);
+  // The weights of the best epoch so far, kept on the host when they are to be restored.
+  let bestWeights: Float32Array[] | undefined;
   const history: EpochEntry[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
+    const learningRate =
+      schedule === undefined || baseRate === undefined ? undefined : learningRateAt(schedule, baseRate, epoch, epochs);
+    if (learningRate !== undefined) setLearningRate(optimizer, learningRate);
     progress.epochStart(epoch, epochs, steps);
     const started = performance.now();
     let lossSum = 0;
@@ -198,10 +215,30 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
       seconds,
       samplesPerSecond: samples / seconds,
       ...(validation ? { validation } : {}),
+      ...(learningRate === undefined ? {} : { learningRate }),
     };
     history.push(entry);
     progress.epochEnd({ epoch, steps, seconds, loss: entry.loss, ...(validation ? { validation } : {}) });
     await options.onEpochEnd?.(entry);
+    if (earlyStopping !== undefined) {
+      const values = history.map((h) => h.validation?.[earlyStopping.metric] ?? Number.NaN);
+      if (!Number.isFinite(values[values.length - 1]))
+        throw new LosslabError(
+          'INVALID_ARGUMENT',
+          `earlyStopping.metric: validation has no "${earlyStopping.metric}" (it has ${Object.keys(validation ?? {}).join(', ')})`,
+        );
+      const state = earlyStoppingState(values, earlyStopping);
+      if (earlyStopping.restoreBest === true && state.bestEpoch === epoch)
+        bestWeights = variables.map((v) => (v.dataSync() as Float32Array).slice());
+      if (state.stop) break;
+    }
+  }
+  if (bestWeights !== undefined) {
+    const kept = bestWeights;
+    variables.forEach((v, i) => {
+      const values = kept[i];
+      if (values !== undefined) tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
+    });
   }
   return history;
 }

@@ -68,7 +68,8 @@ export class HostAdam extends tf.Optimizer {
   private accBeta2: number;
 
   constructor(
-    readonly learningRate: number,
+    /** Read at every step, so a schedule may change it between epochs. */
+    public learningRate: number,
     readonly beta1: number,
     readonly beta2: number,
     readonly epsilon: number,

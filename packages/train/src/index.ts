@@ -5,3 +5,5 @@ export type { OptimizerSpec, AdamSpec, SgdSpec, CreateOptimizerOptions } from '.
 export { HostAdam, isHostAdam } from './host-adam';
 export { formatEta, kerasProgress, progressBar, silentProgress } from './progress';
 export type { KerasProgressOptions, ProgressReporter, ProgressStream } from './progress';
+export { learningRateAt, learningRateOf, setLearningRate, earlyStoppingState } from './schedule';
+export type { EarlyStoppingState } from './schedule';

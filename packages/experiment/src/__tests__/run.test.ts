@@ -16,6 +16,7 @@ import {
   registry,
   resolveExperiment,
   runOne,
+  setPath,
   type ResolvedExperiment,
 } from '../index';
 import { tinyBlink, tinyMnistOdd } from './fixtures';
@@ -239,5 +240,39 @@ describe('the trained model of a run', () => {
     }
     expect(correct / test.size).toBe(outcome.right.record.evaluation.metrics.accuracy);
     model.dispose();
+  });
+});
+
+describe('schedules and early stopping as data', () => {
+  it('records each epoch’s learning rate and where early stopping ended, and refuses it without validation', async () => {
+    const backend = await selectBackend({ requested: 'cpu' });
+    const raw = {
+      ...tinyBlink(),
+      train: {
+        epochs: 6,
+        batchSize: 32,
+        schedule: { kind: 'cosine', warmupEpochs: 1 },
+        earlyStopping: { metric: 'loss', direction: 'min', patience: 1, minDelta: 1, restoreBest: true },
+      },
+    };
+    const result = resolveExperiment(raw, 'fixture');
+    if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
+    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const outcome = await runOne(
+      { definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 },
+      { runsDir, backend },
+    )();
+    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
+    const { history, earlyStopping } = outcome.right.record;
+    // minDelta 1 on a loss below 1: nothing after epoch 1 counts as better, so it stops after epoch 2
+    expect(history).toHaveLength(2);
+    expect(earlyStopping).toEqual({ stoppedAt: 2, bestEpoch: 1, restoredBest: true });
+    // adam's 0.01 after one warm-up epoch, then the cosine from 0.01 over epochs 2–6
+    expect(history.map((h) => h.learningRate)).toEqual([0.01, 0.01]);
+    const onMnist = setPath(tinyMnistOdd(), 'train.earlyStopping', { metric: 'loss', direction: 'min', patience: 1 });
+    const refused = resolveExperiment(onMnist, 'fixture');
+    expect(E.isLeft(refused) ? refused.left.problems : []).toEqual([
+      'train.earlyStopping: needs per-epoch validation, and evaluation "classification" has none here (give binaryDetection a validationSplit)',
+    ]);
   });
 });
