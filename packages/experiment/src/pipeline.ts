@@ -93,6 +93,7 @@ export function buildLoss(spec: LossSpec, layout: LabelLayout, train: ArrayDatas
     },
     classCounts: (block) =>
       losses.classCounts(blockClasses(train, layout, block), Math.max(labelBlock(layout, block).width, 2)),
+    targetOf: (inner) => registry.losses.get(inner.kind).target?.(inner),
   });
   return registry.losses.get(spec.kind).build(spec, context(undefined));
 }

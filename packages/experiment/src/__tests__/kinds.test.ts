@@ -102,6 +102,43 @@ describe('the kind table', () => {
     ]);
   });
 
+  it('masked hands a user loss that targets a block itself the whole label, as it does a built-in one', async () => {
+    await useBackend('cpu');
+    const registry = createRegistry();
+    registry.losses.register(scaledKind() as unknown as LossKind);
+    const layout = labelLayout({ digit: 3, isOdd: 1 });
+    const labels = [
+      [1, 0, 0, 0],
+      [0, 1, 0, 1],
+    ];
+    const train = arrayDataset({
+      features: new Float32Array(2),
+      featureShape: [1],
+      labels: Float32Array.from(labels.flat()),
+      labelWidth: 4,
+    });
+    const loss = buildLoss(
+      { kind: 'masked', loss: scaled('digit', 3), target: 'digit', mask: 'isOdd' },
+      layout,
+      train,
+      registry,
+    );
+    const values = tf.tidy(() =>
+      Array.from(
+        loss(
+          tf.tensor2d(labels),
+          tf.tensor2d([
+            [0.5, 0.25, 0.25],
+            [0.2, 0.4, 0.4],
+          ]),
+        ).dataSync(),
+      ),
+    );
+    // row 0 is masked; row 1 is digit 1: 3 · −log 0.4
+    expect(values[0]).toBe(0);
+    expect(values[1]).toBeCloseTo(3 * -Math.log(0.4), 5);
+  });
+
   it('puts the bytes of the file that registered a kind into the code fingerprint', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'losslab-kinds-')), 'kinds.ts');
     writeFileSync(file, 'export const version = 1;\n');

@@ -136,8 +136,7 @@ export const maskedLoss = (anyLoss: t.Type<LossSpec, LossSpec>): LossKind<Masked
     const inner = context.build(spec.loss, spec.target);
     // A targeted inner loss (class weights on the same block) reads the whole label itself; the
     // mask then only multiplies. The checks make sure both name the same block.
-    const innerIsTargeted = spec.loss.kind === 'weighted' || spec.loss.kind === 'sliced' || spec.loss.kind === 'masked';
-    return innerIsTargeted
+    return context.targetOf(spec.loss) !== undefined
       ? losses.masked(inner, context.layout, { mask: spec.mask })
       : losses.masked(inner, context.layout, { target: spec.target, mask: spec.mask });
   },

@@ -93,6 +93,8 @@ export interface LossContext {
   readonly elementwise: (spec: LossSpec, field: string) => ElementwiseLoss;
   /** Training rows per class of `block` (a one-column block has classes 0 and 1). */
   readonly classCounts: (block: string) => number[];
+  /** The block a wrapped loss targets itself (its kind's `target`), if any. */
+  readonly targetOf: (spec: LossSpec) => string | undefined;
 }
 
 /** What a loss kind's own checks may ask. */
