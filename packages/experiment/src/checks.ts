@@ -39,7 +39,8 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
   };
 
   // Walk the loss: every named block must exist; the innermost target decides the output width.
-  let targetWidth = Object.values(widths).reduce((a, b) => a + b, 0);
+  const labelWidth = Object.values(widths).reduce((a, b) => a + b, 0);
+  let targetWidth = labelWidth;
   let targetName = 'the whole label';
   const walk = (loss: LossSpec, path: string, enclosing: string | undefined): void => {
     const entry = registry.losses.get(loss.kind);
@@ -59,7 +60,7 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
         inner: innerEntry,
         blockWidth,
         target: enclosing,
-        width: seen ?? Object.values(widths).reduce((a, b) => a + b, 0),
+        width: seen ?? labelWidth,
       }),
     );
     if (inner !== undefined) walk(inner, `${path}.loss`, target ?? enclosing);

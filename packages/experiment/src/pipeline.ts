@@ -53,22 +53,22 @@ export async function loadData(spec: RunSpec, registry: Registry, baseDir = proc
   let splits: RowsBySplit = loaded.splits;
   for (const transform of spec.transforms ?? [])
     splits = registry.transforms.get(transform.kind).apply(transform, splits);
-  const layout = labelLayout(
-    Object.fromEntries(
-      Object.entries(spec.labels).map(([name, block]) => [name, registry.labels.get(block.kind).width(block)]),
-    ),
-  );
+  // Each block's entry is asked once for its width and class names.
+  const blocks = Object.entries(spec.labels).map(([name, block]) => {
+    const entry = registry.labels.get(block.kind);
+    const width = entry.width(block);
+    return {
+      name,
+      width,
+      classNames: entry.classNames?.(block) ?? Array.from({ length: Math.max(width, 2) }, (_, i) => String(i)),
+    };
+  });
+  const layout = labelLayout(Object.fromEntries(blocks.map((b) => [b.name, b.width])));
   const datasets: Partial<Record<Split, ArrayDataset>> = {};
   for (const [split, rows] of Object.entries(splits) as [Split, LabelledRows | undefined][]) {
     if (rows !== undefined) datasets[split] = layOut(spec, registry, layout, rows, split);
   }
-  const classNames = Object.fromEntries(
-    Object.entries(spec.labels).map(([name, block]) => {
-      const entry = registry.labels.get(block.kind);
-      const width = entry.width(block);
-      return [name, entry.classNames?.(block) ?? Array.from({ length: Math.max(width, 2) }, (_, i) => String(i))];
-    }),
-  );
+  const classNames = Object.fromEntries(blocks.map((b) => [b.name, b.classNames]));
   const counts = Object.fromEntries(
     Object.entries(datasets).map(([split, data]) => [`${split}.rows`, String(data.size)]),
   );
