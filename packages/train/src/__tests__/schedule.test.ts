@@ -4,7 +4,17 @@ import { meanSquaredError } from '@losslab/losses';
 import { createMlp } from '@losslab/models';
 import { liveTensorCount } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
-import { createOptimizer, earlyStoppingState, fit, learningRateAt, learningRateOf, setLearningRate } from '../index';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import {
+  createOptimizer,
+  earlyStoppingState,
+  fit,
+  learningRateAt,
+  learningRateOf,
+  setLearningRate,
+  type FitOptions,
+} from '../index';
 
 describe('learningRateAt', () => {
   it('follows each schedule (hand-computed)', () => {
@@ -47,6 +57,18 @@ describe.each(TEST_BACKENDS)('fit with a schedule and early stopping on %s', (ba
     labels: Float32Array.from({ length: 32 }, (_, i) => ((i % 8) / 8) * 2),
     labelWidth: 1,
   });
+  const linearModel = () => createMlp({ inputShape: [1], hidden: [], output: { units: 1, activation: 'linear' } }, 1);
+  /** fit on the line y = 2x, batches of 8 in order; `more` adds or overrides options. */
+  const fitLine = (model: LayersModel, optimizer: tf.Optimizer, epochs: number, more: Partial<FitOptions> = {}) =>
+    fit({
+      model,
+      loss: meanSquaredError(),
+      optimizer,
+      data,
+      plan: { batchSize: 8, shuffle: false, remainder: 'drop', seed: 0 },
+      epochs,
+      ...more,
+    });
 
   it('sets and records the rate of every epoch, on host Adam, tfjs Adam and SGD', async () => {
     await useBackend(backend);
@@ -55,14 +77,8 @@ describe.each(TEST_BACKENDS)('fit with a schedule and early stopping on %s', (ba
       createOptimizer({ kind: 'adam', learningRate: 0.1 }, { host: false }),
       createOptimizer({ kind: 'sgd', learningRate: 0.1 }),
     ]) {
-      const model = createMlp({ inputShape: [1], hidden: [], output: { units: 1, activation: 'linear' } }, 1);
-      const history = await fit({
-        model,
-        loss: meanSquaredError(),
-        optimizer,
-        data,
-        plan: { batchSize: 8, shuffle: false, remainder: 'drop', seed: 0 },
-        epochs: 3,
+      const model = linearModel();
+      const history = await fitLine(model, optimizer, 3, {
         schedule: { kind: 'stepDecay', every: 1, factor: 0.5 },
       });
       expect(history.map((h) => h.learningRate)).toEqual([0.1, 0.05, 0.025]);
@@ -74,18 +90,11 @@ describe.each(TEST_BACKENDS)('fit with a schedule and early stopping on %s', (ba
 
   it('a zero learning rate leaves the weights alone (the rate really reaches the optimiser)', async () => {
     await useBackend(backend);
-    const model = createMlp({ inputShape: [1], hidden: [], output: { units: 1, activation: 'linear' } }, 1);
+    const model = linearModel();
     const optimizer = createOptimizer({ kind: 'sgd', learningRate: 0.1 });
     setLearningRate(optimizer, 0);
     const before = model.getWeights().map((w) => Array.from(w.dataSync()));
-    await fit({
-      model,
-      loss: meanSquaredError(),
-      optimizer,
-      data,
-      plan: { batchSize: 8, shuffle: false, remainder: 'drop', seed: 0 },
-      epochs: 1,
-    });
+    await fitLine(model, optimizer, 1);
     expect(model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);
     model.dispose();
     optimizer.dispose();
@@ -93,19 +102,13 @@ describe.each(TEST_BACKENDS)('fit with a schedule and early stopping on %s', (ba
 
   it('stops when the validation metric stalls and restores the best weights, leaking nothing', async () => {
     await useBackend(backend);
-    const model = createMlp({ inputShape: [1], hidden: [], output: { units: 1, activation: 'linear' } }, 1);
+    const model = linearModel();
     const optimizer = createOptimizer({ kind: 'sgd', learningRate: 0.1 });
     // A made-up validation curve: best at epoch 2, then worse.
     const curve = [0.5, 0.3, 0.4, 0.45, 0.2];
     const weightsAt: number[][] = [];
     const live = liveTensorCount();
-    const history = await fit({
-      model,
-      loss: meanSquaredError(),
-      optimizer,
-      data,
-      plan: { batchSize: 8, shuffle: false, remainder: 'drop', seed: 0 },
-      epochs: 5,
+    const history = await fitLine(model, optimizer, 5, {
       validate: (epoch) => ({ score: curve[epoch - 1] ?? 0 }),
       onEpochEnd: () => {
         weightsAt.push(model.getWeights().flatMap((w) => Array.from(w.dataSync())));
@@ -122,16 +125,10 @@ describe.each(TEST_BACKENDS)('fit with a schedule and early stopping on %s', (ba
 
   it('names a metric the validation does not have', async () => {
     await useBackend(backend);
-    const model = createMlp({ inputShape: [1], hidden: [], output: { units: 1, activation: 'linear' } }, 1);
+    const model = linearModel();
     const optimizer = createOptimizer({ kind: 'sgd', learningRate: 0.1 });
     await expect(
-      fit({
-        model,
-        loss: meanSquaredError(),
-        optimizer,
-        data,
-        plan: { batchSize: 8, shuffle: false, remainder: 'drop', seed: 0 },
-        epochs: 2,
+      fitLine(model, optimizer, 2, {
         validate: () => ({ f1: 0.5 }),
         earlyStopping: { metric: 'recall', direction: 'max', patience: 1 },
       }),
