@@ -10,8 +10,16 @@ export {
   studentTQuantile,
   summarize,
   welchTest,
+  pairedTTest,
+  hedgesG,
+  holmAdjust,
+  normalCdf,
+  tTestPower,
+  seedsNeeded,
+  clipInterval,
+  MAX_SEEDS,
 } from './stats';
-export type { Summary, WelchResult } from './stats';
+export type { Summary, WelchResult, DifferenceTest, TestMethod } from './stats';
 export { loadRuns, formatDecodeErrors, latestRuns } from './load';
 export type { LatestRuns, LoadedRuns, LoadRunsOptions, SkippedRun, SkipReason } from './load';
 export { groupRuns, commitState } from './groups';

@@ -270,3 +270,187 @@ export function welchTest(a: readonly number[], b: readonly number[], level = 0.
   const halfWidth = studentTQuantile((1 + level) / 2, df) * standardError;
   return { ...base, standardError, t, df, p, ci: [difference - halfWidth, difference + halfWidth], untestable: null };
 }
+
+/** How a difference between two variants was tested: seeds paired, or two independent samples. */
+export type TestMethod = 'paired' | 'welch';
+
+/** A {@link WelchResult} that says which test produced it (`paired`: nA = nB = number of pairs). */
+export type DifferenceTest = WelchResult & { readonly method: TestMethod };
+
+/**
+ * Paired t-test of mean(a − b) for values matched by position (the same seed in both variants):
+ * dᵢ = aᵢ − bᵢ, se = sd(d) / √n, t = d̄ / se, df = n − 1, p = 2 · P(T_df ≥ |t|),
+ * CI = d̄ ± t_{(1+level)/2, n−1} · se. Runs with the same seed share initial weights and batch
+ * order, so the per-seed difference removes that shared noise. Needs two pairs and some spread
+ * in the differences; otherwise `untestable` says why.
+ *
+ * @example pairedTTest([0.91, 0.93, 0.92, 0.95], [0.88, 0.91, 0.91, 0.92]) // t ≈ 4.700, df 3, p ≈ 0.0182
+ */
+export function pairedTTest(a: readonly number[], b: readonly number[], level = 0.95): DifferenceTest {
+  requireNonEmpty('a', a);
+  requireNonEmpty('b', b);
+  requireLevel(level);
+  if (a.length !== b.length)
+    throw new ReportError('INVALID_ARGUMENT', `b: expected ${a.length} values paired with a, got ${b.length}`);
+  const differences = a.map((value, index) => value - (b[index] ?? 0));
+  const difference = mean(differences);
+  const base = { method: 'paired' as const, difference, nA: a.length, nB: b.length, level };
+  const none = { standardError: null, t: null, df: null, p: null, ci: null } as const;
+  if (a.length < 2) return { ...base, ...none, untestable: 'too-few-values' };
+  const variance = sampleVariance(differences);
+  if (variance === 0) return { ...base, ...none, untestable: 'zero-variance' };
+  const standardError = Math.sqrt(variance / a.length);
+  const t = difference / standardError;
+  const df = a.length - 1;
+  const p = Math.min(1, 2 * studentTCdf(-Math.abs(t), df));
+  const halfWidth = studentTQuantile((1 + level) / 2, df) * standardError;
+  return { ...base, standardError, t, df, p, ci: [difference - halfWidth, difference + halfWidth], untestable: null };
+}
+
+/**
+ * Hedges' g of mean(a) − mean(b): the difference in pooled standard deviations,
+ * s_p = √(((n_a−1)s_a² + (n_b−1)s_b²) / (n_a+n_b−2)), times the small-sample correction
+ * J = 1 − 3 / (4(n_a+n_b) − 9). The between-variant (not the paired d_z) form, so effects read
+ * the same whether or not the seeds were paired. Null with fewer than two values in a sample or
+ * no spread at all.
+ *
+ * @example hedgesG([1, 2, 3, 4, 5], [2, 4, 6, 8, 10]) // −3 / √6.25 · (1 − 3/31) ≈ −1.0839
+ */
+export function hedgesG(a: readonly number[], b: readonly number[]): number | null {
+  requireNonEmpty('a', a);
+  requireNonEmpty('b', b);
+  if (a.length < 2 || b.length < 2) return null;
+  const pooled = ((a.length - 1) * sampleVariance(a) + (b.length - 1) * sampleVariance(b)) / (a.length + b.length - 2);
+  if (pooled === 0) return null;
+  const correction = 1 - 3 / (4 * (a.length + b.length) - 9);
+  return ((mean(a) - mean(b)) / Math.sqrt(pooled)) * correction;
+}
+
+/**
+ * Holm–Bonferroni adjusted p-values, in the order given: sort ascending, p_(i) · (m − i + 1)
+ * (i = 1…m), made monotone by a running maximum and capped at 1. Rejecting where the adjusted
+ * p < α controls the family-wise error rate at α. Null entries (no test) are left out of the
+ * family and stay null.
+ *
+ * @example holmAdjust([0.01, 0.04, 0.03]) // [0.03, 0.06, 0.06]
+ */
+export function holmAdjust(pValues: readonly (number | null)[]): (number | null)[] {
+  const tested = pValues.flatMap((p, index) => (p === null ? [] : [{ p, index }]));
+  for (const { p, index } of tested) {
+    if (!(p >= 0 && p <= 1))
+      throw new ReportError('INVALID_ARGUMENT', `pValues[${index}]: expected a probability in [0, 1], got ${p}`);
+  }
+  const sorted = [...tested].sort((x, y) => x.p - y.p);
+  const adjusted: (number | null)[] = pValues.map(() => null);
+  let running = 0;
+  sorted.forEach(({ p, index }, rank) => {
+    running = Math.max(running, Math.min(1, p * (sorted.length - rank)));
+    adjusted[index] = running;
+  });
+  return adjusted;
+}
+
+/**
+ * Standard normal CDF Φ(z) through the complementary error function (Chebyshev fit of
+ * Numerical Recipes' erfcc, relative error < 1.2e-7 everywhere): plenty for power, where only the
+ * smallest n reaching 80 % matters.
+ *
+ * @example normalCdf(1.959963984540054) // 0.975
+ */
+export function normalCdf(z: number): number {
+  if (Number.isNaN(z)) throw new ReportError('INVALID_ARGUMENT', 'z: expected a number, got NaN');
+  const x = Math.abs(z) / Math.SQRT2;
+  const u = 1 / (1 + 0.5 * x);
+  const erfc =
+    u *
+    Math.exp(
+      -x * x -
+        1.26551223 +
+        u *
+          (1.00002368 +
+            u *
+              (0.37409196 +
+                u *
+                  (0.09678418 +
+                    u *
+                      (-0.18628806 +
+                        u *
+                          (0.27886807 + u * (-1.13520398 + u * (1.48851587 + u * (-0.82215223 + u * 0.17087277)))))))),
+    );
+  return z >= 0 ? 1 - erfc / 2 : erfc / 2;
+}
+
+/**
+ * Power of a two-sided t-test: P(|T'| > t_crit) for T' noncentral t with `df` degrees of
+ * freedom and noncentrality `delta`. Computed exactly up to quadrature: with T' = (Z + δ) / (χ/√df),
+ * power = ∫₀^∞ [Φ(δ − t_crit·u/√df) + Φ(−δ − t_crit·u/√df)] f_χ(u; df) du, integrated by
+ * Simpson's rule over the chi density (smooth for every df ≥ 1).
+ *
+ * @example tTestPower(1 * Math.sqrt(17 / 2), 32, studentTQuantile(0.975, 32)) // ≈ 0.807 (two samples of 17, d = 1)
+ */
+export function tTestPower(delta: number, df: number, critical: number): number {
+  requireDegreesOfFreedom(df);
+  const upper = Math.sqrt(df) + 12;
+  const steps = 4000;
+  const h = upper / steps;
+  const logNorm = Math.log(2) - (df / 2) * Math.log(2) - logGamma(df / 2);
+  const integrand = (u: number): number => {
+    if (u === 0 && df > 1) return 0;
+    const density = Math.exp(logNorm + (df - 1) * Math.log(Math.max(u, Number.MIN_VALUE)) - (u * u) / 2);
+    const scaled = (critical * u) / Math.sqrt(df);
+    return (normalCdf(delta - scaled) + normalCdf(-delta - scaled)) * density;
+  };
+  let sum = integrand(0) + integrand(upper);
+  for (let i = 1; i < steps; i++) sum += (i % 2 === 1 ? 4 : 2) * integrand(i * h);
+  return Math.min(1, (sum * h) / 3);
+}
+
+/** Most seeds per variant {@link seedsNeeded} searches before answering "more than". */
+export const MAX_SEEDS = 1000;
+
+/**
+ * Seeds per variant needed to detect a standardized difference `effect` with probability
+ * `power` in a two-sided t-test at `alpha`: the smallest n ≥ 2 with {@link tTestPower} ≥ power,
+ * for `paired` (df = n − 1, δ = d_z·√n, effect = mean/sd of the per-seed differences) or two
+ * independent samples of n (df = 2n − 2, δ = d·√(n/2), effect = difference / pooled sd). Null
+ * when even {@link MAX_SEEDS} would not do.
+ *
+ * @example seedsNeeded(1, 'welch') // 17 (textbook: two samples, d = 1, α = 0.05, 80 % power)
+ * @example seedsNeeded(0.5, 'paired') // 34
+ */
+export function seedsNeeded(effect: number, method: TestMethod, alpha = 0.05, power = 0.8): number | null {
+  if (!Number.isFinite(effect))
+    throw new ReportError('INVALID_ARGUMENT', `effect: expected a finite number, got ${String(effect)}`);
+  if (!(alpha > 0 && alpha < 1)) throw new ReportError('INVALID_ARGUMENT', `alpha: expected (0, 1), got ${alpha}`);
+  if (!(power > 0 && power < 1)) throw new ReportError('INVALID_ARGUMENT', `power: expected (0, 1), got ${power}`);
+  const size = Math.abs(effect);
+  if (size === 0) return null;
+  const reaches = (n: number): boolean => {
+    const df = method === 'paired' ? n - 1 : 2 * n - 2;
+    const delta = method === 'paired' ? size * Math.sqrt(n) : size * Math.sqrt(n / 2);
+    return tTestPower(delta, df, studentTQuantile(1 - alpha / 2, df)) >= power;
+  };
+  if (!reaches(MAX_SEEDS)) return null;
+  // Power grows with n: bisect for the smallest n that reaches it.
+  let low = 1;
+  let high = MAX_SEEDS;
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (reaches(middle)) high = middle;
+    else low = middle;
+  }
+  return Math.max(2, high);
+}
+
+/**
+ * Clips an interval to a metric's range, e.g. a mean ± t·se of a rate to [0, 1]: a confidence
+ * interval that leaves the possible values says nothing about the impossible part.
+ *
+ * @example clipInterval([-0.126, 0.231], [0, 1]) // [0, 0.231]
+ */
+export function clipInterval(
+  interval: readonly [number, number],
+  range: readonly [number, number],
+): readonly [number, number] {
+  return [Math.min(Math.max(interval[0], range[0]), range[1]), Math.max(Math.min(interval[1], range[1]), range[0])];
+}
