@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createRng, LosslabError, type Rng } from '@losslab/runtime';
+import { createRng, LosslabError, type RandomStateHolder, type Rng, type RngSnapshot } from '@losslab/runtime';
 
 /** Arguments of {@link seededDropout}. */
 export interface SeededDropoutArgs {
@@ -20,7 +20,7 @@ const UINT32_MAX = 0xffff_ffff;
  * dropout); without a seed it uses `Math.random`. This layer keeps both reproducibility and a
  * fresh mask per step. At inference (`training` not true) it is the identity.
  */
-export class SeededDropout extends tfl.layers.Layer {
+export class SeededDropout extends tfl.layers.Layer implements RandomStateHolder {
   static readonly className = 'LosslabSeededDropout';
   readonly rate: number;
   readonly seed: number;
@@ -40,6 +40,15 @@ export class SeededDropout extends tfl.layers.Layer {
   /** Restarts the mask sequence from the seed (e.g. before a rerun in the same process). */
   resetMaskSequence(): void {
     this.rng = createRng(this.seed);
+  }
+
+  /** Where the mask sequence stands (a checkpoint keeps it, so a resumed run draws the same masks). */
+  randomState(): RngSnapshot {
+    return this.rng.snapshot();
+  }
+
+  restoreRandomState(snapshot: RngSnapshot): void {
+    this.rng.restore(snapshot);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {

@@ -16,6 +16,16 @@ export interface Rng {
   normal(): number;
   /** Fisher–Yates shuffle of `items` in place; returns `items`. */
   shuffle<T extends { length: number; [i: number]: unknown }>(items: T): T;
+  /** Where the sequence stands now, as plain data (for checkpoints). */
+  snapshot(): RngSnapshot;
+  /** Continues the sequence from a {@link Rng.snapshot} (of any Rng), so the next draws repeat the ones that followed it. */
+  restore(snapshot: RngSnapshot): void;
+}
+
+/** The whole state of an {@link Rng}: the mulberry32 state and the second Box–Muller value, if one is pending. */
+export interface RngSnapshot {
+  readonly state: number;
+  readonly spareNormal?: number;
 }
 
 const UINT32 = 0x1_0000_0000;
@@ -90,6 +100,28 @@ export function createRng(seed: number): Rng {
       }
       return items;
     },
+    snapshot: () => ({ state, ...(spareNormal === undefined ? {} : { spareNormal }) }),
+    restore: (snapshot) => {
+      state = requireInteger('snapshot.state', snapshot.state, 0) >>> 0;
+      spareNormal = snapshot.spareNormal;
+    },
   };
   return rng;
 }
+
+/**
+ * Something that draws from an {@link Rng} as it is used (a dropout layer drawing one mask seed per
+ * training call), whose position in that sequence a checkpoint must keep so a resumed run draws
+ * what an uninterrupted one would.
+ */
+export interface RandomStateHolder {
+  randomState(): RngSnapshot;
+  restoreRandomState(snapshot: RngSnapshot): void;
+}
+
+/** True when `value` implements {@link RandomStateHolder} (checked by its two methods). */
+export const holdsRandomState = (value: unknown): value is RandomStateHolder =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Partial<RandomStateHolder>).randomState === 'function' &&
+  typeof (value as Partial<RandomStateHolder>).restoreRandomState === 'function';

@@ -389,6 +389,10 @@ export const TrainSpec = closed(
     reduction: oneOf(`one of ${REDUCTIONS.map((r) => `"${r}"`).join(', ')}`, REDUCTIONS),
     schedule: ScheduleSpec,
     earlyStopping: EarlyStoppingSpec,
+    /** Write a checkpoint every N epochs (default 1), from which a killed run resumes. */
+    checkpointEvery: PositiveInt,
+    /** Keep the checkpoints of a complete run (default false: they are removed when it completes). */
+    keepCheckpoints: Bool,
   },
 );
 export type TrainSpec = t.TypeOf<typeof TrainSpec>;

@@ -36,6 +36,7 @@ export {
   FAILED_FILE,
   FailedRun,
 } from './record';
+export { StoredTensor, StoredRandomState, Checkpoint, CHECKPOINTS_FOLDER, checkpointFileName } from './checkpoint';
 export {
   SPLITS,
   Split,

@@ -6,7 +6,8 @@ import { LosslabError, requireInteger } from '@losslab/runtime';
 import { isHostAdam } from './host-adam';
 import { silentProgress, type ProgressReporter } from './progress';
 import { earlyStoppingState, learningRateAt, learningRateOf, setLearningRate } from './schedule';
-import type { EarlyStoppingSpec, ScheduleSpec } from '@losslab/schema';
+import type { Checkpoint, EarlyStoppingSpec, ScheduleSpec } from '@losslab/schema';
+import { captureCheckpoint, restoreCheckpoint } from './checkpoint';
 
 /** One epoch of history: mean training loss over its steps, wall time, validation metrics. */
 export interface EpochEntry {
@@ -41,6 +42,23 @@ export interface FitOptions {
   readonly schedule?: ScheduleSpec;
   /** Stop on a validation metric that no longer improves (needs `validate`). */
   readonly earlyStopping?: EarlyStoppingSpec;
+  /**
+   * Hands a {@link Checkpoint} to `save` after every `every`-th epoch (default 1) that training
+   * continues past; the final epoch gets none (the caller has the trained model then).
+   */
+  readonly checkpoint?: CheckpointOptions;
+  /**
+   * Continue from a checkpoint of the same setup (model, optimiser, data, plan, epochs) instead of
+   * from epoch 1: the model and optimiser, freshly built, take its state, and the result is the
+   * one an uninterrupted fit would have given.
+   */
+  readonly resume?: Checkpoint;
+}
+
+/** When {@link fit} checkpoints and where the checkpoint goes. */
+export interface CheckpointOptions {
+  readonly every?: number;
+  readonly save: (checkpoint: Checkpoint) => Promise<void>;
 }
 
 /**
@@ -120,10 +138,23 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
   if (earlyStopping !== undefined && validate === undefined)
     throw new LosslabError('INVALID_ARGUMENT', 'earlyStopping: needs per-epoch validation (validate)');
   const baseRate = schedule === undefined ? undefined : learningRateOf(optimizer);
+  const checkpointEvery = requireInteger('checkpoint.every', options.checkpoint?.every ?? 1, 1);
   // The weights of the best epoch so far, kept on the host when they are to be restored.
   let bestWeights: Float32Array[] | undefined;
   const history: EpochEntry[] = [];
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  const resume = options.resume;
+  if (resume !== undefined) {
+    if (resume.epoch >= epochs)
+      throw new LosslabError(
+        'INVALID_ARGUMENT',
+        `resume: the checkpoint is of epoch ${resume.epoch}; there is nothing left to train in ${epochs} epochs`,
+      );
+    const restored = await restoreCheckpoint(resume, model, optimizer);
+    history.push(...restored.history);
+    bestWeights = restored.bestWeights;
+    lastUpdate = `weights became non-finite in the checkpoint of epoch ${resume.epoch}`;
+  }
+  for (let epoch = history.length + 1; epoch <= epochs; epoch++) {
     const learningRate =
       schedule === undefined || baseRate === undefined ? undefined : learningRateAt(schedule, baseRate, epoch, epochs);
     if (learningRate !== undefined) setLearningRate(optimizer, learningRate);
@@ -232,6 +263,10 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
         bestWeights = variables.map((v) => (v.dataSync() as Float32Array).slice());
       if (state.stop) break;
     }
+    if (options.checkpoint !== undefined && epoch < epochs && epoch % checkpointEvery === 0)
+      await options.checkpoint.save(
+        await captureCheckpoint(model, optimizer, { epoch, history, ...(bestWeights ? { bestWeights } : {}) }),
+      );
   }
   if (bestWeights !== undefined) {
     const kept = bestWeights;

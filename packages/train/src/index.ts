@@ -1,5 +1,7 @@
 export { fit } from './fit';
-export type { EpochEntry, FitOptions } from './fit';
+export type { EpochEntry, FitOptions, CheckpointOptions } from './fit';
+export { captureCheckpoint, restoreCheckpoint } from './checkpoint';
+export type { CheckpointProgress } from './checkpoint';
 export { createOptimizer } from './optimizer';
 export type { OptimizerSpec, AdamSpec, SgdSpec, CreateOptimizerOptions } from './optimizer';
 export { HostAdam, isHostAdam } from './host-adam';

@@ -82,3 +82,28 @@ describe('deriveSeed', () => {
     expect(() => createRng(1.5)).toThrow(/seed/);
   });
 });
+
+describe('Rng.snapshot / restore', () => {
+  it('continues a sequence exactly where the snapshot was taken, pending normal value included', () => {
+    const original = createRng(7);
+    original.next();
+    original.normal(); // leaves the second Box–Muller value pending
+    const snapshot = original.snapshot();
+    const expected = [original.normal(), original.next(), original.int(1000), original.normal()];
+    const resumed = createRng(99);
+    resumed.restore(snapshot);
+    expect([resumed.normal(), resumed.next(), resumed.int(1000), resumed.normal()]).toEqual(expected);
+  });
+
+  it('is plain data that survives JSON', () => {
+    const rng = createRng(3);
+    rng.next();
+    const copy = createRng(0);
+    copy.restore(JSON.parse(JSON.stringify(rng.snapshot())) as ReturnType<typeof rng.snapshot>);
+    expect(copy.next()).toBe(rng.next());
+  });
+
+  it('rejects a state that is not a uint32 integer, naming the field', () => {
+    expect(() => createRng(0).restore({ state: 1.5 })).toThrow(/snapshot\.state/);
+  });
+});

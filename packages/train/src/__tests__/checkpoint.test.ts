@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { arrayDataset } from '@losslab/data';
+import { meanAbsoluteError } from '@losslab/losses';
+import { createLstmClassifier } from '@losslab/models';
+import { liveTensorCount } from '@losslab/runtime';
+import { Checkpoint } from '@losslab/schema';
+import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { captureCheckpoint, createOptimizer, fit, type EpochEntry, type FitOptions } from '../index';
+
+/** 24 sequences of 3 steps × 2 features with a one-hot label of 2 classes (class = sign of the sum). */
+const data = arrayDataset({
+  features: Float32Array.from({ length: 24 * 6 }, (_, i) => Math.sin(i * 1.7)),
+  featureShape: [3, 2],
+  labels: Float32Array.from({ length: 24 * 2 }, (_, i) => {
+    const row = Math.floor(i / 2);
+    let sum = 0;
+    for (let j = 0; j < 6; j++) sum += Math.sin((row * 6 + j) * 1.7);
+    return (sum > 0 ? 1 : 0) === i % 2 ? 1 : 0;
+  }),
+  labelWidth: 2,
+});
+
+/** Everything that makes a run: an LSTM with seeded dropout, host Adam, a cosine schedule, early stopping. */
+function setup(): { model: LayersModel; optimizer: tf.Optimizer } {
+  const model = createLstmClassifier(
+    { inputShape: [3, 2], layers: [{ units: 4 }], dropout: 0.5, output: { units: 2, activation: 'softmax' } },
+    11,
+  );
+  return { model, optimizer: createOptimizer({ kind: 'adam', learningRate: 0.05 }) };
+}
+
+const options = (model: LayersModel, optimizer: tf.Optimizer, more: Partial<FitOptions> = {}): FitOptions => ({
+  model,
+  loss: meanAbsoluteError(),
+  optimizer,
+  data,
+  plan: { batchSize: 8, shuffle: true, remainder: 'drop', seed: 5 },
+  epochs: 4,
+  schedule: { kind: 'cosine', warmupEpochs: 1 },
+  // a validation score that never improves after epoch 1 keeps epoch 1's weights for restoring
+  validate: (epoch) => ({ score: epoch === 1 ? 0 : epoch }),
+  earlyStopping: { metric: 'score', direction: 'min', patience: 10, restoreBest: true },
+  ...more,
+});
+
+/** The history without wall times, which differ between any two runs. */
+const timeless = (history: readonly EpochEntry[]) =>
+  history.map(({ seconds: _s, samplesPerSecond: _r, ...rest }) => rest);
+
+const weightBytes = (model: LayersModel): number[][] => model.getWeights().map((w) => Array.from(w.dataSync()));
+
+describe.each(TEST_BACKENDS)('checkpoints on %s', (backend) => {
+  it('a fit resumed from the checkpoint of epoch 2 of 4 ends bit-identical to an uninterrupted one', async () => {
+    await useBackend(backend);
+    const whole = setup();
+    const saved: Checkpoint[] = [];
+    const uninterrupted = await fit(
+      options(whole.model, whole.optimizer, {
+        checkpoint: { save: (c) => Promise.resolve(void saved.push(c)) },
+        // without restoreBest the final weights are epoch 4's, which depend on every restored part
+        earlyStopping: { metric: 'score', direction: 'min', patience: 10 },
+      }),
+    );
+    // one per epoch that training continued past; none after the last
+    expect(saved.map((c) => c.epoch)).toEqual([1, 2, 3]);
+    // through JSON and the schema's codec, as a checkpoint file goes
+    const decoded = Checkpoint.decode(JSON.parse(JSON.stringify(saved[1])));
+    if (decoded._tag === 'Left') throw new Error('the checkpoint does not match its codec');
+
+    const resumedSetup = setup();
+    const live = liveTensorCount();
+    const resumed = await fit(
+      options(resumedSetup.model, resumedSetup.optimizer, {
+        resume: decoded.right,
+        earlyStopping: { metric: 'score', direction: 'min', patience: 10 },
+      }),
+    );
+    expect(timeless(resumed)).toEqual(timeless(uninterrupted));
+    expect(weightBytes(resumedSetup.model)).toEqual(weightBytes(whole.model));
+    // restoring replaced values in place: host Adam keeps its moments on the host, nothing leaked
+    expect(liveTensorCount()).toBe(live);
+    whole.model.dispose();
+    resumedSetup.model.dispose();
+  });
+
+  it('needs every part of the state: without the dropout position or the Adam moments the weights differ', async () => {
+    await useBackend(backend);
+    const whole = setup();
+    let atEpoch2: Checkpoint | undefined;
+    await fit(
+      options(whole.model, whole.optimizer, {
+        checkpoint: { every: 2, save: (c) => Promise.resolve(void (atEpoch2 = c)) },
+        earlyStopping: { metric: 'score', direction: 'min', patience: 10 },
+      }),
+    );
+    if (atEpoch2 === undefined) throw new Error('no checkpoint at epoch 2');
+    expect(atEpoch2.epoch).toBe(2);
+    expect(atEpoch2.randomStates).toHaveLength(1);
+    const damaged: Checkpoint[] = [
+      { ...atEpoch2, randomStates: atEpoch2.randomStates.map((r) => ({ ...r, state: (r.state + 1) >>> 0 })) },
+      // iterations only: Adam starts its moments from zero again
+      { ...atEpoch2, optimizer: atEpoch2.optimizer.slice(0, 1) },
+    ];
+    for (const checkpoint of damaged) {
+      const again = setup();
+      await fit(
+        options(again.model, again.optimizer, {
+          resume: checkpoint,
+          earlyStopping: { metric: 'score', direction: 'min', patience: 10 },
+        }),
+      ).catch(() => undefined);
+      expect(weightBytes(again.model)).not.toEqual(weightBytes(whole.model));
+      again.model.dispose();
+    }
+    whole.model.dispose();
+  });
+
+  it('keeps early stopping’s best weights across a resume', async () => {
+    await useBackend(backend);
+    const whole = setup();
+    let atEpoch3: Checkpoint | undefined;
+    await fit(
+      options(whole.model, whole.optimizer, {
+        checkpoint: { every: 3, save: (c) => Promise.resolve(void (atEpoch3 = c)) },
+      }),
+    );
+    if (atEpoch3 === undefined) throw new Error('no checkpoint at epoch 3');
+    expect(atEpoch3.bestWeights).toBeDefined();
+    const again = setup();
+    await fit(options(again.model, again.optimizer, { resume: atEpoch3 }));
+    expect(weightBytes(again.model)).toEqual(weightBytes(whole.model));
+    whole.model.dispose();
+    again.model.dispose();
+  });
+
+  it('refuses a checkpoint of another model, naming the tensor and both shapes', async () => {
+    await useBackend(backend);
+    const { model, optimizer } = setup();
+    const checkpoint = await captureCheckpoint(model, optimizer, { epoch: 1, history: [] });
+    const other = createLstmClassifier(
+      { inputShape: [3, 2], layers: [{ units: 5 }], dropout: 0.5, output: { units: 2, activation: 'softmax' } },
+      11,
+    );
+    await expect(fit(options(other, createOptimizer({ kind: 'adam' }), { resume: checkpoint }))).rejects.toThrow(
+      /checkpoint weights: .*kernel has shape \[2, 16\]; the model's .*kernel has \[2, 20\]/,
+    );
+    await expect(fit(options(model, optimizer, { resume: { ...checkpoint, epoch: 4 } }))).rejects.toThrow(
+      'resume: the checkpoint is of epoch 4; there is nothing left to train in 4 epochs',
+    );
+    model.dispose();
+    other.dispose();
+  });
+});

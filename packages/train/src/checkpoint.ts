@@ -1,0 +1,182 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { holdsRandomState, LosslabError } from '@losslab/runtime';
+import type { Checkpoint, StoredRandomState, StoredTensor } from '@losslab/schema';
+import type { EpochEntry } from './fit';
+
+/** Bytes to base64 without Node's Buffer (this package also runs in browsers). */
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const chunk = 0x8000; // String.fromCharCode takes its arguments on the stack
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** A host copy of a tensor's values as a {@link StoredTensor}. */
+function storeValues(name: string, shape: readonly number[], values: Float32Array | Int32Array): StoredTensor {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  return {
+    name,
+    shape: [...shape],
+    dtype: values instanceof Int32Array ? 'int32' : 'float32',
+    base64: toBase64(bytes),
+  };
+}
+
+function storeTensor(name: string, tensor: tf.Tensor): StoredTensor {
+  if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32')
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      `checkpoint: tensor ${name} has dtype ${tensor.dtype}; expected float32 or int32`,
+    );
+  return storeValues(name, tensor.shape, tensor.dataSync() as Float32Array | Int32Array);
+}
+
+/** The values of a stored tensor, checked against the shape it claims. */
+function valuesOf(stored: StoredTensor, where: string): Float32Array | Int32Array {
+  const bytes = fromBase64(stored.base64);
+  const copy = bytes.slice().buffer; // aligned for the typed array
+  const values = stored.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+  const size = stored.shape.reduce((a, b) => a * b, 1);
+  if (bytes.length % 4 !== 0 || values.length !== size)
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      `${where}: ${stored.name} holds ${bytes.length} bytes; shape [${stored.shape.join(', ')}] needs ${size * 4}`,
+    );
+  return values;
+}
+
+const tensorOf = (stored: StoredTensor, where: string): tf.Tensor =>
+  tf.tensor(valuesOf(stored, where), stored.shape, stored.dtype);
+
+/** The model's weights as variables (their names are the ones the optimiser's state refers to). */
+const variablesOf = (model: tfl.LayersModel): tf.Variable[] =>
+  // LayerVariable.read() returns its tf.Variable, typed as a plain Tensor.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+  model.weights.map((w) => w.read() as tf.Variable);
+
+/** What {@link captureCheckpoint} reads besides the model and the optimiser. */
+export interface CheckpointProgress {
+  readonly epoch: number;
+  readonly history: readonly EpochEntry[];
+  /** Early stopping's best weights so far (trainable weights, in order), when it is to restore them. */
+  readonly bestWeights?: readonly Float32Array[];
+}
+
+/**
+ * Everything {@link fit} needs to continue after `progress.epoch` as if it had never stopped: the
+ * model's weights, the optimiser's state (`getWeights()`: iterations and Adam's moments), each
+ * dropout layer's position in its mask sequence, the history and early stopping's best weights.
+ * Plain data (tensors as base64), valid against the schema's `Checkpoint` codec.
+ */
+export async function captureCheckpoint(
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  progress: CheckpointProgress,
+): Promise<Checkpoint> {
+  const optimizerWeights = await optimizer.getWeights();
+  try {
+    const trainable = model.trainableWeights;
+    return {
+      schema: 'losslab.checkpoint/1',
+      epoch: progress.epoch,
+      history: progress.history.map((entry) => ({ ...entry })),
+      weights: variablesOf(model).map((v) => storeTensor(v.name, v)),
+      optimizer: optimizerWeights.map(({ name, tensor }) => storeTensor(name, tensor)),
+      randomStates: model.layers.flatMap((layer): StoredRandomState[] =>
+        holdsRandomState(layer) ? [{ layer: layer.name, ...layer.randomState() }] : [],
+      ),
+      ...(progress.bestWeights === undefined
+        ? {}
+        : {
+            bestWeights: progress.bestWeights.map((values, i) => {
+              const weight = trainable[i];
+              if (weight === undefined)
+                throw new LosslabError('INVALID_ARGUMENT', 'checkpoint: more best weights than weights');
+              return storeValues(weight.name, weight.shape as number[], values);
+            }),
+          }),
+    };
+  } finally {
+    tf.dispose(optimizerWeights.map((w) => w.tensor));
+  }
+}
+
+/** Checks that `stored` lines up, one by one and by shape, with `expected`. */
+function checkLayout(
+  what: string,
+  stored: readonly StoredTensor[],
+  expected: readonly { name: string; shape: readonly (number | null)[] }[],
+): void {
+  if (stored.length !== expected.length)
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      `checkpoint ${what}: holds ${stored.length} tensors; the model has ${expected.length}`,
+    );
+  stored.forEach((s, i) => {
+    const e = expected[i]!;
+    if (s.shape.join(',') !== e.shape.join(','))
+      throw new LosslabError(
+        'INVALID_ARGUMENT',
+        `checkpoint ${what}: ${s.name} has shape [${s.shape.join(', ')}]; the model's ${e.name} has [${e.shape.join(', ')}]`,
+      );
+  });
+}
+
+/**
+ * Puts a checkpoint's state into a freshly built `model` and `optimizer` (of the same definition)
+ * and returns the history and best weights it carried. Weights are matched by position and shape,
+ * not by name: tfjs numbers layer names per process, so a resumed process may name them
+ * differently, and the optimiser's state is renamed to the new variables' names accordingly.
+ */
+export async function restoreCheckpoint(
+  checkpoint: Checkpoint,
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+): Promise<{ history: EpochEntry[]; bestWeights?: Float32Array[] }> {
+  const variables = variablesOf(model);
+  checkLayout('weights', checkpoint.weights, variables);
+  const holders = model.layers.flatMap((layer) => (holdsRandomState(layer) ? [layer] : []));
+  if (holders.length !== checkpoint.randomStates.length)
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      `checkpoint randomStates: holds ${checkpoint.randomStates.length}; the model has ${holders.length} layers with a random sequence`,
+    );
+  const renamed = new Map(checkpoint.weights.map((w, i) => [w.name, variables[i]!.name]));
+  // `<variable>/m` → `<new variable>/m`; `iter` and other optimiser-wide entries keep their names.
+  const rename = (name: string): string => {
+    const slash = name.lastIndexOf('/');
+    const owner = slash < 0 ? undefined : renamed.get(name.slice(0, slash));
+    return owner === undefined ? name : `${owner}${name.slice(slash)}`;
+  };
+  const optimizerTensors = checkpoint.optimizer.map((s) => ({
+    name: rename(s.name),
+    tensor: tensorOf(s, 'checkpoint optimizer'),
+  }));
+  try {
+    variables.forEach((v, i) => tf.tidy(() => v.assign(tensorOf(checkpoint.weights[i]!, 'checkpoint weights'))));
+    await optimizer.setWeights(optimizerTensors);
+  } finally {
+    tf.dispose(optimizerTensors.map((t) => t.tensor));
+  }
+  holders.forEach((layer, i) => {
+    const { state, spareNormal } = checkpoint.randomStates[i]!;
+    layer.restoreRandomState({ state, ...(spareNormal === undefined ? {} : { spareNormal }) });
+  });
+  const trainable = model.trainableWeights;
+  const best = checkpoint.bestWeights;
+  if (best !== undefined) checkLayout('bestWeights', best, trainable);
+  return {
+    history: checkpoint.history.map((entry) => ({ ...entry })),
+    ...(best === undefined
+      ? {}
+      : { bestWeights: best.map((s) => Float32Array.from(valuesOf(s, 'checkpoint bestWeights'))) }),
+  };
+}
