@@ -25,7 +25,19 @@ import {
   type LoadedData,
 } from './pipeline';
 import type { ResolvedVariant } from './resolve';
-import { completeRun, failRun, findReusableRun, newRunId, runFolder, startRun } from './store';
+import {
+  completeRun,
+  failRun,
+  findResumableRun,
+  findReusableRun,
+  markResumed,
+  newRunId,
+  removeCheckpoints,
+  runFolder,
+  saveCheckpoint,
+  startRun,
+  type ResumableRun,
+} from './store';
 
 /** Where a run failed: each step of the pipeline has its own tag. */
 export type RunFailure =
@@ -48,7 +60,10 @@ export interface RunContext {
   readonly runsDir: string;
   readonly backend: BackendInfo;
   readonly progress?: ProgressReporter;
-  /** Reuse a complete run with the same definition hash, seed and backend (default true). */
+  /**
+   * Reuse a complete run with the same definition hash, seed, backend and code, or else resume
+   * an incomplete (killed) one from its newest checkpoint (default true; false is `--fresh`).
+   */
   readonly reuse?: boolean;
   readonly log?: (line: string) => void;
   /** The definition file the run came from; its path, sha256 and git state go into the record. */
@@ -85,49 +100,54 @@ interface Built {
 /**
  * Runs one (variant, seed): resolve → load data → build model and loss → train → evaluate →
  * persist, each step a `TaskEither` whose failure says where it happened. A complete earlier run
- * with the same settings, seed and backend is reused instead of recomputed.
+ * with the same settings, seed, backend and code is reused instead of recomputed; failing that, a
+ * killed one continues from its newest checkpoint, in its own folder, to the same result.
  */
 export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailure, RunOutcome> {
   const { definition, variant, seed } = job;
   const spec = variant.spec;
   const definitionHash = runHash(spec);
   const log = context.log ?? (() => {});
-  const runId = newRunId(variant.name, seed);
-  const folder = runFolder(context.runsDir, definition.name, runId);
-  const startedAt = new Date();
+  const now = new Date();
 
   const registry = context.registry ?? defaultRegistry;
   // Relative data paths start from the definition file's folder.
   const baseDir = context.definitionFile === undefined ? process.cwd() : dirname(resolve(context.definitionFile));
   const code = codeFingerprint(registry);
-  const reused = step('RunStoreFailed', () =>
-    context.reuse === false
-      ? Promise.resolve(undefined)
-      : findReusableRun(context.runsDir, definition.name, {
-          definitionHash,
-          seed,
-          backend: context.backend.name,
-          codeFingerprint: code,
-        }),
-  );
+  const key = { definitionHash, seed, backend: context.backend.name, codeFingerprint: code };
+  const earlier = step('RunStoreFailed', async () => {
+    if (context.reuse === false) return {};
+    const complete = await findReusableRun(context.runsDir, definition.name, key);
+    if (complete !== undefined) return { complete };
+    const killed = await findResumableRun(context.runsDir, definition.name, key);
+    return killed === undefined ? {} : { killed };
+  });
 
-  const fresh = (): TE.TaskEither<RunFailure, RunOutcome> => {
+  const train = (resumable: ResumableRun | undefined): TE.TaskEither<RunFailure, RunOutcome> => {
+    const runId = resumable?.started.runId ?? newRunId(variant.name, seed, now);
+    const folder = resumable?.folder ?? runFolder(context.runsDir, definition.name, runId);
+    const startedAt = resumable === undefined ? now : new Date(resumable.started.startedAt);
+    const keepCheckpoints = spec.train.keepCheckpoints === true;
+    let resumes: readonly { afterEpoch: number; at: string }[] = [];
     let built: Built | undefined;
     const release = () => {
       built?.model.dispose();
       built?.optimizer.dispose();
     };
     const pipeline = pipe(
-      step('PersistFailed', () =>
-        startRun(folder, {
+      step('PersistFailed', async () => {
+        if (resumable !== undefined) {
+          resumes = (await markResumed(resumable, now)).resumes ?? [];
+          return;
+        }
+        await startRun(folder, {
           runId,
           variant: variant.name,
-          seed,
-          definitionHash,
           startedAt: startedAt.toISOString(),
           pid: process.pid,
-        }),
-      ),
+          ...key,
+        });
+      }),
       TE.chain(() => step('LoadDataFailed', () => loadData(spec, registry, baseDir))),
       TE.chain((data) =>
         step('BuildFailed', () => {
@@ -172,6 +192,11 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             ...(spec.train.earlyStopping === undefined ? {} : { earlyStopping: spec.train.earlyStopping }),
             progress: context.progress ?? silentProgress,
             ...(validate === undefined ? {} : { validate }),
+            checkpoint: {
+              every: spec.train.checkpointEvery ?? 1,
+              save: (checkpoint) => saveCheckpoint(folder, checkpoint, keepCheckpoints),
+            },
+            ...(resumable === undefined ? {} : { resume: resumable.checkpoint }),
           });
           return { built: b, history };
         }),
@@ -209,6 +234,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             evaluation,
             claims: [...(definition.claims ?? [])],
             model: { format: 'tfjs-layers', files: modelFiles },
+            ...(resumes.length === 0 ? {} : { resumes: [...resumes] }),
             ...(stopping === undefined
               ? {}
               : {
@@ -228,6 +254,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
           if (checked._tag === 'Left')
             throw new Error(`the run record would be invalid: ${formatErrors(checked.left).join('; ')}`);
           await completeRun(folder, record);
+          if (!keepCheckpoints) await removeCheckpoints(folder);
           return { record, folder, reused: false };
         }),
       ),
@@ -259,8 +286,10 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
   };
 
   return pipe(
-    reused,
-    TE.chain((previous) => {
+    earlier,
+    TE.chain(({ complete: previous, killed }) => {
+      if (killed !== undefined)
+        log(`resuming ${killed.started.runId} after epoch ${killed.checkpoint.epoch} from its checkpoint`);
       if (previous !== undefined) {
         log(
           `reusing ${previous.runId}: same settings (${definitionHash.slice(0, 12)}), seed ${seed}, backend ${context.backend.name} and code (${code.slice(0, 12)})`,
@@ -271,7 +300,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
           reused: true,
         });
       }
-      return fresh();
+      return train(killed);
     }),
   );
 }

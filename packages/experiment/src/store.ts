@@ -1,8 +1,16 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRight } from 'fp-ts/lib/Either.js';
-import { FAILED_FILE, RECORD_FILE, RunRecord, type FailedRun } from '@losslab/schema';
+import {
+  Checkpoint,
+  CHECKPOINTS_FOLDER,
+  checkpointFileName,
+  FAILED_FILE,
+  RECORD_FILE,
+  RunRecord,
+  type FailedRun,
+} from '@losslab/schema';
 import { writeFileAtomic } from '@losslab/schema/files';
 
 /** File written when a run starts; a folder with it and without `record.json` is an incomplete run. */
@@ -119,4 +127,112 @@ export async function findReusableRun(
       r.codeFingerprint === key.codeFingerprint,
   );
   return matches[matches.length - 1];
+}
+
+/** What `started.json` says of a run: enough to tell whether an incomplete run can be resumed. */
+export interface StartedRun extends ReuseKey {
+  readonly runId: string;
+  readonly variant: string;
+  readonly startedAt: string;
+  /** The process running it now (updated on every resume). */
+  readonly pid: number;
+  readonly resumes?: readonly { readonly afterEpoch: number; readonly at: string }[];
+}
+
+/** An incomplete run that a rerun continues: its folder, what started it, and its newest checkpoint. */
+export interface ResumableRun {
+  readonly folder: string;
+  readonly started: StartedRun;
+  readonly checkpoint: Checkpoint;
+}
+
+/** True when a process with this id exists (signal 0 checks without sending anything). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // an earlier attempt of this very process has ended
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readJson(path: string): Promise<unknown> {
+  return JSON.parse(await readFile(path, 'utf8')) as unknown;
+}
+
+/** The newest checkpoint of a run folder that reads and decodes; a damaged one is passed over. */
+async function newestCheckpoint(folder: string): Promise<Checkpoint | undefined> {
+  const dir = join(folder, CHECKPOINTS_FOLDER);
+  if (!existsSync(dir)) return undefined;
+  for (const name of (await readdir(dir))
+    .filter((n) => /^epoch-\d+\.json$/.test(n))
+    .sort()
+    .reverse()) {
+    try {
+      const decoded = Checkpoint.decode(await readJson(join(dir, name)));
+      if (isRight(decoded)) return decoded.right;
+    } catch {
+      // unreadable: try the one before
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The newest incomplete run with this key that a rerun can continue: no `record.json`, no
+ * `failed.json` (a failure would repeat), its process gone (killed), and a readable checkpoint.
+ */
+export async function findResumableRun(
+  runsDir: string,
+  experiment: string,
+  key: ReuseKey,
+): Promise<ResumableRun | undefined> {
+  const dir = join(runsDir, experiment);
+  if (!existsSync(dir)) return undefined;
+  for (const entry of (await readdir(dir)).sort().reverse()) {
+    const folder = join(dir, entry);
+    if (existsSync(join(folder, RECORD_FILE)) || existsSync(join(folder, FAILED_FILE))) continue;
+    let started: StartedRun;
+    try {
+      started = (await readJson(join(folder, STARTED_FILE))) as StartedRun;
+    } catch {
+      continue;
+    }
+    const same =
+      started.definitionHash === key.definitionHash &&
+      started.seed === key.seed &&
+      started.backend === key.backend &&
+      started.codeFingerprint === key.codeFingerprint;
+    if (!same || processAlive(started.pid)) continue;
+    const checkpoint = await newestCheckpoint(folder);
+    if (checkpoint !== undefined) return { folder, started, checkpoint };
+  }
+  return undefined;
+}
+
+/** Notes in `started.json` that this process continues the run after `afterEpoch`. */
+export async function markResumed(resumable: ResumableRun, at: Date): Promise<StartedRun> {
+  const started: StartedRun = {
+    ...resumable.started,
+    pid: process.pid,
+    resumes: [...(resumable.started.resumes ?? []), { afterEpoch: resumable.checkpoint.epoch, at: at.toISOString() }],
+  };
+  await writeFileAtomic(join(resumable.folder, STARTED_FILE), json(started));
+  return started;
+}
+
+/** Writes the checkpoint of an epoch atomically, then removes older ones unless they are to be kept. */
+export async function saveCheckpoint(folder: string, checkpoint: Checkpoint, keepOlder: boolean): Promise<void> {
+  const dir = join(folder, CHECKPOINTS_FOLDER);
+  await mkdir(dir, { recursive: true });
+  const name = checkpointFileName(checkpoint.epoch);
+  await writeFileAtomic(join(dir, name), JSON.stringify(checkpoint));
+  if (keepOlder) return;
+  for (const older of await readdir(dir)) if (older !== name) await rm(join(dir, older), { force: true });
+}
+
+/** Removes a complete run's checkpoints (its model files hold the trained weights). */
+export async function removeCheckpoints(folder: string): Promise<void> {
+  await rm(join(folder, CHECKPOINTS_FOLDER), { recursive: true, force: true });
 }

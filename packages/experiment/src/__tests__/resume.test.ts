@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '@losslab/schema';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
+const CLI = join(ROOT, 'packages/experiment/src/cli.ts');
+
+/** 4 epochs of 3,000 real MNIST images in batches of 64: slow enough to be killed between epochs. */
+const runArgs = (runs: string, more: string[] = []): string[] => [
+  '--import',
+  'tsx',
+  CLI,
+  'run',
+  'examples/tiny-mnist-odd.ts',
+  '--variant=adam',
+  '--seeds=0',
+  '--epochs=4',
+  '--set',
+  'data.limit=3000',
+  `--runs-dir=${runs}`,
+  `--reports-dir=${join(runs, '..', 'reports')}`,
+  ...more,
+];
+
+function runCli(args: string[], backend: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, LOSSLAB_BACKEND: backend } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The one run folder of the experiment in `runs`. */
+function onlyRun(runs: string): string {
+  const dir = join(runs, 'tiny-mnist-odd');
+  const folders = readdirSync(dir);
+  expect(folders).toHaveLength(1);
+  return join(dir, folders[0]!);
+}
+
+const recordOf = (folder: string) => JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as RunRecord;
+const timeless = (record: RunRecord) => record.history.map(({ seconds: _s, samplesPerSecond: _r, ...rest }) => rest);
+
+describe.each(['cpu', 'wasm'])('a killed run resumes bit-identically on %s', (backend) => {
+  it('SIGKILL after the checkpoint of epoch 2 of 4, then the same command: same weights, history and evaluation', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'losslab-resume-'));
+    const whole = join(root, 'whole', 'runs');
+    const killed = join(root, 'killed', 'runs');
+
+    const uninterrupted = await runCli(runArgs(whole, ['--set', 'train.keepCheckpoints=true']), backend);
+    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+    const wholeFolder = onlyRun(whole);
+    // keepCheckpoints: one per epoch that training continued past
+    expect(readdirSync(join(wholeFolder, 'checkpoints'))).toEqual([
+      'epoch-0001.json',
+      'epoch-0002.json',
+      'epoch-0003.json',
+    ]);
+
+    const child = spawn(process.execPath, runArgs(killed), {
+      cwd: ROOT,
+      env: { ...process.env, LOSSLAB_BACKEND: backend },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((r) => child.on('exit', r));
+    let folder: string | undefined;
+    for (let i = 0; i < 6000 && folder === undefined; i++) {
+      const dir = join(killed, 'tiny-mnist-odd');
+      const [name] = existsSync(dir) ? readdirSync(dir) : [];
+      if (name !== undefined && existsSync(join(dir, name, 'checkpoints', 'epoch-0002.json'))) folder = join(dir, name);
+      else await sleep(10);
+    }
+    child.kill('SIGKILL');
+    await exited;
+    if (folder === undefined) throw new Error('no checkpoint of epoch 2 appeared');
+    expect(existsSync(join(folder, 'record.json'))).toBe(false);
+
+    const again = await runCli(runArgs(killed), backend);
+    expect(again.code, again.stderr).toBe(0);
+    const runId = folder.split(/[/\\]/).pop()!;
+    expect(again.stdout).toMatch(new RegExp(`resuming ${runId} after epoch [23] from its checkpoint`));
+    // the same folder, completed; its checkpoints removed (keepCheckpoints is false)
+    expect(onlyRun(killed)).toBe(folder);
+    expect(existsSync(join(folder, 'checkpoints'))).toBe(false);
+
+    const resumed = recordOf(folder);
+    const reference = recordOf(wholeFolder);
+    expect(resumed.resumes?.map((r) => r.afterEpoch)).toEqual([expect.any(Number)]);
+    expect(timeless(resumed)).toEqual(timeless(reference));
+    for (const file of ['evaluation.json', 'weights.bin'])
+      expect(readFileSync(join(folder, file)).equals(readFileSync(join(wholeFolder, file))), file).toBe(true);
+
+    // a complete run is reused, never resumed again
+    const reused = await runCli(runArgs(killed), backend);
+    expect(reused.stdout).toContain(`reusing ${runId}`);
+  }, 240_000);
+});
