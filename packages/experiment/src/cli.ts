@@ -15,6 +15,7 @@ import { resolveExperiment, type ResolvedExperiment, type ResolvedVariant } from
 import { describeFailure, runHash, runOne } from './run';
 import { codeFingerprint } from './environment';
 import { findReusableRun } from './store';
+import { evaluateCommand } from './evaluate-command';
 
 /**
  * The losslab command line (`npx losslab …`, or `tsx packages/experiment/src/cli.ts …`):
@@ -33,6 +34,7 @@ const CLI_PATH = fileURLToPath(import.meta.url);
 
 const USAGE = `usage: losslab run <definition.ts> [options]
        losslab report --experiment=<name> | --runs=<id>,<id> [--check] [options]
+       losslab evaluate <run-folder> [--split=train|validation|test] [--backend=…] [--json]
 
 run options:
   --variant=a,b --seeds=0,1       which variants and seeds to run (default: all of the definition's)
@@ -414,6 +416,8 @@ export async function main(argv: readonly string[], entry: string = CLI_PATH): P
       return runOneCommand(rest);
     case 'report':
       return reportCommand([...rest]);
+    case 'evaluate':
+      return evaluateCommand(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -1,0 +1,103 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Evaluation, RunRecord } from '@losslab/schema';
+import { evaluateCommand } from '../evaluate-command';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
+const BIN = join(ROOT, 'packages/experiment/bin/losslab.mjs');
+
+/** Runs the `losslab` command (its bin script) and resolves to its exit code and output. */
+function losslab(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) =>
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, env: { ...process.env, LOSSLAB_BACKEND: '' } },
+      (error, stdout, stderr) =>
+        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+    ),
+  );
+}
+
+describe('losslab evaluate <run-folder>', () => {
+  let folder = '';
+  let record: RunRecord;
+  beforeAll(async () => {
+    const runs = join(mkdtempSync(join(tmpdir(), 'losslab-evaluate-')), 'runs');
+    const run = await losslab([
+      'run',
+      'examples/tiny-mnist-odd.ts',
+      '--variant=adam',
+      '--seeds=0',
+      '--epochs=1',
+      '--backend=wasm',
+      `--runs-dir=${runs}`,
+      `--reports-dir=${join(runs, '..', 'reports')}`,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const [name] = readdirSync(join(runs, 'tiny-mnist-odd'));
+    folder = join(runs, 'tiny-mnist-odd', name!);
+    record = JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as RunRecord;
+  }, 120_000);
+
+  it('re-evaluates the saved model on the run’s split, on the run’s backend, identical to the record', async () => {
+    const { code, stdout } = await losslab(['evaluate', folder]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      `tiny-mnist-odd / adam / seed 0: the saved model on train (${record.evaluation.size} samples)`,
+    );
+    expect(stdout).toContain('wasm');
+    expect(stdout).toContain(`accuracy ${record.evaluation.metrics.accuracy!.toFixed(4)}`);
+    expect(stdout).toContain('identical to the recorded evaluation');
+  }, 60_000);
+
+  it('--json prints the evaluation; --split=test evaluates another split of the same data', async () => {
+    const same = await losslab(['evaluate', folder, '--json']);
+    expect(JSON.parse(same.stdout)).toEqual(record.evaluation);
+    const test = await losslab(['evaluate', folder, '--split=test', '--json']);
+    expect(test.code).toBe(0);
+    const evaluation = JSON.parse(test.stdout) as Evaluation;
+    expect(evaluation.split).toBe('test');
+    // mnist({ limit: 512 }) limits every split; the test images are other images
+    expect(evaluation.size).toBe(512);
+    expect(evaluation.metrics.accuracy).not.toBe(record.evaluation.metrics.accuracy);
+  }, 60_000);
+
+  it('a changed weight file is noticed: the evaluation then differs from the record', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'losslab-evaluate-copy-'));
+    for (const file of ['record.json', 'model.json', 'weights.bin'])
+      writeFileSync(join(copy, file), readFileSync(join(folder, file)));
+    const weights = readFileSync(join(copy, 'weights.bin'));
+    new Float32Array(weights.buffer, weights.byteOffset, weights.byteLength / 4).fill(0);
+    writeFileSync(join(copy, 'weights.bin'), weights);
+    const { code, stdout } = await losslab(['evaluate', copy]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('differs from the recorded evaluation');
+  }, 60_000);
+
+  it.each([
+    [['evaluate'], 2, 'error: expected one run folder, got 0'],
+    [
+      ['evaluate', 'x', '--split=bogus'],
+      2,
+      'error: --split: expected one of "train", "validation", "test", got "bogus"',
+    ],
+    [['evaluate', 'x', '--splt=test'], 2, "error: Unknown option '--splt'"],
+    [
+      ['evaluate', 'no/such/run'],
+      1,
+      'error: no/such/run/record.json: no such file; expected the folder of a complete run',
+    ],
+  ])('wrong input %j exits %i with one line', async (args, expectedCode, line) => {
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((text: string) => void printed.push(text));
+    const code = await evaluateCommand(args.slice(1));
+    spy.mockRestore();
+    expect(code).toBe(expectedCode);
+    expect(printed.join('\n').split('\n')[0]).toContain(line);
+  });
+});
