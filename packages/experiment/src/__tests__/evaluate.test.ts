@@ -79,6 +79,29 @@ describe('losslab evaluate <run-folder>', () => {
     expect(stdout).toContain('differs from the recorded evaluation');
   }, 60_000);
 
+  it('every `npx losslab evaluate` line of the README works as printed (on a run of its own)', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((block) => (block[1] ?? '').split('\n'))
+      .map((line) => line.replace(/\s+#.*$/, '').trim())
+      .filter((line) => line.startsWith('npx losslab evaluate '));
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      const args = line
+        .split(/\s+/)
+        .slice(2)
+        .map((word) => (word === 'runs/mnist-odd/<run-id>' ? folder : word));
+      expect(args).toContain(folder);
+      const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+        execFile('npx', ['losslab', ...args], { cwd: ROOT }, (error, out, err) =>
+          done({ code: error === null ? 0 : 1, stdout: out, stderr: err }),
+        ),
+      );
+      expect(code, `${line}\n${stderr}`).toBe(0);
+      expect(stdout).toMatch(args.includes('--json') ? /^\{/ : /the saved model on (train|test)/);
+    }
+  }, 120_000);
+
   it.each([
     [['evaluate'], 2, 'error: expected one run folder, got 0'],
     [
