@@ -88,4 +88,6 @@ export type {
   RunRecord,
 } from '@losslab/schema';
 export { saveModel, loadModel, MODEL_FILE } from './model-files';
+export { evaluateRunFolder, readRunRecord } from './evaluate-run';
+export type { RunReevaluation } from './evaluate-run';
 export type { SavedFile } from './model-files';
