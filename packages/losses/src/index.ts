@@ -29,3 +29,5 @@ export { classCounts, classWeights } from './class-weights';
 export type { ClassWeightStrategy, ClassCountsOptions } from './class-weights';
 export { REDUCTIONS, requireReduction, reducePerSample, reduceLoss } from './reduction';
 export type { Reduction, ScalarReduction } from './reduction';
+export { toLayersLoss } from './layers-loss';
+export type { LayersLossFunction, LayersLossOptions } from './layers-loss';

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { ModelCompileArgs } from '@tensorflow/tfjs-layers';
 import { expectTypeOf, it } from 'vitest';
-import { categoricalCrossentropy, classWeights, reduceLoss, reducePerSample } from '../index';
+import { categoricalCrossentropy, classWeights, reduceLoss, reducePerSample, toLayersLoss } from '../index';
 import type { ClassWeightStrategy, ElementwiseLoss, Loss, Reduction, ScalarReduction } from '../index';
 
 it('a plain per-sample function is a Loss, and losses return one value per sample', () => {
@@ -22,4 +23,9 @@ it('class-weight strategies are plain data with the fields each kind needs', () 
   expectTypeOf(classWeights).parameter(1).toEqualTypeOf<ClassWeightStrategy>();
   // @ts-expect-error effectiveNumber needs beta
   classWeights([1, 2], { kind: 'effectiveNumber' });
+});
+
+it('toLayersLoss gives what model.compile takes, by tfjs-layers’ own types; a losslab Loss is not that', () => {
+  expectTypeOf(toLayersLoss(categoricalCrossentropy())).toExtend<NonNullable<ModelCompileArgs['loss']>>();
+  expectTypeOf<Loss>().not.toExtend<NonNullable<ModelCompileArgs['loss']>>();
 });
