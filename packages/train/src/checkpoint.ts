@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { holdsRandomState, LosslabError } from '@losslab/runtime';
-import type { Checkpoint, StoredRandomState, StoredTensor } from '@losslab/schema';
-import type { EpochEntry } from './fit';
+import type { Checkpoint, EpochRecord, StoredRandomState, StoredTensor } from '@losslab/schema';
 
 /** Bytes to base64 without Node's Buffer (this package also runs in browsers). */
 function toBase64(bytes: Uint8Array): string {
@@ -65,7 +64,7 @@ const variablesOf = (model: tfl.LayersModel): tf.Variable[] =>
 /** What {@link captureCheckpoint} reads besides the model and the optimiser. */
 export interface CheckpointProgress {
   readonly epoch: number;
-  readonly history: readonly EpochEntry[];
+  readonly history: readonly EpochRecord[];
   /** Early stopping's best weights so far (trainable weights, in order), when it is to restore them. */
   readonly bestWeights?: readonly Float32Array[];
 }
@@ -140,7 +139,7 @@ export async function restoreCheckpoint(
   checkpoint: Checkpoint,
   model: tfl.LayersModel,
   optimizer: tf.Optimizer,
-): Promise<{ history: EpochEntry[]; bestWeights?: Float32Array[] }> {
+): Promise<{ history: EpochRecord[]; bestWeights?: Float32Array[] }> {
   const variables = variablesOf(model);
   checkLayout('weights', checkpoint.weights, variables);
   const holders = model.layers.flatMap((layer) => (holdsRandomState(layer) ? [layer] : []));
