@@ -4,7 +4,7 @@ import { BACKENDS, describeBackend, isBackendName, selectBackend } from '@lossla
 import { evaluateRunFolder, readRunRecord } from './evaluate-run';
 import { messageOf } from './message';
 
-export const EVALUATE_USAGE = `usage: losslab evaluate <run-folder> [--split=train|validation|test] [--backend=…] [--json]
+const EVALUATE_USAGE = `usage: losslab evaluate <run-folder> [--split=train|validation|test] [--backend=…] [--json]
 
 Re-evaluates the model a complete run saved (model.json + weights.bin) on the run's own data,
 without training. Default split: the one the run was evaluated on, and then the result is
