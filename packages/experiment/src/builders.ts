@@ -244,5 +244,20 @@ export const epochsToPlateau = (
   options: { factor?: number; description?: string } = {},
 ): Claim => ({ kind: 'epochsToPlateau', metric, within, variant, relation, than, ...options });
 
+/**
+ * `variant` beats `than` on final `metric`: the difference goes the metric's way (`direction`,
+ * default `lower` for a loss, else `higher`) and its Holm-adjusted p — paired t-test when both
+ * ran the same seeds, else Welch, adjusted with the report's other primary comparisons — is
+ * below `alpha` (default 0.05). `--check` fails when it does not hold.
+ *
+ * @example beats('cb-ce', 'ce', 'macroF1', { alpha: 0.05 })
+ */
+export const beats = (
+  variant: string,
+  than: string,
+  metric: string,
+  options: { alpha?: number; direction?: 'higher' | 'lower'; description?: string } = {},
+): Claim => ({ kind: 'beats', variant, than, metric, ...options });
+
 /** Published numbers the experiment reproduces (`reference` of a definition). */
 export type { Reference };

@@ -1,6 +1,7 @@
 import type { RunGroup } from './groups';
 import type { RunRecord } from '@losslab/schema';
-import { summarize, type Summary } from './stats';
+import { metricRange } from './format';
+import { clipInterval, summarize, type Summary } from './stats';
 
 /** One point of an aggregated learning curve: epoch (1-based) and the summary over seeds. */
 export interface CurvePoint {
@@ -31,6 +32,8 @@ export interface GroupAggregate {
   readonly final: Readonly<Record<string, Summary>>;
   /** The per-run values behind `final`, in run order: what comparisons test. */
   readonly finalValues: Readonly<Record<string, readonly number[]>>;
+  /** The seed of each value of `finalValues` (same order), so comparisons can pair runs by seed. */
+  readonly finalSeeds: Readonly<Record<string, readonly number[]>>;
   /** `secondsPerEpoch`, `samplesPerSecond` (means over each run's epochs), `totalSeconds`, `epochs`. */
   readonly timing: Readonly<Record<string, Summary>>;
   /**
@@ -47,9 +50,15 @@ function collect<K>(target: Map<K, number[]>, key: K, value: number | undefined)
   else target.set(key, [value]);
 }
 
+/** {@link summarize} with the confidence interval clipped to the range of metric `key` (a rate stays in [0, 1]). */
+function summarizeMetric(key: string, values: readonly number[], level: number): Summary {
+  const summary = summarize(values, level);
+  return summary.ci === null ? summary : { ...summary, ci: clipInterval(summary.ci, metricRange(key)) };
+}
+
 function summarizeAll(values: Map<string, number[]>, level: number): Record<string, Summary> {
   const result: Record<string, Summary> = {};
-  for (const [key, list] of values) result[key] = summarize(list, level);
+  for (const [key, list] of values) result[key] = summarizeMetric(key, list, level);
   return result;
 }
 
@@ -102,14 +111,20 @@ function sharedLossReduction(records: readonly RunRecord[]): string | null {
  */
 export function aggregateGroup(group: RunGroup, level = 0.95): GroupAggregate {
   const final = new Map<string, number[]>();
+  const finalSeeds = new Map<string, number[]>();
   const timing = new Map<string, number[]>();
   const perEpoch = new Map<string, Map<number, number[]>>();
   for (const record of group.records) {
-    for (const [metric, value] of Object.entries(record.evaluation.metrics)) collect(final, metric, value);
+    const keep = (metric: string, value: number | undefined): void => {
+      if (value === undefined || !Number.isFinite(value)) return;
+      collect(final, metric, value);
+      collect(finalSeeds, metric, record.seed);
+    };
+    for (const [metric, value] of Object.entries(record.evaluation.metrics)) keep(metric, value);
     for (const evaluationGroup of record.evaluation.groups ?? []) {
       // A group holding the whole split only repeats the overall accuracy.
       if (evaluationGroup.size === record.evaluation.size && record.evaluation.metrics.accuracy !== undefined) continue;
-      collect(final, `${evaluationGroup.name}.accuracy`, evaluationGroup.accuracy);
+      keep(`${evaluationGroup.name}.accuracy`, evaluationGroup.accuracy);
     }
     collect(timing, 'secondsPerEpoch', averageOf(record.history.map((epoch) => epoch.seconds)));
     collect(timing, 'samplesPerSecond', averageOf(record.history.map((epoch) => epoch.samplesPerSecond)));
@@ -125,7 +140,7 @@ export function aggregateGroup(group: RunGroup, level = 0.95): GroupAggregate {
   for (const [key, byEpoch] of perEpoch) {
     curves[key] = [...byEpoch.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([epoch, values]) => ({ epoch, summary: summarize(values, level) }));
+      .map(([epoch, values]) => ({ epoch, summary: summarizeMetric(key, values, level) }));
   }
   return {
     label: group.label,
@@ -138,6 +153,7 @@ export function aggregateGroup(group: RunGroup, level = 0.95): GroupAggregate {
     lossReduction: sharedLossReduction(group.records),
     final: summarizeAll(final, level),
     finalValues: Object.fromEntries(final),
+    finalSeeds: Object.fromEntries(finalSeeds),
     timing: summarizeAll(timing, level),
     curves,
   };

@@ -2,7 +2,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { GroupAggregate } from './aggregate';
 import type { EpochsToTarget } from './claims';
-import { formatValue } from './format';
+import { formatValue, metricRange } from './format';
 import { isRateMetric, type GroupEvaluation } from '@losslab/schema';
 
 /** A chart of the report: a Vega-Lite spec plus a stable id (the SVG's file name without `.svg`). */
@@ -14,6 +14,8 @@ export interface ChartSpec {
   /** What the chart shows, in words: the alt text and caption. */
   readonly description: string;
   readonly spec: TopLevelSpec;
+  /** For the charts of one evaluation group of one variant: where it sits in the group × variant grid. */
+  readonly cell?: { readonly group: string; readonly variant: string };
 }
 
 /** A chart rendered to a standalone SVG string. */
@@ -86,15 +88,6 @@ export function metricUnit(key: string): string {
   return 'value';
 }
 
-/** The values a metric can take: fractions lie in [0, 1], losses and counts are never negative. */
-export function metricRange(key: string): readonly [number, number] {
-  const metric = key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
-  if (isRateMetric(metric)) return [0, 1];
-  if (metric === 'loss' || /seconds$/i.test(metric) || metric === 'samplesPerSecond')
-    return [0, Number.POSITIVE_INFINITY];
-  return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
-}
-
 /** Lower-case, dash-separated, file-name-safe form of a text. */
 export function slug(text: string): string {
   return (
@@ -151,7 +144,8 @@ export function learningCurveChart(
     type: 'quantitative' as const,
     title: 'epoch (count, 1-based)',
     scale: { domainMin: 1 },
-    axis: { tickMinStep: 1 },
+    // Epochs are whole numbers: never a tick at 1.5, never "2.0".
+    axis: { tickMinStep: 1, format: 'd' },
   };
   const layers: TopLevelSpec[] = [
     {
@@ -168,6 +162,8 @@ export function learningCurveChart(
           type: 'quantitative',
           title: `${metricTitle(metricName(key))} (${metricUnit(key)})`,
           scale: { zero: false },
+          // At most 3 decimals, trailing zeros dropped: a flat curve reads "1", not "1.000000".
+          axis: { format: '.3~f' },
         },
         color,
       },
@@ -307,6 +303,7 @@ export function confusionChart(
   return {
     id: `confusion-${slug(groupName)}-${slug(label)}`,
     kind: 'confusion',
+    cell: { group: groupName, variant: label },
     title: `Confusion matrix: ${label}, group ${groupName}`,
     description: `Confusion matrix of group ${groupName} for ${label} (${seeds}): rows are true classes, columns predicted classes; colour and numbers are sample counts.`,
     spec: confusionSpec(
@@ -417,6 +414,7 @@ export function classCountsChart(
   return {
     id: `counts-${slug(groupName)}-${slug(label)}`,
     kind: 'counts',
+    cell: { group: groupName, variant: label },
     title: `Class counts: ${label}, group ${groupName}`,
     description: `Number of samples per class in group ${groupName} for ${label} (${seeds}): true class vs predicted class${reference && referenceShown ? `, and the ${reference.source} reference` : ''}.`,
     spec,

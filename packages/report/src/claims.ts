@@ -1,5 +1,7 @@
+import { aggregateGroup } from './aggregate';
+import { adjustComparisons, comparePair, reverseComparison, type MetricComparison } from './compare';
 import type { RunGroup } from './groups';
-import { formatSd, formatValue, plural } from './format';
+import { defaultDirection, formatSd, formatValue, plural } from './format';
 import { CLASS_METRICS, classEvaluation, isClassMetric } from './perclass';
 import type { Claim, ClaimOp, RunRecord } from '@losslab/schema';
 import { summarize, type Summary } from './stats';
@@ -120,7 +122,85 @@ export function describeClaim(claim: Claim): string {
       claim.factor === undefined || claim.factor === 1 ? '' : ` (at least ${formatRatio(claim.factor)}× fewer)`;
     return `${claim.variant} brings the ${curve} in fewer epochs than ${claim.than}${factor} (mean over seeds)`;
   }
+  if (claim.kind === 'beats') {
+    const direction = claim.direction ?? defaultDirection(claim.metric);
+    return `${claim.variant} beats ${claim.than} on ${claim.metric} (${direction} is better; Holm-adjusted p < ${claim.alpha ?? DEFAULT_ALPHA})`;
+  }
   return `${claim.faster} reaches ${claim.metric} ≥ ${formatValue(claim.target)} in fewer epochs than ${claim.slower} (mean over seeds)`;
+}
+
+/** The family-wise level of `beats` claims and verdicts when none is declared. */
+export const DEFAULT_ALPHA = 0.05;
+
+type BeatsClaim = Extract<Claim, { kind: 'beats' }>;
+
+/** The comparison of `label` with `than` on `metric`, from either side, oriented as `label` − `than`. */
+export function findComparison(
+  comparisons: readonly MetricComparison[],
+  experiment: string,
+  label: string,
+  than: string,
+  metric: string,
+): MetricComparison | undefined {
+  for (const comparison of comparisons) {
+    if (comparison.experiment !== experiment || comparison.metric !== metric) continue;
+    if (comparison.label === label && comparison.baseline === than) return comparison;
+    if (comparison.label === than && comparison.baseline === label) return reverseComparison(comparison);
+  }
+  return undefined;
+}
+
+function evaluateBeats(
+  claim: BeatsClaim,
+  groups: readonly RunGroup[],
+  comparisons: readonly MetricComparison[],
+): Pick<ClaimResult, 'status' | 'evidence'> {
+  const alpha = claim.alpha ?? DEFAULT_ALPHA;
+  const direction = claim.direction ?? defaultDirection(claim.metric);
+  const cohorts = [...new Set(groups.map((group) => group.cohort))];
+  const statuses: ClaimStatus[] = [];
+  const evidence: string[] = [];
+  for (const cohort of cohorts) {
+    const winner = groups.find((group) => group.cohort === cohort && group.variant === claim.variant);
+    const loser = groups.find((group) => group.cohort === cohort && group.variant === claim.than);
+    const where = cohort === null ? '' : ` @ ${cohort}`;
+    if (winner === undefined || loser === undefined) {
+      statuses.push('unknown');
+      evidence.push(`? no runs of ${winner === undefined ? claim.variant : claim.than}${where} to compare with`);
+      continue;
+    }
+    const experiment = winner.experiment;
+    // The report adjusts the claim within its primary family; evaluated alone it is a family of one.
+    const found =
+      findComparison(comparisons, experiment, winner.label, loser.label, claim.metric) ??
+      adjustComparisons(
+        [comparePair(aggregateGroup(winner), aggregateGroup(loser), claim.metric, [claim.metric])].flatMap((c) =>
+          c === null ? [] : [c],
+        ),
+        alpha,
+      )[0];
+    if (found === undefined) {
+      statuses.push('unknown');
+      evidence.push(`? no final ${claim.metric} in the runs of ${winner.label} and ${loser.label}${where}`);
+      continue;
+    }
+    const { test, pAdjusted } = found;
+    if (test.p === null || pAdjusted === null) {
+      statuses.push('unknown');
+      evidence.push(`? ${found.sentence}`);
+      continue;
+    }
+    const rightWay = direction === 'higher' ? test.difference > 0 : test.difference < 0;
+    const status: ClaimStatus = rightWay && pAdjusted < alpha ? 'pass' : 'fail';
+    statuses.push(status);
+    const why = !rightWay
+      ? `the difference goes the wrong way (${direction} is better)`
+      : pAdjusted < alpha
+        ? `p_adj < ${alpha}`
+        : `p_adj ≥ ${alpha}: not distinguishable`;
+    evidence.push(`${claimSymbol(status)} ${found.sentence}${where} — ${why}`);
+  }
+  return { status: combine(statuses), evidence };
 }
 
 /** The curve an `epochsToPlateau` claim reads, in words. */
@@ -411,13 +491,19 @@ function evaluateEpochsToPlateau(
  *   validation metric) stays within `within` × |final| of its final value ({@link epochsToSettle});
  *   `fewer` passes when `variant`'s mean over seeds is below `than`'s by a ratio ≥ `factor`,
  *   `same` when every seed gives the same epoch in both (seeds paired by number).
+ * - `beats`: `variant` − `than` on the final `metric` goes the claim's direction and its
+ *   Holm-adjusted p (from `comparisons`, the report's primary family; a family of one when the
+ *   pair is not among them) is below `alpha`.
  * Missing data gives `unknown`, never `pass`.
  *
  * @example
  * const results = evaluateClaims(groupRuns(records));
  * const ok = results.every((result) => result.status === 'pass');
  */
-export function evaluateClaims(groups: readonly RunGroup[]): ClaimResult[] {
+export function evaluateClaims(
+  groups: readonly RunGroup[],
+  comparisons: readonly MetricComparison[] = [],
+): ClaimResult[] {
   const claims = new Map<string, { claim: Claim; experiment: string }>();
   for (const group of groups) {
     for (const record of group.records) {
@@ -442,7 +528,9 @@ export function evaluateClaims(groups: readonly RunGroup[]): ClaimResult[] {
         ? evaluateThreshold(claim, carrying)
         : claim.kind === 'epochsToPlateau'
           ? evaluateEpochsToPlateau(claim, carrying)
-          : evaluateFasterToTarget(claim, carrying);
+          : claim.kind === 'beats'
+            ? evaluateBeats(claim, carrying, comparisons)
+            : evaluateFasterToTarget(claim, carrying);
     const statement =
       claim.description === undefined ? describeClaim(claim) : `${claim.description} — ${describeClaim(claim)}`;
     return { claim, experiment, statement, ...verdict };

@@ -29,7 +29,8 @@ export const REPORT_USAGE = `usage: report (--experiment=<name> | --runs=<id>,<i
   --out=<dir>           output folder (default: reports/<experiment>, or reports/compare with --runs)
   --group-by=<how>      variant | commit | run | auto (default: variant; auto with --runs)
   --baseline=<label>    the group the others are compared with
-  --check               exit with code 1 unless every claim holds`;
+  --check               exit with code 1 unless every claim holds and the variants
+                        differ only in their overrides (same data, epochs, code)`;
 
 const FLAGS = new Set(['experiment', 'runs', 'runs-dir', 'out', 'group-by', 'baseline', 'check', 'help']);
 
@@ -96,8 +97,9 @@ const CONSOLE: CommandOutput = { log: (line) => console.log(line), error: (line)
 
 /**
  * The `report` CLI: loads runs, writes `index.html`, `report.md` and the SVGs, prints the paths
- * written, the claims and any skipped run, and resolves to the process exit code: 0, 1 when
- * `--check` is given and a claim did not pass (failed or could not be decided), 2 on bad
+ * written, the verdict, the claims and any skipped run, and resolves to the process exit code: 0, 1 when
+ * `--check` is given and a claim did not pass (failed or could not be decided) or the variants
+ * are not compared like with like (see `likeWithLike`), 2 on bad
  * arguments or when there is nothing to report.
  *
  * @example
@@ -135,10 +137,16 @@ export async function reportCommand(argv: readonly string[], output: CommandOutp
       ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
     });
     for (const file of files) output.log(`wrote ${file}`);
+    for (const mismatch of model.mismatches) output.error(`⚠ ${mismatch}`);
+    for (const verdict of model.verdicts) output.log(verdict.sentence);
     for (const result of model.claims) output.log(`${claimSymbol(result.status)} ${result.statement}`);
     for (const comparison of model.comparisons) output.log(comparison.sentence);
     if (options.check && !allClaimsPass(model.claims)) {
       output.error('check failed: not every claim holds');
+      return 1;
+    }
+    if (options.check && model.mismatches.length > 0) {
+      output.error('check failed: the variants are not compared like with like');
       return 1;
     }
     return 0;

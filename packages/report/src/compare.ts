@@ -1,20 +1,51 @@
 import type { GroupAggregate } from './aggregate';
 import { ReportError } from './errors';
 import { formatP, formatSigned, plural } from './format';
-import { welchTest, type WelchResult } from './stats';
+import { metricRange } from './format';
+import {
+  hedgesG,
+  holmAdjust,
+  MAX_SEEDS,
+  mean,
+  pairedTTest,
+  sampleVariance,
+  seedsNeeded,
+  welchTest,
+  type DifferenceTest,
+  type WelchResult,
+} from './stats';
 
-/** One headline metric of one variant compared with the baseline. */
+/** Which family a comparison's p-value is adjusted in: the primary metrics and claims, or the rest. */
+export type ComparisonFamily = 'primary' | 'secondary';
+
+/**
+ * What it would take to decide a difference that was not significant: `seeds` per variant for
+ * 80 % power at the family's α (null: more than {@link MAX_SEEDS}), or `negligible` when the
+ * observed difference is below {@link NEGLIGIBLE_RATE_DIFFERENCE} of a rate and not worth seeds.
+ */
+export type SeedsAdvice =
+  { readonly kind: 'seeds'; readonly seeds: number | null; readonly alpha: number } | { readonly kind: 'negligible' };
+
+/** One metric of one variant compared with another (the baseline, or the best of a verdict). */
 export interface MetricComparison {
+  readonly experiment: string;
   /** The variant being compared (its label). */
   readonly label: string;
-  /** The baseline it is compared with (its label). */
+  /** The variant it is compared with (its label). */
   readonly baseline: string;
   readonly metric: string;
-  /** Per-seed values of the variant and of the baseline. */
+  /** Per-seed values of the variant and of the baseline (in seed order when paired). */
   readonly values: readonly number[];
   readonly baselineValues: readonly number[];
-  /** Welch's test of mean(values) − mean(baselineValues). */
-  readonly test: WelchResult;
+  /** mean(values) − mean(baselineValues): paired t-test when both have the same seeds, else Welch. */
+  readonly test: DifferenceTest;
+  /** Hedges' g of the difference (pooled sd), or null without spread or with a single seed. */
+  readonly effectSize: number | null;
+  readonly family: ComparisonFamily;
+  /** Holm-adjusted p within {@link family}; null when untested (or before {@link adjustComparisons}). */
+  readonly pAdjusted: number | null;
+  /** For a tested difference whose adjusted p is not below α: what would decide it. */
+  readonly advice: SeedsAdvice | null;
   /** The comparison in one plain sentence, see {@link describeComparison}. */
   readonly sentence: string;
 }
@@ -26,6 +57,10 @@ export interface CompareOptions {
   /** Metrics to compare; default: {@link headlineMetrics}. */
   readonly metrics?: readonly string[];
   readonly level?: number;
+  /** Metrics whose comparisons form the primary family (adjusted together); default none. */
+  readonly primary?: readonly string[];
+  /** Family-wise level: comparisons with adjusted p at or above it get seeds advice; default 0.05. */
+  readonly alpha?: number;
 }
 
 /** Metrics listed first when present, in this order; the rest follow alphabetically. */
@@ -83,22 +118,199 @@ export function sortMetrics(metrics: readonly string[]): string[] {
   return [...metrics].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
+/** Extra numbers of a sentence, see {@link describeComparison}. */
+export interface SentenceExtras {
+  readonly effectSize?: number | null;
+  readonly pAdjusted?: number | null;
+  readonly advice?: SeedsAdvice | null;
+}
+
+/** `paired t-test, 3 seeds each` / `Welch, 3 vs 2 seeds`. */
+export function testText(test: DifferenceTest | WelchResult): string {
+  const seeds = test.nA === test.nB ? `${plural(test.nA, 'seed')} each` : `${test.nA} vs ${plural(test.nB, 'seed')}`;
+  const method = 'method' in test && test.method === 'paired' ? 'paired t-test, ' : 'method' in test ? 'Welch, ' : '';
+  return `${method}${seeds}`;
+}
+
+/** `about 14 seeds per variant would detect a difference of this size with 80% power (α = 0.05)`, or why not. */
+export function adviceText(advice: SeedsAdvice): string {
+  if (advice.kind === 'negligible') return 'the difference is too small to matter (under 0.005)';
+  if (advice.seeds === null)
+    return `even ${MAX_SEEDS.toLocaleString('en-US')} seeds per variant would not detect a difference of this size with 80% power`;
+  return `${plural(advice.seeds, 'seed')} per variant would detect a difference of this size with 80% power (α = ${advice.alpha})`;
+}
+
 /**
  * One plain sentence for a comparison, e.g.
- * `class-weighted vs unweighted: f1 +0.210 [0.150, 0.270], p = 0.003, 3 seeds each`, or, with
- * one seed per variant or no spread, the difference followed by "no significance can be claimed".
+ * `class-weighted vs unweighted: f1 +0.210 [+0.150, +0.270], g = +2.10, p = 0.003, p_adj = 0.009, paired t-test, 3 seeds each`,
+ * followed, when not significant, by the seeds that would decide it; with one seed per variant or
+ * no spread, the difference followed by "no significance can be claimed".
  */
-export function describeComparison(label: string, baseline: string, metric: string, test: WelchResult): string {
-  const seeds = test.nA === test.nB ? `${plural(test.nA, 'seed')} each` : `${test.nA} vs ${plural(test.nB, 'seed')}`;
+export function describeComparison(
+  label: string,
+  baseline: string,
+  metric: string,
+  test: DifferenceTest | WelchResult,
+  extras: SentenceExtras = {},
+): string {
+  const seeds = testText(test);
   const head = `${label} vs ${baseline}: ${metric} ${formatSigned(test.difference)}`;
   if (test.untestable === 'too-few-values') {
     return `${head}, ${seeds}: no significance can be claimed (a test needs at least 2 seeds per variant)`;
   }
   if (test.untestable === 'zero-variance' || test.ci === null || test.p === null) {
-    return `${head}, ${seeds}, identical values across seeds: no significance can be claimed`;
+    const what =
+      'method' in test && test.method === 'paired'
+        ? 'identical differences across seeds'
+        : 'identical values across seeds';
+    return `${head}, ${seeds}, ${what}: no significance can be claimed`;
   }
   const [low, high] = test.ci;
-  return `${head} [${formatSigned(low)}, ${formatSigned(high)}], ${formatP(test.p)}, ${seeds}`;
+  const g =
+    extras.effectSize === undefined || extras.effectSize === null ? '' : `, g = ${formatEffect(extras.effectSize)}`;
+  const adjusted =
+    extras.pAdjusted === undefined || extras.pAdjusted === null
+      ? ''
+      : `, ${formatP(extras.pAdjusted).replace('p', 'p_adj')}`;
+  const advice = extras.advice === undefined || extras.advice === null ? '' : `; ${adviceText(extras.advice)}`;
+  return `${head} [${formatSigned(low)}, ${formatSigned(high)}]${g}, ${formatP(test.p)}${adjusted}, ${seeds}${advice}`;
+}
+
+/** Hedges' g with sign and two decimals: `+1.08`. */
+export function formatEffect(g: number): string {
+  const text = g.toFixed(2);
+  return g > 0 && text !== '0.00' ? `+${text}` : text === '-0.00' ? '0.00' : text;
+}
+
+/** A rate difference below this (half a percentage point) is too small to be worth more seeds. */
+export const NEGLIGIBLE_RATE_DIFFERENCE = 0.005;
+
+/**
+ * Tests mean(a) − mean(b) of one metric: the paired t-test when both groups have exactly the
+ * same seeds (each once) for it — same seed, same initial weights and batch order — else Welch.
+ * Values are aligned by seed for the paired test.
+ *
+ * @example testDifference(cbCe, ce, 'macroF1').test.method // 'paired'
+ */
+export function testDifference(
+  a: GroupAggregate,
+  b: GroupAggregate,
+  metric: string,
+  level = 0.95,
+): { values: number[]; baselineValues: number[]; test: DifferenceTest; effectSize: number | null } | null {
+  const values = [...(a.finalValues[metric] ?? [])];
+  const baselineValues = [...(b.finalValues[metric] ?? [])];
+  if (values.length === 0 || baselineValues.length === 0) return null;
+  const seedsA = a.finalSeeds[metric] ?? [];
+  const seedsB = b.finalSeeds[metric] ?? [];
+  const distinct = new Set(seedsA);
+  const sameSeeds =
+    seedsA.length === seedsB.length && distinct.size === seedsA.length && seedsB.every((seed) => distinct.has(seed));
+  if (sameSeeds && seedsA.length >= 2) {
+    const order = [...seedsA].sort((x, y) => x - y);
+    const bySeed = (seeds: readonly number[], list: readonly number[]): number[] =>
+      order.map((seed) => list[seeds.indexOf(seed)] ?? Number.NaN);
+    const pairedA = bySeed(seedsA, values);
+    const pairedB = bySeed(seedsB, baselineValues);
+    return {
+      values: pairedA,
+      baselineValues: pairedB,
+      test: pairedTTest(pairedA, pairedB, level),
+      effectSize: hedgesG(pairedA, pairedB),
+    };
+  }
+  return {
+    values,
+    baselineValues,
+    test: { ...welchTest(values, baselineValues, level), method: 'welch' },
+    effectSize: hedgesG(values, baselineValues),
+  };
+}
+
+/** The standardized effect that drives the power of `test`: d_z for paired, d (pooled sd) for Welch. */
+function powerEffect(
+  values: readonly number[],
+  baselineValues: readonly number[],
+  test: DifferenceTest,
+): number | null {
+  if (test.untestable !== null) return null;
+  if (test.method === 'paired') {
+    const differences = values.map((value, index) => value - (baselineValues[index] ?? 0));
+    const variance = sampleVariance(differences);
+    return variance === 0 ? null : mean(differences) / Math.sqrt(variance);
+  }
+  const pooled =
+    ((values.length - 1) * sampleVariance(values) + (baselineValues.length - 1) * sampleVariance(baselineValues)) /
+    (values.length + baselineValues.length - 2);
+  return pooled === 0 ? null : test.difference / Math.sqrt(pooled);
+}
+
+/**
+ * Holm-adjusts the p-values of each family (primary metrics and claims; the rest) separately,
+ * adds the seeds advice to every tested comparison whose adjusted p is not below `alpha`, and
+ * rewrites the sentences with g, p and p_adj.
+ *
+ * @example adjustComparisons(comparisons, 0.05).map((comparison) => comparison.pAdjusted)
+ */
+export function adjustComparisons(comparisons: readonly MetricComparison[], alpha = 0.05): MetricComparison[] {
+  const adjusted = new Map<MetricComparison, number | null>();
+  for (const family of ['primary', 'secondary'] as const) {
+    const members = comparisons.filter((comparison) => comparison.family === family);
+    const ps = holmAdjust(members.map((comparison) => comparison.test.p));
+    members.forEach((comparison, index) => adjusted.set(comparison, ps[index] ?? null));
+  }
+  return comparisons.map((comparison) => {
+    const pAdjusted = adjusted.get(comparison) ?? null;
+    let advice: SeedsAdvice | null = null;
+    if (pAdjusted !== null && pAdjusted >= alpha) {
+      const [low, high] = metricRange(comparison.metric);
+      const isRate = low === 0 && high === 1;
+      const effect = powerEffect(comparison.values, comparison.baselineValues, comparison.test);
+      if (isRate && Math.abs(comparison.test.difference) < NEGLIGIBLE_RATE_DIFFERENCE) advice = { kind: 'negligible' };
+      else if (effect !== null)
+        advice = { kind: 'seeds', seeds: seedsNeeded(effect, comparison.test.method, alpha), alpha };
+    }
+    return {
+      ...comparison,
+      pAdjusted,
+      advice,
+      sentence: describeComparison(comparison.label, comparison.baseline, comparison.metric, comparison.test, {
+        effectSize: comparison.effectSize,
+        pAdjusted,
+        advice,
+      }),
+    };
+  });
+}
+
+/**
+ * The same comparison seen from the other side: `baseline` vs `label`, the difference, its
+ * interval, t and g negated (p unchanged).
+ */
+export function reverseComparison(comparison: MetricComparison): MetricComparison {
+  const { test } = comparison;
+  const reversed: DifferenceTest = {
+    ...test,
+    difference: -test.difference,
+    nA: test.nB,
+    nB: test.nA,
+    t: test.t === null ? null : -test.t,
+    ci: test.ci === null ? null : [-test.ci[1], -test.ci[0]],
+  };
+  return {
+    ...comparison,
+    label: comparison.baseline,
+    baseline: comparison.label,
+    values: comparison.baselineValues,
+    baselineValues: comparison.values,
+    test: reversed,
+    effectSize: comparison.effectSize === null ? null : -comparison.effectSize,
+    sentence: describeComparison(comparison.baseline, comparison.label, comparison.metric, reversed, {
+      effectSize: comparison.effectSize === null ? null : -comparison.effectSize,
+      pAdjusted: comparison.pAdjusted,
+      advice: comparison.advice,
+    }),
+  };
 }
 
 /**
@@ -159,15 +371,25 @@ function pairs(
 
 /**
  * Compares every group with the baseline on each headline metric: difference of means, its
- * Welch confidence interval (Welch–Satterthwaite df) and a two-sided p-value, from each group's
- * per-seed `finalValues`. `loss` is compared only between groups of the same loss definition and
- * reduction ({@link lossMismatch}); {@link uncomparedLosses} says which were left out.
+ * confidence interval and a two-sided p-value — the paired t-test on per-seed differences when
+ * both groups have the same seeds, Welch's test (Welch–Satterthwaite df) otherwise — and Hedges' g.
+ * `loss` is compared only between groups of the same loss definition and reduction
+ * ({@link lossMismatch}); {@link uncomparedLosses} says which were left out. Metrics in
+ * `options.primary` form the primary family; p-values are Holm-adjusted per family.
  *
  * @example
  * compareGroups(aggregates, { baseline: 'unweighted' })[0].sentence
- * // 'class-weighted vs unweighted: f1 +0.210 [0.150, 0.270], p = 0.003, 3 seeds each'
+ * // 'class-weighted vs unweighted: f1 +0.210 [+0.150, +0.270], g = +2.10, p = 0.003, p_adj = 0.003, paired t-test, 3 seeds each'
  */
 export function compareGroups(aggregates: readonly GroupAggregate[], options: CompareOptions = {}): MetricComparison[] {
+  return adjustComparisons(unadjustedComparisons(aggregates, options), options.alpha);
+}
+
+/** {@link compareGroups} before the Holm adjustment, so a report can adjust one family across experiments. */
+export function unadjustedComparisons(
+  aggregates: readonly GroupAggregate[],
+  options: CompareOptions = {},
+): MetricComparison[] {
   const compared = pairs(aggregates, options);
   if (compared === null) return [];
   const { baseline } = compared;
@@ -178,22 +400,34 @@ export function compareGroups(aggregates: readonly GroupAggregate[], options: Co
       (metric) => metric !== 'loss' || comparableLoss,
     );
     for (const metric of metrics) {
-      const values = aggregate.finalValues[metric] ?? [];
-      const baselineValues = baseline.finalValues[metric] ?? [];
-      if (values.length === 0 || baselineValues.length === 0) continue;
-      const test = welchTest(values, baselineValues, options.level);
-      comparisons.push({
-        label: aggregate.label,
-        baseline: baseline.label,
-        metric,
-        values,
-        baselineValues,
-        test,
-        sentence: describeComparison(aggregate.label, baseline.label, metric, test),
-      });
+      const compared = comparePair(aggregate, baseline, metric, options.primary ?? [], options.level);
+      if (compared !== null) comparisons.push(compared);
     }
   }
   return comparisons;
+}
+
+/** One unadjusted comparison of `a` with `b` on `metric`, or null when either lacks it. */
+export function comparePair(
+  a: GroupAggregate,
+  b: GroupAggregate,
+  metric: string,
+  primary: readonly string[],
+  level?: number,
+): MetricComparison | null {
+  const tested = testDifference(a, b, metric, level);
+  if (tested === null) return null;
+  return {
+    experiment: a.experiment,
+    label: a.label,
+    baseline: b.label,
+    metric,
+    ...tested,
+    family: primary.includes(metric) ? 'primary' : 'secondary',
+    pAdjusted: null,
+    advice: null,
+    sentence: describeComparison(a.label, b.label, metric, tested.test, { effectSize: tested.effectSize }),
+  };
 }
 
 /**

@@ -154,3 +154,54 @@ export function majorityWarnings(aggregates: readonly GroupAggregate[]): string[
 export function nearMajority(accuracy: number, majority: number | undefined): boolean {
   return majority !== undefined && Math.abs(accuracy - majority) <= MAJORITY_MARGIN;
 }
+
+/** The settings whose values must agree between compared variants, each read from one run. */
+const LIKE_FIELDS: readonly { readonly name: string; readonly read: (record: RunRecord) => string }[] = [
+  {
+    name: 'data fingerprint',
+    read: (record) =>
+      Object.entries(record.dataFingerprint)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, hash]) => `${name}: ${hash.replace(/^sha256:/, '').slice(0, 12)}`)
+        .join(', '),
+  },
+  {
+    name: 'epochs',
+    read: (record) => {
+      const epochs = (record.definition as { train?: { epochs?: unknown } } | null)?.train?.epochs;
+      return typeof epochs === 'number' ? String(epochs) : String(record.history.length);
+    },
+  },
+  { name: 'code fingerprint', read: (record) => (record.codeFingerprint ?? 'unknown').slice(0, 12) },
+  { name: 'backend', read: (record) => record.environment.backend },
+  {
+    name: 'definition file',
+    read: (record) => (record.environment.definitionFile?.sha256 ?? 'unknown').slice(0, 12),
+  },
+];
+
+/**
+ * Checks that the variants of one experiment are compared like with like: every run of every
+ * group has the same data fingerprint, epochs (`train.epochs`), code fingerprint, backend and
+ * definition file (sha256), so the variants differ only in their own overrides. (A run records
+ * its resolved definition, not which parts its variant overrode; the same definition file is
+ * what guarantees that the differences between them are the overrides.) Returns one warning per
+ * experiment naming each field that differs and its values per variant; empty when all agree.
+ *
+ * @example likeWithLike(groups) // ['Not like with like (mnist-odd): epochs differ (adam: 2; sgd: 1); …']
+ */
+export function likeWithLike(groups: readonly RunGroup[]): string[] {
+  if (groups.length < 2) return [];
+  const experiment = groups[0]?.experiment ?? '';
+  const differing = LIKE_FIELDS.flatMap(({ name, read }) => {
+    const perGroup = groups.map((group) => [...new Set(group.records.map(read))]);
+    const all = new Set(perGroup.flat());
+    if (all.size <= 1) return [];
+    const values = groups.map((group, index) => `${group.label}: ${(perGroup[index] ?? []).join(' / ')}`);
+    return [`${name} differs (${values.join('; ')})`];
+  });
+  if (differing.length === 0) return [];
+  return [
+    `Not like with like (${experiment}): ${differing.join('; ')}. The differences between these variants may come from these settings rather than from their own overrides; rerun them with the same settings and code (or compare them with --runs on purpose).`,
+  ];
+}

@@ -1,7 +1,14 @@
 import type { RenderedChart } from './charts';
 import { claimSymbol } from './claims';
 import {
+  comparisonNote,
   comparisonTable,
+  EPOCHS_NOTE,
+  epochSummaryTable,
+  evaluationGrid,
+  otherWarnings,
+  verdictBlocks,
+  verdictNote,
   contextTable,
   definitionDiffTables,
   environmentTable,
@@ -54,6 +61,20 @@ figure svg { max-width: 100%; height: auto; display: block; }
 /* width 0 + min-width 100%: the caption wraps to the chart's width instead of widening the figure. */
 figcaption { font-size: 0.85rem; color: #4a5366; width: 0; min-width: 100%; margin-top: 4px; }
 code { font-family: monospace; font-size: 0.9em; }
+section#verdict { background: #f3f6fb; border: 1px solid #cfd8e6; border-radius: 6px; padding: 4px 16px 10px; margin-top: 12px; }
+section#verdict h2 { margin-top: 10px; }
+ul.verdict { list-style: none; padding: 0; }
+ul.verdict > li { margin: 8px 0; }
+ul.verdict > li > strong { display: block; }
+ul.verdict ul { margin: 4px 0 0; padding-left: 22px; font-size: 0.92rem; }
+ul.verdict li.beats::marker { content: '✓ '; }
+ul.verdict li.tie::marker { content: '≈ '; }
+ul.verdict li.untestable::marker { content: '? '; }
+p.note { font-size: 0.88rem; color: #4a5366; }
+table.grid { display: table; }
+table.grid td { vertical-align: top; }
+table.grid figure { display: block; margin: 4px 0; }
+details > summary { cursor: pointer; color: #2f4b7c; margin: 6px 0; }
 `;
 
 function table(data: TextTable): string {
@@ -89,9 +110,29 @@ export function renderHtml(model: ReportModel): string {
   const parts: string[] = [];
   parts.push(`<h1>${escapeHtml(model.title)}</h1>`);
   parts.push(`<p class="lead">${escapeHtml(leadSentence(model))}</p>`);
-  if (model.warnings.length > 0) {
+  const verdict = verdictBlocks(model);
+  if (verdict.length > 0 || model.mismatches.length > 0) {
+    const mismatches = model.mismatches.map((line) => `<div class="warning">⚠ ${escapeHtml(line)}</div>`).join('\n');
+    const items = verdict.map(
+      (entry) =>
+        `<li><strong>${escapeHtml(entry.headline)}</strong>` +
+        (entry.lines.length === 0
+          ? ''
+          : `<ul>${entry.lines.map((line, index) => `<li class="${entry.outcomes[index] ?? 'untestable'}">${escapeHtml(line)}</li>`).join('')}</ul>`) +
+        '</li>',
+    );
     parts.push(
-      `<section id="warnings">${model.warnings.map((warning) => `<div class="warning">⚠ ${escapeHtml(warning)}</div>`).join('\n')}</section>`,
+      section(
+        'verdict',
+        'Verdict',
+        `${mismatches}\n<ul class="verdict">\n${items.join('\n')}\n</ul>\n<p class="note">${escapeHtml(verdictNote(model))}</p>`,
+      ),
+    );
+  }
+  const warnings = otherWarnings(model);
+  if (warnings.length > 0) {
+    parts.push(
+      `<section id="warnings">${warnings.map((warning) => `<div class="warning">⚠ ${escapeHtml(warning)}</div>`).join('\n')}</section>`,
     );
   }
   if (model.claims.length > 0) {
@@ -103,14 +144,17 @@ export function renderHtml(model: ReportModel): string {
     parts.push(section('claims', 'Claims', `<ul class="claims">\n${items.join('\n')}\n</ul>`));
   }
   if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
-    const lines = [...model.comparisons.map((comparison) => comparison.sentence), ...model.lossNotes];
-    const sentences = `<ul>${lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>`;
+    const notes =
+      model.lossNotes.length > 0
+        ? `<ul>${model.lossNotes.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>`
+        : '';
     parts.push(
       section(
         'comparison',
         'Variant comparison',
-        `<p>Difference of means over seeds, with its 95% confidence interval and two-sided p-value from Welch's t-test (Welch–Satterthwaite degrees of freedom).</p>\n${sentences}` +
-          (model.comparisons.length > 0 ? `\n${table(comparisonTable(model))}` : ''),
+        (model.comparisons.length > 0
+          ? `<p>${escapeHtml(comparisonNote(model))}</p>\n${table(comparisonTable(model))}\n`
+          : '') + notes,
       ),
     );
   }
@@ -124,13 +168,19 @@ export function renderHtml(model: ReportModel): string {
       `<p>mean ± sample sd [95% CI] (n = runs) on the final evaluation.</p>\n${table(finalMetricsTable(model))}${metricNotes}`,
     ),
   );
+  if (model.epochSummaries.length > 0) {
+    parts.push(
+      section('epochs', 'Over the epochs', `<p>${escapeHtml(EPOCHS_NOTE)}</p>\n${table(epochSummaryTable(model))}`),
+    );
+  }
   const perClass = perClassTables(model);
   const classConfusions = model.charts.filter((chart) => chart.kind === 'overallConfusion');
   if (perClass.length > 0 || classConfusions.length > 0) {
     const tables = perClass
       .map(
         (entry) =>
-          `<h3>${escapeHtml(entry.title)}</h3>\n${entry.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('\n')}\n${table(entry.table)}`,
+          `<h3>${escapeHtml(entry.title)}</h3>\n${entry.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('\n')}\n` +
+          `<details><summary>${entry.table.rows.length} rows: recall, precision, F1, support, predicted</summary>\n${table(entry.table)}\n</details>`,
       )
       .join('\n');
     const matrices =
@@ -167,8 +217,24 @@ export function renderHtml(model: ReportModel): string {
       .join('\n');
   if (model.charts.some((chart) => chart.kind === 'curve'))
     parts.push(section('curves', 'Learning curves', charts(['curve'])));
-  if (model.charts.some((chart) => chart.kind === 'confusion' || chart.kind === 'counts')) {
-    parts.push(section('groups', 'Evaluation groups', charts(['confusion', 'counts'])));
+  const grid = evaluationGrid(model);
+  if (grid !== null) {
+    const head = `<tr><th scope="col">group</th>${grid.variants.map((variant) => `<th scope="col">${escapeHtml(variant)}</th>`).join('')}</tr>`;
+    const body = grid.groups
+      .map(
+        (group, row) =>
+          `<tr><th scope="row">${escapeHtml(group)}</th>${grid.variants
+            .map((_, column) => `<td>${(grid.cells[row]?.[column] ?? []).map(figure).join('\n')}</td>`)
+            .join('')}</tr>`,
+      )
+      .join('\n');
+    parts.push(
+      section(
+        'groups',
+        'Evaluation groups',
+        `<p>One row per evaluation group, one column per variant.</p>\n<table class="grid">\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`,
+      ),
+    );
   }
   if (model.charts.some((chart) => chart.kind === 'epochsToTarget'))
     parts.push(section('epochs-to-target', 'Epochs to target', charts(['epochsToTarget'])));

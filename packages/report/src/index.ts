@@ -28,6 +28,15 @@ export { aggregateGroup, runCurves } from './aggregate';
 export type { GroupAggregate, CurvePoint } from './aggregate';
 export {
   compareGroups,
+  comparePair,
+  testDifference,
+  adjustComparisons,
+  reverseComparison,
+  unadjustedComparisons,
+  formatEffect,
+  adviceText,
+  testText,
+  NEGLIGIBLE_RATE_DIFFERENCE,
   describeComparison,
   headlineMetrics,
   lossMismatch,
@@ -35,10 +44,16 @@ export {
   sortMetrics,
   uncomparedLosses,
 } from './compare';
-export type { MetricComparison, CompareOptions } from './compare';
+export type { MetricComparison, CompareOptions, ComparisonFamily, SeedsAdvice, SentenceExtras } from './compare';
+export { primaryMetrics, verdicts, verdictComparisons, bestAggregate, DEFAULT_PRIMARY } from './verdict';
+export type { DeclaredPrimary, Direction, MetricVerdict, PrimaryChoice, VerdictLine } from './verdict';
+export { epochSummaries } from './epochs';
+export type { CurveSummary, EpochSummary } from './epochs';
 export {
   evaluateClaims,
   allClaimsPass,
+  findComparison,
+  DEFAULT_ALPHA,
   claimSymbol,
   describeClaim,
   firstEpochReaching,
@@ -51,6 +66,7 @@ export {
   diffDefinitions,
   flattenDefinition,
   groupContext,
+  likeWithLike,
   majorityWarnings,
   nearMajority,
   MAJORITY_MARGIN,
@@ -68,11 +84,19 @@ export {
   renderCharts,
   metricTitle,
   metricUnit,
-  metricRange,
   slug,
 } from './charts';
 export type { ChartSpec, RenderedChart } from './charts';
-export { formatValue, formatSigned, formatP, formatSd, formatSummary, plural } from './format';
+export {
+  formatValue,
+  formatSigned,
+  formatP,
+  formatSd,
+  formatSummary,
+  plural,
+  metricRange,
+  defaultDirection,
+} from './format';
 export { perClassResults, overallConfusions, classEvaluation, isClassMetric, CLASS_METRICS } from './perclass';
 export type { ClassMetric, ClassResults, ClassSummary, GroupConfusion, PerClassResults } from './perclass';
 export { perClassTables, CONFUSION_NOTE } from './layout';

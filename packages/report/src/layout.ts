@@ -1,13 +1,13 @@
 import type { GroupAggregate } from './aggregate';
-import { metricTitle } from './charts';
+import { metricTitle, type RenderedChart } from './charts';
 import { claimSymbol } from './claims';
-import { sortMetrics } from './compare';
+import { formatEffect, sortMetrics } from './compare';
 import { nearMajority } from './context';
-import { formatSd, formatSummary, formatValue, plural } from './format';
+import { defaultDirection, formatSd, formatSigned, formatSummary, formatValue, metricRange, plural } from './format';
 import type { SkippedRun } from './load';
 import type { ReportModel } from './model';
 import type { ClassSummary } from './perclass';
-import type { Summary } from './stats';
+import { clipInterval, MAX_SEEDS, type Summary } from './stats';
 
 /**
  * Shared, format-neutral pieces of the two renderings: tables as header + rows of plain text,
@@ -29,46 +29,173 @@ function finalMetricOrder(aggregates: readonly GroupAggregate[]): string[] {
   return [...all.filter((key) => key !== 'majorityAccuracy'), ...all.filter((key) => key === 'majorityAccuracy')];
 }
 
-/** Final metrics per group: `mean ± sd [95% CI]` and n, with ⚠ where an accuracy is near the majority baseline. */
+/** Metrics whose best value is not highlighted: properties of the data, not of a model. */
+const NOT_RANKED = new Set(['majorityAccuracy', 'positiveRate']);
+
+/**
+ * Final metrics per group: `mean ± sd [95% CI]` and n, with ⚠ where an accuracy is near the
+ * majority baseline. In each row the best mean among the variants (highest; lowest for a loss)
+ * is bold, unless the values are all equal as shown, the metric describes the data, or the
+ * losses are on different scales.
+ */
 export function finalMetricsTable(model: ReportModel): TextTable {
   const aggregates = model.aggregates;
-  const rows = finalMetricOrder(aggregates).map((metric) => [
-    metricTitle(metric),
-    ...aggregates.map((aggregate) => {
-      const summary = aggregate.final[metric];
-      if (summary === undefined) return '—';
-      const warn =
-        metric === 'accuracy' && nearMajority(summary.mean, aggregate.final.majorityAccuracy?.mean)
-          ? ' ⚠ near majority baseline'
-          : '';
-      return `${formatSummary(summary)} (n=${summary.n})${warn}`;
-    }),
-  ]);
-  return { header: ['metric', ...aggregates.map((aggregate) => aggregate.label)], rows };
+  const strong: boolean[][] = [];
+  const rows = finalMetricOrder(aggregates).map((metric) => {
+    const means = aggregates.map((aggregate) => aggregate.final[metric]?.mean ?? null);
+    const direction = defaultDirection(metric);
+    const ranked = !NOT_RANKED.has(metric) && !(metric === 'loss' && model.finalLossMix !== null);
+    const best = ranked
+      ? bestOf(direction === 'higher' ? means : means.map((mean) => (mean === null ? null : -mean)))
+      : means.map(() => false);
+    strong.push([false, ...best]);
+    return [
+      metricTitle(metric),
+      ...aggregates.map((aggregate) => {
+        const summary = aggregate.final[metric];
+        if (summary === undefined) return '—';
+        const warn =
+          metric === 'accuracy' && nearMajority(summary.mean, aggregate.final.majorityAccuracy?.mean)
+            ? ' ⚠ near majority baseline'
+            : '';
+        return `${formatSummary(summary)} (n=${summary.n})${warn}`;
+      }),
+    ];
+  });
+  return { header: ['metric', ...aggregates.map((aggregate) => aggregate.label)], rows, strong };
 }
 
-/** Notes under the final-metrics table: that its loss row mixes definitions or reductions, when it does. */
+/** Notes under the final-metrics table: what is bold, and that its loss row mixes definitions or reductions, when it does. */
 export function finalMetricsNotes(model: ReportModel): string[] {
-  return model.finalLossMix === null ? [] : [`The loss row is not comparable across columns: ${model.finalLossMix}.`];
+  return [
+    ...(model.aggregates.length > 1
+      ? ['Bold: the best mean of each metric among the variants (highest; lowest for a loss).']
+      : []),
+    ...(model.finalLossMix === null
+      ? []
+      : [`The loss row is not comparable across columns, and none of it is bold: ${model.finalLossMix}.`]),
+  ];
 }
 
-/** The comparisons as a table: difference, CI, p, seeds. */
+/** A difference's interval, clipped to what a difference of the metric can be (±1 for a rate). */
+function differenceInterval(metric: string, ci: readonly [number, number]): readonly [number, number] {
+  const [low, high] = metricRange(metric);
+  return clipInterval(ci, [low - high, high - low]);
+}
+
+/** `< 0.001` or `0.042`. */
+function formatPValue(p: number): string {
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+/**
+ * The one comparison table: each test once — every variant against the baseline on every
+ * headline metric, and the best variant of each primary metric against the others — with the
+ * difference of means, its 95% CI, Hedges' g, the test used (paired t-test on per-seed
+ * differences when both variants ran the same seeds, else Welch), raw and Holm-adjusted p, the
+ * family it was adjusted in, and for an undecided difference the seeds that would decide it.
+ */
 export function comparisonTable(model: ReportModel): TextTable {
+  const strong: boolean[][] = [];
+  const rows = model.comparisons.map((comparison) => {
+    const { test } = comparison;
+    const decided = comparison.pAdjusted !== null && comparison.pAdjusted < model.alpha;
+    strong.push([false, false, decided, false, false, false, false, decided, false, false]);
+    const ci = test.ci === null ? null : differenceInterval(comparison.metric, test.ci);
+    return [
+      `${comparison.label} vs ${comparison.baseline}`,
+      metricTitle(comparison.metric),
+      formatSigned(test.difference),
+      ci === null ? 'n/a' : `[${formatSigned(ci[0])}, ${formatSigned(ci[1])}]`,
+      comparison.effectSize === null ? 'n/a' : formatEffect(comparison.effectSize),
+      test.method === 'paired' ? 'paired t' : 'Welch',
+      test.p === null ? 'n/a (no significance can be claimed)' : formatPValue(test.p),
+      comparison.pAdjusted === null ? 'n/a' : formatPValue(comparison.pAdjusted),
+      `${comparison.family}; ${test.nA === test.nB ? `${test.nA} each` : `${test.nA} vs ${test.nB}`}`,
+      comparison.advice === null
+        ? ''
+        : comparison.advice.kind === 'negligible'
+          ? 'too small to matter'
+          : comparison.advice.seeds === null
+            ? `> ${MAX_SEEDS.toLocaleString('en-US')}`
+            : String(comparison.advice.seeds),
+    ];
+  });
   return {
-    header: ['variant vs baseline', 'metric', 'difference of means', '95% CI (Welch)', 'p (two-sided)', 'seeds'],
-    rows: model.comparisons.map((comparison) => {
-      const { test } = comparison;
-      return [
-        `${comparison.label} vs ${comparison.baseline}`,
-        metricTitle(comparison.metric),
-        (test.difference > 0 ? '+' : '') + formatValue(test.difference),
-        test.ci === null ? 'n/a' : `[${formatValue(test.ci[0])}, ${formatValue(test.ci[1])}]`,
-        test.p === null ? 'n/a (no significance can be claimed)' : test.p < 0.001 ? '< 0.001' : test.p.toFixed(3),
-        `${test.nA} vs ${test.nB}`,
-      ];
-    }),
+    header: [
+      'comparison',
+      'metric',
+      'difference of means',
+      '95% CI',
+      "Hedges' g",
+      'test',
+      'p',
+      'p (Holm)',
+      'family; seeds',
+      'seeds per variant for 80% power',
+    ],
+    rows,
+    strong,
   };
 }
+
+/** What the comparison table shows, said once above it. */
+export function comparisonNote(model: ReportModel): string {
+  const primary = model.comparisons.filter((comparison) => comparison.family === 'primary').length;
+  const secondary = model.comparisons.length - primary;
+  return `Each test once. Paired t-test on per-seed differences when both variants ran the same seeds (same initial weights and batch order), Welch's t-test otherwise. Hedges' g: the difference in pooled standard deviations. p-values are Holm–Bonferroni adjusted within their family: the ${plural(primary, 'comparison')} on primary metrics and claims, and separately the ${plural(secondary, 'other comparison')}. Bold: adjusted p < ${model.alpha}. For the others, the last column gives the seeds per variant that would detect a difference of the observed size with 80% power at α = ${model.alpha} (two-sided t-test, before adjustment), or says when a rate differs by less than 0.005.`;
+}
+
+/** The verdict section: one block per primary metric, a headline and one line per other variant. */
+export function verdictBlocks(
+  model: ReportModel,
+): { headline: string; lines: readonly string[]; outcomes: readonly string[] }[] {
+  const several = model.experiments.length > 1;
+  return model.verdicts.map((verdict) => ({
+    headline: several ? `${verdict.experiment}: ${verdict.headline}` : verdict.headline,
+    lines: verdict.lines.map((line) => line.sentence),
+    outcomes: verdict.lines.map((line) => line.outcome),
+  }));
+}
+
+/** Where the primary metrics came from, said under the verdict. */
+export function verdictNote(model: ReportModel): string {
+  const sources = [...model.primary.values()].flat();
+  const declared = sources.some((choice) => choice.source === 'declared');
+  const from = declared
+    ? "declared in the definition's report.primary"
+    : 'the defaults of the evaluation kind (macro F1 and accuracy for classification, F1 and balanced accuracy for detection)';
+  const claims = sources.some((choice) => choice.source === 'claim') ? ', plus the metrics of beats claims' : '';
+  return `Primary metrics: ${from}${claims}. A variant beats another when the difference goes the right way and its Holm-adjusted p is below ${model.alpha}; details in "Variant comparison".`;
+}
+
+/** Best epoch and epochs to a shared target, one row per curve and variant. */
+export function epochSummaryTable(model: ReportModel): TextTable {
+  const several = model.experiments.length > 1;
+  const strong: boolean[][] = [];
+  const rows = model.epochSummaries.flatMap((summary) => {
+    const soonest = Math.min(...summary.variants.map((variant) => variant.epochToTarget ?? Number.POSITIVE_INFINITY));
+    return summary.variants.map((variant) => {
+      strong.push([false, false, false, false, summary.variants.length > 1 && variant.epochToTarget === soonest]);
+      return [
+        `${several ? `${summary.experiment}: ` : ''}${metricTitle(summary.key)} (${summary.direction} is better)`,
+        variant.label,
+        `${formatValue(variant.best)} (epoch ${variant.bestEpoch} of ${variant.epochs})`,
+        formatValue(variant.final),
+        `${variant.epochToTarget ?? 'never'} (${summary.direction === 'higher' ? '≥' : '≤'} ${formatValue(summary.target)})`,
+      ];
+    });
+  });
+  return {
+    header: ['curve', 'variant', 'best (epoch)', 'final', 'first epoch reaching the shared target'],
+    rows,
+    strong,
+  };
+}
+
+/** What the epochs table shows. */
+export const EPOCHS_NOTE =
+  "From the mean-over-seeds curves. Best: the best mean at any epoch. Shared target: the worst of the variants' best values, a level every variant reaches, so the epochs to it compare speed fairly. Bold: the soonest.";
 
 /** A rate over seeds: `0.712 ± 0.050`, or `0.712` for one seed. */
 function formatRateCell(summary: Summary): string {
@@ -306,4 +433,40 @@ export function skippedLines(model: ReportModel): string[] {
   return model.skipped
     .filter((skip) => skip.reason !== 'failed')
     .map((skip) => `${skip.runPath ?? skip.folder}: ${skip.reason}: ${skip.errors.join('; ')}`);
+}
+
+/** The evaluation-group charts as a grid: one row per group, one column per variant, each cell its charts. */
+export interface ChartGrid {
+  readonly groups: readonly string[];
+  readonly variants: readonly string[];
+  /** `cells[row][column]`: the charts of that group and variant, confusion matrix first. */
+  readonly cells: readonly (readonly (readonly RenderedChart[])[])[];
+}
+
+/**
+ * Lays out the confusion and class-count charts of evaluation groups as a group × variant grid,
+ * so every row compares the variants on one group and nothing sits beside another group's chart.
+ */
+export function evaluationGrid(model: ReportModel): ChartGrid | null {
+  const charts = model.charts.filter((chart) => chart.cell !== undefined);
+  if (charts.length === 0) return null;
+  const groups = [...new Set(charts.map((chart) => chart.cell?.group ?? ''))];
+  const variants = [...new Set(charts.map((chart) => chart.cell?.variant ?? ''))];
+  const order = (chart: RenderedChart): number => (chart.kind === 'confusion' ? 0 : 1);
+  return {
+    groups,
+    variants,
+    cells: groups.map((group) =>
+      variants.map((variant) =>
+        charts
+          .filter((chart) => chart.cell?.group === group && chart.cell.variant === variant)
+          .sort((a, b) => order(a) - order(b)),
+      ),
+    ),
+  };
+}
+
+/** The warnings other than the like-with-like ones, which the verdict shows first. */
+export function otherWarnings(model: ReportModel): string[] {
+  return model.warnings.filter((warning) => !model.mismatches.includes(warning));
 }

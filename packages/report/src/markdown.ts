@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { slug, type RenderedChart } from './charts';
 import {
   claimHeadline,
+  comparisonNote,
   comparisonTable,
+  EPOCHS_NOTE,
+  epochSummaryTable,
+  evaluationGrid,
+  otherWarnings,
+  verdictBlocks,
+  verdictNote,
   contextTable,
   definitionDiffTables,
   environmentTable,
@@ -54,6 +61,11 @@ export function escapeMarkdownBlock(text: string): string {
 /** Escapes the text of a link or image (alt text): every bracket, so the link cannot end early. */
 function linkText(text: string): string {
   return escapeWith(text, /[\\`*_~#|<>&[\]]/g);
+}
+
+/** Escapes text inside the report's own HTML tags (`<summary>`). */
+function escapeHtmlText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** A table cell: inline text, so pipes and line breaks cannot break the GitHub-flavoured table. */
@@ -109,8 +121,22 @@ export function renderMarkdown(model: ReportModel): string {
   const inline = escapeMarkdown;
   const block = escapeMarkdownBlock;
   const out: string[] = [`# ${inline(model.title)}`, '', block(leadSentence(model)), ''];
-  for (const warning of model.warnings) out.push(`> ⚠ ${inline(warning)}`, '>');
-  if (model.warnings.length > 0) out.splice(out.length - 1, 1, '');
+  const verdict = verdictBlocks(model);
+  if (verdict.length > 0 || model.mismatches.length > 0) {
+    out.push('## Verdict', '');
+    for (const mismatch of model.mismatches) out.push(`> ⚠ ${inline(mismatch)}`, '');
+    for (const entry of verdict) {
+      out.push(`- **${inline(entry.headline)}**`);
+      entry.lines.forEach((line, index) => {
+        const mark = entry.outcomes[index] === 'beats' ? '✓' : entry.outcomes[index] === 'tie' ? '≈' : '?';
+        out.push(`  - ${mark} ${inline(line)}`);
+      });
+    }
+    out.push('', `*${inline(verdictNote(model))}*`, '');
+  }
+  const warnings = otherWarnings(model);
+  for (const warning of warnings) out.push(`> ⚠ ${inline(warning)}`, '>');
+  if (warnings.length > 0) out.splice(out.length - 1, 1, '');
   if (model.claims.length > 0) {
     out.push('## Claims', '');
     for (const result of model.claims) {
@@ -121,13 +147,8 @@ export function renderMarkdown(model: ReportModel): string {
   }
   if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
     out.push('## Variant comparison', '');
-    out.push(
-      "Difference of means over seeds, with its 95% confidence interval and two-sided p-value from Welch's t-test (Welch–Satterthwaite degrees of freedom).",
-      '',
-    );
-    for (const line of [...model.comparisons.map((comparison) => comparison.sentence), ...model.lossNotes])
-      out.push(`- ${block(line)}`);
-    if (model.comparisons.length > 0) out.push('', table(comparisonTable(model)));
+    if (model.comparisons.length > 0) out.push(block(comparisonNote(model)), '', table(comparisonTable(model)), '');
+    for (const line of model.lossNotes) out.push(`- ${block(line)}`);
     out.push('');
   }
   out.push(
@@ -139,14 +160,26 @@ export function renderMarkdown(model: ReportModel): string {
     '',
   );
   for (const note of finalMetricsNotes(model)) out.push(block(note), '');
+  if (model.epochSummaries.length > 0) {
+    out.push('## Over the epochs', '', block(EPOCHS_NOTE), '', table(epochSummaryTable(model)), '');
+  }
   const perClass = perClassTables(model);
   const classConfusions = model.charts.filter((chart) => chart.kind === 'overallConfusion');
   if (perClass.length > 0 || classConfusions.length > 0) {
     out.push('## Per-class results', '');
+    // Folded: ten classes × several variants is long; the summary line says what is inside.
     for (const entry of perClass) {
       out.push(`### ${inline(entry.title)}`, '');
       for (const note of entry.notes) out.push(block(note), '');
-      out.push(table(entry.table), '');
+      out.push(
+        '<details>',
+        `<summary>${escapeHtmlText(`${entry.table.rows.length} rows: recall, precision, F1, support, predicted`)}</summary>`,
+        '',
+        table(entry.table),
+        '',
+        '</details>',
+        '',
+      );
     }
     if (classConfusions.length > 0) {
       out.push('### Confusion matrices', '', block(CONFUSION_NOTE), '');
@@ -170,16 +203,35 @@ export function renderMarkdown(model: ReportModel): string {
     for (const line of model.crossGroup) out.push(`- ${block(line)}`);
     if (model.crossGroup.length > 0) out.push('');
   }
-  const sections: [string, readonly string[]][] = [
-    ['Learning curves', ['curve']],
-    ['Evaluation groups', ['confusion', 'counts']],
-    ['Epochs to target', ['epochsToTarget']],
-  ];
-  for (const [title, kinds] of sections) {
-    const charts = model.charts.filter((chart) => kinds.includes(chart.kind));
-    if (charts.length === 0) continue;
-    out.push(`## ${title}`, '');
-    for (const chart of charts) out.push(...chartLines(chart));
+  const curves = model.charts.filter((chart) => chart.kind === 'curve');
+  if (curves.length > 0) {
+    out.push('## Learning curves', '');
+    for (const chart of curves) out.push(...chartLines(chart));
+  }
+  const grid = evaluationGrid(model);
+  if (grid !== null) {
+    out.push('## Evaluation groups', '', 'One row per evaluation group, one column per variant.', '');
+    // Built here rather than by table(): the cells are our image markup (alt text escaped, file names are slugs).
+    out.push(
+      `| group | ${grid.variants.map(cell).join(' | ')} |`,
+      `| --- | ${grid.variants.map(() => '---').join(' | ')} |`,
+    );
+    grid.groups.forEach((group, row) => {
+      const cells = grid.variants.map((_, column) =>
+        (grid.cells[row]?.[column] ?? [])
+          .map((chart) => `![${linkText(chart.title)}](${chartFileName(chart.id)})`)
+          .join(' '),
+      );
+      out.push(`| ${cell(group)} | ${cells.join(' | ')} |`);
+    });
+    out.push('');
+    for (const chart of grid.cells.flat(2)) out.push(`- ${inline(chart.title)}: ${inline(chart.description)}`);
+    out.push('');
+  }
+  const toTarget = model.charts.filter((chart) => chart.kind === 'epochsToTarget');
+  if (toTarget.length > 0) {
+    out.push('## Epochs to target', '');
+    for (const chart of toTarget) out.push(...chartLines(chart));
   }
   out.push('## Context', '', table(contextTable(model)), '');
   for (const diff of definitionDiffTables(model)) {

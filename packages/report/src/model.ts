@@ -9,11 +9,28 @@ import {
   type ChartSpec,
   type RenderedChart,
 } from './charts';
-import { evaluateClaims, type ClaimResult } from './claims';
-import { compareGroups, lossMix, uncomparedLosses, type MetricComparison } from './compare';
+import { DEFAULT_ALPHA, evaluateClaims, findComparison, type ClaimResult } from './claims';
+import {
+  adjustComparisons,
+  comparePair,
+  lossMix,
+  unadjustedComparisons,
+  uncomparedLosses,
+  type MetricComparison,
+} from './compare';
+import { epochSummaries, type EpochSummary } from './epochs';
+import {
+  primaryMetrics,
+  verdictComparisons,
+  verdicts,
+  type DeclaredPrimary,
+  type MetricVerdict,
+  type PrimaryChoice,
+} from './verdict';
 import {
   diffDefinitions,
   groupContext,
+  likeWithLike,
   majorityWarnings,
   type DefinitionDifference,
   type GroupContext,
@@ -35,6 +52,10 @@ export interface BuildReportOptions {
   readonly title?: string;
   /** Run folders that were not used, shown in the report (from `loadRuns`): failed runs in their own section. */
   readonly skipped?: readonly SkippedRun[];
+  /** Primary metrics as declared in the definition's `report.primary`; default: per evaluation kind, see {@link primaryMetrics}. */
+  readonly primary?: readonly DeclaredPrimary[];
+  /** Family-wise level of the verdict and of `beats` claims without their own; default 0.05. */
+  readonly alpha?: number;
 }
 
 /** One line per run in the context block. */
@@ -66,7 +87,21 @@ export interface ReportModel {
   readonly experiments: readonly string[];
   readonly groupBy: GroupBy;
   readonly aggregates: readonly GroupAggregate[];
+  /**
+   * Every comparison shown, once each: each variant against the baseline on every headline metric,
+   * and the best variant of each primary metric against every other; Holm-adjusted per family.
+   */
   readonly comparisons: readonly MetricComparison[];
+  /** The primary metrics per experiment, in order. */
+  readonly primary: ReadonlyMap<string, readonly PrimaryChoice[]>;
+  /** The verdict on each primary metric: best variant, differences, adjusted p, seeds needed. */
+  readonly verdicts: readonly MetricVerdict[];
+  /** The family-wise level the verdict used. */
+  readonly alpha: number;
+  /** Like-with-like problems: variants compared although their data, epochs or code differ (see `likeWithLike`). */
+  readonly mismatches: readonly string[];
+  /** Best epoch and epochs to a shared target per curve and variant (see `epochSummaries`). */
+  readonly epochSummaries: readonly EpochSummary[];
   /** Loss comparisons left out because the losses differ in definition or reduction, with the reason. */
   readonly lossNotes: readonly string[];
   /** How the losses in the final-metrics table differ (see `lossMix`), or null when they are comparable. */
@@ -128,6 +163,7 @@ function buildComparisons(
   groups: readonly RunGroup[],
   aggregates: readonly GroupAggregate[],
   baseline: string | undefined,
+  primaryOf: (experiment: string) => readonly string[],
 ): { comparisons: MetricComparison[]; lossNotes: string[] } {
   const comparisons: MetricComparison[] = [];
   const lossNotes: string[] = [];
@@ -143,17 +179,52 @@ function buildComparisons(
       if (pairs.length > 0) {
         for (const variant of pairs) {
           const subset = ownAggregates.filter((aggregate) => aggregate.variant === variant);
-          comparisons.push(...compareGroups(subset, { baseline: subset[0]?.label }));
+          comparisons.push(
+            ...unadjustedComparisons(subset, { baseline: subset[0]?.label, primary: primaryOf(experiment) }),
+          );
           lossNotes.push(...uncomparedLosses(subset, { baseline: subset[0]?.label }));
         }
         continue;
       }
     }
     const chosen = chooseBaseline(own, baseline);
-    comparisons.push(...compareGroups(ownAggregates, chosen === undefined ? {} : { baseline: chosen }));
+    comparisons.push(
+      ...unadjustedComparisons(ownAggregates, {
+        primary: primaryOf(experiment),
+        ...(chosen === undefined ? {} : { baseline: chosen }),
+      }),
+    );
     lossNotes.push(...uncomparedLosses(ownAggregates, chosen === undefined ? {} : { baseline: chosen }));
   }
   return { comparisons, lossNotes };
+}
+
+/** The comparisons `beats` claims need that are not among `comparisons` (primary family, unadjusted). */
+function claimComparisons(
+  groups: readonly RunGroup[],
+  aggregates: readonly GroupAggregate[],
+  comparisons: readonly MetricComparison[],
+): MetricComparison[] {
+  const added: MetricComparison[] = [];
+  for (const group of groups) {
+    for (const claim of group.records[0]?.claims ?? []) {
+      if (claim.kind !== 'beats' || group.variant !== claim.variant) continue;
+      const winner = aggregates[groups.indexOf(group)];
+      const loserIndex = groups.findIndex(
+        (candidate) =>
+          candidate.experiment === group.experiment &&
+          candidate.cohort === group.cohort &&
+          candidate.variant === claim.than,
+      );
+      const loser = aggregates[loserIndex];
+      if (winner === undefined || loser === undefined) continue;
+      const known = [...comparisons, ...added];
+      if (findComparison(known, group.experiment, winner.label, loser.label, claim.metric) !== undefined) continue;
+      const comparison = comparePair(winner, loser, claim.metric, [claim.metric]);
+      if (comparison !== null) added.push(comparison);
+    }
+  }
+  return added;
 }
 
 /** True for curve keys whose metric is a loss (`training.loss`, `validation.loss`). */
@@ -266,14 +337,39 @@ export async function buildReport(
   if (records.length === 0)
     throw new ReportError('INVALID_ARGUMENT', 'records: expected at least one run record, got none');
   const groupBy = options.groupBy ?? 'variant';
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
   const groups = groupRuns(records, groupBy);
   const aggregates = groups.map((group) => aggregateGroup(group));
-  const claims = evaluateClaims(groups);
-  const { comparisons, lossNotes } = buildComparisons(groups, aggregates, options.baseline);
+  const primary = new Map<string, PrimaryChoice[]>();
+  for (const experiment of new Set(records.map((record) => record.experiment))) {
+    primary.set(
+      experiment,
+      primaryMetrics(
+        records.filter((record) => record.experiment === experiment),
+        aggregates.filter((aggregate) => aggregate.experiment === experiment),
+        options.primary,
+      ),
+    );
+  }
+  const primaryOf = (experiment: string): string[] => (primary.get(experiment) ?? []).map((choice) => choice.metric);
+  const baselineComparisons = buildComparisons(groups, aggregates, options.baseline, primaryOf);
+  const { lossNotes } = baselineComparisons;
+  // One family of primary comparisons: against the baseline, best against the rest, and the pairs
+  // `beats` claims name; each test appears once (from either side) and is adjusted once.
+  const unadjusted = [...baselineComparisons.comparisons];
+  unadjusted.push(...verdictComparisons(aggregates, primary, unadjusted));
+  unadjusted.push(...claimComparisons(groups, aggregates, unadjusted));
+  const comparisons = adjustComparisons(unadjusted, alpha);
+  const claims = evaluateClaims(groups, comparisons);
   const experiments = [...new Set(records.map((record) => record.experiment))];
   const skipped = options.skipped ?? [];
 
-  const warnings = [...majorityWarnings(aggregates)];
+  // Grouped by commit or run, differing code is the point of the comparison: check variants only.
+  const mismatches =
+    groupBy === 'variant'
+      ? experiments.flatMap((experiment) => likeWithLike(groups.filter((group) => group.experiment === experiment)))
+      : [];
+  const warnings = [...mismatches, ...majorityWarnings(aggregates)];
   for (const aggregate of aggregates) {
     if (aggregate.seeds.length === 1) {
       warnings.push(
@@ -331,6 +427,11 @@ export async function buildReport(
     groupBy,
     aggregates,
     comparisons,
+    primary,
+    verdicts: verdicts(aggregates, primary, comparisons, alpha),
+    alpha,
+    mismatches,
+    epochSummaries: epochSummaries(aggregates),
     lossNotes,
     finalLossMix: lossMix(aggregates.filter((aggregate) => aggregate.final.loss !== undefined)),
     claims,

@@ -15,7 +15,7 @@ import {
   Str,
   tagged,
 } from './codec';
-import { Claim, Reference } from './record';
+import { Claim, Reference, ReportSettings } from './record';
 
 /**
  * The experiment definition: plain JSON-serialisable data. This file holds the codecs of every
@@ -465,6 +465,8 @@ export interface ExperimentDefinition extends RunSpec {
   /** Variant name → a partial override of the run fields (may be `{}`). */
   readonly variants: Readonly<Record<string, VariantOverride>>;
   readonly claims?: readonly Claim[];
+  /** What the report decides on: primary metrics with their direction, the family-wise α. */
+  readonly report?: ReportSettings;
   readonly reference?: Reference;
 }
 
@@ -514,6 +516,6 @@ export function experimentCodec(parts: RunPartCodecs): t.Type<ExperimentDefiniti
       seeds: t.array(NonNegativeInt, 'a list of non-negative integer seeds'),
       variants: namedRecord('variants (name → override object)', VariantName, t.UnknownRecord),
     },
-    { ...optional, claims: t.array(Claim), reference: Reference },
+    { ...optional, claims: t.array(Claim), reference: Reference, report: ReportSettings },
   ) as unknown as t.Type<ExperimentDefinition, ExperimentDefinition>;
 }

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { FiniteNumber, NonNegativeInt, NonNegativeNumber, numberWhere, OpenUnit, PositiveInt } from './codec';
+import { closed, FiniteNumber, NonNegativeInt, NonNegativeNumber, numberWhere, OpenUnit, PositiveInt } from './codec';
 
 /**
  * The run record: everything one run of one variant with one seed produced. It is the only
@@ -127,6 +127,24 @@ export type ClaimOp = t.TypeOf<typeof ClaimOp>;
 export const PlateauRelation = t.keyof({ fewer: null, same: null });
 export type PlateauRelation = t.TypeOf<typeof PlateauRelation>;
 
+/** Which way a metric improves: `higher` (accuracy, F1) or `lower` (loss, error). */
+export const Direction = t.keyof({ higher: null, lower: null });
+export type Direction = t.TypeOf<typeof Direction>;
+
+/** A metric the report decides on, with the way it improves (default: `lower` for losses, else `higher`). */
+export const PrimaryMetric = closed('primary metric', { metric: t.string }, { direction: Direction });
+export type PrimaryMetric = t.TypeOf<typeof PrimaryMetric>;
+
+/**
+ * What the report decides on: `primary` metrics lead the verdict section and form the family of
+ * comparisons adjusted together (the others are adjusted among themselves); `alpha` is the
+ * family-wise level (default 0.05). Absent: defaults per evaluation kind.
+ *
+ * @example { primary: [{ metric: 'macroF1', direction: 'higher' }], alpha: 0.05 }
+ */
+export const ReportSettings = closed('report settings', {}, { primary: t.array(PrimaryMetric), alpha: OpenUnit });
+export type ReportSettings = t.TypeOf<typeof ReportSettings>;
+
 /**
  * An expected outcome, declared as data in the experiment definition.
  * - `threshold`: a final metric (optionally of one evaluation group or of one class — `precision`,
@@ -144,6 +162,10 @@ export type PlateauRelation = t.TypeOf<typeof PlateauRelation>;
  *   Relative to its own plateau, so a loss multiplied by a constant converges in the same
  *   epochs, e.g. `{ kind: 'epochsToPlateau', metric: 'loss', within: 0.05, variant:
  *   'class-weighted', relation: 'fewer', than: 'unweighted', factor: 2 }`.
+ * - `beats`: `variant` is better than `than` on final metric `metric` (in `direction`, default
+ *   `lower` for a loss, else `higher`): the difference goes that way and its Holm-adjusted p-value
+ *   (paired t-test when both have the same seeds, else Welch) is below `alpha` (default 0.05),
+ *   e.g. `{ kind: 'beats', variant: 'cb-ce', than: 'ce', metric: 'macroF1', alpha: 0.05 }`.
  */
 export const Claim = t.union([
   t.intersection([
@@ -170,6 +192,10 @@ export const Claim = t.union([
       than: t.string,
     }),
     t.partial({ factor: numberWhere('a number ≥ 1', (n) => Number.isFinite(n) && n >= 1), description: t.string }),
+  ]),
+  t.intersection([
+    t.type({ kind: t.literal('beats'), variant: t.string, than: t.string, metric: t.string }),
+    t.partial({ alpha: OpenUnit, direction: Direction, description: t.string }),
   ]),
 ]);
 export type Claim = t.TypeOf<typeof Claim>;

@@ -51,8 +51,10 @@ describe('aggregateGroup', () => {
       [3, 1, 5],
     ]);
     expect(loss[0]?.summary.sd).toBeCloseTo(Math.SQRT2, 12);
-    // Two values: CI = mean ± t_{0.975,1} · sd/√2 = 2 ± 12.7062 · 1 = [−10.706, 14.706].
-    expect(loss[0]?.summary.ci?.[0]).toBeCloseTo(2 - 12.706204736174705, 8);
+    // Two values: CI = mean ± t_{0.975,1} · sd/√2 = 2 ± 12.7062 · 1 = [−10.706, 14.706]; a loss is
+    // never negative, so the interval is clipped to [0, 14.706].
+    expect(loss[0]?.summary.ci?.[0]).toBe(0);
+    expect(loss[0]?.summary.ci?.[1]).toBeCloseTo(2 + 12.706204736174705, 8);
     expect(aggregate.curves['validation.f1']?.[1]?.summary.mean).toBe(1.5);
     // Timing: seconds per epoch are 1 and 2 → mean 1.5; samples per second 100 and 200 → 150.
     expect(aggregate.timing.secondsPerEpoch?.mean).toBe(1.5);

@@ -99,7 +99,7 @@ describe('reportCommand', () => {
     );
     expect(code).toBe(0);
     expect(io.out).toContain(
-      'unweighted @ 9999999* vs unweighted @ 0123456: accuracy 0.000, 1 seed each: no significance can be claimed (a test needs at least 2 seeds per variant)',
+      'unweighted @ 9999999* vs unweighted @ 0123456: accuracy 0.000, Welch, 1 seed each: no significance can be claimed (a test needs at least 2 seeds per variant)',
     );
     // The fasterToTarget claim needs class-weighted runs, which were not selected: undecided, not passed.
     expect(io.out).toContain('? class-weighted reaches f1 ≥ 0.800 in fewer epochs than unweighted (mean over seeds)');

@@ -18,12 +18,13 @@ function withMetrics(
 }
 
 describe('variant comparison', () => {
-  it('reports difference, Welch CI and p in plain words', () => {
+  it('reports difference, Welch CI and p in plain words when the seeds differ', () => {
     // f1: class-weighted [2, 4, 6, 8, 10] vs unweighted [1, 2, 3, 4, 5] (scaled by 0.1):
     // difference 0.3, se = 0.1·√2.5, df = 5.882, p = 0.1075 (the textbook pair, sign flipped).
+    // Seeds 1–5 against 11–15: nothing to pair, so Welch.
     const records = [1, 2, 3, 4, 5].flatMap((seed) => [
       withMetrics('unweighted', seed, { f1: 0.1 * seed, majorityAccuracy: 0.9 }),
-      withMetrics('class-weighted', seed, { f1: 0.2 * seed, majorityAccuracy: 0.9 }),
+      withMetrics('class-weighted', seed + 10, { f1: 0.2 * seed, majorityAccuracy: 0.9 }),
     ]);
     const aggregates = groupRuns(records).map((group) => aggregateGroup(group));
     const comparisons = compareGroups(aggregates, { baseline: 'unweighted' });
@@ -31,7 +32,31 @@ describe('variant comparison', () => {
     const [f1] = comparisons;
     expect(f1?.test.p).toBeCloseTo(0.10753119493062728, 9);
     // CI: 0.3 ± 2.458824 · 0.1581139 = [−0.0888, 0.6888].
-    expect(f1?.sentence).toBe('class-weighted vs unweighted: f1 +0.300 [-0.089, +0.689], p = 0.108, 5 seeds each');
+    // g: pooled variance (4·0.1 + 4·0.025)/8 = 0.0625 → sd 0.25; d = 1.2; J = 1 − 3/31 → g = 1.0839.
+    // One comparison in its family: p_adj = p. Power is driven by the uncorrected d = 0.3/0.25 = 1.2:
+    // two samples need 12 seeds (noncentral t, computed independently: n = 11 gives 0.7633, 12 gives 0.8021).
+    expect(f1?.test.method).toBe('welch');
+    expect(f1?.effectSize).toBeCloseTo(1.083871, 6);
+    expect(f1?.sentence).toBe(
+      'class-weighted vs unweighted: f1 +0.300 [-0.089, +0.689], g = +1.08, p = 0.108, p_adj = 0.108, Welch, 5 seeds each; 12 seeds per variant would detect a difference of this size with 80% power (α = 0.05)',
+    );
+  });
+
+  it('pairs runs by seed when both variants ran the same seeds', () => {
+    // Same seeds 1–5: per-seed differences 0.1·seed = [0.1 … 0.5], mean 0.3, sd 0.1581139;
+    // t = 0.3 / (0.1581139/√5) = 4.24264, df 4, p = 0.013236 (numeric integration of the t₄ density).
+    const records = [1, 2, 3, 4, 5].flatMap((seed) => [
+      withMetrics('unweighted', seed, { f1: 0.1 * seed }),
+      withMetrics('class-weighted', seed, { f1: 0.2 * seed }),
+    ]);
+    const aggregates = groupRuns(records).map((group) => aggregateGroup(group));
+    const [f1] = compareGroups(aggregates, { baseline: 'unweighted' });
+    expect(f1?.test.method).toBe('paired');
+    expect(f1?.test.df).toBe(4);
+    expect(f1?.test.t).toBeCloseTo(4.24264, 4);
+    expect(f1?.test.p).toBeCloseTo(0.013236, 5);
+    expect(f1?.sentence).toContain('p = 0.013, p_adj = 0.013, paired t-test, 5 seeds each');
+    expect(f1?.advice).toBeNull();
   });
 
   it('with one seed per variant says that no significance can be claimed', () => {
@@ -91,7 +116,9 @@ describe('losses of different definitions or reductions (item 9)', () => {
     // loss: [0.6, 0.7, 0.8] vs [0.1, 0.2, 0.3]: difference 0.5, both sd 0.1 → se = 0.1·√(2/3).
     expect(model.comparisons[1]?.test.difference).toBeCloseTo(0.5, 12);
     expect(model.lossNotes).toEqual([]);
-    expect(finalMetricsNotes(model)).toEqual([]);
+    expect(finalMetricsNotes(model)).toEqual([
+      'Bold: the best mean of each metric among the variants (highest; lowest for a loss).',
+    ]);
   });
 
   it('does not compare losses of different reductions and says why', async () => {
@@ -101,7 +128,8 @@ describe('losses of different definitions or reductions (item 9)', () => {
       'class-weighted vs unweighted: loss not compared: the losses are reduced differently (sumOverWeights vs sumOverBatchSize), so they are on different scales',
     ]);
     expect(finalMetricsNotes(model)).toEqual([
-      'The loss row is not comparable across columns: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).',
+      'Bold: the best mean of each metric among the variants (highest; lowest for a loss).',
+      'The loss row is not comparable across columns, and none of it is bold: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).',
     ]);
     const curve = model.charts.find((chart) => chart.id === 'curve-training-loss');
     expect(curve?.description).toContain(
@@ -112,7 +140,7 @@ describe('losses of different definitions or reductions (item 9)', () => {
       '- class-weighted vs unweighted: loss not compared: the losses are reduced differently (sumOverWeights vs sumOverBatchSize), so they are on different scales',
     );
     expect(markdown).toContain(
-      'The loss row is not comparable across columns: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).',
+      'The loss row is not comparable across columns, and none of it is bold: reductions differ (unweighted: sumOverBatchSize; class-weighted: sumOverWeights).',
     );
   });
 
@@ -125,7 +153,8 @@ describe('losses of different definitions or reductions (item 9)', () => {
       'class-weighted vs unweighted: loss not compared: the loss definitions differ, so the losses are on different scales',
     ]);
     expect(finalMetricsNotes(model)).toEqual([
-      'The loss row is not comparable across columns: loss definitions differ.',
+      'Bold: the best mean of each metric among the variants (highest; lowest for a loss).',
+      'The loss row is not comparable across columns, and none of it is bold: loss definitions differ.',
     ]);
   });
 });
