@@ -16,6 +16,8 @@ import { describeFailure, runHash, runOne } from './run';
 import { codeFingerprint } from './environment';
 import { findReusableRun } from './store';
 import { evaluateCommand } from './evaluate-command';
+import { runSweep } from './queue/sweep';
+import { workerCommand } from './queue/worker';
 
 /**
  * The losslab command line (`npx losslab …`, or `tsx packages/experiment/src/cli.ts …`):
@@ -23,6 +25,8 @@ import { evaluateCommand } from './evaluate-command';
  *       [--backend=wasm|cpu|tensorflow|auto] [--parallel=N] [--fresh] [--check] [--dry-run] [--debug]
  *       [--runs-dir=runs] [--reports-dir=reports]
  *   report --experiment=<name> | --runs=<id>,<id> [--check]
+ *   worker --queue=redis://host:port[/db] [--concurrency=N] [--runs-dir=runs] [--lock-duration=ms]
+ * `run … --queue=redis://…` runs the matrix on workers instead (see queue/sweep.ts).
  * The definition file may live in any folder (see load-definition.ts). `--parallel=N` (alias
  * `--jobs=N`) runs N runs at once: with 1, the default, they run one after another in this
  * process; with more, each run is a child process (`run-one`) that hands its record back over IPC.
@@ -35,6 +39,7 @@ const CLI_PATH = fileURLToPath(import.meta.url);
 const USAGE = `usage: losslab run <definition.ts> [options]
        losslab report --experiment=<name> | --runs=<id>,<id> [--check] [options]
        losslab evaluate <run-folder> [--split=train|validation|test] [--backend=…] [--json]
+       losslab worker --queue=redis://host:port[/db] [--concurrency=N] [--runs-dir=runs] [--lock-duration=ms]
 
 run options:
   --variant=a,b --seeds=0,1       which variants and seeds to run (default: all of the definition's)
@@ -44,6 +49,10 @@ run options:
   --parallel=N                    runs at once (default 1: one after another in this process;
                                   N > 1: one child process per run). Alias --jobs=N, which is the
                                   one to use through nx run (Nx keeps --parallel for itself)
+  --queue=redis://[:password@]host:port[/db]
+                                  run on \`losslab worker\`s through this Redis queue (rediss:// for TLS);
+                                  each finished run is written here as if it had run here
+  --attempts=N                    with --queue: tries of a failing run before it counts as failed (2)
   --fresh                         rerun even when a complete run with the same settings exists
   --check                         exit 1 when a claim of the definition does not hold
   --dry-run                       print the resolved settings of every variant, run nothing
@@ -291,15 +300,34 @@ async function runCommand(argv: readonly string[], entry: string): Promise<numbe
   const backend = await chooseBackend(options.backend);
   if (backend === undefined) return 1;
   const inProcess = options.jobs === 1;
+  const where =
+    options.queue !== undefined
+      ? `on the workers of ${options.queue.display}`
+      : inProcess
+        ? `in this process (pid ${process.pid})`
+        : `${options.jobs} child processes at a time`;
   console.log(
-    `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}, ${inProcess ? `in this process (pid ${process.pid})` : `${options.jobs} child processes at a time`}`,
+    `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}, ${where}`,
   );
   const jobs = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
   // Taken before the runs start, as each run takes its own: runs are matched by the code they ran.
   const code = codeFingerprint();
   const started = performance.now();
   let results: JobResult[];
-  if (inProcess) {
+  if (options.queue !== undefined) {
+    const swept = await runSweep(definition, jobs, {
+      target: options.queue,
+      runsDir: options.runsDir,
+      definitionPath: options.definitionPath,
+      sets: options.sets,
+      fresh: options.fresh,
+      attempts: options.attempts,
+      backend: backend.name,
+    });
+    // Redis cannot be used: said in one line, nothing written.
+    if (swept === undefined) return 1;
+    results = swept;
+  } else if (inProcess) {
     results = [];
     for (const [index, { variant, seed }] of jobs.entries()) {
       console.log(`run ${index + 1}/${jobs.length}: ${variant.name} seed ${seed}`);
@@ -338,7 +366,9 @@ async function runCommand(argv: readonly string[], entry: string): Promise<numbe
       }));
     if (record) records.push(record);
   }
-  console.log(`${records.length}/${jobs.length} run(s) complete in ${wall.toFixed(1)} s (parallel ${options.jobs})`);
+  console.log(
+    `${records.length}/${jobs.length} run(s) complete in ${wall.toFixed(1)} s (${options.queue ? 'through the queue' : `parallel ${options.jobs}`})`,
+  );
   failed.forEach((f) => console.error(`failed: ${f.label} (${f.ending ?? 'no record'})`));
   if (records.length === 0) return 1;
   const reportDir = resolve(options.reportsDir, definition.name);
@@ -414,6 +444,8 @@ export async function main(argv: readonly string[], entry: string = CLI_PATH): P
       return runCommand(rest, entry);
     case 'run-one':
       return runOneCommand(rest);
+    case 'worker':
+      return workerCommand(rest);
     case 'report':
       return reportCommand([...rest]);
     case 'evaluate':

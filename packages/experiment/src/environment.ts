@@ -126,11 +126,26 @@ function packageSources(): { sources: Record<string, string>; versions: Record<s
  * user's loss included) is never passed off as current.
  */
 export function codeFingerprint(registry: Registry = defaultRegistry): string {
+  return hashOf(codeParts(registry));
+}
+
+/** What {@link codeFingerprint} hashes, file by file (so a queue worker can name the file that differs). */
+export interface CodeParts {
+  readonly sources: Readonly<Record<string, string>>;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly userSources?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The sha256 of every file and the package versions behind {@link codeFingerprint}:
+ * `codeFingerprint(registry) === hashOf(codeParts(registry))`.
+ */
+export function codeParts(registry: Registry = defaultRegistry): CodeParts {
   const { sources, versions } = packageSources();
   const userSources = Object.fromEntries(
     [...new Set(Object.values(registry).flatMap((table: KindTable<KindEntry>) => table.sources()))]
       .sort()
       .map((file) => [file, sha256Hex(readFileSync(file))]),
   );
-  return hashOf(Object.keys(userSources).length === 0 ? { sources, versions } : { sources, versions, userSources });
+  return Object.keys(userSources).length === 0 ? { sources, versions } : { sources, versions, userSources };
 }

@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import { BACKENDS } from '@losslab/runtime';
 import type { Overrides } from './resolve';
+import { parseQueueUrl, type QueueTarget } from './queue/connection';
 
 /** Options the `run` command understands, beyond the definition path. */
 export interface RunOptions {
@@ -23,6 +25,10 @@ export interface RunOptions {
   readonly fresh: boolean;
   /** Dotted path → value, applied to the raw definition before validation. */
   readonly sets: Overrides;
+  /** `--queue=redis://…`: run the matrix on `losslab worker`s through this Redis queue. */
+  readonly queue?: QueueTarget;
+  /** `--attempts=N` (with --queue): times a run may fail before it is recorded as failed (default 2). */
+  readonly attempts: number;
 }
 
 /** Shorthand flags and the definition path each one sets. */
@@ -43,6 +49,8 @@ const KNOWN = [
   'jobs',
   'runs-dir',
   'reports-dir',
+  'queue',
+  'attempts',
   ...SWITCHES,
   'set',
   ...Object.keys(SHORTHANDS),
@@ -86,6 +94,8 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
   let jobs = 1;
   let runsDir = 'runs';
   let reportsDir = 'reports';
+  let queue: QueueTarget | undefined;
+  let attempts = 2;
   const switches = new Map<string, boolean>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -139,6 +149,16 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
       case 'reports-dir':
         reportsDir = v;
         break;
+      case 'queue': {
+        const parsed = parseQueueUrl(v);
+        if (parsed.problem !== undefined) problems.push(parsed.problem);
+        queue = parsed.target;
+        break;
+      }
+      case 'attempts':
+        if (!/^\d+$/.test(v) || Number(v) < 1) problems.push(`--attempts: expected a positive integer, got "${v}"`);
+        else attempts = Number(v);
+        break;
       case 'check':
       case 'fresh':
       case 'dry-run':
@@ -170,11 +190,75 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
       jobs,
       runsDir,
       reportsDir,
+      ...(queue ? { queue } : {}),
+      attempts,
       check: switches.get('check') ?? false,
       fresh: switches.get('fresh') ?? false,
       dryRun: switches.get('dry-run') ?? false,
       debug: switches.get('debug') ?? false,
       sets: seeds ? [...sets, ['seeds', seeds] as const] : sets,
+    },
+  };
+}
+
+/** Options of `losslab worker`. */
+export interface WorkerOptions {
+  readonly target: QueueTarget;
+  /** Runs at once on this machine, each in its own child process. */
+  readonly concurrency: number;
+  /** This worker's own run store: runs it already holds are reused, not retrained. */
+  readonly runsDir: string;
+  /**
+   * How long a job's lock lasts without renewal. A worker that dies (SIGKILL, power) stops
+   * renewing; after this long another worker's stalled-job check puts the job back in the queue.
+   */
+  readonly lockDurationMs: number;
+  /** Shown by the coordinator as the machine a run is on (default `<hostname>:<pid>`). */
+  readonly name: string;
+}
+
+const positive = (name: string, v: string): number | string =>
+  /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : `--${name}: expected a positive integer, got "${v}"`;
+
+/**
+ * Parses `worker --queue=redis://host:port[/db] [--concurrency=N] [--runs-dir=runs]
+ * [--lock-duration=ms] [--name=text]`; returns the problems instead of throwing.
+ */
+export function parseWorkerArguments(argv: readonly string[]): { options?: WorkerOptions; problems: string[] } {
+  const problems: string[] = [];
+  const values = new Map<string, string>();
+  const known = ['queue', 'concurrency', 'runs-dir', 'lock-duration', 'name'];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    if (match === null) {
+      problems.push(`${arg}: unexpected argument (worker takes only options)`);
+      continue;
+    }
+    const name = match[1] ?? '';
+    const value = match[2] ?? argv[++i];
+    if (!known.includes(name))
+      problems.push(`--${name}: unknown option (known: ${known.map((k) => `--${k}`).join(', ')})`);
+    else if (value === undefined || value === '') problems.push(`--${name}: expected a value`);
+    else values.set(name, value);
+  }
+  const queue = values.get('queue');
+  const parsed =
+    queue === undefined ? { problem: '--queue: expected the Redis URL of the run queue' } : parseQueueUrl(queue);
+  if (parsed.problem !== undefined) problems.push(parsed.problem);
+  const concurrency = positive('concurrency', values.get('concurrency') ?? '1');
+  const lock = positive('lock-duration', values.get('lock-duration') ?? '30000');
+  for (const value of [concurrency, lock]) if (typeof value === 'string') problems.push(value);
+  if (problems.length > 0 || parsed.target === undefined || typeof concurrency === 'string' || typeof lock === 'string')
+    return { problems };
+  return {
+    problems,
+    options: {
+      target: parsed.target,
+      concurrency,
+      runsDir: values.get('runs-dir') ?? 'runs',
+      lockDurationMs: lock,
+      name: values.get('name') ?? `${hostname()}:${process.pid}`,
     },
   };
 }

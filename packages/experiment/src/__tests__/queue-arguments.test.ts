@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { parseRunArguments, parseWorkerArguments } from '../overrides';
+import { parseQueueUrl, scrub } from '../queue/connection';
+import { codeDifferences, runJobId, type RunJobData } from '../queue/job';
+
+describe('parseQueueUrl', () => {
+  it('takes host, port, database, user and password; prints the URL with the password as ***', () => {
+    const { target } = parseQueueUrl('redis://team:s3cr%40t@10.0.0.5:6380/2');
+    expect(target?.options).toEqual({ host: '10.0.0.5', port: 6380, db: 2, username: 'team', password: 's3cr@t' });
+    expect(target?.display).toBe('redis://team:***@10.0.0.5:6380/2');
+    expect(target?.display).not.toContain('s3cr');
+    expect(scrub(target!, 'WRONGPASS for s3cr@t')).toBe('WRONGPASS for ***');
+  });
+
+  it('defaults to port 6379 and no database; rediss:// turns TLS on', () => {
+    expect(parseQueueUrl('redis://localhost').target?.options).toEqual({ host: 'localhost', port: 6379 });
+    expect(parseQueueUrl('rediss://:pw@redis.example:6380').target?.options).toEqual({
+      host: 'redis.example',
+      port: 6380,
+      password: 'pw',
+      tls: { servername: 'redis.example' },
+    });
+  });
+
+  it('names what is wrong, without the password', () => {
+    expect(parseQueueUrl('localhost:6379').problem).toBe(
+      '--queue: expected a redis:// or rediss:// URL, got localhost:6379',
+    );
+    expect(parseQueueUrl('http://:pw@host').problem).toBe(
+      '--queue: expected a redis:// or rediss:// URL, got http://:***@host/',
+    );
+    expect(parseQueueUrl('redis://:pw@host/abc').problem).toBe(
+      '--queue: the path of the URL must be a database number, got "/abc" in redis://:***@host/abc',
+    );
+    expect(parseQueueUrl('not a url').problem).toMatch(/^--queue: expected a URL such as redis:\/\/host:6379/);
+  });
+});
+
+describe('run --queue and worker arguments', () => {
+  it('run: --queue is parsed and checked with the other options, --attempts defaults to 2', () => {
+    const options = parseRunArguments(['d.ts', '--queue=redis://:pw@h:1/3', '--attempts=4']).options;
+    expect(options?.queue?.display).toBe('redis://:***@h:1/3');
+    expect(options?.attempts).toBe(4);
+    expect(parseRunArguments(['d.ts']).options?.attempts).toBe(2);
+    expect(parseRunArguments(['d.ts', '--queue=tcp://:pw@h', '--attempts=0']).problems).toEqual([
+      '--queue: expected a redis:// or rediss:// URL, got tcp://:***@h',
+      '--attempts: expected a positive integer, got "0"',
+    ]);
+  });
+
+  it('worker: --queue is required; concurrency, runs folder, lock and name have defaults', () => {
+    const { options } = parseWorkerArguments(['--queue', 'redis://h:7/1', '--concurrency=3', '--name=gpu-box']);
+    expect(options).toMatchObject({ concurrency: 3, runsDir: 'runs', lockDurationMs: 30_000, name: 'gpu-box' });
+    expect(options?.target.options).toEqual({ host: 'h', port: 7, db: 1 });
+    expect(parseWorkerArguments(['--concurrency=0', 'extra', '--colour=red']).problems).toEqual([
+      'extra: unexpected argument (worker takes only options)',
+      '--colour: unknown option (known: --queue, --concurrency, --runs-dir, --lock-duration, --name)',
+      '--queue: expected the Redis URL of the run queue',
+      '--concurrency: expected a positive integer, got "0"',
+    ]);
+  });
+});
+
+describe('run jobs', () => {
+  const data: RunJobData = {
+    schema: 'losslab.job/1',
+    experiment: 'blink',
+    variant: 'class-weighted',
+    seed: 2,
+    definitionPath: 'experiments/blink.ts',
+    sets: [],
+    definitionHash: 'a'.repeat(64),
+    backend: 'wasm',
+    codeFingerprint: 'c'.repeat(64),
+    code: { sources: {}, versions: {} },
+    dataFingerprint: { 'train.csv': 'd'.repeat(64) },
+    fresh: false,
+  };
+
+  it('a job id names the run, is the same for the same run, differs with its settings, code or data, and holds no ":"', () => {
+    const id = runJobId(data);
+    expect(id).toMatch(/^blink\.class-weighted\.s2\.aaaaaaaaaaaa\.wasm\.cccccccccccc\.[0-9a-f]{8}$/);
+    expect(runJobId({ ...data })).toBe(id);
+    expect(runJobId({ ...data, seed: 3 })).not.toBe(id);
+    expect(runJobId({ ...data, definitionHash: `${'a'.repeat(12)}${'b'.repeat(52)}` })).not.toBe(id);
+    expect(runJobId({ ...data, dataFingerprint: { 'train.csv': 'e'.repeat(64) } })).not.toBe(id);
+    expect(runJobId({ ...data, fresh: true })).toBe(id);
+  });
+
+  it('code differences name the source file, package version or user kind file', () => {
+    expect(
+      codeDifferences(
+        { sources: { 'a.ts': '1', 'b.ts': '2' }, versions: { tf: '4.22.0' }, userSources: { '/u/loss.ts': '9' } },
+        { sources: { 'a.ts': '1', 'b.ts': '3' }, versions: { tf: '4.21.0' } },
+      ),
+    ).toEqual([
+      'source b.ts (here 2, submitted 3)',
+      'package tf (here 4.22.0, submitted 4.21.0)',
+      'user kind file /u/loss.ts (here 9, submitted absent)',
+    ]);
+  });
+});

@@ -1,0 +1,246 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, resolve } from 'node:path';
+import { Queue } from 'bullmq';
+import type { ExperimentDefinition, RunRecord } from '@losslab/schema';
+import { hashOf } from '@losslab/runtime';
+import { codeFingerprint, codeParts } from '../environment';
+import { registry } from '../kinds';
+import { messageOf } from '../message';
+import type { Overrides, ResolvedVariant } from '../resolve';
+import { runHash } from '../run';
+import { findReusableRun } from '../store';
+import { collectRun, recordQueueFailure } from './collect';
+import { redisProblem, scrub, type QueueTarget } from './connection';
+import { sourceFingerprint } from './data-check';
+import { QUEUE_NAME, runJobId, type RunJobData, type RunJobResult } from './job';
+
+/** How the coordinator submits a sweep (from `losslab run --queue=…`). */
+export interface SweepOptions {
+  readonly target: QueueTarget;
+  readonly runsDir: string;
+  readonly definitionPath: string;
+  readonly sets: Overrides;
+  readonly fresh: boolean;
+  /** Times a run may fail before it is recorded as failed (`--attempts`). */
+  readonly attempts: number;
+  /** The backend every worker must run on (the one this process chose). */
+  readonly backend: string;
+  /** How often the queue is read while waiting. */
+  readonly pollMs?: number;
+}
+
+/** One (variant, seed) of the sweep. */
+export interface SweepCell {
+  readonly variant: ResolvedVariant;
+  readonly seed: number;
+}
+
+/** How a cell ended: its record, or why there is none (as `losslab run` reports it). */
+export interface SweepResult {
+  readonly label: string;
+  readonly record?: RunRecord;
+  readonly ending?: string;
+}
+
+/** What the coordinator last saw of a job, so it prints changes only. */
+interface Seen {
+  state?: string;
+  attemptsStarted: number;
+  stalled: number;
+  progress?: string;
+  worker?: string;
+  result?: SweepResult;
+}
+
+/** The job data of every cell, with the data fingerprinted once per data source. */
+async function jobData(
+  definition: ExperimentDefinition,
+  cells: readonly SweepCell[],
+  options: SweepOptions,
+): Promise<RunJobData[]> {
+  // Taken after the definition was loaded, so the user kinds it registered are part of the code.
+  const code = codeParts(registry);
+  const fingerprint = codeFingerprint(registry);
+  const baseDir = dirname(resolve(options.definitionPath));
+  const dataPrints = new Map<string, Record<string, string>>();
+  const sets = options.sets
+    .filter(([path]) => path !== 'seeds')
+    .map(([path, value]) => [path, value] as [string, unknown]);
+  const data: RunJobData[] = [];
+  for (const { variant, seed } of cells) {
+    const source = hashOf([variant.spec.data, variant.spec.transforms ?? null]);
+    let dataFingerprint = dataPrints.get(source);
+    if (dataFingerprint === undefined) {
+      dataFingerprint = await sourceFingerprint(variant.spec, registry, baseDir);
+      dataPrints.set(source, dataFingerprint);
+    }
+    data.push({
+      schema: 'losslab.job/1',
+      experiment: definition.name,
+      variant: variant.name,
+      seed,
+      definitionPath: options.definitionPath,
+      sets,
+      definitionHash: runHash(variant.spec),
+      backend: options.backend,
+      codeFingerprint: fingerprint,
+      code,
+      dataFingerprint,
+      fresh: options.fresh,
+    });
+  }
+  return data;
+}
+
+/**
+ * Runs a sweep on the workers of a Redis queue: enqueues one job per cell (keyed by its run, so a
+ * resubmitted sweep adds nothing twice), prints each change (queued, running on which worker,
+ * epoch, requeued, retried, done, failed), writes every finished run into `runsDir` as a local
+ * run would, records every failed one, and resolves once all have ended. A cell with a matching
+ * complete run in `runsDir` is reused, as locally. Resolves to undefined (after one line on
+ * stderr, with nothing written) when Redis cannot be used.
+ */
+export async function runSweep(
+  definition: ExperimentDefinition,
+  cells: readonly SweepCell[],
+  options: SweepOptions,
+): Promise<SweepResult[] | undefined> {
+  const { target } = options;
+  const problem = await redisProblem(target);
+  if (problem !== undefined) {
+    console.error(`error: ${problem}`);
+    return undefined;
+  }
+  const all = await jobData(definition, cells, options);
+  const results = new Array<SweepResult | undefined>(all.length);
+  const queue = new Queue<RunJobData, RunJobResult, string>(QUEUE_NAME, { connection: target.options });
+  queue.on('error', (error) => console.error(`queue: ${scrub(target, error.message)}`));
+  try {
+    const pending = new Map<number, Seen>();
+    for (const [index, data] of all.entries()) {
+      const label = `${data.variant} s${data.seed}`;
+      const id = runJobId(data);
+      if (!options.fresh) {
+        const local = await findReusableRun(options.runsDir, definition.name, {
+          definitionHash: data.definitionHash,
+          seed: data.seed,
+          backend: data.backend,
+          codeFingerprint: data.codeFingerprint,
+        });
+        if (local !== undefined) {
+          console.log(`reused ${label}: ${local.runId} is already in ${options.runsDir}`);
+          results[index] = { label, record: local };
+          continue;
+        }
+      }
+      const existing = await queue.getJob(id);
+      if (existing !== undefined && options.fresh) {
+        const state = await existing.getState();
+        // --fresh reruns what ended; a run still queued or running is simply waited for.
+        if (state === 'completed' || state === 'failed') await existing.remove();
+      }
+      const before = options.fresh ? await queue.getJob(id) : existing;
+      if (before === undefined) {
+        await queue.add(label, data, {
+          jobId: id,
+          attempts: options.attempts,
+          backoff: { type: 'exponential', delay: 1000 },
+          // Kept until collected: a restarted coordinator reads finished jobs from the queue.
+          removeOnComplete: false,
+          removeOnFail: false,
+        });
+        console.log(`queued ${label} (job ${id})`);
+      } else {
+        console.log(`already in the queue: ${label} (job ${id}, ${await before.getState()})`);
+      }
+      pending.set(index, { attemptsStarted: 0, stalled: 0 });
+    }
+    const counts = () => {
+      const seen = [...pending.values()];
+      const of = (state: string) => seen.filter((s) => s.result === undefined && s.state === state).length;
+      const done = results.filter((r) => r?.record !== undefined).length;
+      const failed = results.filter((r) => r !== undefined && r.record === undefined).length;
+      const retried = seen.filter((s) => s.attemptsStarted > 1 || s.stalled > 0).length;
+      return `queue: ${of('waiting') + of('delayed') + of('prioritized')} queued, ${of('active')} running, ${done} done, ${failed} failed, ${retried} retried`;
+    };
+    let lastCounts = '';
+    while ([...pending.values()].some((s) => s.result === undefined)) {
+      for (const [index, seen] of pending) {
+        if (seen.result !== undefined) continue;
+        const data = all[index]!;
+        const label = `${data.variant} s${data.seed}`;
+        const id = runJobId(data);
+        const job = await queue.getJob(id);
+        if (job === undefined) {
+          seen.result = results[index] = { label, ending: 'removed from the queue' };
+          console.error(`failed: ${label}: job ${id} was removed from the queue`);
+          continue;
+        }
+        const state = await job.getState();
+        const worker = job.processedBy;
+        if (job.stalledCounter > seen.stalled) {
+          console.log(
+            `requeued ${label}: worker ${seen.worker ?? worker ?? '?'} stopped renewing its lock (stalled ${job.stalledCounter}×)`,
+          );
+          seen.stalled = job.stalledCounter;
+        }
+        if (state === 'active' && (seen.state !== 'active' || job.attemptsStarted !== seen.attemptsStarted)) {
+          const retry = job.attemptsStarted > 1 ? `, retry ${job.attemptsStarted - 1}` : '';
+          console.log(`running ${label} on ${worker ?? '?'} (attempt ${job.attemptsStarted}${retry})`);
+        }
+        if (state === 'delayed' && seen.state !== 'delayed')
+          console.log(`retrying ${label} after attempt ${job.attemptsMade} failed: ${scrub(target, job.failedReason)}`);
+        seen.state = state;
+        seen.attemptsStarted = job.attemptsStarted;
+        if (worker !== undefined) seen.worker = worker;
+        const progress = (typeof job.progress === 'object' ? job.progress : {}) as { epoch?: number; loss?: number };
+        const shown = progress.epoch === undefined ? undefined : `${job.attemptsStarted}/${progress.epoch}`;
+        if (state === 'active' && shown !== undefined && shown !== seen.progress) {
+          console.log(`${label}: epoch ${progress.epoch}, loss ${progress.loss?.toFixed(4) ?? '?'} (${worker ?? '?'})`);
+          seen.progress = shown;
+        }
+        if (state === 'completed') {
+          try {
+            const { record, folder } = await collectRun(options.runsDir, job.returnvalue);
+            const metrics = Object.entries(record.evaluation.metrics)
+              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+              .join(', ');
+            console.log(
+              `done ${label} on ${worker ?? '?'} after ${job.attemptsStarted} attempt(s): wrote ${folder} — ${metrics}`,
+            );
+            seen.result = results[index] = { label, record };
+          } catch (error) {
+            console.error(`failed: ${label}: ${messageOf(error)}`);
+            seen.result = results[index] = { label, ending: 'invalid result' };
+          }
+        } else if (state === 'failed') {
+          const reason = scrub(target, job.failedReason);
+          const folder = await recordQueueFailure(options.runsDir, {
+            experiment: data.experiment,
+            variant: data.variant,
+            seed: data.seed,
+            definitionHash: data.definitionHash,
+            jobId: id,
+            reason,
+            attempts: job.attemptsMade,
+            startedAt: new Date(job.processedOn ?? job.timestamp),
+            failedAt: new Date(job.finishedOn ?? Date.now()),
+          });
+          console.error(
+            `error: ${label} failed after ${job.attemptsMade} attempt(s) (recorded in ${folder}): ${reason}`,
+          );
+          seen.result = results[index] = { label, ending: `failed after ${job.attemptsMade} attempt(s)` };
+        }
+      }
+      const now = counts();
+      if (now !== lastCounts) console.log(now);
+      lastCounts = now;
+      if ([...pending.values()].some((s) => s.result === undefined)) await sleep(options.pollMs ?? 500);
+    }
+  } finally {
+    await queue.close();
+  }
+  return results.map(
+    (result, index) => result ?? { label: `${all[index]?.variant} s${all[index]?.seed}`, ending: 'not run' },
+  );
+}

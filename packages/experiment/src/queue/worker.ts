@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'bullmq';
+import { parseWorkerArguments } from '../overrides';
+import { redisProblem, scrub } from './connection';
+import { QUEUE_NAME, WORKER_RUNS_DIR_ENV, type RunJobData, type RunJobResult } from './job';
+
+/** The sandboxed processor BullMQ forks for each job slot (a .mjs file: it registers tsx first). */
+const SANDBOX_FILE = fileURLToPath(new URL('./sandbox.mjs', import.meta.url));
+
+/**
+ * `losslab worker`: takes run jobs from the queue until SIGINT/SIGTERM (then finishes the runs in
+ * progress and exits 0). Resolves to the exit code: 2 bad arguments, 1 Redis unusable.
+ */
+export async function workerCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseWorkerArguments(argv);
+  if (parsed.options === undefined) {
+    parsed.problems.forEach((p) => console.error(`error: ${p}`));
+    return 2;
+  }
+  const options = parsed.options;
+  const problem = await redisProblem(options.target);
+  if (problem !== undefined) {
+    console.error(`error: ${problem}`);
+    return 1;
+  }
+  // The sandboxed children inherit this process's environment.
+  process.env[WORKER_RUNS_DIR_ENV] = resolve(options.runsDir);
+  const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, SANDBOX_FILE, {
+    connection: { ...options.target.options, maxRetriesPerRequest: null },
+    concurrency: options.concurrency,
+    name: options.name,
+    lockDuration: options.lockDurationMs,
+    // Stalled jobs are looked for as often as a lock can expire, so a dead worker's job waits at
+    // most about two lock durations before it runs again.
+    stalledInterval: options.lockDurationMs,
+    // A job stalled a third time (a run that kills every machine it lands on) fails instead of looping.
+    maxStalledCount: 2,
+  });
+  const label = (job: { data: RunJobData; id?: string | undefined }) =>
+    `${job.data.experiment} / ${job.data.variant} s${job.data.seed} (job ${job.id ?? '?'})`;
+  worker.on('active', (job) => console.log(`started ${label(job)}`));
+  worker.on('completed', (job) => console.log(`finished ${label(job)}`));
+  worker.on('failed', (job, error) => {
+    if (job !== undefined) console.log(`failed ${label(job)}: ${scrub(options.target, error.message)}`);
+  });
+  worker.on('stalled', (jobId) => console.log(`requeued job ${jobId}: its worker stopped renewing its lock`));
+  worker.on('error', (error) => console.error(`worker: ${scrub(options.target, error.message)}`));
+  console.log(
+    `losslab worker ${options.name}: queue ${options.target.display}, concurrency ${options.concurrency}, runs kept in ${options.runsDir}, lock ${options.lockDurationMs} ms (pid ${process.pid})`,
+  );
+  return new Promise((done) => {
+    let stopping = false;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        // A second signal stops at once; the runs in progress go back to the queue when their locks expire.
+        if (stopping) process.exit(130);
+        stopping = true;
+        console.log(`losslab worker ${options.name}: ${signal}, finishing the runs in progress (again to stop now)`);
+        worker.close().then(
+          () => done(0),
+          () => done(1),
+        );
+      });
+    }
+  });
+}
