@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseRunArguments, parseWorkerArguments } from '../overrides';
 import { parseQueueUrl, scrub } from '../queue/connection';
@@ -98,5 +101,32 @@ describe('run jobs', () => {
       'package tf (here 4.22.0, submitted 4.21.0)',
       'user kind file /u/loss.ts (here 9, submitted absent)',
     ]);
+  });
+});
+
+describe('the README section "Run a sweep on several machines"', () => {
+  const root = resolve(fileURLToPath(import.meta.url), '../../../../..');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Run a sweep on several machines'));
+  const commands = [...section.slice(0, section.indexOf('\n## ', 5)).matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((block) => (block[1] ?? '').trim().split('\n'))
+    .map((line) => line.trim().replaceAll('$LOSSLAB_REDIS_PASSWORD', 'pw').replaceAll('"', '').split(/\s+/));
+
+  it('shows redis-server with the flags queue.test.ts starts it with, and a worker and a run that parse', () => {
+    const [redis, worker, run] = commands;
+    expect(commands).toHaveLength(3);
+    expect(redis?.filter((word) => word.startsWith('--'))).toEqual([
+      '--port',
+      '--bind',
+      '--save',
+      '--appendonly',
+      '--requirepass',
+    ]);
+    expect(worker?.slice(0, 3)).toEqual(['npx', 'losslab', 'worker']);
+    expect(parseWorkerArguments(worker?.slice(3) ?? []).problems).toEqual([]);
+    expect(run?.slice(0, 3)).toEqual(['npx', 'losslab', 'run']);
+    const parsed = parseRunArguments(run?.slice(3) ?? []);
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.options?.queue?.display).toBe('redis://:***@10.0.0.5:6379/0');
   });
 });
