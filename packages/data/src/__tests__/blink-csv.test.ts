@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
 import { rejectionOf } from '@losslab/test-utils';
-import { blinkWindows, readBlinkCsv } from '../index';
+import { blinkWindows } from '../index';
+import { readBlinkCsv } from '../node';
 
 let dir: string;
 beforeAll(async () => {

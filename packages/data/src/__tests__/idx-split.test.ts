@@ -4,16 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
 import { rejectionOf } from '@losslab/test-utils';
-import {
-  fileSha256,
-  loadMnist,
-  mnistFiles,
-  readIdxSplit,
-  scalePixels,
-  writeIdx,
-  type IdxArray,
-  type IdxScale,
-} from '../index';
+import { scalePixels } from '../index';
+import { fileSha256, loadMnist, mnistFiles, readIdxSplit, writeIdx, type IdxArray, type IdxScale } from '../node';
 
 let dir: string;
 beforeAll(async () => {

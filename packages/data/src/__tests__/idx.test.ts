@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
 import { rejectionOf } from '@losslab/test-utils';
-import { decodeIdx, encodeIdx, fileSha256, readIdx, writeIdx, type IdxArray } from '../index';
+import { decodeIdx, encodeIdx, fileSha256, readIdx, writeIdx, type IdxArray } from '../node';
 
 let dir: string;
 beforeAll(async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
-import { loadMnist, loadMnistLabels, mnistFiles, oneHot, scalePixels, writeIdx } from '../index';
+import { oneHot, scalePixels } from '../index';
+import { loadMnist, loadMnistLabels, mnistFiles, writeIdx } from '../node';
 
 let dir: string;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { writeIdx } from '@losslab/data';
+import { writeIdx } from '@losslab/data/node';
 import { RunRecord } from '@losslab/schema';
 import { exec } from './outside-definition';
 

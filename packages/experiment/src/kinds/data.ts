@@ -8,14 +8,13 @@ import {
   defaultBlinkSplitConfig,
   longTail,
   oneHotBlock,
-  readCsvSplit,
-  readIdxSplit,
   resolveBlinkStreamConfig,
   selectRows,
   subsampleClasses,
   type ArrayDataset,
   type LabelledRows,
 } from '@losslab/data';
+import { readCsvSplit, readIdxSplit } from '@losslab/data/node';
 import {
   BlinkStreamData,
   CarveValidation,

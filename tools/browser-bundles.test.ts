@@ -1,0 +1,51 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The packages meant for browsers bundle for the browser platform: esbuild fails on any import of
+ * a Node built-in (`node:fs`, `node:crypto`, …) anywhere in their import graph. TensorFlow.js is a
+ * peer the application brings, so it stays external.
+ */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const BROWSER_ENTRIES = {
+  '@losslab/schema': 'packages/schema/src/index.ts',
+  '@losslab/runtime': 'packages/runtime/src/index.ts',
+  '@losslab/losses': 'packages/losses/src/index.ts',
+  '@losslab/metrics': 'packages/metrics/src/index.ts',
+  '@losslab/models': 'packages/models/src/index.ts',
+  '@losslab/data': 'packages/data/src/index.ts',
+  '@losslab/train': 'packages/train/src/index.ts',
+};
+
+/** Bundles one entry for browsers; resolves to esbuild's error texts (none when it bundles). */
+async function browserBundleErrors(entry: string): Promise<string[]> {
+  try {
+    const result = await build({
+      entryPoints: [join(ROOT, entry)],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      external: ['@tensorflow/*'],
+      logLevel: 'silent',
+    });
+    expect(result.outputFiles[0]?.text.length).toBeGreaterThan(0);
+    return result.errors.map((e) => e.text);
+  } catch (error) {
+    return ((error as { errors?: { text: string }[] }).errors ?? [{ text: String(error) }]).map((e) => e.text);
+  }
+}
+
+describe('browser bundles', () => {
+  it.each(Object.entries(BROWSER_ENTRIES))('%s bundles for the browser with no Node built-in', async (_, entry) => {
+    expect(await browserBundleErrors(entry)).toEqual([]);
+  });
+
+  it('the check can fail: @losslab/data/node, which reads files, does not bundle for the browser', async () => {
+    const errors = await browserBundleErrors('packages/data/src/node.ts');
+    expect(errors.join('\n')).toMatch(/Could not resolve "node:(fs|crypto|zlib|module|path|fs\/promises)"/);
+  });
+});
