@@ -24,7 +24,14 @@ export type ComparisonFamily = 'primary' | 'secondary';
  * observed difference is below {@link NEGLIGIBLE_RATE_DIFFERENCE} of a rate and not worth seeds.
  */
 export type SeedsAdvice =
-  { readonly kind: 'seeds'; readonly seeds: number | null; readonly alpha: number } | { readonly kind: 'negligible' };
+  | {
+      readonly kind: 'seeds';
+      readonly seeds: number | null;
+      /** The family-wise level and the family's size: the test is powered at α / m (Bonferroni, which Holm never needs below). */
+      readonly alpha: number;
+      readonly family: number;
+    }
+  | { readonly kind: 'negligible' };
 
 /** One metric of one variant compared with another (the baseline, or the best of a verdict). */
 export interface MetricComparison {
@@ -137,7 +144,9 @@ export function adviceText(advice: SeedsAdvice): string {
   if (advice.kind === 'negligible') return 'the difference is too small to matter (under 0.005)';
   if (advice.seeds === null)
     return `even ${MAX_SEEDS.toLocaleString('en-US')} seeds per variant would not detect a difference of this size with 80% power`;
-  return `${plural(advice.seeds, 'seed')} per variant would detect a difference of this size with 80% power (α = ${advice.alpha})`;
+  const level =
+    advice.family === 1 ? `α = ${advice.alpha}` : `α = ${advice.alpha}/${advice.family}, Bonferroni over the family`;
+  return `${plural(advice.seeds, 'seed')} per variant would detect a difference of this size with 80% power (${level})`;
 }
 
 /**
@@ -247,17 +256,20 @@ function powerEffect(
 
 /**
  * Holm-adjusts the p-values of each family (primary metrics and claims; the rest) separately,
- * adds the seeds advice to every tested comparison whose adjusted p is not below `alpha`, and
+ * adds the seeds advice (powered at α/m, m the family's tests) to every tested comparison whose
+ * adjusted p is not below `alpha`, and
  * rewrites the sentences with g, p and p_adj.
  *
  * @example adjustComparisons(comparisons, 0.05).map((comparison) => comparison.pAdjusted)
  */
 export function adjustComparisons(comparisons: readonly MetricComparison[], alpha = 0.05): MetricComparison[] {
   const adjusted = new Map<MetricComparison, number | null>();
+  const familySize = new Map<ComparisonFamily, number>();
   for (const family of ['primary', 'secondary'] as const) {
     const members = comparisons.filter((comparison) => comparison.family === family);
     const ps = holmAdjust(members.map((comparison) => comparison.test.p));
     members.forEach((comparison, index) => adjusted.set(comparison, ps[index] ?? null));
+    familySize.set(family, ps.filter((p) => p !== null).length);
   }
   return comparisons.map((comparison) => {
     const pAdjusted = adjusted.get(comparison) ?? null;
@@ -267,8 +279,11 @@ export function adjustComparisons(comparisons: readonly MetricComparison[], alph
       const isRate = low === 0 && high === 1;
       const effect = powerEffect(comparison.values, comparison.baselineValues, comparison.test);
       if (isRate && Math.abs(comparison.test.difference) < NEGLIGIBLE_RATE_DIFFERENCE) advice = { kind: 'negligible' };
-      else if (effect !== null)
-        advice = { kind: 'seeds', seeds: seedsNeeded(effect, comparison.test.method, alpha), alpha };
+      else if (effect !== null) {
+        // Powered at α/m: the level Holm's smallest p must beat, so the advice holds whatever the others do.
+        const family = familySize.get(comparison.family) ?? 1;
+        advice = { kind: 'seeds', seeds: seedsNeeded(effect, comparison.test.method, alpha / family), alpha, family };
+      }
     }
     return {
       ...comparison,

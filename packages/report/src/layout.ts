@@ -143,7 +143,7 @@ export function comparisonTable(model: ReportModel): TextTable {
 export function comparisonNote(model: ReportModel): string {
   const primary = model.comparisons.filter((comparison) => comparison.family === 'primary').length;
   const secondary = model.comparisons.length - primary;
-  return `Each test once. Paired t-test on per-seed differences when both variants ran the same seeds (same initial weights and batch order), Welch's t-test otherwise. Hedges' g: the difference in pooled standard deviations. p-values are Holm–Bonferroni adjusted within their family: the ${plural(primary, 'comparison')} on primary metrics and claims, and separately the ${plural(secondary, 'other comparison')}. Bold: adjusted p < ${model.alpha}. For the others, the last column gives the seeds per variant that would detect a difference of the observed size with 80% power at α = ${model.alpha} (two-sided t-test, before adjustment), or says when a rate differs by less than 0.005.`;
+  return `Each test once. Paired t-test on per-seed differences when both variants ran the same seeds (same initial weights and batch order), Welch's t-test otherwise. Hedges' g: the difference in pooled standard deviations. p-values are Holm–Bonferroni adjusted within their family: the ${plural(primary, 'comparison')} on primary metrics and claims, and separately the ${plural(secondary, 'other comparison')}. Bold: adjusted p < ${model.alpha}. For the others, the last column gives the seeds per variant that would detect a difference of the observed size with 80% power (two-sided t-test at α/m, m the tests in its family: Bonferroni, the level Holm never needs to go below), or says when a rate differs by less than 0.005. Confidence intervals are 95% and not adjusted.`;
 }
 
 /** The verdict section: one block per primary metric, a headline and one line per other variant. */
@@ -166,7 +166,7 @@ export function verdictNote(model: ReportModel): string {
     ? "declared in the definition's report.primary"
     : 'the defaults of the evaluation kind (macro F1 and accuracy for classification, F1 and balanced accuracy for detection)';
   const claims = sources.some((choice) => choice.source === 'claim') ? ', plus the metrics of beats claims' : '';
-  return `Primary metrics: ${from}${claims}. A variant beats another when the difference goes the right way and its Holm-adjusted p is below ${model.alpha}; details in "Variant comparison".`;
+  return `Primary metrics: ${from}${claims}. A variant beats another when the difference goes the right way and its Holm-adjusted p is below ${model.alpha}. Intervals are unadjusted 95% confidence intervals; details in "Variant comparison".`;
 }
 
 /** Best epoch and epochs to a shared target, one row per curve and variant. */

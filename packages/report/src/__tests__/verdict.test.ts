@@ -19,8 +19,8 @@ import { blinkRecord } from './fixtures';
  *   p = 0.382787; CI [−0.03838, +0.06504]; pooled sd √((0.0001 + 0.00043333)/2) → g = 0.653197.
  * - Holm over these three (the primary family): 0.0023068·3 = 0.0069204; 0.0038835·2 = 0.0077670;
  *   0.382787·1 = 0.382787.
- * - Seeds for the undecided one: d_z = 0.013333/0.020817 = 0.64051; paired, 80 % power at α = 0.05:
- *   21 pairs give 0.7973, 22 give 0.8171 → 22.
+ * - Seeds for the undecided one: d_z = 0.013333/0.020817 = 0.64051; paired, 80 % power at the
+ *   family's Bonferroni level α = 0.05/3: 28 pairs give 0.7920, 29 give 0.8097 → 29.
  */
 const MACRO_F1: Record<string, readonly number[]> = {
   plain: [0.8, 0.82, 0.81],
@@ -67,7 +67,7 @@ describe('verdict', () => {
     );
     expect(verdict?.lines.map((line) => line.sentence)).toEqual([
       'class-balanced beats plain by +0.120 [+0.095, +0.145], g = +9.60, p_adj = 0.007, paired t-test, 3 seeds each',
-      'class-balanced is not distinguishable from focal (+0.013 [-0.038, +0.065], g = +0.65, p_adj = 0.383, paired t-test, 3 seeds each); 22 seeds per variant would detect a difference of this size with 80% power (α = 0.05)',
+      'class-balanced is not distinguishable from focal (+0.013 [-0.038, +0.065], g = +0.65, p_adj = 0.383, paired t-test, 3 seeds each); 29 seeds per variant would detect a difference of this size with 80% power (α = 0.05/3, Bonferroni over the family)',
     ]);
     const [beatsPlain, tieFocal] = verdict?.lines ?? [];
     expect(beatsPlain?.comparison?.test.p).toBeCloseTo(0.0023068, 6);
@@ -77,7 +77,7 @@ describe('verdict', () => {
     expect(tieFocal?.comparison?.test.t).toBeCloseTo(1.1094, 4);
     expect(tieFocal?.comparison?.pAdjusted).toBeCloseTo(0.382787, 5);
     expect(tieFocal?.comparison?.effectSize).toBeCloseTo(0.653197, 5);
-    expect(tieFocal?.comparison?.advice).toEqual({ kind: 'seeds', seeds: 22, alpha: 0.05 });
+    expect(tieFocal?.comparison?.advice).toEqual({ kind: 'seeds', seeds: 29, alpha: 0.05, family: 3 });
   });
 
   it('adjusts the primary family once: baseline comparisons, best against the rest, claims', async () => {
@@ -101,7 +101,7 @@ describe('verdict', () => {
       '0.002',
       '0.007',
     ]);
-    expect(table.rows[2]?.[9]).toBe('22');
+    expect(table.rows[2]?.[9]).toBe('29');
   });
 
   it('checks beats claims on the adjusted p and the direction', async () => {
