@@ -3,6 +3,7 @@ import { claimSymbol, allClaimsPass } from './claims';
 import { ReportError } from './errors';
 import type { GroupBy } from './groups';
 import { latestRuns, loadRuns } from './load';
+import type { DeclaredPrimary } from './verdict';
 import { writeReport } from './write';
 
 /** Where {@link reportCommand} prints; replaceable in tests. */
@@ -20,6 +21,8 @@ export interface ReportCommandOptions {
   readonly check: boolean;
   readonly groupBy: GroupBy;
   readonly baseline?: string;
+  /** Primary metrics of the verdict, as `--primary=macroF1,loss:lower` (default: per evaluation kind). */
+  readonly primary?: readonly DeclaredPrimary[];
 }
 
 export const REPORT_USAGE = `usage: report (--experiment=<name> | --runs=<id>,<id>...) [options]
@@ -29,10 +32,29 @@ export const REPORT_USAGE = `usage: report (--experiment=<name> | --runs=<id>,<i
   --out=<dir>           output folder (default: reports/<experiment>, or reports/compare with --runs)
   --group-by=<how>      variant | commit | run | auto (default: variant; auto with --runs)
   --baseline=<label>    the group the others are compared with
+  --primary=<m>[:dir],… primary metrics of the verdict, e.g. macroF1,loss:lower
+                        (default: the definition's report.primary when run, else per evaluation kind)
   --check               exit with code 1 unless every claim holds and the variants
                         differ only in their overrides (same data, epochs, code)`;
 
-const FLAGS = new Set(['experiment', 'runs', 'runs-dir', 'out', 'group-by', 'baseline', 'check', 'help']);
+const FLAGS = new Set(['experiment', 'runs', 'runs-dir', 'out', 'group-by', 'baseline', 'primary', 'check', 'help']);
+
+/** `macroF1,loss:lower` → primary metrics with their direction (absent: the metric's default). */
+function parsePrimary(text: string): DeclaredPrimary[] {
+  return text.split(',').map((part) => {
+    const [metric = '', direction, extra] = part.trim().split(':');
+    if (
+      metric === '' ||
+      extra !== undefined ||
+      (direction !== undefined && direction !== 'higher' && direction !== 'lower')
+    )
+      throw new ReportError(
+        'INVALID_ARGUMENT',
+        `--primary: expected <metric> or <metric>:higher or <metric>:lower, comma-separated, got "${part}"`,
+      );
+    return direction === undefined ? { metric } : { metric, direction };
+  });
+}
 
 /**
  * Parses `--name=value` / `--name value` flags of the report command.
@@ -80,10 +102,12 @@ export function parseReportArgs(argv: readonly string[]): ReportCommandOptions |
   if (check !== undefined && check !== 'true' && check !== 'false')
     throw new ReportError('INVALID_ARGUMENT', `--check: expected no value, got ${check}`);
   const baseline = values.get('baseline');
+  const primary = values.get('primary');
   return {
     ...(experiment === undefined ? {} : { experiment }),
     ...(runIds === undefined ? {} : { runIds }),
     ...(baseline === undefined ? {} : { baseline }),
+    ...(primary === undefined ? {} : { primary: parsePrimary(primary) }),
     runsDir: values.get('runs-dir') ?? 'runs',
     out:
       values.get('out') ??
@@ -135,6 +159,7 @@ export async function reportCommand(argv: readonly string[], output: CommandOutp
       groupBy: options.groupBy,
       skipped,
       ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
+      ...(options.primary === undefined ? {} : { primary: options.primary }),
     });
     for (const file of files) output.log(`wrote ${file}`);
     for (const mismatch of model.mismatches) output.error(`⚠ ${mismatch}`);

@@ -150,7 +150,12 @@ function evidence(comparison: MetricComparison): string {
   const seeds = test.nA === test.nB ? `${plural(test.nA, 'seed')} each` : `${test.nA} vs ${plural(test.nB, 'seed')}`;
   const method = test.method === 'paired' ? 'paired t-test' : 'Welch';
   if (test.ci === null || comparison.pAdjusted === null) {
-    const why = test.untestable === 'too-few-values' ? 'a test needs at least 2 seeds per variant' : 'no spread';
+    const why =
+      test.untestable === 'too-few-values'
+        ? 'a test needs at least 2 seeds per variant'
+        : test.method === 'paired'
+          ? 'the same difference on every seed, so no spread to test'
+          : 'identical values on every seed, so no spread to test';
     return `${formatSigned(test.difference)}, ${seeds}; ${why}`;
   }
   const g = comparison.effectSize === null ? '' : `, g = ${formatEffect(comparison.effectSize)}`;

@@ -12,7 +12,8 @@ import { blinkRecord, blinkRecords, classRecords, mnistRecord } from './fixtures
 /**
  * Opens generated reports in real headless Chromium (Debian's /usr/bin/chromium, as in CI) and
  * checks what a reader sees: every chart drew marks, nothing was fetched but the page itself,
- * the console stayed clean. Screenshots go to <repo>/test-artifacts/report-<name>.png.
+ * the console stayed clean, and the verdict is the first section and fits the first screen (a
+ * reader acts on it without scrolling). Screenshots go to <repo>/test-artifacts/report-<name>.png.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -101,6 +102,18 @@ describe.skipIf(mode === 'skip')('report in headless Chromium', () => {
     });
     page.on('pageerror', (error) => consoleErrors.push(error.message));
     await page.goto(pageUrl, { waitUntil: 'load' });
+
+    // The verdict: first section, one bold headline per primary metric, whole within the first 900 px.
+    expect(await page.locator('h2').first().textContent()).toBe('Verdict');
+    const verdict = page.locator('section#verdict');
+    const headlines = await verdict.locator('ul.verdict > li > strong').allTextContents();
+    expect(headlines.length).toBeGreaterThan(0);
+    for (const headline of headlines) expect(headline).toMatch(/^\S+ \((higher|lower) is better\): /);
+    const box = await verdict.boundingBox();
+    expect(box, 'the verdict section is visible').not.toBeNull();
+    expect((box?.y ?? 0) + (box?.height ?? Infinity), 'the verdict ends within the first screen').toBeLessThanOrEqual(
+      900,
+    );
 
     // Per chart: how many path/rect marks inside Vega's mark groups have a non-zero box.
     const figures = page.locator('figure[data-chart]');

@@ -36,6 +36,12 @@ describe('parseReportArgs', () => {
       /--group-by: expected variant, commit, run or auto, got seed/,
     );
     expect(() => parseReportArgs(['blink'])).toThrow(/argument "blink"/);
+    expect(parseReportArgs(['--experiment=lt', '--primary=macroF1,loss:lower'])).toMatchObject({
+      primary: [{ metric: 'macroF1' }, { metric: 'loss', direction: 'lower' }],
+    });
+    expect(() => parseReportArgs(['--experiment=lt', '--primary=macroF1:up'])).toThrow(
+      /--primary: expected <metric> or <metric>:higher or <metric>:lower, comma-separated, got "macroF1:up"/,
+    );
   });
 });
 
