@@ -1,5 +1,6 @@
 import {
   adam,
+  beats,
   categoricalCrossentropy,
   classification,
   defineExperiment,
@@ -47,7 +48,17 @@ export default defineExperiment({
     focal: { loss: focal({ gamma: 2, alpha: 1 }) },
     'cb-focal': { loss: sliced(focal({ gamma: 2, alpha: { classWeights: classBalanced } }), { target: 'digit' }) },
   },
+  report: {
+    primary: [
+      { metric: 'macroF1', direction: 'higher' },
+      { metric: 'accuracy', direction: 'higher' },
+    ],
+  },
   claims: [
+    beats('cb-ce', 'ce', 'macroF1', {
+      alpha: 0.05,
+      description: 'class-balanced cross-entropy beats plain cross-entropy on macro F1 (Holm-adjusted, paired by seed)',
+    }),
     threshold('macroF1', '<=', 0.895, { variant: 'ce', description: 'plain cross-entropy: macro F1 below 0.895' }),
     threshold('macroF1', '>=', 0.9, {
       variant: 'cb-ce',

@@ -38,6 +38,7 @@ export default defineExperiment({
   }),
   seeds: [0],
   variants: { masked: {} },
+  report: { primary: [{ metric: 'odd.accuracy' }, { metric: 'even.accuracy' }] },
   claims: [
     threshold('accuracy', '<=', 0.01, { group: 'even', description: 'even digits are never learned (reference: 0.0)' }),
     threshold('accuracy', '>=', 0.97, { group: 'odd', description: 'odd digits are learned (reference: 0.979)' }),

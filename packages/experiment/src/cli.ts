@@ -375,7 +375,13 @@ async function runCommand(argv: readonly string[], entry: string): Promise<numbe
   let written: Awaited<ReturnType<typeof writeReport>>;
   try {
     const skipped = await unfinishedRuns(options.runsDir, definition.name);
-    written = await writeReport(records, reportDir, { skipped });
+    // The definition's report settings decide the verdict (the records do not carry them).
+    const { primary, alpha } = definition.report ?? {};
+    written = await writeReport(records, reportDir, {
+      skipped,
+      ...(primary === undefined ? {} : { primary }),
+      ...(alpha === undefined ? {} : { alpha }),
+    });
   } catch (error) {
     console.error(
       `error: could not write the report to ${reportDir}: ${firstLineOf(error)} (the runs are kept; rebuild it with: losslab report --experiment=${definition.name})`,
@@ -383,6 +389,8 @@ async function runCommand(argv: readonly string[], entry: string): Promise<numbe
     return 1;
   }
   console.log(`report: ${written.files.slice(0, 2).join(', ')}`);
+  for (const mismatch of written.model.mismatches) console.error(`⚠ ${mismatch}`);
+  for (const verdict of written.model.verdicts) console.log(verdict.sentence);
   // The claims as the report evaluated them: the printed verdicts and the exit code are the report's.
   const claims = written.model.claims;
   for (const claim of claims) {
@@ -392,6 +400,10 @@ async function runCommand(argv: readonly string[], entry: string): Promise<numbe
   if (failed.length > 0) return 1;
   if (options.check && !allClaimsPass(claims)) {
     console.error('--check: at least one claim failed');
+    return 1;
+  }
+  if (options.check && written.model.mismatches.length > 0) {
+    console.error('--check: the variants are not compared like with like');
     return 1;
   }
   return 0;
