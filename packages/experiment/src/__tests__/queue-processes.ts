@@ -166,15 +166,35 @@ export default defineExperiment({
   return file;
 }
 
-/** A definition on a CSV file beside it (`rows.csv`), for the data-refusal test. */
-export function writeCsvDefinition(dir: string): { file: string; csv: string } {
+/**
+ * A definition in a new folder under `parent`, on a CSV file beside it (`rows.csv`) and with a loss
+ * kind of its own (`loss-kind.ts`), for the refusal tests: change either after submitting.
+ */
+export function writeCsvDefinition(parent: string): { file: string; csv: string; lossKind: string } {
+  const dir = mkdtempSync(join(parent, 'csv-'));
+  const lossKind = join(dir, 'loss-kind.ts');
+  writeFileSync(
+    lossKind,
+    `import * as t from 'io-ts';
+import { categoricalCrossentropy } from '@losslab/losses';
+import { closed, defineLossKind } from '@losslab/experiment';
+
+/** A user loss kind: its file becomes part of the run's code fingerprint. */
+export const userCrossentropy = defineLossKind({
+  kind: 'userCrossentropy',
+  codec: closed('userCrossentropy loss', { kind: t.literal('userCrossentropy') }),
+  build: () => categoricalCrossentropy(),
+});
+`,
+  );
   const csv = join(dir, 'rows.csv');
   const rows = Array.from({ length: 40 }, (_, i) => `${(i % 7) / 7},${(i % 3) / 3},${i % 2 === 0 ? 'rest' : 'move'}`);
   writeFileSync(csv, `a,b,kind\n${rows.join('\n')}\n`);
   const file = join(dir, 'csv-def.ts');
   writeFileSync(
     file,
-    `import { adam, categoricalCrossentropy, classification, csv, defineExperiment, mlp, oneHot, sliced } from '@losslab/experiment';
+    `import { adam, classification, csv, defineExperiment, mlp, oneHot } from '@losslab/experiment';
+import { userCrossentropy } from './loss-kind';
 
 export default defineExperiment({
   name: 'queued-csv',
@@ -182,7 +202,7 @@ export default defineExperiment({
   data: csv({ splits: { train: 'rows.csv' }, features: ['a', 'b'], label: 'kind', classNames: ['rest', 'move'] }),
   labels: { kind: oneHot(['rest', 'move']) },
   model: mlp({ hidden: [{ units: 4, activation: 'relu' }], output: { units: 2, activation: 'softmax' } }),
-  loss: sliced(categoricalCrossentropy(), { target: 'kind' }),
+  loss: userCrossentropy({}),
   optimizer: adam(),
   train: { epochs: 1, batchSize: 8 },
   evaluation: classification({ split: 'train', target: 'kind' }),
@@ -191,7 +211,7 @@ export default defineExperiment({
 });
 `,
   );
-  return { file, csv };
+  return { file, csv, lossKind };
 }
 
 /** Every file under `dir` (relative path → contents), for comparing folders and searching them. */

@@ -81,7 +81,7 @@ describe.skipIf(mode === 'skip')('losslab run --queue with losslab worker proces
         'worker',
         `--queue=${url(db)}`,
         `--runs-dir=${dir}/${name}-runs`,
-        '--lock-duration=3000',
+        '--lock-duration=5000',
         `--name=${name}`,
         ...extra,
       ],
@@ -227,6 +227,19 @@ describe.skipIf(mode === 'skip')('losslab run --queue with losslab worker proces
     expect(await exitOf(sweep), sweep.output()).toBe(1);
     expect(sweep.output()).toMatch(
       /error: base s0 failed after 1 attempt\(s\) .*: \[Refused\] base s0: this worker's data differs from the submitter's: data rows\.csv \(here [0-9a-f]{12}, submitted [0-9a-f]{12}\)/,
+    );
+    await stopWorkers(w);
+  }, 240_000);
+
+  it('a worker whose code differs refuses the job without retries and names the file', async () => {
+    const { file, lossKind } = writeCsvDefinition(dir);
+    const sweep = submit('code', 6, ['--attempts=3'], file);
+    await waitFor(sweep, /queued base s0/);
+    writeFileSync(lossKind, `${readFileSync(lossKind, 'utf8')}// changed after the sweep was submitted\n`);
+    const w = worker('w6', 6);
+    expect(await exitOf(sweep), sweep.output()).toBe(1);
+    expect(sweep.output()).toMatch(
+      /error: base s0 failed after 1 attempt\(s\) .*: \[Refused\] base s0: this worker's code differs from the submitter's \(fingerprint [0-9a-f]{12} here, [0-9a-f]{12} submitted\): .*user kind file \S+\/loss-kind\.ts \(here [0-9a-f]{12}, submitted [0-9a-f]{12}\)/,
     );
     await stopWorkers(w);
   }, 240_000);
