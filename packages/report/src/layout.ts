@@ -163,7 +163,7 @@ export function verdictNote(model: ReportModel): string {
   const sources = [...model.primary.values()].flat();
   const declared = sources.some((choice) => choice.source === 'declared');
   const from = declared
-    ? "declared in the definition's report.primary"
+    ? "declared (the definition's report.primary, or --primary)"
     : 'the defaults of the evaluation kind (macro F1 and accuracy for classification, F1 and balanced accuracy for detection)';
   const claims = sources.some((choice) => choice.source === 'claim') ? ', plus the metrics of beats claims' : '';
   return `Primary metrics: ${from}${claims}. A variant beats another when the difference goes the right way and its Holm-adjusted p is below ${model.alpha}. Intervals are unadjusted 95% confidence intervals; details in "Variant comparison".`;
@@ -374,17 +374,45 @@ export function definitionDiffTables(model: ReportModel): { experiment: string; 
     }));
 }
 
+/**
+ * The epochs a run trained and where it stopped: `20`, `11 of 20: stopped early, kept epoch 6`,
+ * `4, resumed after epoch 2`.
+ */
+export function epochsCell(run: ReportModel['runs'][number]): string {
+  const stopping = run.earlyStopping;
+  const planned = run.plannedEpochs === null || run.plannedEpochs === run.epochs ? '' : ` of ${run.plannedEpochs}`;
+  const parts = [`${run.epochs}${planned}`];
+  if (stopping !== null) {
+    const kept = stopping.restoredBest
+      ? `kept epoch ${stopping.bestEpoch}`
+      : `best epoch ${stopping.bestEpoch}, kept the last`;
+    parts[0] = `${parts[0]}: ${stopping.stoppedAt < (run.plannedEpochs ?? Infinity) ? 'stopped early' : 'ran to the end'}, ${kept}`;
+  }
+  if (run.resumedAfter.length > 0) parts.push(`resumed after epoch ${run.resumedAfter.join(', ')}`);
+  return parts.join('; ');
+}
+
 /** Every run. */
 export function runsTable(model: ReportModel): TextTable {
   return {
-    header: ['run id', 'variant', 'seed', 'commit', 'backend', 'epochs', 's/epoch', 'samples/s', 'started'],
+    header: [
+      'run id',
+      'variant',
+      'seed',
+      'commit',
+      'backend',
+      'epochs (where it stopped)',
+      's/epoch',
+      'samples/s',
+      'started',
+    ],
     rows: model.runs.map((run) => [
       run.runId,
       run.label,
       String(run.seed),
       run.commit,
       run.backend,
-      String(run.epochs),
+      epochsCell(run),
       run.secondsPerEpoch === null ? '—' : formatValue(run.secondsPerEpoch),
       run.samplesPerSecond === null ? '—' : formatValue(run.samplesPerSecond),
       run.startedAt,
