@@ -66,7 +66,13 @@ function averageOf(values: readonly number[]): number | undefined {
   return values.length === 0 ? undefined : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-/** Per-epoch curves of one run: `training.loss` and `validation.<metric>`, index = epoch − 1. */
+/** The curve of the learning rate a schedule set: a setting drawn per epoch, not an outcome to compare. */
+export const LEARNING_RATE_CURVE = 'training.learningRate';
+
+/**
+ * Per-epoch curves of one run: `training.loss`, `training.learningRate` (when a schedule set it)
+ * and `validation.<metric>`, index = epoch − 1.
+ */
 export function runCurves(record: RunRecord): Map<string, (number | undefined)[]> {
   const curves = new Map<string, (number | undefined)[]>();
   record.history.forEach((epoch, index) => {
@@ -76,6 +82,7 @@ export function runCurves(record: RunRecord): Map<string, (number | undefined)[]
       curves.set(key, curve);
     };
     put('training.loss', epoch.loss);
+    if (epoch.learningRate !== undefined) put(LEARNING_RATE_CURVE, epoch.learningRate);
     for (const [metric, value] of Object.entries(epoch.validation ?? {})) put(`validation.${metric}`, value);
   });
   return curves;

@@ -61,6 +61,7 @@ export function metricTitle(key: string): string {
     precision: 'precision',
     recall: 'recall',
     majorityAccuracy: 'majority-class accuracy',
+    learningRate: 'learning rate',
     macroF1: 'macro F1',
     macroPrecision: 'macro precision',
     macroRecall: 'macro recall',
@@ -85,6 +86,7 @@ export function metricUnit(key: string): string {
   if (metric === 'loss') return 'mean loss per sample';
   if (/seconds$/i.test(metric)) return 's';
   if (metric === 'samplesPerSecond') return 'samples/s';
+  if (metric === 'learningRate') return 'step size';
   return 'value';
 }
 

@@ -1,4 +1,4 @@
-import type { GroupAggregate } from './aggregate';
+import { LEARNING_RATE_CURVE, type GroupAggregate } from './aggregate';
 import { defaultDirection } from './format';
 
 /** One variant's curve of one metric, summarized beyond its last epoch. */
@@ -45,7 +45,7 @@ export function epochSummaries(aggregates: readonly GroupAggregate[]): EpochSumm
   for (const experiment of experiments) {
     const own = aggregates.filter((aggregate) => aggregate.experiment === experiment);
     const keys = [...new Set(own.flatMap((aggregate) => Object.keys(aggregate.curves)))]
-      .filter((key) => key !== 'validation.majorityAccuracy')
+      .filter((key) => key !== 'validation.majorityAccuracy' && key !== LEARNING_RATE_CURVE)
       .sort((a, b) => (a === 'training.loss' ? -1 : b === 'training.loss' ? 1 : a.localeCompare(b)));
     for (const key of keys) {
       const direction = defaultDirection(key);

@@ -63,7 +63,7 @@ export function formatSummary(summary: Summary): string {
 export function metricRange(key: string): readonly [number, number] {
   const metric = key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
   if (isRateMetric(metric)) return [0, 1];
-  if (metric === 'loss' || /seconds$/i.test(metric) || metric === 'samplesPerSecond')
+  if (metric === 'loss' || /seconds$/i.test(metric) || metric === 'samplesPerSecond' || metric === 'learningRate')
     return [0, Number.POSITIVE_INFINITY];
   return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
 }

@@ -66,6 +66,12 @@ export interface RunRow {
   readonly commit: string;
   readonly backend: string;
   readonly epochs: number;
+  /** The epochs the definition asked for (`train.epochs`), when the record says. */
+  readonly plannedEpochs: number | null;
+  /** Where early stopping ended the run and which epoch's weights it kept. */
+  readonly earlyStopping: NonNullable<RunRecord['earlyStopping']> | null;
+  /** The epochs after which the run was resumed from a checkpoint. */
+  readonly resumedAfter: readonly number[];
   readonly secondsPerEpoch: number | null;
   readonly samplesPerSecond: number | null;
   readonly startedAt: string;
@@ -225,6 +231,12 @@ function claimComparisons(
     }
   }
   return added;
+}
+
+/** `train.epochs` of the record's definition (plain data the record keeps as it ran). */
+function plannedEpochsOf(record: RunRecord): number | null {
+  const epochs = (record.definition as { train?: { epochs?: unknown } } | null)?.train?.epochs;
+  return typeof epochs === 'number' ? epochs : null;
 }
 
 /** True for curve keys whose metric is a loss (`training.loss`, `validation.loss`). */
@@ -413,6 +425,9 @@ export async function buildReport(
         commit: commitState(record),
         backend: `${record.environment.backend} ${record.environment.backendVersion}`,
         epochs: record.history.length,
+        plannedEpochs: plannedEpochsOf(record),
+        earlyStopping: record.earlyStopping ?? null,
+        resumedAfter: (record.resumes ?? []).map((resume) => resume.afterEpoch),
         secondsPerEpoch: average(record.history.map((epoch) => epoch.seconds)),
         samplesPerSecond: average(record.history.map((epoch) => epoch.samplesPerSecond)),
         startedAt: record.timing.startedAt,
