@@ -468,7 +468,12 @@ export function epochsToTargetChart(
       {
         data: { values: bars },
         mark: { type: 'bar', opacity: 0.75 },
-        encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'epochs (count)' }, color },
+        encoding: {
+          x,
+          // Epoch counts: whole-number ticks only.
+          y: { field: 'mean', type: 'quantitative', title: 'epochs (count)', axis: { tickMinStep: 1, format: 'd' } },
+          color,
+        },
       },
       {
         data: { values: bars },

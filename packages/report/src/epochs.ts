@@ -1,4 +1,5 @@
 import { LEARNING_RATE_CURVE, type GroupAggregate } from './aggregate';
+import { lossMix } from './compare';
 import { defaultDirection } from './format';
 
 /** One variant's curve of one metric, summarized beyond its last epoch. */
@@ -24,7 +25,9 @@ export interface EpochSummary {
    * The level every variant reaches at some epoch: the worst of the variants' best means. Its
    * first-reaching epoch is comparable across variants, unlike a fixed number some never reach.
    */
-  readonly target: number;
+  readonly target: number | null;
+  /** Why there is no shared target: the variants' losses are on different scales (see `lossMix`). */
+  readonly noTarget: string | null;
   readonly variants: readonly CurveSummary[];
 }
 
@@ -32,8 +35,8 @@ export interface EpochSummary {
  * Summaries beyond the last epoch, from the mean-over-seeds curves: for every curve (training
  * loss, each validation metric) and variant, the best value and its epoch, the final value, and
  * the first epoch reaching a shared target — the worst of the variants' best values, i.e. a
- * level every variant reaches. Loss curves of different variants may be on different scales;
- * their summaries are still shown per variant (the learning-curve caption says so).
+ * level every variant reaches. Loss curves of different loss definitions or reductions are on
+ * different scales: they get no shared target (`noTarget` says why), only their own best and final.
  *
  * @example
  * epochSummaries(aggregates)[0]
@@ -63,15 +66,23 @@ export function epochSummaries(aggregates: readonly GroupAggregate[]): EpochSumm
           if (best === undefined || better(point.summary.mean, best.summary.mean)) best = point;
         return { label, points, best: best?.summary.mean ?? Number.NaN, bestEpoch: best?.epoch ?? 0 };
       });
-      const target = bests.reduce(
-        (worst, entry) => (better(worst, entry.best) ? entry.best : worst),
-        bests[0]?.best ?? Number.NaN,
-      );
+      // Losses of different definitions or reductions share no scale, so no level is shared either.
+      const noTarget = /(^|\.)loss$/.test(key)
+        ? lossMix(own.filter((aggregate) => aggregate.curves[key] !== undefined))
+        : null;
+      const target =
+        noTarget !== null
+          ? null
+          : bests.reduce(
+              (worst, entry) => (better(worst, entry.best) ? entry.best : worst),
+              bests[0]?.best ?? Number.NaN,
+            );
       summaries.push({
         experiment,
         key,
         direction,
         target,
+        noTarget,
         variants: bests.map(({ label, points, best, bestEpoch }) => {
           const last = points[points.length - 1];
           return {
@@ -80,7 +91,8 @@ export function epochSummaries(aggregates: readonly GroupAggregate[]): EpochSumm
             bestEpoch,
             final: last?.summary.mean ?? Number.NaN,
             epochs: last?.epoch ?? 0,
-            epochToTarget: points.find((point) => reaches(point.summary.mean, target))?.epoch ?? null,
+            epochToTarget:
+              target === null ? null : (points.find((point) => reaches(point.summary.mean, target))?.epoch ?? null),
           };
         }),
       });

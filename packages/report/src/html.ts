@@ -92,6 +92,15 @@ function table(data: TextTable): string {
   return `<table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
+/** Tables longer than this are folded under a one-line summary, so the report stays compact. */
+const FOLD_ROWS = 20;
+
+function folded(data: TextTable): string {
+  return data.rows.length > FOLD_ROWS
+    ? `<details><summary>${data.rows.length} rows</summary>\n${table(data)}\n</details>`
+    : table(data);
+}
+
 function figure(chart: RenderedChart): string {
   return `<figure id="chart-${escapeHtml(chart.id)}" data-chart="${escapeHtml(chart.id)}">\n${chart.svg}\n<figcaption>${escapeHtml(chart.description)}</figcaption>\n</figure>`;
 }
@@ -170,7 +179,7 @@ export function renderHtml(model: ReportModel): string {
   );
   if (model.epochSummaries.length > 0) {
     parts.push(
-      section('epochs', 'Over the epochs', `<p>${escapeHtml(EPOCHS_NOTE)}</p>\n${table(epochSummaryTable(model))}`),
+      section('epochs', 'Over the epochs', `<p>${escapeHtml(EPOCHS_NOTE)}</p>\n${folded(epochSummaryTable(model))}`),
     );
   }
   const perClass = perClassTables(model);

@@ -182,7 +182,9 @@ export function epochSummaryTable(model: ReportModel): TextTable {
         variant.label,
         `${formatValue(variant.best)} (epoch ${variant.bestEpoch} of ${variant.epochs})`,
         formatValue(variant.final),
-        `${variant.epochToTarget ?? 'never'} (${summary.direction === 'higher' ? '≥' : '≤'} ${formatValue(summary.target)})`,
+        summary.target === null
+          ? 'no shared target: the losses are on different scales'
+          : `${variant.epochToTarget ?? 'never'} (${summary.direction === 'higher' ? '≥' : '≤'} ${formatValue(summary.target)})`,
       ];
     });
   });

@@ -82,6 +82,9 @@ function table(data: TextTable): string {
   return lines.join('\n');
 }
 
+/** Tables longer than this are folded under a one-line summary. */
+const FOLD_ROWS = 20;
+
 /** Longest slug kept in a chart's file name: with the hash and `.svg`, 53 characters at most. */
 const MAX_SLUG = 40;
 
@@ -161,7 +164,12 @@ export function renderMarkdown(model: ReportModel): string {
   );
   for (const note of finalMetricsNotes(model)) out.push(block(note), '');
   if (model.epochSummaries.length > 0) {
-    out.push('## Over the epochs', '', block(EPOCHS_NOTE), '', table(epochSummaryTable(model)), '');
+    const epochs = epochSummaryTable(model);
+    out.push('## Over the epochs', '', block(EPOCHS_NOTE), '');
+    // Many curves × variants: folded, so the report stays compact (the summary line says how much).
+    if (epochs.rows.length > FOLD_ROWS)
+      out.push('<details>', `<summary>${epochs.rows.length} rows</summary>`, '', table(epochs), '', '</details>', '');
+    else out.push(table(epochs), '');
   }
   const perClass = perClassTables(model);
   const classConfusions = model.charts.filter((chart) => chart.kind === 'overallConfusion');
