@@ -380,7 +380,7 @@ export function definitionDiffTables(model: ReportModel): { experiment: string; 
  * The epochs a run trained and where it stopped: `20`, `11 of 20: stopped early, kept epoch 6`,
  * `4, resumed after epoch 2`.
  */
-export function epochsCell(run: ReportModel['runs'][number]): string {
+function epochsCell(run: ReportModel['runs'][number]): string {
   const stopping = run.earlyStopping;
   const planned = run.plannedEpochs === null || run.plannedEpochs === run.epochs ? '' : ` of ${run.plannedEpochs}`;
   const parts = [`${run.epochs}${planned}`];
