@@ -14,6 +14,9 @@ import { redisProblem, scrub, type QueueTarget } from './connection';
 import { sourceFingerprint } from './data-check';
 import { QUEUE_NAME, runJobId, type RunJobData, type RunJobResult } from './job';
 
+/** How long a finished job (its result, with the run's model files) stays in Redis for a coordinator to collect. */
+const FINISHED_JOBS_KEPT_SECONDS = 7 * 24 * 3600;
+
 /** How the coordinator submits a sweep (from `losslab run --queue=…`). */
 export interface SweepOptions {
   readonly target: QueueTarget;
@@ -145,9 +148,11 @@ export async function runSweep(
           jobId: id,
           attempts: options.attempts,
           backoff: { type: 'exponential', delay: 1000 },
-          // Kept until collected: a restarted coordinator reads finished jobs from the queue.
-          removeOnComplete: false,
-          removeOnFail: false,
+          // Kept for a week, so a restarted coordinator reads finished jobs from the queue; then
+          // evicted (BullMQ does so when a later job ends), so results with their models do not
+          // pile up in Redis's memory.
+          removeOnComplete: { age: FINISHED_JOBS_KEPT_SECONDS },
+          removeOnFail: { age: FINISHED_JOBS_KEPT_SECONDS },
         });
         console.log(`queued ${label} (job ${id})`);
       } else {
