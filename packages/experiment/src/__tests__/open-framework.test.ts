@@ -132,6 +132,13 @@ describe("the README's own experiment, from its own folder", () => {
       expect(report).toMatch(/Per-class/);
       for (const name of CLASSES) expect(report).toContain(`| ${name} |`);
       expect(report).toContain('recall of class dot');
+
+      // The saved model of a run of user kinds evaluates again without training: the definition
+      // file the record names registers its kinds first.
+      const pointsRun = readdirSync(join(user.runs, 'shapes')).find((folder) => folder.includes('-points-'))!;
+      const again = await exec('npx', ['losslab', 'evaluate', join(user.runs, 'shapes', pointsRun)]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain('identical to the recorded evaluation');
     },
   );
 
