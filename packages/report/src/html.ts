@@ -2,6 +2,7 @@ import type { RenderedChart } from './charts';
 import { claimSymbol } from './claims';
 import {
   comparisonNote,
+  comparisonSummary,
   comparisonTable,
   EPOCHS_NOTE,
   epochSummaryTable,
@@ -95,9 +96,9 @@ function table(data: TextTable): string {
 /** Tables longer than this are folded under a one-line summary, so the report stays compact. */
 const FOLD_ROWS = 20;
 
-function folded(data: TextTable): string {
+function folded(data: TextTable, summary = `${data.rows.length} rows`): string {
   return data.rows.length > FOLD_ROWS
-    ? `<details><summary>${data.rows.length} rows</summary>\n${table(data)}\n</details>`
+    ? `<details><summary>${escapeHtml(summary)}</summary>\n${table(data)}\n</details>`
     : table(data);
 }
 
@@ -162,7 +163,7 @@ export function renderHtml(model: ReportModel): string {
         'comparison',
         'Variant comparison',
         (model.comparisons.length > 0
-          ? `<p>${escapeHtml(comparisonNote(model))}</p>\n${table(comparisonTable(model))}\n`
+          ? `<p>${escapeHtml(comparisonNote(model))}</p>\n${folded(comparisonTable(model), comparisonSummary(model))}\n`
           : '') + notes,
       ),
     );

@@ -97,7 +97,12 @@ function formatPValue(p: number): string {
  */
 export function comparisonTable(model: ReportModel): TextTable {
   const strong: boolean[][] = [];
-  const rows = model.comparisons.map((comparison) => {
+  // Primary family first: the tests the verdict and the claims rest on.
+  const ordered = [
+    ...model.comparisons.filter((comparison) => comparison.family === 'primary'),
+    ...model.comparisons.filter((comparison) => comparison.family !== 'primary'),
+  ];
+  const rows = ordered.map((comparison) => {
     const { test } = comparison;
     const decided = comparison.pAdjusted !== null && comparison.pAdjusted < model.alpha;
     strong.push([false, false, decided, false, false, false, false, decided, false, false]);
@@ -137,6 +142,18 @@ export function comparisonTable(model: ReportModel): TextTable {
     rows,
     strong,
   };
+}
+
+/** One line saying what a folded comparison table holds: `46 tests: 22 on primary metrics and claims (9 decided), 24 others (3 decided)`. */
+export function comparisonSummary(model: ReportModel): string {
+  const count = (family: 'primary' | 'secondary'): string => {
+    const members = model.comparisons.filter((comparison) => comparison.family === family);
+    const decided = members.filter(
+      (comparison) => comparison.pAdjusted !== null && comparison.pAdjusted < model.alpha,
+    ).length;
+    return `${members.length} ${family === 'primary' ? 'on primary metrics and claims' : 'others'} (${decided} decided)`;
+  };
+  return `${plural(model.comparisons.length, 'test')}: ${count('primary')}, ${count('secondary')}`;
 }
 
 /** What the comparison table shows, said once above it. */

@@ -3,6 +3,7 @@ import { slug, type RenderedChart } from './charts';
 import {
   claimHeadline,
   comparisonNote,
+  comparisonSummary,
   comparisonTable,
   EPOCHS_NOTE,
   epochSummaryTable,
@@ -150,7 +151,14 @@ export function renderMarkdown(model: ReportModel): string {
   }
   if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
     out.push('## Variant comparison', '');
-    if (model.comparisons.length > 0) out.push(block(comparisonNote(model)), '', table(comparisonTable(model)), '');
+    if (model.comparisons.length > 0) {
+      const comparisons = comparisonTable(model);
+      out.push(block(comparisonNote(model)), '');
+      if (comparisons.rows.length > FOLD_ROWS) {
+        const summary = escapeHtmlText(comparisonSummary(model));
+        out.push('<details>', `<summary>${summary}</summary>`, '', table(comparisons), '', '</details>', '');
+      } else out.push(table(comparisons), '');
+    }
     for (const line of model.lossNotes) out.push(`- ${block(line)}`);
     out.push('');
   }

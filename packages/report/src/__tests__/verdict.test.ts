@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { likeWithLike } from '../context';
 import { groupRuns } from '../groups';
-import { comparisonTable, finalMetricsTable } from '../layout';
+import { comparisonSummary, comparisonTable, finalMetricsTable } from '../layout';
 import { renderMarkdown } from '../markdown';
 import { buildReport } from '../model';
 import type { Claim, RunRecord } from '@losslab/schema';
@@ -102,6 +102,8 @@ describe('verdict', () => {
       '0.007',
     ]);
     expect(table.rows[2]?.[9]).toBe('29');
+    // Holm-adjusted 0.0069 and 0.0078 are below 0.05, 0.383 is not.
+    expect(comparisonSummary(model)).toBe('3 tests: 3 on primary metrics and claims (2 decided), 0 others (0 decided)');
   });
 
   it('checks beats claims on the adjusted p and the direction', async () => {
