@@ -45,14 +45,30 @@ const csvField = (text: string): string => (/[",\n\r]/.test(text) ? `"${text.rep
 
 /**
  * The history as CSV for spreadsheets and plotting tools: one row per epoch, columns epoch, loss,
- * seconds, samplesPerSecond, then `validation.<metric>` for every validation metric (empty where
- * an epoch lacks it). Numbers are written in full (JavaScript's shortest round-trip form).
+ * seconds, samplesPerSecond, learningRate (when a schedule set it), then `validation.<metric>` for
+ * every validation metric (empty where an epoch lacks it). Numbers are written in full
+ * (JavaScript's shortest round-trip form).
  */
 function historyCsv(history: RunRecord['history']): string {
   const metrics = [...new Set(history.flatMap((entry) => Object.keys(entry.validation ?? {})))];
-  const header = ['epoch', 'loss', 'seconds', 'samplesPerSecond', ...metrics.map((m) => `validation.${m}`)];
+  const scheduled = history.some((entry) => entry.learningRate !== undefined);
+  const header = [
+    'epoch',
+    'loss',
+    'seconds',
+    'samplesPerSecond',
+    ...(scheduled ? ['learningRate'] : []),
+    ...metrics.map((m) => `validation.${m}`),
+  ];
   const rows = history.map((entry) =>
-    [entry.epoch, entry.loss, entry.seconds, entry.samplesPerSecond, ...metrics.map((m) => entry.validation?.[m] ?? '')]
+    [
+      entry.epoch,
+      entry.loss,
+      entry.seconds,
+      entry.samplesPerSecond,
+      ...(scheduled ? [entry.learningRate ?? ''] : []),
+      ...metrics.map((m) => entry.validation?.[m] ?? ''),
+    ]
       .map(String)
       .join(','),
   );

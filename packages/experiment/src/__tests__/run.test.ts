@@ -133,7 +133,13 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
 describe('runOne on a detection experiment', () => {
   it('records whole-split validation rates per epoch and a confusion matrix that adds up', async () => {
     const backend = await selectBackend({ requested: 'cpu' });
-    const result = resolveExperiment(tinyBlink(), 'fixture');
+    // with a schedule, so each epoch's learning rate is recorded and goes into history.csv
+    const definition = tinyBlink();
+    const scheduled = {
+      ...definition,
+      train: { ...definition.train, schedule: { kind: 'stepDecay', every: 1, factor: 0.5 } },
+    };
+    const result = resolveExperiment(scheduled, 'fixture');
     if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
     const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
     const before = liveTensorCount();
@@ -159,7 +165,7 @@ describe('runOne on a detection experiment', () => {
     // history.csv holds the same numbers as the record, a column per validation metric
     const [header, ...rows] = readFileSync(join(outcome.right.folder, 'history.csv'), 'utf8').trimEnd().split('\n');
     const columns = header!.split(',');
-    expect(columns.slice(0, 4)).toEqual(['epoch', 'loss', 'seconds', 'samplesPerSecond']);
+    expect(columns.slice(0, 5)).toEqual(['epoch', 'loss', 'seconds', 'samplesPerSecond', 'learningRate']);
     expect(columns).toContain('validation.f1');
     expect(rows).toHaveLength(history.length);
     rows.forEach((row, i) => {
@@ -168,6 +174,8 @@ describe('runOne on a detection experiment', () => {
       );
       expect(cells.epoch).toBe(history[i]!.epoch);
       expect(cells.loss).toBe(history[i]!.loss);
+      expect(cells.learningRate).toBe(history[i]!.learningRate);
+      expect(cells.learningRate).toBe(history[0]!.learningRate! * 0.5 ** i);
       expect(cells['validation.f1']).toBe(history[i]!.validation!.f1);
     });
   });
