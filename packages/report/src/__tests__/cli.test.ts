@@ -111,6 +111,29 @@ describe('reportCommand', () => {
     expect(io.out).toContain('? class-weighted reaches f1 ≥ 0.800 in fewer epochs than unweighted (mean over seeds)');
   });
 
+  it('--check exits 1 when the variants are not compared like with like, and says which fields differ', async () => {
+    // Claims dropped so only the like-with-like check can fail; class-weighted ran other data.
+    const records = [1, 2].flatMap((seed) => [
+      { ...blinkRecord('unweighted', seed), experiment: 'mixed', claims: [] },
+      {
+        ...blinkRecord('class-weighted', seed),
+        experiment: 'mixed',
+        claims: [],
+        dataFingerprint: { 'blink-generator': 'e'.repeat(64) },
+      },
+    ]);
+    const runsDir = join(root, 'mixed-runs');
+    await writeRuns(runsDir, records);
+    const io = capture();
+    const args = [`--runs-dir=${runsDir}`, '--experiment=mixed', `--out=${join(root, 'reports', 'mixed')}`];
+    expect(await reportCommand(args, capture())).toBe(0);
+    expect(await reportCommand([...args, '--check'], io)).toBe(1);
+    expect(io.err).toContain('check failed: the variants are not compared like with like');
+    expect(io.err.join('\n')).toContain(
+      `⚠ Not like with like (mixed): data fingerprint differs (unweighted: blink-generator: ${'f'.repeat(12)}; class-weighted: blink-generator: ${'e'.repeat(12)})`,
+    );
+  });
+
   it('exits 2 with a clear message on bad input', async () => {
     const io = capture();
     expect(await reportCommand([`--runs-dir=${join(root, 'nowhere')}`, '--experiment=blink'], io)).toBe(2);
