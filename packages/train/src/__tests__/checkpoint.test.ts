@@ -56,6 +56,7 @@ describe.each(TEST_BACKENDS)('checkpoints on %s', (backend) => {
     await useBackend(backend);
     const whole = setup();
     const saved: Checkpoint[] = [];
+    const liveBefore = liveTensorCount();
     const uninterrupted = await fit(
       options(whole.model, whole.optimizer, {
         checkpoint: { save: (c) => Promise.resolve(void saved.push(c)) },
@@ -65,6 +66,8 @@ describe.each(TEST_BACKENDS)('checkpoints on %s', (backend) => {
     );
     // one per epoch that training continued past; none after the last
     expect(saved.map((c) => c.epoch)).toEqual([1, 2, 3]);
+    // capturing copies to the host and leaves no tensor behind
+    expect(liveTensorCount()).toBe(liveBefore);
     // through JSON and the schema's codec, as a checkpoint file goes
     const decoded = Checkpoint.decode(JSON.parse(JSON.stringify(saved[1])));
     if (decoded._tag === 'Left') throw new Error('the checkpoint does not match its codec');
