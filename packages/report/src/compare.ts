@@ -213,8 +213,12 @@ export function testDifference(
   const seedsA = a.finalSeeds[metric] ?? [];
   const seedsB = b.finalSeeds[metric] ?? [];
   const distinct = new Set(seedsA);
+  // Exactly the same seeds, each once on both sides (two runs of one seed in a group are not a pair).
   const sameSeeds =
-    seedsA.length === seedsB.length && distinct.size === seedsA.length && seedsB.every((seed) => distinct.has(seed));
+    seedsA.length === seedsB.length &&
+    distinct.size === seedsA.length &&
+    new Set(seedsB).size === seedsB.length &&
+    seedsB.every((seed) => distinct.has(seed));
   if (sameSeeds && seedsA.length >= 2) {
     const order = [...seedsA].sort((x, y) => x - y);
     const bySeed = (seeds: readonly number[], list: readonly number[]): number[] =>

@@ -59,6 +59,23 @@ describe('variant comparison', () => {
     expect(f1?.advice).toBeNull();
   });
 
+  it('uses Welch when a seed repeats on one side, even if the seed sets match in size', () => {
+    // class-weighted seeds [1, 2, 3], unweighted [1, 1, 2]: not the same seeds each once.
+    const records = [
+      withMetrics('class-weighted', 1, { f1: 0.5 }),
+      withMetrics('class-weighted', 2, { f1: 0.6 }),
+      withMetrics('class-weighted', 3, { f1: 0.7 }),
+      { ...withMetrics('unweighted', 1, { f1: 0.1 }), runId: 'u1a' },
+      { ...withMetrics('unweighted', 1, { f1: 0.2 }), runId: 'u1b' },
+      withMetrics('unweighted', 2, { f1: 0.3 }),
+    ];
+    const aggregates = groupRuns(records).map((group) => aggregateGroup(group));
+    const [f1] = compareGroups(aggregates, { baseline: 'unweighted' });
+    expect(f1?.test.method).toBe('welch');
+    // 0.6 − 0.2, both sd 0.1: se = 0.1·√(2/3), t = 0.4 / 0.0816497 = 4.898979.
+    expect(f1?.test.t).toBeCloseTo(4.898979, 5);
+  });
+
   it('with one seed per variant says that no significance can be claimed', () => {
     const test = welchTest([0.91], [0.7]);
     expect(describeComparison('class-weighted', 'unweighted', 'f1', test)).toBe(
