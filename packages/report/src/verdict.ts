@@ -40,8 +40,8 @@ function evaluationKind(record: RunRecord): string | undefined {
 /**
  * The primary metrics of one experiment: the declared ones (`report.primary` of the definition)
  * if any, else the defaults of its evaluation kind ({@link DEFAULT_PRIMARY}; `accuracy` for
- * other kinds); then the metric of every `beats` claim not already listed. Only metrics some
- * variant reports are kept.
+ * other kinds); then the metric of every `beats` claim not already listed. Defaults and claim
+ * metrics no variant reports are left out; declared ones stay (the verdict says nobody reports them).
  *
  * @example primaryMetrics(records, [{ metric: 'macroF1' }]) // [{ metric: 'macroF1', direction: 'higher', source: 'declared' }]
  */
@@ -53,7 +53,8 @@ export function primaryMetrics(
   const present = new Set(aggregates.flatMap((aggregate) => Object.keys(aggregate.final)));
   const choices: PrimaryChoice[] = [];
   const add = (metric: string, direction: Direction | undefined, source: PrimaryChoice['source']): void => {
-    if (!present.has(metric) || choices.some((choice) => choice.metric === metric)) return;
+    // A declared metric no run reports stays, so the verdict can say so (a typo is not silently dropped).
+    if ((source !== 'declared' && !present.has(metric)) || choices.some((choice) => choice.metric === metric)) return;
     choices.push({ metric, direction: direction ?? defaultDirection(metric), source });
   };
   if (declared.length > 0) {
@@ -199,7 +200,13 @@ export function verdicts(
       }
       const best = bestAggregate(own, metric, direction);
       const bestMean = best?.final[metric]?.mean;
-      if (best === undefined || bestMean === undefined) continue;
+      if (best === undefined || bestMean === undefined) {
+        const missing = `${head}: no run reports this metric; check the name in report.primary (final metrics: ${[
+          ...new Set(own.flatMap((aggregate) => Object.keys(aggregate.final))),
+        ].join(', ')}).`;
+        results.push({ ...base, best: null, bestMean: null, lines: [], headline: missing, sentence: missing });
+        continue;
+      }
       const others = own.filter((aggregate) => aggregate !== best && aggregate.final[metric] !== undefined);
       if (others.length === 0) {
         results.push({

@@ -151,6 +151,13 @@ describe('verdict', () => {
     );
   });
 
+  it('says when a declared primary metric is reported by no run', async () => {
+    const model = await buildReport(records([]), { primary: [{ metric: 'macroF1' }, { metric: 'macroF2' }] });
+    expect(model.verdicts[1]?.headline).toBe(
+      'macroF2 (higher is better): no run reports this metric; check the name in report.primary (final metrics: macroF1).',
+    );
+  });
+
   it('with one variant says there is nothing to compare', async () => {
     const model = await buildReport([0, 1].map((seed) => record('plain', seed)));
     expect(model.verdicts.map((verdict) => verdict.sentence)).toEqual([
