@@ -16,6 +16,7 @@ import { describeFailure, runHash, runOne } from './run';
 import { codeFingerprint } from './environment';
 import { findReusableRun } from './store';
 import { evaluateCommand } from './evaluate-command';
+import { closestName } from './suggest';
 import { runSweep } from './queue/sweep';
 import { workerCommand } from './queue/worker';
 
@@ -59,6 +60,20 @@ run options:
   --runs-dir=runs --reports-dir=reports --debug
 
 The definition file may be anywhere on disk; it imports from '@losslab/experiment'.`;
+
+const WORKER_USAGE = `usage: losslab worker --queue=redis://[:password@]host:port[/db] [options]
+
+Takes runs from the queue that \`losslab run … --queue=…\` filled, runs each in a child process and
+hands its record back. Needs the same checkout (code) and data files as the submitter.
+  --queue=URL          the Redis queue (required; rediss:// for TLS)
+  --concurrency=N      runs at once on this machine (default 1)
+  --runs-dir=DIR       this worker's own run store: runs it already holds are reused (default runs)
+  --lock-duration=MS   a job's lock without renewal; a dead worker's job returns to the queue after
+                       it (default 30000)
+  --name=TEXT          how the coordinator names this worker (default <hostname>:<pid>)`;
+
+/** The commands `main` knows, for "did you mean". */
+const COMMANDS = ['run', 'report', 'evaluate', 'worker', 'help'];
 
 /** One line for the terminal: the first line of a thrown message (a stack or a dump never follows it). */
 const firstLineOf = (error: unknown): string => messageOf(error).split('\n')[0] ?? '';
@@ -451,12 +466,21 @@ async function runOneCommand(argv: readonly string[]): Promise<number> {
 /** Runs one CLI command and resolves to its exit code. `entry` is the script run children start from. */
 export async function main(argv: readonly string[], entry: string = CLI_PATH): Promise<number> {
   const [command, ...rest] = argv;
+  const wantsHelp = rest.includes('--help') || rest.includes('-h');
   switch (command) {
     case 'run':
+      if (wantsHelp) {
+        console.log(USAGE);
+        return 0;
+      }
       return runCommand(rest, entry);
     case 'run-one':
       return runOneCommand(rest);
     case 'worker':
+      if (wantsHelp) {
+        console.log(WORKER_USAGE);
+        return 0;
+      }
       return workerCommand(rest);
     case 'report':
       return reportCommand([...rest]);
@@ -467,9 +491,15 @@ export async function main(argv: readonly string[], entry: string = CLI_PATH): P
     case '-h':
       console.log(USAGE);
       return 0;
-    default:
+    default: {
+      const closest = command === undefined ? undefined : closestName(command, COMMANDS);
+      if (command !== undefined)
+        console.error(
+          `error: unknown command "${command}"${closest === undefined ? '' : `; did you mean "${closest}"?`}`,
+        );
       console.error(USAGE);
       return 2;
+    }
   }
 }
 

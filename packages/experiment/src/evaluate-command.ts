@@ -3,6 +3,7 @@ import { Split } from '@losslab/schema';
 import { BACKENDS, describeBackend, isBackendName, selectBackend } from '@losslab/runtime';
 import { evaluateRunFolder, readRunRecord } from './evaluate-run';
 import { messageOf } from './message';
+import { unknownOption } from './suggest';
 
 const EVALUATE_USAGE = `usage: losslab evaluate <run-folder> [--split=train|validation|test] [--backend=…] [--json]
 
@@ -15,20 +16,23 @@ const formatNumber = (value: number): string => (Number.isInteger(value) ? Strin
 
 /** `losslab evaluate <run-folder> [--split] [--backend] [--json]`: exit 0, 1 (could not evaluate) or 2 (bad arguments). */
 export async function evaluateCommand(argv: readonly string[]): Promise<number> {
+  const options = {
+    split: { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        split: { type: 'string' },
-        backend: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
+    // Not strict about names, so an unknown option can be answered with the closest known one.
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: false, options });
   } catch (error) {
     console.error(`error: ${messageOf(error)}\n${EVALUATE_USAGE}`);
+    return 2;
+  }
+  const unknown = Object.keys(parsed.values).filter((name) => !(name in options));
+  if (unknown.length > 0) {
+    console.error(`error: ${unknownOption(unknown[0]!, Object.keys(options))}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -41,20 +45,28 @@ export async function evaluateCommand(argv: readonly string[]): Promise<number> 
     console.error(`error: expected one run folder, got ${positionals.length}\n${EVALUATE_USAGE}`);
     return 2;
   }
-  if (values.split !== undefined && !Split.is(values.split)) {
-    console.error(`error: --split: expected one of "train", "validation", "test", got "${values.split}"`);
+  // Without strict parsing a string option given no value arrives as `true`.
+  for (const name of ['split', 'backend'] as const)
+    if (typeof values[name] === 'boolean') {
+      console.error(`error: --${name}: expected a value`);
+      return 2;
+    }
+  const split = values.split as string | undefined;
+  const requested = values.backend as string | undefined;
+  if (split !== undefined && !Split.is(split)) {
+    console.error(`error: --split: expected one of "train", "validation", "test", got "${split}"`);
     return 2;
   }
-  if (values.backend !== undefined && !isBackendName(values.backend)) {
-    console.error(`error: --backend: expected one of ${BACKENDS.join(', ')}, got "${values.backend}"`);
+  if (requested !== undefined && !isBackendName(requested)) {
+    console.error(`error: --backend: expected one of ${BACKENDS.join(', ')}, got "${requested}"`);
     return 2;
   }
   try {
     // The record names the backend the run used; evaluating there gives the recorded numbers.
     const recorded = (await readRunRecord(folder)).environment.backend;
-    const backend = await selectBackend({ requested: values.backend ?? recorded });
+    const backend = await selectBackend({ requested: requested ?? recorded });
     const { record, evaluation, matchesRecord } = await evaluateRunFolder(folder, {
-      ...(values.split === undefined ? {} : { split: values.split }),
+      ...(split === undefined ? {} : { split }),
     });
     if (values.json === true) {
       console.log(JSON.stringify(evaluation, null, 2));

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { BACKENDS } from '@losslab/runtime';
 import type { Overrides } from './resolve';
 import { parseQueueUrl, type QueueTarget } from './queue/connection';
+import { unknownOption } from './suggest';
 
 /** Options the `run` command understands, beyond the definition path. */
 export interface RunOptions {
@@ -110,7 +111,7 @@ export function parseRunArguments(argv: readonly string[]): { options?: RunOptio
     let value = eq === -1 ? undefined : arg.slice(eq + 1);
     if (value === undefined && takesValue) value = argv[++i];
     if (!KNOWN.includes(name)) {
-      problems.push(`--${name}: unknown option (known: ${KNOWN.map((k) => `--${k}`).join(', ')})`);
+      problems.push(unknownOption(name, KNOWN));
       continue;
     }
     if (takesValue && (value === undefined || value === '')) {
@@ -237,8 +238,7 @@ export function parseWorkerArguments(argv: readonly string[]): { options?: Worke
     }
     const name = match[1] ?? '';
     const value = match[2] ?? argv[++i];
-    if (!known.includes(name))
-      problems.push(`--${name}: unknown option (known: ${known.map((k) => `--${k}`).join(', ')})`);
+    if (!known.includes(name)) problems.push(unknownOption(name, known));
     else if (value === undefined || value === '') problems.push(`--${name}: expected a value`);
     else values.set(name, value);
   }

@@ -109,7 +109,7 @@ describe('losslab evaluate <run-folder>', () => {
       2,
       'error: --split: expected one of "train", "validation", "test", got "bogus"',
     ],
-    [['evaluate', 'x', '--splt=test'], 2, "error: Unknown option '--splt'"],
+    [['evaluate', 'x', '--splt=test'], 2, 'error: --splt: unknown option; did you mean --split?'],
     [
       ['evaluate', 'no/such/run'],
       1,

@@ -1,0 +1,44 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * `npx nx run experiment:<target> --help` shows losslab's own help after Nx's: Nx runs the first
+ * word of the target's command with `--help`, which is `losslab` since the targets call the
+ * command. Nx prints that help only on a terminal, so the test gives it one with util-linux'
+ * `script` (part of every Debian system).
+ */
+const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!hasScript) console.warn('nx-help.test.ts: skipped, util-linux `script` is not installed');
+
+describe.skipIf(!hasScript)('nx run … --help', () => {
+  it('experiment:mnist-odd --help ends with losslab --help', { timeout: 120_000 }, async () => {
+    const output = await new Promise<string>((done) => {
+      const child = spawn('script', ['-qec', 'npx nx run experiment:mnist-odd --help', '/dev/null'], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          NX_DAEMON: 'false',
+          NX_NO_CLOUD: 'true',
+          NX_CACHE_DIRECTORY: mkdtempSync(join(tmpdir(), 'losslab-nx-cache-')),
+        },
+      });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.on('close', () => done(text));
+    });
+    expect(output).toContain('usage: losslab run <definition.ts> [options]');
+    expect(output).toContain('--parallel=N');
+  });
+});
