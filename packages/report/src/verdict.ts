@@ -97,14 +97,20 @@ export interface MetricVerdict {
   readonly sentence: string;
 }
 
-/** The variant with the best mean of `metric` among `aggregates`, or undefined when none has it. */
+/**
+ * The variant with the best mean of `metric` among `aggregates`, or undefined when none has it.
+ * Variants with a single run are ranked only when no variant has two: a best that no test can
+ * confirm would leave the verdict with nothing to say.
+ */
 export function bestAggregate(
   aggregates: readonly GroupAggregate[],
   metric: string,
   direction: Direction,
 ): GroupAggregate | undefined {
+  const tested = aggregates.filter((aggregate) => (aggregate.final[metric]?.n ?? 0) >= 2);
+  const candidates = tested.length > 0 ? tested : aggregates;
   let best: GroupAggregate | undefined;
-  for (const aggregate of aggregates) {
+  for (const aggregate of candidates) {
     const value = aggregate.final[metric]?.mean;
     if (value === undefined) continue;
     const current = best?.final[metric]?.mean;
@@ -249,6 +255,11 @@ export function verdicts(
         };
       });
       const beaten = lines.filter((line) => line.outcome === 'beats').length;
+      const single = others.filter((other) => other.final[metric]?.n === 1 && (best.final[metric]?.n ?? 0) >= 2);
+      const unranked =
+        single.length === 0
+          ? ''
+          : `; not ranked, with a single run: ${single.map((other) => `${other.label} (${formatValue(other.final[metric]?.mean ?? Number.NaN)})`).join(', ')}`;
       const summary =
         beaten === lines.length
           ? `${best.label} is best (${formatValue(bestMean)}) and beats every other variant`
@@ -260,8 +271,8 @@ export function verdicts(
         best: best.label,
         bestMean,
         lines,
-        headline: `${head}: ${summary}.`,
-        sentence: `${head}: ${summary}. ${lines.map((line) => line.sentence).join('; ')}.`,
+        headline: `${head}: ${summary}${unranked}.`,
+        sentence: `${head}: ${summary}${unranked}. ${lines.map((line) => line.sentence).join('; ')}.`,
       });
     }
   }

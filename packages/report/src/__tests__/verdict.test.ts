@@ -158,6 +158,20 @@ describe('verdict', () => {
     );
   });
 
+  it('ranks variants with two or more runs; a single run, however high, is named apart', async () => {
+    const lucky = {
+      ...record('focal', 0),
+      variant: 'lucky',
+      runId: 'r-lucky',
+      evaluation: { split: 'test', size: 100, metrics: { macroF1: 0.99 } },
+    };
+    const model = await buildReport([...records([]), lucky]);
+    expect(model.verdicts[0]?.best).toBe('class-balanced');
+    expect(model.verdicts[0]?.headline).toBe(
+      'macroF1 (higher is better): class-balanced has the best mean (0.930) and beats 1 of 3 other variants; not ranked, with a single run: lucky (0.990).',
+    );
+  });
+
   it('with one variant says there is nothing to compare', async () => {
     const model = await buildReport([0, 1].map((seed) => record('plain', seed)));
     expect(model.verdicts.map((verdict) => verdict.sentence)).toEqual([
