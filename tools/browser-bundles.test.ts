@@ -49,3 +49,22 @@ describe('browser bundles', () => {
     expect(errors.join('\n')).toMatch(/Could not resolve "node:(fs|crypto|zlib|module|path|fs\/promises)"/);
   });
 });
+
+describe('side effects a bundler must keep', () => {
+  it('@losslab/models keeps its layer registrations when only another export is used', async () => {
+    // tfjs-layers can load a saved model with custom layers only if their classes were registered.
+    const result = await build({
+      stdin: { contents: "import { outputWidth } from '@losslab/models'; console.log(outputWidth);", resolveDir: ROOT },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      external: ['@tensorflow/*'],
+      logLevel: 'silent',
+    });
+    const text = result.outputFiles[0]?.text ?? '';
+    expect(text).toContain('LosslabSeededDropout');
+    expect(text).toMatch(/registerClass\(\s*SeededDropout/);
+    expect(text).toMatch(/registerClass\(\s*FusedLstm/);
+  });
+});
