@@ -248,6 +248,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
                   },
                 }),
             ...(definition.reference ? { reference: definition.reference } : {}),
+            ...(definition.report ? { report: definition.report } : {}),
           };
           // A record the report would reject (a user metric that returned NaN, say) fails the run here, by path.
           const checked = RunRecord.decode(record);

@@ -33,7 +33,8 @@ export const REPORT_USAGE = `usage: report (--experiment=<name> | --runs=<id>,<i
   --group-by=<how>      variant | commit | run | auto (default: variant; auto with --runs)
   --baseline=<label>    the group the others are compared with
   --primary=<m>[:dir],… primary metrics of the verdict, e.g. macroF1,loss:lower
-                        (default: the definition's report.primary when run, else per evaluation kind)
+                        (default: the definition's report.primary, recorded with its runs;
+                        else per evaluation kind)
   --check               exit with code 1 unless every claim holds and the variants
                         differ only in their overrides (same data, epochs, code)`;
 

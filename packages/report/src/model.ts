@@ -349,7 +349,11 @@ export async function buildReport(
   if (records.length === 0)
     throw new ReportError('INVALID_ARGUMENT', 'records: expected at least one run record, got none');
   const groupBy = options.groupBy ?? 'variant';
-  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  // Settings given here win; otherwise the definition's, as its runs recorded them.
+  const recorded = (experiment: string) =>
+    records.find((record) => record.experiment === experiment && record.report !== undefined)?.report;
+  const alpha =
+    options.alpha ?? records.find((record) => record.report?.alpha !== undefined)?.report?.alpha ?? DEFAULT_ALPHA;
   const groups = groupRuns(records, groupBy);
   const aggregates = groups.map((group) => aggregateGroup(group));
   const primary = new Map<string, PrimaryChoice[]>();
@@ -359,7 +363,7 @@ export async function buildReport(
       primaryMetrics(
         records.filter((record) => record.experiment === experiment),
         aggregates.filter((aggregate) => aggregate.experiment === experiment),
-        options.primary,
+        options.primary ?? recorded(experiment)?.primary,
       ),
     );
   }

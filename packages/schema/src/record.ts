@@ -340,6 +340,8 @@ export const RunRecord = t.intersection([
     earlyStopping: t.type({ stoppedAt: PositiveInt, bestEpoch: PositiveInt, restoredBest: t.boolean }),
     /** The trained model in the run folder (TF.js Layers format): its files and their sha256. */
     model: t.type({ format: t.literal('tfjs-layers'), files: t.array(t.type({ path: t.string, sha256: t.string })) }),
+    /** The definition's report settings, so a report rebuilt from records decides on the same metrics. */
+    report: ReportSettings,
     /** Each time the run was resumed after a kill: from the checkpoint of which epoch, and when. */
     resumes: t.array(t.type({ afterEpoch: PositiveInt, at: IsoDateTime })),
   }),
