@@ -202,12 +202,17 @@ function forwardedArguments(options: RunOptions, backend: string): string[] {
 /** Run children still alive, so a signal to this process reaches them too. */
 const liveChildren = new Set<ChildProcess>();
 
-/** Ends every run child when this process is told to stop; a child also ends by itself when its IPC channel closes. */
+/**
+ * Ends every run child when this process is told to stop (a child also ends by itself when its
+ * IPC channel closes), and says how to continue: the killed runs keep their checkpoints.
+ */
 function forwardStopSignals(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       liveChildren.forEach((child) => child.kill(signal));
-      console.error(`losslab: stopped by ${signal}; ${liveChildren.size} run(s) ended`);
+      console.error(
+        `losslab: stopped by ${signal}. Run the same command again to continue each unfinished run from its last checkpoint (--fresh starts over).`,
+      );
       process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
     });
   }
@@ -343,6 +348,7 @@ async function runCommand(argv: readonly string[], entry: string): Promise<numbe
     if (swept === undefined) return 1;
     results = swept;
   } else if (inProcess) {
+    forwardStopSignals();
     results = [];
     for (const [index, { variant, seed }] of jobs.entries()) {
       console.log(`run ${index + 1}/${jobs.length}: ${variant.name} seed ${seed}`);

@@ -50,8 +50,12 @@ function onlyRun(runs: string): string {
 const recordOf = (folder: string) => JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as RunRecord;
 const timeless = (record: RunRecord) => record.history.map(({ seconds: _s, samplesPerSecond: _r, ...rest }) => rest);
 
-describe.each(['cpu', 'wasm'])('a killed run resumes bit-identically on %s', (backend) => {
-  it('SIGKILL after the checkpoint of epoch 2 of 4, then the same command: same weights, history and evaluation', async () => {
+// Ctrl-C (SIGINT, which losslab answers with how to continue) on one backend, a hard kill on the other.
+describe.each([
+  ['cpu', 'SIGINT'],
+  ['wasm', 'SIGKILL'],
+] as const)('a killed run resumes bit-identically on %s', (backend, signal) => {
+  it(`${signal} after the checkpoint of epoch 2 of 4, then the same command: same weights, history and evaluation`, async () => {
     const root = mkdtempSync(join(tmpdir(), 'losslab-resume-'));
     const whole = join(root, 'whole', 'runs');
     const killed = join(root, 'killed', 'runs');
@@ -69,9 +73,11 @@ describe.each(['cpu', 'wasm'])('a killed run resumes bit-identically on %s', (ba
     const child = spawn(process.execPath, runArgs(killed), {
       cwd: ROOT,
       env: { ...process.env, LOSSLAB_BACKEND: backend },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const exited = new Promise((r) => child.on('exit', r));
+    let childErrors = '';
+    child.stderr.on('data', (chunk: Buffer) => (childErrors += chunk.toString()));
+    const exited = new Promise((r) => child.on('close', r));
     let folder: string | undefined;
     for (let i = 0; i < 6000 && folder === undefined; i++) {
       const dir = join(killed, 'tiny-mnist-odd');
@@ -79,9 +85,13 @@ describe.each(['cpu', 'wasm'])('a killed run resumes bit-identically on %s', (ba
       if (name !== undefined && existsSync(join(dir, name, 'checkpoints', 'epoch-0002.json'))) folder = join(dir, name);
       else await sleep(10);
     }
-    child.kill('SIGKILL');
+    child.kill(signal);
     await exited;
     if (folder === undefined) throw new Error('no checkpoint of epoch 2 appeared');
+    if (signal === 'SIGINT')
+      expect(childErrors).toContain(
+        'losslab: stopped by SIGINT. Run the same command again to continue each unfinished run from its last checkpoint',
+      );
     expect(existsSync(join(folder, 'record.json'))).toBe(false);
 
     const again = await runCli(runArgs(killed), backend);
