@@ -31,7 +31,7 @@ import tseslint from 'typescript-eslint';
 // package.json dependencies, so a cycle through a devDependency counts too).
 const layers = {
   'layer:schema': [],
-  'layer:runtime': [],
+  'layer:runtime': ['layer:schema'],
   'layer:core': ['layer:runtime', 'layer:schema'],
   'layer:train': ['layer:core', 'layer:runtime', 'layer:schema'],
   'layer:experiment': ['layer:train', 'layer:core', 'layer:runtime', 'layer:schema', 'layer:report'],

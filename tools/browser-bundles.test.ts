@@ -18,6 +18,8 @@ const BROWSER_ENTRIES = {
   '@losslab/models': 'packages/models/src/index.ts',
   '@losslab/data': 'packages/data/src/index.ts',
   '@losslab/train': 'packages/train/src/index.ts',
+  // building and rendering a report from records (vega renders the SVG charts in the browser too)
+  '@losslab/report': 'packages/report/src/index.ts',
 };
 
 /** Bundles one entry for browsers; resolves to esbuild's error texts (none when it bundles). */
@@ -44,10 +46,13 @@ describe('browser bundles', () => {
     expect(await browserBundleErrors(entry)).toEqual([]);
   });
 
-  it('the check can fail: @losslab/data/node, which reads files, does not bundle for the browser', async () => {
-    const errors = await browserBundleErrors('packages/data/src/node.ts');
-    expect(errors.join('\n')).toMatch(/Could not resolve "node:(fs|crypto|zlib|module|path|fs\/promises)"/);
-  });
+  it.each(['packages/data/src/node.ts', 'packages/report/src/node.ts'])(
+    'the check can fail: %s, which reads and writes files, does not bundle for the browser',
+    async (entry) => {
+      const errors = await browserBundleErrors(entry);
+      expect(errors.join('\n')).toMatch(/Could not resolve "node:(fs|crypto|zlib|module|path|fs\/promises)"/);
+    },
+  );
 });
 
 describe('side effects a bundler must keep', () => {

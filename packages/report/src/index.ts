@@ -1,3 +1,8 @@
+/**
+ * `@losslab/report`: builds a report from run records and renders it (HTML, Markdown, SVG charts);
+ * no Node import, so it also runs in browsers. Reading runs from disk and writing reports:
+ * `@losslab/report/node`.
+ */
 export { ReportError } from './errors';
 export type { ReportErrorCode } from './errors';
 export {
@@ -20,8 +25,6 @@ export {
   MAX_SEEDS,
 } from './stats';
 export type { Summary, WelchResult, DifferenceTest, TestMethod } from './stats';
-export { loadRuns, formatDecodeErrors, latestRuns } from './load';
-export type { LatestRuns, LoadedRuns, LoadRunsOptions, SkippedRun, SkipReason } from './load';
 export { groupRuns, commitState } from './groups';
 export type { GroupBy, RunGroup } from './groups';
 export { aggregateGroup, runCurves } from './aggregate';
@@ -105,7 +108,4 @@ export { buildReport } from './model';
 export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './model';
 export { renderHtml, escapeHtml } from './html';
 export { renderMarkdown, chartFileName, escapeMarkdown, escapeMarkdownBlock } from './markdown';
-export { writeReport } from './write';
-export type { WrittenReport } from './write';
-export { reportCommand, parseReportArgs, REPORT_USAGE } from './command';
-export type { CommandOutput, ReportCommandOptions } from './command';
+export type { SkippedRun, SkipReason } from './load';

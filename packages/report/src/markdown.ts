@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '@losslab/schema';
 import { slug, type RenderedChart } from './charts';
 import {
   claimHeadline,
@@ -101,7 +101,7 @@ const MAX_SLUG = 40;
  */
 export function chartFileName(id: string): string {
   if (id.length <= MAX_SLUG && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(id)) return `${id}.svg`;
-  const hash = createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 8);
+  const hash = sha256Hex(id).slice(0, 8);
   const prefix = slug(id).slice(0, MAX_SLUG).replace(/-+$/, '');
   return `${prefix}-${hash}.svg`;
 }

@@ -1,4 +1,4 @@
-import { sha256HexOfBytes } from './sha256';
+import { sha256Hex } from '@losslab/schema';
 
 /**
  * JSON with object keys sorted at every level (and `undefined` fields dropped, as JSON does), so
@@ -23,11 +23,8 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-const utf8 = new TextEncoder();
-
-/** Hex sha256 of bytes or of a string's UTF-8 encoding (plain TypeScript: no `node:crypto`, so it also runs in browsers). */
-export const sha256Hex = (data: Uint8Array | string): string =>
-  sha256HexOfBytes(typeof data === 'string' ? utf8.encode(data) : data);
+/** Hex sha256 of bytes or of a string's UTF-8 encoding: `@losslab/schema`'s, which runs in browsers too. */
+export { sha256Hex };
 
 /** Hex sha256 of the canonical JSON of `value`: equal data, equal hash, whatever the key order. */
 export const hashOf = (value: unknown): string => sha256Hex(canonicalJson(value));

@@ -39,6 +39,7 @@ export {
   FAILED_FILE,
   FailedRun,
 } from './record';
+export { sha256Hex } from './sha256';
 export { StoredTensor, StoredRandomState, Checkpoint, CHECKPOINTS_FOLDER, checkpointFileName } from './checkpoint';
 export {
   SPLITS,

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
-import { parseReportArgs } from '@losslab/report';
+import { parseReportArgs } from '@losslab/report/node';
 import { Claim, ReportSettings } from '@losslab/schema';
 import { beats } from '../builders';
 import { loadDefinitionFile } from '../load-definition';

@@ -55,7 +55,7 @@ describe('variant comparisons', () => {
 
 describe('latestRuns', () => {
   it('keeps, per variant, the newest settings and the newest run per seed', async () => {
-    const { latestRuns } = await import('../index');
+    const { latestRuns } = await import('../node');
     const at = (
       record: ReturnType<typeof blinkRecord>,
       finishedAt: string,

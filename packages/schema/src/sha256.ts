@@ -63,7 +63,7 @@ function compress(state: Uint32Array, bytes: Uint8Array, offset: number, w: Uint
 }
 
 /** The SHA-256 digest of `bytes` as 64 lowercase hex characters. */
-export function sha256HexOfBytes(bytes: Uint8Array): string {
+function sha256HexOfBytes(bytes: Uint8Array): string {
   const state = INITIAL_STATE.slice();
   const w = new Uint32Array(64);
   const fullBlocks = Math.floor(bytes.length / 64);
@@ -80,3 +80,9 @@ export function sha256HexOfBytes(bytes: Uint8Array): string {
   for (let offset = 0; offset < tail.length; offset += 64) compress(state, tail, offset, w);
   return Array.from(state, (word) => word.toString(16).padStart(8, '0')).join('');
 }
+
+const utf8 = new TextEncoder();
+
+/** Hex sha256 of bytes or of a string's UTF-8 encoding (no `node:crypto`, so it also runs in browsers). */
+export const sha256Hex = (data: Uint8Array | string): string =>
+  sha256HexOfBytes(typeof data === 'string' ? utf8.encode(data) : data);
