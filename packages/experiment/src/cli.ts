@@ -288,6 +288,8 @@ function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
   console.log(
     `  runs into ${options.runsDir}/${definition.name}, report into ${options.reportsDir}/${definition.name}`,
   );
+  if (options.queue !== undefined)
+    console.log(`  on the workers of ${options.queue.display}, ${options.attempts} attempt(s) per run`);
   for (const variant of variants)
     console.log(`  variant ${variant.name} (${runHash(variant.spec).slice(0, 12)}): ${JSON.stringify(variant.spec)}`);
 }

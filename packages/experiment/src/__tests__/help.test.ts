@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli';
 import { evaluateCommand } from '../evaluate-command';
@@ -70,4 +73,27 @@ describe('unknown options get the closest known one', () => {
     expect(code).toBe(2);
     expect(err).toMatch(/^error: --splt: unknown option; did you mean --split\?/);
   });
+});
+
+describe('--dry-run with --queue', () => {
+  it('shows where the runs would go, the password hidden, and how many attempts each gets', async () => {
+    const root = resolve(fileURLToPath(import.meta.url), '../../../../..');
+    const stdout = await new Promise<string>((done, fail) =>
+      execFile(
+        process.execPath,
+        [
+          join(root, 'packages/experiment/bin/losslab.mjs'),
+          'run',
+          'examples/tiny-mnist-odd.ts',
+          '--queue=redis://:s3cret@10.0.0.5:6380/2',
+          '--attempts=3',
+          '--dry-run',
+        ],
+        { cwd: root },
+        (error, out) => (error === null ? done(out) : fail(error)),
+      ),
+    );
+    expect(stdout).toContain('  on the workers of redis://:***@10.0.0.5:6380/2, 3 attempt(s) per run');
+    expect(stdout).not.toContain('s3cret');
+  }, 60_000);
 });
