@@ -78,7 +78,7 @@ describe('unknown options get the closest known one', () => {
 describe('--dry-run with --queue', () => {
   it('shows where the runs would go, the password hidden, and how many attempts each gets', async () => {
     const root = resolve(fileURLToPath(import.meta.url), '../../../../..');
-    const stdout = await new Promise<string>((done, fail) =>
+    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((done) =>
       execFile(
         process.execPath,
         [
@@ -90,9 +90,10 @@ describe('--dry-run with --queue', () => {
           '--dry-run',
         ],
         { cwd: root },
-        (error, out) => (error === null ? done(out) : fail(error)),
+        (error, out) => done({ code: error === null ? 0 : 1, stdout: out }),
       ),
     );
+    expect(code).toBe(0);
     expect(stdout).toContain('  on the workers of redis://:***@10.0.0.5:6380/2, 3 attempt(s) per run');
     expect(stdout).not.toContain('s3cret');
   }, 60_000);
