@@ -1,5 +1,5 @@
 import { defineExperiment, epochsToPlateau, fasterToTarget, sgd, threshold } from '@losslab/experiment';
-import blink, { perColumn, perSample, SGD_LEARNING_RATE } from './blink';
+import blink, { perColumn, perSample, SGD_LEARNING_RATE } from './blink.js';
 
 /**
  * blink-long: the SGD cells of the blink study trained for 100 epochs instead of 20, to see where

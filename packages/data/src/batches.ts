@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError, createRng, deriveSeed, requireInteger } from '@losslab/runtime';
-import { type ArrayDataset, type Batch, checkDataset, subset } from './dataset';
+import { type ArrayDataset, type Batch, checkDataset, subset } from './dataset.js';
 
 /**
  * How an epoch is cut into batches: rows are shuffled per epoch from `seed` when `shuffle`, and

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { LosslabError, requireInteger } from '@losslab/runtime';
-import type { BlinkEvent, BlinkStream } from './blink';
+import type { BlinkEvent, BlinkStream } from './blink.js';
 
 /** Options for {@link readBlinkCsv}. */
 export interface BlinkCsvOptions {

@@ -8,8 +8,8 @@ import {
   defaultBlinkStreamConfig,
   generateBlinkStream,
   resolveBlinkStreamConfig,
-} from './blink';
-import { type ArrayDataset, concatDatasets } from './dataset';
+} from './blink.js';
+import { type ArrayDataset, concatDatasets } from './dataset.js';
 
 /**
  * The features of each frame in a blink window, in column order: the EAR itself and its

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { LosslabError, requireInteger } from '@losslab/runtime';
 import { CsvError, parse } from 'csv-parse/sync';
-import { type DataFile, readFileBytes } from './idx';
-import type { LabelledRows } from './rows';
+import { type DataFile, readFileBytes } from './idx.js';
+import type { LabelledRows } from './rows.js';
 
 /** Sliding windows over consecutive CSV rows (see {@link readCsvSplit}). */
 export interface CsvWindow {

@@ -1,6 +1,6 @@
 import { LosslabError } from '@losslab/runtime';
-import { oneHot } from './encode';
-import { type LabelledRows, checkRows, requireClassList } from './rows';
+import { oneHot } from './encode.js';
+import { type LabelledRows, checkRows, requireClassList } from './rows.js';
 
 // Label blocks derived from LabelledRows: each returns a Float32Array of size × width, ready for
 // combineLabels. Turning rows into a dataset takes two calls, with no wrapper in between:

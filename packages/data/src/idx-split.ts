@@ -1,7 +1,7 @@
 import { LosslabError } from '@losslab/runtime';
-import { type DataFile, type IdxArray, readIdxWithFile } from './idx';
-import type { LabelledRows } from './rows';
-import { scaleToFloat32 } from './encode';
+import { type DataFile, type IdxArray, readIdxWithFile } from './idx.js';
+import type { LabelledRows } from './rows.js';
+import { scaleToFloat32 } from './encode.js';
 
 /** The two files of an IDX split: `images` (rank ≥ 2, first dimension = count) and `labels` (rank 1). */
 export interface IdxSplitPaths {

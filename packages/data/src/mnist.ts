@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { LosslabError } from '@losslab/runtime';
-import { type DataFile, type IdxArray, readIdxWithFile } from './idx';
-import { checkIdxCounts } from './idx-split';
+import { type DataFile, type IdxArray, readIdxWithFile } from './idx.js';
+import { checkIdxCounts } from './idx-split.js';
 
 /** Which MNIST file pair: the 60,000-image training set or the 10,000-image test set. */
 export type MnistSplit = 'train' | 'test';

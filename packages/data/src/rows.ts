@@ -1,5 +1,5 @@
 import { LosslabError, requireInteger } from '@losslab/runtime';
-import { featureSize } from './dataset';
+import { featureSize } from './dataset.js';
 
 /**
  * What every data source yields before a label layout is applied: `size` rows, each with a

@@ -1,5 +1,5 @@
 import { LosslabError, createRng, deriveSeed, requireInteger } from '@losslab/runtime';
-import { type LabelledRows, checkRows, classCountsOf, requireClassList, selectRows } from './rows';
+import { type LabelledRows, checkRows, classCountsOf, requireClassList, selectRows } from './rows.js';
 
 // Seeded, deterministic transforms of LabelledRows. Each draws its random choices from
 // createRng(deriveSeed(seed, <transform name>, ...)) and keeps the surviving rows in their

@@ -1,5 +1,5 @@
 import type { LossSpec, RunSpec, Split } from '@losslab/schema';
-import type { DataProvides, Registry } from './kinds/table';
+import type { DataProvides, Registry } from './kinds/table.js';
 
 /**
  * Checks that the parts of a run fit together, beyond what each codec can see alone: the label

@@ -9,17 +9,17 @@ import { loadRuns, reportCommand, writeReport } from '@losslab/report/node';
 import { RECORD_FILE, RunRecord } from '@losslab/schema';
 import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress } from '@losslab/train';
-import { loadDefinitionFile } from './load-definition';
-import { messageOf } from './message';
-import { backendChoiceProblem, parseRunArguments, type RunOptions } from './overrides';
-import { resolveExperiment, type ResolvedExperiment, type ResolvedVariant } from './resolve';
-import { describeFailure, runHash, runOne } from './run';
-import { codeFingerprint } from './environment';
-import { findReusableRun } from './store';
-import { evaluateCommand } from './evaluate-command';
-import { closestName } from './suggest';
-import { runSweep } from './queue/sweep';
-import { workerCommand } from './queue/worker';
+import { loadDefinitionFile } from './load-definition.js';
+import { messageOf } from './message.js';
+import { backendChoiceProblem, parseRunArguments, type RunOptions } from './overrides.js';
+import { resolveExperiment, type ResolvedExperiment, type ResolvedVariant } from './resolve.js';
+import { describeFailure, runHash, runOne } from './run.js';
+import { codeFingerprint } from './environment.js';
+import { findReusableRun } from './store.js';
+import { evaluateCommand } from './evaluate-command.js';
+import { closestName } from './suggest.js';
+import { runSweep } from './queue/sweep.js';
+import { workerCommand } from './queue/worker.js';
 
 /**
  * The losslab command line (`npx losslab …`, or `tsx packages/experiment/src/cli.ts …`):

@@ -4,8 +4,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { DefinitionFile, RunEnvironment } from '@losslab/schema';
 import { hashOf, sha256Hex, type BackendInfo } from '@losslab/runtime';
-import { registry as defaultRegistry } from './kinds';
-import type { KindEntry, KindTable, Registry } from './kinds/table';
+import { registry as defaultRegistry } from './kinds/index.js';
+import type { KindEntry, KindTable, Registry } from './kinds/table.js';
 
 const require = createRequire(import.meta.url);
 

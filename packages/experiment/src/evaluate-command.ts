@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { Split } from '@losslab/schema';
 import { BACKENDS, describeBackend, isBackendName, selectBackend } from '@losslab/runtime';
-import { evaluateRunFolder, readRunRecord } from './evaluate-run';
-import { messageOf } from './message';
-import { unknownOption } from './suggest';
+import { evaluateRunFolder, readRunRecord } from './evaluate-run.js';
+import { messageOf } from './message.js';
+import { unknownOption } from './suggest.js';
 
 const EVALUATE_USAGE = `usage: losslab evaluate <run-folder> [--split=train|validation|test] [--backend=…] [--json]
 

@@ -12,12 +12,12 @@ import {
   type Split,
 } from '@losslab/schema';
 import { canonicalJson, LosslabError } from '@losslab/runtime';
-import { registry as defaultRegistry } from './kinds';
-import type { Registry } from './kinds/table';
-import { loadDefinitionFile } from './load-definition';
-import { loadModel } from './model-files';
-import { buildLoss, evaluate, loadData } from './pipeline';
-import { partCodecs } from './resolve';
+import { registry as defaultRegistry } from './kinds/index.js';
+import type { Registry } from './kinds/table.js';
+import { loadDefinitionFile } from './load-definition.js';
+import { loadModel } from './model-files.js';
+import { buildLoss, evaluate, loadData } from './pipeline.js';
+import { partCodecs } from './resolve.js';
 
 /** What {@link evaluateRunFolder} found: the run's record, the new evaluation, and whether it equals the recorded one. */
 export interface RunReevaluation {

@@ -1,4 +1,4 @@
-export * from './builders';
+export * from './builders.js';
 export {
   createRegistry,
   registry,
@@ -10,9 +10,9 @@ export {
   defineOptimizerKind,
   defineEvaluationKind,
   defineMetric,
-} from './kinds';
-export type { KindBuilder, Settings } from './kinds';
-export { KindTable } from './kinds/table';
+} from './kinds/index.js';
+export type { KindBuilder, Settings } from './kinds/index.js';
+export { KindTable } from './kinds/table.js';
 export type {
   KindEntry,
   BlockUse,
@@ -33,21 +33,21 @@ export type {
   MetricInput,
   MetricKind,
   Registry,
-} from './kinds/table';
-export { datasetLoss, blockClasses, predictAll } from './kinds/evaluations';
-export { canonicalJson, hashOf } from './canonical';
-export { checkRunSpec } from './checks';
-export { resolveExperiment, mergeOverride, setPath, applyOverrides, partCodecs } from './resolve';
-export type { DefinitionProblem, Overrides, ResolveOptions, ResolvedExperiment, ResolvedVariant } from './resolve';
-export { parseRunArguments, parseValue } from './overrides';
-export type { RunOptions } from './overrides';
-export { runOne, runHash, describeFailure } from './run';
-export type { RunFailure, RunJob, RunContext, RunOutcome } from './run';
-export { loadData, buildLoss, buildModel, buildOptimizer, evaluate } from './pipeline';
-export type { LoadedData } from './pipeline';
-export { completeRecords, findReusableRun, newRunId, STARTED_FILE } from './store';
-export { captureEnvironment, codeFingerprint, definitionFileState, gitState } from './environment';
-export type { ReuseKey } from './store';
+} from './kinds/table.js';
+export { datasetLoss, blockClasses, predictAll } from './kinds/evaluations.js';
+export { canonicalJson, hashOf } from './canonical.js';
+export { checkRunSpec } from './checks.js';
+export { resolveExperiment, mergeOverride, setPath, applyOverrides, partCodecs } from './resolve.js';
+export type { DefinitionProblem, Overrides, ResolveOptions, ResolvedExperiment, ResolvedVariant } from './resolve.js';
+export { parseRunArguments, parseValue } from './overrides.js';
+export type { RunOptions } from './overrides.js';
+export { runOne, runHash, describeFailure } from './run.js';
+export type { RunFailure, RunJob, RunContext, RunOutcome } from './run.js';
+export { loadData, buildLoss, buildModel, buildOptimizer, evaluate } from './pipeline.js';
+export type { LoadedData } from './pipeline.js';
+export { completeRecords, findReusableRun, newRunId, STARTED_FILE } from './store.js';
+export { captureEnvironment, codeFingerprint, definitionFileState, gitState } from './environment.js';
+export type { ReuseKey } from './store.js';
 // The contract, for definition files and user kinds: one import gives the builders, the codec
 // helpers a kind's settings are written with, and the definition types.
 export {
@@ -87,7 +87,7 @@ export type {
   Evaluation,
   RunRecord,
 } from '@losslab/schema';
-export { saveModel, loadModel, MODEL_FILE } from './model-files';
-export { evaluateRunFolder, readRunRecord } from './evaluate-run';
-export type { RunReevaluation } from './evaluate-run';
-export type { SavedFile } from './model-files';
+export { saveModel, loadModel, MODEL_FILE } from './model-files.js';
+export { evaluateRunFolder, readRunRecord } from './evaluate-run.js';
+export type { RunReevaluation } from './evaluate-run.js';
+export type { SavedFile } from './model-files.js';

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { BACKENDS } from '@losslab/runtime';
-import type { Overrides } from './resolve';
-import { parseQueueUrl, type QueueTarget } from './queue/connection';
-import { unknownOption } from './suggest';
+import type { Overrides } from './resolve.js';
+import { parseQueueUrl, type QueueTarget } from './queue/connection.js';
+import { unknownOption } from './suggest.js';
 
 /** Options the `run` command understands, beyond the definition path. */
 export interface RunOptions {

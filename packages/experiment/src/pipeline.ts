@@ -4,9 +4,9 @@ import { arrayDataset, combineLabels, type ArrayDataset, type LabelledRows } fro
 import * as losses from '@losslab/losses';
 import { hashOf, labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
 import type { Evaluation, LossSpec, RunSpec, Split } from '@losslab/schema';
-import { blockClasses, predictAll } from './kinds/evaluations';
-import { messageOf } from './message';
-import type { EvaluationContext, LossContext, Registry, RowsBySplit } from './kinds/table';
+import { blockClasses, predictAll } from './kinds/evaluations.js';
+import { messageOf } from './message.js';
+import type { EvaluationContext, LossContext, Registry, RowsBySplit } from './kinds/table.js';
 
 /**
  * A run's steps, each asking the kind table: load the data (source, then transforms, then label

@@ -10,9 +10,9 @@ import {
   type RunPartCodecs,
   type RunSpec,
 } from '@losslab/schema';
-import { checkRunSpec } from './checks';
-import { registry as defaultRegistry } from './kinds';
-import type { Registry } from './kinds/table';
+import { checkRunSpec } from './checks.js';
+import { registry as defaultRegistry } from './kinds/index.js';
+import type { Registry } from './kinds/table.js';
 
 /** A definition that failed validation: one line per problem, each naming its path. */
 export interface DefinitionProblem {

@@ -9,12 +9,12 @@ import type { Loss } from '@losslab/losses';
 import { formatErrors, RunRecord, type ExperimentDefinition, type RunSpec } from '@losslab/schema';
 import { deriveSeed, type BackendInfo } from '@losslab/runtime';
 import { earlyStoppingState, fit, silentProgress, type EpochEntry, type ProgressReporter } from '@losslab/train';
-import { hashOf } from './canonical';
-import { captureEnvironment, codeFingerprint } from './environment';
-import { messageOf } from './message';
-import { saveModel } from './model-files';
-import { registry as defaultRegistry } from './kinds';
-import type { Registry } from './kinds/table';
+import { hashOf } from './canonical.js';
+import { captureEnvironment, codeFingerprint } from './environment.js';
+import { messageOf } from './message.js';
+import { saveModel } from './model-files.js';
+import { registry as defaultRegistry } from './kinds/index.js';
+import type { Registry } from './kinds/table.js';
 import {
   buildLoss,
   buildModel,
@@ -23,8 +23,8 @@ import {
   evaluationContext,
   loadData,
   type LoadedData,
-} from './pipeline';
-import type { ResolvedVariant } from './resolve';
+} from './pipeline.js';
+import type { ResolvedVariant } from './resolve.js';
 import {
   completeRun,
   failRun,
@@ -37,7 +37,7 @@ import {
   saveCheckpoint,
   startRun,
   type ResumableRun,
-} from './store';
+} from './store.js';
 
 /** Where a run failed: each step of the pipeline has its own tag. */
 export type RunFailure =

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError, labelBlock } from '@losslab/runtime';
 import type { LabelLayout } from '@losslab/runtime';
-import { classCountOfWidth, classIndices } from './class-indices';
-import { requireWeights } from './options';
-import { labelsFor, labelsForWeights, weightRows } from './rows';
-import { defineLoss, nameOf } from './types';
-import type { Loss } from './types';
+import { classCountOfWidth, classIndices } from './class-indices.js';
+import { requireWeights } from './options.js';
+import { labelsFor, labelsForWeights, weightRows } from './rows.js';
+import { defineLoss, nameOf } from './types.js';
+import type { Loss } from './types.js';
 
 /** Options of {@link classWeighted}: the label block that holds the class (both or neither). */
 export interface ClassWeightedOptions {

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError, requireInteger, sliceBlock } from '@losslab/runtime';
 import type { LabelLayout } from '@losslab/runtime';
 import { ClassWeightsSpec, formatErrors } from '@losslab/schema';
-import { classCountOfWidth, classIndices } from './class-indices';
-import { isArray } from './options';
+import { classCountOfWidth, classIndices } from './class-indices.js';
+import { isArray } from './options.js';
 
 /**
  * How {@link classWeights} turns class counts `n_j` (k classes, `N = Σ n_j`) into weights:

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError, labelBlock } from '@losslab/runtime';
 import type { LabelLayout } from '@losslab/runtime';
-import { requireWeights } from './options';
-import { labelsFor } from './rows';
-import { defineLoss, nameOf } from './types';
-import type { ElementwiseLoss, Loss } from './types';
+import { requireWeights } from './options.js';
+import { labelsFor } from './rows.js';
+import { defineLoss, nameOf } from './types.js';
+import type { ElementwiseLoss, Loss } from './types.js';
 
 /** Options of {@link columnWeighted}: the label block to weigh (both or neither). */
 export interface ColumnWeightedOptions {

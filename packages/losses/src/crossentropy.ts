@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkLossInputs } from './guards';
-import { requireOpenInterval } from './options';
-import { defineElementwiseLoss, defineLoss } from './types';
-import type { ElementwiseLoss, Loss } from './types';
+import { checkLossInputs } from './guards.js';
+import { requireOpenInterval } from './options.js';
+import { defineElementwiseLoss, defineLoss } from './types.js';
+import type { ElementwiseLoss, Loss } from './types.js';
 
 /** Options of the cross-entropy losses. */
 export interface CrossentropyOptions {

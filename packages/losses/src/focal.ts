@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError } from '@losslab/runtime';
-import { binaryCrossentropyElementwise, oneMinus } from './crossentropy';
-import { checkLossInputs } from './guards';
-import { isArray, requireAtLeast, requireOpenInterval, requireWeights } from './options';
-import { defineLoss } from './types';
-import type { Loss } from './types';
+import { binaryCrossentropyElementwise, oneMinus } from './crossentropy.js';
+import { checkLossInputs } from './guards.js';
+import { isArray, requireAtLeast, requireOpenInterval, requireWeights } from './options.js';
+import { defineLoss } from './types.js';
+import type { Loss } from './types.js';
 
 /** Options of {@link focal}. */
 export interface FocalOptions {

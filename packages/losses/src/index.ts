@@ -1,8 +1,8 @@
-export { defineLoss, defineElementwiseLoss, nameOf } from './types';
-export type { Loss, ElementwiseLoss } from './types';
-export { checkLossInputs, checkTargetWidth } from './guards';
-export { categoricalCrossentropy, binaryCrossentropy, binaryCrossentropyElementwise } from './crossentropy';
-export type { CrossentropyOptions, CategoricalCrossentropyOptions } from './crossentropy';
+export { defineLoss, defineElementwiseLoss, nameOf } from './types.js';
+export type { Loss, ElementwiseLoss } from './types.js';
+export { checkLossInputs, checkTargetWidth } from './guards.js';
+export { categoricalCrossentropy, binaryCrossentropy, binaryCrossentropyElementwise } from './crossentropy.js';
+export type { CrossentropyOptions, CategoricalCrossentropyOptions } from './crossentropy.js';
 export {
   absoluteError,
   squaredError,
@@ -11,23 +11,23 @@ export {
   meanAbsoluteError,
   meanSquaredError,
   huber,
-} from './regression';
-export type { HuberOptions } from './regression';
-export { focal } from './focal';
-export type { FocalOptions } from './focal';
-export { sliced } from './sliced';
-export { masked } from './masked';
-export type { MaskedOptions } from './masked';
-export { sampleWeighted } from './sample-weighted';
-export type { SampleWeightedOptions } from './sample-weighted';
-export { classWeighted } from './class-weighted';
-export type { ClassWeightedOptions } from './class-weighted';
-export { columnWeighted } from './column-weighted';
-export type { ColumnWeightedOptions } from './column-weighted';
-export { classIndices } from './class-indices';
-export { classCounts, classWeights } from './class-weights';
-export type { ClassWeightStrategy, ClassCountsOptions } from './class-weights';
-export { REDUCTIONS, requireReduction, reducePerSample, reduceLoss } from './reduction';
-export type { Reduction, ScalarReduction } from './reduction';
-export { toLayersLoss } from './layers-loss';
-export type { LayersLossFunction, LayersLossOptions } from './layers-loss';
+} from './regression.js';
+export type { HuberOptions } from './regression.js';
+export { focal } from './focal.js';
+export type { FocalOptions } from './focal.js';
+export { sliced } from './sliced.js';
+export { masked } from './masked.js';
+export type { MaskedOptions } from './masked.js';
+export { sampleWeighted } from './sample-weighted.js';
+export type { SampleWeightedOptions } from './sample-weighted.js';
+export { classWeighted } from './class-weighted.js';
+export type { ClassWeightedOptions } from './class-weighted.js';
+export { columnWeighted } from './column-weighted.js';
+export type { ColumnWeightedOptions } from './column-weighted.js';
+export { classIndices } from './class-indices.js';
+export { classCounts, classWeights } from './class-weights.js';
+export type { ClassWeightStrategy, ClassCountsOptions } from './class-weights.js';
+export { REDUCTIONS, requireReduction, reducePerSample, reduceLoss } from './reduction.js';
+export type { Reduction, ScalarReduction } from './reduction.js';
+export { toLayersLoss } from './layers-loss.js';
+export type { LayersLossFunction, LayersLossOptions } from './layers-loss.js';

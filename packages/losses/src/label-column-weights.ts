@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { labelBlock } from '@losslab/runtime';
 import type { LabelLayout } from '@losslab/runtime';
-import { columnOf, requireSingleColumnBlock } from './guards';
-import { labelsFor, labelsForWeights, safeRows, weightRows } from './rows';
-import { defineLoss, nameOf } from './types';
-import type { Loss } from './types';
+import { columnOf, requireSingleColumnBlock } from './guards.js';
+import { labelsFor, labelsForWeights, safeRows, weightRows } from './rows.js';
+import { defineLoss, nameOf } from './types.js';
+import type { Loss } from './types.js';
 
 /**
  * Shared body of `masked` and `sampleWeighted`: the inner loss on `target` (or the whole label),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError } from '@losslab/runtime';
-import { reduceLoss, requireReduction, type ScalarReduction } from './reduction';
-import { nameOf, type Loss } from './types';
+import { reduceLoss, requireReduction, type ScalarReduction } from './reduction.js';
+import { nameOf, type Loss } from './types.js';
 
 /** What `LayersModel.compile({ loss })` accepts as a function (tfjs-layers' `LossOrMetricFn`). */
 export type LayersLossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;

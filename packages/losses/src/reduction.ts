@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError } from '@losslab/runtime';
-import type { Loss } from './types';
+import type { Loss } from './types.js';
 
 /**
  * How per-sample losses `l_i` (already multiplied by their weights `w_i`) become one number.

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkLossInputs } from './guards';
-import { requirePositive } from './options';
-import { defineElementwiseLoss, defineLoss } from './types';
-import type { ElementwiseLoss, Loss } from './types';
+import { checkLossInputs } from './guards.js';
+import { requirePositive } from './options.js';
+import { defineElementwiseLoss, defineLoss } from './types.js';
+import type { ElementwiseLoss, Loss } from './types.js';
 
 /**
  * Absolute error per element: `|y_ij − p_ij|`. `[batch, k]` → `[batch, k]`.

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkLabelWidth, sliceBlock } from '@losslab/runtime';
 import type { LabelLayout } from '@losslab/runtime';
-import { targetColumns } from './guards';
+import { targetColumns } from './guards.js';
 
 /**
  * `values_i · weights_i`, but exactly 0 wherever `weights_i` is 0: `tf.where` keeps a

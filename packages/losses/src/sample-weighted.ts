@@ -1,6 +1,6 @@
 import type { LabelLayout } from '@losslab/runtime';
-import { weightedByLabelColumn } from './label-column-weights';
-import type { Loss } from './types';
+import { weightedByLabelColumn } from './label-column-weights.js';
+import type { Loss } from './types.js';
 
 /** Options of {@link sampleWeighted}. */
 export interface SampleWeightedOptions {

@@ -1,8 +1,8 @@
 import { labelBlock, sliceBlock } from '@losslab/runtime';
 import type { LabelLayout } from '@losslab/runtime';
-import { targetColumns } from './guards';
-import { defineLoss, nameOf } from './types';
-import type { Loss } from './types';
+import { targetColumns } from './guards.js';
+import { defineLoss, nameOf } from './types.js';
+import type { Loss } from './types.js';
 
 /**
  * Applies `loss` to the columns of label block `block` against the whole model output:

@@ -1,6 +1,6 @@
 import { LosslabError } from '@losslab/runtime';
-import { requireNonEmpty, requireSameLength } from './guards';
-import { perClassUnchecked } from './per-class';
+import { requireNonEmpty, requireSameLength } from './guards.js';
+import { perClassUnchecked } from './per-class.js';
 
 /** Whole-epoch detection metrics of a binary classifier; see {@link binaryMetrics}. */
 export interface BinaryMetrics {

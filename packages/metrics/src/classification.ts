@@ -1,5 +1,5 @@
 import { requireInteger } from '@losslab/runtime';
-import { requireClassIds, requireNonEmpty, requireSameLength } from './guards';
+import { requireClassIds, requireNonEmpty, requireSameLength } from './guards.js';
 
 /**
  * Fraction of positions where the predicted class equals the true class:

@@ -1,7 +1,7 @@
 import { LosslabError, labelBlock, requireInteger, type LabelLayout } from '@losslab/runtime';
-import { argMax } from './argmax';
-import { bincount, confusionMatrix } from './classification';
-import { requireClassIds, requireSameLength } from './guards';
+import { argMax } from './argmax.js';
+import { bincount, confusionMatrix } from './classification.js';
+import { requireClassIds, requireSameLength } from './guards.js';
 
 /**
  * Evaluation of one group of samples; the same fields as `GroupEvaluation` in the run record

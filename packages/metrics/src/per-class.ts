@@ -1,5 +1,5 @@
 import { LosslabError } from '@losslab/runtime';
-import { columnSums, rowSums } from './classification';
+import { columnSums, rowSums } from './classification.js';
 
 /** Metrics of one class; see {@link perClassMetrics}. */
 export interface ClassMetrics {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError, requireInteger } from '@losslab/runtime';
-import { argMaxRows } from './argmax';
+import { argMaxRows } from './argmax.js';
 
 /** Anything with a Keras-style `predict`, e.g. a `tfl.LayersModel`. */
 export interface Predictor {

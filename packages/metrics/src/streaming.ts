@@ -1,6 +1,6 @@
 import { LosslabError, requireInteger } from '@losslab/runtime';
-import { columnSums, rowSums } from './classification';
-import { requireClassIds, requireSameLength } from './guards';
+import { columnSums, rowSums } from './classification.js';
+import { requireClassIds, requireSameLength } from './guards.js';
 
 /**
  * Accumulates a confusion matrix batch by batch, so accuracy and confusion over a whole epoch

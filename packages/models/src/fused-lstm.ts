@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LosslabError } from '@losslab/runtime';
-import type { Initializer } from './seeds';
+import type { Initializer } from './seeds.js';
 
 /**
  * A whole LSTM sequence as one differentiable op with a hand-written backward pass.

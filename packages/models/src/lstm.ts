@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { deriveSeed, requireInteger } from '@losslab/runtime';
-import { FusedLstm } from './fused-lstm';
-import { seededDropout } from './seeded-dropout';
-import { orthogonalMatrix } from './orthogonal';
-import { initSeed, seededGlorotUniform } from './seeds';
-import { validateLstmClassifierSpec, type LstmClassifierSpec } from './spec';
+import { FusedLstm } from './fused-lstm.js';
+import { seededDropout } from './seeded-dropout.js';
+import { orthogonalMatrix } from './orthogonal.js';
+import { initSeed, seededGlorotUniform } from './seeds.js';
+import { validateLstmClassifierSpec, type LstmClassifierSpec } from './spec.js';
 
 /** How {@link createLstmClassifier} computes its LSTMs. */
 export interface LstmOptions {

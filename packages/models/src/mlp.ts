@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { requireInteger } from '@losslab/runtime';
-import { seededGlorotUniform } from './seeds';
-import { validateMlpSpec, type MlpSpec } from './spec';
+import { seededGlorotUniform } from './seeds.js';
+import { validateMlpSpec, type MlpSpec } from './spec.js';
 
 /**
  * Builds an MLP from its spec: `inputShape` (flattened first when its rank is > 1) → each

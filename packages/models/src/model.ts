@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createLstmClassifier } from './lstm';
-import { createMlp } from './mlp';
-import { validateModelSpec, type ModelSpec } from './spec';
+import { createLstmClassifier } from './lstm.js';
+import { createMlp } from './mlp.js';
+import { validateModelSpec, type ModelSpec } from './spec.js';
 
 /**
  * Builds the model a {@link ModelSpec} describes, dispatching on `kind`; the same spec and seed

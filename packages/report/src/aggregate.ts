@@ -1,7 +1,7 @@
-import type { RunGroup } from './groups';
+import type { RunGroup } from './groups.js';
 import type { RunRecord } from '@losslab/schema';
-import { metricRange } from './format';
-import { clipInterval, summarize, type Summary } from './stats';
+import { metricRange } from './format.js';
+import { clipInterval, summarize, type Summary } from './stats.js';
 
 /** One point of an aggregated learning curve: epoch (1-based) and the summary over seeds. */
 export interface CurvePoint {

@@ -1,8 +1,8 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { GroupAggregate } from './aggregate';
-import type { EpochsToTarget } from './claims';
-import { formatValue, metricRange } from './format';
+import type { GroupAggregate } from './aggregate.js';
+import type { EpochsToTarget } from './claims.js';
+import { formatValue, metricRange } from './format.js';
 import { isRateMetric, type GroupEvaluation } from '@losslab/schema';
 
 /** A chart of the report: a Vega-Lite spec plus a stable id (the SVG's file name without `.svg`). */

@@ -1,10 +1,10 @@
-import { aggregateGroup } from './aggregate';
-import { adjustComparisons, comparePair, reverseComparison, type MetricComparison } from './compare';
-import type { RunGroup } from './groups';
-import { defaultDirection, formatSd, formatValue, plural } from './format';
-import { CLASS_METRICS, classEvaluation, isClassMetric } from './perclass';
+import { aggregateGroup } from './aggregate.js';
+import { adjustComparisons, comparePair, reverseComparison, type MetricComparison } from './compare.js';
+import type { RunGroup } from './groups.js';
+import { defaultDirection, formatSd, formatValue, plural } from './format.js';
+import { CLASS_METRICS, classEvaluation, isClassMetric } from './perclass.js';
 import type { Claim, ClaimOp, RunRecord } from '@losslab/schema';
-import { summarize, type Summary } from './stats';
+import { summarize, type Summary } from './stats.js';
 
 /** `pass` ✓, `fail` ✗, `unknown` ? (the data needed to decide is missing). */
 export type ClaimStatus = 'pass' | 'fail' | 'unknown';

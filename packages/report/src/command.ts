@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { claimSymbol, allClaimsPass } from './claims';
-import { ReportError } from './errors';
-import type { GroupBy } from './groups';
-import { latestRuns, loadRuns } from './load';
-import type { DeclaredPrimary } from './verdict';
-import { writeReport } from './write';
+import { claimSymbol, allClaimsPass } from './claims.js';
+import { ReportError } from './errors.js';
+import type { GroupBy } from './groups.js';
+import { latestRuns, loadRuns } from './load.js';
+import type { DeclaredPrimary } from './verdict.js';
+import { writeReport } from './write.js';
 
 /** Where {@link reportCommand} prints; replaceable in tests. */
 export interface CommandOutput {

@@ -1,7 +1,7 @@
-import type { GroupAggregate } from './aggregate';
-import { ReportError } from './errors';
-import { formatP, formatSigned, plural } from './format';
-import { metricRange } from './format';
+import type { GroupAggregate } from './aggregate.js';
+import { ReportError } from './errors.js';
+import { formatP, formatSigned, plural } from './format.js';
+import { metricRange } from './format.js';
 import {
   hedgesG,
   holmAdjust,
@@ -13,7 +13,7 @@ import {
   welchTest,
   type DifferenceTest,
   type WelchResult,
-} from './stats';
+} from './stats.js';
 
 /** Which family a comparison's p-value is adjusted in: the primary metrics and claims, or the rest. */
 export type ComparisonFamily = 'primary' | 'secondary';

@@ -1,6 +1,6 @@
-import type { GroupAggregate } from './aggregate';
-import { formatValue } from './format';
-import type { RunGroup } from './groups';
+import type { GroupAggregate } from './aggregate.js';
+import { formatValue } from './format.js';
+import type { RunGroup } from './groups.js';
 import type { RunRecord } from '@losslab/schema';
 
 /** One path whose value differs between groups' definitions; `values[i]` belongs to group i. */

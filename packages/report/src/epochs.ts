@@ -1,6 +1,6 @@
-import { LEARNING_RATE_CURVE, type GroupAggregate } from './aggregate';
-import { lossMix } from './compare';
-import { defaultDirection } from './format';
+import { LEARNING_RATE_CURVE, type GroupAggregate } from './aggregate.js';
+import { lossMix } from './compare.js';
+import { defaultDirection } from './format.js';
 
 /** One variant's curve of one metric, summarized beyond its last epoch. */
 export interface CurveSummary {

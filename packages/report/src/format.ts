@@ -1,5 +1,5 @@
 import { isRateMetric } from '@losslab/schema';
-import type { Summary } from './stats';
+import type { Summary } from './stats.js';
 
 /**
  * Formats a metric value for prose and tables: 3 decimals below 100 (2 significant digits below

@@ -1,4 +1,4 @@
-import { ReportError } from './errors';
+import { ReportError } from './errors.js';
 import type { RunRecord } from '@losslab/schema';
 
 /**

@@ -1,5 +1,5 @@
-import type { RenderedChart } from './charts';
-import { claimSymbol } from './claims';
+import type { RenderedChart } from './charts.js';
+import { claimSymbol } from './claims.js';
 import {
   comparisonNote,
   comparisonSummary,
@@ -24,8 +24,8 @@ import {
   runsTable,
   skippedLines,
   type TextTable,
-} from './layout';
-import type { ReportModel } from './model';
+} from './layout.js';
+import type { ReportModel } from './model.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {

@@ -3,8 +3,8 @@
  * no Node import, so it also runs in browsers. Reading runs from disk and writing reports:
  * `@losslab/report/node`.
  */
-export { ReportError } from './errors';
-export type { ReportErrorCode } from './errors';
+export { ReportError } from './errors.js';
+export type { ReportErrorCode } from './errors.js';
 export {
   mean,
   sampleVariance,
@@ -23,12 +23,12 @@ export {
   seedsNeeded,
   clipInterval,
   MAX_SEEDS,
-} from './stats';
-export type { Summary, WelchResult, DifferenceTest, TestMethod } from './stats';
-export { groupRuns, commitState } from './groups';
-export type { GroupBy, RunGroup } from './groups';
-export { aggregateGroup, runCurves } from './aggregate';
-export type { GroupAggregate, CurvePoint } from './aggregate';
+} from './stats.js';
+export type { Summary, WelchResult, DifferenceTest, TestMethod } from './stats.js';
+export { groupRuns, commitState } from './groups.js';
+export type { GroupBy, RunGroup } from './groups.js';
+export { aggregateGroup, runCurves } from './aggregate.js';
+export type { GroupAggregate, CurvePoint } from './aggregate.js';
 export {
   compareGroups,
   comparePair,
@@ -46,12 +46,12 @@ export {
   lossMix,
   sortMetrics,
   uncomparedLosses,
-} from './compare';
-export type { MetricComparison, CompareOptions, ComparisonFamily, SeedsAdvice, SentenceExtras } from './compare';
-export { primaryMetrics, verdicts, verdictComparisons, bestAggregate, DEFAULT_PRIMARY } from './verdict';
-export type { DeclaredPrimary, Direction, MetricVerdict, PrimaryChoice, VerdictLine } from './verdict';
-export { epochSummaries } from './epochs';
-export type { CurveSummary, EpochSummary } from './epochs';
+} from './compare.js';
+export type { MetricComparison, CompareOptions, ComparisonFamily, SeedsAdvice, SentenceExtras } from './compare.js';
+export { primaryMetrics, verdicts, verdictComparisons, bestAggregate, DEFAULT_PRIMARY } from './verdict.js';
+export type { DeclaredPrimary, Direction, MetricVerdict, PrimaryChoice, VerdictLine } from './verdict.js';
+export { epochSummaries } from './epochs.js';
+export type { CurveSummary, EpochSummary } from './epochs.js';
 export {
   evaluateClaims,
   allClaimsPass,
@@ -63,8 +63,8 @@ export {
   epochsToTarget,
   epochsToSettle,
   epochsToPlateauOf,
-} from './claims';
-export type { ClaimResult, ClaimStatus, EpochsToTarget, SeedEpochs, PlateauEpochs, SeedPlateau } from './claims';
+} from './claims.js';
+export type { ClaimResult, ClaimStatus, EpochsToTarget, SeedEpochs, PlateauEpochs, SeedPlateau } from './claims.js';
 export {
   diffDefinitions,
   flattenDefinition,
@@ -73,10 +73,10 @@ export {
   majorityWarnings,
   nearMajority,
   MAJORITY_MARGIN,
-} from './context';
-export type { DefinitionDifference, GroupContext } from './context';
-export { referenceTable, crossGroupPredictions, meanCounts, formatCounts } from './reference';
-export type { ReferenceTable, ReferenceRow } from './reference';
+} from './context.js';
+export type { DefinitionDifference, GroupContext } from './context.js';
+export { referenceTable, crossGroupPredictions, meanCounts, formatCounts } from './reference.js';
+export type { ReferenceTable, ReferenceRow } from './reference.js';
 export {
   learningCurveChart,
   confusionChart,
@@ -88,8 +88,8 @@ export {
   metricTitle,
   metricUnit,
   slug,
-} from './charts';
-export type { ChartSpec, RenderedChart } from './charts';
+} from './charts.js';
+export type { ChartSpec, RenderedChart } from './charts.js';
 export {
   formatValue,
   formatSigned,
@@ -99,13 +99,13 @@ export {
   plural,
   metricRange,
   defaultDirection,
-} from './format';
-export { perClassResults, overallConfusions, classEvaluation, isClassMetric, CLASS_METRICS } from './perclass';
-export type { ClassMetric, ClassResults, ClassSummary, GroupConfusion, PerClassResults } from './perclass';
-export { perClassTables, CONFUSION_NOTE } from './layout';
-export type { TextTable } from './layout';
-export { buildReport } from './model';
-export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './model';
-export { renderHtml, escapeHtml } from './html';
-export { renderMarkdown, chartFileName, escapeMarkdown, escapeMarkdownBlock } from './markdown';
-export type { SkippedRun, SkipReason } from './load';
+} from './format.js';
+export { perClassResults, overallConfusions, classEvaluation, isClassMetric, CLASS_METRICS } from './perclass.js';
+export type { ClassMetric, ClassResults, ClassSummary, GroupConfusion, PerClassResults } from './perclass.js';
+export { perClassTables, CONFUSION_NOTE } from './layout.js';
+export type { TextTable } from './layout.js';
+export { buildReport } from './model.js';
+export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './model.js';
+export { renderHtml, escapeHtml } from './html.js';
+export { renderMarkdown, chartFileName, escapeMarkdown, escapeMarkdownBlock } from './markdown.js';
+export type { SkippedRun, SkipReason } from './load.js';

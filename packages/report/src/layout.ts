@@ -1,13 +1,13 @@
-import type { GroupAggregate } from './aggregate';
-import { metricTitle, type RenderedChart } from './charts';
-import { claimSymbol } from './claims';
-import { formatEffect, sortMetrics } from './compare';
-import { nearMajority } from './context';
-import { defaultDirection, formatSd, formatSigned, formatSummary, formatValue, metricRange, plural } from './format';
-import type { SkippedRun } from './load';
-import type { ReportModel } from './model';
-import type { ClassSummary } from './perclass';
-import { clipInterval, MAX_SEEDS, type Summary } from './stats';
+import type { GroupAggregate } from './aggregate.js';
+import { metricTitle, type RenderedChart } from './charts.js';
+import { claimSymbol } from './claims.js';
+import { formatEffect, sortMetrics } from './compare.js';
+import { nearMajority } from './context.js';
+import { defaultDirection, formatSd, formatSigned, formatSummary, formatValue, metricRange, plural } from './format.js';
+import type { SkippedRun } from './load.js';
+import type { ReportModel } from './model.js';
+import type { ClassSummary } from './perclass.js';
+import { clipInterval, MAX_SEEDS, type Summary } from './stats.js';
 
 /**
  * Shared, format-neutral pieces of the two renderings: tables as header + rows of plain text,

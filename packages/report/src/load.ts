@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as t from 'io-ts';
-import { ReportError } from './errors';
+import { ReportError } from './errors.js';
 import { FAILED_FILE, FailedRun, RECORD_FILE, RunRecord } from '@losslab/schema';
 
 /**

@@ -1,5 +1,5 @@
 import { sha256Hex } from '@losslab/schema';
-import { slug, type RenderedChart } from './charts';
+import { slug, type RenderedChart } from './charts.js';
 import {
   claimHeadline,
   comparisonNote,
@@ -25,8 +25,8 @@ import {
   runsTable,
   skippedLines,
   type TextTable,
-} from './layout';
-import type { ReportModel } from './model';
+} from './layout.js';
+import type { ReportModel } from './model.js';
 
 /** Backslash-escapes every character of `text` matched by `pattern`, after turning line breaks into spaces. */
 function escapeWith(text: string, pattern: RegExp): string {

@@ -1,4 +1,4 @@
-import { aggregateGroup, type GroupAggregate } from './aggregate';
+import { aggregateGroup, type GroupAggregate } from './aggregate.js';
 import {
   learningCurveChart,
   confusionChart,
@@ -8,8 +8,8 @@ import {
   renderCharts,
   type ChartSpec,
   type RenderedChart,
-} from './charts';
-import { DEFAULT_ALPHA, evaluateClaims, findComparison, type ClaimResult } from './claims';
+} from './charts.js';
+import { DEFAULT_ALPHA, evaluateClaims, findComparison, type ClaimResult } from './claims.js';
 import {
   adjustComparisons,
   comparePair,
@@ -17,8 +17,8 @@ import {
   unadjustedComparisons,
   uncomparedLosses,
   type MetricComparison,
-} from './compare';
-import { epochSummaries, type EpochSummary } from './epochs';
+} from './compare.js';
+import { epochSummaries, type EpochSummary } from './epochs.js';
 import {
   primaryMetrics,
   verdictComparisons,
@@ -26,7 +26,7 @@ import {
   type DeclaredPrimary,
   type MetricVerdict,
   type PrimaryChoice,
-} from './verdict';
+} from './verdict.js';
 import {
   diffDefinitions,
   groupContext,
@@ -34,13 +34,13 @@ import {
   majorityWarnings,
   type DefinitionDifference,
   type GroupContext,
-} from './context';
-import { ReportError } from './errors';
-import { commitState, groupRuns, type GroupBy, type RunGroup } from './groups';
-import type { SkippedRun } from './load';
-import { overallConfusions, perClassResults, type PerClassResults } from './perclass';
+} from './context.js';
+import { ReportError } from './errors.js';
+import { commitState, groupRuns, type GroupBy, type RunGroup } from './groups.js';
+import type { SkippedRun } from './load.js';
+import { overallConfusions, perClassResults, type PerClassResults } from './perclass.js';
 import type { RunRecord } from '@losslab/schema';
-import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference';
+import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference.js';
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {

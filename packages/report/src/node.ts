@@ -3,9 +3,9 @@
  * writing a report (all or nothing), and the report command. Building and rendering a report
  * from records is on the main entry, `@losslab/report`, which also runs in browsers.
  */
-export { loadRuns, formatDecodeErrors, latestRuns } from './load';
-export type { LatestRuns, LoadedRuns, LoadRunsOptions, SkippedRun, SkipReason } from './load';
-export { writeReport } from './write';
-export type { WrittenReport } from './write';
-export { reportCommand, parseReportArgs, REPORT_USAGE } from './command';
-export type { CommandOutput, ReportCommandOptions } from './command';
+export { loadRuns, formatDecodeErrors, latestRuns } from './load.js';
+export type { LatestRuns, LoadedRuns, LoadRunsOptions, SkippedRun, SkipReason } from './load.js';
+export { writeReport } from './write.js';
+export type { WrittenReport } from './write.js';
+export { reportCommand, parseReportArgs, REPORT_USAGE } from './command.js';
+export type { CommandOutput, ReportCommandOptions } from './command.js';

@@ -1,6 +1,6 @@
-import type { RunGroup } from './groups';
+import type { RunGroup } from './groups.js';
 import type { ClassEvaluation, RunRecord } from '@losslab/schema';
-import { summarize, type Summary } from './stats';
+import { summarize, type Summary } from './stats.js';
 
 /** The numbers a per-class entry of a run record carries (`evaluation.perClass[]`), claims may name them. */
 export const CLASS_METRICS = ['precision', 'recall', 'f1', 'support', 'predicted'] as const;

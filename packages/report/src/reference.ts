@@ -1,5 +1,5 @@
-import { formatValue } from './format';
-import type { RunGroup } from './groups';
+import { formatValue } from './format.js';
+import type { RunGroup } from './groups.js';
 import type { GroupEvaluation, Reference, RunRecord } from '@losslab/schema';
 
 /** One row of the side-by-side table: the reference's value and losslab's per group label. */

@@ -1,4 +1,4 @@
-import { ReportError } from './errors';
+import { ReportError } from './errors.js';
 
 /**
  * Small, dependency-free statistics for a handful of seeds: descriptive summaries, Student-t

@@ -1,7 +1,7 @@
-import type { GroupAggregate } from './aggregate';
-import { DEFAULT_ALPHA, findComparison } from './claims';
-import { adviceText, comparePair, formatEffect, lossMix, type MetricComparison } from './compare';
-import { defaultDirection, formatP, formatSigned, formatValue, plural } from './format';
+import type { GroupAggregate } from './aggregate.js';
+import { DEFAULT_ALPHA, findComparison } from './claims.js';
+import { adviceText, comparePair, formatEffect, lossMix, type MetricComparison } from './compare.js';
+import { defaultDirection, formatP, formatSigned, formatValue, plural } from './format.js';
 import type { RunRecord } from '@losslab/schema';
 
 /** Which way a metric improves. */

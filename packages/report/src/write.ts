@@ -1,10 +1,10 @@
 import type { Dirent } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ReportError } from './errors';
-import { renderHtml } from './html';
-import { chartFileName, renderMarkdown } from './markdown';
-import { buildReport, type BuildReportOptions, type ReportModel } from './model';
+import { ReportError } from './errors.js';
+import { renderHtml } from './html.js';
+import { chartFileName, renderMarkdown } from './markdown.js';
+import { buildReport, type BuildReportOptions, type ReportModel } from './model.js';
 import type { RunRecord } from '@losslab/schema';
 
 /** What {@link writeReport} wrote. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LosslabError } from './errors';
-import { installWasmMatMulKernels } from './wasm-kernels';
+import { LosslabError } from './errors.js';
+import { installWasmMatMulKernels } from './wasm-kernels.js';
 
 /** Backends losslab knows, fastest first. `tensorflow` is native TF via `@tensorflow/tfjs-node`. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;

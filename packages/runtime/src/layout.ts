@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LosslabError, requireInteger } from './errors';
+import { LosslabError, requireInteger } from './errors.js';
 
 /** One named block of label columns: columns `start .. start + width - 1`. */
 export interface LabelBlock {

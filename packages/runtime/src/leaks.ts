@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LosslabError } from './errors';
+import { LosslabError } from './errors.js';
 
 /** Number of tensors currently alive in the TF.js engine. */
 export const liveTensorCount = (): number => tf.memory().numTensors;

@@ -1,4 +1,4 @@
-import { requireInteger } from './errors';
+import { requireInteger } from './errors.js';
 
 /**
  * A small deterministic random source. losslab derives every random choice (shuffling,

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
-import { NonNegativeInt, PositiveInt, Str } from './codec';
-import { EpochRecord } from './record';
+import { NonNegativeInt, PositiveInt, Str } from './codec.js';
+import { EpochRecord } from './record.js';
 
 /** A tensor kept in a checkpoint: its name, shape, dtype and its bytes (little-endian) in base64. */
 export const StoredTensor = t.type({

@@ -14,8 +14,8 @@ import {
   PositiveNumber,
   Str,
   tagged,
-} from './codec';
-import { Claim, Reference, ReportSettings } from './record';
+} from './codec.js';
+import { Claim, Reference, ReportSettings } from './record.js';
 
 /**
  * The experiment definition: plain JSON-serialisable data. This file holds the codecs of every

@@ -15,7 +15,7 @@ export {
   namedRecord,
   errorPath,
   formatErrors,
-} from './codec';
+} from './codec.js';
 export {
   Rate,
   IsoDateTime,
@@ -38,9 +38,9 @@ export {
   RECORD_FILE,
   FAILED_FILE,
   FailedRun,
-} from './record';
-export { sha256Hex } from './sha256';
-export { StoredTensor, StoredRandomState, Checkpoint, CHECKPOINTS_FOLDER, checkpointFileName } from './checkpoint';
+} from './record.js';
+export { sha256Hex } from './sha256.js';
+export { StoredTensor, StoredRandomState, Checkpoint, CHECKPOINTS_FOLDER, checkpointFileName } from './checkpoint.js';
 export {
   SPLITS,
   Split,
@@ -83,7 +83,7 @@ export {
   RUN_FIELDS,
   runSpecCodec,
   experimentCodec,
-} from './definition';
+} from './definition.js';
 export type {
   KindSpec,
   UserKindSpec,
@@ -103,4 +103,4 @@ export type {
   VariantOverride,
   ExperimentDefinition,
   RunPartCodecs,
-} from './definition';
+} from './definition.js';

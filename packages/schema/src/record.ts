@@ -1,5 +1,13 @@
 import * as t from 'io-ts';
-import { closed, FiniteNumber, NonNegativeInt, NonNegativeNumber, numberWhere, OpenUnit, PositiveInt } from './codec';
+import {
+  closed,
+  FiniteNumber,
+  NonNegativeInt,
+  NonNegativeNumber,
+  numberWhere,
+  OpenUnit,
+  PositiveInt,
+} from './codec.js';
 
 /**
  * The run record: everything one run of one variant with one seed produced. It is the only

@@ -3,11 +3,11 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { batchCount, batches, type ArrayDataset, type BatchPlan } from '@losslab/data';
 import { reduceLoss, type Loss, type ScalarReduction } from '@losslab/losses';
 import { LosslabError, requireInteger } from '@losslab/runtime';
-import { isHostAdam } from './host-adam';
-import { silentProgress, type ProgressReporter } from './progress';
-import { earlyStoppingState, learningRateAt, learningRateOf, setLearningRate } from './schedule';
+import { isHostAdam } from './host-adam.js';
+import { silentProgress, type ProgressReporter } from './progress.js';
+import { earlyStoppingState, learningRateAt, learningRateOf, setLearningRate } from './schedule.js';
 import type { Checkpoint, EarlyStoppingSpec, ScheduleSpec } from '@losslab/schema';
-import { captureCheckpoint, restoreCheckpoint } from './checkpoint';
+import { captureCheckpoint, restoreCheckpoint } from './checkpoint.js';
 
 /** One epoch of history: mean training loss over its steps, wall time, validation metrics. */
 export interface EpochEntry {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError } from '@losslab/runtime';
 import { AdamOptimizer, formatErrors, SgdOptimizer, tagged } from '@losslab/schema';
-import { HostAdam } from './host-adam';
+import { HostAdam } from './host-adam.js';
 
 /** Adam with Keras' defaults (learning rate 0.001, β1 0.9, β2 0.999, ε 1e-7): the schema's `AdamOptimizer`. */
 export type AdamSpec = AdamOptimizer;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EarlyStoppingSpec, ScheduleSpec } from '@losslab/schema';
 import { LosslabError } from '@losslab/runtime';
-import { isHostAdam } from './host-adam';
+import { isHostAdam } from './host-adam.js';
 
 /**
  * The learning rate of epoch `epoch` (1-based) of `epochs` under `schedule`, from the optimiser's

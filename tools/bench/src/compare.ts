@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { writeLstmData } from './workloads';
+import { writeLstmData } from './workloads.js';
 
 const args = process.argv.slice(2);
 const option = (key: string, fallback: string): string =>

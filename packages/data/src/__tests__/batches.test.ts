@@ -13,7 +13,7 @@ import {
   take,
   type ArrayDataset,
   type BatchPlan,
-} from '../index';
+} from '../index.js';
 
 const plan = (overrides: Partial<BatchPlan> = {}): BatchPlan => ({
   batchSize: 4,

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
 import { rejectionOf } from '@losslab/test-utils';
-import { blinkWindows } from '../index';
-import { readBlinkCsv } from '../node';
+import { blinkWindows } from '../index.js';
+import { readBlinkCsv } from '../node.js';
 
 let dir: string;
 beforeAll(async () => {

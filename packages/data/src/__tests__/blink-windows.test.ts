@@ -7,7 +7,7 @@ import {
   defaultBlinkSplitConfig,
   generateBlinkStream,
   type BlinkStream,
-} from '../index';
+} from '../index.js';
 
 /** A hand-made 6-row stream with one 2-frame blink at rows 2–3. */
 const tinyStream = (): BlinkStream => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateBlinkStream, resolveBlinkStreamConfig, type BlinkStream } from '../index';
+import { generateBlinkStream, resolveBlinkStreamConfig, type BlinkStream } from '../index.js';
 
 const positiveRate = (stream: BlinkStream): number => stream.label.reduce((n, v) => n + v, 0) / stream.label.length;
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
 import { rejectionOf } from '@losslab/test-utils';
-import { fileSha256, readCsvSplit, type CsvSplitOptions } from '../node';
+import { fileSha256, readCsvSplit, type CsvSplitOptions } from '../node.js';
 
 let dir: string;
 let files = 0;

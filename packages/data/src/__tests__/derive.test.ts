@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isLosslabError, labelLayout } from '@losslab/runtime';
 import { thrownBy } from '@losslab/test-utils';
-import { arrayDataset, classFlagBlock, columnBlock, combineLabels, oneHotBlock, type LabelledRows } from '../index';
+import { arrayDataset, classFlagBlock, columnBlock, combineLabels, oneHotBlock, type LabelledRows } from '../index.js';
 
 const rows: LabelledRows = {
   features: Float32Array.of(0.1, 0.2, 0.3),

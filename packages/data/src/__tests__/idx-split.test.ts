@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
 import { rejectionOf } from '@losslab/test-utils';
-import { scalePixels } from '../index';
-import { fileSha256, loadMnist, mnistFiles, readIdxSplit, writeIdx, type IdxArray, type IdxScale } from '../node';
+import { scalePixels } from '../index.js';
+import { fileSha256, loadMnist, mnistFiles, readIdxSplit, writeIdx, type IdxArray, type IdxScale } from '../node.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
 import { rejectionOf } from '@losslab/test-utils';
-import { decodeIdx, encodeIdx, fileSha256, readIdx, writeIdx, type IdxArray } from '../node';
+import { decodeIdx, encodeIdx, fileSha256, readIdx, writeIdx, type IdxArray } from '../node.js';
 
 let dir: string;
 beforeAll(async () => {

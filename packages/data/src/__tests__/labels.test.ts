@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isLosslabError, labelLayout } from '@losslab/runtime';
-import { combineLabels, oneHot } from '../index';
+import { combineLabels, oneHot } from '../index.js';
 
 describe('combineLabels', () => {
   const layout = labelLayout({ digit: 3, isOdd: 1 });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
-import { oneHot, scalePixels } from '../index';
-import { loadMnist, loadMnistLabels, mnistFiles, writeIdx } from '../node';
+import { oneHot, scalePixels } from '../index.js';
+import { loadMnist, loadMnistLabels, mnistFiles, writeIdx } from '../node.js';
 
 let dir: string;
 beforeAll(async () => {

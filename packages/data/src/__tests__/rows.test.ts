@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
 import { thrownBy } from '@losslab/test-utils';
-import { checkRows, classCountsOf, selectRows, type LabelledRows } from '../index';
+import { checkRows, classCountsOf, selectRows, type LabelledRows } from '../index.js';
 
 // 3 rows of 2 features: row r holds [2r, 2r + 1]; column w holds 10r.
 const rows: LabelledRows = {

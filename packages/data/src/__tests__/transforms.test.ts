@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
 import { thrownBy } from '@losslab/test-utils';
-import { carveSplit, classCountsOf, longTail, longTailCounts, subsampleClasses, type LabelledRows } from '../index';
-import { loadMnistLabels } from '../node';
+import { carveSplit, classCountsOf, longTail, longTailCounts, subsampleClasses, type LabelledRows } from '../index.js';
+import { loadMnistLabels } from '../node.js';
 
 /** Rows with the given class ids; row r's feature and its column `origin` both hold r, so survivors can be traced. */
 function traced(classIds: readonly number[]): LabelledRows {

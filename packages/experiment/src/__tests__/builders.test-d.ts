@@ -11,7 +11,7 @@ import {
   type ExperimentDefinition,
   type LossSpec,
   type ModelSpec,
-} from '../index';
+} from '../index.js';
 
 // Builders return exactly the codec's types: plain data, no functions.
 expectTypeOf(mlp({ hidden: [], output: { units: 10, activation: 'softmax' } })).toEqualTypeOf<ModelSpec>();

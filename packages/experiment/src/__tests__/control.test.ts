@@ -7,9 +7,9 @@ import { classCounts, classWeights } from '@losslab/losses';
 import { fit } from '@losslab/train';
 import type { LabelLayout } from '@losslab/runtime';
 import { useBackend } from '@losslab/test-utils';
-import { buildLoss, buildModel, buildOptimizer, loadData, registry, resolveExperiment } from '../index';
-import type { ResolvedVariant } from '../index';
-import { loadDefinitionFile } from '../load-definition';
+import { buildLoss, buildModel, buildOptimizer, loadData, registry, resolveExperiment } from '../index.js';
+import type { ResolvedVariant } from '../index.js';
+import { loadDefinitionFile } from '../load-definition.js';
 
 /**
  * The blink study's control: unweighted SGD at learning rate × (w0 + w1) must train exactly like

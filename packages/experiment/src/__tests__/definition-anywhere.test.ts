@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exec, LAUNCHER, storedRuns, writeOutsideDefinition } from './outside-definition';
+import { exec, LAUNCHER, storedRuns, writeOutsideDefinition } from './outside-definition.js';
 
 describe('a definition file outside the repository', () => {
   it('runs with `npx losslab run <absolute path>`, its own relative imports included', async () => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Evaluation, RunRecord } from '@losslab/schema';
-import { evaluateCommand } from '../evaluate-command';
+import { evaluateCommand } from '../evaluate-command.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
 const BIN = join(ROOT, 'packages/experiment/bin/losslab.mjs');

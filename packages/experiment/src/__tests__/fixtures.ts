@@ -15,7 +15,7 @@ import {
   mlp,
   mnist,
   type ExperimentDefinition,
-} from '../index';
+} from '../index.js';
 
 /** A tiny mnist-odd: 256 images, 1 epoch. Small enough for tests, real data all the same. */
 export const tinyMnistOdd = (overrides: Partial<ExperimentDefinition> = {}): ExperimentDefinition =>

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { blinkStream, lstm, resolveExperiment, setPath } from '../index';
-import { definitionFileState } from '../environment';
-import { runFolder } from '../store';
-import { tinyBlink, tinyMnistOdd } from './fixtures';
+import { blinkStream, lstm, resolveExperiment, setPath } from '../index.js';
+import { definitionFileState } from '../environment.js';
+import { runFolder } from '../store.js';
+import { tinyBlink, tinyMnistOdd } from './fixtures.js';
 
 const problemsOf = (raw: unknown, options: Parameters<typeof resolveExperiment>[2] = {}): readonly string[] => {
   const result = resolveExperiment(raw, 'test.ts', options);

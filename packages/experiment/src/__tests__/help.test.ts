@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli';
-import { evaluateCommand } from '../evaluate-command';
-import { parseRunArguments, parseWorkerArguments } from '../overrides';
-import { closestName } from '../suggest';
+import { main } from '../cli.js';
+import { evaluateCommand } from '../evaluate-command.js';
+import { parseRunArguments, parseWorkerArguments } from '../overrides.js';
+import { closestName } from '../suggest.js';
 
 /** Runs `main` in this process and collects what it prints. */
 async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {

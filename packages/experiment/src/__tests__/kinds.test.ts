@@ -27,8 +27,8 @@ import {
   type LossKind,
   type Registry,
   type UserKindSpec,
-} from '../index';
-import { tinyMnistOdd } from './fixtures';
+} from '../index.js';
+import { tinyMnistOdd } from './fixtures.js';
 
 const problemsOf = (raw: unknown, registry?: Registry): readonly string[] => {
   const result = resolveExperiment(raw, 'test.ts', registry ? { registry } : {});

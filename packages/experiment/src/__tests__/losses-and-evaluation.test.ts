@@ -13,9 +13,9 @@ import {
   setPath,
   sliced,
   weighted,
-} from '../index';
-import { datasetLoss } from '../kinds/evaluations';
-import { tinyMnistOdd } from './fixtures';
+} from '../index.js';
+import { datasetLoss } from '../kinds/evaluations.js';
+import { tinyMnistOdd } from './fixtures.js';
 
 const layout = labelLayout({ digit: 3, isOdd: 1 });
 // 4 samples: digits 0, 1, 2, 1; the flag marks odd digits.

@@ -6,7 +6,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { writeIdx } from '@losslab/data/node';
 import { RunRecord } from '@losslab/schema';
-import { exec } from './outside-definition';
+import { exec } from './outside-definition.js';
 
 /**
  * The open framework, end to end, as a new user meets it: a folder outside the repository with

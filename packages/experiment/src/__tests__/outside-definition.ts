@@ -32,7 +32,7 @@ import {
   mnist,
   oneHot,
 } from '@losslab/experiment';
-import { tinyModel } from './tiny-model';
+import { tinyModel } from './tiny-model.js';
 
 export default defineExperiment({
   name: '${EXPERIMENT}',

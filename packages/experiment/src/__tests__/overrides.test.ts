@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyOverrides, parseRunArguments } from '../index';
+import { applyOverrides, parseRunArguments } from '../index.js';
 
 describe('parseRunArguments', () => {
   it('maps shorthands and --set onto definition paths, JSON-parsing values', () => {

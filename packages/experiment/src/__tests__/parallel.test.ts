@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunArguments } from '../index';
-import { exec, LAUNCHER, storedRuns, writeOutsideDefinition, type StoredRun } from './outside-definition';
+import { parseRunArguments } from '../index.js';
+import { exec, LAUNCHER, storedRuns, writeOutsideDefinition, type StoredRun } from './outside-definition.js';
 
 describe('--parallel=N (alias --jobs=N)', () => {
   it('sets how many runs go at once; the last of the two flags wins; 0 is rejected by its name', () => {

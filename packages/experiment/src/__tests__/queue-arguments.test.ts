@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseRunArguments, parseWorkerArguments } from '../overrides';
-import { parseQueueUrl, scrub } from '../queue/connection';
-import { codeDifferences, runJobId, type RunJobData } from '../queue/job';
+import { parseRunArguments, parseWorkerArguments } from '../overrides.js';
+import { parseQueueUrl, scrub } from '../queue/connection.js';
+import { codeDifferences, runJobId, type RunJobData } from '../queue/job.js';
 
 describe('parseQueueUrl', () => {
   it('takes host, port, database, user and password; prints the URL with the password as ***', () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LAUNCHER } from './outside-definition';
+import { LAUNCHER } from './outside-definition.js';
 
 /**
  * Test helpers for the Redis queue: a private redis-server on a free loopback port, and the
@@ -194,7 +194,7 @@ export const userCrossentropy = defineLossKind({
   writeFileSync(
     file,
     `import { adam, classification, csv, defineExperiment, mlp, oneHot } from '@losslab/experiment';
-import { userCrossentropy } from './loss-kind';
+import { userCrossentropy } from './loss-kind.js';
 
 export default defineExperiment({
   name: 'queued-csv',

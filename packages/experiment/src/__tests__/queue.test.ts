@@ -18,7 +18,7 @@ import {
   writeCsvDefinition,
   writeQueueDefinition,
   type Started,
-} from './queue-processes';
+} from './queue-processes.js';
 
 /**
  * Sweeps through a real Redis (Debian's redis-server, started here on a free loopback port with a

@@ -5,9 +5,9 @@ import * as E from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
 import { parseReportArgs } from '@losslab/report/node';
 import { Claim, ReportSettings } from '@losslab/schema';
-import { beats } from '../builders';
-import { loadDefinitionFile } from '../load-definition';
-import { resolveExperiment } from '../resolve';
+import { beats } from '../builders.js';
+import { loadDefinitionFile } from '../load-definition.js';
+import { resolveExperiment } from '../resolve.js';
 
 /** The README section "The verdict": its definition snippet and command are what runs. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');

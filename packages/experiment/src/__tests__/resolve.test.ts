@@ -8,8 +8,8 @@ import {
   resolveExperiment,
   setPath,
   weighted,
-} from '../index';
-import { tinyMnistOdd } from './fixtures';
+} from '../index.js';
+import { tinyMnistOdd } from './fixtures.js';
 
 const problemsOf = (raw: unknown, variants?: string[]): readonly string[] => {
   const result = resolveExperiment(raw, 'test.ts', variants ? { variants } : {});
@@ -151,7 +151,7 @@ describe('canonical JSON', () => {
 
 describe('run hashes', () => {
   it('change only for the variants a changed field reaches', async () => {
-    const { runHash } = await import('../index');
+    const { runHash } = await import('../index.js');
     const definition = tinyMnistOdd({ variants: { adam: {}, sgd: { optimizer: { kind: 'sgd', learningRate: 0.1 } } } });
     const hashes = (raw: unknown) => {
       const result = resolveExperiment(raw, 'test.ts');

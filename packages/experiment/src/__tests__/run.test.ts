@@ -18,8 +18,8 @@ import {
   runOne,
   setPath,
   type ResolvedExperiment,
-} from '../index';
-import { tinyBlink, tinyMnistOdd } from './fixtures';
+} from '../index.js';
+import { tinyBlink, tinyMnistOdd } from './fixtures.js';
 
 function resolved(): ResolvedExperiment {
   const result = resolveExperiment(tinyMnistOdd(), 'fixture');

@@ -27,8 +27,8 @@ import {
   Subsample,
   type Split,
 } from '@losslab/schema';
-import { messageOf } from '../message';
-import type { DataKind, DataProvides, LabelKind, RowsBySplit, TransformKind } from './table';
+import { messageOf } from '../message.js';
+import type { DataKind, DataProvides, LabelKind, RowsBySplit, TransformKind } from './table.js';
 
 /** Built-in data sources, transforms and label blocks. */
 

@@ -19,7 +19,7 @@ import {
   type MetricSpec,
 } from '@losslab/schema';
 import type * as t from 'io-ts';
-import type { EvaluationContext, EvaluationKind } from './table';
+import type { EvaluationContext, EvaluationKind } from './table.js';
 
 /** Built-in evaluations, and the whole-split loss and predictions they share. */
 

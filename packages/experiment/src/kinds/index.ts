@@ -11,10 +11,10 @@ import {
   longTailTransform,
   oneHotLabel,
   subsampleTransform,
-} from './data';
-import { binaryDetectionEvaluation, classificationEvaluation } from './evaluations';
-import { BASE_LOSSES, focalLoss, maskedLoss, slicedLoss, weightedLoss } from './losses';
-import { adamOptimizer, lstmModel, mlpModel, sgdOptimizer } from './models';
+} from './data.js';
+import { binaryDetectionEvaluation, classificationEvaluation } from './evaluations.js';
+import { BASE_LOSSES, focalLoss, maskedLoss, slicedLoss, weightedLoss } from './losses.js';
+import { adamOptimizer, lstmModel, mlpModel, sgdOptimizer } from './models.js';
 import {
   emptyRegistry,
   type DataKind,
@@ -28,7 +28,7 @@ import {
   type OptimizerKind,
   type Registry,
   type TransformKind,
-} from './table';
+} from './table.js';
 
 /**
  * A registry holding the built-in kinds. Tests and embedders may make their own; definition

@@ -17,7 +17,7 @@ import {
   type WeightedLoss,
 } from '@losslab/schema';
 import type * as t from 'io-ts';
-import type { LossKind } from './table';
+import type { LossKind } from './table.js';
 
 /** Built-in losses: base losses (one value per sample) and combinators around another loss. */
 

@@ -2,7 +2,7 @@ import { createModel } from '@losslab/models';
 import { LosslabError } from '@losslab/runtime';
 import { AdamOptimizer, LstmModel, MlpModel, SgdOptimizer } from '@losslab/schema';
 import { createOptimizer } from '@losslab/train';
-import type { ModelKind, OptimizerKind } from './table';
+import type { ModelKind, OptimizerKind } from './table.js';
 
 /** Built-in models and optimisers: the codec checks the settings, the packages build. */
 

@@ -4,8 +4,8 @@ import { dirname, isAbsolute, join, normalize } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { formatErrors, RECORD_FILE, RunRecord } from '@losslab/schema';
 import { sha256Hex } from '@losslab/runtime';
-import { completeRun, failRun, runFolder, startRun } from '../store';
-import { RunJobResult } from './job';
+import { completeRun, failRun, runFolder, startRun } from '../store.js';
+import { RunJobResult } from './job.js';
 
 /**
  * The coordinator's side of a finished job: the run a worker returned becomes a run folder in the

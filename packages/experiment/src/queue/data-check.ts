@@ -1,6 +1,6 @@
 import type { RunSpec } from '@losslab/schema';
 import { hashOf } from '@losslab/runtime';
-import type { Registry } from '../kinds/table';
+import type { Registry } from '../kinds/table.js';
 
 /**
  * The fingerprint of a run's data as its source reads it (the sha256 of each file, a generator's

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { hashOf } from '@losslab/runtime';
-import type { CodeParts } from '../environment';
+import type { CodeParts } from '../environment.js';
 
 /**
  * The contract between `losslab run --queue` (the coordinator) and `losslab worker`: the data of

@@ -5,14 +5,14 @@ import * as E from 'fp-ts/lib/Either.js';
 import { formatErrors, RECORD_FILE } from '@losslab/schema';
 import { describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress, type ProgressReporter } from '@losslab/train';
-import { codeFingerprint, codeParts } from '../environment';
-import { registry } from '../kinds';
-import { loadDefinitionFile } from '../load-definition';
-import { messageOf } from '../message';
-import { resolveExperiment, type ResolvedVariant } from '../resolve';
-import { describeFailure, runHash, runOne } from '../run';
-import { codeDifferences, dataDifferences, RunJobData, WORKER_RUNS_DIR_ENV, type RunJobResult } from './job';
-import { sourceFingerprint } from './data-check';
+import { codeFingerprint, codeParts } from '../environment.js';
+import { registry } from '../kinds/index.js';
+import { loadDefinitionFile } from '../load-definition.js';
+import { messageOf } from '../message.js';
+import { resolveExperiment, type ResolvedVariant } from '../resolve.js';
+import { describeFailure, runHash, runOne } from '../run.js';
+import { codeDifferences, dataDifferences, RunJobData, WORKER_RUNS_DIR_ENV, type RunJobResult } from './job.js';
+import { sourceFingerprint } from './data-check.js';
 
 /**
  * The body of a queued run, executed by BullMQ in a sandboxed child process of `losslab worker`

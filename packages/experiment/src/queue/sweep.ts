@@ -3,16 +3,16 @@ import { dirname, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import type { ExperimentDefinition, RunRecord } from '@losslab/schema';
 import { hashOf } from '@losslab/runtime';
-import { codeFingerprint, codeParts } from '../environment';
-import { registry } from '../kinds';
-import { messageOf } from '../message';
-import type { Overrides, ResolvedVariant } from '../resolve';
-import { runHash } from '../run';
-import { findReusableRun } from '../store';
-import { collectRun, recordQueueFailure } from './collect';
-import { redisProblem, scrub, type QueueTarget } from './connection';
-import { sourceFingerprint } from './data-check';
-import { QUEUE_NAME, runJobId, type RunJobData, type RunJobResult } from './job';
+import { codeFingerprint, codeParts } from '../environment.js';
+import { registry } from '../kinds/index.js';
+import { messageOf } from '../message.js';
+import type { Overrides, ResolvedVariant } from '../resolve.js';
+import { runHash } from '../run.js';
+import { findReusableRun } from '../store.js';
+import { collectRun, recordQueueFailure } from './collect.js';
+import { redisProblem, scrub, type QueueTarget } from './connection.js';
+import { sourceFingerprint } from './data-check.js';
+import { QUEUE_NAME, runJobId, type RunJobData, type RunJobResult } from './job.js';
 
 /** How long a finished job (its result, with the run's model files) stays in Redis for a coordinator to collect. */
 const FINISHED_JOBS_KEPT_SECONDS = 7 * 24 * 3600;

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
-import { parseWorkerArguments } from '../overrides';
-import { redisProblem, scrub } from './connection';
-import { QUEUE_NAME, WORKER_RUNS_DIR_ENV, type RunJobData, type RunJobResult } from './job';
+import { parseWorkerArguments } from '../overrides.js';
+import { redisProblem, scrub } from './connection.js';
+import { QUEUE_NAME, WORKER_RUNS_DIR_ENV, type RunJobData, type RunJobResult } from './job.js';
 
 /** The sandboxed processor BullMQ forks for each job slot (a .mjs file: it registers tsx first). */
 const SANDBOX_FILE = fileURLToPath(new URL('./sandbox.mjs', import.meta.url));

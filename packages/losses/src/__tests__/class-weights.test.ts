@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError, labelLayout } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
-import { classCounts, classIndices, classWeights } from '../index';
-import { expectClose, noLeak } from './fixtures';
+import { classCounts, classIndices, classWeights } from '../index.js';
+import { expectClose, noLeak } from './fixtures.js';
 
 describe('classWeights', () => {
   it('inverse: N / n_j (the blink reference)', () => {

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
-import { binaryCrossentropy, binaryCrossentropyElementwise, categoricalCrossentropy } from '../index';
-import { expectClose, expectGradientsToMatch, noLeak, perSample } from './fixtures';
+import { binaryCrossentropy, binaryCrossentropyElementwise, categoricalCrossentropy } from '../index.js';
+import { expectClose, expectGradientsToMatch, noLeak, perSample } from './fixtures.js';
 
 describe.each(TEST_BACKENDS)('cross-entropy on %s', (backend) => {
   beforeAll(async () => {

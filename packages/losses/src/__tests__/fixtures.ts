@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { expect } from 'vitest';
 import { liveTensorCount } from '@losslab/runtime';
 import { numericGradient } from '@losslab/test-utils';
-import type { Loss } from '../index';
+import type { Loss } from '../index.js';
 
 /** Runs `body` on tensors it creates itself and returns plain arrays; fails if a tensor leaked. */
 export function noLeak<T>(body: () => T): T {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
-import { binaryCrossentropy, categoricalCrossentropy, focal } from '../index';
-import { expectClose, expectGradientsToMatch, noLeak, perSample } from './fixtures';
+import { binaryCrossentropy, categoricalCrossentropy, focal } from '../index.js';
+import { expectClose, expectGradientsToMatch, noLeak, perSample } from './fixtures.js';
 
 describe.each(TEST_BACKENDS)('focal on %s', (backend) => {
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelLayout } from '@losslab/runtime';
 import { TEST_BACKENDS, thrownBy, useBackend } from '@losslab/test-utils';
-import { classWeighted, meanAbsoluteError, toLayersLoss } from '../index';
+import { classWeighted, meanAbsoluteError, toLayersLoss } from '../index.js';
 
 /** A softmax layer with zero weights: every prediction is [0.5, 0.5], so the loss is known by hand. */
 const halfHalfModel = (): tfl.LayersModel =>

@@ -10,8 +10,8 @@ import {
   meanSquaredError,
   reduceLoss,
   sampleWeighted,
-} from '../index';
-import { expectClose, expectGradientsToMatch, gradients, noLeak, perSample } from './fixtures';
+} from '../index.js';
+import { expectClose, expectGradientsToMatch, gradients, noLeak, perSample } from './fixtures.js';
 
 // mnist-odd in miniature: one-hot digit (3 classes) + isOdd flag; the model outputs 3 units.
 const layout = labelLayout({ digit: 3, isOdd: 1 });

@@ -11,9 +11,9 @@ import {
   reducePerSample,
   requireReduction,
   sampleWeighted,
-} from '../index';
-import type { Loss, ScalarReduction } from '../index';
-import { expectClose, noLeak } from './fixtures';
+} from '../index.js';
+import type { Loss, ScalarReduction } from '../index.js';
+import { expectClose, noLeak } from './fixtures.js';
 
 const reduce = (loss: Loss, yTrue: number[][], yPred: number[][], reduction?: ScalarReduction): number =>
   noLeak(() => tf.tidy(() => reduceLoss(loss, tf.tensor2d(yTrue), tf.tensor2d(yPred), reduction).dataSync()[0]!));

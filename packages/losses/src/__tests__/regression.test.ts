@@ -9,9 +9,9 @@ import {
   meanOverColumns,
   meanSquaredError,
   squaredError,
-} from '../index';
-import type { ElementwiseLoss } from '../index';
-import { expectClose, expectGradientsToMatch, noLeak, perSample } from './fixtures';
+} from '../index.js';
+import type { ElementwiseLoss } from '../index.js';
+import { expectClose, expectGradientsToMatch, noLeak, perSample } from './fixtures.js';
 
 const yTrue = [
   [0, 1],

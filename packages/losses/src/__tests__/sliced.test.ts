@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError, labelLayout } from '@losslab/runtime';
 import { TEST_BACKENDS, thrownBy, useBackend } from '@losslab/test-utils';
-import { checkTargetWidth, classWeighted, meanAbsoluteError, sliced } from '../index';
-import { expectClose, noLeak, perSample } from './fixtures';
+import { checkTargetWidth, classWeighted, meanAbsoluteError, sliced } from '../index.js';
+import { expectClose, noLeak, perSample } from './fixtures.js';
 
 describe.each(TEST_BACKENDS)('sliced on %s', (backend) => {
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '@losslab/runtime';
 import { useBackend } from '@losslab/test-utils';
-import { absoluteError, classWeighted, columnWeighted, meanAbsoluteError } from '../index';
+import { absoluteError, classWeighted, columnWeighted, meanAbsoluteError } from '../index.js';
 
 /**
  * Why the blink reference's column weighting cannot rebalance classes: with two softmax outputs

@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelCompileArgs } from '@tensorflow/tfjs-layers';
 import { expectTypeOf, it } from 'vitest';
-import { categoricalCrossentropy, classWeights, reduceLoss, reducePerSample, toLayersLoss } from '../index';
-import type { ClassWeightStrategy, ElementwiseLoss, Loss, Reduction, ScalarReduction } from '../index';
+import { categoricalCrossentropy, classWeights, reduceLoss, reducePerSample, toLayersLoss } from '../index.js';
+import type { ClassWeightStrategy, ElementwiseLoss, Loss, Reduction, ScalarReduction } from '../index.js';
 
 it('a plain per-sample function is a Loss, and losses return one value per sample', () => {
   const plain = (_yTrue: tf.Tensor2D, _yPred: tf.Tensor2D): tf.Tensor1D => ({}) as tf.Tensor1D;

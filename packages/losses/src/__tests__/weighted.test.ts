@@ -12,9 +12,9 @@ import {
   meanAbsoluteError,
   reduceLoss,
   sampleWeighted,
-} from '../index';
-import type { Loss } from '../index';
-import { expectClose, expectGradientsToMatch, noLeak, perSample } from './fixtures';
+} from '../index.js';
+import type { Loss } from '../index.js';
+import { expectClose, expectGradientsToMatch, noLeak, perSample } from './fixtures.js';
 
 const weightsOf = (loss: Loss, yTrue: number[][]): number[] =>
   noLeak(() => tf.tidy(() => Array.from(loss.sampleWeights!(tf.tensor2d(yTrue)).dataSync())));

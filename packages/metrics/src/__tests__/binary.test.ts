@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { averagePrecision, binaryMetrics, StreamingBinary } from '../index';
+import { averagePrecision, binaryMetrics, StreamingBinary } from '../index.js';
 
 describe('binaryMetrics on a hand-worked example', () => {
   // index:   0    1    2    3    4    5    6    7

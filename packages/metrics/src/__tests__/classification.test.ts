@@ -1,6 +1,14 @@
 import { isLosslabError } from '@losslab/runtime';
 import { describe, expect, it } from 'vitest';
-import { accuracy, argMax, argMaxRows, bincount, columnOf, confusionMatrix, StreamingClassification } from '../index';
+import {
+  accuracy,
+  argMax,
+  argMaxRows,
+  bincount,
+  columnOf,
+  confusionMatrix,
+  StreamingClassification,
+} from '../index.js';
 
 describe('accuracy', () => {
   it('counts exact matches', () => {

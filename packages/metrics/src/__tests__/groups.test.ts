@@ -1,6 +1,6 @@
 import { labelLayout } from '@losslab/runtime';
 import { describe, expect, it } from 'vitest';
-import { evaluateGroups, groupByClass, groupByPredicate } from '../index';
+import { evaluateGroups, groupByClass, groupByPredicate } from '../index.js';
 
 // Six samples of a 4-class problem (digits 0..3): parity groups even = {0, 2}, odd = {1, 3}.
 const trueClasses = [0, 1, 2, 3, 2, 1];

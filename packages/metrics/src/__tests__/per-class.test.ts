@@ -1,6 +1,6 @@
 import { createRng, isLosslabError } from '@losslab/runtime';
 import { describe, expect, it } from 'vitest';
-import { binaryMetrics, confusionMatrix, perClassMetrics } from '../index';
+import { binaryMetrics, confusionMatrix, perClassMetrics } from '../index.js';
 
 describe('perClassMetrics on a hand-worked 3-class example', () => {
   // rows = true, columns = predicted

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expectNoTensorLeak, liveTensorCount } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
 import { describe, expect, it } from 'vitest';
-import { argMaxRows, predictClasses, predictScores, type Predictor } from '../index';
+import { argMaxRows, predictClasses, predictScores, type Predictor } from '../index.js';
 
 /** A fixed linear "model": scores = softmax(x · W), W is [3, 4]. Owns W; creates nothing else. */
 function linearModel(): Predictor & { dispose(): void; calls: number[] } {

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { expectNoTensorLeak, isLosslabError } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
 import { describe, expect, it } from 'vitest';
-import { createLstmClassifier, describeModel, seededDropout } from '../index';
+import { createLstmClassifier, describeModel, seededDropout } from '../index.js';
 
 /** Output of one training-mode call on ones([rows, cols]), as a plain array. */
 function trainingCall(layer: tfl.layers.Layer, rows = 4, cols = 50): number[] {

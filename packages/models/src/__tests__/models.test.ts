@@ -13,7 +13,7 @@ import {
   type LstmClassifierSpec,
   type MlpSpec,
   type ModelSpec,
-} from '../index';
+} from '../index.js';
 
 const mnistOdd: MlpSpec = {
   inputShape: [28, 28],

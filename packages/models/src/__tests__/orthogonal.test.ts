@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orthogonalMatrix } from '../index';
+import { orthogonalMatrix } from '../index.js';
 
 /** Gram matrix of the rows (rows ≤ cols) or of the columns (rows > cols), in float64. */
 function gram(m: Float32Array, rows: number, cols: number): number[][] {

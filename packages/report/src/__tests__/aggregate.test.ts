@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateGroup } from '../aggregate';
-import { commitState, groupRuns } from '../groups';
+import { aggregateGroup } from '../aggregate.js';
+import { commitState, groupRuns } from '../groups.js';
 import type { RunRecord } from '@losslab/schema';
-import { blinkRecord } from './fixtures';
+import { blinkRecord } from './fixtures.js';
 
 function withHistory(seed: number, losses: number[], commit = 'aaaaaaa1111', dirty = false): RunRecord {
   const base = blinkRecord('unweighted', seed);

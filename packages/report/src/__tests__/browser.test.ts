@@ -6,8 +6,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '@losslab/schema';
-import { writeReport } from '../write';
-import { blinkRecord, blinkRecords, classRecords, mnistRecord } from './fixtures';
+import { writeReport } from '../write.js';
+import { blinkRecord, blinkRecords, classRecords, mnistRecord } from './fixtures.js';
 
 /**
  * Opens generated reports in real headless Chromium (Debian's /usr/bin/chromium, as in CI) and

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateGroup, groupRuns, learningCurveChart, metricRange } from '../index';
-import { blinkRecord } from './fixtures';
+import { aggregateGroup, groupRuns, learningCurveChart, metricRange } from '../index.js';
+import { blinkRecord } from './fixtures.js';
 
 interface Row {
   epoch: number;
@@ -36,7 +36,7 @@ describe('learning curve bands', () => {
 
 describe('variant comparisons', () => {
   it('compare losses only between runs that define the same loss', async () => {
-    const { compareGroups } = await import('../index');
+    const { compareGroups } = await import('../index.js');
     const sameLoss = (variant: 'unweighted' | 'class-weighted', seed: number) => {
       const record = blinkRecord(variant, seed);
       return { ...record, definition: { ...(record.definition as object), loss: { kind: 'l1' } } };
@@ -55,7 +55,7 @@ describe('variant comparisons', () => {
 
 describe('latestRuns', () => {
   it('keeps, per variant, the newest settings and the newest run per seed', async () => {
-    const { latestRuns } = await import('../node');
+    const { latestRuns } = await import('../node.js');
     const at = (
       record: ReturnType<typeof blinkRecord>,
       finishedAt: string,

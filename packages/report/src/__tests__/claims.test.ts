@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { allClaimsPass, epochsToSettle, evaluateClaims, firstEpochReaching } from '../claims';
-import { groupRuns } from '../groups';
+import { allClaimsPass, epochsToSettle, evaluateClaims, firstEpochReaching } from '../claims.js';
+import { groupRuns } from '../groups.js';
 import { Claim as ClaimCodec, type Claim, type RunRecord } from '@losslab/schema';
-import { blinkRecord, mnistRecord } from './fixtures';
+import { blinkRecord, mnistRecord } from './fixtures.js';
 
 /** A run whose validation f1 follows `f1s` epoch by epoch and whose final accuracy is `accuracy`. */
 function run(variant: string, seed: number, f1s: number[], accuracy: number, claims: Claim[]): RunRecord {

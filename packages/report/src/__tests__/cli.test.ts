@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseReportArgs, reportCommand } from '../command';
-import { blinkRecord, blinkRecords, mnistRecord, writeRuns } from './fixtures';
+import { parseReportArgs, reportCommand } from '../command.js';
+import { blinkRecord, blinkRecords, mnistRecord, writeRuns } from './fixtures.js';
 
 function capture(): { log: (line: string) => void; error: (line: string) => void; out: string[]; err: string[] } {
   const out: string[] = [];

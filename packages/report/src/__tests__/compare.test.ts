@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateGroup } from '../aggregate';
-import { compareGroups, describeComparison, headlineMetrics } from '../compare';
-import { groupRuns } from '../groups';
-import { finalMetricsNotes } from '../layout';
-import { renderMarkdown } from '../markdown';
-import { buildReport } from '../model';
+import { aggregateGroup } from '../aggregate.js';
+import { compareGroups, describeComparison, headlineMetrics } from '../compare.js';
+import { groupRuns } from '../groups.js';
+import { finalMetricsNotes } from '../layout.js';
+import { renderMarkdown } from '../markdown.js';
+import { buildReport } from '../model.js';
 import type { RunRecord } from '@losslab/schema';
-import { welchTest } from '../stats';
-import { blinkRecord } from './fixtures';
+import { welchTest } from '../stats.js';
+import { blinkRecord } from './fixtures.js';
 
 function withMetrics(
   variant: 'unweighted' | 'class-weighted',

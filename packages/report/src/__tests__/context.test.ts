@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateGroup } from '../aggregate';
-import { diffDefinitions, flattenDefinition, majorityWarnings } from '../context';
-import { groupRuns } from '../groups';
-import { crossGroupPredictions, referenceTable } from '../reference';
-import { blinkRecord, mnistRecord } from './fixtures';
+import { aggregateGroup } from '../aggregate.js';
+import { diffDefinitions, flattenDefinition, majorityWarnings } from '../context.js';
+import { groupRuns } from '../groups.js';
+import { crossGroupPredictions, referenceTable } from '../reference.js';
+import { blinkRecord, mnistRecord } from './fixtures.js';
 
 describe('definition diff', () => {
   it('flattens JSON to paths and lists only paths that differ', () => {

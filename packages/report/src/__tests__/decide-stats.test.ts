@@ -9,7 +9,7 @@ import {
   studentTQuantile,
   tTestPower,
   welchTest,
-} from '../stats';
+} from '../stats.js';
 
 // Reference numbers below come from independent computations (Python, not this code): the t tail by numerically
 // integrating the t density (numpy trapezoid on 2·10⁶ points), and noncentral-t power by a

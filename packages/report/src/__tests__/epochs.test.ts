@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateGroup } from '../aggregate';
-import { epochSummaries } from '../epochs';
-import { groupRuns } from '../groups';
+import { aggregateGroup } from '../aggregate.js';
+import { epochSummaries } from '../epochs.js';
+import { groupRuns } from '../groups.js';
 import type { RunRecord } from '@losslab/schema';
-import { blinkRecord } from './fixtures';
+import { blinkRecord } from './fixtures.js';
 
 /** A run whose history is exactly these per-epoch training losses and validation F1s. */
 function run(

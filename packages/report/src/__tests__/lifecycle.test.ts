@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '@losslab/schema';
-import { buildReport, renderMarkdown, runCurves } from '../index';
-import { blinkRecord } from './fixtures';
+import { buildReport, renderMarkdown, runCurves } from '../index.js';
+import { blinkRecord } from './fixtures.js';
 
 /** A blink run trained with a schedule (rates 0.1, 0.05, …) that early stopping ended at `stoppedAt` of 14. */
 function scheduledRun(seed: number, stoppedAt: number, resumedAfter?: number): RunRecord {

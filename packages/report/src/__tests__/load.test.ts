@@ -2,13 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReportError } from '../errors';
-import { renderHtml } from '../html';
-import { loadRuns } from '../load';
-import { renderMarkdown } from '../markdown';
-import { buildReport } from '../model';
+import { ReportError } from '../errors.js';
+import { renderHtml } from '../html.js';
+import { loadRuns } from '../load.js';
+import { renderMarkdown } from '../markdown.js';
+import { buildReport } from '../model.js';
 import { FAILED_FILE, isRateMetric, RunRecord, type FailedRun } from '@losslab/schema';
-import { blinkRecord, mnistRecord, writeRuns } from './fixtures';
+import { blinkRecord, mnistRecord, writeRuns } from './fixtures.js';
 
 describe('loadRuns', () => {
   let runsDir: string;

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluateClaims } from '../claims';
-import { groupRuns } from '../groups';
-import { renderHtml } from '../html';
-import { perClassTables } from '../layout';
-import { renderMarkdown } from '../markdown';
-import { buildReport, type ReportModel } from '../model';
-import { perClassResults } from '../perclass';
+import { evaluateClaims } from '../claims.js';
+import { groupRuns } from '../groups.js';
+import { renderHtml } from '../html.js';
+import { perClassTables } from '../layout.js';
+import { renderMarkdown } from '../markdown.js';
+import { buildReport, type ReportModel } from '../model.js';
+import { perClassResults } from '../perclass.js';
 import type { Claim, ClassEvaluation, RunRecord } from '@losslab/schema';
-import { blinkRecord, classRecord, classRecords, CLASS_VARIANTS, mnistRecord } from './fixtures';
+import { blinkRecord, classRecord, classRecords, CLASS_VARIANTS, mnistRecord } from './fixtures.js';
 
 const NAMES = ['cat', 'dog', '<b>x</b>'];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport } from '../index';
-import { blinkRecord } from './fixtures';
+import { buildReport } from '../index.js';
+import { blinkRecord } from './fixtures.js';
 
 describe('report settings recorded with the runs', () => {
   const records = [1, 2, 3].flatMap((seed) =>

@@ -2,12 +2,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderHtml } from '../html';
-import { renderMarkdown } from '../markdown';
-import { buildReport, type ReportModel } from '../model';
+import { renderHtml } from '../html.js';
+import { renderMarkdown } from '../markdown.js';
+import { buildReport, type ReportModel } from '../model.js';
 import type { RunRecord } from '@losslab/schema';
-import { writeReport } from '../write';
-import { blinkRecord, blinkRecords, mnistRecord } from './fixtures';
+import { writeReport } from '../write.js';
+import { blinkRecord, blinkRecords, mnistRecord } from './fixtures.js';
 
 describe('report model and renderings', () => {
   let blink: ReportModel;

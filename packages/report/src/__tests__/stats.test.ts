@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeComparison } from '../compare';
-import { ReportError } from '../errors';
+import { describeComparison } from '../compare.js';
+import { ReportError } from '../errors.js';
 import {
   logGamma,
   mean,
@@ -11,7 +11,7 @@ import {
   studentTQuantile,
   summarize,
   welchTest,
-} from '../stats';
+} from '../stats.js';
 
 describe('descriptive statistics', () => {
   it('mean, sample variance and sd of [1..5] match the hand computation', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { likeWithLike } from '../context';
-import { groupRuns } from '../groups';
-import { comparisonSummary, comparisonTable, finalMetricsTable } from '../layout';
-import { renderMarkdown } from '../markdown';
-import { buildReport } from '../model';
+import { likeWithLike } from '../context.js';
+import { groupRuns } from '../groups.js';
+import { comparisonSummary, comparisonTable, finalMetricsTable } from '../layout.js';
+import { renderMarkdown } from '../markdown.js';
+import { buildReport } from '../model.js';
 import type { Claim, RunRecord } from '@losslab/schema';
-import { blinkRecord } from './fixtures';
+import { blinkRecord } from './fixtures.js';
 
 /**
  * Three losses, seeds 0–2, final macro F1 chosen by hand:
@@ -120,7 +120,7 @@ describe('verdict', () => {
   });
 
   it('a beats claim evaluated alone is a family of one (p_adj = p)', async () => {
-    const { evaluateClaims } = await import('../claims');
+    const { evaluateClaims } = await import('../claims.js');
     const [result] = evaluateClaims(groupRuns(records([CLAIMS[0]!])));
     expect(result?.status).toBe('pass');
     expect(result?.evidence[0]).toContain('p = 0.002, p_adj = 0.002');

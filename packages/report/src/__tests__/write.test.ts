@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { chartFileName } from '../markdown';
+import { chartFileName } from '../markdown.js';
 import type { RunRecord } from '@losslab/schema';
-import { writeReport } from '../write';
-import { blinkRecord, mnistRecord } from './fixtures';
+import { writeReport } from '../write.js';
+import { blinkRecord, mnistRecord } from './fixtures.js';
 
 /** Paths whose write should fail, to simulate a full disk in the middle of writing a report. */
 const failing = vi.hoisted(() => ({ pattern: null as RegExp | null, renameFrom: null as RegExp | null }));

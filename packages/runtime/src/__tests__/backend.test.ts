@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { describeBackend, expectNoTensorLeak, isLosslabError, liveTensorCount, selectBackend } from '../index';
+import { describeBackend, expectNoTensorLeak, isLosslabError, liveTensorCount, selectBackend } from '../index.js';
 
 // Installed is not enough: `npm ci --ignore-scripts` leaves the package without its native binding.
 const TFJS_NODE = '@tensorflow/tfjs-node';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, hashOf, sha256Hex } from '../index';
+import { canonicalJson, hashOf, sha256Hex } from '../index.js';
 
 describe('canonical JSON and hashes', () => {
   it('sorts keys at every level and drops undefined fields', () => {

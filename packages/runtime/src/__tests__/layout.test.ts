@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectNoTensorLeak, labelBlock, labelLayout, selectBackend, sliceBlock, type BackendName } from '../index';
+import { expectNoTensorLeak, labelBlock, labelLayout, selectBackend, sliceBlock, type BackendName } from '../index.js';
 
 beforeAll(async () => {
   await selectBackend({ requested: 'cpu' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, deriveSeed } from '../index';
+import { createRng, deriveSeed } from '../index.js';
 
 describe('createRng', () => {
   it('gives the same sequence for the same seed and a different one for another seed', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from '../index';
+import { selectBackend } from '../index.js';
 
 describe('activating the wasm backend', () => {
   // Its Emscripten runtime installs handlers that rethrow uncaught errors from inside the

@@ -7,7 +7,7 @@ import {
   restoreWasmMatMulKernels,
   selectBackend,
   wasmMatMulKernelsInstalled,
-} from '../index';
+} from '../index.js';
 
 const random = (shape: number[], seed: number): tf.Tensor => {
   const rng = createRng(seed);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { closed, formatErrors, PositiveInt, RunRecord } from '../index';
+import { closed, formatErrors, PositiveInt, RunRecord } from '../index.js';
 
 describe('the README example', () => {
   it('prints what the README says it prints', () => {

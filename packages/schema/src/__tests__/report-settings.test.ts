@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Claim, formatErrors, ReportSettings } from '../index';
+import { Claim, formatErrors, ReportSettings } from '../index.js';
 
 describe('beats claims and report settings', () => {
   it('a beats claim decodes with its optional alpha and direction, and names a bad alpha by path', () => {

@@ -7,7 +7,7 @@ import { Checkpoint } from '@losslab/schema';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { captureCheckpoint, createOptimizer, fit, type EpochEntry, type FitOptions } from '../index';
+import { captureCheckpoint, createOptimizer, fit, type EpochEntry, type FitOptions } from '../index.js';
 
 /** 24 sequences of 3 steps × 2 features with a one-hot label of 2 classes (class = sign of the sum). */
 const data = arrayDataset({

@@ -12,7 +12,7 @@ import {
   restoreWasmMatMulKernels,
 } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
-import { HostAdam, createOptimizer, fit, isHostAdam } from '../index';
+import { HostAdam, createOptimizer, fit, isHostAdam } from '../index.js';
 
 /**
  * Each optimised training path against the straightforward one on a tiny problem: the loss

@@ -5,7 +5,7 @@ import { categoricalCrossentropy, defineLoss, masked } from '@losslab/losses';
 import { createMlp } from '@losslab/models';
 import { createRng, isLosslabError, labelLayout, liveTensorCount } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
-import { createOptimizer, fit, type EpochEntry } from '../index';
+import { createOptimizer, fit, type EpochEntry } from '../index.js';
 
 const layout = labelLayout({ digit: 4, isOdd: 1 });
 

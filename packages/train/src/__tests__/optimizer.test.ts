@@ -1,7 +1,7 @@
 import { isLosslabError } from '@losslab/runtime';
 import { useBackend } from '@losslab/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createOptimizer, type OptimizerSpec } from '../index';
+import { createOptimizer, type OptimizerSpec } from '../index.js';
 
 const errorOf = (spec: unknown): Error => {
   try {

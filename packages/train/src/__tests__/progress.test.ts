@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEta, kerasProgress, progressBar } from '../index';
+import { formatEta, kerasProgress, progressBar } from '../index.js';
 
 describe('progressBar', () => {
   it('draws Keras-style bars', () => {

@@ -14,7 +14,7 @@ import {
   learningRateOf,
   setLearningRate,
   type FitOptions,
-} from '../index';
+} from '../index.js';
 
 describe('learningRateAt', () => {
   it('follows each schedule (hand-computed)', () => {
