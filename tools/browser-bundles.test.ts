@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -22,18 +22,20 @@ const BROWSER_ENTRIES = {
   '@losslab/report': 'packages/report/src/index.ts',
 };
 
+/** One esbuild setting for every bundle here: the browser platform, TF.js left to the application. */
+const BROWSER_BUILD = {
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  write: false,
+  external: ['@tensorflow/*'],
+  logLevel: 'silent',
+} satisfies BuildOptions;
+
 /** Bundles one entry for browsers; resolves to esbuild's error texts (none when it bundles). */
 async function browserBundleErrors(entry: string): Promise<string[]> {
   try {
-    const result = await build({
-      entryPoints: [join(ROOT, entry)],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      external: ['@tensorflow/*'],
-      logLevel: 'silent',
-    });
+    const result = await build({ ...BROWSER_BUILD, entryPoints: [join(ROOT, entry)] });
     expect(result.outputFiles[0]?.text.length).toBeGreaterThan(0);
     return result.errors.map((e) => e.text);
   } catch (error) {
@@ -59,13 +61,8 @@ describe('side effects a bundler must keep', () => {
   it('@losslab/models keeps its layer registrations when only another export is used', async () => {
     // tfjs-layers can load a saved model with custom layers only if their classes were registered.
     const result = await build({
+      ...BROWSER_BUILD,
       stdin: { contents: "import { outputWidth } from '@losslab/models'; console.log(outputWidth);", resolveDir: ROOT },
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      external: ['@tensorflow/*'],
-      logLevel: 'silent',
     });
     const text = result.outputFiles[0]?.text ?? '';
     expect(text).toContain('LosslabSeededDropout');
