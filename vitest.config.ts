@@ -1,6 +1,13 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+// In the workspace every @losslab package resolves to its TypeScript sources (the `@losslab/source`
+// export condition), so tests need no build step first.
+const SOURCE_CONDITION = '@losslab/source';
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE_CONDITION, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'experiments/**/*.test.ts', 'tools/**/*.test.ts'],
     // TF.js keeps one global engine per process: isolate files in forks.

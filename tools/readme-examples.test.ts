@@ -32,12 +32,16 @@ const examples = readdirSync(join(ROOT, 'packages'))
 describe('package README examples', () => {
   it.each(examples)('@losslab/$name example $index runs', async ({ code }) => {
     expect(code, 'a README.md with a ```ts example').toBeDefined();
-    const { stderr } = await run(process.execPath, [TSX, '--input-type=module', '--eval', code!], {
-      cwd: ROOT,
-      env: { ...process.env, LOSSLAB_BACKEND: 'cpu' },
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stderr } = await run(
+      process.execPath,
+      [TSX, '--conditions=@losslab/source', '--input-type=module', '--eval', code!],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LOSSLAB_BACKEND: 'cpu' },
+        timeout: 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     expect(stderr).not.toMatch(/Error/);
   });
 });

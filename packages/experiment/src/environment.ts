@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { DefinitionFile, RunEnvironment } from '@losslab/schema';
@@ -91,12 +91,22 @@ export function captureEnvironment(backend: BackendInfo, cwd = process.cwd(), de
   };
 }
 
-/** Source files of a package that shape its behaviour: `src/**` without tests. */
-function sourceFiles(dir: string): string[] {
+/**
+ * Files of a package that shape its behaviour: `src/**` without tests in a checkout, or the built
+ * `dist/**` JavaScript of an installed package (which ships no sources).
+ */
+function codeFiles(root: string): string[] {
+  const sources = join(root, 'src');
+  return existsSync(sources)
+    ? filesUnder(sources, (name) => name.endsWith('.ts') && !/\.test(-d)?\.ts$/.test(name))
+    : filesUnder(join(root, 'dist'), (name) => /\.m?js$/.test(name));
+}
+
+function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === '__tests__' ? [] : sourceFiles(path);
-    return entry.name.endsWith('.ts') && !/\.test(-d)?\.ts$/.test(entry.name) ? [path] : [];
+    if (entry.isDirectory()) return entry.name === '__tests__' ? [] : filesUnder(path, keep);
+    return keep(entry.name) ? [path] : [];
   });
 }
 
@@ -112,7 +122,7 @@ function packageSources(): { sources: Record<string, string>; versions: Record<s
     if (version !== undefined) versions[name] = version;
     if (!name.startsWith('@losslab/')) continue;
     const root = dirname(require.resolve(`${name}/package.json`));
-    for (const file of sourceFiles(join(root, 'src')))
+    for (const file of codeFiles(root))
       sources[`${name}/${relative(root, file)}`] = sha256Hex(readFileSync(file));
   }
   cachedPackages = { sources, versions };

@@ -58,7 +58,12 @@ function run(
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(command, commandArgs, {
-      env: { ...process.env, ...options.env },
+      // The workloads import @losslab packages, which run from their sources in the workspace.
+      env: {
+        ...process.env,
+        NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --conditions=@losslab/source`,
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: { at: number; text: string }[] = [];

@@ -1,9 +1,9 @@
 // The processor file of `losslab worker`: BullMQ forks a child process per concurrent job slot and
 // imports this file there (a sandboxed processor), so a run's training never blocks the worker's
-// lock renewal. losslab is TypeScript, so the child first registers tsx's loader (as
-// bin/losslab.mjs does), then loads the job body from process-job.ts.
+// lock renewal. The child first registers losslab's loaders (as bin/losslab.mjs does), then loads
+// the job body from process-job.ts (process-job.js once built).
 import process from 'node:process';
-import { register } from 'tsx/esm/api';
+import { registerLoaders } from '../register-loaders.mjs';
 
 // The IPC channel to the worker closes when the worker dies, even by SIGKILL: its job will be run
 // again elsewhere once its lock expires, so this orphan stops instead of training on for nothing.
@@ -11,8 +11,8 @@ import { register } from 'tsx/esm/api';
 process.once('disconnect', () => process.exit(129));
 if (process.send !== undefined && !process.connected) process.exit(129);
 
-register();
-const { processRunJob } = await import('./process-job.ts');
+registerLoaders();
+const { processRunJob } = await import('./process-job.js');
 
 /** BullMQ calls the default export with each job; its return value becomes the job's result. */
 export default (job) => processRunJob(job);

@@ -20,10 +20,14 @@ describe('README examples', () => {
       expect(expected.length).toBeGreaterThan(0);
       const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
       // Run from the package root so '@losslab/losses' resolves like it does for a user.
-      const stdout = execFileSync(process.execPath, [tsxCli, '--input-type=module', '--eval', code], {
-        cwd: packageRoot,
-        encoding: 'utf8',
-      });
+      const stdout = execFileSync(
+        process.execPath,
+        [tsxCli, '--conditions=@losslab/source', '--input-type=module', '--eval', code],
+        {
+          cwd: packageRoot,
+          encoding: 'utf8',
+        },
+      );
       const printed = stdout
         .split('\n')
         .map((line) => line.trim())

@@ -1,0 +1,336 @@
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The published packages as a user gets them: `npm pack` each one (its prepack builds dist/), then
+ * install the tarballs with `@tensorflow/tfjs` into a fresh project outside the workspace — no
+ * workspace links, no path aliases, no `@losslab/source` condition — and use them there from plain
+ * Node ESM, TypeScript (NodeNext), a browser bundle and the `losslab` command.
+ */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const PACKAGES = ['schema', 'runtime', 'losses', 'metrics', 'models', 'data', 'train', 'report', 'experiment'];
+const exec = promisify(execFile);
+
+/** The environment of a user's shell: nothing of npm's workspace run or of the test's source condition. */
+const USER_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([key]) => !key.startsWith('npm_') && key !== 'NODE_OPTIONS' && key !== 'INIT_CWD' && key !== 'LOSSLAB_BACKEND',
+  ),
+);
+
+function inProject(cwd: string) {
+  return (command: string, args: string[], timeout = 300_000) =>
+    exec(command, args, { cwd, env: USER_ENV, timeout, maxBuffer: 64 * 1024 * 1024 });
+}
+
+interface PackResult {
+  readonly name: string;
+  readonly filename: string;
+  readonly size: number;
+  readonly unpackedSize: number;
+  readonly files: readonly { readonly path: string }[];
+}
+
+let work: string;
+let project: string;
+let packs: PackResult[];
+const tarball = (name: string) => join(work, packs.find((pack) => pack.name === name)!.filename);
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'losslab-consumer-'));
+  const packDir = join(work, 'tarballs');
+  mkdirSync(packDir);
+  const { stdout } = await exec(
+    'npm',
+    [
+      'pack',
+      ...PACKAGES.flatMap((name) => ['--workspace', `packages/${name}`]),
+      '--pack-destination',
+      packDir,
+      '--json',
+    ],
+    { cwd: ROOT, env: USER_ENV, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+  packs = (JSON.parse(stdout) as PackResult[]).map((pack) => ({ ...pack, filename: join('tarballs', pack.filename) }));
+  mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+  writeFileSync(
+    join(ROOT, 'test-artifacts', 'tarballs.json'),
+    JSON.stringify(
+      packs.map(({ name, size, unpackedSize, files }) => ({ name, size, unpackedSize, files: files.length })),
+      null,
+      2,
+    ),
+  );
+
+  project = join(work, 'project');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await inProject(project)('npm', [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    ...PACKAGES.map((name) => tarball(`@losslab/${name}`)),
+    '@tensorflow/tfjs@4.22.0',
+    'typescript@5.9.3',
+    '@types/node@20.19.43',
+  ]);
+  for (const file of readdirSync(FIXTURES)) cpSync(join(FIXTURES, file), join(project, file));
+}, 900_000);
+
+afterAll(() => {
+  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+});
+
+const json = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+
+describe('the packed packages', () => {
+  it('ship dist/, README, LICENSE and package.json — no sources, tests or tsconfig', () => {
+    expect(packs.map((pack) => pack.name).sort()).toEqual(PACKAGES.map((name) => `@losslab/${name}`).sort());
+    for (const pack of packs) {
+      const paths = pack.files.map((file) => file.path);
+      expect(paths, pack.name).toEqual(
+        expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']),
+      );
+      const stray = paths.filter((path) => /__tests__|\.test\.|\.test-d\.|tsconfig|tsbuildinfo|^src\//.test(path));
+      expect(stray, pack.name).toEqual([]);
+    }
+  });
+
+  it('install into a fresh project with every dependency found and one copy of tfjs-core', async () => {
+    // npm ls exits non-zero on a missing, invalid or extraneous package.
+    await inProject(project)('npm', ['ls', '--all']);
+    const { stdout } = await inProject(project)('npm', ['ls', '@tensorflow/tfjs-core', '--all', '--parseable']);
+    expect(new Set(stdout.trim().split('\n'))).toEqual(new Set([join(project, 'node_modules/@tensorflow/tfjs-core')]));
+  });
+
+  it('import only what they declare', () => {
+    const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+    const undeclared: string[] = [];
+    for (const name of PACKAGES) {
+      const root = join(project, 'node_modules/@losslab', name);
+      const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<
+        string,
+        Record<string, string> | undefined
+      >;
+      const declared = new Set([
+        `@losslab/${name}`,
+        ...Object.keys({ ...manifest['dependencies'], ...manifest['peerDependencies'] }),
+      ]);
+      for (const file of filesUnder(root).filter((path) => /\.m?js$/.test(path))) {
+        for (const specifier of importedSpecifiers(readFileSync(file, 'utf8'))) {
+          if (specifier.startsWith('.') || builtins.has(specifier)) continue;
+          const packageName = specifier
+            .split('/')
+            .slice(0, specifier.startsWith('@') ? 2 : 1)
+            .join('/');
+          if (!declared.has(packageName))
+            undeclared.push(`@losslab/${name}/${relative(root, file)} imports ${specifier}`);
+        }
+      }
+    }
+    expect(undeclared).toEqual([]);
+  });
+});
+
+describe('in plain Node ESM', () => {
+  it('(a) trains a tf.sequential model with a class-weighted L1 loss (model.fit) and a masked [batch, k+1] label (losslab fit)', async () => {
+    const result = json<{
+      initialLoss: number;
+      compiledLosses: number[];
+      maskedLosses: number[];
+      maskedLossesFlipped: number[];
+      sameWeights: boolean;
+      labelWidth: number;
+    }>((await inProject(project)('node', ['train.mjs'])).stdout);
+    // Zero kernel: every prediction is [0.5, 0.5], L1 per sample 0.5; weights 1, 1, 1, 20 over a batch of 4.
+    expect(result.initialLoss).toBeCloseTo((3 * 0.5 + 20 * 0.5) / 4, 5);
+    expect(result.compiledLosses.at(-1)!).toBeLessThan(result.compiledLosses[0]!);
+    expect(result.labelWidth).toBe(3);
+    expect(result.maskedLosses).toHaveLength(3);
+    expect(result.maskedLosses.every(Number.isFinite)).toBe(true);
+    expect(result.maskedLosses.at(-1)!).toBeLessThan(result.maskedLosses[0]!);
+    // Masked rows never reach the loss: flipping their labels changes no loss and no weight.
+    expect(result.maskedLossesFlipped).toEqual(result.maskedLosses);
+    expect(result.sameWeights).toBe(true);
+  });
+
+  it('(b) reads a gzipped IDX file', async () => {
+    const result = json<{ dtype: string; shape: number[]; data: number[] }>(
+      (await inProject(project)('node', ['idx.mjs'])).stdout,
+    );
+    expect(result).toEqual({
+      dtype: 'uint8',
+      shape: [2, 2, 3],
+      data: [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255],
+    });
+  });
+
+  it('(c) computes per-class metrics', async () => {
+    const result = json<{
+      accuracy: number;
+      classes: { name: string; precision: number; recall: number; support: number }[];
+    }>((await inProject(project)('node', ['metrics.mjs'])).stdout);
+    // truth 0 0 0 1 2 2, predicted 0 1 0 1 2 0: cat 2 of 3 right, predicted 3 times; dog 1 of 1, predicted twice; owl 1 of 2, predicted once.
+    expect(result.accuracy).toBeCloseTo(4 / 6, 12);
+    expect(result.classes.map(({ name, precision, recall, support }) => [name, precision, recall, support])).toEqual([
+      ['cat', 2 / 3, 2 / 3, 3],
+      ['dog', 0.5, 1, 1],
+      ['owl', 1, 0.5, 2],
+    ]);
+  });
+});
+
+describe('the losslab command, installed', () => {
+  it('(f) npx losslab --help lists the commands', async () => {
+    const { stdout } = await inProject(project)('npx', ['losslab', '--help']);
+    for (const command of ['run', 'report', 'evaluate', 'worker'])
+      expect(stdout).toMatch(new RegExp(`\\b${command}\\b`));
+  });
+
+  it('(f) npx losslab run trains a tiny definition, and (d) @losslab/report alone renders its report', async () => {
+    const { stdout } = await inProject(project)('npx', ['losslab', 'run', 'definition.ts'], 600_000);
+    expect(stdout).toMatch(/consumer-odd/);
+    const runsFolder = join(project, 'runs', 'consumer-odd');
+    const runIds = readdirSync(runsFolder).filter((name) => !name.startsWith('.'));
+    expect(runIds).toHaveLength(1);
+    const record = JSON.parse(readFileSync(join(runsFolder, runIds[0]!, 'record.json'), 'utf8')) as {
+      environment: { packages: Record<string, string> };
+      evaluation: unknown;
+    };
+    expect(record.environment.packages['@losslab/experiment']).toBe('0.1.0');
+    expect(record.evaluation).toBeDefined();
+
+    const reportOnly = join(work, 'report-only');
+    mkdirSync(reportOnly);
+    writeFileSync(
+      join(reportOnly, 'package.json'),
+      JSON.stringify({ name: 'report-consumer', private: true, type: 'module' }),
+    );
+    // @losslab/schema is @losslab/report's one losslab dependency; not on a registry, so its tarball too.
+    await inProject(reportOnly)('npm', [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      tarball('@losslab/schema'),
+      tarball('@losslab/report'),
+    ]);
+    expect(existsSync(join(reportOnly, 'node_modules/@tensorflow'))).toBe(false);
+    cpSync(join(project, 'runs'), join(reportOnly, 'runs'), { recursive: true });
+    cpSync(join(FIXTURES, 'report.mjs'), join(reportOnly, 'report.mjs'));
+    const result = json<{ runs: number; files: string[]; htmlHasExperiment: boolean; written: number }>(
+      (await inProject(reportOnly)('node', ['report.mjs', 'consumer-odd'])).stdout,
+    );
+    expect(result.runs).toBe(1);
+    expect(result.htmlHasExperiment).toBe(true);
+    expect(result.written).toBeGreaterThan(1000);
+  });
+});
+
+describe('beyond plain Node', () => {
+  it('(e) a TypeScript project with NodeNext type-checks against the published .d.ts', async () => {
+    // skipLibCheck as every TF.js user needs it (tfjs-layers' own .d.ts fail under strict); the
+    // expected-error lines in consumer.ts still fail if losslab's types resolved to any.
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    await inProject(project)('npx', ['tsc', '-p', 'tsconfig.json']);
+    // The check can fail: a wrong use of a losslab type is an error.
+    writeFileSync(
+      join(project, 'wrong.ts'),
+      "import { perClassMetrics } from '@losslab/metrics';\nperClassMetrics('not a matrix');\n",
+    );
+    writeFileSync(
+      join(project, 'tsconfig.wrong.json'),
+      JSON.stringify({ extends: './tsconfig.json', files: ['wrong.ts'] }),
+    );
+    await expect(inProject(project)('npx', ['tsc', '-p', 'tsconfig.wrong.json'])).rejects.toMatchObject({
+      stdout: expect.stringMatching(/wrong\.ts.*TS2345/),
+    });
+  });
+
+  it('the browser-safe entries bundle for the browser, and a Node-only entry does not', async () => {
+    const bundle = (entry: string) =>
+      build({
+        entryPoints: [entry],
+        absWorkingDir: project,
+        bundle: true,
+        platform: 'browser',
+        format: 'esm',
+        write: false,
+        logLevel: 'silent',
+        external: ['@tensorflow/*'],
+      });
+    const result = await bundle(join(project, 'browser.mjs'));
+    expect(result.errors).toEqual([]);
+    writeFileSync(join(project, 'node-entry.mjs'), "export * from '@losslab/data/node';\n");
+    await expect(bundle(join(project, 'node-entry.mjs'))).rejects.toThrow(/node:/);
+  });
+});
+
+describe('each package README, as written, in the installed project', () => {
+  it.each(PACKAGES)(
+    '@losslab/%s: its install line names what the project installed, and every ts example runs',
+    async (name) => {
+      const readme = readFileSync(join(ROOT, 'packages', name, 'README.md'), 'utf8');
+      const install = /```sh\nnpm install ([^\n]+)\n```/.exec(readme)?.[1]?.split(' ');
+      expect(install, 'an install line').toContain(`@losslab/${name}`);
+      for (const installed of install!)
+        expect(existsSync(join(project, 'node_modules', installed, 'package.json')), installed).toBe(true);
+      // The files the examples name, where they name them (in losslab's repository).
+      cpSync(join(ROOT, 'packages/data/examples'), join(project, 'packages/data/examples'), { recursive: true });
+      cpSync(join(ROOT, 'examples'), join(project, 'examples'), { recursive: true });
+      const tsx = createRequire(join(project, 'package.json')).resolve('tsx/cli');
+      const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+      expect(examples.length).toBeGreaterThan(0);
+      for (const code of examples) {
+        const { stderr } = await exec(process.execPath, [tsx, '--input-type=module', '--eval', code], {
+          cwd: project,
+          env: { ...USER_ENV, LOSSLAB_BACKEND: 'cpu' },
+          timeout: 180_000,
+          maxBuffer: 16 * 1024 * 1024,
+        });
+        expect(stderr).not.toMatch(/Error/);
+      }
+    },
+  );
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? entry.name === 'node_modules'
+        ? []
+        : filesUnder(join(dir, entry.name))
+      : [join(dir, entry.name)],
+  );
+}
+
+/** Module specifiers of imports, re-exports and dynamic imports (TypeScript's scanner skips comments), and of `require.resolve` calls. */
+function importedSpecifiers(code: string): string[] {
+  const imports = ts.preProcessFile(code, true, true).importedFiles.map((file) => file.fileName);
+  const resolved = [...code.matchAll(/\.resolve\(\s*['"]([^'"]+)['"]/g)].map((match) => match[1]!);
+  return [...imports, ...resolved];
+}
