@@ -1,8 +1,9 @@
 // dependency-cruiser: import cycles, at file level, inside packages and between them.
 // (Which package may import which is checked by @nx/enforce-module-boundaries in ESLint; see
 // eslint.config.mjs. Nx sees only project-level cycles, so file-level cycles are checked here.)
-// Workspace packages resolve through node_modules/@losslab/* symlinks to packages/*/src, so an
-// import of '@losslab/runtime' is followed into packages/runtime/src/index.ts like a relative one.
+// Workspace packages resolve through node_modules/@losslab/* symlinks and their `@losslab/source`
+// export condition to packages/*/src, so an import of '@losslab/runtime' is followed into
+// packages/runtime/src/index.ts like a relative one (not into a build in dist/).
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -26,7 +27,10 @@ module.exports = {
     doNotFollow: { path: '(^|/)node_modules/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'types', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['@losslab/source', 'import', 'types', 'default'],
+    },
     cache: false,
   },
 };

@@ -95,7 +95,17 @@ const losslab = {
 };
 
 export default defineConfig(
-  { ignores: ['**/node_modules/', '.nx/', 'runs/', 'reports/', 'test-artifacts/', '**/dist/', 'tools/consumer/fixtures/'] },
+  {
+    ignores: [
+      '**/node_modules/',
+      '.nx/',
+      'runs/',
+      'reports/',
+      'test-artifacts/',
+      '**/dist/',
+      'tools/consumer/fixtures/',
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   tseslint.configs.stylisticTypeChecked,

@@ -40,13 +40,12 @@ interface PackResult {
   readonly files: readonly { readonly path: string }[];
 }
 
-let work: string;
+const work = mkdtempSync(join(tmpdir(), 'losslab-consumer-'));
 let project: string;
 let packs: PackResult[];
 const tarball = (name: string) => join(work, packs.find((pack) => pack.name === name)!.filename);
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'losslab-consumer-'));
   const packDir = join(work, 'tarballs');
   mkdirSync(packDir);
   const { stdout } = await exec(
@@ -88,10 +87,11 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(() => {
-  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
 });
 
-const json = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+/** The JSON a fixture prints on its last line. */
+const lastLine = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').at(-1)!);
 
 describe('the packed packages', () => {
   it('ship dist/, README, LICENSE and package.json — no sources, tests or tsconfig', () => {
@@ -118,13 +118,13 @@ describe('the packed packages', () => {
     const undeclared: string[] = [];
     for (const name of PACKAGES) {
       const root = join(project, 'node_modules/@losslab', name);
-      const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<
-        string,
-        Record<string, string> | undefined
-      >;
+      const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+        peerDependencies?: Record<string, string>;
+      };
       const declared = new Set([
         `@losslab/${name}`,
-        ...Object.keys({ ...manifest['dependencies'], ...manifest['peerDependencies'] }),
+        ...Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies }),
       ]);
       for (const file of filesUnder(root).filter((path) => /\.m?js$/.test(path))) {
         for (const specifier of importedSpecifiers(readFileSync(file, 'utf8'))) {
@@ -144,14 +144,14 @@ describe('the packed packages', () => {
 
 describe('in plain Node ESM', () => {
   it('(a) trains a tf.sequential model with a class-weighted L1 loss (model.fit) and a masked [batch, k+1] label (losslab fit)', async () => {
-    const result = json<{
+    const result = lastLine((await inProject(project)('node', ['train.mjs'])).stdout) as {
       initialLoss: number;
       compiledLosses: number[];
       maskedLosses: number[];
       maskedLossesFlipped: number[];
       sameWeights: boolean;
       labelWidth: number;
-    }>((await inProject(project)('node', ['train.mjs'])).stdout);
+    };
     // Zero kernel: every prediction is [0.5, 0.5], L1 per sample 0.5; weights 1, 1, 1, 20 over a batch of 4.
     expect(result.initialLoss).toBeCloseTo((3 * 0.5 + 20 * 0.5) / 4, 5);
     expect(result.compiledLosses.at(-1)!).toBeLessThan(result.compiledLosses[0]!);
@@ -165,9 +165,11 @@ describe('in plain Node ESM', () => {
   });
 
   it('(b) reads a gzipped IDX file', async () => {
-    const result = json<{ dtype: string; shape: number[]; data: number[] }>(
-      (await inProject(project)('node', ['idx.mjs'])).stdout,
-    );
+    const result = lastLine((await inProject(project)('node', ['idx.mjs'])).stdout) as {
+      dtype: string;
+      shape: number[];
+      data: number[];
+    };
     expect(result).toEqual({
       dtype: 'uint8',
       shape: [2, 2, 3],
@@ -176,10 +178,10 @@ describe('in plain Node ESM', () => {
   });
 
   it('(c) computes per-class metrics', async () => {
-    const result = json<{
+    const result = lastLine((await inProject(project)('node', ['metrics.mjs'])).stdout) as {
       accuracy: number;
       classes: { name: string; precision: number; recall: number; support: number }[];
-    }>((await inProject(project)('node', ['metrics.mjs'])).stdout);
+    };
     // truth 0 0 0 1 2 2, predicted 0 1 0 1 2 0: cat 2 of 3 right, predicted 3 times; dog 1 of 1, predicted twice; owl 1 of 2, predicted once.
     expect(result.accuracy).toBeCloseTo(4 / 6, 12);
     expect(result.classes.map(({ name, precision, recall, support }) => [name, precision, recall, support])).toEqual([
@@ -228,9 +230,12 @@ describe('the losslab command, installed', () => {
     expect(existsSync(join(reportOnly, 'node_modules/@tensorflow'))).toBe(false);
     cpSync(join(project, 'runs'), join(reportOnly, 'runs'), { recursive: true });
     cpSync(join(FIXTURES, 'report.mjs'), join(reportOnly, 'report.mjs'));
-    const result = json<{ runs: number; files: string[]; htmlHasExperiment: boolean; written: number }>(
-      (await inProject(reportOnly)('node', ['report.mjs', 'consumer-odd'])).stdout,
-    );
+    const result = lastLine((await inProject(reportOnly)('node', ['report.mjs', 'consumer-odd'])).stdout) as {
+      runs: number;
+      files: string[];
+      htmlHasExperiment: boolean;
+      written: number;
+    };
     expect(result.runs).toBe(1);
     expect(result.htmlHasExperiment).toBe(true);
     expect(result.written).toBeGreaterThan(1000);
@@ -266,9 +271,11 @@ describe('beyond plain Node', () => {
       join(project, 'tsconfig.wrong.json'),
       JSON.stringify({ extends: './tsconfig.json', files: ['wrong.ts'] }),
     );
-    await expect(inProject(project)('npx', ['tsc', '-p', 'tsconfig.wrong.json'])).rejects.toMatchObject({
-      stdout: expect.stringMatching(/wrong\.ts.*TS2345/),
-    });
+    const failure = await inProject(project)('npx', ['tsc', '-p', 'tsconfig.wrong.json']).then(
+      () => undefined,
+      (error: unknown) => error as { stdout: string },
+    );
+    expect(failure?.stdout).toMatch(/wrong\.ts.*TS2345/);
   });
 
   it('the browser-safe entries bundle for the browser, and a Node-only entry does not', async () => {

@@ -6,7 +6,7 @@
 // workspace finds `@losslab/experiment`: src/load-definition.ts.
 import { existsSync } from 'node:fs';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
 const fromSources = existsSync(new URL('../src/cli.ts', import.meta.url));
 const { registerLoaders } = await import(fromSources ? '../src/register-loaders.mjs' : '../dist/register-loaders.mjs');

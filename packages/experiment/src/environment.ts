@@ -122,8 +122,7 @@ function packageSources(): { sources: Record<string, string>; versions: Record<s
     if (version !== undefined) versions[name] = version;
     if (!name.startsWith('@losslab/')) continue;
     const root = dirname(require.resolve(`${name}/package.json`));
-    for (const file of codeFiles(root))
-      sources[`${name}/${relative(root, file)}`] = sha256Hex(readFileSync(file));
+    for (const file of codeFiles(root)) sources[`${name}/${relative(root, file)}`] = sha256Hex(readFileSync(file));
   }
   cachedPackages = { sources, versions };
   return cachedPackages;

@@ -61,7 +61,7 @@ function run(
       // The workloads import @losslab packages, which run from their sources in the workspace.
       env: {
         ...process.env,
-        NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --conditions=@losslab/source`,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=@losslab/source`,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
