@@ -11,7 +11,21 @@ import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } fro
 import { kerasProgress } from '@losslab/train';
 import { loadDefinitionFile } from './load-definition.js';
 import { messageOf } from './message.js';
-import { backendChoiceProblem, parseRunArguments, type RunOptions } from './overrides.js';
+import { renderHelp, renderOverview, type CommandSpec } from './arguments.js';
+import {
+  backendChoiceProblem,
+  COMMANDS,
+  EVALUATE,
+  parseEvaluateArguments,
+  parseReportArguments,
+  parseRunArguments,
+  parseWorkerArguments,
+  REPORT,
+  RUN,
+  WORKER,
+  type CommandArguments,
+  type RunOptions,
+} from './command-options.js';
 import { resolveExperiment, type ResolvedExperiment, type ResolvedVariant } from './resolve.js';
 import { describeFailure, runHash, runOne } from './run.js';
 import { codeFingerprint } from './environment.js';
@@ -22,73 +36,27 @@ import { runSweep } from './queue/sweep.js';
 import { workerCommand } from './queue/worker.js';
 
 /**
- * The losslab command line (`npx losslab …`, or `tsx packages/experiment/src/cli.ts …`):
- *   run <definition.ts> [--variant=a,b] [--seeds=0,1] [--epochs=N] [--batch-size=N] [--set path=value]
- *       [--backend=wasm|cpu|tensorflow|auto] [--parallel=N] [--fresh] [--check] [--dry-run] [--debug]
- *       [--runs-dir=runs] [--reports-dir=reports]
- *   report --experiment=<name> | --runs=<id>,<id> [--check]
- *   worker --queue=redis://host:port[/db] [--concurrency=N] [--runs-dir=runs] [--lock-duration=ms]
- * `run … --queue=redis://…` runs the matrix on workers instead (see queue/sweep.ts).
- * The definition file may live in any folder (see load-definition.ts). `--parallel=N` (alias
- * `--jobs=N`) runs N runs at once: with 1, the default, they run one after another in this
- * process; with more, each run is a child process (`run-one`) that hands its record back over IPC.
- * Exit codes: 0 ok; 1 a run or a checked claim failed, or the environment failed (a backend that
- * cannot load, a disk that is full), said in one line; 2 invalid definition or arguments.
+ * The losslab command line (`npx losslab …`, or `tsx packages/experiment/src/cli.ts …`): `run`,
+ * `report`, `evaluate` and `worker`, each read by one parser from its option table
+ * (command-options.ts), which `--help` prints. `run … --queue=redis://…` runs the matrix on workers
+ * instead (see queue/sweep.ts). `--parallel=N` (alias `--jobs=N`) runs N runs at once: with 1, the
+ * default, they run one after another in this process; with more, each run is a child process
+ * (`run-one`) that hands its record back over IPC.
  */
 
 const CLI_PATH = fileURLToPath(import.meta.url);
 
-const USAGE = `usage: losslab run <definition.ts> [options]
-       losslab report --experiment=<name> | --runs=<id>,<id> [--check] [options]
-       losslab evaluate <run-folder> [--split=train|validation|test] [--backend=…] [--json]
-       losslab worker --queue=redis://host:port[/db] [--concurrency=N] [--runs-dir=runs] [--lock-duration=ms]
+const EXIT_CODES = `exit codes: 0 ok; 1 a run or a checked claim failed, or the environment failed (a backend that
+cannot load, a disk that is full), said in one line; 2 an invalid definition or invalid arguments.`;
 
-run options:
-  --variant=a,b --seeds=0,1       which variants and seeds to run (default: all of the definition's)
-  --epochs=N --batch-size=N --learning-rate=X --set path=value
-                                  override a field of every variant (validated like the file)
-  --backend=wasm|cpu|tensorflow|auto
-  --parallel=N                    runs at once (default 1: one after another in this process;
-                                  N > 1: one child process per run). Alias --jobs=N, which is the
-                                  one to use through nx run (Nx keeps --parallel for itself)
-  --queue=redis://[:password@]host:port[/db]
-                                  run on \`losslab worker\`s through this Redis queue (rediss:// for TLS);
-                                  each finished run is written here as if it had run here
-  --attempts=N                    with --queue: tries of a failing run before it counts as failed (2)
-  --fresh                         rerun even when a complete run with the same settings exists
-  --check                         exit 1 when a claim of the definition does not hold
-  --dry-run                       print the resolved settings of every variant, run nothing
-  --runs-dir=runs --reports-dir=reports --debug
-
-The definition file may be anywhere on disk; it imports from '@losslab/experiment'.`;
-
-const WORKER_USAGE = `usage: losslab worker --queue=redis://[:password@]host:port[/db] [options]
-
-Takes runs from the queue that \`losslab run … --queue=…\` filled, runs each in a child process and
-hands its record back. Needs the same checkout (code) and data files as the submitter.
-  --queue=URL          the Redis queue (required; rediss:// for TLS)
-  --concurrency=N      runs at once on this machine (default 1)
-  --runs-dir=DIR       this worker's own run store: runs it already holds are reused (default runs)
-  --lock-duration=MS   a job's lock without renewal; a dead worker's job returns to the queue after
-                       it (default 30000)
-  --name=TEXT          how the coordinator names this worker (default <hostname>:<pid>)`;
-
-/** The commands `main` knows, for "did you mean". */
-const COMMANDS = ['run', 'report', 'evaluate', 'worker', 'help'];
+/** Names `main` answers to besides the commands' own, for "did you mean". */
+const HELP_NAMES = ['help', '--help', '-h'];
 
 /** One line for the terminal: the first line of a thrown message (a stack or a dump never follows it). */
 const firstLineOf = (error: unknown): string => messageOf(error).split('\n')[0] ?? '';
 
-/** Parses arguments and resolves the definition; prints every problem and returns undefined on failure. */
-async function prepare(
-  argv: readonly string[],
-): Promise<{ options: RunOptions; resolved: ResolvedExperiment } | undefined> {
-  const parsed = parseRunArguments(argv);
-  if (parsed.options === undefined) {
-    parsed.problems.forEach((p) => console.error(`error: ${p}`));
-    return undefined;
-  }
-  const options = parsed.options;
+/** Resolves the definition with the options; prints every problem and returns undefined on failure. */
+async function prepare(options: RunOptions): Promise<ResolvedExperiment | undefined> {
   let raw: unknown;
   try {
     raw = await loadDefinitionFile(options.definitionPath);
@@ -114,7 +82,7 @@ async function prepare(
     console.error('nothing was run');
     return undefined;
   }
-  return { options, resolved: resolved.right };
+  return resolved.right;
 }
 
 /** Chooses the backend; an explicit choice that cannot load is one line on stderr, never a stack. */
@@ -311,10 +279,9 @@ async function unfinishedRuns(runsDir: string, experiment: string): Promise<read
   return (await loadRuns(runsDir, { experiment, runIds })).skipped;
 }
 
-async function runCommand(argv: readonly string[], entry: string): Promise<number> {
-  const prepared = await prepare(argv);
-  if (prepared === undefined) return 2;
-  const { options, resolved } = prepared;
+async function runCommand(options: RunOptions, entry: string): Promise<number> {
+  const resolved = await prepare(options);
+  if (resolved === undefined) return 2;
   if (options.dryRun) {
     printPlan(options, resolved);
     return 0;
@@ -441,10 +408,9 @@ const sendToParent = (message: RecordMessage): Promise<void> =>
   });
 
 /** `run-one`: the child side of `--parallel=N` (N > 1), one (variant, seed) whose record goes back to the parent. */
-async function runOneCommand(argv: readonly string[]): Promise<number> {
-  const prepared = await prepare(argv);
-  if (prepared === undefined) return 2;
-  const { options, resolved } = prepared;
+async function runOneCommand(options: RunOptions): Promise<number> {
+  const resolved = await prepare(options);
+  if (resolved === undefined) return 2;
   const [variant] = resolved.variants;
   const [seed] = resolved.definition.seeds;
   if (
@@ -472,41 +438,59 @@ async function runOneCommand(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Prints the command's help, or its usage problems (exit 2), or runs it with its typed options.
+ */
+async function withArguments<Options>(
+  command: CommandSpec,
+  parsed: CommandArguments<Options>,
+  act: (options: Options) => Promise<number>,
+): Promise<number> {
+  if (parsed.help) {
+    console.log(renderHelp(command));
+    return 0;
+  }
+  if (parsed.options === undefined) {
+    parsed.problems.forEach((problem) => console.error(`error: ${problem}`));
+    console.error(`(losslab ${command.name} --help lists every option)`);
+    return 2;
+  }
+  return act(parsed.options);
+}
+
+/** `losslab --help`: every command with every option. */
+const overview = (): string => renderOverview(COMMANDS, EXIT_CODES);
+
 /** Runs one CLI command and resolves to its exit code. `entry` is the script run children start from. */
 export async function main(argv: readonly string[], entry: string = CLI_PATH): Promise<number> {
   const [command, ...rest] = argv;
-  const wantsHelp = rest.includes('--help') || rest.includes('-h');
   switch (command) {
     case 'run':
-      if (wantsHelp) {
-        console.log(USAGE);
-        return 0;
-      }
-      return runCommand(rest, entry);
+      return withArguments(RUN, parseRunArguments(rest), (options) => runCommand(options, entry));
     case 'run-one':
-      return runOneCommand(rest);
+      return withArguments(RUN, parseRunArguments(rest), runOneCommand);
     case 'worker':
-      if (wantsHelp) {
-        console.log(WORKER_USAGE);
-        return 0;
-      }
-      return workerCommand(rest);
+      return withArguments(WORKER, parseWorkerArguments(rest), workerCommand);
     case 'report':
-      return reportCommand([...rest]);
+      return withArguments(REPORT, parseReportArguments(rest), (options) => reportCommand(options));
     case 'evaluate':
-      return evaluateCommand(rest);
+      return withArguments(EVALUATE, parseEvaluateArguments(rest), evaluateCommand);
     case 'help':
     case '--help':
-    case '-h':
-      console.log(USAGE);
+    case '-h': {
+      // `losslab help run` is `losslab run --help`.
+      const topic = COMMANDS.find((known) => known.name === rest[0]);
+      console.log(topic === undefined ? overview() : renderHelp(topic));
       return 0;
+    }
     default: {
-      const closest = command === undefined ? undefined : closestName(command, COMMANDS);
-      if (command !== undefined)
+      const names = [...COMMANDS.map((known) => known.name), ...HELP_NAMES];
+      const closest = command === undefined ? undefined : closestName(command, names);
+      if (command === undefined) console.error(overview());
+      else
         console.error(
-          `error: unknown command "${command}"${closest === undefined ? '' : `; did you mean "${closest}"?`}`,
+          `error: unknown command "${command}"${closest === undefined ? '' : `; did you mean "${closest}"?`}\n(losslab --help lists the commands and their options)`,
         );
-      console.error(USAGE);
       return 2;
     }
   }

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Evaluation, RunRecord } from '@losslab/schema';
-import { evaluateCommand } from '../evaluate-command.js';
+import { main } from '../cli.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
 const BIN = join(ROOT, 'packages/experiment/bin/losslab.mjs');
@@ -103,7 +103,7 @@ describe('losslab evaluate <run-folder>', () => {
   }, 120_000);
 
   it.each([
-    [['evaluate'], 2, 'error: expected one run folder, got 0'],
+    [['evaluate'], 2, 'error: run folder: expected the folder of a complete run (e.g. runs/mnist-odd/<run-id>)'],
     [
       ['evaluate', 'x', '--split=bogus'],
       2,
@@ -118,7 +118,7 @@ describe('losslab evaluate <run-folder>', () => {
   ])('wrong input %j exits %i with one line', async (args, expectedCode, line) => {
     const printed: string[] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((text: string) => void printed.push(text));
-    const code = await evaluateCommand(args.slice(1));
+    const code = await main(args);
     spy.mockRestore();
     expect(code).toBe(expectedCode);
     expect(printed.join('\n').split('\n')[0]).toContain(line);

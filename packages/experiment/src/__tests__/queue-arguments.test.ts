@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseRunArguments, parseWorkerArguments } from '../overrides.js';
+import { parseRunArguments, parseWorkerArguments } from '../command-options.js';
 import { parseQueueUrl, scrub } from '../queue/connection.js';
 import { codeDifferences, runJobId, type RunJobData } from '../queue/job.js';
 
@@ -56,10 +56,10 @@ describe('run --queue and worker arguments', () => {
     expect(options).toMatchObject({ concurrency: 3, runsDir: 'runs', lockDurationMs: 30_000, name: 'gpu-box' });
     expect(options?.target.options).toEqual({ host: 'h', port: 7, db: 1 });
     expect(parseWorkerArguments(['--concurrency=0', 'extra', '--colour=red']).problems).toEqual([
-      'extra: unexpected argument (worker takes only options)',
-      '--colour: unknown option (known: --queue, --concurrency, --runs-dir, --lock-duration, --name)',
-      '--queue: expected the Redis URL of the run queue',
       '--concurrency: expected a positive integer, got "0"',
+      'extra: unexpected argument (losslab worker takes only options)',
+      '--colour: unknown option (known: --queue, --concurrency, --runs-dir, --lock-duration, --name, --help)',
+      '--queue: expected the Redis URL of the run queue',
     ]);
   });
 });

@@ -3,9 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
-import { parseReportArgs } from '@losslab/report/node';
 import { Claim, ReportSettings } from '@losslab/schema';
 import { beats } from '../builders.js';
+import { parseReportArguments } from '../command-options.js';
 import { loadDefinitionFile } from '../load-definition.js';
 import { resolveExperiment } from '../resolve.js';
 
@@ -62,7 +62,8 @@ describe('README: the verdict', () => {
 
   it('the report command line parses', () => {
     const line = block('sh', 'npx losslab report').trim();
-    const options = parseReportArgs(line.split(/\s+/).slice(3));
+    const { options, problems } = parseReportArguments(line.split(/\s+/).slice(3));
+    expect(problems).toEqual([]);
     expect(options).toMatchObject({
       experiment: 'mnist-lt',
       check: true,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
-import { parseWorkerArguments } from '../overrides.js';
+import type { WorkerOptions } from '../command-options.js';
 import { redisProblem, scrub } from './connection.js';
 import { QUEUE_NAME, WORKER_RUNS_DIR_ENV, type RunJobData, type RunJobResult } from './job.js';
 
@@ -10,15 +10,9 @@ const SANDBOX_FILE = fileURLToPath(new URL('./sandbox.mjs', import.meta.url));
 
 /**
  * `losslab worker`: takes run jobs from the queue until SIGINT/SIGTERM (then finishes the runs in
- * progress and exits 0). Resolves to the exit code: 2 bad arguments, 1 Redis unusable.
+ * progress and exits 0). Resolves to the exit code: 1 when Redis cannot be used.
  */
-export async function workerCommand(argv: readonly string[]): Promise<number> {
-  const parsed = parseWorkerArguments(argv);
-  if (parsed.options === undefined) {
-    parsed.problems.forEach((p) => console.error(`error: ${p}`));
-    return 2;
-  }
-  const options = parsed.options;
+export async function workerCommand(options: WorkerOptions): Promise<number> {
   const problem = await redisProblem(options.target);
   if (problem !== undefined) {
     console.error(`error: ${problem}`);

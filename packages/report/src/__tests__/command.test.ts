@@ -2,48 +2,19 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseReportArgs, reportCommand } from '../command.js';
+import { reportCommand, type ReportCommandOptions } from '../command.js';
 import { blinkRecord, blinkRecords, mnistRecord, writeRuns } from './fixtures.js';
+
+/** The options `losslab report --runs-dir=… --experiment=… --out=…` gives, or with `--runs` instead. */
+const options = (
+  given: Pick<ReportCommandOptions, 'runsDir' | 'out'> & Partial<ReportCommandOptions>,
+): ReportCommandOptions => ({ check: false, groupBy: given.runIds === undefined ? 'variant' : 'auto', ...given });
 
 function capture(): { log: (line: string) => void; error: (line: string) => void; out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
   return { log: (line) => out.push(line), error: (line) => err.push(line), out, err };
 }
-
-describe('parseReportArgs', () => {
-  it('parses flags with defaults', () => {
-    expect(parseReportArgs(['--experiment=blink', '--check'])).toEqual({
-      experiment: 'blink',
-      runsDir: 'runs',
-      out: join('reports', 'blink'),
-      check: true,
-      groupBy: 'variant',
-    });
-    expect(parseReportArgs(['--runs', 'a,b', '--runs-dir=x'])).toEqual({
-      runIds: ['a', 'b'],
-      runsDir: 'x',
-      out: join('reports', 'compare'),
-      check: false,
-      groupBy: 'auto',
-    });
-  });
-
-  it('names the bad argument', () => {
-    expect(() => parseReportArgs([])).toThrow(/expected --experiment=<name> or --runs=<id>,<id>/);
-    expect(() => parseReportArgs(['--experimnt=blink'])).toThrow(/--experimnt: unknown flag/);
-    expect(() => parseReportArgs(['--experiment=blink', '--group-by=seed'])).toThrow(
-      /--group-by: expected variant, commit, run or auto, got seed/,
-    );
-    expect(() => parseReportArgs(['blink'])).toThrow(/argument "blink"/);
-    expect(parseReportArgs(['--experiment=lt', '--primary=macroF1,loss:lower'])).toMatchObject({
-      primary: [{ metric: 'macroF1' }, { metric: 'loss', direction: 'lower' }],
-    });
-    expect(() => parseReportArgs(['--experiment=lt', '--primary=macroF1:up'])).toThrow(
-      /--primary: expected <metric> or <metric>:higher or <metric>:lower, comma-separated, got "macroF1:up"/,
-    );
-  });
-});
 
 describe('reportCommand', () => {
   let root: string;
@@ -67,9 +38,7 @@ describe('reportCommand', () => {
   it('writes the report, prints paths, and exits 0 without --check', async () => {
     const io = capture();
     const out = join(root, 'reports', 'mnist');
-    expect(
-      await reportCommand([`--runs-dir=${join(root, 'runs')}`, '--experiment=mnist-odd', `--out=${out}`], io),
-    ).toBe(0);
+    expect(await reportCommand(options({ runsDir: join(root, 'runs'), experiment: 'mnist-odd', out }), io)).toBe(0);
     expect(io.out[0]).toBe(`wrote ${join(out, 'index.html')}`);
     expect(io.out).toContain('✓ accuracy of group even ≤ 0.010 (every variant, mean over seeds)');
     expect(await readdir(out)).toContain('report.md');
@@ -80,14 +49,14 @@ describe('reportCommand', () => {
     const failing = capture();
     expect(
       await reportCommand(
-        [`--runs-dir=${runsDir}`, '--experiment=blink', `--out=${join(root, 'reports', 'blink')}`, '--check'],
+        options({ runsDir, experiment: 'blink', out: join(root, 'reports', 'blink'), check: true }),
         failing,
       ),
     ).toBe(1);
     expect(failing.err).toContain('check failed: not every claim holds');
     expect(
       await reportCommand(
-        [`--runs-dir=${runsDir}`, '--experiment=mnist-odd', `--out=${join(root, 'reports', 'm2')}`, '--check'],
+        options({ runsDir, experiment: 'mnist-odd', out: join(root, 'reports', 'm2'), check: true }),
         capture(),
       ),
     ).toBe(0);
@@ -96,11 +65,11 @@ describe('reportCommand', () => {
   it('--runs compares stored runs with labels naming the commit state', async () => {
     const io = capture();
     const code = await reportCommand(
-      [
-        `--runs-dir=${join(root, 'runs')}`,
-        '--runs=20250101-unweighted-s1,after-s1',
-        `--out=${join(root, 'reports', 'cmp')}`,
-      ],
+      options({
+        runsDir: join(root, 'runs'),
+        runIds: ['20250101-unweighted-s1', 'after-s1'],
+        out: join(root, 'reports', 'cmp'),
+      }),
       io,
     );
     expect(code).toBe(0);
@@ -125,9 +94,9 @@ describe('reportCommand', () => {
     const runsDir = join(root, 'mixed-runs');
     await writeRuns(runsDir, records);
     const io = capture();
-    const args = [`--runs-dir=${runsDir}`, '--experiment=mixed', `--out=${join(root, 'reports', 'mixed')}`];
-    expect(await reportCommand(args, capture())).toBe(0);
-    expect(await reportCommand([...args, '--check'], io)).toBe(1);
+    const mixed = options({ runsDir, experiment: 'mixed', out: join(root, 'reports', 'mixed') });
+    expect(await reportCommand(mixed, capture())).toBe(0);
+    expect(await reportCommand({ ...mixed, check: true }, io)).toBe(1);
     expect(io.err).toContain('check failed: the variants are not compared like with like');
     expect(io.err.join('\n')).toContain(
       `⚠ Not like with like (mixed): data fingerprint differs (unweighted: blink-generator: ${'f'.repeat(12)}; class-weighted: blink-generator: ${'e'.repeat(12)})`,
@@ -136,7 +105,8 @@ describe('reportCommand', () => {
 
   it('exits 2 with a clear message on bad input', async () => {
     const io = capture();
-    expect(await reportCommand([`--runs-dir=${join(root, 'nowhere')}`, '--experiment=blink'], io)).toBe(2);
+    const nowhere = options({ runsDir: join(root, 'nowhere'), experiment: 'blink', out: join(root, 'reports', 'x') });
+    expect(await reportCommand(nowhere, io)).toBe(2);
     expect(io.err[0]).toMatch(/^report: runsDir: expected a directory of runs/);
   });
 });

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseEvaluateArguments, parseReportArguments, parseRunArguments } from '../command-options.js';
+
+describe('losslab report options', () => {
+  it('fill in the defaults', () => {
+    expect(parseReportArguments(['--experiment=blink', '--check']).options).toEqual({
+      experiment: 'blink',
+      runsDir: 'runs',
+      out: join('reports', 'blink'),
+      check: true,
+      groupBy: 'variant',
+    });
+    expect(parseReportArguments(['--runs', 'a, b,', '--runs-dir=x']).options).toEqual({
+      runIds: ['a', 'b'],
+      runsDir: 'x',
+      out: join('reports', 'compare'),
+      check: false,
+      groupBy: 'auto',
+    });
+    expect(parseReportArguments(['--experiment=lt', '--primary=macroF1,loss:lower']).options).toMatchObject({
+      primary: [{ metric: 'macroF1' }, { metric: 'loss', direction: 'lower' }],
+    });
+    expect(parseReportArguments(['--runs=a', '--group-by=commit', '--baseline=a']).options).toMatchObject({
+      groupBy: 'commit',
+      baseline: 'a',
+    });
+  });
+
+  it('take a switch as Nx forwards it: --check=true, --check=false', () => {
+    expect(parseReportArguments(['--experiment=b', '--check=true']).options?.check).toBe(true);
+    expect(parseReportArguments(['--experiment=b', '--check=false']).options?.check).toBe(false);
+  });
+
+  it('name the bad argument', () => {
+    expect(parseReportArguments([]).problems).toEqual(['expected --experiment=<name> or --runs=<id>,<id>']);
+    expect(parseReportArguments(['--experiment=blink', '--group-by=seed']).problems).toEqual([
+      '--group-by: expected one of variant, commit, run, auto, got "seed"',
+    ]);
+    expect(parseReportArguments(['blink']).problems).toEqual([
+      'blink: unexpected argument (losslab report takes only options)',
+      'expected --experiment=<name> or --runs=<id>,<id>',
+    ]);
+    expect(parseReportArguments(['--experiment=lt', '--primary=macroF1:up']).problems).toEqual([
+      '--primary: expected <metric> or <metric>:higher or <metric>:lower, comma-separated, got "macroF1:up"',
+    ]);
+  });
+});
+
+describe('losslab evaluate options', () => {
+  it('take the run folder, the split, the backend and --json', () => {
+    expect(parseEvaluateArguments(['runs/x/1', '--split', 'test', '--backend=cpu', '--json']).options).toEqual({
+      folder: 'runs/x/1',
+      split: 'test',
+      backend: 'cpu',
+      json: true,
+    });
+    expect(parseEvaluateArguments(['runs/x/1']).options).toEqual({ folder: 'runs/x/1', json: false });
+  });
+
+  it('need exactly one run folder', () => {
+    expect(parseEvaluateArguments([]).problems).toEqual([
+      'run folder: expected the folder of a complete run (e.g. runs/mnist-odd/<run-id>)',
+    ]);
+    expect(parseEvaluateArguments(['a', 'b']).problems).toEqual([
+      'b: unexpected argument (the run folder is already a)',
+    ]);
+  });
+});
+
+describe('losslab run options', () => {
+  it('apply --set and its shorthands in the order given', () => {
+    expect(parseRunArguments(['d.ts', '--set', 'train.epochs=2', '--epochs=3']).options?.sets).toEqual([
+      ['train.epochs', 2],
+      ['train.epochs', 3],
+    ]);
+  });
+
+  it('take a negative number after a space as a value, not as an option', () => {
+    expect(parseRunArguments(['d.ts', '--learning-rate', '-0.5']).options?.sets).toEqual([
+      ['optimizer.learningRate', -0.5],
+    ]);
+  });
+
+  it('take the definition as the first argument or as --definition, not both', () => {
+    expect(parseRunArguments(['--definition=a.ts']).options?.definitionPath).toBe('a.ts');
+    expect(parseRunArguments(['a.ts', '--definition=a.ts']).options?.definitionPath).toBe('a.ts');
+    expect(parseRunArguments(['--definition=a.ts', 'b.ts']).problems).toEqual([
+      'b.ts: unexpected argument (the definition is already a.ts)',
+    ]);
+    expect(parseRunArguments(['a.ts', 'b.ts']).problems).toEqual([
+      'b.ts: unexpected argument (the definition is already a.ts)',
+    ]);
+    // after `--`, a word that starts with a dash is the definition
+    expect(parseRunArguments(['--', '-odd.ts']).options?.definitionPath).toBe('-odd.ts');
+  });
+
+  it('--help wins over every problem', () => {
+    expect(parseRunArguments(['--colour=red', '--help'])).toEqual({ help: true, problems: [] });
+    expect(parseRunArguments(['-h']).help).toBe(true);
+  });
+});

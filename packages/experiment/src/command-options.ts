@@ -1,0 +1,521 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { DeclaredPrimary, GroupBy } from '@losslab/report';
+import type { ReportCommandOptions } from '@losslab/report/node';
+import { Split } from '@losslab/schema';
+import { BACKENDS, isBackendName, type BackendName } from '@losslab/runtime';
+import { parseCommand, type CommandSpec } from './arguments.js';
+import { parseQueueUrl, type QueueTarget } from './queue/connection.js';
+import type { Overrides } from './resolve.js';
+
+/**
+ * The options of every `losslab` command: one table each (what `--help` prints and what the parser
+ * accepts) and the typed options each command runs with.
+ */
+
+/** A command's typed options, or why there are none (each problem one line), or a request for its help. */
+export interface CommandArguments<Options> {
+  readonly options?: Options;
+  readonly problems: readonly string[];
+  readonly help: boolean;
+}
+
+const positiveInteger = (value: string, flag: string): string | undefined =>
+  /^\d+$/.test(value) && Number(value) > 0 ? undefined : `${flag}: expected a positive integer, got "${value}"`;
+
+const BACKEND_CHOICES = [...BACKENDS, 'auto'];
+
+/**
+ * The problem with a backend choice given by `source` (`--backend`, `LOSSLAB_BACKEND`), or
+ * undefined when it names a backend or `auto`.
+ */
+export const backendChoiceProblem = (source: string, value: string): string | undefined =>
+  BACKEND_CHOICES.includes(value)
+    ? undefined
+    : `${source}: expected one of ${BACKEND_CHOICES.join(', ')}, got "${value}"`;
+
+/** A command-line value: JSON when it parses (numbers, booleans, arrays, objects), else the string. */
+export function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `--help` was given: the command prints its help, whatever else is wrong. */
+const HELP = { help: true, problems: [] } as const;
+
+// ---- run -------------------------------------------------------------------------------------
+
+/** Options of `losslab run`. */
+export interface RunOptions {
+  readonly definitionPath: string;
+  readonly variants?: readonly string[];
+  readonly seeds?: readonly number[];
+  readonly backend?: string;
+  /**
+   * Runs at once (`--parallel=N`, or its alias `--jobs=N`; the last given wins). With 1 the runs
+   * execute one after another in the CLI's own process; with more, each run is a child process.
+   */
+  readonly jobs: number;
+  /** Print the resolved run matrix and settings, run nothing. */
+  readonly dryRun: boolean;
+  /** Print stack traces of unexpected errors. */
+  readonly debug: boolean;
+  readonly runsDir: string;
+  readonly reportsDir: string;
+  /** Exit 1 when a claim of the definition does not hold. */
+  readonly check: boolean;
+  /** Rerun even when a complete run with the same settings exists. */
+  readonly fresh: boolean;
+  /** Dotted path → value, applied to the raw definition before validation, in the order given. */
+  readonly sets: Overrides;
+  /** `--queue=redis://…`: run the matrix on `losslab worker`s through this Redis queue. */
+  readonly queue?: QueueTarget;
+  /** With `queue`: times a run may fail before it is recorded as failed. */
+  readonly attempts: number;
+}
+
+/** Shorthand options and the definition path each one sets. */
+const SHORTHANDS = {
+  epochs: 'train.epochs',
+  'batch-size': 'train.batchSize',
+  'learning-rate': 'optimizer.learningRate',
+};
+
+const DEFINITIONS = "the definition's";
+
+export const RUN = {
+  name: 'run',
+  synopsis: '<definition.ts> [options]',
+  summary: 'train every variant × seed of a definition file, then write its report',
+  about: `Trains every variant × seed of a definition file and writes the report that compares them.
+The file may be anywhere on disk; it imports from '@losslab/experiment'. A complete run with the
+same settings, seed, backend and code is reused, not retrained.`,
+  operand: 'definition',
+  options: {
+    definition: {
+      type: 'string',
+      value: 'FILE',
+      default: { shown: 'the first argument' },
+      description: 'the definition file, when not given as the first argument',
+    },
+    variant: {
+      type: 'string',
+      value: 'a,b',
+      default: { shown: "all of the definition's" },
+      description: 'the variants to run',
+    },
+    seeds: {
+      type: 'string',
+      value: '0,1',
+      default: { shown: DEFINITIONS },
+      description: 'the seeds to run',
+      check: (value, flag) =>
+        value.split(',').every((part) => /^\d+$/.test(part.trim()))
+          ? undefined
+          : `${flag}: expected comma-separated non-negative integers, got "${value}"`,
+    },
+    backend: {
+      type: 'string',
+      value: 'wasm|cpu|tensorflow|auto',
+      default: { shown: 'auto, or $LOSSLAB_BACKEND' },
+      description: 'the TF.js backend',
+      check: (value, flag) => backendChoiceProblem(flag, value),
+    },
+    parallel: {
+      type: 'string',
+      value: 'N',
+      default: '1',
+      description: 'runs at once: 1 runs them one after another in this process, N > 1 each in a child process',
+      check: positiveInteger,
+    },
+    jobs: {
+      type: 'string',
+      value: 'N',
+      default: '1',
+      description: 'the same as --parallel; the one to write through nx run, which keeps --parallel for itself',
+      check: positiveInteger,
+    },
+    'runs-dir': { type: 'string', value: 'DIR', default: 'runs', description: 'where runs are stored' },
+    'reports-dir': {
+      type: 'string',
+      value: 'DIR',
+      default: 'reports',
+      description: 'where the report is written, in <DIR>/<experiment>',
+    },
+    queue: {
+      type: 'string',
+      value: 'redis://[:password@]host:port[/db]',
+      default: { shown: 'none: the runs go here' },
+      description: 'run on `losslab worker`s through this Redis queue (rediss:// for TLS)',
+      check: (value) => parseQueueUrl(value).problem,
+    },
+    attempts: {
+      type: 'string',
+      value: 'N',
+      default: '2',
+      description: 'with --queue: tries of a failing run before it counts as failed',
+      check: positiveInteger,
+    },
+    check: { type: 'boolean', description: 'exit 1 when a claim of the definition does not hold' },
+    fresh: { type: 'boolean', description: 'rerun even when a complete run with the same settings exists' },
+    'dry-run': { type: 'boolean', description: 'print the resolved settings of every variant, run nothing' },
+    debug: { type: 'boolean', description: 'print the stack trace of an unexpected error' },
+    set: {
+      type: 'string',
+      value: 'path=value',
+      default: { shown: 'none' },
+      description: 'set a field of every variant, checked like the file; repeatable',
+      check: (value, flag) => (value.indexOf('=') > 0 ? undefined : `${flag}: expected path=value, got "${value}"`),
+    },
+    epochs: {
+      type: 'string',
+      value: 'N',
+      default: { shown: DEFINITIONS },
+      description: 'the same as --set train.epochs=N',
+    },
+    'batch-size': {
+      type: 'string',
+      value: 'N',
+      default: { shown: DEFINITIONS },
+      description: 'the same as --set train.batchSize=N',
+    },
+    'learning-rate': {
+      type: 'string',
+      value: 'X',
+      default: { shown: DEFINITIONS },
+      description: 'the same as --set optimizer.learningRate=X',
+    },
+  },
+} as const satisfies CommandSpec;
+
+/** `a, b,` → `['a', 'b']`. */
+const commaList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+
+/**
+ * Reads `run` arguments: `<definition.ts> --epochs=5 --seeds=0,1,2 --variant=a,b --backend=cpu
+ * --set train.batchSize=64 --parallel=2 --check`. Returns the problems instead of throwing so they
+ * can be listed together.
+ *
+ * @example parseRunArguments(['d.ts', '--epochs=3']).options?.sets // [['train.epochs', 3]]
+ */
+export function parseRunArguments(argv: readonly string[]): CommandArguments<RunOptions> {
+  const parsed = parseCommand(RUN, argv);
+  const { values, operand } = parsed;
+  const problems = [...parsed.problems];
+  if (operand !== undefined && values.definition !== undefined && values.definition !== operand)
+    problems.push(`${operand}: unexpected argument (the definition is already ${values.definition})`);
+  const definitionPath = values.definition ?? operand;
+  if (definitionPath === undefined)
+    problems.push('definition: expected the path of a definition file (e.g. experiments/mnist-odd.ts)');
+  if (parsed.help) return HELP;
+  if (problems.length > 0 || definitionPath === undefined) return { help: false, problems };
+  const sets: (readonly [string, unknown])[] = [];
+  // --parallel and --jobs are one setting: the last one given wins.
+  let jobs = Number(values.parallel);
+  for (const { name, value } of parsed.given) {
+    if (typeof value !== 'string') continue;
+    if (name === 'parallel' || name === 'jobs') jobs = Number(value);
+    else if (name === 'set')
+      sets.push([value.slice(0, value.indexOf('=')), parseValue(value.slice(value.indexOf('=') + 1))]);
+    else if (name in SHORTHANDS) sets.push([SHORTHANDS[name as keyof typeof SHORTHANDS], parseValue(value)]);
+  }
+  const seeds = values.seeds === undefined ? undefined : values.seeds.split(',').map((part) => Number(part.trim()));
+  const queue = values.queue === undefined ? undefined : parseQueueUrl(values.queue).target;
+  return {
+    help: false,
+    problems,
+    options: {
+      definitionPath,
+      ...(values.variant === undefined ? {} : { variants: commaList(values.variant) }),
+      ...(seeds === undefined ? {} : { seeds }),
+      ...(values.backend === undefined ? {} : { backend: values.backend }),
+      jobs,
+      runsDir: values['runs-dir'],
+      reportsDir: values['reports-dir'],
+      ...(queue === undefined ? {} : { queue }),
+      attempts: Number(values.attempts),
+      check: values.check,
+      fresh: values.fresh,
+      dryRun: values['dry-run'],
+      debug: values.debug,
+      sets: seeds === undefined ? sets : [...sets, ['seeds', seeds] as const],
+    },
+  };
+}
+
+// ---- worker ----------------------------------------------------------------------------------
+
+/** Options of `losslab worker`. */
+export interface WorkerOptions {
+  readonly target: QueueTarget;
+  /** Runs at once on this machine, each in its own child process. */
+  readonly concurrency: number;
+  /** This worker's own run store: runs it already holds are reused, not retrained. */
+  readonly runsDir: string;
+  /**
+   * How long a job's lock lasts without renewal. A worker that dies (SIGKILL, power) stops
+   * renewing; after this long another worker's stalled-job check puts the job back in the queue.
+   */
+  readonly lockDurationMs: number;
+  /** Shown by the coordinator as the machine a run is on. */
+  readonly name: string;
+}
+
+export const WORKER = {
+  name: 'worker',
+  synopsis: '--queue=redis://[:password@]host:port[/db] [options]',
+  summary: 'run the runs that `losslab run … --queue=…` put in a Redis queue',
+  about: `Takes runs from the queue that \`losslab run … --queue=…\` filled, runs each in a child process
+and hands its record back. Needs the same checkout (code) and data files as the submitter.`,
+  options: {
+    queue: {
+      type: 'string',
+      value: 'URL',
+      default: { shown: 'none; it is required' },
+      description: 'the Redis queue (rediss:// for TLS)',
+      check: (value) => parseQueueUrl(value).problem,
+    },
+    concurrency: {
+      type: 'string',
+      value: 'N',
+      default: '1',
+      description: 'runs at once on this machine',
+      check: positiveInteger,
+    },
+    'runs-dir': {
+      type: 'string',
+      value: 'DIR',
+      default: 'runs',
+      description: "this worker's own run store: runs it already holds are reused",
+    },
+    'lock-duration': {
+      type: 'string',
+      value: 'MS',
+      default: '30000',
+      description: "a job's lock without renewal: a dead worker's job returns to the queue after it",
+      check: positiveInteger,
+    },
+    name: {
+      type: 'string',
+      value: 'TEXT',
+      default: { shown: '<hostname>:<pid>' },
+      description: 'how the coordinator names this worker',
+    },
+  },
+} as const satisfies CommandSpec;
+
+/**
+ * Reads `worker --queue=redis://host:port[/db] [--concurrency=N] [--runs-dir=runs]
+ * [--lock-duration=ms] [--name=text]`; returns the problems instead of throwing.
+ */
+export function parseWorkerArguments(argv: readonly string[]): CommandArguments<WorkerOptions> {
+  const parsed = parseCommand(WORKER, argv);
+  const { values } = parsed;
+  const problems = [...parsed.problems];
+  // A URL that was given passed the table's check, so it parses.
+  const target = values.queue === undefined ? undefined : parseQueueUrl(values.queue).target;
+  if (!parsed.mentioned.has('queue')) problems.push('--queue: expected the Redis URL of the run queue');
+  if (parsed.help) return HELP;
+  if (problems.length > 0 || target === undefined) return { help: false, problems };
+  return {
+    help: false,
+    problems,
+    options: {
+      target,
+      concurrency: Number(values.concurrency),
+      runsDir: values['runs-dir'],
+      lockDurationMs: Number(values['lock-duration']),
+      name: values.name ?? `${hostname()}:${process.pid}`,
+    },
+  };
+}
+
+// ---- evaluate --------------------------------------------------------------------------------
+
+/** Options of `losslab evaluate`. */
+export interface EvaluateOptions {
+  readonly folder: string;
+  /** Absent: the split the run was evaluated on, so the result can be compared with the record. */
+  readonly split?: Split;
+  /** Absent: the backend the run used (the same numbers). */
+  readonly backend?: BackendName;
+  readonly json: boolean;
+}
+
+export const EVALUATE = {
+  name: 'evaluate',
+  synopsis: '<run-folder> [options]',
+  summary: 'evaluate the model a complete run saved, without training',
+  about: `Re-evaluates the model a complete run saved (model.json + weights.bin) on the run's own data,
+without training. On the run's own split and backend, the result is compared with the recorded one.`,
+  operand: 'run folder',
+  options: {
+    split: {
+      type: 'string',
+      value: 'train|validation|test',
+      default: { shown: 'the split the run was evaluated on' },
+      description: 'the split to evaluate on',
+      check: (value, flag) =>
+        Split.is(value) ? undefined : `${flag}: expected one of "train", "validation", "test", got "${value}"`,
+    },
+    backend: {
+      type: 'string',
+      value: 'wasm|cpu|tensorflow',
+      default: { shown: "the run's own" },
+      description: 'the TF.js backend',
+      check: (value, flag) =>
+        isBackendName(value) ? undefined : `${flag}: expected one of ${BACKENDS.join(', ')}, got "${value}"`,
+    },
+    json: { type: 'boolean', description: 'print the evaluation as JSON (the shape of evaluation.json)' },
+  },
+} as const satisfies CommandSpec;
+
+/** Reads `evaluate <run-folder> [--split=…] [--backend=…] [--json]`; returns the problems instead of throwing. */
+export function parseEvaluateArguments(argv: readonly string[]): CommandArguments<EvaluateOptions> {
+  const parsed = parseCommand(EVALUATE, argv);
+  const { values, operand } = parsed;
+  const problems = [...parsed.problems];
+  if (operand === undefined)
+    problems.push('run folder: expected the folder of a complete run (e.g. runs/mnist-odd/<run-id>)');
+  if (parsed.help) return HELP;
+  if (problems.length > 0 || operand === undefined) return { help: false, problems };
+  const { split, backend } = values;
+  return {
+    help: false,
+    problems,
+    options: {
+      folder: operand,
+      // Both passed the table's checks; the guards only narrow their types.
+      ...(split !== undefined && Split.is(split) ? { split } : {}),
+      ...(backend !== undefined && isBackendName(backend) ? { backend } : {}),
+      json: values.json,
+    },
+  };
+}
+
+// ---- report ----------------------------------------------------------------------------------
+
+const GROUPINGS: readonly GroupBy[] = ['variant', 'commit', 'run', 'auto'];
+
+/** `macroF1,loss:lower` → primary metrics with their direction (absent: the metric's default), or the bad part. */
+function readPrimary(text: string): DeclaredPrimary[] | { readonly bad: string } {
+  const primary: DeclaredPrimary[] = [];
+  for (const part of text.split(',')) {
+    const [metric = '', direction, extra] = part.trim().split(':');
+    if (
+      metric === '' ||
+      extra !== undefined ||
+      (direction !== undefined && direction !== 'higher' && direction !== 'lower')
+    )
+      return { bad: part };
+    primary.push(direction === undefined ? { metric } : { metric, direction });
+  }
+  return primary;
+}
+
+export const REPORT = {
+  name: 'report',
+  synopsis: '(--experiment=NAME | --runs=ID,ID) [options]',
+  summary: 'rebuild a report from stored runs, or compare chosen runs',
+  about: `Writes index.html, report.md and the charts from stored runs, without training: every current run
+of an experiment grouped by variant, or the runs named by id (labels include the commit or run id).`,
+  options: {
+    experiment: {
+      type: 'string',
+      value: 'NAME',
+      default: { shown: 'none; this or --runs is required' },
+      description: 'report the complete runs of <runs-dir>/NAME',
+    },
+    runs: {
+      type: 'string',
+      value: 'ID,ID',
+      default: { shown: 'none' },
+      description: 'compare these stored runs',
+      check: (value, flag) =>
+        commaList(value).length > 0 ? undefined : `${flag}: expected at least one run id, got "${value}"`,
+    },
+    'runs-dir': { type: 'string', value: 'DIR', default: 'runs', description: 'where runs are stored' },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      default: { shown: 'reports/<experiment>, or reports/compare with --runs' },
+      description: 'the folder the report is written to',
+    },
+    'group-by': {
+      type: 'string',
+      value: GROUPINGS.join('|'),
+      default: { shown: 'variant; auto with --runs' },
+      description: 'what one column of the report is; auto: by commit when the runs span several, else by run',
+      check: (value, flag) =>
+        (GROUPINGS as readonly string[]).includes(value)
+          ? undefined
+          : `${flag}: expected one of ${GROUPINGS.join(', ')}, got "${value}"`,
+    },
+    baseline: {
+      type: 'string',
+      value: 'LABEL',
+      default: { shown: 'the first group' },
+      description: 'the group the others are compared with',
+    },
+    primary: {
+      type: 'string',
+      value: 'METRIC[:higher|lower],…',
+      default: { shown: "the definition's report.primary, as its runs recorded it" },
+      description: 'the primary metrics of the verdict, e.g. macroF1,loss:lower',
+      check: (value, flag) => {
+        const primary = readPrimary(value);
+        return 'bad' in primary
+          ? `${flag}: expected <metric> or <metric>:higher or <metric>:lower, comma-separated, got "${primary.bad}"`
+          : undefined;
+      },
+    },
+    check: {
+      type: 'boolean',
+      description: 'exit 1 unless every claim holds and the variants differ only in their overrides',
+    },
+  },
+} as const satisfies CommandSpec;
+
+/**
+ * Reads `report --experiment=<name> | --runs=<id>,<id> [--runs-dir] [--out] [--group-by]
+ * [--baseline] [--primary] [--check]`; returns the problems instead of throwing.
+ *
+ * @example parseReportArguments(['--experiment=blink']).options // { experiment: 'blink', runsDir: 'runs', out: 'reports/blink', groupBy: 'variant', check: false }
+ */
+export function parseReportArguments(argv: readonly string[]): CommandArguments<ReportCommandOptions> {
+  const parsed = parseCommand(REPORT, argv);
+  const { values } = parsed;
+  const problems = [...parsed.problems];
+  if (!parsed.mentioned.has('experiment') && !parsed.mentioned.has('runs'))
+    problems.push('expected --experiment=<name> or --runs=<id>,<id>');
+  if (parsed.help) return HELP;
+  if (problems.length > 0) return { help: false, problems };
+  const { experiment } = values;
+  const runIds = values.runs === undefined ? undefined : commaList(values.runs);
+  const primary = values.primary === undefined ? undefined : readPrimary(values.primary);
+  const groupBy = GROUPINGS.find((grouping) => grouping === values['group-by']);
+  return {
+    help: false,
+    problems,
+    options: {
+      ...(experiment === undefined ? {} : { experiment }),
+      ...(runIds === undefined ? {} : { runIds }),
+      ...(values.baseline === undefined ? {} : { baseline: values.baseline }),
+      ...(primary === undefined || 'bad' in primary ? {} : { primary }),
+      runsDir: values['runs-dir'],
+      out: values.out ?? join('reports', runIds === undefined ? (experiment ?? 'report') : 'compare'),
+      check: values.check,
+      groupBy: groupBy ?? (runIds === undefined ? 'variant' : 'auto'),
+    },
+  };
+}
+
+/** Every command `losslab --help` lists, in that order. */
+export const COMMANDS: readonly CommandSpec[] = [RUN, REPORT, EVALUATE, WORKER];
