@@ -110,6 +110,12 @@ export function parseCommand<Options extends OptionTable>(
   let operand: string | undefined;
   const mentioned = new Set<string>();
   let help = false;
+  /** A misspelt option counts as mentioning the option it is closest to. */
+  const unknown = (name: string, written: string): void => {
+    problems.push(unknownOption(name, known, written));
+    const closest = closestName(name, known);
+    if (closest !== undefined) mentioned.add(closest);
+  };
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index]!;
     if (token.kind === 'option-terminator') continue;
@@ -121,6 +127,14 @@ export function parseCommand<Options extends OptionTable>(
       else operand = token.value;
       continue;
     }
+    const word = argv[token.index] ?? '';
+    if (/^-[^-]/.test(word) && word !== '-h') {
+      // parseArgs splits `-epochs=3` into -e -p -o …, one of them -h: it is one mistyped option.
+      const name = word.slice(1).split('=')[0] ?? '';
+      unknown(name, `-${name}`);
+      while (tokens[index + 1]?.index === token.index) index++;
+      continue;
+    }
     if (token.name === 'help') {
       help = true;
       continue;
@@ -129,9 +143,7 @@ export function parseCommand<Options extends OptionTable>(
     const flag = `--${token.name}`;
     const spec = table[token.name];
     if (spec === undefined) {
-      problems.push(unknownOption(token.name, known));
-      const closest = closestName(token.name, known);
-      if (closest !== undefined) mentioned.add(closest);
+      unknown(token.name, flag);
       // `--epoch 1`: the word after an unknown option is its value, so one typo is one problem.
       if (token.value === undefined && tokens[index + 1]?.kind === 'positional') index++;
       continue;

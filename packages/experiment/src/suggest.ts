@@ -27,9 +27,12 @@ export function closestName(name: string, known: readonly string[]): string | un
   return best !== undefined && best.distance <= Math.min(2, Math.ceil(name.length / 2)) ? best.name : undefined;
 }
 
-/** `--epoch: unknown option; did you mean --epochs? (known: …)`, the suggestion only when one is close. */
-export function unknownOption(name: string, known: readonly string[]): string {
+/**
+ * `--epoch: unknown option; did you mean --epochs? (known: …)`, the suggestion only when one is
+ * close. `written` is how the option was typed, when not `--name` (`-epoch`).
+ */
+export function unknownOption(name: string, known: readonly string[], written = `--${name}`): string {
   const closest = closestName(name, known);
   const hint = closest === undefined ? '' : `; did you mean --${closest}?`;
-  return `--${name}: unknown option${hint} (known: ${known.map((k) => `--${k}`).join(', ')})`;
+  return `${written}: unknown option${hint} (known: ${known.map((k) => `--${k}`).join(', ')})`;
 }

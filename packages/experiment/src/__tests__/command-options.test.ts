@@ -95,6 +95,16 @@ describe('losslab run options', () => {
     expect(parseRunArguments(['--', '-odd.ts']).options?.definitionPath).toBe('-odd.ts');
   });
 
+  it('take a long option typed with one dash as one mistyped option, not as -e -p -o -c -h -s', () => {
+    expect(parseRunArguments(['d.ts', '-epochs=3'])).toEqual({
+      help: false,
+      problems: [expect.stringMatching(/^-epochs: unknown option; did you mean --epochs\? \(known: --definition, /)],
+    });
+    expect(parseRunArguments(['d.ts', '-x']).problems).toEqual([
+      expect.stringMatching(/^-x: unknown option \(known: /),
+    ]);
+  });
+
   it('--help wins over every problem', () => {
     expect(parseRunArguments(['--colour=red', '--help'])).toEqual({ help: true, problems: [] });
     expect(parseRunArguments(['-h']).help).toBe(true);
