@@ -175,13 +175,15 @@ export async function runSweep(
         const data = all[index]!;
         const label = `${data.variant} s${data.seed}`;
         const id = runJobId(data);
+        // The state first, then the job: a job read first could finish before its state is read,
+        // and would then be 'completed' without the return value it had not yet when read.
+        const state = await queue.getJobState(id);
         const job = await queue.getJob(id);
-        if (job === undefined) {
+        if (job === undefined || state === 'unknown') {
           seen.result = results[index] = { label, ending: 'removed from the queue' };
           console.error(`failed: ${label}: job ${id} was removed from the queue`);
           continue;
         }
-        const state = await job.getState();
         const worker = job.processedBy;
         if (job.stalledCounter > seen.stalled) {
           console.log(
