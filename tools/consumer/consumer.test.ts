@@ -84,6 +84,10 @@ beforeAll(async () => {
     '@types/node@20.19.43',
   ]);
   for (const file of readdirSync(FIXTURES)) cpSync(join(FIXTURES, file), join(project, file));
+  // The files the README examples name, where they name them (in losslab's repository); the
+  // example definition doubles as the tiny definition `npx losslab run` trains.
+  cpSync(join(ROOT, 'packages/data/examples'), join(project, 'packages/data/examples'), { recursive: true });
+  cpSync(join(ROOT, 'examples'), join(project, 'examples'), { recursive: true });
 }, 900_000);
 
 afterAll(() => {
@@ -200,9 +204,13 @@ describe('the losslab command, installed', () => {
   });
 
   it('(f) npx losslab run trains a tiny definition, and (d) @losslab/report alone renders its report', async () => {
-    const { stdout } = await inProject(project)('npx', ['losslab', 'run', 'definition.ts'], 600_000);
-    expect(stdout).toMatch(/consumer-odd/);
-    const runsFolder = join(project, 'runs', 'consumer-odd');
+    const { stdout } = await inProject(project)(
+      'npx',
+      ['losslab', 'run', 'examples/tiny-mnist-odd.ts', '--variant=adam', '--seeds=0', '--epochs=1'],
+      600_000,
+    );
+    expect(stdout).toMatch(/tiny-mnist-odd/);
+    const runsFolder = join(project, 'runs', 'tiny-mnist-odd');
     const runIds = readdirSync(runsFolder).filter((name) => !name.startsWith('.'));
     expect(runIds).toHaveLength(1);
     const record = JSON.parse(readFileSync(join(runsFolder, runIds[0]!, 'record.json'), 'utf8')) as {
@@ -230,7 +238,7 @@ describe('the losslab command, installed', () => {
     expect(existsSync(join(reportOnly, 'node_modules/@tensorflow'))).toBe(false);
     cpSync(join(project, 'runs'), join(reportOnly, 'runs'), { recursive: true });
     cpSync(join(FIXTURES, 'report.mjs'), join(reportOnly, 'report.mjs'));
-    const result = lastLine((await inProject(reportOnly)('node', ['report.mjs', 'consumer-odd'])).stdout) as {
+    const result = lastLine((await inProject(reportOnly)('node', ['report.mjs', 'tiny-mnist-odd'])).stdout) as {
       runs: number;
       files: string[];
       htmlHasExperiment: boolean;
@@ -306,9 +314,6 @@ describe('each package README, as written, in the installed project', () => {
       expect(install, 'an install line').toContain(`@losslab/${name}`);
       for (const installed of install!)
         expect(existsSync(join(project, 'node_modules', installed, 'package.json')), installed).toBe(true);
-      // The files the examples name, where they name them (in losslab's repository).
-      cpSync(join(ROOT, 'packages/data/examples'), join(project, 'packages/data/examples'), { recursive: true });
-      cpSync(join(ROOT, 'examples'), join(project, 'examples'), { recursive: true });
       const tsx = createRequire(join(project, 'package.json')).resolve('tsx/cli');
       const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
       expect(examples.length).toBeGreaterThan(0);
