@@ -219,6 +219,14 @@ describe('the losslab command, installed', () => {
     };
     expect(record.environment.packages['@losslab/experiment']).toBe('0.1.0');
     expect(record.evaluation).toBeDefined();
+    // Children of --parallel start from the installed launcher too; seed 0 is reused, not retrained.
+    const parallel = await inProject(project)(
+      'npx',
+      ['losslab', 'run', 'examples/tiny-mnist-odd.ts', '--variant=adam', '--seeds=0,1', '--epochs=1', '--parallel=2'],
+      600_000,
+    );
+    expect(parallel.stdout).toMatch(/reus/);
+    expect(readdirSync(runsFolder).filter((name) => !name.startsWith('.'))).toHaveLength(2);
 
     const reportOnly = join(work, 'report-only');
     mkdirSync(reportOnly);
@@ -244,7 +252,7 @@ describe('the losslab command, installed', () => {
       htmlHasExperiment: boolean;
       written: number;
     };
-    expect(result.runs).toBe(1);
+    expect(result.runs).toBe(2);
     expect(result.htmlHasExperiment).toBe(true);
     expect(result.written).toBeGreaterThan(1000);
   });
