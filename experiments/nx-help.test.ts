@@ -1,9 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { isolatedNxEnv } from '@losslab/test-utils';
 
 /**
  * `npx nx run experiment:<target> --help` shows losslab's own help after Nx's: Nx runs the first
@@ -27,12 +26,7 @@ describe.skipIf(!hasScript)('nx run … --help', () => {
     const output = await new Promise<string>((done) => {
       const child = spawn('script', ['-qec', 'npx nx run experiment:mnist-odd --help', '/dev/null'], {
         cwd: ROOT,
-        env: {
-          ...process.env,
-          NX_DAEMON: 'false',
-          NX_NO_CLOUD: 'true',
-          NX_CACHE_DIRECTORY: mkdtempSync(join(tmpdir(), 'losslab-nx-cache-')),
-        },
+        env: isolatedNxEnv(),
       });
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));

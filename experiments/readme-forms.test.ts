@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { isolatedNxEnv } from '@losslab/test-utils';
 
 /**
  * Every `npx nx run` command the README shows, run exactly as printed (plus `--dry-run`, which
@@ -25,13 +26,7 @@ function nx(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
     const child = spawn('npx', ['nx', ...args], {
       cwd: ROOT,
-      // No daemon and a throw-away cache: a test must neither reuse nor leave cached results.
-      env: {
-        ...process.env,
-        NX_DAEMON: 'false',
-        NX_NO_CLOUD: 'true',
-        NX_CACHE_DIRECTORY: mkdtempSync(join(tmpdir(), 'losslab-nx-cache-')),
-      },
+      env: isolatedNxEnv(),
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -50,3 +50,4 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected a rejection');
 }
+export { isolatedNxEnv } from './nx.js';
