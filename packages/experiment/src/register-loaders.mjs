@@ -5,8 +5,8 @@
 import { register } from 'node:module';
 import { register as registerTypeScript } from 'tsx/esm/api';
 
-/** True when this process runs losslab from its TypeScript sources (a checkout, not an install). */
-export const fromSources = import.meta.url.endsWith('/src/register-loaders.mjs');
+// True when this process runs losslab from its TypeScript sources (a checkout, not an install).
+const fromSources = import.meta.url.endsWith('/src/register-loaders.mjs');
 
 export function registerLoaders() {
   if (fromSources) register('./source-condition-hooks.mjs', import.meta.url);
