@@ -188,7 +188,9 @@ describe('writeReport', () => {
   it('writes index.html, report.md and every SVG the Markdown references, no temp files left', async () => {
     const { files, model } = await writeReport([mnistRecord()], outDir);
     const names = (await readdir(outDir)).sort();
-    expect(names).toEqual(['index.html', 'report.md', ...model.charts.map((chart) => `${chart.id}.svg`)].sort());
+    expect(names).toEqual(
+      ['.losslab-report', 'index.html', 'report.md', ...model.charts.map((chart) => `${chart.id}.svg`)].sort(),
+    );
     expect(files.slice(0, 2)).toEqual([join(outDir, 'index.html'), join(outDir, 'report.md')]);
     const markdown = await readFile(join(outDir, 'report.md'), 'utf8');
     for (const [, file] of markdown.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) expect(names).toContain(file);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { chartFileName } from '../markdown.js';
 import type { RunRecord } from '@losslab/schema';
-import { writeReport } from '../write.js';
+import { REPORT_MARKER, writeReport } from '../write.js';
 import { blinkRecord, mnistRecord } from './fixtures.js';
 
 /** Paths whose write should fail, to simulate a full disk in the middle of writing a report. */
@@ -77,7 +77,7 @@ describe('writeReport is all-or-nothing (item 3)', () => {
       },
     };
     const { files, model } = await writeReport([record], out);
-    const names = await readdir(out);
+    const names = (await readdir(out)).filter((name) => name !== REPORT_MARKER);
     expect(names.sort()).toEqual(
       ['index.html', 'report.md', ...model.charts.map((chart) => chartFileName(chart.id))].sort(),
     );
@@ -124,7 +124,7 @@ describe('writeReport is all-or-nothing (item 3)', () => {
     await writeReport([blinkRecord('unweighted', 1)], out);
     const { model } = await writeReport([mnistRecord()], out);
     expect((await readdir(out)).sort()).toEqual(
-      ['index.html', 'report.md', ...model.charts.map((chart) => chartFileName(chart.id))].sort(),
+      [REPORT_MARKER, 'index.html', 'report.md', ...model.charts.map((chart) => chartFileName(chart.id))].sort(),
     );
   });
 
@@ -132,9 +132,61 @@ describe('writeReport is all-or-nothing (item 3)', () => {
     await mkdir(out);
     await writeFile(join(out, 'notes.txt'), 'mine');
     await expect(writeReport([mnistRecord()], out)).rejects.toThrow(
-      /out: .* holds notes\.txt, which is not part of a report/,
+      /out: .*report has no \.losslab-report file, so it is not a folder losslab wrote a report into \(it holds notes\.txt\)/,
     );
     expect(await readdir(out)).toEqual(['notes.txt']);
     expect(await readdir(parent)).toEqual(['report']);
+  });
+
+  it("never replaces a user's folder that only looks like a report: no marker, refused, nothing deleted (issue 22 case 10)", async () => {
+    // The folder of the case: a site of the user's with the names a report uses.
+    await mkdir(out);
+    const site = {
+      'index.html': '<h1>my site</h1>',
+      'report.md': '# notes\n\n![logo](logo.svg)\n',
+      'logo.svg': '<svg/>',
+    };
+    for (const [name, text] of Object.entries(site)) await writeFile(join(out, name), text);
+    const error = await writeReport([mnistRecord()], out).then(
+      () => new Error('expected a refusal'),
+      (reason: unknown) => reason as Error,
+    );
+    expect(error.message).toMatch(/^out: .*report has no \.losslab-report file, so it is not a folder losslab wrote/);
+    expect(error.message).toContain('(it holds index.html, logo.svg, report.md)');
+    expect(await contents(out)).toEqual(site);
+    expect(await readdir(parent)).toEqual(['report']);
+  });
+
+  it('writes the marker listing the files it wrote, and replaces a marked folder', async () => {
+    const { files } = await writeReport([blinkRecord('unweighted', 1)], out);
+    const marker = (await readFile(join(out, REPORT_MARKER), 'utf8')).split('\n');
+    expect(marker.slice(1, -1)).toEqual(files.map((file) => file.slice(out.length + 1)));
+    expect(marker.at(-1)).toBe('');
+    await writeReport([mnistRecord()], out);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('mnist');
+  });
+
+  it('refuses a marked folder that also holds files the marker does not list, naming them', async () => {
+    await writeReport([blinkRecord('unweighted', 1)], out);
+    await writeFile(join(out, 'logo.svg'), '<svg/>');
+    await mkdir(join(out, 'images'));
+    await expect(writeReport([mnistRecord()], out)).rejects.toThrow(
+      /out: .* holds images, logo\.svg, which \.losslab-report does not list as part of the report/,
+    );
+    expect(await readFile(join(out, 'logo.svg'), 'utf8')).toBe('<svg/>');
+  });
+
+  it('replaces a report written before the marker existed: exactly index.html, report.md and the charts it shows', async () => {
+    await writeReport([blinkRecord('unweighted', 1)], out);
+    await rm(join(out, REPORT_MARKER));
+    const before = await contents(out);
+    // A chart-named SVG that report.md does not show makes it someone else's folder.
+    await writeFile(join(out, 'curve-logo.svg'), '<svg/>');
+    await expect(writeReport([mnistRecord()], out)).rejects.toThrow(/has no \.losslab-report file/);
+    await rm(join(out, 'curve-logo.svg'));
+    expect(await contents(out)).toEqual(before);
+    await writeReport([mnistRecord()], out);
+    expect(await readdir(out)).toContain(REPORT_MARKER);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('mnist');
   });
 });
