@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as t from 'io-ts';
 import { ReportError } from './errors.js';
-import { FAILED_FILE, FailedRun, RECORD_FILE, RunRecord } from '@losslab/schema';
+import { ExperimentName, FAILED_FILE, FailedRun, RECORD_FILE, RunRecord } from '@losslab/schema';
 
 /**
  * Why a run folder was left out of a report: `failed` (it has a `failed.json`), `incomplete` (it
@@ -85,6 +86,9 @@ export function formatDecodeErrors(errors: t.Errors): string[] {
   return [...new Set(messages)];
 }
 
+/** A single folder name: no separators, not `.` or `..`, no NUL. */
+const isFolderName = (name: string): boolean => name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+
 async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
@@ -93,26 +97,40 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+/** The run folders in `path`: real folders, and symbolic links (refused when read, see {@link readRunFolder}). */
 async function subdirectories(path: string): Promise<string[]> {
   const entries = await readdir(path, { withFileTypes: true });
   return entries
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .filter((entry) => (entry.isDirectory() || entry.isSymbolicLink()) && !entry.name.startsWith('.'))
     .map((entry) => entry.name)
     .sort();
 }
+
+const SYMLINK_REFUSED = 'a symbolic link; run files are read only where the run wrote them, never through a link';
 
 type FolderResult = { readonly record: RunRecord } | { readonly skipped: SkippedRun };
 
 type ReadJson = { readonly json: unknown } | { readonly missing: true } | { readonly error: string };
 
-/** Reads and parses `folder/file`; never throws. */
+/**
+ * Reads and parses `folder/file`; never throws. The file is opened without following a symbolic
+ * link (O_NOFOLLOW, so nothing can swap one in between a check and the read) and must be a
+ * regular file: a planted link to a secret must not reach a report.
+ */
 async function readJson(folder: string, file: string): Promise<ReadJson> {
   let text: string;
   try {
-    text = await readFile(join(folder, file), 'utf8');
+    const handle = await open(join(folder, file), constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      if (!(await handle.stat()).isFile()) return { error: `${file}: not a regular file` };
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { missing: true };
+    if (code === 'ELOOP') return { error: `${file}: ${SYMLINK_REFUSED}` };
     return { error: `${file}: cannot read (${String(code ?? error)})` };
   }
   try {
@@ -125,6 +143,8 @@ async function readJson(folder: string, file: string): Promise<ReadJson> {
 /** Reads and decodes one run folder (`runPath` is `<experiment>/<runId>`); never throws. */
 async function readRunFolder(folder: string, runPath: string): Promise<FolderResult> {
   const where = { folder, runPath };
+  if ((await lstat(folder)).isSymbolicLink())
+    return { skipped: { ...where, reason: 'invalid', errors: [`${runPath}: ${SYMLINK_REFUSED}`] } };
   const record = await readJson(folder, RECORD_FILE);
   if ('error' in record) return { skipped: { ...where, reason: 'invalid', errors: [record.error] } };
   if ('json' in record) {
@@ -175,6 +195,18 @@ async function readRunFolder(folder: string, runPath: string): Promise<FolderRes
  * const { records, skipped } = await loadRuns('runs', { experiment: 'blink' });
  */
 export async function loadRuns(runsDir: string, options: LoadRunsOptions = {}): Promise<LoadedRuns> {
+  // Names become paths below runsDir: nothing given here may lead out of it.
+  if (options.experiment !== undefined && !ExperimentName.is(options.experiment))
+    throw new ReportError(
+      'INVALID_ARGUMENT',
+      `experiment: expected an experiment name (${ExperimentName.name}, as in a definition's name), got ${JSON.stringify(options.experiment)}`,
+    );
+  const badRunId = options.runIds?.find((runId) => !isFolderName(runId));
+  if (badRunId !== undefined)
+    throw new ReportError(
+      'INVALID_ARGUMENT',
+      `runs: expected run ids (run folder names, without "/", "\\" or ".."), got ${JSON.stringify(badRunId)}`,
+    );
   if (!(await isDirectory(runsDir))) {
     throw new ReportError('IO', `runsDir: expected a directory of runs, but ${runsDir} does not exist`);
   }
@@ -199,7 +231,8 @@ export async function loadRuns(runsDir: string, options: LoadRunsOptions = {}): 
     runPath: `${experiment}/${runId}`,
   });
   if (options.runIds !== undefined) {
-    for (const runId of options.runIds) {
+    // A run id given twice is still one run: counted once.
+    for (const runId of new Set(options.runIds)) {
       const matches: { folder: string; runPath: string }[] = [];
       for (const experiment of experiments) {
         const location = at(experiment, runId);

@@ -330,7 +330,22 @@ function chartSpecs(
 }
 
 /**
- * Builds the report model from run records: groups them (by variant unless told otherwise),
+ * The records with each run folder (`<experiment>/<runId>`) once, at its first place: a run
+ * given twice (two variants that resolved to the same run, a run id listed twice) is one run,
+ * never two seeds.
+ */
+function onePerRunFolder(records: readonly RunRecord[]): RunRecord[] {
+  const folders = new Set<string>();
+  return records.filter((record) => {
+    const folder = JSON.stringify([record.experiment, record.runId]);
+    if (folders.has(folder)) return false;
+    folders.add(folder);
+    return true;
+  });
+}
+
+/**
+ * Builds the report model from run records (each run folder counted once): groups them (by variant unless told otherwise),
  * aggregates seeds, compares groups, evaluates claims, summarizes per-class results (runs with
  * `evaluation.perClass`), collects context and warnings, and renders the charts to SVG (one
  * overall confusion matrix per variant whose runs carry `evaluation.confusion`). The baseline of comparisons is `options.baseline`, else the `slower` variant
@@ -342,12 +357,10 @@ function chartSpecs(
  * const model = await buildReport(records, { skipped });
  * model.comparisons.map((comparison) => comparison.sentence);
  */
-export async function buildReport(
-  records: readonly RunRecord[],
-  options: BuildReportOptions = {},
-): Promise<ReportModel> {
-  if (records.length === 0)
+export async function buildReport(given: readonly RunRecord[], options: BuildReportOptions = {}): Promise<ReportModel> {
+  if (given.length === 0)
     throw new ReportError('INVALID_ARGUMENT', 'records: expected at least one run record, got none');
+  const records = onePerRunFolder(given);
   const groupBy = options.groupBy ?? 'variant';
   // Settings given here win; otherwise the definition's, as its runs recorded them.
   const recorded = (experiment: string) =>

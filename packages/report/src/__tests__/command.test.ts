@@ -109,4 +109,15 @@ describe('reportCommand', () => {
     expect(await reportCommand(nowhere, io)).toBe(2);
     expect(io.err[0]).toMatch(/^report: runsDir: expected a directory of runs/);
   });
+
+  it('--experiment=../../x exits 2 naming the value, and writes nothing (issue 22 case 14)', async () => {
+    const io = capture();
+    const out = join(root, 'reports', '..', 'escaped', 'x');
+    const escape = options({ runsDir: join(root, 'runs'), experiment: '../../x', out });
+    expect(await reportCommand(escape, io)).toBe(2);
+    expect(io.err).toEqual([
+      'report: experiment: expected an experiment name (a name of 1–64 lowercase letters, digits and dashes, starting with a letter or digit, as in a definition\'s name), got "../../x"',
+    ]);
+    expect(await readdir(root)).not.toContain('escaped');
+  });
 });

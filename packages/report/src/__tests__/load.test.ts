@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,83 @@ describe('loadRuns', () => {
     await expect(loadRuns(join(runsDir, 'nope'))).rejects.toThrow(ReportError);
     await expect(loadRuns(join(runsDir, 'nope'))).rejects.toThrow(/runsDir: expected a directory/);
     await expect(loadRuns(runsDir, { experiment: 'unknown' })).rejects.toThrow(/experiment: no runs of "unknown"/);
+  });
+});
+
+describe('loadRuns trusts no path it is given or finds (issue 22)', () => {
+  let root: string;
+  let runsDir: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'losslab-links-'));
+    runsDir = join(root, 'runs');
+    await writeRuns(runsDir, [blinkRecord('unweighted', 1)]);
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('refuses a symlinked record.json, failed.json or run folder, naming it; nothing of the target is read (case 18)', async () => {
+    // The target is a well-formed record carrying a secret: followed, it would reach the report.
+    const secretRecord = { ...blinkRecord('class-weighted', 1), runId: 'secret', variant: 'SECRET-TOKEN' };
+    const secret = join(root, 'secret.json');
+    await writeFile(secret, JSON.stringify(secretRecord));
+    await mkdir(join(runsDir, 'blink', 'linked-record'));
+    await symlink(secret, join(runsDir, 'blink', 'linked-record', 'record.json'));
+    await mkdir(join(runsDir, 'blink', 'linked-failure'));
+    await symlink(secret, join(runsDir, 'blink', 'linked-failure', FAILED_FILE));
+    await mkdir(join(root, 'elsewhere'));
+    await writeFile(join(root, 'elsewhere', 'record.json'), JSON.stringify(secretRecord));
+    await symlink(join(root, 'elsewhere'), join(runsDir, 'blink', 'linked-folder'));
+
+    for (const loaded of [
+      await loadRuns(runsDir, { experiment: 'blink' }),
+      await loadRuns(runsDir, {
+        runIds: ['20250101-unweighted-s1', 'linked-record', 'linked-failure', 'linked-folder'],
+      }),
+    ]) {
+      expect(loaded.records.map((record) => record.runId)).not.toContain('secret');
+      const errors: Record<string, string[]> = Object.fromEntries(
+        loaded.skipped.map((skip) => [skip.runPath ?? skip.folder, [skip.reason, ...skip.errors]]),
+      );
+      expect(errors['blink/linked-record']).toEqual([
+        'invalid',
+        'record.json: a symbolic link; run files are read only where the run wrote them, never through a link',
+      ]);
+      expect(errors['blink/linked-failure']).toEqual([
+        'invalid',
+        `${FAILED_FILE}: a symbolic link; run files are read only where the run wrote them, never through a link`,
+      ]);
+      expect(errors['blink/linked-folder']).toEqual([
+        'invalid',
+        'blink/linked-folder: a symbolic link; run files are read only where the run wrote them, never through a link',
+      ]);
+      const model = await buildReport(loaded.records, { skipped: loaded.skipped });
+      expect(renderMarkdown(model)).not.toContain('SECRET');
+      expect(renderHtml(model)).not.toContain('SECRET');
+    }
+  });
+
+  it('takes experiment names only: a path is refused before anything is read (case 14)', async () => {
+    await writeRuns(join(root, 'x'), [mnistRecord()]);
+    for (const experiment of ['../../x', '../x', '/tmp', 'blink/..', '.', '']) {
+      const error = await loadRuns(runsDir, { experiment }).then(
+        () => new Error('expected a refusal'),
+        (reason: unknown) => reason as Error,
+      );
+      expect(error).toBeInstanceOf(ReportError);
+      expect(error.message).toBe(
+        `experiment: expected an experiment name (a name of 1–64 lowercase letters, digits and dashes, starting with a letter or digit, as in a definition's name), got ${JSON.stringify(experiment)}`,
+      );
+    }
+    await expect(loadRuns(runsDir, { runIds: ['../x/mnist-odd/20250101-masked-s1'] })).rejects.toThrow(
+      'runs: expected run ids (run folder names, without "/", "\\" or ".."), got "../x/mnist-odd/20250101-masked-s1"',
+    );
+    await expect(loadRuns(runsDir, { runIds: ['..'] })).rejects.toThrow(/^runs: expected run ids/);
+  });
+
+  it('counts a run folder once, even when its id is given twice (case 11)', async () => {
+    const loaded = await loadRuns(runsDir, { runIds: ['20250101-unweighted-s1', '20250101-unweighted-s1'] });
+    expect(loaded.records.map((record) => record.runId)).toEqual(['20250101-unweighted-s1']);
   });
 });
 

@@ -198,3 +198,18 @@ describe('writeReport', () => {
     expect(svg.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg ')).toBe(true);
   });
 });
+
+describe('buildReport counts each run folder once (issue 22 case 11)', () => {
+  it('a record given twice is one run: one seed, as if given once', async () => {
+    // What `run` passed when two variants resolved to the same run: the same record per variant.
+    const once = [blinkRecord('unweighted', 1), blinkRecord('unweighted', 2), blinkRecord('class-weighted', 1)];
+    const twice = [once[0], once[1], once[0], once[1], once[2]].filter((record) => record !== undefined);
+    const [expected, actual] = [await buildReport(once), await buildReport(twice)];
+    expect(actual.aggregates.map((aggregate) => [aggregate.label, aggregate.seeds])).toEqual([
+      ['unweighted', [1, 2]],
+      ['class-weighted', [1]],
+    ]);
+    expect(actual.runs.map((run) => run.runId)).toEqual(expected.runs.map((run) => run.runId));
+    expect(renderMarkdown(actual)).toBe(renderMarkdown(expected));
+  });
+});
