@@ -10,6 +10,7 @@ import {
   type RunPartCodecs,
   type RunSpec,
 } from '@losslab/schema';
+import { canonicalJson } from './canonical.js';
 import { checkRunSpec } from './checks.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
@@ -110,9 +111,30 @@ const decodeWith = <A>(
   );
 
 /**
+ * One problem per variant whose resolved settings equal an earlier variant's: both would be the
+ * same runs (same settings hash, same run folders), so a report would count one run as two
+ * variants. Naming both lets the user drop one or make them differ.
+ */
+function identicalVariants(variants: readonly ResolvedVariant[]): string[] {
+  const firstWith = new Map<string, string>();
+  const problems: string[] = [];
+  for (const { name, spec } of variants) {
+    const settings = canonicalJson(spec);
+    const earlier = firstWith.get(settings);
+    if (earlier === undefined) firstWith.set(settings, name);
+    else
+      problems.push(
+        `variants.${name}: its resolved settings are identical to those of variant "${earlier}", so both would be the same runs; make them differ or remove one`,
+      );
+  }
+  return problems;
+}
+
+/**
  * Validates a raw definition and resolves each (selected) variant into complete run settings,
- * checking that the pieces fit together (label blocks exist, widths agree). Every problem is
- * listed by path; nothing runs unless there are none.
+ * checking that the pieces fit together (label blocks exist, widths agree) and that no two
+ * selected variants resolve to identical settings. Every problem is listed by path; nothing runs
+ * unless there are none.
  */
 export function resolveExperiment(
   raw: unknown,
@@ -158,6 +180,7 @@ export function resolveExperiment(
         problems.push(...checkRunSpec(decoded.right, registry).map((p) => (root ? `${root} → ${p}` : p)));
         variants.push({ name, spec: decoded.right });
       }
+      problems.push(...identicalVariants(variants));
       return problems.length > 0 ? E.left(invalid(source, [...new Set(problems)])) : E.right({ definition, variants });
     }),
   );

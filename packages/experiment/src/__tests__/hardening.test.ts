@@ -31,7 +31,9 @@ describe('names that become paths are validated by the definition codec', () => 
     const long = 'g'.repeat(300);
     const raw = setPath(tinyMnistOdd(), 'evaluation.groups', [{ name: long, block: 'isOdd', equals: 0 }]);
     expect(problemsOf(raw)).toEqual([`evaluation.groups.0.name: ${NAME_RULE}, got ${JSON.stringify(long)}`]);
-    expect(problemsOf(tinyMnistOdd({ variants: { 'class-weighted': {}, 'lr_0.1': {} } }))).toEqual([]);
+    expect(
+      problemsOf(tinyMnistOdd({ variants: { 'class-weighted': {}, 'lr_0.1': { train: { epochs: 2 } } } })),
+    ).toEqual([]);
   });
 
   it('places a run folder inside its experiment folder whatever the names say', () => {

@@ -110,6 +110,21 @@ describe('resolveExperiment', () => {
     ]);
   });
 
+  it('rejects two variants whose resolved settings are identical, naming both (issue 22 case 11)', () => {
+    // `control` restates the base's epochs: it resolves to the same settings as `base`, the same runs.
+    const raw = tinyMnistOdd({
+      variants: { base: {}, control: { train: { epochs: 1 } }, longer: { train: { epochs: 2 } } },
+    });
+    expect(problemsOf(raw)).toEqual([
+      'variants.control: its resolved settings are identical to those of variant "base", so both would be the same runs; make them differ or remove one',
+    ]);
+    // A command-line override that makes them equal is caught as well.
+    expect(problemsOf(setPath(raw, 'variants.longer.train.epochs', 1), ['base', 'longer'])).toEqual([
+      'variants.longer: its resolved settings are identical to those of variant "base", so both would be the same runs; make them differ or remove one',
+    ]);
+    expect(problemsOf(raw, ['base', 'longer'])).toEqual([]);
+  });
+
   it('rejects a variant overriding a field that is not a run setting', () => {
     expect(problemsOf(tinyMnistOdd({ variants: { a: { seeds: [1] } as Record<string, unknown> } }))).toEqual([
       'variants.a.seeds: unknown key (expected one of: data, labels, model, loss, optimizer, train, evaluation, transforms)',
