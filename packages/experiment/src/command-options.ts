@@ -6,7 +6,7 @@ import { Split } from '@losslab/schema';
 import { BACKENDS, isBackendName, type BackendName } from '@losslab/runtime';
 import { parseCommand, type CommandSpec } from './arguments.js';
 import { parseQueueUrl, type QueueTarget } from './queue/connection.js';
-import type { Overrides } from './resolve.js';
+import { overridePathProblem, type Overrides } from './resolve.js';
 
 /**
  * The options of every `losslab` command: one table each (what `--help` prints and what the parser
@@ -168,7 +168,11 @@ same settings, seed, backend and code is reused, not retrained.`,
       value: 'path=value',
       default: { shown: 'none' },
       description: 'set a field of every variant, checked like the file; repeatable',
-      check: (value, flag) => (value.indexOf('=') > 0 ? undefined : `${flag}: expected path=value, got "${value}"`),
+      check: (value, flag) => {
+        if (value.indexOf('=') <= 0) return `${flag}: expected path=value, got "${value}"`;
+        const problem = overridePathProblem(value.slice(0, value.indexOf('=')));
+        return problem === undefined ? undefined : `${flag}: ${problem} (in ${JSON.stringify(value)})`;
+      },
     },
     epochs: {
       type: 'string',

@@ -51,15 +51,27 @@ export function mergeOverride(base: unknown, override: unknown): unknown {
 }
 
 /**
+ * What is wrong with an override path, or undefined when it is field names joined by dots. An
+ * empty name (`train..epochs`, `.train`, `train.`) would otherwise set the field before it whole.
+ *
+ * @example overridePathProblem('train..epochs') // 'expected field names joined by dots (e.g. train.epochs), got an empty name in "train..epochs"'
+ */
+export function overridePathProblem(path: string): string | undefined {
+  if (path.split('.').every((name) => name.trim() !== '')) return undefined;
+  return `expected field names joined by dots (e.g. train.epochs), got an empty name in ${JSON.stringify(path)}`;
+}
+
+/**
  * Sets `value` at a dotted `path` of a JSON value, creating objects on the way, without
- * mutating the input.
+ * mutating the input. Throws on a malformed path (see {@link overridePathProblem}).
  *
  * @example
  * setPath({ train: { epochs: 3 } }, 'train.epochs', 5); // { train: { epochs: 5 } }
  */
 export function setPath(target: unknown, path: string, value: unknown): unknown {
-  const [head, ...rest] = path.split('.');
-  if (head === undefined || head === '') return value;
+  const problem = overridePathProblem(path);
+  if (problem !== undefined) throw new Error(`path: ${problem}`);
+  const [head, ...rest] = path.split('.') as [string, ...string[]];
   const object = isPlainObject(target) ? target : {};
   return { ...object, [head]: rest.length === 0 ? value : setPath(object[head], rest.join('.'), value) };
 }
@@ -146,6 +158,11 @@ export function resolveExperiment(
   const parts = partCodecs(registry);
   // Overrides of run fields are applied again after each variant's own override: the command
   // line is the user's latest word, so it wins over the definition and over every variant.
+  const badPaths = overrides.flatMap(([path]) => {
+    const problem = overridePathProblem(path);
+    return problem === undefined ? [] : [`--set ${path}: ${problem}`];
+  });
+  if (badPaths.length > 0) return E.left(invalid(source, badPaths));
   const runOverrides = overrides.filter(([path]) =>
     (RUN_FIELDS as readonly string[]).includes(path.split('.')[0] ?? ''),
   );

@@ -1,5 +1,6 @@
+import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { applyOverrides, parseRunArguments } from '../index.js';
+import { applyOverrides, parseRunArguments, resolveExperiment, setPath } from '../index.js';
 
 describe('parseRunArguments', () => {
   it('maps shorthands and --set onto definition paths, JSON-parsing values', () => {
@@ -35,6 +36,29 @@ describe('parseRunArguments', () => {
   it('keeps a value that is not JSON as a string, for the codec to reject by path', () => {
     const { options } = parseRunArguments(['d.ts', '--epochs=abc']);
     expect(applyOverrides({}, options!.sets)).toEqual({ train: { epochs: 'abc' } });
+  });
+
+  it('refuses a --set path with an empty name, naming --set and the value (issue 22 case 21)', () => {
+    for (const value of ['train..epochs=2', '.train=2', 'train.=2']) {
+      const path = value.slice(0, value.indexOf('='));
+      expect(parseRunArguments(['d.ts', '--set', value]).problems).toEqual([
+        `--set: expected field names joined by dots (e.g. train.epochs), got an empty name in ${JSON.stringify(path)} (in ${JSON.stringify(value)})`,
+      ]);
+    }
+    // The same path reaching the resolver another way (a queue job's sets) is refused, not applied.
+    const resolved = resolveExperiment({}, 'd.ts', { overrides: [['train..epochs', 2]] });
+    expect(resolved).toEqual(
+      E.left({
+        tag: 'InvalidDefinition',
+        source: 'd.ts',
+        problems: [
+          '--set train..epochs: expected field names joined by dots (e.g. train.epochs), got an empty name in "train..epochs"',
+        ],
+      }),
+    );
+    expect(() => setPath({ train: { epochs: 3 } }, 'train..epochs', 2)).toThrow(
+      'path: expected field names joined by dots (e.g. train.epochs), got an empty name in "train..epochs"',
+    );
   });
 
   it('lists every bad argument', () => {
