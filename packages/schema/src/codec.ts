@@ -142,13 +142,35 @@ export function namedRecord<V extends t.Mixed>(
   return new t.Type<A, A, unknown>(name, (u): u is A => E.isRight(validate(u, [])), validate, t.identity);
 }
 
+/**
+ * A value as a message shows it: JSON, except that NaN, Infinity and -Infinity (also 1e400, which
+ * parses as Infinity) are written as such, alone or inside an object or array, where JSON would
+ * say `null`.
+ */
 const describeValue = (value: unknown): string => {
   if (value === undefined) return 'nothing';
   // JSON.stringify gives undefined for a function or symbol and throws on a bigint: name those instead.
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'symbol' || typeof value === 'bigint') return value.toString();
+  return jsonText(value);
+};
+
+/** JSON.stringify for plain data, with non-finite numbers written bare instead of as `null`. */
+const jsonText = (value: unknown): string => {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (Array.isArray(value))
+    return `[${value.map((item: unknown) => (isOmitted(item) ? 'null' : jsonText(item))).join(',')}]`;
+  if (isRecord(value) && Object.getPrototypeOf(value) === Object.prototype)
+    return `{${Object.entries(value)
+      .filter(([, item]) => !isOmitted(item))
+      .map(([key, item]) => `${JSON.stringify(key)}:${jsonText(item)}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 };
+
+/** What JSON leaves out of an object (and writes as null in an array). */
+const isOmitted = (value: unknown): boolean =>
+  value === undefined || typeof value === 'function' || typeof value === 'symbol';
 
 /** `a.b.0.c` from an io-ts context (its first entry is the root). */
 export const errorPath = (error: t.ValidationError): string =>

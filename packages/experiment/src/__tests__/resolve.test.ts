@@ -44,6 +44,19 @@ describe('resolveExperiment', () => {
     ]);
   });
 
+  it('prints NaN, ±Infinity and 1e400 in a definition as such, not as null (issue 22 case 19)', () => {
+    const raw = setPath(
+      setPath(setPath(tinyMnistOdd(), 'train.epochs', Number.NaN), 'train.batchSize', -Infinity),
+      'optimizer.learningRate',
+      JSON.parse('1e400'),
+    );
+    expect(problemsOf(raw)).toEqual([
+      'optimizer.learningRate: expected a positive number, got Infinity',
+      'train.epochs: expected a positive integer, got NaN',
+      'train.batchSize: expected a positive integer, got -Infinity',
+    ]);
+  });
+
   it('rejects unknown keys, naming the known ones', () => {
     const raw = setPath(tinyMnistOdd(), 'train.epoch', 3);
     expect(problemsOf(raw)).toEqual([
