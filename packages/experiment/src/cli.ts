@@ -10,7 +10,7 @@ import { RECORD_FILE, RunRecord } from '@losslab/schema';
 import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress } from '@losslab/train';
 import { loadDefinitionFile } from './load-definition.js';
-import { messageOf } from './message.js';
+import { firstLineOf, messageOf, stackOf } from './message.js';
 import { renderHelp, renderOverview, type CommandSpec } from './arguments.js';
 import {
   backendChoiceProblem,
@@ -52,9 +52,6 @@ cannot load, a disk that is full), said in one line; 2 an invalid definition or 
 /** Names `main` answers to besides the commands' own, for "did you mean". */
 const HELP_NAMES = ['help', '--help', '-h'];
 
-/** One line for the terminal: the first line of a thrown message (a stack or a dump never follows it). */
-const firstLineOf = (error: unknown): string => messageOf(error).split('\n')[0] ?? '';
-
 /** Resolves the definition with the options; prints every problem and returns undefined on failure. */
 async function prepare(options: RunOptions): Promise<ResolvedExperiment | undefined> {
   let raw: unknown;
@@ -62,6 +59,10 @@ async function prepare(options: RunOptions): Promise<ResolvedExperiment | undefi
     raw = await loadDefinitionFile(options.definitionPath);
   } catch (error) {
     console.error(`error: ${messageOf(error)}`);
+    // An error the definition's own code threw: its stack says where.
+    if (options.debug) console.error(stackOf(error));
+    else if (error instanceof Error && error.cause !== undefined)
+      console.error('(run again with --debug for the stack trace)');
     return undefined;
   }
   // The variable is read only where --backend is absent; an empty value means unset.

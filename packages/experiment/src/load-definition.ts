@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { firstLineOf } from './message.js';
 
 /**
  * The folder losslab lives in: the workspace root in a checkout (this file is
@@ -32,7 +33,8 @@ function registerDefinitionHooks(): void {
 /**
  * Loads a definition module from any folder and returns its default export (or its export named
  * `definition`), not yet validated. TypeScript files need a TypeScript loader in the process
- * (the `losslab` command and `tsx` provide one).
+ * (the `losslab` command and `tsx` provide one). An error thrown while importing it is rethrown
+ * naming the file, with the original error as its `cause` (see `stackOf`).
  *
  * @example
  * const raw = await loadDefinitionFile('/tmp/study/def.ts'); // then resolveExperiment(raw, path)
@@ -43,7 +45,15 @@ export async function loadDefinitionFile(path: string): Promise<unknown> {
     throw new Error(`${path}: no such definition file${absolute === path ? '' : ` (looked for ${absolute})`}`);
   if (!statSync(absolute).isFile()) throw new Error(`${path}: expected a definition file, but it is a folder`);
   registerDefinitionHooks();
-  const module = (await import(pathToFileURL(absolute).href)) as { default?: unknown; definition?: unknown };
+  let module: { default?: unknown; definition?: unknown };
+  try {
+    module = (await import(pathToFileURL(absolute).href)) as typeof module;
+  } catch (error) {
+    // The user's code (or a file it imports) threw or did not compile: name the file; the original
+    // error, with its stack, stays the cause (`--debug` prints it).
+    const what = error instanceof Error ? `${error.name}: ${firstLineOf(error)}` : firstLineOf(error);
+    throw new Error(`${path}: importing the definition file failed: ${what}`, { cause: error });
+  }
   const raw = module.default ?? module.definition;
   if (raw === undefined)
     throw new Error(

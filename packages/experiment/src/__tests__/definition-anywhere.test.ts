@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadDefinitionFile } from '../load-definition.js';
 import { exec, LAUNCHER, storedRuns, writeOutsideDefinition } from './outside-definition.js';
 
 describe('a definition file outside the repository', () => {
@@ -65,4 +66,40 @@ describe('a definition file outside the repository', () => {
     );
     expect(existsSync(join(dir, 'runs'))).toBe(false);
   });
+
+  it('an error thrown while importing the file names the file; --debug adds the stack of the throw (issue 22 case 20)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losslab-outside-'));
+    try {
+      const file = join(dir, 'throws.ts');
+      writeFileSync(file, "const settings = JSON.parse('{');\nexport default settings;\n");
+      const cause = await loadDefinitionFile(file).then(
+        () => new Error('expected a rejection'),
+        (reason: unknown) => reason as Error,
+      );
+      expect(cause.message).toMatch(
+        new RegExp(`^${escape(file)}: importing the definition file failed: SyntaxError: `),
+      );
+      expect((cause.cause as Error).name).toBe('SyntaxError');
+
+      const args = ['run', file, `--runs-dir=${join(dir, 'runs')}`];
+      const plain = await exec(process.execPath, [LAUNCHER, ...args]);
+      expect(plain.code).toBe(2);
+      expect(plain.stderr).toContain(`error: ${file}: importing the definition file failed: SyntaxError: `);
+      expect(plain.stderr).toContain('(run again with --debug for the stack trace)');
+      expect(plain.stderr).not.toMatch(/^\s+at /m);
+
+      const debug = await exec(process.execPath, [LAUNCHER, ...args, '--debug']);
+      expect(debug.code).toBe(2);
+      expect(debug.stderr).toContain(`error: ${file}: importing the definition file failed: SyntaxError: `);
+      // The cause's stack points into the definition file, at the line that threw.
+      expect(debug.stderr).toMatch(/caused by: SyntaxError: /);
+      expect(debug.stderr).toMatch(new RegExp(`^\\s+at .*throws\\.ts:1:`, 'm'));
+      expect(existsSync(join(dir, 'runs'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** `text` matched literally in a regular expression. */
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
