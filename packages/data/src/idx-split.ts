@@ -1,5 +1,5 @@
 import { LosslabError } from '@losslab/runtime';
-import { type DataFile, type IdxArray, readIdxWithFile } from './idx.js';
+import { type DataFile, type IdxArray, type IdxReadOptions, readIdxWithFile } from './idx.js';
 import type { LabelledRows } from './rows.js';
 import { scaleToFloat32 } from './encode.js';
 
@@ -15,8 +15,11 @@ export interface IdxSplitPaths {
  */
 export type IdxScale = { readonly divideBy: number } | 'none';
 
-/** Options of {@link readIdxSplit}. */
-export interface IdxSplitOptions {
+/**
+ * Options of {@link readIdxSplit}: the scale, and the {@link IdxReadOptions} applied to both files
+ * while they are read (`limit`: only the first `limit` rows are kept and decoded; `maxBytes`).
+ */
+export interface IdxSplitOptions extends IdxReadOptions {
   readonly scale: IdxScale;
 }
 
@@ -79,7 +82,9 @@ function classIdsOf(array: IdxArray, path: string): Int32Array {
  * type (shape [count, ...featureShape]; MNIST is [60000, 28, 28] uint8) and a rank-1 integer label
  * file of the same count (one class id ≥ 0 per row), each plain or gzip. Features are scaled by
  * `options.scale` and stored as float32 ('none' rounds float64 and large int32 values to float32).
- * `columns` is `{}`. `files` fingerprints both files as stored (images first).
+ * `columns` is `{}`. `files` fingerprints both files as stored (images first). With `limit`, only
+ * the first `limit` rows of each file are kept, decoded and checked (a later negative label is
+ * never read); the files are still streamed whole for their length checks and sha256.
  *
  * Errors: a missing file → `IO`; a corrupt file (see `readIdx`), an image file of rank 1, a label
  * file that is not rank-1 integer, a negative label, or counts that disagree → `DATA_FORMAT`,
@@ -91,7 +96,14 @@ function classIdsOf(array: IdxArray, path: string): Int32Array {
  */
 export async function readIdxSplit(paths: IdxSplitPaths, options: IdxSplitOptions): Promise<IdxSplit> {
   const divideBy = checkScale(options.scale);
-  const [images, labels] = await Promise.all([readIdxWithFile(paths.images), readIdxWithFile(paths.labels)]);
+  const read: IdxReadOptions = {
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+    ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+  };
+  const [images, labels] = await Promise.all([
+    readIdxWithFile(paths.images, read),
+    readIdxWithFile(paths.labels, read),
+  ]);
   if (images.array.shape.length < 2) {
     throw new LosslabError(
       'DATA_FORMAT',
@@ -100,7 +112,8 @@ export async function readIdxSplit(paths: IdxSplitPaths, options: IdxSplitOption
   }
   const classIds = classIdsOf(labels.array, paths.labels);
   const [count, ...featureShape] = images.array.shape as [number, ...number[]];
-  checkIdxCounts('IDX', { path: paths.images, count }, { path: paths.labels, count: classIds.length });
+  // The counts the files declare, whatever `limit` kept: a mismatched pair is refused either way.
+  checkIdxCounts('IDX', { path: paths.images, count: images.items }, { path: paths.labels, count: labels.items });
   const features =
     divideBy === undefined ? Float32Array.from(images.array.data) : scaleToFloat32(images.array.data, divideBy);
   return {

@@ -159,4 +159,37 @@ describe('readIdxSplit', () => {
     expect(isLosslabError(error, 'IO')).toBe(true);
     expect(error.message).toMatch(/^cannot read .*absent-(images|labels): file not found$/);
   });
+
+  it('limit reads only the first rows of both files: a bad label after them is never decoded (issue 22 case 15)', async () => {
+    const paths = await pair(
+      'limited',
+      { dtype: 'uint8', shape: [4, 2], data: Uint8Array.of(0, 255, 51, 102, 1, 2, 3, 4) },
+      { dtype: 'int8', shape: [4], data: Int8Array.of(3, 1, 2, -1) },
+      true,
+    );
+    const { rows, files } = await readIdxSplit(paths, { scale: { divideBy: 255 }, limit: 2 });
+    expect(rows.size).toBe(2);
+    expect(Array.from(rows.classIds)).toEqual([3, 1]);
+    expect(Array.from(rows.features)).toEqual([0, 1, Math.fround(51 / 255), Math.fround(102 / 255)]);
+    // The fingerprints are of the whole files as stored, as without limit.
+    expect(files).toEqual([
+      { path: paths.images, sha256: await fileSha256(paths.images) },
+      { path: paths.labels, sha256: await fileSha256(paths.labels) },
+    ]);
+    // Without limit the fourth label is read, and refused.
+    await expect(readIdxSplit(paths, { scale: 'none' })).rejects.toThrow(
+      `IDX label file ${paths.labels}: label 3 is -1; expected a class id >= 0`,
+    );
+  });
+
+  it('limit still refuses files whose declared counts disagree, naming both', async () => {
+    const paths = await pair(
+      'limited-mismatch',
+      { dtype: 'uint8', shape: [3, 1], data: Uint8Array.of(1, 2, 3) },
+      { dtype: 'uint8', shape: [2], data: Uint8Array.of(0, 1) },
+    );
+    await expect(readIdxSplit(paths, { scale: 'none', limit: 1 })).rejects.toThrow(
+      `IDX counts disagree: ${paths.images} has 3 images but ${paths.labels} has 2 labels`,
+    );
+  });
 });

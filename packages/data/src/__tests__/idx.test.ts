@@ -141,3 +141,70 @@ describe('fileSha256', () => {
     expect(createHash('sha256').update('abc').digest('hex')).toBe(await fileSha256(path));
   });
 });
+
+describe('readIdx bounds what it reads (issue 22 case 15)', () => {
+  /** An IDX header declaring `shape` of uint8, without elements. */
+  const header = (shape: readonly number[]): Uint8Array => {
+    const bytes = new Uint8Array(4 + 4 * shape.length);
+    bytes[2] = 0x08;
+    bytes[3] = shape.length;
+    shape.forEach((dim, axis) => new DataView(bytes.buffer).setUint32(4 + 4 * axis, dim, false));
+    return bytes;
+  };
+
+  it('limit keeps and decodes only the first items; the length check and sha256 still cover the whole file', async () => {
+    const path = join(dir, 'limited.gz');
+    const data = Int16Array.from({ length: 5 * 3 }, (_, i) => i * 300 - 2000);
+    await writeIdx(path, { dtype: 'int16', shape: [5, 3], data }, { gzip: true });
+    const limited = await readIdx(path, { limit: 2 });
+    expect(limited.shape).toEqual([2, 3]);
+    expect(Array.from(limited.data)).toEqual([-2000, -1700, -1400, -1100, -800, -500]);
+    expect(limited.data.buffer.byteLength).toBe(2 * 3 * 2);
+    expect((await readIdx(path, { limit: 9 })).shape).toEqual([5, 3]);
+    // A truncated file is refused even when the kept items are all present (header 12 + 30 bytes).
+    const truncated = join(dir, 'limited-truncated');
+    await writeFile(truncated, encodeIdx({ dtype: 'int16', shape: [5, 3], data }).subarray(0, 20));
+    await expect(readIdx(truncated, { limit: 1 })).rejects.toThrow(
+      `IDX file ${truncated}: expected 42 bytes for 5×3 int16, got 20 (truncated)`,
+    );
+    await expect(readIdx(path, { limit: 0 })).rejects.toThrow('options.limit: expected a positive integer, got 0');
+  });
+
+  it('refuses a header declaring more than maxBytes before reading its elements, naming the file', async () => {
+    const path = join(dir, 'declared-large');
+    await writeIdx(path, { dtype: 'uint8', shape: [10, 10], data: new Uint8Array(100) });
+    await expect(readIdx(path, { maxBytes: 99 })).rejects.toThrow(
+      `IDX file ${path}: its header declares 10×10 uint8, 100 bytes of elements, more than the maximum of 99 bytes (maxBytes); refused before reading them`,
+    );
+    expect((await readIdx(path, { maxBytes: 100 })).shape).toEqual([10, 10]);
+    // The default maximum (2 GiB): a header claiming 2^32-1 × 2^32-1 items, with 3 bytes after it.
+    const huge = join(dir, 'huge-claim.gz');
+    await writeFile(huge, gzipSync(Uint8Array.from([...header([0xffffffff, 0xffffffff]), 1, 2, 3])));
+    const error = await rejectionOf(readIdx(huge));
+    expect(isLosslabError(error, 'DATA_FORMAT')).toBe(true);
+    expect(error.message).toBe(
+      `IDX file ${huge}: its header declares 4294967295×4294967295 uint8, ${0xffffffff * 0xffffffff} bytes of elements, more than the maximum of 2147483648 bytes (maxBytes); refused before reading them`,
+    );
+  });
+
+  it('a gzip bomb is refused once it decompresses past its header, naming the file', async () => {
+    // 16 items declared, then 32 MiB of zeros: about 32 KiB compressed.
+    const path = join(dir, 'bomb.gz');
+    const bomb = new Uint8Array(header([16]).length + 16 + 32 * 2 ** 20);
+    bomb.set(header([16]));
+    await writeFile(path, gzipSync(bomb));
+    const error = await rejectionOf(readIdx(path));
+    expect(isLosslabError(error, 'DATA_FORMAT')).toBe(true);
+    expect(error.message).toBe(
+      `IDX file ${path}: decompresses to more than the 24 bytes its header declares for 16 uint8 (trailing bytes); stopped decompressing`,
+    );
+  });
+
+  it('a header claiming more items than the file holds is refused, naming the file', async () => {
+    const path = join(dir, 'claims-more.gz');
+    await writeFile(path, gzipSync(Uint8Array.from([...header([1_000_000, 28, 28]), ...new Uint8Array(784 * 3)])));
+    await expect(readIdx(path, { limit: 2 })).rejects.toThrow(
+      `IDX file ${path}: expected 784000016 bytes for 1000000×28×28 uint8, got 2368 (truncated)`,
+    );
+  });
+});

@@ -68,9 +68,10 @@ export const idxData: DataKind<IdxData> = {
     for (const [split, files] of splitsOf(spec.splits)) {
       const read = await readIdxSplit(
         { images: pathIn(folder, files.images), labels: pathIn(folder, files.labels) },
-        { scale: spec.scale },
+        // limit applies while reading: only the first rows are kept and decoded.
+        { scale: spec.scale, ...(spec.limit === undefined ? {} : { limit: spec.limit }) },
       );
-      splits[split] = head(read.rows, spec.limit);
+      splits[split] = read.rows;
       // Keyed by the path as the definition writes it: two splits' files of one name stay apart.
       const [images, labels] = read.files;
       if (images !== undefined) fingerprint[files.images] = images.sha256;
