@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
-import { allClaimsPass, claimSymbol, type SkippedRun } from '@losslab/report';
+import { allClaimsPass, claimSymbol, printable, type SkippedRun } from '@losslab/report';
 import { loadRuns, reportCommand, writeReport } from '@losslab/report/node';
 import { RECORD_FILE, RunRecord } from '@losslab/schema';
 import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
@@ -361,7 +361,7 @@ async function runCommand(options: RunOptions, entry: string): Promise<number> {
   console.log(
     `${records.length}/${jobs.length} run(s) complete in ${wall.toFixed(1)} s (${options.queue ? 'through the queue' : `parallel ${options.jobs}`})`,
   );
-  failed.forEach((f) => console.error(`failed: ${f.label} (${f.ending ?? 'no record'})`));
+  failed.forEach((f) => console.error(printable(`failed: ${f.label} (${f.ending ?? 'no record'})`)));
   if (records.length === 0) return 1;
   const reportDir = resolve(options.reportsDir, definition.name);
   let written: Awaited<ReturnType<typeof writeReport>>;
@@ -381,13 +381,14 @@ async function runCommand(options: RunOptions, entry: string): Promise<number> {
     return 1;
   }
   console.log(`report: ${written.files.slice(0, 2).join(', ')}`);
-  for (const mismatch of written.model.mismatches) console.error(`⚠ ${mismatch}`);
-  for (const verdict of written.model.verdicts) console.log(verdict.sentence);
+  // Text from records and the definition (names, claim descriptions) is printed escaped.
+  for (const mismatch of written.model.mismatches) console.error(printable(`⚠ ${mismatch}`));
+  for (const verdict of written.model.verdicts) console.log(printable(verdict.sentence));
   // The claims as the report evaluated them: the printed verdicts and the exit code are the report's.
   const claims = written.model.claims;
   for (const claim of claims) {
-    console.log(`${claimSymbol(claim.status)} ${claim.claim.description ?? claim.statement}`);
-    claim.evidence.forEach((line) => console.log(`    ${line}`));
+    console.log(printable(`${claimSymbol(claim.status)} ${claim.claim.description ?? claim.statement}`));
+    claim.evidence.forEach((line) => console.log(printable(`    ${line}`)));
   }
   if (failed.length > 0) return 1;
   if (options.check && !allClaimsPass(claims)) {

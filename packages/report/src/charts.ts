@@ -2,7 +2,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { GroupAggregate } from './aggregate.js';
 import type { EpochsToTarget } from './claims.js';
-import { formatValue, metricRange } from './format.js';
+import { formatValue, metricRange, printable } from './format.js';
 import { isRateMetric, type GroupEvaluation } from '@losslab/schema';
 
 /** A chart of the report: a Vega-Lite spec plus a stable id (the SVG's file name without `.svg`). */
@@ -517,7 +517,7 @@ export async function renderChartSvg(chart: ChartSpec): Promise<string> {
   try {
     const svg = await view.toSVG();
     const labelled = svg.replace(/^<svg /, `<svg role="img" aria-label="${escapeAttribute(chart.description)}" `);
-    return prefixIds(labelled, chart.id);
+    return printable(prefixIds(labelled, chart.id));
   } finally {
     view.finalize();
   }

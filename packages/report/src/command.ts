@@ -1,5 +1,6 @@
 import { claimSymbol, allClaimsPass } from './claims.js';
 import { ReportError } from './errors.js';
+import { printable } from './format.js';
 import type { GroupBy } from './groups.js';
 import { latestRuns, loadRuns } from './load.js';
 import type { DeclaredPrimary } from './verdict.js';
@@ -41,7 +42,12 @@ const CONSOLE: CommandOutput = { log: (line) => console.log(line), error: (line)
  * @example
  * process.exitCode = await reportCommand({ experiment: 'blink', runsDir: 'runs', out: 'reports/blink', groupBy: 'variant', check: true });
  */
-export async function reportCommand(options: ReportCommandOptions, output: CommandOutput = CONSOLE): Promise<number> {
+export async function reportCommand(options: ReportCommandOptions, given: CommandOutput = CONSOLE): Promise<number> {
+  // Every line printed may carry text from records: escaped once, here.
+  const output: CommandOutput = {
+    log: (line) => given.log(printable(line)),
+    error: (line) => given.error(printable(line)),
+  };
   try {
     const loaded = await loadRuns(options.runsDir, {
       ...(options.experiment === undefined ? {} : { experiment: options.experiment }),

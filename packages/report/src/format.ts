@@ -2,6 +2,30 @@ import { isRateMetric } from '@losslab/schema';
 import type { Summary } from './stats.js';
 
 /**
+ * Characters that must not reach a terminal or a report raw: C0 controls other than tab and line
+ * feed (ESC starts ANSI sequences, CR overwrites a line), DEL, C1 controls, and the Unicode
+ * direction marks, embeddings, overrides and isolates that reorder what is shown.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text as output may carry it: each control character (see above) written as a visible escape,
+ * `\x1b` or `\u202e`, so text from records and definitions cannot colour, move or rewrite
+ * what a terminal or a report shows. Tabs and line breaks stay. Applied once at each output
+ * boundary: the lines `losslab report` and `losslab run` print, and the Markdown, HTML and SVG
+ * written.
+ *
+ * @example printable('ok\u001b[2J') // 'ok\\x1b[2J'
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => {
+    const code = char.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/**
  * Formats a metric value for prose and tables: 3 decimals below 100 (2 significant digits below
  * 0.001), 1 decimal below 1000, integers with thousands separators above.
  *

@@ -25,6 +25,7 @@ import {
   skippedLines,
   type TextTable,
 } from './layout.js';
+import { printable } from './format.js';
 import type { ReportModel } from './model.js';
 
 /** Escapes text for HTML element content and attribute values. */
@@ -273,7 +274,7 @@ export function renderHtml(model: ReportModel): string {
       ),
     );
 
-  return `<!doctype html>
+  return printable(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -287,5 +288,5 @@ ${parts.join('\n')}
 </main>
 </body>
 </html>
-`;
+`);
 }

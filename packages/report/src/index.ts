@@ -99,6 +99,7 @@ export {
   plural,
   metricRange,
   defaultDirection,
+  printable,
 } from './format.js';
 export { perClassResults, overallConfusions, classEvaluation, isClassMetric, CLASS_METRICS } from './perclass.js';
 export type { ClassMetric, ClassResults, ClassSummary, GroupConfusion, PerClassResults } from './perclass.js';

@@ -26,6 +26,7 @@ import {
   skippedLines,
   type TextTable,
 } from './layout.js';
+import { printable } from './format.js';
 import type { ReportModel } from './model.js';
 
 /** Backslash-escapes every character of `text` matched by `pattern`, after turning line breaks into spaces. */
@@ -266,8 +267,10 @@ export function renderMarkdown(model: ReportModel): string {
     for (const line of skipped) out.push(`- ${block(line)}`);
     out.push('');
   }
-  return `${out
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trimEnd()}\n`;
+  return printable(
+    `${out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd()}\n`,
+  );
 }

@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand, type ReportCommandOptions } from '../command.js';
+import { printable } from '../format.js';
+import { FAILED_FILE } from '@losslab/schema';
 import { blinkRecord, blinkRecords, mnistRecord, writeRuns } from './fixtures.js';
 
 /** The options `losslab report --runs-dir=… --experiment=… --out=…` gives, or with `--runs` instead. */
@@ -119,5 +121,66 @@ describe('reportCommand', () => {
       'report: experiment: expected an experiment name (a name of 1–64 lowercase letters, digits and dashes, starting with a letter or digit, as in a definition\'s name), got "../../x"',
     ]);
     expect(await readdir(root)).not.toContain('escaped');
+  });
+});
+
+describe('control characters from records never reach the terminal or a report raw (issue 22 case 17)', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'losslab-control-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  // ESC clears the screen and colours; CR rewrites the line; U+202E reverses what follows.
+  const hostile = 'ok\u001b[2J\u001b[31mred\r\u202eevil';
+  const shown = 'ok\\x1b[2J\\x1b[31mred\\x0d\\u202eevil';
+  // Anything but tab and line feed below 0x20, DEL, C1, bidi controls.
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+  const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+  it('escapes them in every printed line and in report.md, index.html and the SVGs', async () => {
+    const runs = join(root, 'runs');
+    const records = blinkRecords().map((record) =>
+      record.variant === 'unweighted' ? { ...record, variant: `unweighted ${hostile}` } : record,
+    );
+    await writeRuns(runs, records);
+    const failed = join(runs, 'blink', 'failed-run');
+    await mkdir(failed, { recursive: true });
+    await writeFile(
+      join(failed, FAILED_FILE),
+      JSON.stringify({
+        schema: 'losslab.failed/1',
+        runId: 'failed-run',
+        experiment: 'blink',
+        variant: 'unweighted',
+        seed: 9,
+        phase: 'TrainFailed',
+        message: `boom ${hostile}`,
+        startedAt: '2026-01-01T00:00:00.000Z',
+        failedAt: '2026-01-01T00:01:00.000Z',
+      }),
+    );
+    const io = capture();
+    const out = join(root, 'report');
+    expect(await reportCommand(options({ runsDir: runs, experiment: 'blink', out }), io)).toBe(0);
+    for (const line of [...io.out, ...io.err]) expect(line).not.toMatch(raw);
+    expect(io.err.join('\n')).toContain(`boom ${shown}`);
+    expect(io.out.join('\n')).toContain(`unweighted ${shown}`);
+    const files = (await readdir(out)).filter((name) => name !== '.losslab-report');
+    expect(files.filter((name) => name.endsWith('.svg')).length).toBeGreaterThan(0);
+    for (const name of files) expect(await readFile(join(out, name), 'utf8'), name).not.toMatch(raw);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain(
+      // Markdown turns a line break (here CR) into a space.
+      'boom ok\\x1b[2J\\x1b[31mred \\u202eevil',
+    );
+    expect(await readFile(join(out, 'index.html'), 'utf8')).toContain(`unweighted ${shown}`);
+  });
+
+  it('printable writes each control character as a visible escape, keeping tabs and line breaks', () => {
+    expect(printable(hostile)).toBe(shown);
+    expect(printable('a\tb\nc\u0000\u007f\u009b\u2066')).toBe('a\tb\nc\\x00\\x7f\\x9b\\u2066');
+    expect(printable('plain ünïcode — ok')).toBe('plain ünïcode — ok');
   });
 });
