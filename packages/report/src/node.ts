@@ -5,7 +5,7 @@
  */
 export { loadRuns, formatDecodeErrors, latestRuns } from './load.js';
 export type { LatestRuns, LoadedRuns, LoadRunsOptions, SkippedRun, SkipReason } from './load.js';
-export { writeReport } from './write.js';
+export { writeReport, REPORT_MARKER } from './write.js';
 export type { WrittenReport } from './write.js';
 export { reportCommand } from './command.js';
 export type { CommandOutput, ReportCommandOptions } from './command.js';
