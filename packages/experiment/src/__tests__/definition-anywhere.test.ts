@@ -101,5 +101,29 @@ describe('a definition file outside the repository', () => {
   });
 });
 
+describe('losslab run prints text from a definition escaped (issue 22 case 17)', () => {
+  it('a claim description holding ANSI and bidi controls reaches the terminal as visible escapes', async () => {
+    const outside = writeOutsideDefinition();
+    try {
+      const text = readFileSync(outside.file, 'utf8');
+      writeFileSync(
+        outside.file,
+        text.replace(
+          'variants: { adam: {} },',
+          "variants: { adam: {} },\n  claims: [{ kind: 'threshold', metric: 'accuracy', op: '>=', value: 0, description: 'fine\\u001b[2J\\u001b[31m\\u202eevil' }],",
+        ),
+      );
+      const args = [LAUNCHER, 'run', outside.file, '--seeds=0', `--runs-dir=${outside.runs}`];
+      const { code, stdout, stderr } = await exec(process.execPath, [...args, `--reports-dir=${outside.reports}`]);
+      expect(code, stderr).toBe(0);
+      expect(stdout).toContain('fine\\x1b[2J\\x1b[31m\\u202eevil');
+      // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+      expect(stdout + stderr).not.toMatch(/[\u001b\u202e]/);
+    } finally {
+      rmSync(outside.dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** `text` matched literally in a regular expression. */
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
