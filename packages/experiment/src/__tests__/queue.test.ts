@@ -467,6 +467,39 @@ describe.skipIf(mode === 'skip')('losslab run --queue with losslab worker proces
     });
   });
 
+  it('the password from $LOSSLAB_QUEUE_PASSWORD (worker) and --queue-password-file (submitter): no command line holds it (issue 22 case 16)', async () => {
+    const bare = `redis://127.0.0.1:${port}/9`;
+    const passwordFile = join(dir, 'queue-password');
+    writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    const w = losslab(
+      'w9',
+      ['worker', `--queue=${bare}`, `--runs-dir=${dir}/w9-runs`, '--name=w9', `--allow-definitions=${dir}`],
+      ROOT,
+      { LOSSLAB_QUEUE_PASSWORD: PASSWORD },
+    );
+    const sweep = losslab(
+      'env-password',
+      [
+        'run',
+        definition,
+        `--queue=${bare}`,
+        `--queue-password-file=${passwordFile}`,
+        `--runs-dir=${dir}/env-password-runs`,
+        `--reports-dir=${dir}/env-password-reports`,
+        '--variant=adam',
+        '--seeds=0',
+      ],
+      ROOT,
+    );
+    expect(await exitOf(sweep), sweep.output()).toBe(0);
+    expect(sweep.output()).toMatch(/done adam s0 on w9 /);
+    for (const p of [w, sweep]) {
+      expect(p.child.spawnargs.join(' ')).not.toContain(PASSWORD);
+      expect(p.output()).not.toContain(PASSWORD);
+    }
+    await stopWorkers(w);
+  }, 240_000);
+
   it('Redis unreachable or the password wrong: one line, exit 1, nothing written; the password never printed', async () => {
     const closed = await freePort();
     const unreachable = losslab(
