@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { DeclaredPrimary, GroupBy } from '@losslab/report';
@@ -5,7 +6,7 @@ import type { ReportCommandOptions } from '@losslab/report/node';
 import { Split } from '@losslab/schema';
 import { BACKENDS, isBackendName, type BackendName } from '@losslab/runtime';
 import { parseCommand, type CommandSpec } from './arguments.js';
-import { parseQueueUrl, type QueueTarget } from './queue/connection.js';
+import { parseQueueUrl, QUEUE_PASSWORD_ENV, withQueuePassword, type QueueTarget } from './queue/connection.js';
 import { overridePathProblem, type Overrides } from './resolve.js';
 
 /**
@@ -45,6 +46,32 @@ export function parseValue(text: string): unknown {
 
 /** `--help` was given: the command prints its help, whatever else is wrong. */
 const HELP = { help: true, problems: [] } as const;
+
+/** `--queue-password-file=FILE`: the Redis password, kept out of the command line. */
+const QUEUE_PASSWORD_FILE = {
+  type: 'string',
+  value: 'FILE',
+  default: { shown: `the URL's, else $${QUEUE_PASSWORD_ENV}` },
+  description: 'with --queue: read the Redis password from the first line of FILE',
+} as const;
+
+/** The `--queue` target with its password from the URL, the password file or the environment; problems are pushed. */
+function queueTarget(
+  url: string | undefined,
+  passwordFile: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+): QueueTarget | undefined {
+  // A URL that was given passed the table's check, so it parses.
+  const parsed = url === undefined ? undefined : parseQueueUrl(url).target;
+  if (parsed === undefined) {
+    if (passwordFile !== undefined && url === undefined) problems.push('--queue-password-file: given without --queue');
+    return undefined;
+  }
+  const { target, problem } = withQueuePassword(parsed, passwordFile, env);
+  if (problem !== undefined) problems.push(problem);
+  return target;
+}
 
 // ---- run -------------------------------------------------------------------------------------
 
@@ -149,9 +176,10 @@ same settings, seed, backend and code is reused, not retrained.`,
       type: 'string',
       value: 'redis://[:password@]host:port[/db]',
       default: { shown: 'none: the runs go here' },
-      description: 'run on `losslab worker`s through this Redis queue (rediss:// for TLS)',
+      description: `run on \`losslab worker\`s through this Redis queue (rediss:// for TLS); password also from $${QUEUE_PASSWORD_ENV}`,
       check: (value) => parseQueueUrl(value).problem,
     },
+    'queue-password-file': QUEUE_PASSWORD_FILE,
     attempts: {
       type: 'string',
       value: 'N',
@@ -209,7 +237,10 @@ const commaList = (text: string): string[] =>
  *
  * @example parseRunArguments(['d.ts', '--epochs=3']).options?.sets // [['train.epochs', 3]]
  */
-export function parseRunArguments(argv: readonly string[]): CommandArguments<RunOptions> {
+export function parseRunArguments(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CommandArguments<RunOptions> {
   const parsed = parseCommand(RUN, argv);
   const { values, operand } = parsed;
   const problems = [...parsed.problems];
@@ -218,6 +249,7 @@ export function parseRunArguments(argv: readonly string[]): CommandArguments<Run
   const definitionPath = values.definition ?? operand;
   if (definitionPath === undefined)
     problems.push('definition: expected the path of a definition file (e.g. experiments/mnist-odd.ts)');
+  const queue = queueTarget(values.queue, values['queue-password-file'], env, problems);
   if (parsed.help) return HELP;
   if (problems.length > 0 || definitionPath === undefined) return { help: false, problems };
   const sets: (readonly [string, unknown])[] = [];
@@ -231,7 +263,6 @@ export function parseRunArguments(argv: readonly string[]): CommandArguments<Run
     else if (name in SHORTHANDS) sets.push([SHORTHANDS[name as keyof typeof SHORTHANDS], parseValue(value)]);
   }
   const seeds = values.seeds === undefined ? undefined : values.seeds.split(',').map((part) => Number(part.trim()));
-  const queue = values.queue === undefined ? undefined : parseQueueUrl(values.queue).target;
   return {
     help: false,
     problems,
@@ -254,6 +285,8 @@ export function parseRunArguments(argv: readonly string[]): CommandArguments<Run
   };
 }
 
+const isFolder = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+
 // ---- worker ----------------------------------------------------------------------------------
 
 /** Options of `losslab worker`. */
@@ -270,6 +303,8 @@ export interface WorkerOptions {
   readonly lockDurationMs: number;
   /** Shown by the coordinator as the machine a run is on. */
   readonly name: string;
+  /** Folders besides the working folder whose definition files a job may name (`--allow-definitions`). */
+  readonly allowDefinitions: readonly string[];
 }
 
 export const WORKER = {
@@ -277,14 +312,23 @@ export const WORKER = {
   synopsis: '--queue=redis://[:password@]host:port[/db] [options]',
   summary: 'run the runs that `losslab run … --queue=…` put in a Redis queue',
   about: `Takes runs from the queue that \`losslab run … --queue=…\` filled, runs each in a child process
-and hands its record back. Needs the same checkout (code) and data files as the submitter.`,
+and hands its record back. Needs the same checkout (code) and data files as the submitter. A job's
+definition file must lie in the working folder or an --allow-definitions folder and have the
+sha256 the job carries; it is checked before anything is imported.`,
   options: {
     queue: {
       type: 'string',
       value: 'URL',
       default: { shown: 'none; it is required' },
-      description: 'the Redis queue (rediss:// for TLS)',
+      description: `the Redis queue (rediss:// for TLS); password also from $${QUEUE_PASSWORD_ENV}`,
       check: (value) => parseQueueUrl(value).problem,
+    },
+    'queue-password-file': QUEUE_PASSWORD_FILE,
+    'allow-definitions': {
+      type: 'string',
+      value: 'DIR',
+      default: { shown: 'only the working folder' },
+      description: 'a folder (besides the working folder) whose definition files jobs may name; repeatable',
     },
     concurrency: {
       type: 'string',
@@ -319,13 +363,20 @@ and hands its record back. Needs the same checkout (code) and data files as the 
  * Reads `worker --queue=redis://host:port[/db] [--concurrency=N] [--runs-dir=runs]
  * [--lock-duration=ms] [--name=text]`; returns the problems instead of throwing.
  */
-export function parseWorkerArguments(argv: readonly string[]): CommandArguments<WorkerOptions> {
+export function parseWorkerArguments(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CommandArguments<WorkerOptions> {
   const parsed = parseCommand(WORKER, argv);
   const { values } = parsed;
   const problems = [...parsed.problems];
-  // A URL that was given passed the table's check, so it parses.
-  const target = values.queue === undefined ? undefined : parseQueueUrl(values.queue).target;
   if (!parsed.mentioned.has('queue')) problems.push('--queue: expected the Redis URL of the run queue');
+  const target = queueTarget(values.queue, values['queue-password-file'], env, problems);
+  const allowDefinitions = parsed.given.flatMap(({ name, value }) =>
+    name === 'allow-definitions' && typeof value === 'string' ? [value] : [],
+  );
+  for (const folder of allowDefinitions)
+    if (!isFolder(folder)) problems.push(`--allow-definitions: ${folder} is not a folder`);
   if (parsed.help) return HELP;
   if (problems.length > 0 || target === undefined) return { help: false, problems };
   return {
@@ -337,6 +388,7 @@ export function parseWorkerArguments(argv: readonly string[]): CommandArguments<
       runsDir: values['runs-dir'],
       lockDurationMs: Number(values['lock-duration']),
       name: values.name ?? `${hostname()}:${process.pid}`,
+      allowDefinitions,
     },
   };
 }

@@ -34,7 +34,7 @@ describe('losslab <command> --help', () => {
     [['--help'], 'usage: losslab run <definition.ts> [options]'],
     [['run', '--help'], '--parallel=N'],
     [['run', 'experiments/mnist-odd.ts', '-h'], '--dry-run'],
-    [['worker', '--help'], "--lock-duration=MS  a job's lock without renewal"],
+    [['worker', '--help'], "--lock-duration=MS        a job's lock without renewal"],
     [['report', '--help'], '--experiment=NAME'],
     [['evaluate', '--help'], '--split=train|validation|test'],
     [['help', 'worker'], 'usage: losslab worker --queue='],
@@ -57,7 +57,7 @@ describe('losslab <command> --help', () => {
       '  --check                   exit 1 unless every claim holds and the variants differ only in their',
     );
     const worker = (await capture(() => main(['worker', '--help']))).out.split('\n');
-    expect(worker).toContain('  --concurrency=N     runs at once on this machine (default: 1)');
+    expect(worker).toContain('  --concurrency=N           runs at once on this machine (default: 1)');
     const evaluate = (await capture(() => main(['evaluate', '-h']))).out.split('\n');
     const backend = evaluate.indexOf('  --backend=wasm|cpu|tensorflow');
     expect(evaluate[backend + 1]).toBe("                            the TF.js backend (default: the run's own)");

@@ -40,12 +40,18 @@ export interface Started {
 const started = new Set<Started>();
 
 /** Starts `command args` in its own process group with the cpu backend, from the repository root. */
-function start(name: string, command: string, args: readonly string[], cwd: string): Started {
+function start(
+  name: string,
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string>> = {},
+): Started {
   const child = spawn(command, args, {
     cwd,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOSSLAB_BACKEND: 'cpu' },
+    env: { ...process.env, LOSSLAB_BACKEND: 'cpu', ...env },
   });
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -59,9 +65,13 @@ function start(name: string, command: string, args: readonly string[], cwd: stri
   return process_;
 }
 
-/** Starts the `losslab` command (its launcher, as `npx losslab` runs it). */
-export const losslab = (name: string, args: readonly string[], cwd: string): Started =>
-  start(name, process.execPath, [LAUNCHER, ...args], cwd);
+/** Starts the `losslab` command (its launcher, as `npx losslab` runs it), with `env` added to this process's environment. */
+export const losslab = (
+  name: string,
+  args: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string>> = {},
+): Started => start(name, process.execPath, [LAUNCHER, ...args], cwd, env);
 
 /** Kills a started process and its whole group (a machine that dies takes its children with it). */
 export function killGroup(target: Started, signal: NodeJS.Signals = 'SIGKILL'): void {

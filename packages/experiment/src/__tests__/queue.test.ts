@@ -1,7 +1,22 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejectionOf } from '@losslab/test-utils';
+import type { RunRecord } from '@losslab/schema';
+import { sha256Hex } from '@losslab/runtime';
+import { collectRun } from '../queue/collect.js';
+import type { RunJobData } from '../queue/job.js';
 import {
   exitOf,
   filesUnder,
@@ -72,9 +87,12 @@ describe.skipIf(mode === 'skip')('losslab run --queue with losslab worker proces
     expect([...local.keys()].sort()).toEqual(['adam/0', 'adam/1', 'sgd/0', 'sgd/1']);
   }, 180_000);
 
-  afterAll(stopAll, 60_000);
+  afterAll(async () => {
+    await stopAll();
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 
-  const worker = (name: string, db: number, extra: string[] = []) =>
+  const worker = (name: string, db: number, extra: string[] = [], cwd = ROOT) =>
     losslab(
       name,
       [
@@ -83,9 +101,11 @@ describe.skipIf(mode === 'skip')('losslab run --queue with losslab worker proces
         `--runs-dir=${dir}/${name}-runs`,
         '--lock-duration=5000',
         `--name=${name}`,
+        // The definitions of these tests lie in a scratch folder, outside the working folder.
+        `--allow-definitions=${dir}`,
         ...extra,
       ],
-      ROOT,
+      cwd,
     );
   const submit = (name: string, db: number, extra: string[] = [], file = definition) =>
     losslab(
@@ -218,29 +238,265 @@ describe.skipIf(mode === 'skip')('losslab run --queue with losslab worker proces
     await stopWorkers(w);
   }, 240_000);
 
-  it('a worker whose data differs refuses the job without retries and names the file', async () => {
+  it('a stale worker whose data differs refuses the job naming the file and hands it back; an up-to-date worker then runs it (issue 22 case 12)', async () => {
     const { file, csv } = writeCsvDefinition(dir);
-    const sweep = submit('csv', 5, ['--attempts=3'], file);
+    const sweep = submit('csv', 5, ['--attempts=1'], file);
     await waitFor(sweep, /queued base s0/);
-    writeFileSync(csv, `${readFileSync(csv, 'utf8')}0.5,0.5,rest\n`);
-    const w = worker('w5', 5);
-    expect(await exitOf(sweep), sweep.output()).toBe(1);
-    expect(sweep.output()).toMatch(
-      /error: base s0 failed after 1 attempt\(s\) .*: \[Refused\] base s0: this worker's data differs from the submitter's: data rows\.csv \(here [0-9a-f]{12}, submitted [0-9a-f]{12}\)/,
+    const original = readFileSync(csv, 'utf8');
+    writeFileSync(csv, `${original}0.5,0.5,rest\n`);
+    const stale = worker('stale5', 5);
+    await waitFor(
+      sweep,
+      /handed back base s0 \(job \S+, refusal 1 of 3\): worker stale5 refused it: this worker's data differs from the submitter's: data rows\.csv \(here [0-9a-f]{12}, submitted [0-9a-f]{12}\)/,
     );
-    await stopWorkers(w);
+    await stopWorkers(stale);
+    writeFileSync(csv, original);
+    const good = worker('good5', 5);
+    expect(await exitOf(sweep), sweep.output()).toBe(0);
+    expect(sweep.output()).toMatch(/done base s0 on good5 /);
+    expect(sweep.output()).toContain('1/1 run(s) complete');
+    expect(runFolders(join(dir, 'stale5-runs'), 'queued-csv').size).toBe(0);
+    await stopWorkers(good);
   }, 240_000);
 
-  it('a worker whose code differs refuses the job without retries and names the file', async () => {
+  it('a job refused by every worker (its code differs) fails after the third refusal, naming each (issue 22 case 12)', async () => {
     const { file, lossKind } = writeCsvDefinition(dir);
     const sweep = submit('code', 6, ['--attempts=3'], file);
     await waitFor(sweep, /queued base s0/);
     writeFileSync(lossKind, `${readFileSync(lossKind, 'utf8')}// changed after the sweep was submitted\n`);
     const w = worker('w6', 6);
     expect(await exitOf(sweep), sweep.output()).toBe(1);
+    const refusal =
+      "w6: this worker's code differs from the submitter's \\(fingerprint [0-9a-f]{12} here, [0-9a-f]{12} submitted\\): .*user kind file \\S+/loss-kind\\.ts \\(here [0-9a-f]{12}, submitted [0-9a-f]{12}\\)";
+    expect(sweep.output()).toMatch(/handed back base s0 \(job \S+, refusal 2 of 3\): worker w6 refused it/);
     expect(sweep.output()).toMatch(
-      /error: base s0 failed after 1 attempt\(s\) .*: \[Refused\] base s0: this worker's code differs from the submitter's \(fingerprint [0-9a-f]{12} here, [0-9a-f]{12} submitted\): .*user kind file \S+\/loss-kind\.ts \(here [0-9a-f]{12}, submitted [0-9a-f]{12}\)/,
+      new RegExp(
+        `error: base s0 failed after 1 attempt\\(s\\) .*: \\[Refused\\] base s0 \\(job \\S+\\): refused 3 times, the limit: ${refusal} \\| ${refusal} \\| ${refusal}$`,
+        'm',
+      ),
     );
+    await stopWorkers(w);
+  }, 240_000);
+
+  /** A client of the test's Redis, to tamper with a job as an attacker with access to Redis would. */
+  const redis = (db: number) => new Redis({ host: '127.0.0.1', port, db, password: PASSWORD });
+  /** The hash BullMQ keeps a job in. */
+  const jobKey = (id: string) => `bull:losslab-runs:${id}`;
+
+  it('a job whose definition path was changed in Redis (outside the allowed folders, /etc/passwd, other bytes) is refused before anything is imported (issue 22 case 1)', async () => {
+    const defs = join(dir, 'defs');
+    mkdirSync(defs, { recursive: true });
+    const file = writeQueueDefinition(defs);
+    // Each evil file would leave a marker if it were ever imported or compiled.
+    const evil = (path: string, marker: string) => {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(
+        path,
+        `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport default {};\n`,
+      );
+    };
+    const outsideMarker = join(dir, 'outside-ran');
+    const insideMarker = join(dir, 'inside-ran');
+    evil(join(dir, 'elsewhere', 'evil.ts'), outsideMarker);
+    evil(join(defs, 'evil-inside.ts'), insideMarker);
+    const workerHome = join(dir, 'w', 'x', 'y', 'z');
+    mkdirSync(workerHome, { recursive: true });
+    const sweep = submit('tampered', 7, [], file);
+    const ids = new Map<string, string>();
+    for (const label of ['adam s0', 'adam s1', 'sgd s0', 'sgd s1'])
+      ids.set(label, (await waitFor(sweep, new RegExp(`queued ${label} \\(job (\\S+)\\)`)))[1]!);
+    const client = redis(7);
+    try {
+      const tamper = async (label: string, definitionPath: string) => {
+        const key = jobKey(ids.get(label)!);
+        const data = JSON.parse((await client.hget(key, 'data'))!) as { definitionPath: string };
+        await client.hset(key, 'data', JSON.stringify({ ...data, definitionPath }));
+      };
+      await tamper('adam s0', '../../../../elsewhere/evil.ts');
+      await tamper('adam s1', '/etc/passwd');
+      // Inside an allowed folder, but not the bytes the submitter hashed.
+      await tamper('sgd s0', join(defs, 'evil-inside.ts'));
+    } finally {
+      client.disconnect();
+    }
+    const w = losslab(
+      'w7',
+      ['worker', `--queue=${url(7)}`, `--runs-dir=${dir}/w7-runs`, `--name=w7`, `--allow-definitions=${defs}`],
+      workerHome,
+    );
+    expect(await exitOf(sweep), sweep.output()).toBe(1);
+    // Nothing a tampered job named was imported or compiled.
+    expect(existsSync(outsideMarker)).toBe(false);
+    expect(existsSync(insideMarker)).toBe(false);
+    const output = sweep.output();
+    const home = realpathSync(workerHome);
+    const allowed = `${home}, ${realpathSync(defs)}`;
+    const outside = (path: string, real: string) =>
+      `the definition file ${path} (${real}) lies outside the folders this worker imports definitions from (${allowed}; add one with --allow-definitions); nothing was imported`;
+    expect(output).toContain(
+      `[Refused] adam s0 (job ${ids.get('adam s0')}): refused 3 times, the limit: w7: ${outside('../../../../elsewhere/evil.ts', realpathSync(join(dir, 'elsewhere', 'evil.ts')))}`,
+    );
+    expect(output).toContain(
+      `[Refused] adam s1 (job ${ids.get('adam s1')}): refused 3 times, the limit: w7: the definition file /etc/passwd lies outside`,
+    );
+    expect(output).toMatch(
+      new RegExp(
+        `\\[Refused\\] sgd s0 \\(job ${ids.get('sgd s0')!.replaceAll('.', '\\.')}\\): refused 3 times, the limit: w7: the definition file \\S+/evil-inside\\.ts differs from the submitter's \\(sha256 [0-9a-f]{12} here, [0-9a-f]{12} submitted\\); nothing was imported`,
+      ),
+    );
+    expect(output).toMatch(/done sgd s1 on w7 /);
+    // The worker ran only the job it was given untouched; the submitter holds no run of the others.
+    expect([...runFolders(join(dir, 'w7-runs'), 'queued').keys()]).toEqual(['sgd/1']);
+    expect([...runFolders(join(dir, 'tampered-runs'), 'queued').keys()]).toEqual(['sgd/1']);
+    await stopWorkers(w);
+  }, 240_000);
+
+  it('a result whose record was forged in Redis (another experiment, seed, accuracy) is refused naming the job and field; nothing is written (issue 22 case 2)', async () => {
+    const args = ['--variant=adam', '--seeds=0'];
+    const first = submit('forged', 8, args);
+    const [, id] = await waitFor(first, /queued adam s0 \(job (\S+)\)/);
+    killGroup(first); // the submitter is away while the job runs, as when it was restarted
+    await exitOf(first);
+    const w = worker('w8', 8);
+    await waitFor(w, /finished queued \/ adam s0/);
+    await stopWorkers(w);
+    const client = redis(8);
+    try {
+      const result = JSON.parse((await client.hget(jobKey(id!), 'returnvalue'))!) as {
+        record: { experiment: string; seed: number; evaluation: { metrics: Record<string, number> } };
+      };
+      result.record.experiment = 'victim';
+      result.record.seed = 3;
+      result.record.evaluation.metrics.accuracy = 0.999;
+      await client.hset(jobKey(id!), 'returnvalue', JSON.stringify(result));
+    } finally {
+      client.disconnect();
+    }
+    const again = submit('forged', 8, args);
+    expect(await exitOf(again), again.output()).toBe(1);
+    expect(again.output()).toContain(
+      `failed: adam s0: job ${id} returned a record that is not the run submitted: experiment "victim" (submitted "queued"); seed 3 (submitted 0)`,
+    );
+    expect(filesUnder(join(dir, 'forged-runs')).size).toBe(0);
+    expect(existsSync(join(dir, 'forged-reports', 'victim'))).toBe(false);
+  }, 240_000);
+
+  describe('collectRun: a returned run checked against the job submitted (issue 22 case 2)', () => {
+    /** The local adam/0 run as a worker would return it, and the job that asked for it. */
+    const returned = () => {
+      const folder = local.get('adam/0')!;
+      const record = JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as RunRecord;
+      const files = Object.fromEntries(
+        [...filesUnder(folder)]
+          .filter(([name]) => name !== 'record.json')
+          .map(([name, bytes]) => [name, bytes.toString('base64')]),
+      );
+      const job: RunJobData = {
+        schema: 'losslab.job/2',
+        experiment: record.experiment,
+        variant: record.variant,
+        seed: record.seed,
+        definitionPath: definition,
+        definitionSha256: sha256Hex(readFileSync(definition)),
+        sets: [],
+        definitionHash: record.definitionHash,
+        backend: record.environment.backend,
+        codeFingerprint: record.codeFingerprint!,
+        code: { sources: {}, versions: {} },
+        dataFingerprint: record.dataFingerprint,
+        fresh: false,
+      };
+      return { record, files, job };
+    };
+    const refusalOf = async (value: unknown, job: RunJobData) => {
+      const runs = mkdtempSync(join(dir, 'collect-'));
+      const error = await rejectionOf(collectRun(runs, value, job, 'job-1'));
+      expect(filesUnder(runs).size).toBe(0);
+      return error.message;
+    };
+
+    it('the untouched result is written as a run folder', async () => {
+      const { record, files, job } = returned();
+      const runs = mkdtempSync(join(dir, 'collect-'));
+      const { folder } = await collectRun(runs, { record, files }, job, 'job-1');
+      expect(
+        readFileSync(join(folder, 'weights.bin')).equals(readFileSync(join(local.get('adam/0')!, 'weights.bin'))),
+      ).toBe(true);
+    });
+
+    it.each([
+      ['experiment', (r: RunRecord) => ({ ...r, experiment: 'victim' }), 'experiment "victim" (submitted "queued")'],
+      ['variant', (r: RunRecord) => ({ ...r, variant: 'sgd' }), 'variant "sgd" (submitted "adam")'],
+      ['seed', (r: RunRecord) => ({ ...r, seed: 1 }), 'seed 1 (submitted 0)'],
+      [
+        'codeFingerprint',
+        (r: RunRecord) => ({ ...r, codeFingerprint: 'c'.repeat(64) }),
+        `codeFingerprint "${'c'.repeat(64)}" (submitted`,
+      ],
+      [
+        'backend',
+        (r: RunRecord) => ({ ...r, environment: { ...r.environment, backend: 'tensorflow' } }),
+        'environment.backend "tensorflow" (submitted "cpu")',
+      ],
+      [
+        'data',
+        (r: RunRecord) => ({
+          ...r,
+          dataFingerprint: { ...r.dataFingerprint, [Object.keys(r.dataFingerprint)[0]!]: 'd'.repeat(64) },
+        }),
+        'dataFingerprint.',
+      ],
+    ])('a forged %s is refused naming it', async (_field, forge, expected) => {
+      const { record, files, job } = returned();
+      const message = await refusalOf({ record: forge(record), files }, job);
+      expect(message).toContain('job job-1 returned a record that is not the run submitted: ');
+      expect(message).toContain(expected);
+    });
+
+    it('settings changed with the settings hash left as submitted, and a changed model file, are refused', async () => {
+      const { record, files, job } = returned();
+      const settings = { ...record, definition: { ...(record.definition as object), seeds: [9] } };
+      expect(await refusalOf({ record: settings, files }, job)).toMatch(
+        /^job job-1 returned a record that is not the run submitted: definition \(its sha256 [0-9a-f]{12} is not the record's definitionHash [0-9a-f]{12}\)$/,
+      );
+      const weights = Buffer.from(files['weights.bin']!, 'base64');
+      weights[0] = weights[0]! ^ 1;
+      expect(await refusalOf({ record, files: { ...files, 'weights.bin': weights.toString('base64') } }, job)).toBe(
+        "job job-1: model file weights.bin differs from the record's sha256 (damaged or forged)",
+      );
+    });
+  });
+
+  it('the password from $LOSSLAB_QUEUE_PASSWORD (worker) and --queue-password-file (submitter): no command line holds it (issue 22 case 16)', async () => {
+    const bare = `redis://127.0.0.1:${port}/9`;
+    const passwordFile = join(dir, 'queue-password');
+    writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    const w = losslab(
+      'w9',
+      ['worker', `--queue=${bare}`, `--runs-dir=${dir}/w9-runs`, '--name=w9', `--allow-definitions=${dir}`],
+      ROOT,
+      { LOSSLAB_QUEUE_PASSWORD: PASSWORD },
+    );
+    const sweep = losslab(
+      'env-password',
+      [
+        'run',
+        definition,
+        `--queue=${bare}`,
+        `--queue-password-file=${passwordFile}`,
+        `--runs-dir=${dir}/env-password-runs`,
+        `--reports-dir=${dir}/env-password-reports`,
+        '--variant=adam',
+        '--seeds=0',
+      ],
+      ROOT,
+    );
+    expect(await exitOf(sweep), sweep.output()).toBe(0);
+    expect(sweep.output()).toMatch(/done adam s0 on w9 /);
+    for (const p of [w, sweep]) {
+      expect(p.child.spawnargs.join(' ')).not.toContain(PASSWORD);
+      expect(p.output()).not.toContain(PASSWORD);
+    }
     await stopWorkers(w);
   }, 240_000);
 

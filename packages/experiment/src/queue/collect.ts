@@ -3,9 +3,9 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { formatErrors, RECORD_FILE, RunRecord } from '@losslab/schema';
-import { sha256Hex } from '@losslab/runtime';
+import { hashOf, sha256Hex } from '@losslab/runtime';
 import { completeRun, failRun, runFolder, startRun } from '../store.js';
-import { RunJobResult } from './job.js';
+import { RunJobResult, type RunJobData } from './job.js';
 
 /**
  * The coordinator's side of a finished job: the run a worker returned becomes a run folder in the
@@ -17,28 +17,68 @@ import { RunJobResult } from './job.js';
 const isInside = (path: string): boolean =>
   path !== '' && !isAbsolute(path) && !normalize(path).split(/[/\\]/).includes('..');
 
+/** A field of a returned record that differs from the job submitted, as `seed 3 (submitted 0)`. */
+const differs = (field: string, returned: unknown, submitted: unknown): string[] =>
+  returned === submitted ? [] : [`${field} ${JSON.stringify(returned)} (submitted ${JSON.stringify(submitted)})`];
+
 /**
- * Checks a job's return value (the record by the run-record codec, each model file by the sha256
- * the record gives) and writes the run folder under `runsDir`; an already collected run is left
- * as it is. Writes into a hidden folder first and renames it, so a killed coordinator never
- * leaves a half-written run. Throws a one-line reason when the value is not a valid run.
+ * Where a returned record is not the run of the job submitted: its identity (experiment, variant,
+ * seed, settings hash, code fingerprint, backend, the data files fingerprinted at submission) and
+ * its own hash (the settings it holds must hash to its settings hash). Empty when it is that run.
  */
-export async function collectRun(runsDir: string, returned: unknown): Promise<{ record: RunRecord; folder: string }> {
+export function recordDifferences(record: RunRecord, job: RunJobData): string[] {
+  const ownHash = hashOf(record.definition);
+  return [
+    ...differs('experiment', record.experiment, job.experiment),
+    ...differs('variant', record.variant, job.variant),
+    ...differs('seed', record.seed, job.seed),
+    ...differs('definitionHash', record.definitionHash, job.definitionHash),
+    ...differs('codeFingerprint', record.codeFingerprint, job.codeFingerprint),
+    ...differs('environment.backend', record.environment.backend, job.backend),
+    ...Object.keys(job.dataFingerprint).flatMap((name) =>
+      differs(`dataFingerprint.${name}`, record.dataFingerprint[name], job.dataFingerprint[name]),
+    ),
+    ...(ownHash === record.definitionHash
+      ? []
+      : [
+          `definition (its sha256 ${ownHash.slice(0, 12)} is not the record's definitionHash ${record.definitionHash.slice(0, 12)})`,
+        ]),
+  ];
+}
+
+/**
+ * Checks a job's return value (the record by the run-record codec, against the job that was
+ * submitted, and each model file by the sha256 the record gives) and writes the run folder under
+ * `runsDir`; an already collected run is left as it is. Writes into a hidden folder first and
+ * renames it, so a killed coordinator never leaves a half-written run. Throws a one-line reason
+ * naming the job and what differs when the value is not the run submitted; then nothing is written.
+ */
+export async function collectRun(
+  runsDir: string,
+  returned: unknown,
+  job: RunJobData,
+  jobId: string,
+): Promise<{ record: RunRecord; folder: string }> {
   const result = RunJobResult.decode(returned);
-  if (E.isLeft(result)) throw new Error(`the job returned no run: ${formatErrors(result.left).join('; ')}`);
+  if (E.isLeft(result)) throw new Error(`job ${jobId} returned no run: ${formatErrors(result.left).join('; ')}`);
   const decoded = RunRecord.decode(result.right.record);
-  if (E.isLeft(decoded)) throw new Error(`the returned record is invalid: ${formatErrors(decoded.left).join('; ')}`);
+  if (E.isLeft(decoded))
+    throw new Error(`job ${jobId} returned an invalid record: ${formatErrors(decoded.left).join('; ')}`);
   const record = decoded.right;
+  const differing = recordDifferences(record, job);
+  if (differing.length > 0)
+    throw new Error(`job ${jobId} returned a record that is not the run submitted: ${differing.join('; ')}`);
   const files = new Map<string, Buffer>();
   for (const [path, base64] of Object.entries(result.right.files)) {
-    if (!isInside(path) || path === RECORD_FILE) throw new Error(`the returned run holds a file named "${path}"`);
+    if (!isInside(path) || path === RECORD_FILE)
+      throw new Error(`job ${jobId} returned a run holding a file named "${path}"`);
     files.set(path, Buffer.from(base64, 'base64'));
   }
   for (const model of record.model?.files ?? []) {
     const bytes = files.get(model.path);
-    if (bytes === undefined) throw new Error(`the returned run lacks its model file ${model.path}`);
+    if (bytes === undefined) throw new Error(`job ${jobId} returned a run without its model file ${model.path}`);
     if (sha256Hex(bytes) !== model.sha256)
-      throw new Error(`model file ${model.path} arrived damaged (sha256 differs from the record's)`);
+      throw new Error(`job ${jobId}: model file ${model.path} differs from the record's sha256 (damaged or forged)`);
   }
   const folder = runFolder(runsDir, record.experiment, record.runId);
   if (existsSync(join(folder, RECORD_FILE))) return { record, folder };

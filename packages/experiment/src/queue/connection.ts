@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 
 /** The connection settings a URL gives, as both ioredis and BullMQ take them. */
@@ -23,6 +24,18 @@ export interface QueueTarget {
   readonly secret?: string;
 }
 
+/** The environment variable a queue password may come from, so it is never only in the command line (visible in `ps`). */
+export const QUEUE_PASSWORD_ENV = 'LOSSLAB_QUEUE_PASSWORD';
+
+/** `decodeURIComponent`, or undefined for a malformed `%` escape (which it throws as "URI malformed"). */
+function decoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Parses `--queue=<url>`; returns a problem (never containing the password) when it is not a
  * redis:// or rediss:// URL with a host.
@@ -36,9 +49,14 @@ export function parseQueueUrl(text: string): { target?: QueueTarget; problem?: s
   } catch {
     return { problem: '--queue: expected a URL such as redis://host:6379 or rediss://:password@host:6380/0' };
   }
-  const secret = url.password === '' ? undefined : decodeURIComponent(url.password);
+  const secret = url.password === '' ? undefined : decoded(url.password);
+  const username = url.username === '' ? undefined : decoded(url.username);
   if (url.password !== '') url.password = '***';
   const display = url.href;
+  if ((url.password !== '' && secret === undefined) || (url.username !== '' && username === undefined))
+    return {
+      problem: `--queue: the user or password of ${display} holds a "%" that is not followed by two hex digits (write "%" as %25)`,
+    };
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
     return { problem: `--queue: expected a redis:// or rediss:// URL, got ${display}` };
   if (url.hostname === '') return { problem: `--queue: the URL names no host: ${display}` };
@@ -50,15 +68,52 @@ export function parseQueueUrl(text: string): { target?: QueueTarget; problem?: s
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? 6379 : Number(url.port),
     ...(dbText === '' ? {} : { db: Number(dbText) }),
-    ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+    ...(username === undefined ? {} : { username }),
     ...(secret === undefined ? {} : { password: secret }),
     ...(url.protocol === 'rediss:' ? { tls: { servername: url.hostname } } : {}),
   };
   return { target: { display, options, ...(secret === undefined ? {} : { secret }) } };
 }
 
+/**
+ * The queue target with its password taken from where the user put it: the URL, else
+ * `--queue-password-file` (its first line), else `$LOSSLAB_QUEUE_PASSWORD`. A password in both the
+ * URL and a file is a problem (which one was meant?). Returns a problem naming the option, never the password.
+ *
+ * @example withQueuePassword(parseQueueUrl('redis://h').target!, undefined, { LOSSLAB_QUEUE_PASSWORD: 'pw' }).target?.options.password // 'pw'
+ */
+export function withQueuePassword(
+  target: QueueTarget,
+  passwordFile: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { target?: QueueTarget; problem?: string } {
+  let password: string | undefined;
+  if (passwordFile !== undefined) {
+    if (target.secret !== undefined)
+      return {
+        problem: `--queue-password-file: the URL ${target.display} already holds a password; give it in one place only`,
+      };
+    let text: string;
+    try {
+      text = readFileSync(passwordFile, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      return { problem: `--queue-password-file: cannot read ${passwordFile} (${code})` };
+    }
+    password = text.split(/\r?\n/)[0] ?? '';
+    if (password === '')
+      return { problem: `--queue-password-file: ${passwordFile} holds no password on its first line` };
+  } else if (target.secret === undefined && env[QUEUE_PASSWORD_ENV] !== undefined && env[QUEUE_PASSWORD_ENV] !== '') {
+    password = env[QUEUE_PASSWORD_ENV];
+  }
+  if (password === undefined) return { target };
+  return { target: { ...target, options: { ...target.options, password }, secret: password } };
+}
+
 /** `text` with every occurrence of the target's password replaced by `***` (for error messages from Redis). */
-export function scrub(target: QueueTarget, text: string): string {
+export function scrub(target: QueueTarget, text: string | undefined): string {
+  // BullMQ leaves a job's failedReason unset until it fails (a job handed back is delayed without one).
+  if (text === undefined) return '';
   return target.secret === undefined || target.secret === '' ? text : text.replaceAll(target.secret, '***');
 }
 

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { NonNegativeInt } from '@losslab/schema';
 import { hashOf } from '@losslab/runtime';
 import type { CodeParts } from '../environment.js';
 
@@ -11,34 +12,63 @@ import type { CodeParts } from '../environment.js';
 /** Where the worker keeps its own runs (its reuse cache); set by `losslab worker --runs-dir` for its sandboxed children. */
 export const WORKER_RUNS_DIR_ENV = 'LOSSLAB_WORKER_RUNS_DIR';
 
+/** The worker's name (`losslab worker --name`), for its sandboxed children: it names the worker in a refusal. */
+export const WORKER_NAME_ENV = 'LOSSLAB_WORKER_NAME';
+
 /** The BullMQ queue every losslab coordinator and worker on one Redis database share. */
 export const QUEUE_NAME = 'losslab-runs';
 
 const StringMap = t.record(t.string, t.string);
 
+/** A sha256 as lowercase hex, the form every losslab hash takes. */
+const Sha256 = t.refinement(t.string, (text) => /^[0-9a-f]{64}$/.test(text), 'a sha256 (64 lowercase hex digits)');
+
+/**
+ * How many times a job may be refused by a worker whose code, data, definition file or backend
+ * differs (a stale checkout beside up-to-date ones) before it fails for good: each refusal hands
+ * it back to the queue for another worker; the last one names every refusal.
+ */
+export const MAX_REFUSALS = 3;
+
+/** How long a refused job waits before another worker may take it: 2 s after the first refusal, 4 s after the second. */
+export const refusalDelayMs = (refusals: number): number => 2000 * refusals;
+
+/** A worker's refusal of a job, kept in the job so the next worker (and the coordinator) knows it. */
+export const Refusal = t.exact(t.type({ worker: t.string, reason: t.string }));
+export type Refusal = t.TypeOf<typeof Refusal>;
+
 /** One (variant, seed) of a sweep, as a worker needs it to run exactly what the coordinator resolved. */
 export const RunJobData = t.exact(
-  t.type({
-    schema: t.literal('losslab.job/1'),
-    experiment: t.string,
-    variant: t.string,
-    seed: t.number,
-    /** The definition file as the coordinator named it (relative paths start at the worker's working folder). */
-    definitionPath: t.string,
-    /** `--set` overrides of the coordinator, in order (the seed and variant are given above). */
-    sets: t.array(t.tuple([t.string, t.unknown])),
-    /** What the worker must resolve to: the run's settings hash, backend and code. */
-    definitionHash: t.string,
-    backend: t.string,
-    codeFingerprint: t.string,
-    code: t.exact(
-      t.intersection([t.type({ sources: StringMap, versions: StringMap }), t.partial({ userSources: StringMap })]),
-    ),
-    /** The data source's files (sha256 by path) as the coordinator read them. */
-    dataFingerprint: StringMap,
-    /** `--fresh`: the worker trains even when it holds a matching complete run. */
-    fresh: t.boolean,
-  }),
+  t.intersection([
+    t.type({
+      schema: t.literal('losslab.job/2'),
+      experiment: t.string,
+      variant: t.string,
+      seed: NonNegativeInt,
+      /**
+       * The definition file as the coordinator named it (relative paths start at the worker's working
+       * folder). A worker imports it only from inside its working folder or an `--allow-definitions`
+       * folder, and only when its bytes have `definitionSha256`.
+       */
+      definitionPath: t.string,
+      definitionSha256: Sha256,
+      /** `--set` overrides of the coordinator, in order (the seed and variant are given above). */
+      sets: t.array(t.tuple([t.string, t.unknown])),
+      /** What the worker must resolve to: the run's settings hash, backend and code. */
+      definitionHash: Sha256,
+      backend: t.string,
+      codeFingerprint: Sha256,
+      code: t.exact(
+        t.intersection([t.type({ sources: StringMap, versions: StringMap }), t.partial({ userSources: StringMap })]),
+      ),
+      /** The data source's files (sha256 by path) as the coordinator read them. */
+      dataFingerprint: StringMap,
+      /** `--fresh`: the worker trains even when it holds a matching complete run. */
+      fresh: t.boolean,
+    }),
+    /** Added by workers that refused the job and handed it back (at most {@link MAX_REFUSALS}). */
+    t.partial({ refusals: t.array(Refusal) }),
+  ]),
 );
 /** The data of one queued run. */
 export type RunJobData = t.TypeOf<typeof RunJobData>;
@@ -71,7 +101,7 @@ export const runJobId = (data: RunJobData): string =>
     data.backend,
     data.codeFingerprint.slice(0, 12),
     // The short forms keep the id readable; the full key keeps it unique.
-    hashOf([data.definitionHash, data.codeFingerprint, data.dataFingerprint]).slice(0, 8),
+    hashOf([data.definitionHash, data.codeFingerprint, data.dataFingerprint, data.definitionSha256]).slice(0, 8),
   ].join('.');
 
 /** The entries of two string maps that differ, as `name (here sha256 abc…, submitted def…)`. */

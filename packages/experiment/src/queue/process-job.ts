@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
-import { UnrecoverableError } from 'bullmq';
+import { dirname, join, relative } from 'node:path';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import * as E from 'fp-ts/lib/Either.js';
 import { formatErrors, RECORD_FILE } from '@losslab/schema';
 import { describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
@@ -11,14 +11,26 @@ import { loadDefinitionFile } from '../load-definition.js';
 import { messageOf } from '../message.js';
 import { resolveExperiment, type ResolvedVariant } from '../resolve.js';
 import { describeFailure, runHash, runOne } from '../run.js';
-import { codeDifferences, dataDifferences, RunJobData, WORKER_RUNS_DIR_ENV, type RunJobResult } from './job.js';
+import {
+  codeDifferences,
+  dataDifferences,
+  MAX_REFUSALS,
+  refusalDelayMs,
+  RunJobData,
+  WORKER_NAME_ENV,
+  WORKER_RUNS_DIR_ENV,
+  type RunJobResult,
+} from './job.js';
+import { checkDefinitionFile, rootsFromEnvironment } from './definition-access.js';
 import { sourceFingerprint } from './data-check.js';
 
 /**
  * The body of a queued run, executed by BullMQ in a sandboxed child process of `losslab worker`
- * (see sandbox.mjs), so training never blocks the worker's lock renewal. It refuses, without
- * retries, a job this machine would run differently (other code, other data, other settings);
- * it runs everything else exactly as `losslab run` would and returns the record and run folder.
+ * (see sandbox.mjs), so training never blocks the worker's lock renewal. Before importing anything
+ * it checks the job (its codec, then the definition file's place and sha256); it refuses a job
+ * this machine would run differently (other definition file, code, data, settings or backend) and
+ * hands it back to the queue for another worker, at most {@link MAX_REFUSALS} times; it runs
+ * everything else exactly as `losslab run` would and returns the record and run folder.
  */
 
 /** The part of a BullMQ sandboxed job this processor uses. */
@@ -27,10 +39,19 @@ export interface SandboxedRunJob {
   readonly data: unknown;
   readonly attemptsMade: number;
   updateProgress(progress: object): Promise<void>;
+  updateData(data: RunJobData): Promise<void>;
+  moveToDelayed(timestamp: number, token?: string): Promise<void>;
 }
 
-/** A refusal: this job can never succeed on this worker, so BullMQ must not retry it. */
-const refuse = (message: string): UnrecoverableError => new UnrecoverableError(`[Refused] ${message}`);
+/** Why this worker does not run a job; `final` when no other worker could run it either. */
+class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly final = false,
+  ) {
+    super(message);
+  }
+}
 
 let backend: BackendInfo | undefined;
 
@@ -46,57 +67,99 @@ async function folderFiles(folder: string, root = folder): Promise<Record<string
   return files;
 }
 
-/** Runs one queued (variant, seed) and returns its record and folder; throws (refusal or failure) otherwise. */
-export async function processRunJob(job: SandboxedRunJob): Promise<RunJobResult> {
+/**
+ * Runs one queued (variant, seed) and returns its record and folder. A refusal hands the job back
+ * (moved to delayed with the refusal added to its data, then BullMQ's DelayedError) until it has
+ * been refused {@link MAX_REFUSALS} times; then, or for a job that is no losslab job at all, it
+ * fails for good (UnrecoverableError, `[Refused] …`). A run that fails throws `[Tag] …`.
+ */
+export async function processRunJob(job: SandboxedRunJob, token?: string): Promise<RunJobResult> {
+  const jobName = `job ${job.id ?? '?'}`;
   const decoded = RunJobData.decode(job.data);
   if (E.isLeft(decoded))
-    throw refuse(`the job's data is not a losslab run job: ${formatErrors(decoded.left).join('; ')}`);
+    throw new UnrecoverableError(
+      `[Refused] ${jobName}: its data is not a losslab run job: ${formatErrors(decoded.left).join('; ')}`,
+    );
   const data = decoded.right;
+  try {
+    return await runJob(job, data);
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    const refusals = [
+      ...(data.refusals ?? []),
+      { worker: process.env[WORKER_NAME_ENV] ?? `pid ${process.pid}`, reason: error.message },
+    ];
+    const prefix = `[Refused] ${data.variant} s${data.seed} (${jobName})`;
+    if (error.final || token === undefined) throw new UnrecoverableError(`${prefix}: ${error.message}`);
+    if (refusals.length >= MAX_REFUSALS)
+      throw new UnrecoverableError(
+        `${prefix}: refused ${refusals.length} times, the limit: ${refusals.map((r) => `${r.worker}: ${r.reason}`).join(' | ')}`,
+      );
+    console.log(`${jobName}: refused (${refusals.length} of ${MAX_REFUSALS}), handed back: ${error.message}`);
+    await job.updateData({ ...data, refusals });
+    await job.moveToDelayed(Date.now() + refusalDelayMs(refusals.length), token);
+    throw new DelayedError(`${prefix}: handed back after refusal ${refusals.length}: ${error.message}`);
+  }
+}
+
+/** The checks and the run of {@link processRunJob}; throws a {@link Refusal} for a job this worker must not run. */
+async function runJob(job: SandboxedRunJob, data: RunJobData): Promise<RunJobResult> {
   const label = `${data.variant} s${data.seed}`;
 
+  // Where the file lies and what it holds, before anything is imported or compiled.
+  const checked = await checkDefinitionFile(
+    data.definitionPath,
+    data.definitionSha256,
+    await rootsFromEnvironment(process.env),
+  );
+  if ('problem' in checked) throw new Refusal(`${checked.problem}; nothing was imported`);
+  const definitionFile = checked.file;
   let raw: unknown;
   try {
-    raw = await loadDefinitionFile(data.definitionPath);
+    raw = await loadDefinitionFile(definitionFile);
   } catch (error) {
-    throw refuse(`${label}: cannot load the definition here (cwd ${process.cwd()}): ${messageOf(error)}`);
+    throw new Refusal(`cannot load the definition here (cwd ${process.cwd()}): ${messageOf(error)}`);
   }
-  const resolved = resolveExperiment(raw, data.definitionPath, {
+  const resolved = resolveExperiment(raw, definitionFile, {
     variants: [data.variant],
     overrides: [...data.sets, ['seeds', [data.seed]]],
   });
-  if (E.isLeft(resolved))
-    throw refuse(`${label}: the definition is invalid here: ${resolved.left.problems.join('; ')}`);
+  if (E.isLeft(resolved)) throw new Refusal(`the definition is invalid here: ${resolved.left.problems.join('; ')}`);
+  if (resolved.right.definition.name !== data.experiment)
+    throw new Refusal(
+      `the definition file here defines experiment "${resolved.right.definition.name}", the job "${data.experiment}"`,
+    );
   const variant: ResolvedVariant | undefined = resolved.right.variants[0];
-  if (variant === undefined) throw refuse(`${label}: variant ${data.variant} is not in the definition here`);
+  if (variant === undefined) throw new Refusal(`variant ${data.variant} is not in the definition here`);
   // Loading the definition registered its user kinds: their files are part of the code compared.
   const code = codeFingerprint(registry);
   if (code !== data.codeFingerprint) {
     const differing = codeDifferences(codeParts(registry), data.code);
-    throw refuse(
-      `${label}: this worker's code differs from the submitter's (fingerprint ${code.slice(0, 12)} here, ${data.codeFingerprint.slice(0, 12)} submitted): ${differing.slice(0, 5).join('; ')}${differing.length > 5 ? `; and ${differing.length - 5} more` : ''}`,
+    throw new Refusal(
+      `this worker's code differs from the submitter's (fingerprint ${code.slice(0, 12)} here, ${data.codeFingerprint.slice(0, 12)} submitted): ${differing.slice(0, 5).join('; ')}${differing.length > 5 ? `; and ${differing.length - 5} more` : ''}`,
     );
   }
   const definitionHash = runHash(variant.spec);
   if (definitionHash !== data.definitionHash)
-    throw refuse(
-      `${label}: the definition resolves to other settings here (${definitionHash.slice(0, 12)} ≠ ${data.definitionHash.slice(0, 12)}); is ${data.definitionPath} the same file?`,
+    throw new Refusal(
+      `the definition resolves to other settings here (${definitionHash.slice(0, 12)} ≠ ${data.definitionHash.slice(0, 12)}); is ${data.definitionPath} the same file?`,
     );
-  const baseDir = dirname(resolve(data.definitionPath));
+  const baseDir = dirname(definitionFile);
   let here: Record<string, string>;
   try {
     here = await sourceFingerprint(variant.spec, registry, baseDir);
   } catch (error) {
-    throw refuse(`${label}: cannot read the data here: ${messageOf(error)}`);
+    throw new Refusal(`cannot read the data here: ${messageOf(error)}`);
   }
   const differing = dataDifferences(here, data.dataFingerprint);
   if (differing.length > 0)
-    throw refuse(`${label}: this worker's data differs from the submitter's: ${differing.join('; ')}`);
+    throw new Refusal(`this worker's data differs from the submitter's: ${differing.join('; ')}`);
 
   if (backend === undefined) {
     try {
       backend = await selectBackend({ requested: data.backend });
     } catch (error) {
-      throw refuse(`${label}: backend ${data.backend} does not load here: ${messageOf(error).split('\n')[0] ?? ''}`);
+      throw new Refusal(`backend ${data.backend} does not load here: ${messageOf(error).split('\n')[0] ?? ''}`);
     }
     console.log(`worker process ${process.pid}: ${describeBackend(backend)}`);
   }
@@ -119,7 +182,7 @@ export async function processRunJob(job: SandboxedRunJob): Promise<RunJobResult>
       progress,
       reuse: !data.fresh,
       log: (line) => console.log(line),
-      definitionFile: data.definitionPath,
+      definitionFile,
       registry,
     },
   )();
@@ -133,7 +196,7 @@ export async function processRunJob(job: SandboxedRunJob): Promise<RunJobResult>
     Object.keys(data.dataFingerprint).map((k) => [k, record.dataFingerprint[k] ?? '']),
   );
   const readOther = dataDifferences(recorded, data.dataFingerprint);
-  if (readOther.length > 0) throw refuse(`${label}: the run read other data: ${readOther.join('; ')}`);
+  if (readOther.length > 0) throw new Refusal(`the run read other data: ${readOther.join('; ')}`);
   console.log(`job ${job.id ?? '?'}: ${reused ? 'reused' : 'wrote'} ${folder}`);
   return { record, files: await folderFiles(folder) };
 }

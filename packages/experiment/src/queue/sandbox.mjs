@@ -14,5 +14,5 @@ if (process.send !== undefined && !process.connected) process.exit(129);
 registerLoaders();
 const { processRunJob } = await import('./process-job.js');
 
-/** BullMQ calls the default export with each job; its return value becomes the job's result. */
-export default (job) => processRunJob(job);
+/** BullMQ calls the default export with each job and its lock token; its return value becomes the job's result. */
+export default (job, token) => processRunJob(job, token);

@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import type { ExperimentDefinition, RunRecord } from '@losslab/schema';
-import { hashOf } from '@losslab/runtime';
+import { hashOf, sha256Hex } from '@losslab/runtime';
 import { codeFingerprint, codeParts } from '../environment.js';
 import { registry } from '../kinds/index.js';
 import { messageOf } from '../message.js';
@@ -12,7 +13,7 @@ import { findReusableRun } from '../store.js';
 import { collectRun, recordQueueFailure } from './collect.js';
 import { redisProblem, scrub, type QueueTarget } from './connection.js';
 import { sourceFingerprint } from './data-check.js';
-import { QUEUE_NAME, runJobId, type RunJobData, type RunJobResult } from './job.js';
+import { MAX_REFUSALS, QUEUE_NAME, Refusal, runJobId, type RunJobData, type RunJobResult } from './job.js';
 
 /** How long a finished job (its result, with the run's model files) stays in Redis for a coordinator to collect. */
 const FINISHED_JOBS_KEPT_SECONDS = 7 * 24 * 3600;
@@ -50,10 +51,18 @@ interface Seen {
   state?: string;
   attemptsStarted: number;
   stalled: number;
+  /** Refusals by workers seen so far (each handed the job back). */
+  refusals: number;
   progress?: string;
   worker?: string;
   result?: SweepResult;
 }
+
+/** The refusals workers added to a job's data (read back from Redis, so checked like any input). */
+const refusalsOf = (data: unknown): Refusal[] => {
+  const refusals = typeof data === 'object' && data !== null ? (data as { refusals?: unknown }).refusals : undefined;
+  return Array.isArray(refusals) ? refusals.filter((r): r is Refusal => Refusal.is(r)) : [];
+};
 
 /** The job data of every cell, with the data fingerprinted once per data source. */
 async function jobData(
@@ -65,6 +74,8 @@ async function jobData(
   const code = codeParts(registry);
   const fingerprint = codeFingerprint(registry);
   const baseDir = dirname(resolve(options.definitionPath));
+  // Workers import the definition file only when their copy has these bytes.
+  const definitionSha256 = sha256Hex(await readFile(options.definitionPath));
   const dataPrints = new Map<string, Record<string, string>>();
   const sets = options.sets
     .filter(([path]) => path !== 'seeds')
@@ -78,11 +89,12 @@ async function jobData(
       dataPrints.set(source, dataFingerprint);
     }
     data.push({
-      schema: 'losslab.job/1',
+      schema: 'losslab.job/2',
       experiment: definition.name,
       variant: variant.name,
       seed,
       definitionPath: options.definitionPath,
+      definitionSha256,
       sets,
       definitionHash: runHash(variant.spec),
       backend: options.backend,
@@ -158,7 +170,7 @@ export async function runSweep(
       } else {
         console.log(`already in the queue: ${label} (job ${id}, ${await before.getState()})`);
       }
-      pending.set(index, { attemptsStarted: 0, stalled: 0 });
+      pending.set(index, { attemptsStarted: 0, stalled: 0, refusals: 0 });
     }
     const counts = () => {
       const seen = [...pending.values()];
@@ -195,7 +207,19 @@ export async function runSweep(
           const retry = job.attemptsStarted > 1 ? `, retry ${job.attemptsStarted - 1}` : '';
           console.log(`running ${label} on ${worker ?? '?'} (attempt ${job.attemptsStarted}${retry})`);
         }
-        if (state === 'delayed' && seen.state !== 'delayed')
+        const refusals = refusalsOf(job.data);
+        if (refusals.length > seen.refusals) {
+          const last = refusals[refusals.length - 1];
+          console.log(
+            `handed back ${label} (job ${id}, refusal ${refusals.length} of ${MAX_REFUSALS}): worker ${last?.worker ?? '?'} refused it: ${scrub(target, last?.reason ?? '')}`,
+          );
+          seen.refusals = refusals.length;
+        } else if (
+          state === 'delayed' &&
+          seen.state !== 'delayed' &&
+          // Typed as a string, yet unset on a job handed back by a refusal (delayed without failing).
+          (job.failedReason as string | undefined) !== undefined
+        )
           console.log(`retrying ${label} after attempt ${job.attemptsMade} failed: ${scrub(target, job.failedReason)}`);
         seen.state = state;
         seen.attemptsStarted = job.attemptsStarted;
@@ -208,7 +232,7 @@ export async function runSweep(
         }
         if (state === 'completed') {
           try {
-            const { record, folder } = await collectRun(options.runsDir, job.returnvalue);
+            const { record, folder } = await collectRun(options.runsDir, job.returnvalue, data, id);
             const metrics = Object.entries(record.evaluation.metrics)
               .map(([k, v]) => `${k} ${v.toFixed(4)}`)
               .join(', ');

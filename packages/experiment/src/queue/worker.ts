@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import type { WorkerOptions } from '../command-options.js';
 import { redisProblem, scrub } from './connection.js';
-import { QUEUE_NAME, WORKER_RUNS_DIR_ENV, type RunJobData, type RunJobResult } from './job.js';
+import { definitionRoots, WORKER_DEFINITION_ROOTS_ENV } from './definition-access.js';
+import { messageOf } from '../message.js';
+import { QUEUE_NAME, WORKER_NAME_ENV, WORKER_RUNS_DIR_ENV, type RunJobData, type RunJobResult } from './job.js';
 
 /** The sandboxed processor BullMQ forks for each job slot (a .mjs file: it registers tsx first). */
 const SANDBOX_FILE = fileURLToPath(new URL('./sandbox.mjs', import.meta.url));
@@ -18,8 +20,17 @@ export async function workerCommand(options: WorkerOptions): Promise<number> {
     console.error(`error: ${problem}`);
     return 1;
   }
+  let roots: string[];
+  try {
+    roots = await definitionRoots(process.cwd(), options.allowDefinitions);
+  } catch (error) {
+    console.error(`error: --allow-definitions: ${messageOf(error)}`);
+    return 2;
+  }
   // The sandboxed children inherit this process's environment.
   process.env[WORKER_RUNS_DIR_ENV] = resolve(options.runsDir);
+  process.env[WORKER_DEFINITION_ROOTS_ENV] = JSON.stringify(roots);
+  process.env[WORKER_NAME_ENV] = options.name;
   const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, SANDBOX_FILE, {
     connection: { ...options.target.options, maxRetriesPerRequest: null },
     concurrency: options.concurrency,
@@ -41,7 +52,7 @@ export async function workerCommand(options: WorkerOptions): Promise<number> {
   worker.on('stalled', (jobId) => console.log(`requeued job ${jobId}: its worker stopped renewing its lock`));
   worker.on('error', (error) => console.error(`worker: ${scrub(options.target, error.message)}`));
   console.log(
-    `losslab worker ${options.name}: queue ${options.target.display}, concurrency ${options.concurrency}, runs kept in ${options.runsDir}, lock ${options.lockDurationMs} ms (pid ${process.pid})`,
+    `losslab worker ${options.name}: queue ${options.target.display}, concurrency ${options.concurrency}, runs kept in ${options.runsDir}, lock ${options.lockDurationMs} ms, definitions from ${roots.join(', ')} (pid ${process.pid})`,
   );
   return new Promise((done) => {
     let stopping = false;
