@@ -118,7 +118,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
   const key = { definitionHash, seed, backend: context.backend.name, codeFingerprint: code };
   const earlier = step('RunStoreFailed', async () => {
     if (context.reuse === false) return {};
-    const complete = await findReusableRun(context.runsDir, definition.name, key);
+    const complete = await findReusableRun(context.runsDir, definition.name, key, log);
     if (complete !== undefined) return { complete };
     const killed = await findResumableRun(context.runsDir, definition.name, key);
     return killed === undefined ? {} : { killed };

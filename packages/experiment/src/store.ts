@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import {
   Checkpoint,
@@ -127,22 +128,39 @@ export async function failRun(folder: string, failure: FailedRun): Promise<void>
 }
 
 /**
- * All complete, valid records of `experiment` (oldest first). A record that is unreadable,
- * invalid, a symbolic link, or whose run id is not its folder's name is skipped: it is the
- * report's to flag, and here it simply is not reusable.
+ * All complete, valid records of `experiment` (oldest first). A record that is unreadable or
+ * invalid is skipped: it is the report's to flag, and here it simply is not reusable. One that is
+ * a symbolic link, or whose run id is not its folder's name, is skipped too and handed, named, to
+ * `passedOver`.
  */
-export async function completeRecords(runsDir: string, experiment: string): Promise<RunRecord[]> {
+export async function completeRecords(
+  runsDir: string,
+  experiment: string,
+  passedOver: (message: string) => void = () => {},
+): Promise<RunRecord[]> {
   const dir = join(runsDir, experiment);
   if (!existsSync(dir)) return [];
   const records: RunRecord[] = [];
   for (const entry of (await readdir(dir)).sort()) {
     const path = join(dir, entry, RECORD_FILE);
-    if (!existsSync(path)) continue;
+    if (!existsSync(path) && !(await isSymbolicLink(path))) continue;
+    let text: string;
     try {
-      const decoded = RunRecord.decode(JSON.parse(await readRunText(path)));
-      if (isRight(decoded) && decoded.right.runId === entry) records.push(decoded.right);
+      text = await readRunText(path);
+    } catch (error) {
+      passedOver(`not reused: ${(error as Error).message}`);
+      continue;
+    }
+    try {
+      const decoded = RunRecord.decode(JSON.parse(text));
+      if (isLeft(decoded)) continue;
+      if (decoded.right.runId === entry) records.push(decoded.right);
+      else
+        passedOver(
+          `not reused: ${path}: runId expected ${JSON.stringify(entry)} (its folder's name), found ${JSON.stringify(decoded.right.runId)}`,
+        );
     } catch {
-      // unreadable or a symbolic link: not reusable
+      // not JSON
     }
   }
   return records;
@@ -156,13 +174,14 @@ export interface ReuseKey {
   readonly codeFingerprint: string;
 }
 
-/** The newest complete run with this key, if any (for reuse). */
+/** The newest complete run with this key, if any (for reuse); see {@link completeRecords} for `passedOver`. */
 export async function findReusableRun(
   runsDir: string,
   experiment: string,
   key: ReuseKey,
+  passedOver?: (message: string) => void,
 ): Promise<RunRecord | undefined> {
-  const matches = (await completeRecords(runsDir, experiment)).filter(
+  const matches = (await completeRecords(runsDir, experiment, passedOver)).filter(
     (r) =>
       r.definitionHash === key.definitionHash &&
       r.seed === key.seed &&
@@ -206,6 +225,9 @@ export interface ResumableRun {
   /** The checkpoint's file. */
   readonly checkpointFile: string;
 }
+
+/** Node's sha256, the same as the portable one and faster on checkpoints of megabytes. */
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** A run folder's file that cannot be trusted: the error names the file, what differs, and the way out. */
 const refuse = (path: string, problem: string): Error =>
@@ -267,7 +289,7 @@ export function verifyCheckpoint(path: string, text: string, run: CheckpointRun,
   const decoded = Checkpoint.decode(raw);
   if (isLeft(decoded)) throw refuse(path, formatErrors(decoded.left).join('; '));
   const checkpoint = decoded.right;
-  const computed = checkpointSha256(raw as object);
+  const computed = checkpointSha256(raw as object, sha256);
   if (computed !== checkpoint.sha256)
     throw refuse(
       path,
@@ -356,7 +378,7 @@ export async function saveCheckpoint(
   const dir = join(folder, CHECKPOINTS_FOLDER);
   await mkdir(dir, { recursive: true });
   const name = checkpointFileName(state.epoch);
-  await writeFileAtomic(join(dir, name), JSON.stringify(sealCheckpoint(state, run)));
+  await writeFileAtomic(join(dir, name), JSON.stringify(sealCheckpoint(state, run, sha256)));
   if (keepOlder) return;
   for (const older of await readdir(dir)) if (older !== name) await rm(join(dir, older), { force: true });
 }

@@ -7,7 +7,7 @@ export {
   restoreCheckpoint,
   sealCheckpoint,
 } from './checkpoint.js';
-export type { CheckpointProgress } from './checkpoint.js';
+export type { CheckpointProgress, Sha256 } from './checkpoint.js';
 export { createOptimizer } from './optimizer.js';
 export type { OptimizerSpec, AdamSpec, SgdSpec, CreateOptimizerOptions } from './optimizer.js';
 export { HostAdam, isHostAdam } from './host-adam.js';

@@ -270,6 +270,46 @@ describe('resuming a killed run checks its checkpoint and started.json first', (
   }, 60_000);
 });
 
+describe('a complete run is reused only when its record.json is its own', () => {
+  /** A runs folder holding a copy of the complete run, changed by `change`; the rerun must start a new run. */
+  async function expectNotReused(name: string, change: (folder: string) => void, passedOver: string) {
+    const runsDir = join(root, name);
+    const folder = join(runsDir, definition.name, runId());
+    cpSync(whole.folder, folder, { recursive: true });
+    const honest = await run(runsDir);
+    if (E.isLeft(honest)) throw new Error(honest.left.message);
+    expect(honest.right.reused).toBe(true);
+    change(folder);
+    const outcome = await run(runsDir);
+    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
+    expect(outcome.right.reused).toBe(false);
+    expect(outcome.right.folder).not.toBe(folder);
+    expect(lines).toContain(`not reused: ${join(folder, 'record.json')}: ${passedOver}`);
+  }
+
+  it('a symbolic link in place of record.json is passed over, named', async () => {
+    await expectNotReused(
+      'reuse-link',
+      (folder) => {
+        rmSync(join(folder, 'record.json'));
+        symlinkSync(join(whole.folder, 'record.json'), join(folder, 'record.json'));
+      },
+      'is a symbolic link; losslab reads only regular files in a run folder (remove it, or rerun with --fresh)',
+    );
+  }, 60_000);
+
+  it('a record whose run id is not its folder’s name (a "../" id) is passed over, named', async () => {
+    await expectNotReused(
+      'reuse-run-id',
+      (folder) => {
+        const record = JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as RunRecord;
+        writeFileSync(join(folder, 'record.json'), JSON.stringify({ ...record, runId: '../../poisoned' }));
+      },
+      `runId expected "${runId()}" (its folder's name), found "../../poisoned"`,
+    );
+  }, 60_000);
+});
+
 describe('a run counts as running only while its recorded process is alive and is that process', () => {
   const children: ChildProcess[] = [];
   afterAll(() => {

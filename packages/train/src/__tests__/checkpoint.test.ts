@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { arrayDataset } from '@losslab/data';
 import { meanAbsoluteError } from '@losslab/losses';
@@ -194,6 +195,8 @@ describe('a checkpoint checked before it is trusted', () => {
       JSON.stringify({ sha256, ...Object.fromEntries(Object.entries(content).reverse()) }),
     ) as object;
     expect(checkpointSha256(reordered)).toBe(sha256);
+    // Node's crypto, which the run store passes, gives the same hash
+    expect(checkpointSha256(reordered, (text) => createHash('sha256').update(text).digest('hex'))).toBe(sha256);
     expect(Checkpoint.is(JSON.parse(JSON.stringify(sealed)))).toBe(true);
 
     // one weight changed, same length: the first base64 character of the first kernel
