@@ -130,8 +130,8 @@ export async function failRun(folder: string, failure: FailedRun): Promise<void>
 /**
  * All complete, valid records of `experiment` (oldest first). A record that is unreadable or
  * invalid is skipped: it is the report's to flag, and here it simply is not reusable. One that is
- * a symbolic link, or whose run id is not its folder's name, is skipped too and handed, named, to
- * `passedOver`.
+ * a symbolic link (or in a folder that is one), or whose run id is not its folder's name, is
+ * skipped too and handed, named, to `passedOver`.
  */
 export async function completeRecords(
   runsDir: string,
@@ -142,6 +142,10 @@ export async function completeRecords(
   if (!existsSync(dir)) return [];
   const records: RunRecord[] = [];
   for (const entry of (await readdir(dir)).sort()) {
+    if (await isSymbolicLink(join(dir, entry))) {
+      passedOver(`not reused: ${join(dir, entry)}: is a symbolic link; a run folder of losslab's is a folder`);
+      continue;
+    }
     const path = join(dir, entry, RECORD_FILE);
     if (!existsSync(path) && !(await isSymbolicLink(path))) continue;
     let text: string;

@@ -298,6 +298,17 @@ describe('a complete run is reused only when its record.json is its own', () => 
     );
   }, 60_000);
 
+  it('a run folder that is a symbolic link is passed over, named', async () => {
+    const runsDir = join(root, 'reuse-linked-folder');
+    mkdirSync(join(runsDir, definition.name), { recursive: true });
+    const linked = join(runsDir, definition.name, runId());
+    symlinkSync(whole.folder, linked);
+    const outcome = await run(runsDir);
+    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
+    expect(outcome.right.reused).toBe(false);
+    expect(lines).toContain(`not reused: ${linked}: is a symbolic link; a run folder of losslab's is a folder`);
+  }, 60_000);
+
   it('a record whose run id is not its folder’s name (a "../" id) is passed over, named', async () => {
     await expectNotReused(
       'reuse-run-id',
