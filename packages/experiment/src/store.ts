@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import {
   Checkpoint,
@@ -157,7 +157,7 @@ export async function completeRecords(
     }
     try {
       const decoded = RunRecord.decode(JSON.parse(text));
-      if (isLeft(decoded)) continue;
+      if (E.isLeft(decoded)) continue;
       if (decoded.right.runId === entry) records.push(decoded.right);
       else
         passedOver(
@@ -199,27 +199,35 @@ export async function findReusableRun(
  * `started.json`, as far as resuming needs it. The run id must be the folder's own name (a run id
  * read back names the folder the run completes in and goes into its record).
  */
-const StartedRunCodec = t.intersection([
-  t.type({
-    runId: NonEmptyString,
-    variant: NonEmptyString,
-    startedAt: NonEmptyString,
-    definitionHash: NonEmptyString,
-    seed: NonNegativeInt,
-    backend: NonEmptyString,
-    codeFingerprint: NonEmptyString,
-    /** The process running it now (updated on every resume). */
-    pid: PositiveInt,
-  }),
-  t.partial({
-    processStart: NonNegativeInt,
-    bootId: NonEmptyString,
-    resumes: t.array(t.type({ afterEpoch: PositiveInt, at: NonEmptyString })),
-  }),
-]);
+const StartedRequired = t.type({
+  runId: NonEmptyString,
+  variant: NonEmptyString,
+  startedAt: NonEmptyString,
+  definitionHash: NonEmptyString,
+  seed: NonNegativeInt,
+  backend: NonEmptyString,
+  codeFingerprint: NonEmptyString,
+  /** The process running it now (updated on every resume). */
+  pid: PositiveInt,
+});
+const StartedOptional = t.partial({
+  processStart: NonNegativeInt,
+  bootId: NonEmptyString,
+  resumes: t.array(t.type({ afterEpoch: PositiveInt, at: NonEmptyString })),
+});
 
 /** What `started.json` says of a run: enough to tell whether an incomplete run can be resumed. */
-export type StartedRun = t.TypeOf<typeof StartedRunCodec> & ProcessIdentity;
+export type StartedRun = t.TypeOf<typeof StartedRequired> & t.TypeOf<typeof StartedOptional> & ProcessIdentity;
+
+/** `started.json` decoded, or its problems by path (two codecs rather than an intersection, whose paths start "0."). */
+function decodeStarted(raw: unknown): E.Either<string[], StartedRun> {
+  const required = StartedRequired.decode(raw);
+  const optional = StartedOptional.decode(raw);
+  if (E.isRight(required) && E.isRight(optional)) return E.right({ ...required.right, ...optional.right });
+  return E.left(
+    formatErrors([...(E.isLeft(required) ? required.left : []), ...(E.isLeft(optional) ? optional.left : [])]),
+  );
+}
 
 /** An incomplete run that a rerun continues: its folder, what started it, and its newest checkpoint. */
 export interface ResumableRun {
@@ -260,8 +268,8 @@ async function startedOf(folder: string, key: ReuseKey): Promise<StartedRun | un
     throw refuse(path, (error as Error).message.replace(`${path}: `, ''));
   }
   if (typeof raw !== 'object' || raw === null || !sameKey(raw, key)) return undefined;
-  const decoded = StartedRunCodec.decode(raw);
-  if (isLeft(decoded)) throw refuse(path, formatErrors(decoded.left).join('; '));
+  const decoded = decodeStarted(raw);
+  if (E.isLeft(decoded)) throw refuse(path, decoded.left.join('; '));
   const folderName = folder.split(/[/\\]/).pop()!;
   if (decoded.right.runId !== folderName)
     throw refuse(
@@ -291,7 +299,7 @@ export function verifyCheckpoint(path: string, text: string, run: CheckpointRun,
       'written by an earlier losslab (losslab.checkpoint/1), without its run and sha256, so it cannot be checked',
     );
   const decoded = Checkpoint.decode(raw);
-  if (isLeft(decoded)) throw refuse(path, formatErrors(decoded.left).join('; '));
+  if (E.isLeft(decoded)) throw refuse(path, formatErrors(decoded.left).join('; '));
   const checkpoint = decoded.right;
   const computed = checkpointSha256(raw as object, sha256);
   if (computed !== checkpoint.sha256)

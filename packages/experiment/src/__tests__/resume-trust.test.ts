@@ -257,6 +257,18 @@ describe('resuming a killed run checks its checkpoint and started.json first', (
     );
   });
 
+  it('refuses a started.json of this run with a field that does not decode, naming the file and the field', async () => {
+    await expectRefused(
+      'started-pid',
+      (folder) => {
+        const started = JSON.parse(readFileSync(join(folder, 'started.json'), 'utf8')) as { pid: number };
+        writeFileSync(join(folder, 'started.json'), JSON.stringify({ ...started, pid: 'abc' }));
+      },
+      'pid: expected a positive integer, got "abc"',
+      'started.json',
+    );
+  });
+
   it('--fresh (reuse: false) leaves a tampered run as it is and starts a new one', async () => {
     const { runsDir, folder } = killedRun('fresh', (folder) => {
       const checkpoint = readCheckpoint(folder);
