@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import {
   formatErrors,
@@ -52,13 +52,27 @@ const inside = (folder: string, path: string): boolean => {
 };
 
 /**
+ * The folder that holds the runs folder of `runFolder`, when `runFolder` is
+ * `<runs>/<experiment>/<run id>` of its record (and that folder is not the file system's root).
+ */
+function projectOf(runFolder: string, record: RunRecord): string | undefined {
+  const folder = resolve(runFolder);
+  const experimentFolder = dirname(folder);
+  if (basename(folder) !== record.runId || basename(experimentFolder) !== record.experiment) return undefined;
+  const project = dirname(dirname(experimentFolder));
+  return dirname(project) === project ? undefined : project;
+}
+
+/**
  * The definition file the record names, checked before it may be imported: it must lie (after
- * following links) in the folder `evaluate` runs in or in the one that holds the run's runs folder,
+ * following links) in the folder `evaluate` runs in or in the run's project (see {@link projectOf}),
  * and its sha256 must be the recorded one. A record is data, so the file it names is code only
  * when both hold; otherwise the error names the file and the hashes.
  */
-function trustedDefinitionFile(runFolder: string, recordPath: string, file: string, recordedSha256: string): string {
-  const roots = [process.cwd(), resolve(runFolder, '..', '..', '..')].map((root) => realpathSync(root));
+function trustedDefinitionFile(runFolder: string, record: RunRecord, file: string, recordedSha256: string): string {
+  const recordPath = join(runFolder, RECORD_FILE);
+  const project = projectOf(runFolder, record);
+  const roots = [process.cwd(), ...(project === undefined ? [] : [project])].map((root) => realpathSync(root));
   const real = realpathSync(file);
   if (!roots.some((root) => inside(root, real)))
     throw new LosslabError(
@@ -101,7 +115,7 @@ export async function evaluateRunFolder(
   let spec = decodeSpec(record, registry);
   if (E.isLeft(spec) && recordedFile !== undefined && definitionFile !== undefined && existsSync(definitionFile)) {
     // registers the user kinds it defines
-    await loadDefinitionFile(trustedDefinitionFile(folder, recordPath, definitionFile, recordedFile.sha256));
+    await loadDefinitionFile(trustedDefinitionFile(folder, record, definitionFile, recordedFile.sha256));
     spec = decodeSpec(record, registry);
   }
   if (E.isLeft(spec)) throw new LosslabError('INVALID_DEFINITION', `${recordPath}: ${spec.left.join('; ')}`);

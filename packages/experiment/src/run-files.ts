@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 const NO_FOLLOW = (constants as { O_NOFOLLOW?: number }).O_NOFOLLOW ?? 0;
 
 const notRegular = (path: string, what: string): Error =>
-  new Error(`${path}: is ${what}; losslab reads only regular files in a run folder (remove it, or rerun with --fresh)`);
+  new Error(`${path}: is ${what}; losslab reads only regular files in a run folder`);
 
 /**
  * The bytes of a run file, refusing a symbolic link or anything but a regular file, by name.

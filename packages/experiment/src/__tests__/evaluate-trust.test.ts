@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, sha256Hex, type BackendInfo } from '@losslab/runtime';
@@ -96,7 +96,7 @@ describe('evaluate checks what it loads against the record', () => {
       symlinkSync(join(run.folder, 'record.json'), join(folder, 'record.json'));
     });
     expect((await rejectionOf(evaluateRunFolder(linkedRecord))).message).toBe(
-      `${join(linkedRecord, 'record.json')}: is a symbolic link; losslab reads only regular files in a run folder (remove it, or rerun with --fresh)`,
+      `${join(linkedRecord, 'record.json')}: is a symbolic link; losslab reads only regular files in a run folder`,
     );
     const linkedWeights = copyOfRun((folder) => {
       rmSync(join(folder, 'weights.bin'));
@@ -117,6 +117,7 @@ describe('(9) evaluate imports the definition file a record names only from wher
       const record = recordOf(folder);
       writeRecord(folder, {
         ...record,
+        runId: basename(folder),
         definition: { ...(record.definition as object), loss: { kind: 'plantedLoss' } },
         environment: {
           ...record.environment,
@@ -147,6 +148,16 @@ describe('(9) evaluate imports the definition file a record names only from wher
     expect(error.message).toBe(
       `${file}: sha256 expected ${'f'.repeat(64)} (${join(folder, 'record.json')}), found ${sha256Hex(readFileSync(file))}: not the definition file the run was made from, so it is not imported`,
     );
+    expect(existsSync(`${file}.ran`)).toBe(false);
+  });
+
+  it('takes the run’s project for one only when the folder is <runs>/<experiment>/<run id> of its record', async () => {
+    const file = join(root, 'project', 'misplaced.ts');
+    const folder = planted(file);
+    const record = recordOf(folder);
+    writeRecord(folder, { ...record, runId: 'another-run' });
+    const error = await rejectionOf(evaluateRunFolder(folder));
+    expect(error.message).toContain(`${file}: the definition file ${join(folder, 'record.json')} names lies outside`);
     expect(existsSync(`${file}.ran`)).toBe(false);
   });
 

@@ -306,7 +306,7 @@ describe('a complete run is reused only when its record.json is its own', () => 
         rmSync(join(folder, 'record.json'));
         symlinkSync(join(whole.folder, 'record.json'), join(folder, 'record.json'));
       },
-      'is a symbolic link; losslab reads only regular files in a run folder (remove it, or rerun with --fresh)',
+      'is a symbolic link; losslab reads only regular files in a run folder',
     );
   }, 60_000);
 
