@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import {
   formatErrors,
@@ -11,13 +10,14 @@ import {
   type RunSpec,
   type Split,
 } from '@losslab/schema';
-import { canonicalJson, LosslabError } from '@losslab/runtime';
+import { canonicalJson, LosslabError, sha256Hex } from '@losslab/runtime';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
 import { loadDefinitionFile } from './load-definition.js';
-import { loadModel } from './model-files.js';
+import { modelFromFiles, readModelFiles } from './model-files.js';
 import { buildLoss, evaluate, loadData } from './pipeline.js';
 import { partCodecs } from './resolve.js';
+import { readRunText } from './run-files.js';
 
 /** What {@link evaluateRunFolder} found: the run's record, the new evaluation, and whether it equals the recorded one. */
 export interface RunReevaluation {
@@ -39,17 +39,62 @@ export async function readRunRecord(folder: string): Promise<RunRecord> {
   const recordPath = join(folder, RECORD_FILE);
   if (!existsSync(recordPath))
     throw new LosslabError('INVALID_ARGUMENT', `${recordPath}: no such file; expected the folder of a complete run`);
-  const decoded = RunRecord.decode(JSON.parse(await readFile(recordPath, 'utf8')));
+  const decoded = RunRecord.decode(JSON.parse(await readRunText(recordPath)));
   if (E.isLeft(decoded))
     throw new LosslabError('INVALID_ARGUMENT', `${recordPath}: ${formatErrors(decoded.left).join('; ')}`);
   return decoded.right;
 }
 
+/** True when `path` is `folder` or lies inside it. */
+const inside = (folder: string, path: string): boolean => {
+  const rest = relative(folder, path);
+  return rest === '' || (!rest.startsWith('..') && !isAbsolute(rest));
+};
+
+/**
+ * The folder that holds the runs folder of `runFolder`, when `runFolder` is
+ * `<runs>/<experiment>/<run id>` of its record (and that folder is not the file system's root).
+ */
+function projectOf(runFolder: string, record: RunRecord): string | undefined {
+  const folder = resolve(runFolder);
+  const experimentFolder = dirname(folder);
+  if (basename(folder) !== record.runId || basename(experimentFolder) !== record.experiment) return undefined;
+  const project = dirname(dirname(experimentFolder));
+  return dirname(project) === project ? undefined : project;
+}
+
+/**
+ * The definition file the record names, checked before it may be imported: it must lie (after
+ * following links) in the folder `evaluate` runs in or in the run's project (see {@link projectOf}),
+ * and its sha256 must be the recorded one. A record is data, so the file it names is code only
+ * when both hold; otherwise the error names the file and the hashes.
+ */
+function trustedDefinitionFile(runFolder: string, record: RunRecord, file: string, recordedSha256: string): string {
+  const recordPath = join(runFolder, RECORD_FILE);
+  const project = projectOf(runFolder, record);
+  const roots = [process.cwd(), ...(project === undefined ? [] : [project])].map((root) => realpathSync(root));
+  const real = realpathSync(file);
+  if (!roots.some((root) => inside(root, real)))
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      `${file}: the definition file ${recordPath} names lies outside ${roots.join(' and ')} (where the run was made from); losslab imports no file a record names from elsewhere`,
+    );
+  const found = sha256Hex(readFileSync(real));
+  if (found !== recordedSha256)
+    throw new LosslabError(
+      'INVALID_ARGUMENT',
+      `${file}: sha256 expected ${recordedSha256} (${recordPath}), found ${found}: not the definition file the run was made from, so it is not imported`,
+    );
+  return real;
+}
+
 /**
  * Re-evaluates the trained model a complete run saved (`model.json` + `weights.bin`) without
  * training: the run's own data, labels, loss and evaluation, on its evaluation split or on
- * `split`. A definition that used user kinds has its definition file imported first (the path the
- * record names), so those kinds are registered.
+ * `split`. The saved files' sha256s are checked against the record's before they are loaded. A
+ * definition that used user kinds has its definition file imported first (the path the record
+ * names, only where the run was made from and with the recorded sha256), so those kinds are
+ * registered.
  *
  * @example const { evaluation, matchesRecord } = await evaluateRunFolder('runs/mnist-odd/<run-id>', { split: 'test' });
  */
@@ -63,11 +108,14 @@ export async function evaluateRunFolder(
   if (record.model === undefined)
     throw new LosslabError('INVALID_ARGUMENT', `${recordPath}: the run saved no model (it predates saved models)`);
 
-  const definitionPath = record.environment.definitionFile?.path;
-  const definitionFile = definitionPath === undefined ? undefined : resolve(definitionPath);
+  // checked before anything else is read or imported: a changed or swapped file is named here
+  const modelFiles = await readModelFiles(folder, record.model.files);
+  const recordedFile = record.environment.definitionFile;
+  const definitionFile = recordedFile === undefined ? undefined : resolve(recordedFile.path);
   let spec = decodeSpec(record, registry);
-  if (E.isLeft(spec) && definitionFile !== undefined && existsSync(definitionFile)) {
-    await loadDefinitionFile(definitionFile); // registers the user kinds it defines
+  if (E.isLeft(spec) && recordedFile !== undefined && definitionFile !== undefined && existsSync(definitionFile)) {
+    // registers the user kinds it defines
+    await loadDefinitionFile(trustedDefinitionFile(folder, record, definitionFile, recordedFile.sha256));
     spec = decodeSpec(record, registry);
   }
   if (E.isLeft(spec)) throw new LosslabError('INVALID_DEFINITION', `${recordPath}: ${spec.left.join('; ')}`);
@@ -90,7 +138,7 @@ export async function evaluateRunFolder(
       'INVALID_ARGUMENT',
       `--split: the run's data has no "${split}" split (it has ${Object.keys(data.splits).join(', ')})`,
     );
-  const model = await loadModel(folder);
+  const model = await modelFromFiles(modelFiles);
   try {
     const evaluation = evaluate(runSpec, registry, data, model, buildLoss(runSpec.loss, data.layout, train, registry));
     return {

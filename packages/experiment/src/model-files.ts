@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { sha256Hex } from '@losslab/runtime';
 import { writeFileAtomic } from '@losslab/schema/files';
+import { readRunFile } from './run-files.js';
 
 /**
  * A trained model in the TF.js Layers format, in a run folder: `model.json` (topology and weights
@@ -12,7 +12,7 @@ import { writeFileAtomic } from '@losslab/schema/files';
  */
 
 export const MODEL_FILE = 'model.json';
-const WEIGHTS_FILE = 'weights.bin';
+export const WEIGHTS_FILE = 'weights.bin';
 
 /** A saved file, relative to the run folder, with the sha256 of its bytes. */
 export interface SavedFile {
@@ -49,22 +49,69 @@ export async function saveModel(model: tfl.LayersModel, folder: string): Promise
 }
 
 /**
- * Loads a model saved by {@link saveModel} (custom losslab layers need `@losslab/models`, which
- * this package imports).
- *
- * @example const model = await loadModel('runs/mnist-odd/<run-id>');
+ * The bytes of a saved model file, refused (naming it) when it is a symbolic link or, given the
+ * record's files, when its sha256 is not the recorded one.
  */
-export async function loadModel(folder: string): Promise<tfl.LayersModel> {
-  const manifest = JSON.parse(await readFile(join(folder, MODEL_FILE), 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+async function readModelFile(folder: string, name: string, recorded?: readonly SavedFile[]): Promise<Buffer> {
+  const path = join(folder, name);
+  const bytes = await readRunFile(path);
+  if (recorded === undefined) return bytes;
+  const expected = recorded.find((file) => file.path === name)?.sha256;
+  if (expected === undefined) throw new Error(`${path}: the run's record lists no sha256 for ${name}`);
+  const found = sha256Hex(bytes);
+  if (found !== expected)
+    throw new Error(`${path}: sha256 expected ${expected} (the record's), found ${found}: not the file this run saved`);
+  return bytes;
+}
+
+/** The two files of a saved model, read (and checked) but not yet loaded. */
+export interface ModelFiles {
+  readonly folder: string;
+  readonly model: Buffer;
+  readonly weights: Buffer;
+}
+
+/**
+ * Reads `model.json` and `weights.bin` of `folder`, refusing a symbolic link and, given
+ * `recorded` (the record's `model.files`), a file whose sha256 is not the recorded one, by name.
+ */
+export async function readModelFiles(folder: string, recorded?: readonly SavedFile[]): Promise<ModelFiles> {
+  return {
+    folder,
+    model: await readModelFile(folder, MODEL_FILE, recorded),
+    weights: await readModelFile(folder, WEIGHTS_FILE, recorded),
   };
-  const weights = await readFile(join(folder, WEIGHTS_FILE));
-  return tfl.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: manifest.modelTopology,
-      weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-    }),
-  );
+}
+
+/** The model in files read by {@link readModelFiles}; a failure names the files. */
+export async function modelFromFiles(files: ModelFiles): Promise<tfl.LayersModel> {
+  const { folder, weights } = files;
+  try {
+    const manifest = JSON.parse(files.model.toString('utf8')) as {
+      modelTopology: object;
+      weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+    };
+    return await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: manifest.modelTopology,
+        weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      }),
+    );
+  } catch (error) {
+    throw new Error(
+      `${join(folder, MODEL_FILE)} with ${WEIGHTS_FILE}: the model does not load (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+}
+
+/**
+ * Loads a model saved by {@link saveModel} (custom losslab layers need `@losslab/models`, which
+ * this package imports). Given `recorded` (the record's `model.files`), each file's sha256 is
+ * checked before anything is loaded, so a changed or swapped file is named instead of loaded.
+ *
+ * @example const model = await loadModel('runs/mnist-odd/<run-id>', record.model.files);
+ */
+export async function loadModel(folder: string, recorded?: readonly SavedFile[]): Promise<tfl.LayersModel> {
+  return modelFromFiles(await readModelFiles(folder, recorded));
 }

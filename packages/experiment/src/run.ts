@@ -13,6 +13,7 @@ import { hashOf } from './canonical.js';
 import { captureEnvironment, codeFingerprint } from './environment.js';
 import { messageOf } from './message.js';
 import { saveModel } from './model-files.js';
+import { currentProcess } from './run-files.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
 import {
@@ -117,7 +118,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
   const key = { definitionHash, seed, backend: context.backend.name, codeFingerprint: code };
   const earlier = step('RunStoreFailed', async () => {
     if (context.reuse === false) return {};
-    const complete = await findReusableRun(context.runsDir, definition.name, key);
+    const complete = await findReusableRun(context.runsDir, definition.name, key, log);
     if (complete !== undefined) return { complete };
     const killed = await findResumableRun(context.runsDir, definition.name, key);
     return killed === undefined ? {} : { killed };
@@ -144,7 +145,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
           runId,
           variant: variant.name,
           startedAt: startedAt.toISOString(),
-          pid: process.pid,
+          ...currentProcess(),
           ...key,
         });
       }),
@@ -194,7 +195,7 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
             ...(validate === undefined ? {} : { validate }),
             checkpoint: {
               every: spec.train.checkpointEvery ?? 1,
-              save: (checkpoint) => saveCheckpoint(folder, checkpoint, keepCheckpoints),
+              save: (state) => saveCheckpoint(folder, state, { runId, ...key }, keepCheckpoints),
             },
             ...(resumable === undefined ? {} : { resume: resumable.checkpoint }),
           });
@@ -290,7 +291,9 @@ export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailu
     earlier,
     TE.chain(({ complete: previous, killed }) => {
       if (killed !== undefined)
-        log(`resuming ${killed.started.runId} after epoch ${killed.checkpoint.epoch} from its checkpoint`);
+        log(
+          `resuming ${killed.started.runId} after epoch ${killed.checkpoint.epoch} from its checkpoint ${killed.checkpointFile}`,
+        );
       if (previous !== undefined) {
         log(
           `reusing ${previous.runId}: same settings (${definitionHash.slice(0, 12)}), seed ${seed}, backend ${context.backend.name} and code (${code.slice(0, 12)})`,

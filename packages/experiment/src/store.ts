@@ -1,17 +1,35 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isRight } from 'fp-ts/lib/Either.js';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
 import {
   Checkpoint,
   CHECKPOINTS_FOLDER,
   checkpointFileName,
   FAILED_FILE,
+  formatErrors,
+  NonEmptyString,
+  NonNegativeInt,
+  PositiveInt,
   RECORD_FILE,
   RunRecord,
+  type CheckpointRun,
   type FailedRun,
+  type TrainingState,
 } from '@losslab/schema';
 import { writeFileAtomic } from '@losslab/schema/files';
+import { checkpointSha256, historyProblem, sealCheckpoint } from '@losslab/train';
+import {
+  currentProcess,
+  explainUnwritable,
+  isSymbolicLink,
+  makeFolder,
+  processAlive,
+  readRunText,
+  type ProcessIdentity,
+} from './run-files.js';
 
 /** File written when a run starts; a folder with it and without `record.json` is an incomplete run. */
 export const STARTED_FILE = 'started.json';
@@ -75,11 +93,17 @@ function historyCsv(history: RunRecord['history']): string {
   return `${[header.map(csvField).join(','), ...rows].join('\n')}\n`;
 }
 
-/** Marks the start of a run: creates its folder (never reusing one) and `started.json`. */
+/**
+ * Marks the start of a run: creates its folder (never reusing one) and `started.json`. A runs
+ * folder that may not be written is reported as read-only, by name.
+ */
 export async function startRun(folder: string, info: Record<string, unknown>): Promise<void> {
-  await mkdir(join(folder, '..'), { recursive: true });
-  await mkdir(folder); // fails if it exists: runs never overwrite each other
-  await writeFileAtomic(join(folder, STARTED_FILE), json(info));
+  await makeFolder(join(folder, '..'), { recursive: true });
+  await makeFolder(folder, { recursive: false }); // fails if it exists: runs never overwrite each other
+  const started = join(folder, STARTED_FILE);
+  await writeFileAtomic(started, json(info)).catch(async (error: unknown) => {
+    throw await explainUnwritable(error, started);
+  });
 }
 
 /**
@@ -103,19 +127,44 @@ export async function failRun(folder: string, failure: FailedRun): Promise<void>
   await writeFileAtomic(join(folder, FAILED_FILE), json(failure));
 }
 
-/** All complete, valid records of `experiment` (oldest first); unreadable ones are skipped. */
-export async function completeRecords(runsDir: string, experiment: string): Promise<RunRecord[]> {
+/**
+ * All complete, valid records of `experiment` (oldest first). A record that is unreadable or
+ * invalid is skipped: it is the report's to flag, and here it simply is not reusable. One that is
+ * a symbolic link (or in a folder that is one), or whose run id is not its folder's name, is
+ * skipped too and handed, named, to `passedOver`.
+ */
+export async function completeRecords(
+  runsDir: string,
+  experiment: string,
+  passedOver: (message: string) => void = () => {},
+): Promise<RunRecord[]> {
   const dir = join(runsDir, experiment);
   if (!existsSync(dir)) return [];
   const records: RunRecord[] = [];
   for (const entry of (await readdir(dir)).sort()) {
+    if (await isSymbolicLink(join(dir, entry))) {
+      passedOver(`not reused: ${join(dir, entry)}: is a symbolic link; a run folder of losslab's is a folder`);
+      continue;
+    }
     const path = join(dir, entry, RECORD_FILE);
-    if (!existsSync(path)) continue;
+    if (!existsSync(path) && !(await isSymbolicLink(path))) continue;
+    let text: string;
     try {
-      const decoded = RunRecord.decode(JSON.parse(await readFile(path, 'utf8')));
-      if (isRight(decoded)) records.push(decoded.right);
+      text = await readRunText(path);
+    } catch (error) {
+      passedOver(`not reused: ${(error as Error).message}`);
+      continue;
+    }
+    try {
+      const decoded = RunRecord.decode(JSON.parse(text));
+      if (E.isLeft(decoded)) continue;
+      if (decoded.right.runId === entry) records.push(decoded.right);
+      else
+        passedOver(
+          `not reused: ${path}: runId expected ${JSON.stringify(entry)} (its folder's name), found ${JSON.stringify(decoded.right.runId)}`,
+        );
     } catch {
-      // a damaged record is the report's to flag; here it simply is not reusable
+      // not JSON
     }
   }
   return records;
@@ -129,13 +178,14 @@ export interface ReuseKey {
   readonly codeFingerprint: string;
 }
 
-/** The newest complete run with this key, if any (for reuse). */
+/** The newest complete run with this key, if any (for reuse); see {@link completeRecords} for `passedOver`. */
 export async function findReusableRun(
   runsDir: string,
   experiment: string,
   key: ReuseKey,
+  passedOver?: (message: string) => void,
 ): Promise<RunRecord | undefined> {
-  const matches = (await completeRecords(runsDir, experiment)).filter(
+  const matches = (await completeRecords(runsDir, experiment, passedOver)).filter(
     (r) =>
       r.definitionHash === key.definitionHash &&
       r.seed === key.seed &&
@@ -145,14 +195,38 @@ export async function findReusableRun(
   return matches[matches.length - 1];
 }
 
-/** What `started.json` says of a run: enough to tell whether an incomplete run can be resumed. */
-export interface StartedRun extends ReuseKey {
-  readonly runId: string;
-  readonly variant: string;
-  readonly startedAt: string;
+/**
+ * `started.json`, as far as resuming needs it. The run id must be the folder's own name (a run id
+ * read back names the folder the run completes in and goes into its record).
+ */
+const StartedRequired = t.type({
+  runId: NonEmptyString,
+  variant: NonEmptyString,
+  startedAt: NonEmptyString,
+  definitionHash: NonEmptyString,
+  seed: NonNegativeInt,
+  backend: NonEmptyString,
+  codeFingerprint: NonEmptyString,
   /** The process running it now (updated on every resume). */
-  readonly pid: number;
-  readonly resumes?: readonly { readonly afterEpoch: number; readonly at: string }[];
+  pid: PositiveInt,
+});
+const StartedOptional = t.partial({
+  processStart: NonNegativeInt,
+  bootId: NonEmptyString,
+  resumes: t.array(t.type({ afterEpoch: PositiveInt, at: NonEmptyString })),
+});
+
+/** What `started.json` says of a run: enough to tell whether an incomplete run can be resumed. */
+export type StartedRun = t.TypeOf<typeof StartedRequired> & t.TypeOf<typeof StartedOptional> & ProcessIdentity;
+
+/** `started.json` decoded, or its problems by path (two codecs rather than an intersection, whose paths start "0."). */
+function decodeStarted(raw: unknown): E.Either<string[], StartedRun> {
+  const required = StartedRequired.decode(raw);
+  const optional = StartedOptional.decode(raw);
+  if (E.isRight(required) && E.isRight(optional)) return E.right({ ...required.right, ...optional.right });
+  return E.left(
+    formatErrors([...(E.isLeft(required) ? required.left : []), ...(E.isLeft(optional) ? optional.left : [])]),
+  );
 }
 
 /** An incomplete run that a rerun continues: its folder, what started it, and its newest checkpoint. */
@@ -160,44 +234,118 @@ export interface ResumableRun {
   readonly folder: string;
   readonly started: StartedRun;
   readonly checkpoint: Checkpoint;
+  /** The checkpoint's file. */
+  readonly checkpointFile: string;
 }
 
-/** True when a process with this id exists (signal 0 checks without sending anything). */
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return false; // an earlier attempt of this very process has ended
+/** Node's sha256, the same as the portable one and faster on checkpoints of megabytes. */
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** A run folder's file that cannot be trusted: the error names the file, what differs, and the way out. */
+const refuse = (path: string, problem: string): Error =>
+  new Error(
+    `${path}: ${problem}; refusing to resume from it (the folder is left as it is: remove it, or rerun with --fresh to start a new run)`,
+  );
+
+const sameKey = (a: Partial<ReuseKey>, key: ReuseKey): boolean =>
+  a.definitionHash === key.definitionHash &&
+  a.seed === key.seed &&
+  a.backend === key.backend &&
+  a.codeFingerprint === key.codeFingerprint;
+
+/**
+ * The `started.json` of `folder` when it is of a run with this key, checked; undefined when it is
+ * of another run (or not JSON: a file losslab did not write is not ours to resume).
+ */
+async function startedOf(folder: string, key: ReuseKey): Promise<StartedRun | undefined> {
+  const path = join(folder, STARTED_FILE);
+  if (!existsSync(path) && !(await isSymbolicLink(path))) return undefined;
+  let raw: unknown;
   try {
-    process.kill(pid, 0);
-    return true;
+    raw = JSON.parse(await readRunText(path));
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if (error instanceof SyntaxError) return undefined;
+    throw refuse(path, (error as Error).message.replace(`${path}: `, ''));
   }
+  if (typeof raw !== 'object' || raw === null || !sameKey(raw, key)) return undefined;
+  const decoded = decodeStarted(raw);
+  if (E.isLeft(decoded)) throw refuse(path, decoded.left.join('; '));
+  const folderName = folder.split(/[/\\]/).pop()!;
+  if (decoded.right.runId !== folderName)
+    throw refuse(
+      path,
+      `runId expected ${JSON.stringify(folderName)} (its folder's name), found ${JSON.stringify(decoded.right.runId)}`,
+    );
+  return decoded.right;
 }
 
-async function readJson(path: string): Promise<unknown> {
-  return JSON.parse(await readFile(path, 'utf8')) as unknown;
+/**
+ * The checkpoint in `text`, read from `path`, checked against the run it is to continue: it
+ * decodes, its sha256 is that of its content, it is of this run (id, settings, seed, backend,
+ * code), of the epoch its file name says, and its history holds exactly epochs 1 to that epoch.
+ * Throws an error naming the file, the field, the expected and the found value.
+ */
+export function verifyCheckpoint(path: string, text: string, run: CheckpointRun, epoch: number): Checkpoint {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw refuse(path, `not JSON (${(error as Error).message})`);
+  }
+  const schema = (raw as { schema?: unknown } | null)?.schema;
+  if (schema === 'losslab.checkpoint/1')
+    throw refuse(
+      path,
+      'written by an earlier losslab (losslab.checkpoint/1), without its run and sha256, so it cannot be checked',
+    );
+  const decoded = Checkpoint.decode(raw);
+  if (E.isLeft(decoded)) throw refuse(path, formatErrors(decoded.left).join('; '));
+  const checkpoint = decoded.right;
+  const computed = checkpointSha256(raw as object, sha256);
+  if (computed !== checkpoint.sha256)
+    throw refuse(
+      path,
+      `sha256 expected ${computed} (of its content), found ${checkpoint.sha256}: it was changed after it was written`,
+    );
+  for (const field of ['runId', 'definitionHash', 'seed', 'backend', 'codeFingerprint'] as const)
+    if (checkpoint.run[field] !== run[field])
+      throw refuse(
+        path,
+        `run.${field} expected ${JSON.stringify(run[field])}, found ${JSON.stringify(checkpoint.run[field])}: it is of another run`,
+      );
+  if (checkpoint.epoch !== epoch)
+    throw refuse(path, `epoch expected ${epoch} (its file name), found ${checkpoint.epoch}`);
+  const misfit = historyProblem(checkpoint);
+  if (misfit !== undefined) throw refuse(path, misfit);
+  return checkpoint;
 }
 
-/** The newest checkpoint of a run folder that reads and decodes; a damaged one is passed over. */
-async function newestCheckpoint(folder: string): Promise<Checkpoint | undefined> {
+/** The newest checkpoint of a run folder, checked (see {@link verifyCheckpoint}); none when it has none. */
+async function newestCheckpoint(
+  folder: string,
+  run: CheckpointRun,
+): Promise<{ checkpoint: Checkpoint; file: string } | undefined> {
   const dir = join(folder, CHECKPOINTS_FOLDER);
+  if (await isSymbolicLink(dir)) throw refuse(dir, 'is a symbolic link; losslab reads only its own folders');
   if (!existsSync(dir)) return undefined;
-  for (const name of (await readdir(dir))
-    .filter((n) => /^epoch-\d+\.json$/.test(n))
-    .sort()
-    .reverse()) {
-    try {
-      const decoded = Checkpoint.decode(await readJson(join(dir, name)));
-      if (isRight(decoded)) return decoded.right;
-    } catch {
-      // unreadable: try the one before
-    }
+  const names = (await readdir(dir)).filter((n) => /^epoch-\d+\.json$/.test(n)).sort();
+  const name = names[names.length - 1];
+  if (name === undefined) return undefined;
+  const file = join(dir, name);
+  let text: string;
+  try {
+    text = await readRunText(file);
+  } catch (error) {
+    throw refuse(file, (error as Error).message.replace(`${file}: `, ''));
   }
-  return undefined;
+  return { checkpoint: verifyCheckpoint(file, text, run, Number(/\d+/.exec(name)![0])), file };
 }
 
 /**
  * The newest incomplete run with this key that a rerun can continue: no `record.json`, no
- * `failed.json` (a failure would repeat), its process gone (killed), and a readable checkpoint.
+ * `failed.json` (a failure would repeat), its process gone (killed: see `processAlive`), and a
+ * checkpoint. Its `started.json` and checkpoint are checked first; one that was changed, belongs
+ * to another run or is a symbolic link is refused with an error naming the file.
  */
 export async function findResumableRun(
   runsDir: string,
@@ -208,21 +356,12 @@ export async function findResumableRun(
   if (!existsSync(dir)) return undefined;
   for (const entry of (await readdir(dir)).sort().reverse()) {
     const folder = join(dir, entry);
+    if (!(await lstat(folder)).isDirectory()) continue; // a symbolic link is no run folder of losslab's
     if (existsSync(join(folder, RECORD_FILE)) || existsSync(join(folder, FAILED_FILE))) continue;
-    let started: StartedRun;
-    try {
-      started = (await readJson(join(folder, STARTED_FILE))) as StartedRun;
-    } catch {
-      continue;
-    }
-    const same =
-      started.definitionHash === key.definitionHash &&
-      started.seed === key.seed &&
-      started.backend === key.backend &&
-      started.codeFingerprint === key.codeFingerprint;
-    if (!same || processAlive(started.pid)) continue;
-    const checkpoint = await newestCheckpoint(folder);
-    if (checkpoint !== undefined) return { folder, started, checkpoint };
+    const started = await startedOf(folder, key);
+    if (started === undefined || processAlive(started)) continue;
+    const newest = await newestCheckpoint(folder, { runId: started.runId, ...key });
+    if (newest !== undefined) return { folder, started, checkpoint: newest.checkpoint, checkpointFile: newest.file };
   }
   return undefined;
 }
@@ -231,19 +370,27 @@ export async function findResumableRun(
 export async function markResumed(resumable: ResumableRun, at: Date): Promise<StartedRun> {
   const started: StartedRun = {
     ...resumable.started,
-    pid: process.pid,
+    ...currentProcess(),
     resumes: [...(resumable.started.resumes ?? []), { afterEpoch: resumable.checkpoint.epoch, at: at.toISOString() }],
   };
   await writeFileAtomic(join(resumable.folder, STARTED_FILE), json(started));
   return started;
 }
 
-/** Writes the checkpoint of an epoch atomically, then removes older ones unless they are to be kept. */
-export async function saveCheckpoint(folder: string, checkpoint: Checkpoint, keepOlder: boolean): Promise<void> {
+/**
+ * Writes the training state of an epoch atomically as a checkpoint of `run` (sealed with its
+ * sha256), then removes older ones unless they are to be kept.
+ */
+export async function saveCheckpoint(
+  folder: string,
+  state: TrainingState,
+  run: CheckpointRun,
+  keepOlder: boolean,
+): Promise<void> {
   const dir = join(folder, CHECKPOINTS_FOLDER);
   await mkdir(dir, { recursive: true });
-  const name = checkpointFileName(checkpoint.epoch);
-  await writeFileAtomic(join(dir, name), JSON.stringify(checkpoint));
+  const name = checkpointFileName(state.epoch);
+  await writeFileAtomic(join(dir, name), JSON.stringify(sealCheckpoint(state, run, sha256)));
   if (keepOlder) return;
   for (const older of await readdir(dir)) if (older !== name) await rm(join(dir, older), { force: true });
 }

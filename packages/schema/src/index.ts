@@ -40,7 +40,17 @@ export {
   FailedRun,
 } from './record.js';
 export { sha256Hex } from './sha256.js';
-export { StoredTensor, StoredRandomState, Checkpoint, CHECKPOINTS_FOLDER, checkpointFileName } from './checkpoint.js';
+export {
+  Base64,
+  StoredTensor,
+  StoredRandomState,
+  TrainingState,
+  CheckpointRun,
+  Checkpoint,
+  CHECKPOINT_SCHEMA,
+  CHECKPOINTS_FOLDER,
+  checkpointFileName,
+} from './checkpoint.js';
 export {
   SPLITS,
   Split,

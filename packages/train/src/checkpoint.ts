@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { holdsRandomState, LosslabError } from '@losslab/runtime';
-import type { Checkpoint, EpochRecord, StoredRandomState, StoredTensor } from '@losslab/schema';
+import { canonicalJson, holdsRandomState, LosslabError, sha256Hex } from '@losslab/runtime';
+import {
+  CHECKPOINT_SCHEMA,
+  type Checkpoint,
+  type CheckpointRun,
+  type EpochRecord,
+  type StoredRandomState,
+  type StoredTensor,
+  type TrainingState,
+} from '@losslab/schema';
 
 /** Bytes to base64 without Node's Buffer (this package also runs in browsers). */
 function toBase64(bytes: Uint8Array): string {
@@ -11,8 +19,13 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-function fromBase64(text: string): Uint8Array {
-  const binary = atob(text);
+function fromBase64(text: string, where: string): Uint8Array {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new LosslabError('INVALID_ARGUMENT', `${where}: base64 is not valid base64 text (A-Z, a-z, 0-9, +, /, =)`);
+  }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
@@ -40,7 +53,7 @@ function storeTensor(name: string, tensor: tf.Tensor): StoredTensor {
 
 /** The values of a stored tensor, checked against the shape it claims. */
 function valuesOf(stored: StoredTensor, where: string): Float32Array | Int32Array {
-  const bytes = fromBase64(stored.base64);
+  const bytes = fromBase64(stored.base64, `${where}: ${stored.name}`);
   const copy = bytes.slice().buffer; // aligned for the typed array
   const values = stored.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
   const size = stored.shape.reduce((a, b) => a * b, 1);
@@ -69,22 +82,58 @@ export interface CheckpointProgress {
   readonly bestWeights?: readonly Float32Array[];
 }
 
+/** Hex sha256 of a string's UTF-8 bytes. */
+export type Sha256 = (text: string) => string;
+
+/**
+ * The sha256 a checkpoint carries: of the canonical JSON of every field but `sha256` itself
+ * (so key order and formatting do not matter, and any added field counts). `sha256` defaults to
+ * the portable one; Node's `crypto` gives the same hash several times faster.
+ */
+export function checkpointSha256(checkpoint: object, sha256: Sha256 = sha256Hex): string {
+  const { sha256: _ignored, ...content } = checkpoint as { sha256?: unknown };
+  return sha256(canonicalJson(content));
+}
+
+/**
+ * A {@link TrainingState} as a checkpoint file's content: tagged with the run it belongs to and
+ * sealed with its own sha256 (see {@link checkpointSha256}).
+ *
+ * @example await writeFile(path, JSON.stringify(sealCheckpoint(state, { runId, definitionHash, seed, backend, codeFingerprint })));
+ */
+export function sealCheckpoint(state: TrainingState, run: CheckpointRun, sha256: Sha256 = sha256Hex): Checkpoint {
+  const unsealed = { schema: CHECKPOINT_SCHEMA, run: { ...run }, ...state } as const;
+  return { ...unsealed, sha256: checkpointSha256(unsealed, sha256) };
+}
+
+/**
+ * Why a state's history cannot be the one of its epoch (`undefined` when it can): it must hold
+ * epochs 1 to `epoch`, in order, since training continues at `history.length + 1`.
+ */
+export function historyProblem(state: Pick<TrainingState, 'epoch' | 'history'>): string | undefined {
+  if (state.history.length !== state.epoch)
+    return `history holds ${state.history.length} epochs; the checkpoint is of epoch ${state.epoch}`;
+  const misplaced = state.history.findIndex((entry, i) => entry.epoch !== i + 1);
+  return misplaced < 0
+    ? undefined
+    : `history[${misplaced}] is of epoch ${state.history[misplaced]!.epoch}; expected epoch ${misplaced + 1}`;
+}
+
 /**
  * Everything {@link fit} needs to continue after `progress.epoch` as if it had never stopped: the
  * model's weights, the optimiser's state (`getWeights()`: iterations and Adam's moments), each
  * dropout layer's position in its mask sequence, the history and early stopping's best weights.
- * Plain data (tensors as base64), valid against the schema's `Checkpoint` codec.
+ * Plain data (tensors as base64), valid against the schema's `TrainingState` codec.
  */
 export async function captureCheckpoint(
   model: tfl.LayersModel,
   optimizer: tf.Optimizer,
   progress: CheckpointProgress,
-): Promise<Checkpoint> {
+): Promise<TrainingState> {
   const optimizerWeights = await optimizer.getWeights();
   try {
     const trainable = model.trainableWeights;
     return {
-      schema: 'losslab.checkpoint/1',
       epoch: progress.epoch,
       history: progress.history.map((entry) => ({ ...entry })),
       weights: variablesOf(model).map((v) => storeTensor(v.name, v)),
@@ -136,7 +185,7 @@ function checkLayout(
  * differently, and the optimiser's state is renamed to the new variables' names accordingly.
  */
 export async function restoreCheckpoint(
-  checkpoint: Checkpoint,
+  checkpoint: TrainingState,
   model: tfl.LayersModel,
   optimizer: tf.Optimizer,
 ): Promise<{ history: EpochRecord[]; bestWeights?: Float32Array[] }> {
@@ -148,6 +197,9 @@ export async function restoreCheckpoint(
       'INVALID_ARGUMENT',
       `checkpoint randomStates: holds ${checkpoint.randomStates.length}; the model has ${holders.length} layers with a random sequence`,
     );
+  // Training continues at history.length + 1: a history that is not the epoch's would shift it.
+  const misfit = historyProblem(checkpoint);
+  if (misfit !== undefined) throw new LosslabError('INVALID_ARGUMENT', `checkpoint: ${misfit}`);
   const renamed = new Map(checkpoint.weights.map((w, i) => [w.name, variables[i]!.name]));
   // `<variable>/m` → `<new variable>/m`; `iter` and other optimiser-wide entries keep their names.
   const rename = (name: string): string => {

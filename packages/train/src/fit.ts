@@ -6,7 +6,7 @@ import { LosslabError, requireInteger } from '@losslab/runtime';
 import { isHostAdam } from './host-adam.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
 import { earlyStoppingState, learningRateAt, learningRateOf, setLearningRate } from './schedule.js';
-import type { Checkpoint, EarlyStoppingSpec, ScheduleSpec } from '@losslab/schema';
+import type { EarlyStoppingSpec, ScheduleSpec, TrainingState } from '@losslab/schema';
 import { captureCheckpoint, restoreCheckpoint } from './checkpoint.js';
 
 /** One epoch of history: mean training loss over its steps, wall time, validation metrics. */
@@ -43,7 +43,7 @@ export interface FitOptions {
   /** Stop on a validation metric that no longer improves (needs `validate`). */
   readonly earlyStopping?: EarlyStoppingSpec;
   /**
-   * Hands a {@link Checkpoint} to `save` after every `every`-th epoch (default 1) that training
+   * Hands a {@link TrainingState} to `save` after every `every`-th epoch (default 1) that training
    * continues past; the final epoch gets none (the caller has the trained model then).
    */
   readonly checkpoint?: CheckpointOptions;
@@ -52,13 +52,13 @@ export interface FitOptions {
    * from epoch 1: the model and optimiser, freshly built, take its state, and the result is the
    * one an uninterrupted fit would have given.
    */
-  readonly resume?: Checkpoint;
+  readonly resume?: TrainingState;
 }
 
 /** When {@link fit} checkpoints and where the checkpoint goes. */
 export interface CheckpointOptions {
   readonly every?: number;
-  readonly save: (checkpoint: Checkpoint) => Promise<void>;
+  readonly save: (checkpoint: TrainingState) => Promise<void>;
 }
 
 /**

@@ -1,7 +1,13 @@
 export { fit } from './fit.js';
 export type { EpochEntry, FitOptions, CheckpointOptions } from './fit.js';
-export { captureCheckpoint, restoreCheckpoint } from './checkpoint.js';
-export type { CheckpointProgress } from './checkpoint.js';
+export {
+  captureCheckpoint,
+  checkpointSha256,
+  historyProblem,
+  restoreCheckpoint,
+  sealCheckpoint,
+} from './checkpoint.js';
+export type { CheckpointProgress, Sha256 } from './checkpoint.js';
 export { createOptimizer } from './optimizer.js';
 export type { OptimizerSpec, AdamSpec, SgdSpec, CreateOptimizerOptions } from './optimizer.js';
 export { HostAdam, isHostAdam } from './host-adam.js';

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -67,16 +68,20 @@ describe('losslab evaluate <run-folder>', () => {
     expect(evaluation.metrics.accuracy).not.toBe(record.evaluation.metrics.accuracy);
   }, 60_000);
 
-  it('a changed weight file is noticed: the evaluation then differs from the record', async () => {
+  it('a changed weight file is refused before it is loaded, naming it and both sha256s', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'losslab-evaluate-copy-'));
     for (const file of ['record.json', 'model.json', 'weights.bin'])
       writeFileSync(join(copy, file), readFileSync(join(folder, file)));
     const weights = readFileSync(join(copy, 'weights.bin'));
     new Float32Array(weights.buffer, weights.byteOffset, weights.byteLength / 4).fill(0);
     writeFileSync(join(copy, 'weights.bin'), weights);
-    const { code, stdout } = await losslab(['evaluate', copy]);
-    expect(code).toBe(0);
-    expect(stdout).toContain('differs from the recorded evaluation');
+    const { code, stdout, stderr } = await losslab(['evaluate', copy]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const recorded = record.model!.files.find((file) => file.path === 'weights.bin')!.sha256;
+    expect(stderr).toContain(
+      `error: ${join(copy, 'weights.bin')}: sha256 expected ${recorded} (the record's), found ${createHash('sha256').update(weights).digest('hex')}: not the file this run saved`,
+    );
   }, 60_000);
 
   it('every `npx losslab evaluate` line of the README works as printed (on a run of its own)', async () => {

@@ -1,16 +1,18 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { RunRecord } from '@losslab/schema';
+import type { Checkpoint, RunRecord } from '@losslab/schema';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
 const CLI = join(ROOT, 'packages/experiment/src/cli.ts');
 
 /** 4 epochs of 3,000 real MNIST images in batches of 64: slow enough to be killed between epochs. */
 const runArgs = (runs: string, more: string[] = []): string[] => [
+  // the @losslab packages from their sources, not from a dist/ that may be absent or stale
+  '--conditions=@losslab/source',
   '--import',
   'tsx',
   CLI,
@@ -94,6 +96,23 @@ describe.each([
       );
     expect(existsSync(join(folder, 'record.json'))).toBe(false);
 
+    // The same killed run with one weight of its checkpoint changed (same length) is refused.
+    const tampered = join(root, 'tampered', 'runs');
+    cpSync(killed, tampered, { recursive: true });
+    const tamperedFolder = join(tampered, 'tiny-mnist-odd', folder.split(/[/\\]/).pop()!);
+    const [newest] = readdirSync(join(tamperedFolder, 'checkpoints')).sort().reverse();
+    const checkpointFile = join(tamperedFolder, 'checkpoints', newest!);
+    const checkpoint = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint;
+    const first = checkpoint.weights[0]!;
+    first.base64 = `${first.base64.startsWith('A') ? 'B' : 'A'}${first.base64.slice(1)}`;
+    writeFileSync(checkpointFile, JSON.stringify(checkpoint));
+    const refused = await runCli(runArgs(tampered), backend);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`${checkpointFile}: sha256 expected `);
+    expect(refused.stderr).toContain('rerun with --fresh to start a new run');
+    expect(readdirSync(join(tampered, 'tiny-mnist-odd'))).toHaveLength(1);
+    expect(existsSync(join(tamperedFolder, 'record.json'))).toBe(false);
+
     const again = await runCli(runArgs(killed), backend);
     expect(again.code, again.stderr).toBe(0);
     const runId = folder.split(/[/\\]/).pop()!;
@@ -112,5 +131,6 @@ describe.each([
     // a complete run is reused, never resumed again
     const reused = await runCli(runArgs(killed), backend);
     expect(reused.stdout).toContain(`reusing ${runId}`);
+    rmSync(root, { recursive: true, force: true });
   }, 240_000);
 });

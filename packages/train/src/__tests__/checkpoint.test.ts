@@ -1,13 +1,23 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { arrayDataset } from '@losslab/data';
 import { meanAbsoluteError } from '@losslab/losses';
 import { createLstmClassifier } from '@losslab/models';
-import { liveTensorCount } from '@losslab/runtime';
-import { Checkpoint } from '@losslab/schema';
-import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
+import { canonicalJson, liveTensorCount, sha256Hex } from '@losslab/runtime';
+import { Checkpoint, formatErrors, TrainingState } from '@losslab/schema';
+import { rejectionOf, TEST_BACKENDS, useBackend } from '@losslab/test-utils';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { captureCheckpoint, createOptimizer, fit, type EpochEntry, type FitOptions } from '../index.js';
+import {
+  captureCheckpoint,
+  checkpointSha256,
+  createOptimizer,
+  fit,
+  historyProblem,
+  sealCheckpoint,
+  type EpochEntry,
+  type FitOptions,
+} from '../index.js';
 
 /** 24 sequences of 3 steps × 2 features with a one-hot label of 2 classes (class = sign of the sum). */
 const data = arrayDataset({
@@ -55,7 +65,7 @@ describe.each(TEST_BACKENDS)('checkpoints on %s', (backend) => {
   it('a fit resumed from the checkpoint of epoch 2 of 4 ends bit-identical to an uninterrupted one', async () => {
     await useBackend(backend);
     const whole = setup();
-    const saved: Checkpoint[] = [];
+    const saved: TrainingState[] = [];
     const liveBefore = liveTensorCount();
     const uninterrupted = await fit(
       options(whole.model, whole.optimizer, {
@@ -69,7 +79,7 @@ describe.each(TEST_BACKENDS)('checkpoints on %s', (backend) => {
     // capturing copies to the host and leaves no tensor behind
     expect(liveTensorCount()).toBe(liveBefore);
     // through JSON and the schema's codec, as a checkpoint file goes
-    const decoded = Checkpoint.decode(JSON.parse(JSON.stringify(saved[1])));
+    const decoded = TrainingState.decode(JSON.parse(JSON.stringify(saved[1])));
     if (decoded._tag === 'Left') throw new Error('the checkpoint does not match its codec');
 
     const resumedSetup = setup();
@@ -91,7 +101,7 @@ describe.each(TEST_BACKENDS)('checkpoints on %s', (backend) => {
   it('needs every part of the state: without the dropout position or the Adam moments the weights differ', async () => {
     await useBackend(backend);
     const whole = setup();
-    let atEpoch2: Checkpoint | undefined;
+    let atEpoch2: TrainingState | undefined;
     await fit(
       options(whole.model, whole.optimizer, {
         checkpoint: { every: 2, save: (c) => Promise.resolve(void (atEpoch2 = c)) },
@@ -101,7 +111,7 @@ describe.each(TEST_BACKENDS)('checkpoints on %s', (backend) => {
     if (atEpoch2 === undefined) throw new Error('no checkpoint at epoch 2');
     expect(atEpoch2.epoch).toBe(2);
     expect(atEpoch2.randomStates).toHaveLength(1);
-    const damaged: Checkpoint[] = [
+    const damaged: TrainingState[] = [
       { ...atEpoch2, randomStates: atEpoch2.randomStates.map((r) => ({ ...r, state: (r.state + 1) >>> 0 })) },
       // iterations only: Adam starts its moments from zero again
       { ...atEpoch2, optimizer: atEpoch2.optimizer.slice(0, 1) },
@@ -123,7 +133,7 @@ describe.each(TEST_BACKENDS)('checkpoints on %s', (backend) => {
   it('keeps early stopping’s best weights across a resume', async () => {
     await useBackend(backend);
     const whole = setup();
-    let atEpoch3: Checkpoint | undefined;
+    let atEpoch3: TrainingState | undefined;
     await fit(
       options(whole.model, whole.optimizer, {
         checkpoint: { every: 3, save: (c) => Promise.resolve(void (atEpoch3 = c)) },
@@ -154,5 +164,86 @@ describe.each(TEST_BACKENDS)('checkpoints on %s', (backend) => {
     );
     model.dispose();
     other.dispose();
+  });
+});
+
+describe('a checkpoint checked before it is trusted', () => {
+  const run = { runId: 'r1', definitionHash: 'd'.repeat(64), seed: 0, backend: 'cpu', codeFingerprint: 'c'.repeat(64) };
+
+  /** The state after epoch 2 of an uninterrupted fit, its two neighbours' weights for comparison. */
+  async function stateAtEpoch2(): Promise<TrainingState> {
+    await useBackend('cpu');
+    const { model, optimizer } = setup();
+    let atEpoch2: TrainingState | undefined;
+    await fit(
+      options(model, optimizer, { checkpoint: { every: 2, save: (c) => Promise.resolve(void (atEpoch2 = c)) } }),
+    );
+    model.dispose();
+    if (atEpoch2 === undefined) throw new Error('no checkpoint at epoch 2');
+    return atEpoch2;
+  }
+
+  it('is sealed with the sha256 of its canonical JSON: any changed byte or field changes it, key order does not', async () => {
+    const state = await stateAtEpoch2();
+    const sealed = sealCheckpoint(state, run);
+    expect(sealed.schema).toBe('losslab.checkpoint/2');
+    expect(sealed.run).toEqual(run);
+    // hand-computed: the sha256 of everything but `sha256`, keys sorted
+    const { sha256, ...content } = sealed;
+    expect(sha256).toBe(sha256Hex(canonicalJson(content)));
+    const reordered = JSON.parse(
+      JSON.stringify({ sha256, ...Object.fromEntries(Object.entries(content).reverse()) }),
+    ) as object;
+    expect(checkpointSha256(reordered)).toBe(sha256);
+    // Node's crypto, which the run store passes, gives the same hash
+    expect(checkpointSha256(reordered, (text) => createHash('sha256').update(text).digest('hex'))).toBe(sha256);
+    expect(Checkpoint.is(JSON.parse(JSON.stringify(sealed)))).toBe(true);
+
+    // one weight changed, same length: the first base64 character of the first kernel
+    const first = sealed.weights[0]!;
+    const flipped = `${first.base64.startsWith('A') ? 'B' : 'A'}${first.base64.slice(1)}`;
+    const tampered = [
+      { ...sealed, weights: [{ ...first, base64: flipped }, ...sealed.weights.slice(1)] },
+      { ...sealed, history: sealed.history.map((h, i) => (i === 0 ? { ...h, loss: h.loss / 2 } : h)) },
+      { ...sealed, run: { ...run, seed: 1 } },
+      { ...sealed, extra: true },
+    ];
+    for (const changed of tampered) expect(checkpointSha256(changed)).not.toBe(sha256);
+  });
+
+  it('resumes only with a history of epochs 1 to its epoch (training would otherwise continue at the wrong epoch)', async () => {
+    const state = await stateAtEpoch2();
+    const { model, optimizer } = setup();
+    const shortened = { ...state, history: state.history.slice(0, 1) };
+    await expect(fit(options(model, optimizer, { resume: shortened }))).rejects.toThrow(
+      'checkpoint: history holds 1 epochs; the checkpoint is of epoch 2',
+    );
+    const swapped = { ...state, history: [state.history[1]!, state.history[0]!] };
+    await expect(fit(options(model, optimizer, { resume: swapped }))).rejects.toThrow(
+      'checkpoint: history[0] is of epoch 2; expected epoch 1',
+    );
+    expect(historyProblem(state)).toBeUndefined();
+    model.dispose();
+  });
+
+  it('names the tensor whose base64 is invalid, instead of atob’s "Invalid character"', async () => {
+    const state = await stateAtEpoch2();
+    const { model, optimizer } = setup();
+    const first = state.weights[0]!;
+    const broken = {
+      ...state,
+      weights: [{ ...first, base64: `!${first.base64.slice(1)}` }, ...state.weights.slice(1)],
+    };
+    const error = await rejectionOf(fit(options(model, optimizer, { resume: broken })));
+    expect(error.message).toBe(
+      `checkpoint weights: ${first.name}: base64 is not valid base64 text (A-Z, a-z, 0-9, +, /, =)`,
+    );
+    // the schema's codec refuses it first, by path, when a checkpoint file is decoded
+    const decoded = TrainingState.decode(JSON.parse(JSON.stringify(broken)));
+    if (decoded._tag === 'Right') throw new Error('invalid base64 decoded');
+    expect(formatErrors(decoded.left)).toEqual([
+      `weights.0.base64: expected base64 text (A-Z, a-z, 0-9, +, / and = padding): character 1 of ${first.base64.length} is "!", got "!${first.base64.slice(1, 24)}…"`,
+    ]);
+    model.dispose();
   });
 });
