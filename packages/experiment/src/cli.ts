@@ -36,9 +36,9 @@ import { runSweep } from './queue/sweep.js';
 import { workerCommand } from './queue/worker.js';
 
 /**
- * The losslab command line (`npx losslab …`, or `tsx packages/experiment/src/cli.ts …`): `run`,
- * `report`, `evaluate` and `worker`, each read by one parser from its option table
- * (command-options.ts), which `--help` prints. `run … --queue=redis://…` runs the matrix on workers
+ * The losslab command line (`npx losslab …`; in a checkout also `tsx --conditions=@losslab/source
+ * packages/experiment/src/cli.ts …`): `run`, `report`, `evaluate` and `worker`, each read by one
+ * parser from its option table (command-options.ts), which `--help` prints. `run … --queue=redis://…` runs the matrix on workers
  * instead (see queue/sweep.ts). `--parallel=N` (alias `--jobs=N`) runs N runs at once: with 1, the
  * default, they run one after another in this process; with more, each run is a child process
  * (`run-one`) that hands its record back over IPC.

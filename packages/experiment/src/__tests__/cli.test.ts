@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+// `npx losslab`'s launcher: in a checkout it runs the sources, so no dist/ is needed.
+import { LAUNCHER } from './outside-definition.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
-const CLI = join(ROOT, 'packages/experiment/src/cli.ts');
 const EXAMPLE = 'examples/tiny-mnist-odd.ts';
 
 interface Result {
@@ -16,10 +17,10 @@ interface Result {
   stderr: string;
 }
 
-/** Runs the losslab CLI as a user would (through tsx), from the repository root. */
+/** Runs the losslab CLI as a user would (its launcher), from the repository root. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const child = spawn(process.execPath, [LAUNCHER, ...args], {
       cwd: ROOT,
       env: { ...process.env, LOSSLAB_BACKEND: 'cpu', ...env },
     });
@@ -31,8 +32,12 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Result> 
   });
 }
 
+const scratchDirs: string[] = [];
+afterAll(() => scratchDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 const scratch = () => {
   const dir = mkdtempSync(join(tmpdir(), 'losslab-cli-'));
+  scratchDirs.push(dir);
   return { root: dir, runs: join(dir, 'runs'), reports: join(dir, 'reports') };
 };
 
@@ -218,9 +223,7 @@ describe('losslab run: children end with their parent', () => {
     const parent = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        CLI,
+        LAUNCHER,
         'run',
         EXAMPLE,
         '--epochs=200',
