@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { allClaimsPass, claimSymbol, type SkippedRun } from '@losslab/report';
@@ -32,6 +32,8 @@ import { codeFingerprint } from './environment.js';
 import { findReusableRun } from './store.js';
 import { evaluateCommand } from './evaluate-command.js';
 import { closestName } from './suggest.js';
+import { dataFileProblems, prettySettings, settingsWithDefaults } from './dry-run.js';
+import { registry } from './kinds/index.js';
 import { runSweep } from './queue/sweep.js';
 import { workerCommand } from './queue/worker.js';
 
@@ -244,7 +246,7 @@ async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Pro
 
 // ---- the run command -----------------------------------------------------------------------
 
-/** `--dry-run`: what would run, with every variant's resolved settings, and nothing run. */
+/** `--dry-run`: what would run, with every variant's resolved settings (defaults filled in), and nothing run. */
 function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
   const { definition, variants } = resolved;
   console.log(
@@ -258,8 +260,10 @@ function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
   );
   if (options.queue !== undefined)
     console.log(`  on the workers of ${options.queue.display}, ${options.attempts} attempt(s) per run`);
-  for (const variant of variants)
-    console.log(`  variant ${variant.name} (${runHash(variant.spec).slice(0, 12)}): ${JSON.stringify(variant.spec)}`);
+  for (const variant of variants) {
+    const settings = prettySettings(settingsWithDefaults(variant.spec)).replace(/\n/g, '\n  ');
+    console.log(`  variant ${variant.name} (${runHash(variant.spec).slice(0, 12)}): ${settings}`);
+  }
 }
 
 /**
@@ -282,6 +286,17 @@ async function unfinishedRuns(runsDir: string, experiment: string): Promise<read
 async function runCommand(options: RunOptions, entry: string): Promise<number> {
   const resolved = await prepare(options);
   if (resolved === undefined) return 2;
+  // A misspelt data file would fail every run, each leaving a failed folder. Queue workers may run
+  // on other machines with their own copies of the data, so a sweep checks only with --dry-run.
+  if (options.queue === undefined || options.dryRun) {
+    const problems = dataFileProblems(resolved, registry, dirname(resolve(options.definitionPath)));
+    if (problems.length > 0) {
+      console.error(`error: ${options.definitionPath}: data files that cannot be read:`);
+      problems.forEach((problem) => console.error(`  ${problem}`));
+      console.error('nothing was run');
+      return 2;
+    }
+  }
   if (options.dryRun) {
     printPlan(options, resolved);
     return 0;

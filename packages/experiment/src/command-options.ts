@@ -161,7 +161,10 @@ same settings, seed, backend and code is reused, not retrained.`,
     },
     check: { type: 'boolean', description: 'exit 1 when a claim of the definition does not hold' },
     fresh: { type: 'boolean', description: 'rerun even when a complete run with the same settings exists' },
-    'dry-run': { type: 'boolean', description: 'print the resolved settings of every variant, run nothing' },
+    'dry-run': {
+      type: 'boolean',
+      description: "print every variant's settings with their defaults, check the data files, run nothing",
+    },
     debug: { type: 'boolean', description: 'print the stack trace of an unexpected error' },
     set: {
       type: 'string',
