@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { DeclaredPrimary, GroupBy } from '@losslab/report';
 import type { ReportCommandOptions } from '@losslab/report/node';
 import { Split } from '@losslab/schema';
@@ -24,6 +24,20 @@ const positiveInteger = (value: string, flag: string): string | undefined =>
   /^\d+$/.test(value) && Number(value) > 0 ? undefined : `${flag}: expected a positive integer, got "${value}"`;
 
 const BACKEND_CHOICES = [...BACKENDS, 'auto'];
+
+/** Where the default results folders are (see {@link resultsFolder}). */
+const BESIDE = ' here, or beside a definition outside this folder';
+
+/**
+ * The folder a definition's runs/ and reports/ go in by default: the working folder when the
+ * definition is inside it (a checkout's experiments/, a user's project), else the definition's own
+ * folder, so results of a definition kept elsewhere stay beside it.
+ */
+function resultsFolder(definitionPath: string): string {
+  const definition = resolve(definitionPath);
+  const fromHere = relative(process.cwd(), definition);
+  return fromHere.startsWith('..') || isAbsolute(fromHere) ? dirname(definition) : '';
+}
 
 /**
  * The problem with a backend choice given by `source` (`--backend`, `LOSSLAB_BACKEND`), or
@@ -138,11 +152,16 @@ same settings, seed, backend and code is reused, not retrained.`,
       description: 'the same as --parallel; the one to write through nx run, which keeps --parallel for itself',
       check: positiveInteger,
     },
-    'runs-dir': { type: 'string', value: 'DIR', default: 'runs', description: 'where runs are stored' },
+    'runs-dir': {
+      type: 'string',
+      value: 'DIR',
+      default: { shown: `runs${BESIDE}` },
+      description: 'where runs are stored',
+    },
     'reports-dir': {
       type: 'string',
       value: 'DIR',
-      default: 'reports',
+      default: { shown: `reports${BESIDE}` },
       description: 'where the report is written, in <DIR>/<experiment>',
     },
     queue: {
@@ -240,8 +259,8 @@ export function parseRunArguments(argv: readonly string[]): CommandArguments<Run
       ...(seeds === undefined ? {} : { seeds }),
       ...(values.backend === undefined ? {} : { backend: values.backend }),
       jobs,
-      runsDir: values['runs-dir'],
-      reportsDir: values['reports-dir'],
+      runsDir: values['runs-dir'] ?? join(resultsFolder(definitionPath), 'runs'),
+      reportsDir: values['reports-dir'] ?? join(resultsFolder(definitionPath), 'reports'),
       ...(queue === undefined ? {} : { queue }),
       attempts: Number(values.attempts),
       check: values.check,
