@@ -16,7 +16,9 @@ import {
   backendChoiceProblem,
   COMMANDS,
   EVALUATE,
+  INIT,
   parseEvaluateArguments,
+  parseInitArguments,
   parseReportArguments,
   parseRunArguments,
   parseWorkerArguments,
@@ -31,6 +33,7 @@ import { describeFailure, runHash, runOne } from './run.js';
 import { codeFingerprint } from './environment.js';
 import { findReusableRun } from './store.js';
 import { evaluateCommand } from './evaluate-command.js';
+import { initCommand } from './init-command.js';
 import { closestName } from './suggest.js';
 import { dataFileProblems, prettySettings, settingsWithDefaults } from './dry-run.js';
 import { registry } from './kinds/index.js';
@@ -490,6 +493,8 @@ export async function main(argv: readonly string[], entry: string = CLI_PATH): P
       return withArguments(REPORT, parseReportArguments(rest), (options) => reportCommand(options));
     case 'evaluate':
       return withArguments(EVALUATE, parseEvaluateArguments(rest), evaluateCommand);
+    case 'init':
+      return withArguments(INIT, parseInitArguments(rest), initCommand);
     case 'help':
     case '--help':
     case '-h': {

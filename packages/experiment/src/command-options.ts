@@ -540,4 +540,32 @@ export function parseReportArguments(argv: readonly string[]): CommandArguments<
 }
 
 /** Every command `losslab --help` lists, in that order. */
-export const COMMANDS: readonly CommandSpec[] = [RUN, REPORT, EVALUATE, WORKER];
+// ---- init ------------------------------------------------------------------------------------
+
+/** Options of `losslab init`. */
+export interface InitOptions {
+  readonly folder: string;
+}
+
+export const INIT = {
+  name: 'init',
+  synopsis: '<folder>',
+  summary: 'set up a folder for definitions, with editor types for @losslab/*',
+  about: `Writes package.json ("type": "module") and tsconfig.json into the folder (made if missing) so an
+editor and tsc find the types of @losslab/*, TF.js, io-ts and fp-ts for definitions kept there. An
+existing file is kept as it is.`,
+  operand: 'folder',
+  options: {},
+} as const satisfies CommandSpec;
+
+/** Reads `init <folder>`; returns the problems instead of throwing. */
+export function parseInitArguments(argv: readonly string[]): CommandArguments<InitOptions> {
+  const parsed = parseCommand(INIT, argv);
+  const problems = [...parsed.problems];
+  if (parsed.operand === undefined) problems.push('folder: expected the folder to set up (e.g. ~/my-study)');
+  if (parsed.help) return HELP;
+  if (problems.length > 0 || parsed.operand === undefined) return { help: false, problems };
+  return { help: false, problems, options: { folder: parsed.operand } };
+}
+
+export const COMMANDS: readonly CommandSpec[] = [RUN, REPORT, EVALUATE, WORKER, INIT];

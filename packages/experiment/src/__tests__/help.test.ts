@@ -99,7 +99,7 @@ describe('losslab <command> --help', () => {
     const { code, out } = await capture(() => main(['--help']));
     expect(code).toBe(0);
     const help = flattened(out);
-    expect(COMMANDS.map((command) => command.name)).toEqual(['run', 'report', 'evaluate', 'worker']);
+    expect(COMMANDS.map((command) => command.name)).toEqual(['run', 'report', 'evaluate', 'worker', 'init']);
     for (const command of COMMANDS) {
       expect(out).toContain(`\n  ${command.name.padEnd(10)}${command.summary}\n`);
       expect(out).toContain(`usage: losslab ${command.name} ${command.synopsis}`);
