@@ -14,5 +14,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Files run in a new random order each time, so none relies on another having run first (e.g.
+    // on the dist/ that the consumer test's `npm pack` builds). Vitest prints the seed ("Running
+    // tests with seed N"); `--sequence.seed=N` repeats that order.
+    sequence: { shuffle: { files: true, tests: false } },
   },
 });

@@ -50,9 +50,9 @@ function expectedPlan(words: string[]): RegExp[] {
   const variant = value('variant');
   if (variant) checks.push(new RegExp(`— 1 variant\\(s\\)[\\s\\S]*variant ${variant} \\(`));
   const epochs = value('epochs');
-  if (epochs) checks.push(new RegExp(`"epochs":${epochs}[,}]`));
+  if (epochs) checks.push(new RegExp(`"epochs": ${epochs}\\b`));
   const set = words[words.indexOf('--set') + 1];
-  if (words.includes('--set') && set === 'train.batchSize=64') checks.push(/"batchSize":64[,}]/);
+  if (words.includes('--set') && set === 'train.batchSize=64') checks.push(/"batchSize": 64\b/);
   return checks;
 }
 

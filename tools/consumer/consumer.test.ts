@@ -45,20 +45,26 @@ let project: string;
 let packs: PackResult[];
 const tarball = (name: string) => join(work, packs.find((pack) => pack.name === name)!.filename);
 
+/** The `npm install …` line of each package README's install block, and of the root README. */
+const installLine = (readme: string): string | undefined => /^npm install (\$LOSSLAB[^\n]*)$/m.exec(readme)?.[1];
+const packageReadme = (name: string) => readFileSync(join(ROOT, 'packages', name, 'README.md'), 'utf8');
+const ROOT_README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+/** The words of an install line as bash expands them, with `$LOSSLAB` the folder holding tarballs/ (the checkout's, for a user). */
+async function expanded(line: string): Promise<string[]> {
+  const { stdout } = await exec('bash', ['-c', `printf '%s\\n' ${line}`], { env: { ...USER_ENV, LOSSLAB: work } });
+  return stdout.trim().split('\n');
+}
+
 beforeAll(async () => {
+  // `npm run tarballs`, as the READMEs say, into this test's folder instead of the checkout's tarballs/.
   const packDir = join(work, 'tarballs');
-  mkdirSync(packDir);
-  const { stdout } = await exec(
-    'npm',
-    [
-      'pack',
-      ...PACKAGES.flatMap((name) => ['--workspace', `packages/${name}`]),
-      '--pack-destination',
-      packDir,
-      '--json',
-    ],
-    { cwd: ROOT, env: USER_ENV, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
-  );
+  const { stdout } = await exec('npm', ['run', '--silent', 'tarballs', '--', '--json'], {
+    cwd: ROOT,
+    env: { ...USER_ENV, LOSSLAB_TARBALLS: packDir },
+    timeout: 300_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   packs = (JSON.parse(stdout) as PackResult[]).map((pack) => ({ ...pack, filename: join('tarballs', pack.filename) }));
   mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
   writeFileSync(
@@ -72,14 +78,17 @@ beforeAll(async () => {
 
   project = join(work, 'project');
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  // The project as the root README sets it up; then every README's install line in one install.
+  await inProject(project)('npm', ['init', '-y']);
+  await inProject(project)('npm', ['pkg', 'set', 'type=module']);
+  const lines = [ROOT_README, ...PACKAGES.map(packageReadme)].map(installLine);
+  const words = await Promise.all(lines.map((line) => expanded(line ?? '')));
   await inProject(project)('npm', [
     'install',
     '--no-audit',
     '--no-fund',
     '--prefer-offline',
-    ...PACKAGES.map((name) => tarball(`@losslab/${name}`)),
-    '@tensorflow/tfjs@4.22.0',
+    ...new Set(words.flat()),
     'typescript@5.9.3',
     '@types/node@20.19.43',
   ]);
@@ -197,6 +206,20 @@ describe('in plain Node ESM', () => {
 });
 
 describe('the losslab command, installed', () => {
+  it("npx losslab run my-experiment.ts: the experiment README's definition, as printed, from the project folder, results there", async () => {
+    const definition =
+      /```ts\n(\/\/ my-experiment\.ts — run with: npx losslab run my-experiment\.ts\n[\s\S]*?)```/.exec(
+        packageReadme('experiment'),
+      )?.[1];
+    expect(definition, 'the README names the file and the command').toBeDefined();
+    writeFileSync(join(project, 'my-experiment.ts'), definition!);
+    const { stdout } = await inProject(project)('npx', ['losslab', 'run', 'my-experiment.ts'], 600_000);
+    expect(stdout).toContain('4/4 run(s) complete');
+    const runsFolder = join(project, 'runs', 'my-mnist-odd');
+    expect(readdirSync(runsFolder).filter((id) => existsSync(join(runsFolder, id, 'record.json')))).toHaveLength(4);
+    expect(existsSync(join(project, 'reports', 'my-mnist-odd', 'index.html'))).toBe(true);
+  });
+
   it('(f) npx losslab --help lists the commands', async () => {
     const { stdout } = await inProject(project)('npx', ['losslab', '--help']);
     for (const command of ['run', 'report', 'evaluate', 'worker'])
@@ -313,29 +336,60 @@ describe('beyond plain Node', () => {
   });
 });
 
-describe('each package README, as written, in the installed project', () => {
+/** `@losslab/<name>` and every @losslab package it depends on, directly or not, as installed. */
+function losslabClosure(name: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (pkg: string) => {
+    if (seen.has(pkg)) return;
+    seen.add(pkg);
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules', pkg, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    Object.keys(manifest.dependencies ?? {})
+      .filter((dependency) => dependency.startsWith('@losslab/'))
+      .forEach(visit);
+  };
+  visit(`@losslab/${name}`);
+  return seen;
+}
+
+describe('the install lines', () => {
+  it('the root README installs every package from the tarballs of npm run tarballs', async () => {
+    const line = installLine(ROOT_README);
+    expect(line, 'an npm install line').toBeDefined();
+    expect(new Set(await expanded(line!))).toEqual(
+      new Set([...PACKAGES.map((name) => tarball(`@losslab/${name}`)), '@tensorflow/tfjs']),
+    );
+  });
+
   it.each(PACKAGES)(
-    '@losslab/%s: its install line names what the project installed, and every ts example runs',
+    '@losslab/%s: its README installs its tarball and those of the losslab packages it needs, nothing missing',
     async (name) => {
-      const readme = readFileSync(join(ROOT, 'packages', name, 'README.md'), 'utf8');
-      const install = /```sh\nnpm install ([^\n]+)\n```/.exec(readme)?.[1]?.split(' ');
-      expect(install, 'an install line').toContain(`@losslab/${name}`);
-      for (const installed of install!)
-        expect(existsSync(join(project, 'node_modules', installed, 'package.json')), installed).toBe(true);
-      const tsx = createRequire(join(project, 'package.json')).resolve('tsx/cli');
-      const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
-      expect(examples.length).toBeGreaterThan(0);
-      for (const code of examples) {
-        const { stderr } = await exec(process.execPath, [tsx, '--input-type=module', '--eval', code], {
-          cwd: project,
-          env: { ...USER_ENV, LOSSLAB_BACKEND: 'cpu' },
-          timeout: 180_000,
-          maxBuffer: 16 * 1024 * 1024,
-        });
-        expect(stderr).not.toMatch(/Error/);
-      }
+      const words = await expanded(installLine(packageReadme(name)) ?? '');
+      const tarballs = [...losslabClosure(name)].map(tarball);
+      expect(words.filter((word) => word.endsWith('.tgz')).sort()).toEqual(tarballs.sort());
+      for (const word of words.filter((w) => !w.endsWith('.tgz')))
+        expect(existsSync(join(project, 'node_modules', word, 'package.json')), word).toBe(true);
     },
   );
+});
+
+describe('each package README, as written, in the installed project', () => {
+  it.each(PACKAGES)('@losslab/%s: every ts example runs', async (name) => {
+    const readme = packageReadme(name);
+    const tsx = createRequire(join(project, 'package.json')).resolve('tsx/cli');
+    const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const code of examples) {
+      const { stderr } = await exec(process.execPath, [tsx, '--input-type=module', '--eval', code], {
+        cwd: project,
+        env: { ...USER_ENV, LOSSLAB_BACKEND: 'cpu' },
+        timeout: 180_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      expect(stderr).not.toMatch(/Error/);
+    }
+  });
 });
 
 function filesUnder(dir: string): string[] {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { allClaimsPass, claimSymbol, printable, type SkippedRun } from '@losslab/report';
@@ -16,7 +16,9 @@ import {
   backendChoiceProblem,
   COMMANDS,
   EVALUATE,
+  INIT,
   parseEvaluateArguments,
+  parseInitArguments,
   parseReportArguments,
   parseRunArguments,
   parseWorkerArguments,
@@ -31,14 +33,17 @@ import { describeFailure, runHash, runOne } from './run.js';
 import { codeFingerprint } from './environment.js';
 import { findReusableRun } from './store.js';
 import { evaluateCommand } from './evaluate-command.js';
+import { initCommand } from './init-command.js';
 import { closestName } from './suggest.js';
+import { dataFileProblems, prettySettings, settingsWithDefaults } from './dry-run.js';
+import { registry } from './kinds/index.js';
 import { runSweep } from './queue/sweep.js';
 import { workerCommand } from './queue/worker.js';
 
 /**
- * The losslab command line (`npx losslab …`, or `tsx packages/experiment/src/cli.ts …`): `run`,
- * `report`, `evaluate` and `worker`, each read by one parser from its option table
- * (command-options.ts), which `--help` prints. `run … --queue=redis://…` runs the matrix on workers
+ * The losslab command line (`npx losslab …`; in a checkout also `tsx --conditions=@losslab/source
+ * packages/experiment/src/cli.ts …`): `run`, `report`, `evaluate` and `worker`, each read by one
+ * parser from its option table (command-options.ts), which `--help` prints. `run … --queue=redis://…` runs the matrix on workers
  * instead (see queue/sweep.ts). `--parallel=N` (alias `--jobs=N`) runs N runs at once: with 1, the
  * default, they run one after another in this process; with more, each run is a child process
  * (`run-one`) that hands its record back over IPC.
@@ -245,7 +250,7 @@ async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Pro
 
 // ---- the run command -----------------------------------------------------------------------
 
-/** `--dry-run`: what would run, with every variant's resolved settings, and nothing run. */
+/** `--dry-run`: what would run, with every variant's resolved settings (defaults filled in), and nothing run. */
 function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
   const { definition, variants } = resolved;
   console.log(
@@ -259,8 +264,10 @@ function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
   );
   if (options.queue !== undefined)
     console.log(`  on the workers of ${options.queue.display}, ${options.attempts} attempt(s) per run`);
-  for (const variant of variants)
-    console.log(`  variant ${variant.name} (${runHash(variant.spec).slice(0, 12)}): ${JSON.stringify(variant.spec)}`);
+  for (const variant of variants) {
+    const settings = prettySettings(settingsWithDefaults(variant.spec)).replace(/\n/g, '\n  ');
+    console.log(`  variant ${variant.name} (${runHash(variant.spec).slice(0, 12)}): ${settings}`);
+  }
 }
 
 /**
@@ -283,6 +290,17 @@ async function unfinishedRuns(runsDir: string, experiment: string): Promise<read
 async function runCommand(options: RunOptions, entry: string): Promise<number> {
   const resolved = await prepare(options);
   if (resolved === undefined) return 2;
+  // A misspelt data file would fail every run, each leaving a failed folder. Queue workers may run
+  // on other machines with their own copies of the data, so a sweep checks only with --dry-run.
+  if (options.queue === undefined || options.dryRun) {
+    const problems = dataFileProblems(resolved, registry, dirname(resolve(options.definitionPath)));
+    if (problems.length > 0) {
+      console.error(`error: ${options.definitionPath}: data files that cannot be read:`);
+      problems.forEach((problem) => console.error(`  ${problem}`));
+      console.error('nothing was run');
+      return 2;
+    }
+  }
   if (options.dryRun) {
     printPlan(options, resolved);
     return 0;
@@ -477,6 +495,8 @@ export async function main(argv: readonly string[], entry: string = CLI_PATH): P
       return withArguments(REPORT, parseReportArguments(rest), (options) => reportCommand(options));
     case 'evaluate':
       return withArguments(EVALUATE, parseEvaluateArguments(rest), evaluateCommand);
+    case 'init':
+      return withArguments(INIT, parseInitArguments(rest), initCommand);
     case 'help':
     case '--help':
     case '-h': {

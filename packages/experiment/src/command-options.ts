@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { DeclaredPrimary, GroupBy } from '@losslab/report';
 import type { ReportCommandOptions } from '@losslab/report/node';
 import { Split } from '@losslab/schema';
@@ -25,6 +25,20 @@ const positiveInteger = (value: string, flag: string): string | undefined =>
   /^\d+$/.test(value) && Number(value) > 0 ? undefined : `${flag}: expected a positive integer, got "${value}"`;
 
 const BACKEND_CHOICES = [...BACKENDS, 'auto'];
+
+/** Where the default results folders are (see {@link resultsFolder}). */
+const BESIDE = ' here, or beside a definition outside this folder';
+
+/**
+ * The folder a definition's runs/ and reports/ go in by default: the working folder when the
+ * definition is inside it (a checkout's experiments/, a user's project), else the definition's own
+ * folder, so results of a definition kept elsewhere stay beside it.
+ */
+function resultsFolder(definitionPath: string): string {
+  const definition = resolve(definitionPath);
+  const fromHere = relative(process.cwd(), definition);
+  return fromHere.startsWith('..') || isAbsolute(fromHere) ? dirname(definition) : '';
+}
 
 /**
  * The problem with a backend choice given by `source` (`--backend`, `LOSSLAB_BACKEND`), or
@@ -165,11 +179,16 @@ same settings, seed, backend and code is reused, not retrained.`,
       description: 'the same as --parallel; the one to write through nx run, which keeps --parallel for itself',
       check: positiveInteger,
     },
-    'runs-dir': { type: 'string', value: 'DIR', default: 'runs', description: 'where runs are stored' },
+    'runs-dir': {
+      type: 'string',
+      value: 'DIR',
+      default: { shown: `runs${BESIDE}` },
+      description: 'where runs are stored',
+    },
     'reports-dir': {
       type: 'string',
       value: 'DIR',
-      default: 'reports',
+      default: { shown: `reports${BESIDE}` },
       description: 'where the report is written, in <DIR>/<experiment>',
     },
     queue: {
@@ -189,7 +208,10 @@ same settings, seed, backend and code is reused, not retrained.`,
     },
     check: { type: 'boolean', description: 'exit 1 when a claim of the definition does not hold' },
     fresh: { type: 'boolean', description: 'rerun even when a complete run with the same settings exists' },
-    'dry-run': { type: 'boolean', description: 'print the resolved settings of every variant, run nothing' },
+    'dry-run': {
+      type: 'boolean',
+      description: "print every variant's settings with their defaults, check the data files, run nothing",
+    },
     debug: { type: 'boolean', description: 'print the stack trace of an unexpected error' },
     set: {
       type: 'string',
@@ -272,8 +294,8 @@ export function parseRunArguments(
       ...(seeds === undefined ? {} : { seeds }),
       ...(values.backend === undefined ? {} : { backend: values.backend }),
       jobs,
-      runsDir: values['runs-dir'],
-      reportsDir: values['reports-dir'],
+      runsDir: values['runs-dir'] ?? join(resultsFolder(definitionPath), 'runs'),
+      reportsDir: values['reports-dir'] ?? join(resultsFolder(definitionPath), 'reports'),
       ...(queue === undefined ? {} : { queue }),
       attempts: Number(values.attempts),
       check: values.check,
@@ -574,4 +596,32 @@ export function parseReportArguments(argv: readonly string[]): CommandArguments<
 }
 
 /** Every command `losslab --help` lists, in that order. */
-export const COMMANDS: readonly CommandSpec[] = [RUN, REPORT, EVALUATE, WORKER];
+// ---- init ------------------------------------------------------------------------------------
+
+/** Options of `losslab init`. */
+export interface InitOptions {
+  readonly folder: string;
+}
+
+export const INIT = {
+  name: 'init',
+  synopsis: '<folder>',
+  summary: 'set up a folder for definitions, with editor types for @losslab/*',
+  about: `Writes package.json ("type": "module") and tsconfig.json into the folder (made if missing) so an
+editor and tsc find the types of @losslab/*, TF.js, io-ts and fp-ts for definitions kept there. An
+existing file is kept as it is.`,
+  operand: 'folder',
+  options: {},
+} as const satisfies CommandSpec;
+
+/** Reads `init <folder>`; returns the problems instead of throwing. */
+export function parseInitArguments(argv: readonly string[]): CommandArguments<InitOptions> {
+  const parsed = parseCommand(INIT, argv);
+  const problems = [...parsed.problems];
+  if (parsed.operand === undefined) problems.push('folder: expected the folder to set up (e.g. ~/my-study)');
+  if (parsed.help) return HELP;
+  if (problems.length > 0 || parsed.operand === undefined) return { help: false, problems };
+  return { help: false, problems, options: { folder: parsed.operand } };
+}
+
+export const COMMANDS: readonly CommandSpec[] = [RUN, REPORT, EVALUATE, WORKER, INIT];

@@ -20,6 +20,7 @@ export type {
   RowsBySplit,
   LoadedRows,
   DataContext,
+  DataFile,
   DataKind,
   TransformKind,
   LabelKind,

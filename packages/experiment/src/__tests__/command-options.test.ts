@@ -1,6 +1,28 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEvaluateArguments, parseReportArguments, parseRunArguments } from '../command-options.js';
+
+describe('losslab run: where runs and reports go', () => {
+  it('runs/ and reports/ of the working folder for a definition inside it', () => {
+    expect(parseRunArguments(['experiments/mnist-odd.ts']).options).toMatchObject({
+      runsDir: 'runs',
+      reportsDir: 'reports',
+    });
+  });
+
+  it('beside a definition outside the working folder, unless --runs-dir / --reports-dir say otherwise', () => {
+    const outside = join(tmpdir(), 'study');
+    expect(parseRunArguments([join(outside, 'def.ts')]).options).toMatchObject({
+      runsDir: join(outside, 'runs'),
+      reportsDir: join(outside, 'reports'),
+    });
+    expect(parseRunArguments([join(outside, 'def.ts'), '--runs-dir=r', '--reports-dir=p']).options).toMatchObject({
+      runsDir: 'r',
+      reportsDir: 'p',
+    });
+  });
+});
 
 describe('losslab report options', () => {
   it('fill in the defaults', () => {

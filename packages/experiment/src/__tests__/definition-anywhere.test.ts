@@ -7,16 +7,10 @@ import { loadDefinitionFile } from '../load-definition.js';
 import { exec, LAUNCHER, storedRuns, writeOutsideDefinition } from './outside-definition.js';
 
 describe('a definition file outside the repository', () => {
-  it('runs with `npx losslab run <absolute path>`, its own relative imports included', async () => {
+  it('runs with `npx losslab run <absolute path>`, its own relative imports included, its runs and report beside it', async () => {
     const outside = writeOutsideDefinition();
-    const { code, stdout, stderr } = await exec('npx', [
-      'losslab',
-      'run',
-      outside.file,
-      '--seeds=0',
-      `--runs-dir=${outside.runs}`,
-      `--reports-dir=${outside.reports}`,
-    ]);
+    // no --runs-dir or --reports-dir: the command runs from the repository, the definition is elsewhere
+    const { code, stdout, stderr } = await exec('npx', ['losslab', 'run', outside.file, '--seeds=0']);
     expect(code, stderr).toBe(0);
     expect(stdout).toContain('1/1 run(s) complete');
     const runs = storedRuns(outside.runs);

@@ -46,7 +46,10 @@ describe('losslab <command> --help', () => {
 
   it('shows written lines as written: the form, the text and the default', async () => {
     const run = (await capture(() => main(['run', '--help']))).out.split('\n');
-    expect(run).toContain('  --runs-dir=DIR            where runs are stored (default: runs)');
+    expect(run).toContain('  --runs-dir=DIR            where runs are stored');
+    expect(run).toContain(
+      '                            (default: runs here, or beside a definition outside this folder)',
+    );
     expect(run).toContain(
       '  --set path=value          set a field of every variant, checked like the file; repeatable',
     );
@@ -96,7 +99,7 @@ describe('losslab <command> --help', () => {
     const { code, out } = await capture(() => main(['--help']));
     expect(code).toBe(0);
     const help = flattened(out);
-    expect(COMMANDS.map((command) => command.name)).toEqual(['run', 'report', 'evaluate', 'worker']);
+    expect(COMMANDS.map((command) => command.name)).toEqual(['run', 'report', 'evaluate', 'worker', 'init']);
     for (const command of COMMANDS) {
       expect(out).toContain(`\n  ${command.name.padEnd(10)}${command.summary}\n`);
       expect(out).toContain(`usage: losslab ${command.name} ${command.synopsis}`);

@@ -149,7 +149,7 @@ describe("the README's own experiment, from its own folder", () => {
     expect(run.stderr).toContain('loss.scale: expected a positive number, got -1');
     const dry = await exec('npx', ['losslab', 'run', user.file, '--dry-run', `--runs-dir=${user.runs}`]);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain('"kind":"scaledCrossentropy"');
+    expect(dry.stdout).toContain('"kind": "scaledCrossentropy"');
     expect(existsSync(user.runs)).toBe(false);
   });
 });

@@ -3,19 +3,16 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Checkpoint, RunRecord } from '@losslab/schema';
+// `npx losslab`'s launcher: in a checkout it runs the sources, so no dist/ is needed.
+import { LAUNCHER } from './outside-definition.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
-const CLI = join(ROOT, 'packages/experiment/src/cli.ts');
 
 /** 4 epochs of 3,000 real MNIST images in batches of 64: slow enough to be killed between epochs. */
 const runArgs = (runs: string, more: string[] = []): string[] => [
-  // the @losslab packages from their sources, not from a dist/ that may be absent or stale
-  '--conditions=@losslab/source',
-  '--import',
-  'tsx',
-  CLI,
+  LAUNCHER,
   'run',
   'examples/tiny-mnist-odd.ts',
   '--variant=adam',
@@ -39,6 +36,9 @@ function runCli(args: string[], backend: string): Promise<{ code: number; stdout
   });
 }
 
+const roots: string[] = [];
+afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The one run folder of the experiment in `runs`. */
@@ -59,6 +59,7 @@ describe.each([
 ] as const)('a killed run resumes bit-identically on %s', (backend, signal) => {
   it(`${signal} after the checkpoint of epoch 2 of 4, then the same command: same weights, history and evaluation`, async () => {
     const root = mkdtempSync(join(tmpdir(), 'losslab-resume-'));
+    roots.push(root);
     const whole = join(root, 'whole', 'runs');
     const killed = join(root, 'killed', 'runs');
 

@@ -61,6 +61,15 @@ export const idxData: DataKind<IdxData> = {
   kind: 'idx',
   codec: IdxData,
   provides: (spec) => ({ splits: splitsOf(spec.splits).map(([split]) => split), columns: [] }),
+  files(spec, { baseDir }) {
+    const folder = dataFolder(spec, baseDir);
+    return splitsOf(spec.splits).flatMap(([split, files]) =>
+      (['images', 'labels'] as const).map((part) => ({
+        field: `splits.${split}.${part}`,
+        path: pathIn(folder, files[part]),
+      })),
+    );
+  },
   async load(spec, { baseDir }) {
     const folder = dataFolder(spec, baseDir);
     const splits: Partial<Record<Split, LabelledRows>> = {};
@@ -86,6 +95,10 @@ export const csvData: DataKind<CsvData> = {
   kind: 'csv',
   codec: CsvData,
   provides: (spec) => ({ splits: splitsOf(spec.splits).map(([split]) => split), columns: spec.columns ?? [] }),
+  files(spec, { baseDir }) {
+    const folder = dataFolder(spec, baseDir);
+    return splitsOf(spec.splits).map(([split, file]) => ({ field: `splits.${split}`, path: pathIn(folder, file) }));
+  },
   async load(spec, { baseDir }) {
     const folder = dataFolder(spec, baseDir);
     const splits: Partial<Record<Split, LabelledRows>> = {};

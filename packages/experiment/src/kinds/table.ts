@@ -52,10 +52,18 @@ export interface DataContext {
   readonly baseDir: string;
 }
 
+/** A file a data source reads: the spec field that names it and its absolute path. */
+export interface DataFile {
+  readonly field: string;
+  readonly path: string;
+}
+
 export interface DataKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
   provides(spec: S): DataProvides;
   /** Rules across fields that no codec can express, as `field: what is wrong`. */
   problems?(spec: S): readonly string[];
+  /** The files `load` reads, checked before anything runs (a misspelt name never starts a run). */
+  files?(spec: S, context: DataContext): readonly DataFile[];
   load(spec: S, context: DataContext): Promise<LoadedRows>;
 }
 
