@@ -122,8 +122,9 @@ function explicitTranspose(original: tf.KernelConfig): tf.KernelFunc {
  * transposed operand explicitly before multiplying, so that every matMul of training (forward and
  * gradient) takes XNNPACK's fast path, and its `Slice` kernel by one that copies only the slice.
  * A global registration: {@link selectBackend} calls it when it activates the wasm backend (pass
- * `fastMatMul: false` to keep the stock kernels); call {@link restoreWasmMatMulKernels} to undo it. Idempotent; returns false when the wasm kernels are
- * not registered (the wasm backend was never imported).
+ * `fastMatMul: false` to keep the stock kernels); call {@link restoreWasmMatMulKernels} to undo it.
+ * Idempotent; returns false when the wasm kernels are not registered (the wasm backend was never
+ * imported).
  *
  * @example
  * await selectBackend({ requested: 'wasm' }); // already installed
