@@ -1,3 +1,4 @@
+export { LosslabError, isLosslabError, type LosslabErrorCode } from './errors.js';
 export {
   numberWhere,
   Str,
@@ -75,6 +76,7 @@ export {
   AdamOptimizer,
   SgdOptimizer,
   TrainSpec,
+  SCALAR_REDUCTIONS,
   ScheduleSpec,
   EarlyStoppingSpec,
   EvaluationGroup,
@@ -85,6 +87,7 @@ export {
   experimentCodec,
 } from './definition.js';
 export type {
+  ScalarReduction,
   KindSpec,
   UserKindSpec,
   DataSpec,
