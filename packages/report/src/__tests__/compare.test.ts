@@ -97,7 +97,10 @@ describe('variant comparison', () => {
     ];
     const aggregates = groupRuns(records).map((group) => aggregateGroup(group));
     expect(headlineMetrics(aggregates)).toEqual(['accuracy', 'f1', 'loss']);
-    expect(compareGroups(aggregates).every((comparison) => comparison.baseline === 'unweighted')).toBe(true);
+    expect(compareGroups(aggregates).map(({ label, baseline, metric }) => [label, baseline, metric])).toEqual([
+      ['class-weighted', 'unweighted', 'accuracy'],
+      ['class-weighted', 'unweighted', 'f1'],
+    ]);
     expect(() => compareGroups(aggregates, { baseline: 'nope' })).toThrow(
       /baseline: expected one of unweighted, class-weighted/,
     );
