@@ -123,6 +123,36 @@ describe.each(TEST_BACKENDS)('masked on %s', (backend) => {
     expectClose([...grad.slice(0, 3), ...grad.slice(6, 9)], filteredGrad);
   });
 
+  it('keeps NaN and Infinity predictions of masked rows away from a regression inner loss (MSE)', () => {
+    // MSE has no clipping that could hide a NaN: if a masked row's predictions reached it, its
+    // gradient there would be NaN, and the mask's 0 · NaN is NaN.
+    const maskedMse = masked(meanSquaredError(), layout, { target: 'digit', mask: 'isOdd' });
+    const labels = [
+      [0, 1, 0, 1],
+      [1, 0, 0, 0],
+      [0, 0, 1, 1],
+      [0, 0, 1, 0],
+    ];
+    const predictions = [
+      [0.5, 0.5, 0],
+      [Number.NaN, 0.5, 0.5],
+      [0, 0, 0.5],
+      [Number.POSITIVE_INFINITY, 0, 0],
+    ];
+    const { value, grad } = noLeak(() =>
+      tf.tidy(() => {
+        const total = (p: tf.Tensor): tf.Scalar => tf.sum(maskedMse(tf.tensor2d(labels), p as tf.Tensor2D));
+        const yPred = tf.tensor2d(predictions);
+        return { value: total(yPred).dataSync()[0]!, grad: Array.from(tf.grad(total)(yPred).dataSync()) };
+      }),
+    );
+    // Kept rows, by hand: row 1 ((0.5)² + (0.5)² + 0)/3 = 1/6, row 3 (0 + 0 + (0.5)²)/3 = 1/12.
+    expect(value).toBeCloseTo(1 / 6 + 1 / 12, 6);
+    // d/dp of (p − y)²/3 is 2(p − y)/3; masked rows exactly 0.
+    expectClose(grad, [1 / 3, -1 / 3, 0, 0, 0, 0, 0, 0, -1 / 3, 0, 0, 0]);
+    expect([...grad.slice(3, 6), ...grad.slice(9, 12)].every((g) => g === 0)).toBe(true);
+  });
+
   it('gives a zero-weighted row of sampleWeighted exactly zero gradient whatever its label holds', () => {
     const weightLayout = labelLayout({ y: 2, w: 1 });
     const loss = sampleWeighted(meanSquaredError(), weightLayout, { target: 'y', weight: 'w' });
