@@ -84,13 +84,15 @@ describe('a claim is closed: a misspelt key stops the definition', () => {
     expect(E.isRight(resolveExperiment({ ...base, claims: [spelt] }, 'definition.mjs'))).toBe(true);
   });
 
-  it('losslab run --dry-run exits 2 naming varaint and the known keys, and runs nothing', async () => {
-    const [varaint] = cases;
-    const { code, stdout, stderr, runs } = await dryRun({ ...base, claims: [varaint?.claim] });
-    expect(code).toBe(2);
-    expect(stderr).toContain(`  ${varaint?.problem}`);
-    expect(stderr).toContain('nothing was run');
-    expect(stdout).not.toContain('dry run:');
-    expect(existsSync(runs)).toBe(false);
-  });
+  it.each(cases)(
+    '$name: losslab run --dry-run exits 2 naming the key and the known keys, runs nothing',
+    async ({ claim, problem }) => {
+      const { code, stdout, stderr, runs } = await dryRun({ ...base, claims: [claim] });
+      expect(code).toBe(2);
+      expect(stderr).toContain(`  ${problem}`);
+      expect(stderr).toContain('nothing was run');
+      expect(stdout).not.toContain('dry run:');
+      expect(existsSync(runs)).toBe(false);
+    },
+  );
 });
