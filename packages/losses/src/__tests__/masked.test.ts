@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng, isLosslabError, labelLayout } from '@losslab/runtime';
-import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
+import { TEST_BACKENDS, thrownBy, useBackend } from '@losslab/test-utils';
 import {
   categoricalCrossentropy,
   classWeighted,
@@ -222,15 +222,9 @@ describe.each(TEST_BACKENDS)('masked on %s', (backend) => {
 
 describe('masked guards', () => {
   it('rejects a mask block wider than one column', () => {
-    const error = (() => {
-      try {
-        masked(categoricalCrossentropy(), layout, { target: 'isOdd', mask: 'digit' });
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = thrownBy(() => masked(categoricalCrossentropy(), layout, { target: 'isOdd', mask: 'digit' }));
     expect(isLosslabError(error, 'INVALID_ARGUMENT')).toBe(true);
-    expect((error as Error).message).toBe('masked: mask block "digit" must have width 1, got width 3');
+    expect(error.message).toBe('masked: mask block "digit" must have width 1, got width 3');
   });
 
   it('rejects unknown blocks when built and a wrong output width when called', async () => {
