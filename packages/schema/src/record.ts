@@ -209,7 +209,7 @@ const beatsClaim = {
 
 /**
  * A claim in a definition is closed: a misspelt key (`varaint`, `alpah`) is an error by path
- * naming the known keys, where an open codec would drop it and the claim would quietly apply to
+ * naming the known keys, where an open codec would ignore it and the claim would quietly apply to
  * every variant or use the default α.
  */
 export const Claim = tagged('a claim', 'kind', {
