@@ -1,5 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isolatedNxEnv } from '@losslab/test-utils';
@@ -23,15 +25,17 @@ if (!hasScript) console.warn('nx-help.test.ts: skipped, util-linux `script` is n
 
 describe.skipIf(!hasScript)('nx run … --help', () => {
   it('experiment:mnist-odd --help ends with losslab --help', { timeout: 120_000 }, async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'losslab-nx-cache-'));
     const output = await new Promise<string>((done) => {
       const child = spawn('script', ['-qec', 'npx nx run experiment:mnist-odd --help', '/dev/null'], {
         cwd: ROOT,
-        env: isolatedNxEnv(),
+        env: isolatedNxEnv(cache),
       });
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
       child.on('close', () => done(text));
     });
+    rmSync(cache, { recursive: true, force: true });
     expect(output).toContain('usage: losslab run <definition.ts> [options]');
     expect(output).toContain('--parallel=N');
   });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,14 +24,15 @@ const documentedCommands = (): string[] =>
 
 function nx(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
-    const child = spawn('npx', ['nx', ...args], {
-      cwd: ROOT,
-      env: isolatedNxEnv(),
-    });
+    const cache = mkdtempSync(join(tmpdir(), 'losslab-nx-cache-'));
+    const child = spawn('npx', ['nx', ...args], { cwd: ROOT, env: isolatedNxEnv(cache) });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('close', (code) => done({ code: code ?? 1, output }));
+    child.on('close', (code) => {
+      rmSync(cache, { recursive: true, force: true });
+      done({ code: code ?? 1, output });
+    });
   });
 }
 
@@ -74,17 +75,21 @@ describe('the README command lines work through nx run exactly as shown', () => 
 
   it('report --experiment=<name> and --runs=<id>,<id> reach the report command', async () => {
     const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
-    // Nx exits 1 for any failed target; the report command's own message shows what it received.
-    const byName = await nx(['run', 'experiment:report', '--experiment=nothing-here', `--runs-dir=${runsDir}`]);
-    expect(byName.code).not.toBe(0);
-    // the report command names the experiment folder it looked in: both options arrived
-    expect(byName.output).toMatch(/^report: .*nothing-here/m);
-    expect(byName.output).toContain(`${runsDir}/nothing-here`);
-    const byIds = await nx(['run', 'experiment:report', '--runs=first-id,second-id', `--runs-dir=${runsDir}`]);
-    expect(byIds.code).not.toBe(0);
-    // each id of the comma-separated list was looked up on its own
-    expect(byIds.output).toMatch(/^skipped first-id \(not-found\)/m);
-    expect(byIds.output).toMatch(/^skipped second-id \(not-found\)/m);
+    try {
+      // Nx exits 1 for any failed target; the report command's own message shows what it received.
+      const byName = await nx(['run', 'experiment:report', '--experiment=nothing-here', `--runs-dir=${runsDir}`]);
+      expect(byName.code).not.toBe(0);
+      // the report command names the experiment folder it looked in: both options arrived
+      expect(byName.output).toMatch(/^report: .*nothing-here/m);
+      expect(byName.output).toContain(`${runsDir}/nothing-here`);
+      const byIds = await nx(['run', 'experiment:report', '--runs=first-id,second-id', `--runs-dir=${runsDir}`]);
+      expect(byIds.code).not.toBe(0);
+      // each id of the comma-separated list was looked up on its own
+      expect(byIds.output).toMatch(/^skipped first-id \(not-found\)/m);
+      expect(byIds.output).toMatch(/^skipped second-id \(not-found\)/m);
+    } finally {
+      rmSync(runsDir, { recursive: true, force: true });
+    }
   });
 
   it('Nx never stops a first command to ask about analytics', () => {

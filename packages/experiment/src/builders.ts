@@ -4,6 +4,7 @@ import type {
   ClassificationEvaluation,
   ClassWeightsSpec,
   Claim,
+  Direction,
   CsvData,
   EvaluationSpec,
   ExperimentDefinition,
@@ -256,7 +257,7 @@ export const beats = (
   variant: string,
   than: string,
   metric: string,
-  options: { alpha?: number; direction?: 'higher' | 'lower'; description?: string } = {},
+  options: { alpha?: number; direction?: Direction; description?: string } = {},
 ): Claim => ({ kind: 'beats', variant, than, metric, ...options });
 
 /** Published numbers the experiment reproduces (`reference` of a definition). */

@@ -385,7 +385,7 @@ async function runCommand(options: RunOptions, entry: string): Promise<number> {
   let written: Awaited<ReturnType<typeof writeReport>>;
   try {
     const skipped = await unfinishedRuns(options.runsDir, definition.name);
-    // The definition's report settings decide the verdict (the records do not carry them).
+    // The definition's report settings decide the verdict (each record carries the same ones in `report`).
     const { primary, alpha } = definition.report ?? {};
     written = await writeReport(records, reportDir, {
       skipped,

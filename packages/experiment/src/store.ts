@@ -122,7 +122,7 @@ export async function completeRun(folder: string, record: RunRecord): Promise<vo
   await writeFileAtomic(join(folder, RECORD_FILE), json(record));
 }
 
-/** The reason a run failed, written beside `started.json` (see `FailedRun` in @losslab/report). */
+/** The reason a run failed, written beside `started.json` (see `FailedRun` in @losslab/schema). */
 export async function failRun(folder: string, failure: FailedRun): Promise<void> {
   await writeFileAtomic(join(folder, FAILED_FILE), json(failure));
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError } from '@losslab/runtime';
+import { SCALAR_REDUCTIONS, type ScalarReduction } from '@losslab/schema';
 import type { Loss } from './types.js';
 
 /**
@@ -16,19 +17,13 @@ import type { Loss } from './types.js';
  *   `Reduction.SUM_BY_NONZERO_WEIGHTS` (`tf.losses.*`).
  * A batch whose weights are all zero reduces to 0 (like Keras' `divide_no_nan`), never NaN.
  */
-export type Reduction = 'none' | 'sum' | 'sumOverBatchSize' | 'sumOverWeights' | 'sumOverNonzeroWeights';
+export type Reduction = 'none' | ScalarReduction;
 
-/** The reductions that give a scalar (every {@link Reduction} except `none`). */
-export type ScalarReduction = Exclude<Reduction, 'none'>;
+/** The reductions that give a scalar (every {@link Reduction} except `none`): `@losslab/schema` lists them. */
+export type { ScalarReduction };
 
 /** Every {@link Reduction}, for validation and CLI help. */
-export const REDUCTIONS: readonly Reduction[] = [
-  'none',
-  'sum',
-  'sumOverBatchSize',
-  'sumOverWeights',
-  'sumOverNonzeroWeights',
-];
+export const REDUCTIONS: readonly Reduction[] = ['none', ...SCALAR_REDUCTIONS];
 
 /** Throws `INVALID_ARGUMENT` unless `value` is a {@link Reduction} name; the message lists them. */
 export function requireReduction(value: string): Reduction {

@@ -1,6 +1,7 @@
 import { LEARNING_RATE_CURVE, type GroupAggregate } from './aggregate.js';
 import { lossMix } from './compare.js';
 import { defaultDirection } from './format.js';
+import type { Direction } from '@losslab/schema';
 
 /** One variant's curve of one metric, summarized beyond its last epoch. */
 export interface CurveSummary {
@@ -20,7 +21,7 @@ export interface EpochSummary {
   readonly experiment: string;
   /** Curve key: `training.loss`, `validation.<metric>`. */
   readonly key: string;
-  readonly direction: 'higher' | 'lower';
+  readonly direction: Direction;
   /**
    * The level every variant reaches at some epoch: the worst of the variants' best means. Its
    * first-reaching epoch is comparable across variants, unlike a fixed number some never reach.

@@ -1,4 +1,4 @@
-import { isRateMetric } from '@losslab/schema';
+import { isRateMetric, type Direction } from '@losslab/schema';
 import type { Summary } from './stats.js';
 
 /**
@@ -98,7 +98,7 @@ export function metricRange(key: string): readonly [number, number] {
  *
  * @example defaultDirection('training.loss') // 'lower'
  */
-export function defaultDirection(metric: string): 'higher' | 'lower' {
+export function defaultDirection(metric: string): Direction {
   const name = metric.slice(metric.lastIndexOf('.') + 1);
   return /loss$|error$/i.test(name) ? 'lower' : 'higher';
 }

@@ -2,16 +2,12 @@ import type { GroupAggregate } from './aggregate.js';
 import { DEFAULT_ALPHA, findComparison } from './claims.js';
 import { adviceText, comparePair, formatEffect, lossMix, type MetricComparison } from './compare.js';
 import { defaultDirection, formatP, formatSigned, formatValue, plural } from './format.js';
-import type { RunRecord } from '@losslab/schema';
+import type { Direction, PrimaryMetric, RunRecord } from '@losslab/schema';
 
-/** Which way a metric improves. */
-export type Direction = 'higher' | 'lower';
+export type { Direction };
 
-/** A primary metric as declared in a definition's `report.primary`. */
-export interface DeclaredPrimary {
-  readonly metric: string;
-  readonly direction?: Direction;
-}
+/** A primary metric as declared in a definition's `report.primary`: the schema's {@link PrimaryMetric}. */
+export type DeclaredPrimary = PrimaryMetric;
 
 /** A metric the verdict decides on, and where that choice came from. */
 export interface PrimaryChoice {

@@ -1,16 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Why this exists (tfjs-backend-wasm 4.22, `src/cc/batch_mat_mul_impl.cc`): the wasm backend
- * multiplies with XNNPACK only when neither operand is transposed and both have batch 1; any
- * `transposeA`/`transposeB` falls back to a scalar triple loop that is 10–15× slower. Every
- * gradient of a dense layer or an LSTM step multiplies with a transposed operand
- * (`tfjs-core/src/gradients/BatchMatMul_grad.ts`, `ops/fused/mat_mul.ts`: dA = dy·Bᵀ, dB = Aᵀ·dy).
+ * Why this exists (tfjs-backend-wasm 4.22): two wasm kernels are slow on the shapes training uses.
+ * - `BatchMatMul` (`src/cc/batch_mat_mul_impl.cc`) multiplies with XNNPACK only when neither
+ *   operand is transposed and both have batch 1; any `transposeA`/`transposeB` falls back to a
+ *   scalar triple loop that is 10–15× slower. Every gradient of a dense layer or an LSTM step
+ *   multiplies with a transposed operand (`tfjs-core/src/gradients/BatchMatMul_grad.ts`,
+ *   `ops/fused/mat_mul.ts`: dA = dy·Bᵀ, dB = Aᵀ·dy).
+ * - `Slice` (`kernels/Slice.ts`) copies its whole input for every slice.
  *
- * The kernels installed here wrap the wasm `BatchMatMul` and `_FusedMatMul`: when an operand is
- * transposed, they first transpose it explicitly with the wasm `Transpose` kernel (a copy, O(n))
- * and then call the original kernel untransposed, which takes the XNNPACK path. Results equal the
- * original's up to float32 summation order.
+ * The kernels installed here swap three of the wasm backend's: `BatchMatMul` and `_FusedMatMul`
+ * first transpose a transposed operand explicitly with the wasm `Transpose` kernel (a copy, O(n))
+ * and then call the original kernel untransposed, which takes the XNNPACK path (results equal the
+ * original's up to float32 summation order); `Slice` copies only the sliced runs (see
+ * {@link viewSlice}).
  */
 const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Slice'] as const;
 const BACKEND = 'wasm';
@@ -117,10 +120,11 @@ function explicitTranspose(original: tf.KernelConfig): tf.KernelFunc {
 /**
  * Replaces the wasm backend's `BatchMatMul` and `_FusedMatMul` kernels by ones that transpose a
  * transposed operand explicitly before multiplying, so that every matMul of training (forward and
- * gradient) takes XNNPACK's fast path, and its `Slice` kernel by one that copies only the slice. A global registration: {@link selectBackend} calls it when
- * it activates the wasm backend (pass `fastMatMul: false` to keep the stock kernels); call
- * {@link restoreWasmMatMulKernels} to undo it. Idempotent; returns false when the wasm kernels are
- * not registered (the wasm backend was never imported).
+ * gradient) takes XNNPACK's fast path, and its `Slice` kernel by one that copies only the slice.
+ * A global registration: {@link selectBackend} calls it when it activates the wasm backend (pass
+ * `fastMatMul: false` to keep the stock kernels); call {@link restoreWasmMatMulKernels} to undo it.
+ * Idempotent; returns false when the wasm kernels are not registered (the wasm backend was never
+ * imported).
  *
  * @example
  * await selectBackend({ requested: 'wasm' }); // already installed

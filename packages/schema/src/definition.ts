@@ -379,14 +379,19 @@ export const EarlyStoppingSpec = closed(
 );
 export type EarlyStoppingSpec = t.TypeOf<typeof EarlyStoppingSpec>;
 
-const REDUCTIONS = ['sum', 'sumOverBatchSize', 'sumOverWeights', 'sumOverNonzeroWeights'] as const;
+/**
+ * The named reductions that turn per-sample losses into the scalar a run minimises (their maths:
+ * `reduceLoss` of `@losslab/losses`, which adds `none`). Listed once, here, for both.
+ */
+export const SCALAR_REDUCTIONS = ['sum', 'sumOverBatchSize', 'sumOverWeights', 'sumOverNonzeroWeights'] as const;
+export type ScalarReduction = (typeof SCALAR_REDUCTIONS)[number];
 export const TrainSpec = closed(
   'train settings',
   { epochs: PositiveInt, batchSize: PositiveInt },
   {
     shuffle: Bool,
     remainder: oneOf('"drop" or "keep"', ['drop', 'keep'] as const),
-    reduction: oneOf(`one of ${REDUCTIONS.map((r) => `"${r}"`).join(', ')}`, REDUCTIONS),
+    reduction: oneOf(`one of ${SCALAR_REDUCTIONS.map((r) => `"${r}"`).join(', ')}`, SCALAR_REDUCTIONS),
     schedule: ScheduleSpec,
     earlyStopping: EarlyStoppingSpec,
     /** Write a checkpoint every N epochs (default 1), from which a killed run resumes. */

@@ -1,3 +1,4 @@
+export { LosslabError, isLosslabError, type LosslabErrorCode } from './errors.js';
 export {
   numberWhere,
   Str,
@@ -85,6 +86,7 @@ export {
   AdamOptimizer,
   SgdOptimizer,
   TrainSpec,
+  SCALAR_REDUCTIONS,
   ScheduleSpec,
   EarlyStoppingSpec,
   EvaluationGroup,
@@ -95,6 +97,7 @@ export {
   experimentCodec,
 } from './definition.js';
 export type {
+  ScalarReduction,
   KindSpec,
   UserKindSpec,
   DataSpec,

@@ -7,6 +7,7 @@ import {
   numberWhere,
   OpenUnit,
   PositiveInt,
+  tagged,
 } from './codec.js';
 
 /**
@@ -175,53 +176,60 @@ export type ReportSettings = t.TypeOf<typeof ReportSettings>;
  *   (paired t-test when both have the same seeds, else Welch) is below `alpha` (default 0.05),
  *   e.g. `{ kind: 'beats', variant: 'cb-ce', than: 'ce', metric: 'macroF1', alpha: 0.05 }`.
  */
-export const Claim = t.union([
-  t.intersection([
-    t.type({ kind: t.literal('threshold'), metric: t.string, op: ClaimOp, value: FiniteNumber }),
-    t.partial({ group: t.string, class: t.string, variant: t.string, description: t.string }),
-  ]),
-  t.intersection([
-    t.type({
-      kind: t.literal('fasterToTarget'),
-      metric: t.string,
-      target: FiniteNumber,
-      faster: t.string,
-      slower: t.string,
-    }),
-    t.partial({ description: t.string }),
-  ]),
-  t.intersection([
-    t.type({
-      kind: t.literal('epochsToPlateau'),
-      metric: t.string,
-      within: OpenUnit,
-      variant: t.string,
-      relation: PlateauRelation,
-      than: t.string,
-    }),
-    t.partial({ factor: numberWhere('a number ≥ 1', (n) => Number.isFinite(n) && n >= 1), description: t.string }),
-  ]),
-  t.intersection([
-    t.type({ kind: t.literal('beats'), variant: t.string, than: t.string, metric: t.string }),
-    t.partial({ alpha: OpenUnit, direction: Direction, description: t.string }),
-  ]),
-]);
+const description = { description: t.string };
+const thresholdClaim = {
+  required: { kind: t.literal('threshold'), metric: t.string, op: ClaimOp, value: FiniteNumber },
+  optional: { group: t.string, class: t.string, variant: t.string, ...description },
+};
+const fasterToTargetClaim = {
+  required: {
+    kind: t.literal('fasterToTarget'),
+    metric: t.string,
+    target: FiniteNumber,
+    faster: t.string,
+    slower: t.string,
+  },
+  optional: description,
+};
+const epochsToPlateauClaim = {
+  required: {
+    kind: t.literal('epochsToPlateau'),
+    metric: t.string,
+    within: OpenUnit,
+    variant: t.string,
+    relation: PlateauRelation,
+    than: t.string,
+  },
+  optional: { factor: numberWhere('a number ≥ 1', (n) => Number.isFinite(n) && n >= 1), ...description },
+};
+const beatsClaim = {
+  required: { kind: t.literal('beats'), variant: t.string, than: t.string, metric: t.string },
+  optional: { alpha: OpenUnit, direction: Direction, ...description },
+};
+
+/**
+ * A claim in a definition is closed: a misspelt key (`varaint`, `alpah`) is an error by path
+ * naming the known keys, where an open codec would ignore it and the claim would quietly apply to
+ * every variant or use the default α.
+ */
+export const Claim = tagged('a claim', 'kind', {
+  threshold: closed('a threshold claim', thresholdClaim.required, thresholdClaim.optional),
+  fasterToTarget: closed('a fasterToTarget claim', fasterToTargetClaim.required, fasterToTargetClaim.optional),
+  epochsToPlateau: closed('an epochsToPlateau claim', epochsToPlateauClaim.required, epochsToPlateauClaim.optional),
+  beats: closed('a beats claim', beatsClaim.required, beatsClaim.optional),
+});
 export type Claim = t.TypeOf<typeof Claim>;
 
 /** One epoch of training: mean training loss, wall time, and whole-epoch validation metrics. */
-export const EpochRecord = t.intersection([
-  t.type({
-    epoch: PositiveInt,
-    loss: FiniteNumber,
-    seconds: NonNegativeNumber,
-    samplesPerSecond: NonNegativeNumber,
-  }),
-  t.partial({
+export const EpochRecord = closed(
+  'an epoch record',
+  { epoch: PositiveInt, loss: FiniteNumber, seconds: NonNegativeNumber, samplesPerSecond: NonNegativeNumber },
+  {
     validation: MetricValues,
     /** The learning rate of the epoch, when a schedule set it. */
     learningRate: NonNegativeNumber,
-  }),
-]);
+  },
+);
 export type EpochRecord = t.TypeOf<typeof EpochRecord>;
 
 /** Evaluation of one group of samples (e.g. even digits): accuracy, confusion matrix, bincounts. */
@@ -268,7 +276,7 @@ export type Evaluation = t.TypeOf<typeof Evaluation>;
  * outside one), the sha256 of its bytes and git's view of it. The repository's dirty flag ignores
  * untracked files; this says which bytes ran.
  */
-export const DefinitionFile = t.type({
+export const DefinitionFile = closed('a definition file', {
   path: t.string,
   sha256: t.string,
   git: t.keyof({ tracked: null, modified: null, untracked: null, ignored: null, 'outside-repository': null }),
@@ -276,41 +284,60 @@ export const DefinitionFile = t.type({
 export type DefinitionFile = t.TypeOf<typeof DefinitionFile>;
 
 /** Where a run ran: backend, versions, git state and, for runs from a file, the definition file. */
-export const RunEnvironment = t.intersection([
-  t.type({
+export const RunEnvironment = closed(
+  'a run environment',
+  {
     backend: t.string,
     backendVersion: t.string,
     node: t.string,
     platform: t.string,
     /** name → exact version of the packages that shape the numbers (tfjs, losslab, …). */
     packages: t.record(t.string, t.string),
-    git: t.type({ commit: t.union([t.string, t.null]), dirty: t.union([t.boolean, t.null]) }),
-  }),
+    git: closed('a git state', { commit: t.union([t.string, t.null]), dirty: t.union([t.boolean, t.null]) }),
+  },
   /** Present for runs started from a definition file. */
-  t.partial({ definitionFile: DefinitionFile }),
-]);
+  { definitionFile: DefinitionFile },
+);
 export type RunEnvironment = t.TypeOf<typeof RunEnvironment>;
 
 /** Published numbers the experiment reproduces, shown beside losslab's in the report. */
-export const Reference = t.intersection([
-  t.type({ source: t.string }),
-  t.partial({
-    metrics: MetricValues,
-    groups: t.array(
-      t.intersection([
-        t.type({ name: t.string }),
-        t.partial({
-          accuracy: Rate,
-          trueCounts: t.array(NonNegativeInt),
-          predictedCounts: t.array(NonNegativeInt),
-          note: t.string,
-        }),
-      ]),
-    ),
-    notes: t.array(t.string),
-  }),
-]);
+const referenceGroup = {
+  required: { name: t.string },
+  optional: {
+    accuracy: Rate,
+    trueCounts: t.array(NonNegativeInt),
+    predictedCounts: t.array(NonNegativeInt),
+    note: t.string,
+  },
+};
+const referenceOptional = { metrics: MetricValues, notes: t.array(t.string) };
+export const Reference = closed(
+  'a reference',
+  { source: t.string },
+  {
+    ...referenceOptional,
+    groups: t.array(closed('a reference group', referenceGroup.required, referenceGroup.optional)),
+  },
+);
 export type Reference = t.TypeOf<typeof Reference>;
+
+/**
+ * Claims and the reference are copied from the definition into each record. Before their codecs
+ * were closed, a misspelt key in them passed and was ignored; a record read back drops such a
+ * key, so records written then still load and report as they did. New records never carry one.
+ */
+const dropping = <R extends t.Props, O extends t.Props>(name: string, shape: { required: R; optional: O }) =>
+  t.exact(t.intersection([t.type(shape.required), t.partial(shape.optional)]), name);
+const RecordedClaim = tagged('a claim', 'kind', {
+  threshold: dropping('a threshold claim', thresholdClaim),
+  fasterToTarget: dropping('a fasterToTarget claim', fasterToTargetClaim),
+  epochsToPlateau: dropping('an epochsToPlateau claim', epochsToPlateauClaim),
+  beats: dropping('a beats claim', beatsClaim),
+});
+const RecordedReference = dropping('a reference', {
+  required: { source: t.string },
+  optional: { ...referenceOptional, groups: t.array(dropping('a reference group', referenceGroup)) },
+});
 
 /**
  * The run record. Beyond the types, values must make sense: the seed is a non-negative integer,
@@ -337,10 +364,10 @@ export const RunRecord = t.intersection([
     timing: t.type({ startedAt: IsoDateTime, finishedAt: IsoDateTime, totalSeconds: NonNegativeNumber }),
     history: t.array(EpochRecord),
     evaluation: Evaluation,
-    claims: t.array(Claim),
+    claims: t.array(RecordedClaim),
   }),
   t.partial({
-    reference: Reference,
+    reference: RecordedReference,
     description: t.string,
     /** sha256 of the losslab sources and package versions that computed the run. */
     codeFingerprint: t.string,

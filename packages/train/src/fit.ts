@@ -6,19 +6,14 @@ import { LosslabError, requireInteger } from '@losslab/runtime';
 import { isHostAdam } from './host-adam.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
 import { earlyStoppingState, learningRateAt, learningRateOf, setLearningRate } from './schedule.js';
-import type { EarlyStoppingSpec, ScheduleSpec, TrainingState } from '@losslab/schema';
+import type { EarlyStoppingSpec, EpochRecord, ScheduleSpec, TrainingState } from '@losslab/schema';
 import { captureCheckpoint, restoreCheckpoint } from './checkpoint.js';
 
-/** One epoch of history: mean training loss over its steps, wall time, validation metrics. */
-export interface EpochEntry {
-  readonly epoch: number;
-  readonly loss: number;
-  readonly seconds: number;
-  readonly samplesPerSecond: number;
-  readonly validation?: Readonly<Record<string, number>>;
-  /** The learning rate of the epoch, when a schedule set it. */
-  readonly learningRate?: number;
-}
+/**
+ * One epoch of history: mean training loss over its steps, wall time, validation metrics. The
+ * record's own type, so what `fit` returns is what a run record holds.
+ */
+export type EpochEntry = EpochRecord;
 
 /** What {@link fit} trains, on what, for how long, and what it measures after each epoch. */
 export interface FitOptions {

@@ -9,9 +9,10 @@ import { tagged, type Evaluation, type KindSpec, type LossSpec, type Split, type
 /**
  * The kind table: every `kind` a definition may name (data source, transform, label block,
  * model, loss, optimiser, evaluation, metric) is one entry `{ kind, codec, ...what it provides,
- * build }`, kept beside its implementation. The definition codec, the definition checks and the
- * builders all read these tables; built-in kinds are entries like any other and a user's module
- * adds its own (see `define.ts`).
+ * build }`. The definition codec, the definition checks and the builders all read these tables.
+ * Built-in entries are listed per family in `kinds/data.ts`, `losses.ts`, `models.ts` and
+ * `evaluations.ts` and registered in `kinds/index.ts`; a user's module adds its own through the
+ * `define…Kind` functions of `kinds/index.ts`.
  */
 
 /** What every entry has: its tag, the codec of its settings, and (user kinds) the file that defined it. */

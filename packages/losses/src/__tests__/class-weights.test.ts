@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError, labelLayout } from '@losslab/runtime';
-import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
+import { TEST_BACKENDS, thrownBy, useBackend } from '@losslab/test-utils';
 import { classCounts, classIndices, classWeights } from '../index.js';
 import { expectClose, noLeak } from './fixtures.js';
 
@@ -53,14 +53,9 @@ describe('classWeights', () => {
       { kind: 'balanced' },
       { kind: 'effectiveNumber', beta: 0.99 },
     ] as const) {
-      let error: unknown;
-      try {
-        classWeights([5923, 0, 5958], strategy);
-      } catch (e) {
-        error = e;
-      }
+      const error = thrownBy(() => classWeights([5923, 0, 5958], strategy));
       expect(isLosslabError(error, 'INVALID_ARGUMENT'), strategy.kind).toBe(true);
-      expect((error as Error).message).toMatch(/^classWeights: class 1 has no samples \(counts\[1\] = 0\)/);
+      expect(error.message).toMatch(/^classWeights: class 1 has no samples \(counts\[1\] = 0\)/);
     }
   });
 

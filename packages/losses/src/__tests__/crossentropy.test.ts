@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isLosslabError } from '@losslab/runtime';
-import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
+import { TEST_BACKENDS, thrownBy, useBackend } from '@losslab/test-utils';
 import { binaryCrossentropy, binaryCrossentropyElementwise, categoricalCrossentropy } from '../index.js';
 import { expectClose, expectGradientsToMatch, noLeak, perSample } from './fixtures.js';
 
@@ -114,13 +114,7 @@ describe.each(TEST_BACKENDS)('cross-entropy on %s', (backend) => {
 
 describe('cross-entropy options', () => {
   it('rejects an epsilon outside (0, 0.5), naming it', () => {
-    const error = (() => {
-      try {
-        categoricalCrossentropy({ epsilon: 0 });
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = thrownBy(() => categoricalCrossentropy({ epsilon: 0 }));
     expect(isLosslabError(error, 'INVALID_ARGUMENT')).toBe(true);
     expect(() => binaryCrossentropy({ epsilon: 0.7 })).toThrow(
       'binaryCrossentropy: epsilon: expected a number in (0, 0.5), got 0.7',

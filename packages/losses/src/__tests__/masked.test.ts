@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng, isLosslabError, labelLayout } from '@losslab/runtime';
-import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
+import { TEST_BACKENDS, thrownBy, useBackend } from '@losslab/test-utils';
 import {
   categoricalCrossentropy,
   classWeighted,
@@ -123,6 +123,36 @@ describe.each(TEST_BACKENDS)('masked on %s', (backend) => {
     expectClose([...grad.slice(0, 3), ...grad.slice(6, 9)], filteredGrad);
   });
 
+  it('keeps NaN and Infinity predictions of masked rows away from a regression inner loss (MSE)', () => {
+    // MSE has no clipping that could hide a NaN: if a masked row's predictions reached it, its
+    // gradient there would be NaN, and the mask's 0 · NaN is NaN.
+    const maskedMse = masked(meanSquaredError(), layout, { target: 'digit', mask: 'isOdd' });
+    const labels = [
+      [0, 1, 0, 1],
+      [1, 0, 0, 0],
+      [0, 0, 1, 1],
+      [0, 0, 1, 0],
+    ];
+    const predictions = [
+      [0.5, 0.5, 0],
+      [Number.NaN, 0.5, 0.5],
+      [0, 0, 0.5],
+      [Number.POSITIVE_INFINITY, 0, 0],
+    ];
+    const { value, grad } = noLeak(() =>
+      tf.tidy(() => {
+        const total = (p: tf.Tensor): tf.Scalar => tf.sum(maskedMse(tf.tensor2d(labels), p as tf.Tensor2D));
+        const yPred = tf.tensor2d(predictions);
+        return { value: total(yPred).dataSync()[0]!, grad: Array.from(tf.grad(total)(yPred).dataSync()) };
+      }),
+    );
+    // Kept rows, by hand: row 1 ((0.5)² + (0.5)² + 0)/3 = 1/6, row 3 (0 + 0 + (0.5)²)/3 = 1/12.
+    expect(value).toBeCloseTo(1 / 6 + 1 / 12, 6);
+    // d/dp of (p − y)²/3 is 2(p − y)/3; masked rows exactly 0.
+    expectClose(grad, [1 / 3, -1 / 3, 0, 0, 0, 0, 0, 0, -1 / 3, 0, 0, 0]);
+    expect([...grad.slice(3, 6), ...grad.slice(9, 12)].every((g) => g === 0)).toBe(true);
+  });
+
   it('gives a zero-weighted row of sampleWeighted exactly zero gradient whatever its label holds', () => {
     const weightLayout = labelLayout({ y: 2, w: 1 });
     const loss = sampleWeighted(meanSquaredError(), weightLayout, { target: 'y', weight: 'w' });
@@ -192,15 +222,9 @@ describe.each(TEST_BACKENDS)('masked on %s', (backend) => {
 
 describe('masked guards', () => {
   it('rejects a mask block wider than one column', () => {
-    const error = (() => {
-      try {
-        masked(categoricalCrossentropy(), layout, { target: 'isOdd', mask: 'digit' });
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = thrownBy(() => masked(categoricalCrossentropy(), layout, { target: 'isOdd', mask: 'digit' }));
     expect(isLosslabError(error, 'INVALID_ARGUMENT')).toBe(true);
-    expect((error as Error).message).toBe('masked: mask block "digit" must have width 1, got width 3');
+    expect(error.message).toBe('masked: mask block "digit" must have width 1, got width 3');
   });
 
   it('rejects unknown blocks when built and a wrong output width when called', async () => {

@@ -138,6 +138,32 @@ describe.each(TEST_BACKENDS)('weighted losses on %s', (backend) => {
       );
     });
 
+    it('around an already weighted loss, multiplies its weights and keeps them for the reduction', () => {
+      // Classes 0, 1, 2: inner weights 1, 2, 4, outer 3, 1, 1 → each sample weighs 3, 2, 4.
+      const labels = [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ];
+      const predictions = [
+        [0.5, 0.25, 0.25],
+        [0.2, 0.8, 0],
+        [0.2, 0.2, 0.6],
+      ];
+      const loss = classWeighted(classWeighted(categoricalCrossentropy(), [1, 2, 4]), [3, 1, 1]);
+      expect(weightsOf(loss, labels)).toEqual([3, 2, 4]);
+      const perSampleLoss = [3 * Math.log(2), -2 * Math.log(0.8), -4 * Math.log(0.6)];
+      expectClose(
+        noLeak(() => perSample(loss, labels, predictions)),
+        perSampleLoss,
+      );
+      // sumOverWeights divides by Σ w = 3 + 2 + 4 (the outer weights alone would give 5).
+      const mean = noLeak(() =>
+        tf.tidy(() => reduceLoss(loss, tf.tensor2d(labels), tf.tensor2d(predictions), 'sumOverWeights').dataSync()[0]!),
+      );
+      expect(mean).toBeCloseTo(perSampleLoss.reduce((a, b) => a + b, 0) / 9, 5);
+    });
+
     it('rejects a weight list whose length differs from the class count, naming both', () => {
       const atBuild = thrownBy(() => classWeighted(categoricalCrossentropy(), [1, 2], { layout, target: 'digit' }));
       expect(isLosslabError(atBuild, 'SHAPE_MISMATCH')).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allClaimsPass, epochsToSettle, evaluateClaims, firstEpochReaching } from '../claims.js';
 import { groupRuns } from '../groups.js';
-import { Claim as ClaimCodec, type Claim, type RunRecord } from '@losslab/schema';
+import { Claim as ClaimCodec, formatErrors, type Claim, type RunRecord } from '@losslab/schema';
 import { blinkRecord, mnistRecord } from './fixtures.js';
 
 /** A run whose validation f1 follows `f1s` epoch by epoch and whose final accuracy is `accuracy`. */
@@ -242,13 +242,19 @@ describe('epochsToPlateau', () => {
 describe('the Claim codec', () => {
   it('accepts an epochsToPlateau claim and names the bad field of a wrong one', () => {
     const good = { kind: 'epochsToPlateau', metric: 'loss', within: 0.05, variant: 'a', relation: 'fewer', than: 'b' };
-    expect(ClaimCodec.is(good)).toBe(true);
-    expect(ClaimCodec.is({ ...good, relation: 'same', factor: 1, description: 'x' })).toBe(true);
-    expect(ClaimCodec.is({ ...good, within: 0 })).toBe(false);
-    expect(ClaimCodec.is({ ...good, within: 1.5 })).toBe(false);
-    expect(ClaimCodec.is({ ...good, relation: 'slower' })).toBe(false);
-    expect(ClaimCodec.is({ ...good, factor: 0.5 })).toBe(false);
+    /** The decoded claim, or the problems by path. */
+    const decode = (value: unknown): unknown => {
+      const result = ClaimCodec.decode(value);
+      return result._tag === 'Right' ? result.right : formatErrors(result.left);
+    };
+    expect(decode(good)).toEqual(good);
+    const same = { ...good, relation: 'same', factor: 1, description: 'x' };
+    expect(decode(same)).toEqual(same);
+    expect(decode({ ...good, within: 0 })).toEqual(['within: expected a number in (0, 1), got 0']);
+    expect(decode({ ...good, within: 1.5 })).toEqual(['within: expected a number in (0, 1), got 1.5']);
+    expect(decode({ ...good, relation: 'slower' })).toEqual(['relation: expected "fewer" | "same", got "slower"']);
+    expect(decode({ ...good, factor: 0.5 })).toEqual(['factor: expected a number ≥ 1, got 0.5']);
     const { than: _than, ...withoutThan } = good;
-    expect(ClaimCodec.is(withoutThan)).toBe(false);
+    expect(decode(withoutThan)).toEqual(['than: expected string, got nothing']);
   });
 });

@@ -59,6 +59,20 @@ describe('variant comparison', () => {
     expect(f1?.advice).toBeNull();
   });
 
+  it('pairs by seed whatever order the runs of each variant come in', () => {
+    // The pairs of the test above, the baseline's runs listed from seed 5 down: same t = 4.24264.
+    const records = [
+      ...[5, 4, 3, 2, 1].map((seed) => withMetrics('unweighted', seed, { f1: 0.1 * seed })),
+      ...[1, 2, 3, 4, 5].map((seed) => withMetrics('class-weighted', seed, { f1: 0.2 * seed })),
+    ];
+    const aggregates = groupRuns(records).map((group) => aggregateGroup(group));
+    const [f1] = compareGroups(aggregates, { baseline: 'unweighted' });
+    expect(f1?.test.method).toBe('paired');
+    expect(f1?.values.map((value) => value.toFixed(1))).toEqual(['0.2', '0.4', '0.6', '0.8', '1.0']);
+    expect(f1?.baselineValues.map((value) => value.toFixed(1))).toEqual(['0.1', '0.2', '0.3', '0.4', '0.5']);
+    expect(f1?.test.t).toBeCloseTo(4.24264, 4);
+  });
+
   it('uses Welch when a seed repeats on one side, even if the seed sets match in size', () => {
     // class-weighted seeds [1, 2, 3], unweighted [1, 1, 2]: not the same seeds each once.
     const records = [
@@ -97,7 +111,10 @@ describe('variant comparison', () => {
     ];
     const aggregates = groupRuns(records).map((group) => aggregateGroup(group));
     expect(headlineMetrics(aggregates)).toEqual(['accuracy', 'f1', 'loss']);
-    expect(compareGroups(aggregates).every((comparison) => comparison.baseline === 'unweighted')).toBe(true);
+    expect(compareGroups(aggregates).map(({ label, baseline, metric }) => [label, baseline, metric])).toEqual([
+      ['class-weighted', 'unweighted', 'accuracy'],
+      ['class-weighted', 'unweighted', 'f1'],
+    ]);
     expect(() => compareGroups(aggregates, { baseline: 'nope' })).toThrow(
       /baseline: expected one of unweighted, class-weighted/,
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LosslabError } from '@losslab/schema';
 import { describeComparison } from '../compare.js';
 import { ReportError } from '../errors.js';
 import {
@@ -36,6 +37,8 @@ describe('descriptive statistics', () => {
 
   it('rejects empty and non-finite input, naming the argument', () => {
     expect(() => mean([])).toThrow(ReportError);
+    // One error type: the report's is losslab's, so a caller branches on it by code.
+    expect(() => mean([])).toThrow(LosslabError);
     expect(() => mean([])).toThrow(/values: expected at least one value/);
     expect(() => summarize([1, Number.NaN])).toThrow(/values\[1\]: expected a finite number/);
     expect(() => sampleVariance([1])).toThrow(/at least 2 values/);

@@ -48,6 +48,36 @@ describe('createRng', () => {
     expect([...once].sort((x, y) => x - y)).toEqual(items);
   });
 
+  it('shuffles without bias: every permutation as often, one fixed point per permutation on average', () => {
+    // A uniform shuffle fixes each of n items with probability 1/n: 1 fixed point on average.
+    // `Math.floor(next() * i)` (Sattolo's cycle) gives valid, reproducible permutations that
+    // never fix a point, and only (n−1)! of the n! orders.
+    const runs = 2400;
+    const fixedPoints = Array.from(
+      { length: runs },
+      (_, seed) =>
+        createRng(seed)
+          .shuffle(Array.from({ length: 10 }, (_, i) => i))
+          .filter((item, position) => item === position).length,
+    );
+    const meanFixed = fixedPoints.reduce((sum, count) => sum + count, 0) / runs;
+    // Its count has variance 1: the standard error over 2400 seeds is 0.02.
+    expect(meanFixed).toBeGreaterThan(0.9);
+    expect(meanFixed).toBeLessThan(1.1);
+
+    // All 24 orders of 4 items, each expected 100 times: Pearson's χ² with 23 degrees of freedom
+    // stays below 49.7, its 99.9% quantile (the seeds are fixed, so this is deterministic).
+    const counts = new Map<string, number>();
+    for (let seed = 0; seed < runs; seed++) {
+      const order = createRng(seed).shuffle([0, 1, 2, 3]).join('');
+      counts.set(order, (counts.get(order) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(24);
+    const expected = runs / 24;
+    const chiSquare = [...counts.values()].reduce((sum, count) => sum + (count - expected) ** 2 / expected, 0);
+    expect(chiSquare).toBeLessThan(49.7);
+  });
+
   it('int stays in range and rejects a non-positive bound by name', () => {
     const rng = createRng(5);
     for (let i = 0; i < 1000; i++) {
