@@ -2,7 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHECKPOINTS_FOLDER, checkpointFileName, RECORD_FILE, type RunRecord, type TrainingState } from '@losslab/schema';
+import {
+  CHECKPOINTS_FOLDER,
+  checkpointFileName,
+  RECORD_FILE,
+  type RunRecord,
+  type TrainingState,
+} from '@losslab/schema';
 import { sealCheckpoint } from '@losslab/train';
 import { findResumableRun, findReusableRun, STARTED_FILE, type ReuseKey, type StartedRun } from '../store.js';
 
