@@ -12,7 +12,7 @@ import { readRunFile } from './run-files.js';
  */
 
 export const MODEL_FILE = 'model.json';
-export const WEIGHTS_FILE = 'weights.bin';
+const WEIGHTS_FILE = 'weights.bin';
 
 /** A saved file, relative to the run folder, with the sha256 of its bytes. */
 export interface SavedFile {

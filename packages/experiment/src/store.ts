@@ -285,7 +285,7 @@ async function startedOf(folder: string, key: ReuseKey): Promise<StartedRun | un
  * code), of the epoch its file name says, and its history holds exactly epochs 1 to that epoch.
  * Throws an error naming the file, the field, the expected and the found value.
  */
-export function verifyCheckpoint(path: string, text: string, run: CheckpointRun, epoch: number): Checkpoint {
+function verifyCheckpoint(path: string, text: string, run: CheckpointRun, epoch: number): Checkpoint {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -26,7 +26,7 @@ const differs = (field: string, returned: unknown, submitted: unknown): string[]
  * seed, settings hash, code fingerprint, backend, the data files fingerprinted at submission) and
  * its own hash (the settings it holds must hash to its settings hash). Empty when it is that run.
  */
-export function recordDifferences(record: RunRecord, job: RunJobData): string[] {
+function recordDifferences(record: RunRecord, job: RunJobData): string[] {
   const ownHash = hashOf(record.definition);
   return [
     ...differs('experiment', record.experiment, job.experiment),
