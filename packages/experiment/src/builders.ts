@@ -4,26 +4,17 @@ import type { Claim, Direction, ExperimentDefinition, Reference } from '@losslab
  * Builders: typed helpers that return plain definition data (no functions inside), so an
  * experiment file gets autocompletion and compile-time errors and still hashes, diffs and
  * validates as data. A kind's builder is declared beside its entry in its family file
- * (`kinds/*.ts`) and re-exported here; the definition and its claims are built here.
+ * (`kinds/*.ts`), re-exported whole here; the definition and its claims are built here.
  */
 
-export { blinkStream, csv, idx, mnist } from './kinds/data.js';
-export { carveValidation, longTail, subsample } from './kinds/transforms.js';
-export { column, flag, oneHot } from './kinds/labels.js';
-export { lstm, mlp } from './kinds/models.js';
-export {
-  binaryCrossentropy,
-  categoricalCrossentropy,
-  focal,
-  huber,
-  masked,
-  meanAbsoluteError,
-  meanSquaredError,
-  sliced,
-  weighted,
-} from './kinds/losses.js';
-export { adam, sgd } from './kinds/optimizers.js';
-export { binaryDetection, classification } from './kinds/evaluations.js';
+// Every family file exports its builders and its list of entries (for a registry of one's own).
+export * from './kinds/data.js';
+export * from './kinds/transforms.js';
+export * from './kinds/labels.js';
+export * from './kinds/models.js';
+export * from './kinds/optimizers.js';
+export * from './kinds/losses.js';
+export * from './kinds/evaluations.js';
 
 /** A definition, checked by the compiler; validated again by the codec when it is run. */
 export const defineExperiment = (definition: ExperimentDefinition): ExperimentDefinition => definition;

@@ -443,7 +443,7 @@ export const RUN_FIELDS = [
 
 /**
  * A variant: any run fields to change (objects merge key by key; a different `kind` replaces).
- * Values are checked once merged; an unknown field is reported by the resolver, by name.
+ * Its values, and any key that is not a run field, are checked on the merged run settings, by path.
  */
 export const VariantOverride = t.partial(
   {
@@ -456,8 +456,7 @@ export const VariantOverride = t.partial(
     train: t.unknown,
     evaluation: t.unknown,
   } satisfies Record<(typeof RUN_FIELDS)[number], t.Mixed>,
-  // The name of io-ts' UnknownRecord, which this codec replaces: error messages stay the same.
-  '{ [K in string]: unknown }',
+  `an override object of run fields (${RUN_FIELDS.join(', ')})`,
 );
 export type VariantOverride = t.TypeOf<typeof VariantOverride>;
 

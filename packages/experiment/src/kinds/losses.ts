@@ -24,7 +24,9 @@ import type { LossKind } from './table.js';
 
 /**
  * The loss family: base losses (one value per sample) and combinators around another loss, each
- * entry beside its builder. Their maths is in `@losslab/losses`.
+ * entry beside its builder. Their maths is in `@losslab/losses`. A new loss needs only its codec
+ * (`closed(...)`), entry and builder here (`openBuilderOf`: its spec is one every part accepts),
+ * added to {@link lossKinds}.
  */
 
 /** A base loss: no label blocks of its own; `elementwise` when it also exists per column. */
