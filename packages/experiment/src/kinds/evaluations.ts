@@ -15,13 +15,18 @@ import {
   BinaryDetectionEvaluation,
   classificationCodec,
   type ClassificationEvaluation,
+  type EvaluationSpec,
   type GroupEvaluation,
   type MetricSpec,
 } from '@losslab/schema';
 import type * as t from 'io-ts';
+import { builderOf, specBuilder, type Settings } from './define.js';
 import type { EvaluationContext, EvaluationKind } from './table.js';
 
-/** Built-in evaluations, and the whole-split loss and predictions they share. */
+/**
+ * The evaluation family (each entry beside its builder), and the whole-split loss and predictions
+ * its entries share.
+ */
 
 const PREDICT_BATCH = 1024;
 
@@ -116,9 +121,7 @@ type Classification = ClassificationEvaluation;
  * Accuracy, per-class precision/recall/F1, macro and weighted averages, balanced accuracy and
  * the confusion matrix of the target block; per group when groups are given; user metrics.
  */
-export const classificationEvaluation = (
-  anyMetric: t.Type<MetricSpec, MetricSpec>,
-): EvaluationKind<Classification> => ({
+const classificationEvaluation = (anyMetric: t.Type<MetricSpec, MetricSpec>): EvaluationKind<Classification> => ({
   kind: 'classification',
   codec: classificationCodec(anyMetric),
   split: (spec) => spec.split,
@@ -162,6 +165,15 @@ export const classificationEvaluation = (
     };
   },
 });
+/**
+ * Classification of the `target` block: accuracy, per-class precision/recall/F1, macro and
+ * weighted averages, balanced accuracy and the confusion matrix; the same per group (a group is
+ * the samples whose `block` equals `equals`); plus registered `metrics`.
+ *
+ * @example classification({ split: 'train', target: 'digit', groups: [{ name: 'even', block: 'isOdd', equals: 0 }] })
+ */
+export const classification = (options: Settings<Classification>): EvaluationSpec =>
+  specBuilder<Classification>('classification')(options);
 
 type Detection = BinaryDetectionEvaluation;
 
@@ -213,7 +225,7 @@ function detection(
 }
 
 /** Detection of one class, after every epoch on `validationSplit` and at the end on `split`. */
-export const binaryDetectionEvaluation: EvaluationKind<Detection> = {
+const binaryDetectionEvaluation: EvaluationKind<Detection> = {
   kind: 'binaryDetection',
   codec: BinaryDetectionEvaluation,
   split: (spec) => spec.split,
@@ -243,3 +255,16 @@ export const binaryDetectionEvaluation: EvaluationKind<Detection> = {
     };
   },
 };
+/**
+ * Detection of `positiveClass` of the `target` block over whole splits: accuracy, balanced
+ * accuracy, precision, recall, F1, PR-AUC and the majority-class baseline, per epoch on
+ * `validationSplit` and at the end on `split`.
+ */
+export const binaryDetection = (options: Settings<Detection>): EvaluationSpec =>
+  builderOf(binaryDetectionEvaluation)(options);
+
+/** Every built-in evaluation entry, for a registry whose metric codec is `anyMetric`. */
+export const evaluationKinds = (anyMetric: t.Type<MetricSpec, MetricSpec>): readonly EvaluationKind[] => [
+  classificationEvaluation(anyMetric),
+  binaryDetectionEvaluation,
+];

@@ -1,20 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import type * as t from 'io-ts';
-import type { KindSpec, LossSpec, MetricSpec, UserKindSpec } from '@losslab/schema';
-import {
-  blinkStreamData,
-  carveValidationTransform,
-  columnLabel,
-  csvData,
-  flagLabel,
-  idxData,
-  longTailTransform,
-  oneHotLabel,
-  subsampleTransform,
-} from './data.js';
-import { binaryDetectionEvaluation, classificationEvaluation } from './evaluations.js';
-import { BASE_LOSSES, focalLoss, maskedLoss, slicedLoss, weightedLoss } from './losses.js';
-import { adamOptimizer, lstmModel, mlpModel, sgdOptimizer } from './models.js';
+import type { KindSpec } from '@losslab/schema';
+import { dataKinds } from './data.js';
+import { openBuilderOf, type KindBuilder } from './define.js';
+import { evaluationKinds } from './evaluations.js';
+import { labelKinds } from './labels.js';
+import { lossKinds } from './losses.js';
+import { modelKinds } from './models.js';
+import { optimizerKinds } from './optimizers.js';
+import { transformKinds } from './transforms.js';
 import {
   emptyRegistry,
   type DataKind,
@@ -36,21 +29,13 @@ import {
  */
 export function createRegistry(): Registry {
   const tables = emptyRegistry();
-  [idxData, csvData, blinkStreamData].forEach((entry) => tables.data.register(entry as unknown as DataKind));
-  [carveValidationTransform, subsampleTransform, longTailTransform].forEach((entry) =>
-    tables.transforms.register(entry as unknown as TransformKind),
-  );
-  [oneHotLabel, flagLabel, columnLabel].forEach((entry) => tables.labels.register(entry as unknown as LabelKind));
-  [mlpModel, lstmModel].forEach((entry) => tables.models.register(entry as unknown as ModelKind));
-  const anyLoss = tables.losses.codec as t.Type<LossSpec, LossSpec>;
-  [...BASE_LOSSES, focalLoss, slicedLoss(anyLoss), maskedLoss(anyLoss), weightedLoss(anyLoss)].forEach((entry) =>
-    tables.losses.register(entry as unknown as LossKind),
-  );
-  [adamOptimizer, sgdOptimizer].forEach((entry) => tables.optimizers.register(entry as unknown as OptimizerKind));
-  const anyMetric = tables.metrics.codec as unknown as t.Type<MetricSpec, MetricSpec>;
-  [classificationEvaluation(anyMetric), binaryDetectionEvaluation].forEach((entry) =>
-    tables.evaluations.register(entry as unknown as EvaluationKind),
-  );
+  dataKinds.forEach((entry) => tables.data.register(entry));
+  transformKinds.forEach((entry) => tables.transforms.register(entry));
+  labelKinds.forEach((entry) => tables.labels.register(entry));
+  modelKinds.forEach((entry) => tables.models.register(entry));
+  lossKinds(tables.losses.codec).forEach((entry) => tables.losses.register(entry));
+  optimizerKinds.forEach((entry) => tables.optimizers.register(entry));
+  evaluationKinds(tables.metrics.codec).forEach((entry) => tables.evaluations.register(entry));
   return tables;
 }
 
@@ -74,16 +59,17 @@ function callerFile(): string | undefined {
   return undefined;
 }
 
-/** Settings of a kind without its tag: what its builder takes. */
-export type Settings<S extends KindSpec> = Omit<S, 'kind'>;
-
-/** The builder of a registered kind: settings in, plain definition data out. */
-export type KindBuilder<S extends KindSpec> = (settings: Settings<S>) => UserKindSpec;
-
-function define<S extends KindSpec>(table: KindTable<KindEntry>, entry: KindEntry<S>): KindBuilder<S> {
+/**
+ * Registers `entry` in `table` of this process's registry, noting the file that defined it, and
+ * returns its builder: the one path of every user kind.
+ */
+function define<E extends KindEntry, P extends KindSpec, S extends KindSpec>(
+  table: KindTable<E, P>,
+  entry: E & KindEntry<S>,
+): KindBuilder<S> {
   const source = entry.source ?? callerFile();
-  table.register({ ...entry, ...(source === undefined ? {} : { source }) } as unknown as KindEntry);
-  return (settings) => ({ ...settings, kind: entry.kind }) as unknown as UserKindSpec;
+  table.register(source === undefined ? entry : { ...entry, source });
+  return openBuilderOf(entry);
 }
 
 /**
@@ -95,32 +81,31 @@ function define<S extends KindSpec>(table: KindTable<KindEntry>, entry: KindEntr
  * export const ring = defineDataKind({ kind: 'ring', codec: Settings, provides: () => ({ splits: ['train', 'test'], columns: [] }), load: ... });
  * // in the definition: data: ring({ size: 200 })
  */
-export const defineDataKind = <S extends KindSpec>(entry: DataKind<S>): KindBuilder<S> =>
-  define(registry.data as unknown as KindTable<KindEntry>, entry);
+export const defineDataKind = <S extends KindSpec>(entry: DataKind<S>): KindBuilder<S> => define(registry.data, entry);
 /** Registers a transform of the loaded splits (applied in `transforms: [...]` order). */
 export const defineTransform = <S extends KindSpec>(entry: TransformKind<S>): KindBuilder<S> =>
-  define(registry.transforms as unknown as KindTable<KindEntry>, entry);
+  define(registry.transforms, entry);
 /** Registers a label block derivation (`labels: { name: myBlock({...}) }`). */
 export const defineLabelKind = <S extends KindSpec>(entry: LabelKind<S>): KindBuilder<S> =>
-  define(registry.labels as unknown as KindTable<KindEntry>, entry);
+  define(registry.labels, entry);
 /** Registers a model. */
 export const defineModelKind = <S extends KindSpec>(entry: ModelKind<S>): KindBuilder<S> =>
-  define(registry.models as unknown as KindTable<KindEntry>, entry);
+  define(registry.models, entry);
 /**
  * Registers a loss: `build` returns a per-sample loss (`@losslab/losses`' `Loss`), `blocks` and
  * `target` name the label blocks it reads, so the checks know its width.
  */
 export const defineLossKind = <S extends KindSpec>(entry: LossKind<S>): KindBuilder<S> =>
-  define(registry.losses as unknown as KindTable<KindEntry>, entry);
+  define(registry.losses, entry);
 /** Registers an optimiser. */
 export const defineOptimizerKind = <S extends KindSpec>(entry: OptimizerKind<S>): KindBuilder<S> =>
-  define(registry.optimizers as unknown as KindTable<KindEntry>, entry);
+  define(registry.optimizers, entry);
 /** Registers an evaluation. */
 export const defineEvaluationKind = <S extends KindSpec>(entry: EvaluationKind<S>): KindBuilder<S> =>
-  define(registry.evaluations as unknown as KindTable<KindEntry>, entry);
+  define(registry.evaluations, entry);
 /**
  * Registers a metric of classification evaluations (`metrics: [myMetric({})]`); its value is
  * recorded under its kind.
  */
 export const defineMetric = <S extends KindSpec>(entry: MetricKind<S>): KindBuilder<S> =>
-  define(registry.metrics as unknown as KindTable<KindEntry>, entry);
+  define(registry.metrics, entry);

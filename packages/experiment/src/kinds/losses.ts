@@ -10,6 +10,8 @@ import {
   MeanSquaredErrorLoss,
   slicedLossCodec,
   weightedLossCodec,
+  type ClassWeightsSpec,
+  type FocalAlpha,
   type KindSpec,
   type LossSpec,
   type MaskedLoss,
@@ -17,9 +19,15 @@ import {
   type WeightedLoss,
 } from '@losslab/schema';
 import type * as t from 'io-ts';
+import { builderOf, specBuilder } from './define.js';
 import type { LossKind } from './table.js';
 
-/** Built-in losses: base losses (one value per sample) and combinators around another loss. */
+/**
+ * The loss family: base losses (one value per sample) and combinators around another loss, each
+ * entry beside its builder. Their maths is in `@losslab/losses`. A new loss needs only its codec
+ * (`closed(...)`), entry and builder here (`openBuilderOf`: its spec is one every part accepts),
+ * added to {@link lossKinds}.
+ */
 
 /** A base loss: no label blocks of its own; `elementwise` when it also exists per column. */
 const baseLoss = <S extends KindSpec>(
@@ -29,38 +37,52 @@ const baseLoss = <S extends KindSpec>(
   elementwise?: (spec: S) => losses.ElementwiseLoss,
 ): LossKind<S> => ({ kind, codec, build: (spec) => build(spec), ...(elementwise ? { elementwise } : {}) });
 
-type Focal = typeof FocalLoss._A;
+type Focal = t.TypeOf<typeof FocalLoss>;
 
-export const BASE_LOSSES = [
-  baseLoss('categoricalCrossentropy', CategoricalCrossentropyLoss, () => losses.categoricalCrossentropy()),
-  baseLoss(
-    'binaryCrossentropy',
-    BinaryCrossentropyLoss,
-    () => losses.binaryCrossentropy(),
-    () => losses.binaryCrossentropyElementwise(),
-  ),
-  baseLoss(
-    'meanAbsoluteError',
-    MeanAbsoluteErrorLoss,
-    () => losses.meanAbsoluteError(),
-    () => losses.absoluteError(),
-  ),
-  baseLoss(
-    'meanSquaredError',
-    MeanSquaredErrorLoss,
-    () => losses.meanSquaredError(),
-    () => losses.squaredError(),
-  ),
-  baseLoss(
-    'huber',
-    HuberLoss,
-    (spec) => losses.huber(spec.delta === undefined ? {} : { delta: spec.delta }),
-    (spec) => losses.huberElementwise(spec.delta === undefined ? {} : { delta: spec.delta }),
-  ),
-] as const;
+const categoricalCrossentropyLoss = baseLoss('categoricalCrossentropy', CategoricalCrossentropyLoss, () =>
+  losses.categoricalCrossentropy(),
+);
+/** Per sample −Σ_j y_j·log p_j over probabilities (softmax outputs). */
+export const categoricalCrossentropy = (): LossSpec => builderOf(categoricalCrossentropyLoss)({});
+
+const binaryCrossentropyLoss = baseLoss(
+  'binaryCrossentropy',
+  BinaryCrossentropyLoss,
+  () => losses.binaryCrossentropy(),
+  () => losses.binaryCrossentropyElementwise(),
+);
+/** Per sample mean over columns of −[y·log p + (1 − y)·log(1 − p)]. */
+export const binaryCrossentropy = (): LossSpec => builderOf(binaryCrossentropyLoss)({});
+
+const meanAbsoluteErrorLoss = baseLoss(
+  'meanAbsoluteError',
+  MeanAbsoluteErrorLoss,
+  () => losses.meanAbsoluteError(),
+  () => losses.absoluteError(),
+);
+/** Per sample mean over columns of |p − y| (L1). */
+export const meanAbsoluteError = (): LossSpec => builderOf(meanAbsoluteErrorLoss)({});
+
+const meanSquaredErrorLoss = baseLoss(
+  'meanSquaredError',
+  MeanSquaredErrorLoss,
+  () => losses.meanSquaredError(),
+  () => losses.squaredError(),
+);
+/** Per sample mean over columns of (p − y)². */
+export const meanSquaredError = (): LossSpec => builderOf(meanSquaredErrorLoss)({});
+
+const huberLoss = baseLoss(
+  'huber',
+  HuberLoss,
+  (spec) => losses.huber(spec.delta === undefined ? {} : { delta: spec.delta }),
+  (spec) => losses.huberElementwise(spec.delta === undefined ? {} : { delta: spec.delta }),
+);
+/** Per sample mean over columns of the Huber loss with threshold `delta` (default 1). */
+export const huber = (options: { delta?: number } = {}): LossSpec => builderOf(huberLoss)(options);
 
 /** Focal loss; `alpha: { classWeights }` derives one α per class from the training class counts. */
-export const focalLoss: LossKind<Focal> = {
+const focalLoss: LossKind<Focal> = {
   kind: 'focal',
   codec: FocalLoss,
   problems(spec, { target, width }) {
@@ -90,6 +112,12 @@ export const focalLoss: LossKind<Focal> = {
     });
   },
 };
+/**
+ * Focal loss (Lin et al. 2017): cross-entropy scaled by α·(1 − p_t)^γ; defaults γ = 2, α = 0.25.
+ * `alpha` may be one weight per class, or `{ classWeights }` derived from the training counts of
+ * the target block (class-balanced focal: `sliced(focal({ alpha: { classWeights: { kind: 'effectiveNumber', beta: 0.999 } } }), { target })`).
+ */
+export const focal = (options: { gamma?: number; alpha?: FocalAlpha } = {}): LossSpec => builderOf(focalLoss)(options);
 
 /** The checks reject a class-weighted α without a target before a run starts; this guards direct callers. */
 function requireTarget(target: string | undefined): string {
@@ -107,7 +135,7 @@ const baseOnly = (kind: string, inner: LossKind | undefined, innerSpec: LossSpec
     ? []
     : [`loss: a ${kind} loss takes a base loss (put masked outside it), got a "${innerSpec.kind}" loss`];
 
-export const slicedLoss = (anyLoss: t.Type<LossSpec, LossSpec>): LossKind<SlicedLoss> => ({
+const slicedLoss = (anyLoss: LossCodec): LossKind<SlicedLoss> => ({
   kind: 'sliced',
   codec: slicedLossCodec(anyLoss),
   blocks: (spec) => [{ field: 'target', block: spec.target }],
@@ -116,8 +144,11 @@ export const slicedLoss = (anyLoss: t.Type<LossSpec, LossSpec>): LossKind<Sliced
   problems: (spec, { inner }) => baseOnly('sliced', inner, spec.loss),
   build: (spec, context) => losses.sliced(context.build(spec.loss, spec.target), context.layout, spec.target),
 });
+/** `loss` on the `target` block of the label only. */
+export const sliced = (loss: LossSpec, options: { target: string }): LossSpec =>
+  specBuilder<SlicedLoss>('sliced')({ loss, ...options });
 
-export const maskedLoss = (anyLoss: t.Type<LossSpec, LossSpec>): LossKind<MaskedLoss> => ({
+const maskedLoss = (anyLoss: LossCodec): LossKind<MaskedLoss> => ({
   kind: 'masked',
   codec: maskedLossCodec(anyLoss),
   blocks: (spec) => [
@@ -141,8 +172,15 @@ export const maskedLoss = (anyLoss: t.Type<LossSpec, LossSpec>): LossKind<Masked
       : losses.masked(inner, context.layout, { target: spec.target, mask: spec.mask });
   },
 });
+/**
+ * `loss` on the `target` block, times the one-column `mask` block per sample.
+ *
+ * @example masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' })
+ */
+export const masked = (loss: LossSpec, options: { target: string; mask: string }): LossSpec =>
+  specBuilder<MaskedLoss>('masked')({ loss, ...options });
 
-export const weightedLoss = (anyLoss: t.Type<LossSpec, LossSpec>): LossKind<WeightedLoss> => ({
+const weightedLoss = (anyLoss: LossCodec): LossKind<WeightedLoss> => ({
   kind: 'weighted',
   codec: weightedLossCodec(anyLoss),
   blocks: (spec) => [{ field: 'target', block: spec.target }],
@@ -172,3 +210,30 @@ export const weightedLoss = (anyLoss: t.Type<LossSpec, LossSpec>): LossKind<Weig
       : losses.classWeighted(context.build(spec.loss, spec.target), weights, where);
   },
 });
+/**
+ * Class weights on any loss. `per: 'column'` multiplies each output column's loss by its class
+ * weight (the blink reference); `per: 'sample'` weights each sample by its class (Keras
+ * `class_weight`).
+ *
+ * @example weighted(meanAbsoluteError(), { per: 'column', target: 'class', classWeights: { kind: 'inverse' } })
+ */
+export const weighted = (
+  loss: LossSpec,
+  options: { per: 'column' | 'sample'; target: string; classWeights: ClassWeightsSpec },
+): LossSpec => specBuilder<WeightedLoss>('weighted')({ loss, ...options });
+
+/** The codec of any loss of a registry (the combinators validate their wrapped loss with it). */
+type LossCodec = t.Type<LossSpec, LossSpec>;
+
+/** Every built-in loss entry, for a registry whose loss codec is `anyLoss`. */
+export const lossKinds = (anyLoss: LossCodec): readonly LossKind[] => [
+  categoricalCrossentropyLoss,
+  binaryCrossentropyLoss,
+  meanAbsoluteErrorLoss,
+  meanSquaredErrorLoss,
+  huberLoss,
+  focalLoss,
+  slicedLoss(anyLoss),
+  maskedLoss(anyLoss),
+  weightedLoss(anyLoss),
+];

@@ -1,20 +1,22 @@
 import { createModel } from '@losslab/models';
 import { LosslabError } from '@losslab/runtime';
-import { AdamOptimizer, LstmModel, MlpModel, SgdOptimizer } from '@losslab/schema';
-import { createOptimizer } from '@losslab/train';
-import type { ModelKind, OptimizerKind } from './table.js';
+import { LstmModel, MlpModel, type ModelSpec } from '@losslab/schema';
+import { builderOf, type Settings } from './define.js';
+import type { ModelKind } from './table.js';
 
-/** Built-in models and optimisers: the codec checks the settings, the packages build. */
+/** The model family: the codec checks the settings, `@losslab/models` builds; each entry beside its builder. */
 
-export const mlpModel: ModelKind<MlpModel> = {
+const mlpModel: ModelKind<MlpModel> = {
   kind: 'mlp',
   codec: MlpModel,
   outputUnits: (spec) => spec.output.units,
   build: (spec, { inputShape, seed }) =>
     createModel({ kind: 'mlp', inputShape: [...inputShape], hidden: spec.hidden, output: spec.output }, seed),
 };
+/** @example mlp({ hidden: [{ units: 64, activation: 'relu' }], output: { units: 10, activation: 'softmax' } }) */
+export const mlp = (options: Settings<MlpModel>): ModelSpec => builderOf(mlpModel)(options);
 
-export const lstmModel: ModelKind<LstmModel> = {
+const lstmModel: ModelKind<LstmModel> = {
   kind: 'lstm',
   codec: LstmModel,
   outputUnits: (spec) => spec.output.units,
@@ -38,15 +40,8 @@ export const lstmModel: ModelKind<LstmModel> = {
     );
   },
 };
+/** @example lstm({ layers: [{ units: 16 }], output: { units: 2, activation: 'softmax' } }) */
+export const lstm = (options: Settings<LstmModel>): ModelSpec => builderOf(lstmModel)(options);
 
-export const adamOptimizer: OptimizerKind<AdamOptimizer> = {
-  kind: 'adam',
-  codec: AdamOptimizer,
-  build: (spec) => createOptimizer(spec),
-};
-
-export const sgdOptimizer: OptimizerKind<SgdOptimizer> = {
-  kind: 'sgd',
-  codec: SgdOptimizer,
-  build: (spec) => createOptimizer(spec),
-};
+/** Every built-in model entry. */
+export const modelKinds: readonly ModelKind[] = [mlpModel, lstmModel];

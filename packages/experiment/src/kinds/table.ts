@@ -1,25 +1,44 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
 import type { ArrayDataset, LabelledRows } from '@losslab/data';
 import type { ElementwiseLoss, Loss, ScalarReduction } from '@losslab/losses';
 import { LosslabError, type LabelLayout } from '@losslab/runtime';
-import { tagged, type Evaluation, type KindSpec, type LossSpec, type Split, type TrainSpec } from '@losslab/schema';
+import {
+  tagged,
+  type DataSpec,
+  type Evaluation,
+  type EvaluationSpec,
+  type KindSpec,
+  type LabelSpec,
+  type LossSpec,
+  type MetricSpec,
+  type ModelSpec,
+  type OptimizerSpec,
+  type Split,
+  type TrainSpec,
+  type TransformSpec,
+} from '@losslab/schema';
 
 /**
  * The kind table: every `kind` a definition may name (data source, transform, label block,
  * model, loss, optimiser, evaluation, metric) is one entry `{ kind, codec, ...what it provides,
- * build }`. The definition codec, the definition checks and the builders all read these tables.
- * Built-in entries are listed per family in `kinds/data.ts`, `losses.ts`, `models.ts` and
- * `evaluations.ts` and registered in `kinds/index.ts`; a user's module adds its own through the
- * `define…Kind` functions of `kinds/index.ts`.
+ * build }`. The definition codec and the definition checks read these tables.
+ * Built-in entries are declared per family, each beside its builder (`kinds/data.ts`,
+ * `transforms.ts`, `labels.ts`, `models.ts`, `optimizers.ts`, `losses.ts`, `evaluations.ts`), and
+ * registered by `createRegistry` in `kinds/index.ts`; a user's module adds its own through the
+ * `define…Kind` functions there. Both kinds of builder are made by `kinds/define.ts`.
  */
 
 /** What every entry has: its tag, the codec of its settings, and (user kinds) the file that defined it. */
 export interface KindEntry<S extends KindSpec = KindSpec> {
   readonly kind: S['kind'];
-  /** Validates the whole spec, `kind` included; the single source of its rules. */
-  readonly codec: t.Type<S, unknown>;
+  /**
+   * Validates the whole spec, `kind` included; the single source of its rules. Only decoding is
+   * asked of it (definitions are never encoded back), so an entry of any settings is an entry.
+   */
+  readonly codec: t.Decoder<unknown, S>;
   /** The module that registered the kind; its bytes are part of a run's code fingerprint. */
   readonly source?: string;
 }
@@ -147,7 +166,7 @@ export interface EvaluationContext {
   readonly reduction: ScalarReduction;
   /** Class names of a block (from its label kind, else "0", "1", …). */
   readonly classNames: (block: string) => readonly string[];
-  readonly metrics: KindTable<MetricKind>;
+  readonly metrics: KindTable<MetricKind, MetricSpec>;
   /** Scores already predicted for `data` (row-major [size, outputs]), if any. */
   readonly scores?: Float32Array;
 }
@@ -181,25 +200,29 @@ export interface MetricKind<S extends KindSpec = KindSpec> extends KindEntry<S> 
 
 /**
  * The entries of one part, by kind. Its `codec` is a union over the entries present when a value
- * is validated, so a kind registered after the codec was made still counts.
+ * is validated, so a kind registered after the codec was made still counts. `P` is the type of
+ * the part's specs (built-in ones, or a user kind's `UserKindSpec`).
  */
-export class KindTable<E extends KindEntry> {
+export class KindTable<E extends KindEntry, P extends KindSpec = KindSpec> {
   private readonly entries = new Map<string, E>();
-  readonly codec: t.Type<KindSpec, KindSpec>;
+  readonly codec: t.Type<P, P>;
 
   constructor(readonly part: string) {
-    // A user codec may encode to another type (io-ts brands such as t.Int); definitions are
-    // plain data and are never encoded back, so the union is typed by what it decodes.
-    this.codec = tagged<Record<string, t.Type<KindSpec, unknown>>>(part, 'kind', () =>
-      Object.fromEntries([...this.entries].map(([kind, entry]) => [kind, entry.codec])),
+    const union = tagged(part, 'kind', () =>
+      Object.fromEntries([...this.entries].map(([kind, entry]) => [kind, decoderType(entry.codec)])),
     );
+    // Whatever an entry of this part accepts is one of the part's specs: a built-in's, or a user
+    // kind's, whose brand exists for the compiler only.
+    const validate = (u: unknown, c: t.Context) => union.validate(u, c) as t.Validation<P>;
+    this.codec = new t.Type<P, P, unknown>(part, (u): u is P => E.isRight(validate(u, [])), validate, t.identity);
   }
 
   /**
-   * Adds an entry. A kind already taken is an error unless it comes from the same source file
-   * again (a module loaded twice, as a definition and as a run child's import).
+   * Adds an entry of any settings `S` of this part. A kind already taken is an error unless it
+   * comes from the same source file again (a module loaded twice, as a definition and as a run
+   * child's import).
    */
-  register(entry: E): E {
+  register<R extends E>(entry: R): R {
     const existing = this.entries.get(entry.kind);
     if (existing !== undefined && (existing.source === undefined || existing.source !== entry.source)) {
       throw new LosslabError(
@@ -233,16 +256,25 @@ export class KindTable<E extends KindEntry> {
   }
 }
 
+/** An entry's decoder as the full codec the union of a table is made of (only `validate` is used). */
+const decoderType = <S extends KindSpec>(decoder: t.Decoder<unknown, S>): t.Type<S, S> =>
+  new t.Type<S, S, unknown>(
+    decoder.name,
+    (u): u is S => E.isRight(decoder.validate(u, [])),
+    decoder.validate,
+    t.identity,
+  );
+
 /** Every part's table. */
 export interface Registry {
-  readonly data: KindTable<DataKind>;
-  readonly transforms: KindTable<TransformKind>;
-  readonly labels: KindTable<LabelKind>;
-  readonly models: KindTable<ModelKind>;
-  readonly losses: KindTable<LossKind>;
-  readonly optimizers: KindTable<OptimizerKind>;
-  readonly evaluations: KindTable<EvaluationKind>;
-  readonly metrics: KindTable<MetricKind>;
+  readonly data: KindTable<DataKind, DataSpec>;
+  readonly transforms: KindTable<TransformKind, TransformSpec>;
+  readonly labels: KindTable<LabelKind, LabelSpec>;
+  readonly models: KindTable<ModelKind, ModelSpec>;
+  readonly losses: KindTable<LossKind, LossSpec>;
+  readonly optimizers: KindTable<OptimizerKind, OptimizerSpec>;
+  readonly evaluations: KindTable<EvaluationKind, EvaluationSpec>;
+  readonly metrics: KindTable<MetricKind, MetricSpec>;
 }
 
 /** Tables with no entries (`createRegistry` in kinds/index.ts fills them with the built-ins). */
