@@ -84,7 +84,7 @@ describe('package manifests', () => {
       expect(m.files).toEqual(name === RUNNER ? ['dist', '!dist/.tsbuildinfo', 'bin'] : ['dist', '!dist/.tsbuildinfo']);
       expect(m.license).toBe('MIT');
       expect(m.repository?.directory).toBe(`packages/${folder}`);
-      expect(m.engines?.node).toBe('>=20.19.0');
+      expect(m.engines?.node).toBe('^20.19.0 || ^22.12.0 || >=24.0.0');
       expect(m.scripts?.prepack).toMatch(/^tsc -b tsconfig\.build\.json && cp \.\.\/\.\.\/LICENSE LICENSE$/);
       // tsc -b builds the referenced projects first: exactly the losslab packages it depends on.
       const build = JSON.parse(readFileSync(join(ROOT, 'packages', folder, 'tsconfig.build.json'), 'utf8')) as {

@@ -106,7 +106,7 @@ function unreadable(path: string): string | undefined {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES') return 'not readable';
     if (code !== 'ENOENT') return messageOf(error);
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dirname(path));
     } catch {

@@ -158,7 +158,7 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
     let lossSum = 0;
     let samples = 0;
     let step = 0;
-    let stepLoss = Number.NaN;
+    let stepLoss: number;
     for (const batch of batches(data, plan, epoch)) {
       step++;
       let grads: tf.NamedTensorMap | undefined;
