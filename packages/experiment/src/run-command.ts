@@ -7,7 +7,8 @@ import { loadRuns, writeReport } from '@losslab/report/node';
 import { RECORD_FILE, type RunRecord } from '@losslab/schema';
 import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { backendChoiceProblem, type RunOptions } from './command-options.js';
-import { codeFingerprint } from './environment.js';
+import { hashOf } from './canonical.js';
+import { codeParts, type CodeParts } from './environment.js';
 import { dataFileProblems, prettySettings, settingsWithDefaults } from './dry-run.js';
 import { childPoolExecution, endWithParent, sendRecordToParent } from './execution/child-pool.js';
 import type { Execution, RunCell } from './execution/execution.js';
@@ -112,6 +113,7 @@ function executionFor(
   resolved: ResolvedExperiment,
   backend: BackendInfo,
   entry: string,
+  code: CodeParts,
 ): Execution {
   if (options.queue !== undefined)
     return queueExecution(resolved.definition, {
@@ -122,6 +124,7 @@ function executionFor(
       fresh: options.fresh,
       attempts: options.attempts,
       backend: backend.name,
+      code,
     });
   return options.jobs === 1
     ? inProcessExecution(resolved.definition, options, backend)
@@ -185,13 +188,15 @@ export async function runCommand(options: RunOptions, entry: string): Promise<nu
   const { definition, variants } = resolved;
   const backend = await chooseBackend(options.backend);
   if (backend === undefined) return 1;
-  const execution = executionFor(options, resolved, backend, entry);
+  // Taken once, before the runs start (each run takes its own), after the definition registered its
+  // user kinds: runs are matched by the code they ran, and queue workers must run the same.
+  const code = codeParts(registry);
+  const execution = executionFor(options, resolved, backend, entry, code);
   console.log(
     `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}, ${execution.where}`,
   );
   const cells: RunCell[] = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
-  // Taken before the runs start, as each run takes its own: runs are matched by the code they ran.
-  const code = codeFingerprint();
+  const fingerprint = hashOf(code);
   const started = performance.now();
   const results = await execution.run(cells);
   // The queue cannot be used: said in one line, nothing written.
@@ -205,7 +210,7 @@ export async function runCommand(options: RunOptions, entry: string): Promise<nu
   for (const [index, { variant, seed }] of cells.entries()) {
     const record =
       results[index]?.record ??
-      (await findReusableRun(options.runsDir, definition.name, reuseKey(variant, seed, backend.name, code)));
+      (await findReusableRun(options.runsDir, definition.name, reuseKey(variant, seed, backend.name, fingerprint)));
     if (record) records.push(record);
   }
   console.log(

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import type { ExperimentDefinition } from '@losslab/schema';
 import { hashOf, sha256Hex } from '@losslab/runtime';
-import { codeParts } from '../environment.js';
+import type { CodeParts } from '../environment.js';
 import { registry } from '../kinds/index.js';
 import { messageOf } from '../message.js';
 import type { Overrides } from '../resolve.js';
@@ -29,6 +29,8 @@ export interface SweepOptions {
   readonly attempts: number;
   /** The backend every worker must run on (the one this process chose). */
   readonly backend: string;
+  /** The code the workers must run, taken once by the caller after the definition was loaded (its user kinds are part of it). */
+  readonly code: CodeParts;
   /** How often the queue is read while waiting. */
   readonly pollMs?: number;
 }
@@ -57,8 +59,7 @@ async function jobData(
   cells: readonly RunCell[],
   options: SweepOptions,
 ): Promise<RunJobData[]> {
-  // Taken after the definition was loaded, so the user kinds it registered are part of the code.
-  const code = codeParts(registry);
+  const { code } = options;
   const fingerprint = hashOf(code);
   const baseDir = dirname(resolve(options.definitionPath));
   // Workers import the definition file only when their copy has these bytes.
