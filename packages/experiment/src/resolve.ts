@@ -29,16 +29,22 @@ export type TrainDefaults = Required<
   Pick<TrainSpec, 'shuffle' | 'remainder' | 'reduction' | 'checkpointEvery' | 'keepCheckpoints'>
 >;
 
-/**
- * `train` with every default filled in: the one place the defaults of training are decided (the
- * declared settings stay as they are, since they are what the settings hash is of).
- */
+/** The training settings a run applies when its definition leaves them out: decided here, once. */
+export const TRAIN_DEFAULTS: TrainDefaults = {
+  shuffle: true,
+  remainder: 'drop',
+  reduction: DEFAULT_REDUCTION,
+  checkpointEvery: 1,
+  keepCheckpoints: false,
+};
+
+/** `train`'s settings with {@link TRAIN_DEFAULTS} filled in (the declared settings stay as they are: the settings hash is of them). */
 export const trainDefaults = (train: TrainSpec): TrainDefaults => ({
-  shuffle: train.shuffle ?? true,
-  remainder: train.remainder ?? 'drop',
-  reduction: train.reduction ?? DEFAULT_REDUCTION,
-  checkpointEvery: train.checkpointEvery ?? 1,
-  keepCheckpoints: train.keepCheckpoints ?? false,
+  shuffle: train.shuffle ?? TRAIN_DEFAULTS.shuffle,
+  remainder: train.remainder ?? TRAIN_DEFAULTS.remainder,
+  reduction: train.reduction ?? TRAIN_DEFAULTS.reduction,
+  checkpointEvery: train.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery,
+  keepCheckpoints: train.keepCheckpoints ?? TRAIN_DEFAULTS.keepCheckpoints,
 });
 
 /** The hash that identifies what a run computes: its declared settings, nothing cosmetic. */
