@@ -8,6 +8,9 @@ interface SwitchOption {
   readonly description: string;
 }
 
+/** A value read from the command line once: what the command uses, or the one line saying what is wrong. */
+export type Decoded<T> = { readonly value: T } | { readonly problem: string };
+
 /** `--runs-dir=DIR` or `--runs-dir DIR`. */
 interface ValueOption {
   readonly type: 'string';
@@ -16,12 +19,15 @@ interface ValueOption {
   /** One line for `--help`, which adds the default. */
   readonly description: string;
   /**
-   * The value when the option is absent. A string is used as given (and shown); `{ shown }` only
-   * describes a default decided later, such as the definition's own seeds.
+   * The value when the option is absent. A string is used as given (decoded like a given one, and
+   * shown); `{ shown }` only describes a default decided later, such as the definition's own seeds.
    */
   readonly default: string | { readonly shown: string };
-  /** The problem with a given value as one line naming the option, the value and what was expected. */
-  readonly check?: (value: string, flag: string) => string | undefined;
+  /**
+   * Reads a given value once into what the command uses, or the problem with it as one line naming
+   * the option, the value and what was expected. Absent: the text as given.
+   */
+  readonly decode?: (text: string, flag: string) => Decoded<unknown>;
 }
 
 type OptionSpec = SwitchOption | ValueOption;
@@ -41,11 +47,19 @@ export interface CommandSpec<Options extends OptionTable = OptionTable> {
   readonly options: Options;
 }
 
+/** What an option's `decode` reads its text into (the text itself without one). */
+type DecodedOf<Spec> = Spec extends { readonly decode: (text: string, flag: string) => Decoded<infer T> } ? T : string;
+
 type ValueOf<Spec extends OptionSpec> = Spec extends SwitchOption
   ? boolean
   : Spec extends { readonly default: string }
-    ? string
-    : string | undefined;
+    ? DecodedOf<Spec>
+    : DecodedOf<Spec> | undefined;
+
+/** The given options in order, each with its decoded value. */
+type GivenOption<Options extends OptionTable> = {
+  readonly [Name in keyof Options & string]: { readonly name: Name; readonly value: ValueOf<Options[Name]> & {} };
+}[keyof Options & string];
 
 /** Each option's value: the last one given, else its default (`false` for a switch). */
 type OptionValues<Options extends OptionTable> = { readonly [Name in keyof Options]: ValueOf<Options[Name]> };
@@ -54,7 +68,7 @@ type OptionValues<Options extends OptionTable> = { readonly [Name in keyof Optio
 export interface ParsedArguments<Options extends OptionTable> {
   readonly values: OptionValues<Options>;
   /** The options given, in order, for options whose order matters (overrides, aliases where the last wins). */
-  readonly given: readonly { readonly name: keyof Options & string; readonly value: string | boolean }[];
+  readonly given: readonly GivenOption<Options>[];
   /**
    * The options given, valid or not, a misspelt one counted as the option closest to it: a required
    * option given wrong is not also reported missing.
@@ -77,6 +91,19 @@ const optionForm = (name: string, spec: OptionSpec): string =>
 /** The default `--help` shows for an option. */
 const defaultText = (spec: OptionSpec): string =>
   spec.type === 'boolean' ? 'off' : typeof spec.default === 'string' ? spec.default : spec.default.shown;
+
+/** A given value read by its option's decoder (the text as given without one). */
+const decodeOption = (spec: ValueOption, text: string, flag: string): Decoded<unknown> =>
+  spec.decode?.(text, flag) ?? { value: text };
+
+/** An option's value when it is absent: off for a switch, a written default decoded like a given value. */
+function defaultValue(spec: OptionSpec, flag: string): unknown {
+  if (spec.type === 'boolean') return false;
+  if (typeof spec.default !== 'string') return undefined;
+  const decoded = decodeOption(spec, spec.default, flag);
+  if ('value' in decoded) return decoded.value;
+  throw new Error(`${flag}: its default "${spec.default}" is invalid: ${decoded.problem}`);
+}
 
 /** A value that is a dash word (`--check` after `--runs-dir`) is an option given by mistake, not a value; `-2` is a value. */
 const looksLikeOption = (value: string): boolean => /^-[^\d.]/.test(value);
@@ -106,7 +133,7 @@ export function parseCommand<Options extends OptionTable>(
   });
   const known = [...Object.keys(table), 'help'];
   const problems: string[] = [];
-  const given: { name: keyof Options & string; value: string | boolean }[] = [];
+  const given: { name: string; value: unknown }[] = [];
   let operand: string | undefined;
   const mentioned = new Set<string>();
   let help = false;
@@ -165,15 +192,22 @@ export function parseCommand<Options extends OptionTable>(
       );
       continue;
     }
-    const problem = spec.check?.(value, flag);
-    if (problem === undefined) given.push({ name: token.name, value });
-    else problems.push(problem);
+    const decoded = decodeOption(spec, value, flag);
+    if ('value' in decoded) given.push({ name: token.name, value: decoded.value });
+    else problems.push(decoded.problem);
   }
-  const values: Record<string, string | boolean | undefined> = {};
-  for (const [name, spec] of Object.entries(table))
-    values[name] = spec.type === 'boolean' ? false : typeof spec.default === 'string' ? spec.default : undefined;
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(table)) values[name] = defaultValue(spec, `--${name}`);
   for (const { name, value } of given) values[name] = value;
-  return { values: values as OptionValues<Options>, given, mentioned, operand, problems, help };
+  // The table's decoders decide each value's type, as OptionValues and GivenOption spell out.
+  return {
+    values: values as OptionValues<Options>,
+    given: given as GivenOption<Options>[],
+    mentioned,
+    operand,
+    problems,
+    help,
+  };
 }
 
 /** Help lines stay within this many columns, as a terminal shows them. */

@@ -3,9 +3,9 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { DeclaredPrimary, GroupBy } from '@losslab/report';
 import type { ReportCommandOptions } from '@losslab/report/node';
-import { Split } from '@losslab/schema';
-import { BACKENDS, isBackendName, type BackendName } from '@losslab/runtime';
-import { parseCommand, type CommandSpec } from './arguments.js';
+import { SPLITS, type Split } from '@losslab/schema';
+import { BACKENDS, type BackendName } from '@losslab/runtime';
+import { parseCommand, type CommandSpec, type Decoded } from './arguments.js';
 import { parseQueueUrl, QUEUE_PASSWORD_ENV, withQueuePassword, type QueueTarget } from './queue/connection.js';
 import { overridePathProblem, type Overrides } from './resolve.js';
 
@@ -21,8 +21,22 @@ export interface CommandArguments<Options> {
   readonly help: boolean;
 }
 
-const positiveInteger = (value: string, flag: string): string | undefined =>
-  /^\d+$/.test(value) && Number(value) > 0 ? undefined : `${flag}: expected a positive integer, got "${value}"`;
+const positiveInteger = (text: string, flag: string): Decoded<number> =>
+  /^\d+$/.test(text) && Number(text) > 0
+    ? { value: Number(text) }
+    : { problem: `${flag}: expected a positive integer, got "${text}"` };
+
+/** `text` itself when `problem` finds nothing wrong with it. */
+const unless = <T extends string>(problem: string | undefined, text: T): Decoded<T> =>
+  problem === undefined ? { value: text } : { problem };
+
+/** A value that one of `choices` must be, or the problem naming them. */
+const oneOf =
+  <T extends string>(choices: readonly T[], said: string) =>
+  (text: string, flag: string): Decoded<T> => {
+    const choice = choices.find((known) => known === text);
+    return choice === undefined ? { problem: `${flag}: expected one of ${said}, got "${text}"` } : { value: choice };
+  };
 
 const BACKEND_CHOICES = [...BACKENDS, 'auto'];
 
@@ -69,17 +83,21 @@ const QUEUE_PASSWORD_FILE = {
   description: 'with --queue: read the Redis password from the first line of FILE',
 } as const;
 
+/** `--queue=URL`, read into its target (without the password from elsewhere yet). */
+const queueUrl = (text: string): Decoded<QueueTarget> => {
+  const { target, problem } = parseQueueUrl(text);
+  return target === undefined ? { problem: problem ?? `--queue: cannot read "${text}"` } : { value: target };
+};
+
 /** The `--queue` target with its password from the URL, the password file or the environment; problems are pushed. */
 function queueTarget(
-  url: string | undefined,
+  parsed: QueueTarget | undefined,
   passwordFile: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
   problems: string[],
 ): QueueTarget | undefined {
-  // A URL that was given passed the table's check, so it parses.
-  const parsed = url === undefined ? undefined : parseQueueUrl(url).target;
   if (parsed === undefined) {
-    if (passwordFile !== undefined && url === undefined) problems.push('--queue-password-file: given without --queue');
+    if (passwordFile !== undefined) problems.push('--queue-password-file: given without --queue');
     return undefined;
   }
   const { target, problem } = withQueuePassword(parsed, passwordFile, env);
@@ -118,6 +136,9 @@ export interface RunOptions {
   readonly attempts: number;
 }
 
+/** A shorthand's value: JSON when it parses, as `--set` reads it. */
+const asValue = (text: string): Decoded<unknown> => ({ value: parseValue(text) });
+
 /** Shorthand options and the definition path each one sets. */
 const SHORTHANDS = {
   epochs: 'train.epochs',
@@ -153,31 +174,31 @@ same settings, seed, backend and code is reused, not retrained.`,
       value: '0,1',
       default: { shown: DEFINITIONS },
       description: 'the seeds to run',
-      check: (value, flag) =>
-        value.split(',').every((part) => /^\d+$/.test(part.trim()))
-          ? undefined
-          : `${flag}: expected comma-separated non-negative integers, got "${value}"`,
+      decode: (text, flag): Decoded<number[]> =>
+        text.split(',').every((part) => /^\d+$/.test(part.trim()))
+          ? { value: text.split(',').map((part) => Number(part.trim())) }
+          : { problem: `${flag}: expected comma-separated non-negative integers, got "${text}"` },
     },
     backend: {
       type: 'string',
       value: 'wasm|cpu|tensorflow|auto',
       default: { shown: 'auto, or $LOSSLAB_BACKEND' },
       description: 'the TF.js backend',
-      check: (value, flag) => backendChoiceProblem(flag, value),
+      decode: (text, flag) => unless(backendChoiceProblem(flag, text), text),
     },
     parallel: {
       type: 'string',
       value: 'N',
       default: '1',
       description: 'runs at once: 1 runs them one after another in this process, N > 1 each in a child process',
-      check: positiveInteger,
+      decode: positiveInteger,
     },
     jobs: {
       type: 'string',
       value: 'N',
       default: '1',
       description: 'the same as --parallel; the one to write through nx run, which keeps --parallel for itself',
-      check: positiveInteger,
+      decode: positiveInteger,
     },
     'runs-dir': {
       type: 'string',
@@ -196,7 +217,7 @@ same settings, seed, backend and code is reused, not retrained.`,
       value: 'redis://[:password@]host:port[/db]',
       default: { shown: 'none: the runs go here' },
       description: `run on \`losslab worker\`s through this Redis queue (rediss:// for TLS); password also from $${QUEUE_PASSWORD_ENV}`,
-      check: (value) => parseQueueUrl(value).problem,
+      decode: queueUrl,
     },
     'queue-password-file': QUEUE_PASSWORD_FILE,
     attempts: {
@@ -204,7 +225,7 @@ same settings, seed, backend and code is reused, not retrained.`,
       value: 'N',
       default: '2',
       description: 'with --queue: tries of a failing run before it counts as failed',
-      check: positiveInteger,
+      decode: positiveInteger,
     },
     check: { type: 'boolean', description: 'exit 1 when a claim of the definition does not hold' },
     fresh: { type: 'boolean', description: 'rerun even when a complete run with the same settings exists' },
@@ -218,28 +239,34 @@ same settings, seed, backend and code is reused, not retrained.`,
       value: 'path=value',
       default: { shown: 'none' },
       description: 'set a field of every variant, checked like the file; repeatable',
-      check: (value, flag) => {
-        if (value.indexOf('=') <= 0) return `${flag}: expected path=value, got "${value}"`;
-        const problem = overridePathProblem(value.slice(0, value.indexOf('=')));
-        return problem === undefined ? undefined : `${flag}: ${problem} (in ${JSON.stringify(value)})`;
+      decode: (text, flag): Decoded<readonly [string, unknown]> => {
+        const at = text.indexOf('=');
+        if (at <= 0) return { problem: `${flag}: expected path=value, got "${text}"` };
+        const problem = overridePathProblem(text.slice(0, at));
+        return problem === undefined
+          ? { value: [text.slice(0, at), parseValue(text.slice(at + 1))] }
+          : { problem: `${flag}: ${problem} (in ${JSON.stringify(text)})` };
       },
     },
     epochs: {
       type: 'string',
       value: 'N',
       default: { shown: DEFINITIONS },
+      decode: asValue,
       description: 'the same as --set train.epochs=N',
     },
     'batch-size': {
       type: 'string',
       value: 'N',
       default: { shown: DEFINITIONS },
+      decode: asValue,
       description: 'the same as --set train.batchSize=N',
     },
     'learning-rate': {
       type: 'string',
       value: 'X',
       default: { shown: DEFINITIONS },
+      decode: asValue,
       description: 'the same as --set optimizer.learningRate=X',
     },
   },
@@ -276,15 +303,13 @@ export function parseRunArguments(
   if (problems.length > 0 || definitionPath === undefined) return { help: false, problems };
   const sets: (readonly [string, unknown])[] = [];
   // --parallel and --jobs are one setting: the last one given wins.
-  let jobs = Number(values.parallel);
-  for (const { name, value } of parsed.given) {
-    if (typeof value !== 'string') continue;
-    if (name === 'parallel' || name === 'jobs') jobs = Number(value);
-    else if (name === 'set')
-      sets.push([value.slice(0, value.indexOf('=')), parseValue(value.slice(value.indexOf('=') + 1))]);
-    else if (name in SHORTHANDS) sets.push([SHORTHANDS[name as keyof typeof SHORTHANDS], parseValue(value)]);
+  let jobs = values.parallel;
+  for (const given of parsed.given) {
+    if (given.name === 'parallel' || given.name === 'jobs') jobs = given.value;
+    else if (given.name === 'set') sets.push(given.value);
+    else if (given.name in SHORTHANDS) sets.push([SHORTHANDS[given.name as keyof typeof SHORTHANDS], given.value]);
   }
-  const seeds = values.seeds === undefined ? undefined : values.seeds.split(',').map((part) => Number(part.trim()));
+  const { seeds } = values;
   return {
     help: false,
     problems,
@@ -297,7 +322,7 @@ export function parseRunArguments(
       runsDir: values['runs-dir'] ?? join(resultsFolder(definitionPath), 'runs'),
       reportsDir: values['reports-dir'] ?? join(resultsFolder(definitionPath), 'reports'),
       ...(queue === undefined ? {} : { queue }),
-      attempts: Number(values.attempts),
+      attempts: values.attempts,
       check: values.check,
       fresh: values.fresh,
       dryRun: values['dry-run'],
@@ -343,7 +368,7 @@ sha256 the job carries; it is checked before anything is imported.`,
       value: 'URL',
       default: { shown: 'none; it is required' },
       description: `the Redis queue (rediss:// for TLS); password also from $${QUEUE_PASSWORD_ENV}`,
-      check: (value) => parseQueueUrl(value).problem,
+      decode: queueUrl,
     },
     'queue-password-file': QUEUE_PASSWORD_FILE,
     'allow-definitions': {
@@ -357,7 +382,7 @@ sha256 the job carries; it is checked before anything is imported.`,
       value: 'N',
       default: '1',
       description: 'runs at once on this machine',
-      check: positiveInteger,
+      decode: positiveInteger,
     },
     'runs-dir': {
       type: 'string',
@@ -370,7 +395,7 @@ sha256 the job carries; it is checked before anything is imported.`,
       value: 'MS',
       default: '30000',
       description: "a job's lock without renewal: a dead worker's job returns to the queue after it",
-      check: positiveInteger,
+      decode: positiveInteger,
     },
     name: {
       type: 'string',
@@ -394,9 +419,7 @@ export function parseWorkerArguments(
   const problems = [...parsed.problems];
   if (!parsed.mentioned.has('queue')) problems.push('--queue: expected the Redis URL of the run queue');
   const target = queueTarget(values.queue, values['queue-password-file'], env, problems);
-  const allowDefinitions = parsed.given.flatMap(({ name, value }) =>
-    name === 'allow-definitions' && typeof value === 'string' ? [value] : [],
-  );
+  const allowDefinitions = parsed.given.flatMap((given) => (given.name === 'allow-definitions' ? [given.value] : []));
   for (const folder of allowDefinitions)
     if (!isFolder(folder)) problems.push(`--allow-definitions: ${folder} is not a folder`);
   if (parsed.help) return HELP;
@@ -406,9 +429,9 @@ export function parseWorkerArguments(
     problems,
     options: {
       target,
-      concurrency: Number(values.concurrency),
+      concurrency: values.concurrency,
       runsDir: values['runs-dir'],
-      lockDurationMs: Number(values['lock-duration']),
+      lockDurationMs: values['lock-duration'],
       name: values.name ?? `${hostname()}:${process.pid}`,
       allowDefinitions,
     },
@@ -440,16 +463,14 @@ without training. On the run's own split and backend, the result is compared wit
       value: 'train|validation|test',
       default: { shown: 'the split the run was evaluated on' },
       description: 'the split to evaluate on',
-      check: (value, flag) =>
-        Split.is(value) ? undefined : `${flag}: expected one of "train", "validation", "test", got "${value}"`,
+      decode: oneOf(SPLITS, '"train", "validation", "test"'),
     },
     backend: {
       type: 'string',
       value: 'wasm|cpu|tensorflow',
       default: { shown: "the run's own" },
       description: 'the TF.js backend',
-      check: (value, flag) =>
-        isBackendName(value) ? undefined : `${flag}: expected one of ${BACKENDS.join(', ')}, got "${value}"`,
+      decode: oneOf(BACKENDS, BACKENDS.join(', ')),
     },
     json: { type: 'boolean', description: 'print the evaluation as JSON (the shape of evaluation.json)' },
   },
@@ -470,9 +491,8 @@ export function parseEvaluateArguments(argv: readonly string[]): CommandArgument
     problems,
     options: {
       folder: operand,
-      // Both passed the table's checks; the guards only narrow their types.
-      ...(split !== undefined && Split.is(split) ? { split } : {}),
-      ...(backend !== undefined && isBackendName(backend) ? { backend } : {}),
+      ...(split === undefined ? {} : { split }),
+      ...(backend === undefined ? {} : { backend }),
       json: values.json,
     },
   };
@@ -516,8 +536,10 @@ of an experiment grouped by variant, or the runs named by id (labels include the
       value: 'ID,ID',
       default: { shown: 'none' },
       description: 'compare these stored runs',
-      check: (value, flag) =>
-        commaList(value).length > 0 ? undefined : `${flag}: expected at least one run id, got "${value}"`,
+      decode: (text, flag): Decoded<string[]> =>
+        commaList(text).length > 0
+          ? { value: commaList(text) }
+          : { problem: `${flag}: expected at least one run id, got "${text}"` },
     },
     'runs-dir': { type: 'string', value: 'DIR', default: 'runs', description: 'where runs are stored' },
     out: {
@@ -531,10 +553,7 @@ of an experiment grouped by variant, or the runs named by id (labels include the
       value: GROUPINGS.join('|'),
       default: { shown: 'variant; auto with --runs' },
       description: 'what one column of the report is; auto: by commit when the runs span several, else by run',
-      check: (value, flag) =>
-        (GROUPINGS as readonly string[]).includes(value)
-          ? undefined
-          : `${flag}: expected one of ${GROUPINGS.join(', ')}, got "${value}"`,
+      decode: oneOf(GROUPINGS, GROUPINGS.join(', ')),
     },
     baseline: {
       type: 'string',
@@ -547,11 +566,13 @@ of an experiment grouped by variant, or the runs named by id (labels include the
       value: 'METRIC[:higher|lower],…',
       default: { shown: "the definition's report.primary, as its runs recorded it" },
       description: 'the primary metrics of the verdict, e.g. macroF1,loss:lower',
-      check: (value, flag) => {
-        const primary = readPrimary(value);
+      decode: (text, flag): Decoded<DeclaredPrimary[]> => {
+        const primary = readPrimary(text);
         return 'bad' in primary
-          ? `${flag}: expected <metric> or <metric>:higher or <metric>:lower, comma-separated, got "${primary.bad}"`
-          : undefined;
+          ? {
+              problem: `${flag}: expected <metric> or <metric>:higher or <metric>:lower, comma-separated, got "${primary.bad}"`,
+            }
+          : { value: primary };
       },
     },
     check: {
@@ -575,10 +596,9 @@ export function parseReportArguments(argv: readonly string[]): CommandArguments<
     problems.push('expected --experiment=<name> or --runs=<id>,<id>');
   if (parsed.help) return HELP;
   if (problems.length > 0) return { help: false, problems };
-  const { experiment } = values;
-  const runIds = values.runs === undefined ? undefined : commaList(values.runs);
-  const primary = values.primary === undefined ? undefined : readPrimary(values.primary);
-  const groupBy = GROUPINGS.find((grouping) => grouping === values['group-by']);
+  const { experiment, primary } = values;
+  const runIds = values.runs;
+  const groupBy = values['group-by'];
   return {
     help: false,
     problems,
@@ -586,7 +606,7 @@ export function parseReportArguments(argv: readonly string[]): CommandArguments<
       ...(experiment === undefined ? {} : { experiment }),
       ...(runIds === undefined ? {} : { runIds }),
       ...(values.baseline === undefined ? {} : { baseline: values.baseline }),
-      ...(primary === undefined || 'bad' in primary ? {} : { primary }),
+      ...(primary === undefined ? {} : { primary }),
       runsDir: values['runs-dir'],
       out: values.out ?? join('reports', runIds === undefined ? (experiment ?? 'report') : 'compare'),
       check: values.check,

@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import { defaultBlinkSplitConfig } from '@losslab/data';
 import type { RunSpec } from '@losslab/schema';
 import { messageOf } from './message.js';
-import type { ResolvedExperiment } from './resolve.js';
+import { TRAIN_DEFAULTS, type ResolvedExperiment } from './resolve.js';
 import type { Registry } from './kinds/table.js';
 import { closestName } from './suggest.js';
 
@@ -40,14 +40,14 @@ const KIND_DEFAULTS: Readonly<Record<string, Settings>> = {
   binaryDetection: { threshold: 0.5 },
 };
 
-/** `train` without these settings (run.ts, @losslab/train's fit.ts): no schedule is a constant rate. */
-const TRAIN_DEFAULTS: Settings = {
-  shuffle: true,
-  remainder: 'drop',
-  reduction: 'sumOverBatchSize',
+/** `train` without these settings (resolve.ts's TRAIN_DEFAULTS): no schedule is a constant rate. */
+const TRAIN_SHOWN_DEFAULTS: Settings = {
+  shuffle: TRAIN_DEFAULTS.shuffle,
+  remainder: TRAIN_DEFAULTS.remainder,
+  reduction: TRAIN_DEFAULTS.reduction,
   schedule: { kind: 'constant' },
-  checkpointEvery: 1,
-  keepCheckpoints: false,
+  checkpointEvery: TRAIN_DEFAULTS.checkpointEvery,
+  keepCheckpoints: TRAIN_DEFAULTS.keepCheckpoints,
 };
 const EARLY_STOPPING_DEFAULTS: Settings = { minDelta: 0, restoreBest: false };
 
@@ -71,7 +71,7 @@ const lossWithDefaults = (loss: unknown): unknown => {
 
 /** One variant's run settings with every default of a built-in kind written out (user kinds as given). */
 export function settingsWithDefaults(spec: RunSpec): Settings {
-  const train = withMissing(spec.train, TRAIN_DEFAULTS);
+  const train = withMissing(spec.train, TRAIN_SHOWN_DEFAULTS);
   return {
     data: ofKind(spec.data),
     transforms: (spec.transforms ?? []).map(ofKind),

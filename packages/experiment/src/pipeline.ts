@@ -7,6 +7,7 @@ import type { Evaluation, LossSpec, RunSpec, Split } from '@losslab/schema';
 import { blockClasses, predictAll } from './kinds/evaluations.js';
 import { messageOf } from './message.js';
 import type { EvaluationContext, LossContext, Registry, RowsBySplit } from './kinds/table.js';
+import { trainDefaults } from './resolve.js';
 
 /**
  * A run's steps, each asking the kind table: load the data (source, then transforms, then label
@@ -126,7 +127,7 @@ export function evaluationContext(
     layout: loaded.layout,
     loss,
     train: spec.train,
-    reduction: spec.train.reduction ?? 'sumOverBatchSize',
+    reduction: trainDefaults(spec.train).reduction,
     classNames: (block) => loaded.classNames[block] ?? [],
     metrics: registry.metrics,
   };

@@ -9,8 +9,10 @@ import {
   type ExperimentDefinition,
   type RunPartCodecs,
   type RunSpec,
+  type TrainSpec,
 } from '@losslab/schema';
-import { canonicalJson } from './canonical.js';
+import { DEFAULT_REDUCTION } from '@losslab/losses';
+import { canonicalJson, hashOf } from './canonical.js';
 import { checkRunSpec } from './checks.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
@@ -22,11 +24,52 @@ export interface DefinitionProblem {
   readonly problems: readonly string[];
 }
 
-/** One variant of an experiment, resolved to complete run settings. */
+/** The training settings a run applies when its definition leaves them out. */
+export type TrainDefaults = Required<
+  Pick<TrainSpec, 'shuffle' | 'remainder' | 'reduction' | 'checkpointEvery' | 'keepCheckpoints'>
+>;
+
+/** The training settings a run applies when its definition leaves them out: decided here, once. */
+export const TRAIN_DEFAULTS: TrainDefaults = {
+  shuffle: true,
+  remainder: 'drop',
+  reduction: DEFAULT_REDUCTION,
+  checkpointEvery: 1,
+  keepCheckpoints: false,
+};
+
+/** `train`'s settings with {@link TRAIN_DEFAULTS} filled in (the declared settings stay as they are: the settings hash is of them). */
+export const trainDefaults = (train: TrainSpec): TrainDefaults => ({
+  shuffle: train.shuffle ?? TRAIN_DEFAULTS.shuffle,
+  remainder: train.remainder ?? TRAIN_DEFAULTS.remainder,
+  reduction: train.reduction ?? TRAIN_DEFAULTS.reduction,
+  checkpointEvery: train.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery,
+  keepCheckpoints: train.keepCheckpoints ?? TRAIN_DEFAULTS.keepCheckpoints,
+});
+
+/** The hash that identifies what a run computes: its declared settings, nothing cosmetic. */
+export const settingsHash = (spec: RunSpec): string => hashOf(spec);
+
+/**
+ * One variant of an experiment, resolved once: its declared settings (`spec`, unchanged, so runs
+ * made before stay reusable), the defaults filled in beside them, and its settings hash. Every
+ * later step reads these rather than working them out again.
+ */
 export interface ResolvedVariant {
   readonly name: string;
   readonly spec: RunSpec;
+  readonly train: TrainDefaults;
+  /** `settingsHash(spec)`: the run's `definitionHash`, the first part of its reuse key. */
+  readonly hash: string;
 }
+
+/** A variant resolved from its declared settings (see {@link ResolvedVariant}). */
+export const resolvedVariant = (name: string, spec: RunSpec): ResolvedVariant => ({
+  name,
+  spec,
+  train: trainDefaults(spec.train),
+  hash: settingsHash(spec),
+});
 
 /** A validated definition and its (selected) variants, each resolved to complete run settings. */
 export interface ResolvedExperiment {
@@ -195,7 +238,7 @@ export function resolveExperiment(
         }
         const root = names.length > 1 || Object.keys(override).length > 0 ? `variants.${name}` : '';
         problems.push(...checkRunSpec(decoded.right, registry).map((p) => (root ? `${root} → ${p}` : p)));
-        variants.push({ name, spec: decoded.right });
+        variants.push(resolvedVariant(name, decoded.right));
       }
       problems.push(...identicalVariants(variants));
       return problems.length > 0 ? E.left(invalid(source, [...new Set(problems)])) : E.right({ definition, variants });

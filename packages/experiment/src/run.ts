@@ -2,14 +2,11 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import * as TE from 'fp-ts/lib/TaskEither.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import type { ArrayDataset } from '@losslab/data';
+import * as E from 'fp-ts/lib/Either.js';
 import type { Loss } from '@losslab/losses';
-import { formatErrors, RunRecord, type ExperimentDefinition, type RunSpec } from '@losslab/schema';
+import { formatErrors, RunRecord, type ExperimentDefinition } from '@losslab/schema';
 import { deriveSeed, type BackendInfo } from '@losslab/runtime';
-import { earlyStoppingState, fit, silentProgress, type EpochEntry, type ProgressReporter } from '@losslab/train';
-import { hashOf } from './canonical.js';
+import { fit, silentProgress, type FitResult, type ProgressReporter } from '@losslab/train';
 import { captureEnvironment, codeFingerprint } from './environment.js';
 import { messageOf } from './message.js';
 import { saveModel } from './model-files.js';
@@ -25,7 +22,7 @@ import {
   loadData,
   type LoadedData,
 } from './pipeline.js';
-import type { ResolvedVariant } from './resolve.js';
+import { settingsHash, type ResolvedVariant } from './resolve.js';
 import {
   completeRun,
   failRun,
@@ -34,20 +31,22 @@ import {
   markResumed,
   newRunId,
   removeCheckpoints,
+  reuseKey,
   runFolder,
   saveCheckpoint,
   startRun,
   type ResumableRun,
 } from './store.js';
 
-/** Where a run failed: each step of the pipeline has its own tag. */
-export type RunFailure =
-  | { readonly tag: 'RunStoreFailed'; readonly message: string }
-  | { readonly tag: 'LoadDataFailed'; readonly message: string }
-  | { readonly tag: 'BuildFailed'; readonly message: string }
-  | { readonly tag: 'TrainFailed'; readonly message: string }
-  | { readonly tag: 'EvaluateFailed'; readonly message: string }
-  | { readonly tag: 'PersistFailed'; readonly message: string };
+/** The phases of a run, each named in the failure it ends with (and in `failed.json`'s `phase`). */
+export type RunPhase =
+  'RunStoreFailed' | 'LoadDataFailed' | 'BuildFailed' | 'TrainFailed' | 'EvaluateFailed' | 'PersistFailed';
+
+/** Where a run failed and why. */
+export interface RunFailure {
+  readonly tag: RunPhase;
+  readonly message: string;
+}
 
 /** One cell of the run matrix. */
 export interface RunJob {
@@ -80,233 +79,231 @@ export interface RunOutcome {
   readonly reused: boolean;
 }
 
-/** One phase of a run: its body may be synchronous; a throw or a rejection becomes a `RunFailure` tagged `tag`. */
-const step = <A>(tag: RunFailure['tag'], body: () => A | Promise<A>): TE.TaskEither<RunFailure, A> =>
-  TE.tryCatch(
-    async () => await body(),
-    (error) => ({ tag, message: messageOf(error) }),
-  );
+/** A failure of one phase of a run, carried out of the run's code to its one `catch`. */
+class PhaseFailure extends Error {
+  constructor(
+    readonly phase: RunPhase,
+    cause: unknown,
+  ) {
+    super(messageOf(cause));
+  }
+}
 
-/** The hash that identifies what a run computes: its resolved settings, nothing cosmetic. */
-export const runHash = (spec: RunSpec): string => hashOf(spec);
+/** Runs one phase: a throw or a rejection becomes a failure named after `phase`. */
+async function phase<A>(name: RunPhase, body: () => A | Promise<A>): Promise<A> {
+  try {
+    return await body();
+  } catch (error) {
+    throw error instanceof PhaseFailure ? error : new PhaseFailure(name, error);
+  }
+}
+
+/** The hash that identifies what a run computes (kept for the package's users: a resolved variant carries it as `hash`). */
+export const runHash = settingsHash;
 
 interface Built {
   readonly data: LoadedData;
-  readonly train: ArrayDataset;
   readonly model: tfl.LayersModel;
   readonly loss: Loss;
   readonly optimizer: tf.Optimizer;
 }
 
 /**
- * Runs one (variant, seed): resolve → load data → build model and loss → train → evaluate →
- * persist, each step a `TaskEither` whose failure says where it happened. A complete earlier run
- * with the same settings, seed, backend and code is reused instead of recomputed; failing that, a
- * killed one continues from its newest checkpoint, in its own folder, to the same result.
+ * Runs one (variant, seed): load data → build model and loss → train → evaluate → persist, each a
+ * named phase whose failure says where it happened. A complete earlier run with the same reuse key
+ * (settings, seed, backend and code) is reused instead of recomputed; failing that, a killed one
+ * continues from its newest checkpoint, in its own folder, to the same result.
  */
-export function runOne(job: RunJob, context: RunContext): TE.TaskEither<RunFailure, RunOutcome> {
+export async function runOne(job: RunJob, context: RunContext): Promise<E.Either<RunFailure, RunOutcome>> {
   const { definition, variant, seed } = job;
-  const spec = variant.spec;
-  const definitionHash = runHash(spec);
   const log = context.log ?? (() => {});
-  const now = new Date();
-
   const registry = context.registry ?? defaultRegistry;
+  const code = codeFingerprint(registry);
+  const key = reuseKey(variant, seed, context.backend.name, code);
+  try {
+    const { complete, killed } = await phase('RunStoreFailed', async () => {
+      if (context.reuse === false) return {};
+      const found = await findReusableRun(context.runsDir, definition.name, key, log);
+      if (found !== undefined) return { complete: found };
+      return { killed: await findResumableRun(context.runsDir, definition.name, key) };
+    });
+    if (complete !== undefined) {
+      log(
+        `reusing ${complete.runId}: same settings (${variant.hash.slice(0, 12)}), seed ${seed}, backend ${context.backend.name} and code (${code.slice(0, 12)})`,
+      );
+      return E.right({
+        record: complete,
+        folder: runFolder(context.runsDir, definition.name, complete.runId),
+        reused: true,
+      });
+    }
+    if (killed !== undefined)
+      log(
+        `resuming ${killed.started.runId} after epoch ${killed.checkpoint.epoch} from its checkpoint ${killed.checkpointFile}`,
+      );
+    return E.right(await train(job, context, { registry, code, key }, killed));
+  } catch (error) {
+    if (error instanceof PhaseFailure) return E.left({ tag: error.phase, message: error.message });
+    throw error;
+  }
+}
+
+/** Trains, evaluates and persists a new run (or continues a killed one); a failure after its folder exists is written beside it. */
+async function train(
+  job: RunJob,
+  context: RunContext,
+  { registry, code, key }: { registry: Registry; code: string; key: ReturnType<typeof reuseKey> },
+  resumable: ResumableRun | undefined,
+): Promise<RunOutcome> {
+  const { definition, variant, seed } = job;
+  const { spec } = variant;
+  const now = new Date();
+  const runId = resumable?.started.runId ?? newRunId(variant.name, seed, now);
+  const folder = resumable?.folder ?? runFolder(context.runsDir, definition.name, runId);
+  const startedAt = resumable === undefined ? now : new Date(resumable.started.startedAt);
   // Relative data paths start from the definition file's folder.
   const baseDir = context.definitionFile === undefined ? process.cwd() : dirname(resolve(context.definitionFile));
-  const code = codeFingerprint(registry);
-  const key = { definitionHash, seed, backend: context.backend.name, codeFingerprint: code };
-  const earlier = step('RunStoreFailed', async () => {
-    if (context.reuse === false) return {};
-    const complete = await findReusableRun(context.runsDir, definition.name, key, log);
-    if (complete !== undefined) return { complete };
-    const killed = await findResumableRun(context.runsDir, definition.name, key);
-    return killed === undefined ? {} : { killed };
-  });
-
-  const train = (resumable: ResumableRun | undefined): TE.TaskEither<RunFailure, RunOutcome> => {
-    const runId = resumable?.started.runId ?? newRunId(variant.name, seed, now);
-    const folder = resumable?.folder ?? runFolder(context.runsDir, definition.name, runId);
-    const startedAt = resumable === undefined ? now : new Date(resumable.started.startedAt);
-    const keepCheckpoints = spec.train.keepCheckpoints === true;
-    let resumes: readonly { afterEpoch: number; at: string }[] = [];
-    let built: Built | undefined;
-    const release = () => {
-      built?.model.dispose();
-      built?.optimizer.dispose();
-    };
-    const pipeline = pipe(
-      step('PersistFailed', async () => {
-        if (resumable !== undefined) {
-          resumes = (await markResumed(resumable, now)).resumes ?? [];
-          return;
-        }
-        await startRun(folder, {
-          runId,
-          variant: variant.name,
-          startedAt: startedAt.toISOString(),
-          ...currentProcess(),
-          ...key,
-        });
-      }),
-      TE.chain(() => step('LoadDataFailed', () => loadData(spec, registry, baseDir))),
-      TE.chain((data) =>
-        step('BuildFailed', () => {
-          const train = data.splits.train;
-          if (train === undefined) throw new Error('the data has no train split');
-          built = {
-            data,
-            train,
-            model: buildModel(spec, registry, train.featureShape, deriveSeed(seed, 'model')),
-            loss: buildLoss(spec.loss, data.layout, train, registry),
-            optimizer: buildOptimizer(spec, registry),
-          };
-          return built;
-        }),
-      ),
-      TE.chain((b) =>
-        step('TrainFailed', async () => {
-          const evaluation = registry.evaluations.get(spec.evaluation.kind);
-          const validationSplit = evaluation.validationSplit?.(spec.evaluation);
-          const validate =
-            validationSplit === undefined || evaluation.validate === undefined
-              ? undefined
-              : () =>
-                  evaluation.validate!(
-                    spec.evaluation,
-                    evaluationContext(spec, registry, b.data, validationSplit, b.model, b.loss),
-                  );
-          const history: EpochEntry[] = await fit({
-            model: b.model,
-            loss: b.loss,
-            reduction: spec.train.reduction ?? 'sumOverBatchSize',
-            optimizer: b.optimizer,
-            data: b.train,
-            plan: {
-              batchSize: spec.train.batchSize,
-              shuffle: spec.train.shuffle ?? true,
-              remainder: spec.train.remainder ?? 'drop',
-              seed: deriveSeed(seed, 'shuffle'),
-            },
-            epochs: spec.train.epochs,
-            ...(spec.train.schedule === undefined ? {} : { schedule: spec.train.schedule }),
-            ...(spec.train.earlyStopping === undefined ? {} : { earlyStopping: spec.train.earlyStopping }),
-            progress: context.progress ?? silentProgress,
-            ...(validate === undefined ? {} : { validate }),
-            checkpoint: {
-              every: spec.train.checkpointEvery ?? 1,
-              save: (state) => saveCheckpoint(folder, state, { runId, ...key }, keepCheckpoints),
-            },
-            ...(resumable === undefined ? {} : { resume: resumable.checkpoint }),
-          });
-          return { built: b, history };
-        }),
-      ),
-      TE.chain(({ built: b, history }) =>
-        step('EvaluateFailed', () => ({
-          built: b,
-          history,
-          evaluation: evaluate(spec, registry, b.data, b.model, b.loss),
-        })),
-      ),
-      TE.chain(({ built: b, history, evaluation }) =>
-        step('PersistFailed', async () => {
-          const modelFiles = await saveModel(b.model, folder);
-          const stopping = spec.train.earlyStopping;
-          const finishedAt = new Date();
-          const record: RunRecord = {
-            schema: 'losslab.run/1',
-            runId,
-            experiment: definition.name,
-            variant: variant.name,
-            seed,
-            description: definition.description,
-            definition: spec,
-            definitionHash,
-            codeFingerprint: code,
-            environment: captureEnvironment(context.backend, process.cwd(), context.definitionFile),
-            dataFingerprint: b.data.fingerprint,
-            timing: {
-              startedAt: startedAt.toISOString(),
-              finishedAt: finishedAt.toISOString(),
-              totalSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-            },
-            history,
-            evaluation,
-            claims: [...(definition.claims ?? [])],
-            model: { format: 'tfjs-layers', files: modelFiles },
-            ...(resumes.length === 0 ? {} : { resumes: [...resumes] }),
-            ...(stopping === undefined
-              ? {}
-              : {
-                  earlyStopping: {
-                    stoppedAt: history.length,
-                    bestEpoch: earlyStoppingState(
-                      history.map((h) => h.validation?.[stopping.metric] ?? Number.NaN),
-                      stopping,
-                    ).bestEpoch,
-                    restoredBest: stopping.restoreBest === true,
-                  },
-                }),
-            ...(definition.reference ? { reference: definition.reference } : {}),
-            ...(definition.report ? { report: definition.report } : {}),
-          };
-          // A record the report would reject (a user metric that returned NaN, say) fails the run here, by path.
-          const checked = RunRecord.decode(record);
-          if (checked._tag === 'Left')
-            throw new Error(`the run record would be invalid: ${formatErrors(checked.left).join('; ')}`);
-          await completeRun(folder, record);
-          if (!keepCheckpoints) await removeCheckpoints(folder);
-          return { record, folder, reused: false };
-        }),
-      ),
+  let built: Built | undefined;
+  try {
+    const resumes = await phase('PersistFailed', async () => {
+      if (resumable !== undefined) return (await markResumed(resumable, now)).resumes ?? [];
+      await startRun(folder, {
+        runId,
+        variant: variant.name,
+        startedAt: startedAt.toISOString(),
+        ...currentProcess(),
+        ...key,
+      });
+      return [];
+    });
+    const data = await phase('LoadDataFailed', () => loadData(spec, registry, baseDir));
+    const trainSplit = data.splits.train;
+    const b = await phase('BuildFailed', () => {
+      if (trainSplit === undefined) throw new Error('the data has no train split');
+      built = {
+        data,
+        model: buildModel(spec, registry, trainSplit.featureShape, deriveSeed(seed, 'model')),
+        loss: buildLoss(spec.loss, data.layout, trainSplit, registry),
+        optimizer: buildOptimizer(spec, registry),
+      };
+      return built;
+    });
+    const fitted = await phase('TrainFailed', () =>
+      fitVariant(job, context, registry, b, trainSplit!, folder, { runId, ...key }, resumable),
     );
-    return async () => {
-      let result: Awaited<ReturnType<typeof pipeline>>;
-      try {
-        result = await pipeline();
-      } finally {
-        release();
-      }
-      // A failure after the folder exists leaves its reason beside started.json, so a report can
-      // tell a failed run from a killed one. Failing to write it must not hide the first failure.
-      if (result._tag === 'Left' && result.left.tag !== 'RunStoreFailed' && existsSync(folder)) {
-        await failRun(folder, {
-          schema: 'losslab.failed/1',
-          runId,
-          experiment: definition.name,
-          variant: variant.name,
-          seed,
-          phase: result.left.tag,
-          message: result.left.message,
+    const evaluation = await phase('EvaluateFailed', () => evaluate(spec, registry, b.data, b.model, b.loss));
+    return await phase('PersistFailed', async () => {
+      const modelFiles = await saveModel(b.model, folder);
+      const stopping = spec.train.earlyStopping;
+      const finishedAt = new Date();
+      const record: RunRecord = {
+        schema: 'losslab.run/1',
+        runId,
+        experiment: definition.name,
+        variant: variant.name,
+        seed,
+        description: definition.description,
+        definition: spec,
+        definitionHash: variant.hash,
+        codeFingerprint: code,
+        environment: captureEnvironment(context.backend, process.cwd(), context.definitionFile),
+        dataFingerprint: b.data.fingerprint,
+        timing: {
           startedAt: startedAt.toISOString(),
-          failedAt: new Date().toISOString(),
-        }).catch((error: unknown) => log(`could not record the failure in ${folder}: ${messageOf(error)}`));
-      }
-      return result;
-    };
-  };
+          finishedAt: finishedAt.toISOString(),
+          totalSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+        },
+        history: fitted.history,
+        evaluation,
+        claims: [...(definition.claims ?? [])],
+        model: { format: 'tfjs-layers', files: modelFiles },
+        ...(resumes.length === 0 ? {} : { resumes: [...resumes] }),
+        ...(stopping === undefined || fitted.bestEpoch === undefined
+          ? {}
+          : {
+              earlyStopping: {
+                stoppedAt: fitted.stoppedAt,
+                bestEpoch: fitted.bestEpoch,
+                restoredBest: stopping.restoreBest === true,
+              },
+            }),
+        ...(definition.reference ? { reference: definition.reference } : {}),
+        ...(definition.report ? { report: definition.report } : {}),
+      };
+      // A record the report would reject (a user metric that returned NaN, say) fails the run here, by path.
+      const checked = RunRecord.decode(record);
+      if (E.isLeft(checked))
+        throw new Error(`the run record would be invalid: ${formatErrors(checked.left).join('; ')}`);
+      await completeRun(folder, record);
+      if (!variant.train.keepCheckpoints) await removeCheckpoints(folder);
+      return { record, folder, reused: false };
+    });
+  } catch (error) {
+    // A failure after the folder exists leaves its reason beside started.json, so a report can
+    // tell a failed run from a killed one. Failing to write it must not hide the first failure.
+    if (error instanceof PhaseFailure && error.phase !== 'RunStoreFailed' && existsSync(folder)) {
+      await failRun(folder, {
+        schema: 'losslab.failed/1',
+        runId,
+        experiment: definition.name,
+        variant: variant.name,
+        seed,
+        phase: error.phase,
+        message: error.message,
+        startedAt: startedAt.toISOString(),
+        failedAt: new Date().toISOString(),
+      }).catch((failure: unknown) => context.log?.(`could not record the failure in ${folder}: ${messageOf(failure)}`));
+    }
+    throw error;
+  } finally {
+    built?.model.dispose();
+    built?.optimizer.dispose();
+  }
+}
 
-  return pipe(
-    earlier,
-    TE.chain(({ complete: previous, killed }) => {
-      if (killed !== undefined)
-        log(
-          `resuming ${killed.started.runId} after epoch ${killed.checkpoint.epoch} from its checkpoint ${killed.checkpointFile}`,
-        );
-      if (previous !== undefined) {
-        log(
-          `reusing ${previous.runId}: same settings (${definitionHash.slice(0, 12)}), seed ${seed}, backend ${context.backend.name} and code (${code.slice(0, 12)})`,
-        );
-        return TE.right({
-          record: previous,
-          folder: runFolder(context.runsDir, definition.name, previous.runId),
-          reused: true,
-        });
-      }
-      return train(killed);
-    }),
-  );
+/** The training of a built run: its declared settings with the defaults resolved beside them, validated per epoch when its evaluation asks. */
+function fitVariant(
+  { variant, seed }: RunJob,
+  context: RunContext,
+  registry: Registry,
+  b: Built,
+  trainSplit: NonNullable<LoadedData['splits']['train']>,
+  folder: string,
+  run: Parameters<typeof saveCheckpoint>[2],
+  resumable: ResumableRun | undefined,
+): Promise<FitResult> {
+  const { spec, train } = variant;
+  const evaluation = registry.evaluations.get(spec.evaluation.kind);
+  const validationSplit = evaluation.validationSplit?.(spec.evaluation);
+  const validate = evaluation.validate?.bind(evaluation);
+  return fit({
+    model: b.model,
+    loss: b.loss,
+    reduction: train.reduction,
+    optimizer: b.optimizer,
+    data: trainSplit,
+    plan: {
+      batchSize: spec.train.batchSize,
+      shuffle: train.shuffle,
+      remainder: train.remainder,
+      seed: deriveSeed(seed, 'shuffle'),
+    },
+    epochs: spec.train.epochs,
+    ...(spec.train.schedule === undefined ? {} : { schedule: spec.train.schedule }),
+    ...(spec.train.earlyStopping === undefined ? {} : { earlyStopping: spec.train.earlyStopping }),
+    progress: context.progress ?? silentProgress,
+    ...(validationSplit === undefined || validate === undefined
+      ? {}
+      : {
+          validate: () =>
+            validate(spec.evaluation, evaluationContext(spec, registry, b.data, validationSplit, b.model, b.loss)),
+        }),
+    checkpoint: {
+      every: train.checkpointEvery,
+      save: (state) => saveCheckpoint(folder, state, run, train.keepCheckpoints),
+    },
+    ...(resumable === undefined ? {} : { resume: resumable.checkpoint }),
+  });
 }
 
 /** Human-readable failure: `train failed (variant masked, seed 0): loss became NaN at epoch 2, step 17 of 468`. */

@@ -178,6 +178,29 @@ export interface ReuseKey {
   readonly codeFingerprint: string;
 }
 
+/** The reuse key of one run of a resolved variant: the one place it is assembled. */
+export const reuseKey = (
+  variant: { readonly hash: string },
+  seed: number,
+  backend: string,
+  codeFingerprint: string,
+): ReuseKey => ({ definitionHash: variant.hash, seed, backend, codeFingerprint });
+
+/** The reuse key a complete run's record was made with (an old record may lack its code fingerprint). */
+const recordKey = (record: RunRecord): Partial<ReuseKey> => ({
+  definitionHash: record.definitionHash,
+  seed: record.seed,
+  backend: record.environment.backend,
+  ...(record.codeFingerprint === undefined ? {} : { codeFingerprint: record.codeFingerprint }),
+});
+
+/** True when `found` (read back, so maybe partial) has every part of `key`: the one comparison of reuse keys. */
+export const sameReuseKey = (found: Partial<ReuseKey>, key: ReuseKey): boolean =>
+  found.definitionHash === key.definitionHash &&
+  found.seed === key.seed &&
+  found.backend === key.backend &&
+  found.codeFingerprint === key.codeFingerprint;
+
 /** The newest complete run with this key, if any (for reuse); see {@link completeRecords} for `passedOver`. */
 export async function findReusableRun(
   runsDir: string,
@@ -185,12 +208,8 @@ export async function findReusableRun(
   key: ReuseKey,
   passedOver?: (message: string) => void,
 ): Promise<RunRecord | undefined> {
-  const matches = (await completeRecords(runsDir, experiment, passedOver)).filter(
-    (r) =>
-      r.definitionHash === key.definitionHash &&
-      r.seed === key.seed &&
-      r.environment.backend === key.backend &&
-      r.codeFingerprint === key.codeFingerprint,
+  const matches = (await completeRecords(runsDir, experiment, passedOver)).filter((record) =>
+    sameReuseKey(recordKey(record), key),
   );
   return matches[matches.length - 1];
 }
@@ -247,12 +266,6 @@ const refuse = (path: string, problem: string): Error =>
     `${path}: ${problem}; refusing to resume from it (the folder is left as it is: remove it, or rerun with --fresh to start a new run)`,
   );
 
-const sameKey = (a: Partial<ReuseKey>, key: ReuseKey): boolean =>
-  a.definitionHash === key.definitionHash &&
-  a.seed === key.seed &&
-  a.backend === key.backend &&
-  a.codeFingerprint === key.codeFingerprint;
-
 /**
  * The `started.json` of `folder` when it is of a run with this key, checked; undefined when it is
  * of another run (or not JSON: a file losslab did not write is not ours to resume).
@@ -267,7 +280,7 @@ async function startedOf(folder: string, key: ReuseKey): Promise<StartedRun | un
     if (error instanceof SyntaxError) return undefined;
     throw refuse(path, (error as Error).message.replace(`${path}: `, ''));
   }
-  if (typeof raw !== 'object' || raw === null || !sameKey(raw, key)) return undefined;
+  if (typeof raw !== 'object' || raw === null || !sameReuseKey(raw, key)) return undefined;
   const decoded = decodeStarted(raw);
   if (E.isLeft(decoded)) throw refuse(path, decoded.left.join('; '));
   const folderName = folder.split(/[/\\]/).pop()!;

@@ -27,7 +27,7 @@ export type { ColumnWeightedOptions } from './column-weighted.js';
 export { classIndices } from './class-indices.js';
 export { classCounts, classWeights } from './class-weights.js';
 export type { ClassWeightStrategy, ClassCountsOptions } from './class-weights.js';
-export { REDUCTIONS, requireReduction, reducePerSample, reduceLoss } from './reduction.js';
+export { DEFAULT_REDUCTION, REDUCTIONS, requireReduction, reducePerSample, reduceLoss } from './reduction.js';
 export type { Reduction, ScalarReduction } from './reduction.js';
 export { toLayersLoss } from './layers-loss.js';
 export type { LayersLossFunction, LayersLossOptions } from './layers-loss.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError } from '@losslab/runtime';
-import { reduceLoss, requireReduction, type ScalarReduction } from './reduction.js';
+import { DEFAULT_REDUCTION, reduceLoss, requireReduction, type ScalarReduction } from './reduction.js';
 import { nameOf, type Loss } from './types.js';
 
 /** What `LayersModel.compile({ loss })` accepts as a function (tfjs-layers' `LossOrMetricFn`). */
@@ -26,7 +26,7 @@ export interface LayersLossOptions {
  * model.compile({ optimizer: 'adam', loss: toLayersLoss(classWeighted(meanAbsoluteError(), [1, 20], { layout, target: 'class' })) });
  */
 export function toLayersLoss(loss: Loss, options: LayersLossOptions = {}): LayersLossFunction {
-  const reduction = requireReduction(options.reduction ?? 'sumOverBatchSize');
+  const reduction = requireReduction(options.reduction ?? DEFAULT_REDUCTION);
   if (reduction === 'none')
     throw new LosslabError(
       'INVALID_ARGUMENT',

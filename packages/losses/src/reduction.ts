@@ -25,6 +25,9 @@ export type { ScalarReduction };
 /** Every {@link Reduction}, for validation and CLI help. */
 export const REDUCTIONS: readonly Reduction[] = ['none', ...SCALAR_REDUCTIONS];
 
+/** The reduction used when none is named (Keras' default): the one place it is decided. */
+export const DEFAULT_REDUCTION: ScalarReduction = 'sumOverBatchSize';
+
 /** Throws `INVALID_ARGUMENT` unless `value` is a {@link Reduction} name; the message lists them. */
 export function requireReduction(value: string): Reduction {
   if (!(REDUCTIONS as readonly string[]).includes(value)) {
@@ -114,7 +117,7 @@ export function reduceLoss(
   loss: Loss,
   yTrue: tf.Tensor2D,
   yPred: tf.Tensor2D,
-  reduction: ScalarReduction = 'sumOverBatchSize',
+  reduction: ScalarReduction = DEFAULT_REDUCTION,
 ): tf.Scalar {
   if (reduction === ('none' as string)) {
     throw new LosslabError(

@@ -1,8 +1,8 @@
-import { claimSymbol, allClaimsPass } from './claims.js';
 import { ReportError } from './errors.js';
 import { printable } from './format.js';
 import type { GroupBy } from './groups.js';
 import { latestRuns, loadRuns } from './load.js';
+import { printOutcome } from './outcome.js';
 import type { DeclaredPrimary } from './verdict.js';
 import { writeReport } from './write.js';
 
@@ -75,19 +75,7 @@ export async function reportCommand(options: ReportCommandOptions, given: Comman
       ...(options.primary === undefined ? {} : { primary: options.primary }),
     });
     for (const file of files) output.log(`wrote ${file}`);
-    for (const mismatch of model.mismatches) output.error(`⚠ ${mismatch}`);
-    for (const verdict of model.verdicts) output.log(verdict.sentence);
-    for (const result of model.claims) output.log(`${claimSymbol(result.status)} ${result.statement}`);
-    for (const comparison of model.comparisons) output.log(comparison.sentence);
-    if (options.check && !allClaimsPass(model.claims)) {
-      output.error('check failed: not every claim holds');
-      return 1;
-    }
-    if (options.check && model.mismatches.length > 0) {
-      output.error('check failed: the variants are not compared like with like');
-      return 1;
-    }
-    return 0;
+    return printOutcome(model, { check: options.check, comparisons: true }, given);
   } catch (error) {
     if (error instanceof ReportError) {
       output.error(`report: ${error.message}`);

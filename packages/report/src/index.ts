@@ -51,6 +51,8 @@ export type { MetricComparison, CompareOptions, ComparisonFamily, SeedsAdvice, S
 export { primaryMetrics, verdicts, verdictComparisons, bestAggregate, DEFAULT_PRIMARY } from './verdict.js';
 export type { DeclaredPrimary, Direction, MetricVerdict, PrimaryChoice, VerdictLine } from './verdict.js';
 export { epochSummaries } from './epochs.js';
+export { printOutcome } from './outcome.js';
+export type { OutcomeOutput, ReportOutcome } from './outcome.js';
 export type { CurveSummary, EpochSummary } from './epochs.js';
 export {
   evaluateClaims,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { batchCount, batches, type ArrayDataset, type BatchPlan } from '@losslab/data';
-import { reduceLoss, type Loss, type ScalarReduction } from '@losslab/losses';
+import { DEFAULT_REDUCTION, reduceLoss, type Loss, type ScalarReduction } from '@losslab/losses';
 import { LosslabError, requireInteger } from '@losslab/runtime';
 import { isHostAdam } from './host-adam.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
@@ -48,6 +48,16 @@ export interface FitOptions {
    * one an uninterrupted fit would have given.
    */
   readonly resume?: TrainingState;
+}
+
+/** What {@link fit} trained: its history, where it stopped and, with early stopping, which epoch it kept. */
+export interface FitResult {
+  /** One entry per epoch trained, from epoch 1 (a resumed fit includes the checkpoint's). */
+  readonly history: EpochEntry[];
+  /** The last epoch trained: `epochs`, or earlier when early stopping ended training. */
+  readonly stoppedAt: number;
+  /** With early stopping: the epoch whose validation metric was best (its weights are restored when `restoreBest`). */
+  readonly bestEpoch?: number;
 }
 
 /** When {@link fit} checkpoints and where the checkpoint goes. */
@@ -102,13 +112,13 @@ const yieldToEventLoop = (): Promise<void> =>
  *   (finite gradients, overflowing update; found by the next step's readback or at the epoch's end).
  *
  * @example
- * const history = await fit({ model, loss: masked(categoricalCrossentropy(), layout, { target: 'digit', mask: 'isOdd' }),
+ * const { history } = await fit({ model, loss: masked(categoricalCrossentropy(), layout, { target: 'digit', mask: 'isOdd' }),
  *   optimizer: createOptimizer({ kind: 'adam' }), data, plan: { batchSize: 128, shuffle: true, remainder: 'drop', seed: 0 }, epochs: 3 });
  */
-export async function fit(options: FitOptions): Promise<EpochEntry[]> {
+export async function fit(options: FitOptions): Promise<FitResult> {
   const { model, loss, optimizer, data, plan, validate } = options;
   const epochs = requireInteger('epochs', options.epochs, 1);
-  const reduction = options.reduction ?? 'sumOverBatchSize';
+  const reduction = options.reduction ?? DEFAULT_REDUCTION;
   const progress = options.progress ?? silentProgress;
   const steps = batchCount(data.size, plan);
   if (steps === 0) {
@@ -136,6 +146,7 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
   const checkpointEvery = requireInteger('checkpoint.every', options.checkpoint?.every ?? 1, 1);
   // The weights of the best epoch so far, kept on the host when they are to be restored.
   let bestWeights: Float32Array[] | undefined;
+  let bestEpoch: number | undefined;
   const history: EpochEntry[] = [];
   const resume = options.resume;
   if (resume !== undefined) {
@@ -254,6 +265,7 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
           `earlyStopping.metric: validation has no "${earlyStopping.metric}" (it has ${Object.keys(validation ?? {}).join(', ')})`,
         );
       const state = earlyStoppingState(values, earlyStopping);
+      bestEpoch = state.bestEpoch;
       if (earlyStopping.restoreBest === true && state.bestEpoch === epoch)
         bestWeights = variables.map((v) => (v.dataSync() as Float32Array).slice());
       if (state.stop) break;
@@ -270,5 +282,5 @@ export async function fit(options: FitOptions): Promise<EpochEntry[]> {
       if (values !== undefined) tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
     });
   }
-  return history;
+  return { history, stoppedAt: history.length, ...(bestEpoch === undefined ? {} : { bestEpoch }) };
 }

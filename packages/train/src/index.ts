@@ -1,5 +1,5 @@
 export { fit } from './fit.js';
-export type { EpochEntry, FitOptions, CheckpointOptions } from './fit.js';
+export type { EpochEntry, FitOptions, FitResult, CheckpointOptions } from './fit.js';
 export {
   captureCheckpoint,
   checkpointSha256,

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const workload = await createWorkload(name, 0, option('lstm') === 'layers' ? 'layers' : 'fused');
   const tensors: number[] = [];
   const rss: number[] = [];
-  const history = await fit({
+  const { history } = await fit({
     model: workload.model,
     loss: workload.loss,
     optimizer: createOptimizer(

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseCommand, type CommandSpec, type Decoded } from '../arguments.js';
 import { parseEvaluateArguments, parseReportArguments, parseRunArguments } from '../command-options.js';
 
 describe('losslab run: where runs and reports go', () => {
@@ -130,5 +131,66 @@ describe('losslab run options', () => {
   it('--help wins over every problem', () => {
     expect(parseRunArguments(['--colour=red', '--help'])).toEqual({ help: true, problems: [] });
     expect(parseRunArguments(['-h']).help).toBe(true);
+  });
+});
+
+describe('option values decoded once', () => {
+  it("each given value and each written default goes through its option's decoder exactly once", () => {
+    const seen: string[] = [];
+    const table = {
+      name: 'count',
+      synopsis: '',
+      summary: '',
+      about: '',
+      options: {
+        size: {
+          type: 'string',
+          value: 'N',
+          default: '4',
+          description: 'a size',
+          decode: (text: string, flag: string): Decoded<number> => {
+            seen.push(text);
+            return /^\d+$/.test(text)
+              ? { value: Number(text) }
+              : { problem: `${flag}: expected digits, got "${text}"` };
+          },
+        },
+        name: { type: 'string', value: 'TEXT', default: { shown: 'none' }, description: 'a name' },
+      },
+    } as const satisfies CommandSpec;
+    const parsed = parseCommand(table, ['--size=7', '--size=9', '--name=x']);
+    expect(seen).toEqual(['7', '9', '4']);
+    expect(parsed.values).toEqual({ size: 9, name: 'x' });
+    expect(parsed.given).toEqual([
+      { name: 'size', value: 7 },
+      { name: 'size', value: 9 },
+      { name: 'name', value: 'x' },
+    ]);
+    expect(parseCommand(table, ['--size=x']).problems).toEqual(['--size: expected digits, got "x"']);
+  });
+
+  it('the commands read the decoded values: numbers, seed lists, overrides, primary metrics', () => {
+    expect(
+      parseRunArguments(['d.ts', '--parallel=3', '--seeds=0, 2', '--set=train.epochs=5', '--epochs=6']).options,
+    ).toMatchObject({
+      jobs: 3,
+      attempts: 2,
+      seeds: [0, 2],
+      sets: [
+        ['train.epochs', 5],
+        ['train.epochs', 6],
+        ['seeds', [0, 2]],
+      ],
+    });
+    expect(parseReportArguments(['--experiment=e', '--primary=f1,loss:lower']).options?.primary).toEqual([
+      { metric: 'f1' },
+      { metric: 'loss', direction: 'lower' },
+    ]);
+    expect(parseEvaluateArguments(['runs/e/r', '--split=test', '--backend=cpu']).options).toEqual({
+      folder: 'runs/e/r',
+      split: 'test',
+      backend: 'cpu',
+      json: false,
+    });
   });
 });

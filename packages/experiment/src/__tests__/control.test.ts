@@ -92,7 +92,7 @@ describe('blink control: unweighted SGD at learning rate × (w0 + w1)', () => {
       const model = buildModel(spec, registry, train.featureShape, 3);
       const optimizer = buildOptimizer(spec, registry);
       try {
-        const history = await fit({
+        const { history } = await fit({
           model,
           loss: buildLoss(spec.loss, loaded.layout, train, registry),
           optimizer,

@@ -20,7 +20,7 @@ async function runTiny(definition: ExperimentDefinition, runsDir: string): Promi
   const outcome = await runOne(
     { definition: resolved.right.definition, variant: resolved.right.variants[0]!, seed: 0 },
     { runsDir, backend, reuse: false },
-  )();
+  );
   if (E.isLeft(outcome)) throw new Error(outcome.left.message);
   return outcome.right;
 }

@@ -42,7 +42,7 @@ async function run(runsDir: string, reuse = true) {
   return runOne(
     { definition: experiment.definition, variant, seed: 0 },
     { runsDir, backend, reuse, log: (line) => lines.push(line) },
-  )();
+  );
 }
 
 beforeAll(async () => {

@@ -29,7 +29,7 @@ function resolved(): ResolvedExperiment {
 
 async function runTiny(runsDir: string, backend: BackendInfo, seed = 0, reuse = false) {
   const { definition, variants } = resolved();
-  const outcome = await runOne({ definition, variant: variants[0]!, seed }, { runsDir, backend, reuse })();
+  const outcome = await runOne({ definition, variant: variants[0]!, seed }, { runsDir, backend, reuse });
   if (E.isLeft(outcome)) throw new Error(`${outcome.left.tag}: ${outcome.left.message}`);
   return outcome.right;
 }
@@ -146,7 +146,7 @@ describe('runOne on a detection experiment', () => {
     const outcome = await runOne(
       { definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 },
       { runsDir, backend },
-    )();
+    );
     if (E.isLeft(outcome)) throw new Error(outcome.left.message);
     expect(liveTensorCount()).toBe(before);
     const { history, evaluation } = outcome.right.record;
@@ -234,7 +234,7 @@ describe('the trained model of a run', () => {
     const outcome = await runOne(
       { definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 },
       { runsDir, backend },
-    )();
+    );
     if (E.isLeft(outcome)) throw new Error(outcome.left.message);
     const model = await loadModel(outcome.right.folder);
     const test = (await loadData(result.right.variants[0]!.spec, registry)).splits.test!;
@@ -269,7 +269,7 @@ describe('schedules and early stopping as data', () => {
     const outcome = await runOne(
       { definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 },
       { runsDir, backend },
-    )();
+    );
     if (E.isLeft(outcome)) throw new Error(outcome.left.message);
     const { history, earlyStopping } = outcome.right.record;
     // minDelta 1 on a loss below 1: nothing after epoch 1 counts as better, so it stops after epoch 2

@@ -10,7 +10,7 @@ import { registry } from '../kinds/index.js';
 import { loadDefinitionFile } from '../load-definition.js';
 import { messageOf } from '../message.js';
 import { resolveExperiment, type ResolvedVariant } from '../resolve.js';
-import { describeFailure, runHash, runOne } from '../run.js';
+import { describeFailure, runOne } from '../run.js';
 import {
   codeDifferences,
   dataDifferences,
@@ -139,7 +139,7 @@ async function runJob(job: SandboxedRunJob, data: RunJobData): Promise<RunJobRes
       `this worker's code differs from the submitter's (fingerprint ${code.slice(0, 12)} here, ${data.codeFingerprint.slice(0, 12)} submitted): ${differing.slice(0, 5).join('; ')}${differing.length > 5 ? `; and ${differing.length - 5} more` : ''}`,
     );
   }
-  const definitionHash = runHash(variant.spec);
+  const definitionHash = variant.hash;
   if (definitionHash !== data.definitionHash)
     throw new Refusal(
       `the definition resolves to other settings here (${definitionHash.slice(0, 12)} ≠ ${data.definitionHash.slice(0, 12)}); is ${data.definitionPath} the same file?`,
@@ -185,7 +185,7 @@ async function runJob(job: SandboxedRunJob, data: RunJobData): Promise<RunJobRes
       definitionFile,
       registry,
     },
-  )();
+  );
   if (E.isLeft(outcome))
     throw new Error(
       `[${outcome.left.tag}] ${describeFailure(outcome.left, { variant: data.variant, seed: data.seed })}`,

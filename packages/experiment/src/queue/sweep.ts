@@ -2,14 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, resolve } from 'node:path';
 import { Queue } from 'bullmq';
-import type { ExperimentDefinition, RunRecord } from '@losslab/schema';
+import type { ExperimentDefinition } from '@losslab/schema';
 import { hashOf, sha256Hex } from '@losslab/runtime';
-import { codeFingerprint, codeParts } from '../environment.js';
+import type { CodeParts } from '../environment.js';
 import { registry } from '../kinds/index.js';
 import { messageOf } from '../message.js';
-import type { Overrides, ResolvedVariant } from '../resolve.js';
-import { runHash } from '../run.js';
-import { findReusableRun } from '../store.js';
+import type { Overrides } from '../resolve.js';
+import { cellLabel, metricsLine, type CellResult, type Execution, type RunCell } from '../execution/execution.js';
+import { findReusableRun, reuseKey } from '../store.js';
 import { collectRun, recordQueueFailure } from './collect.js';
 import { redisProblem, scrub, type QueueTarget } from './connection.js';
 import { sourceFingerprint } from './data-check.js';
@@ -29,21 +29,10 @@ export interface SweepOptions {
   readonly attempts: number;
   /** The backend every worker must run on (the one this process chose). */
   readonly backend: string;
+  /** The code the workers must run, taken once by the caller after the definition was loaded (its user kinds are part of it). */
+  readonly code: CodeParts;
   /** How often the queue is read while waiting. */
   readonly pollMs?: number;
-}
-
-/** One (variant, seed) of the sweep. */
-export interface SweepCell {
-  readonly variant: ResolvedVariant;
-  readonly seed: number;
-}
-
-/** How a cell ended: its record, or why there is none (as `losslab run` reports it). */
-export interface SweepResult {
-  readonly label: string;
-  readonly record?: RunRecord;
-  readonly ending?: string;
 }
 
 /** What the coordinator last saw of a job, so it prints changes only. */
@@ -55,7 +44,7 @@ interface Seen {
   refusals: number;
   progress?: string;
   worker?: string;
-  result?: SweepResult;
+  result?: CellResult;
 }
 
 /** The refusals workers added to a job's data (read back from Redis, so checked like any input). */
@@ -67,12 +56,11 @@ const refusalsOf = (data: unknown): Refusal[] => {
 /** The job data of every cell, with the data fingerprinted once per data source. */
 async function jobData(
   definition: ExperimentDefinition,
-  cells: readonly SweepCell[],
+  cells: readonly RunCell[],
   options: SweepOptions,
 ): Promise<RunJobData[]> {
-  // Taken after the definition was loaded, so the user kinds it registered are part of the code.
-  const code = codeParts(registry);
-  const fingerprint = codeFingerprint(registry);
+  const { code } = options;
+  const fingerprint = hashOf(code);
   const baseDir = dirname(resolve(options.definitionPath));
   // Workers import the definition file only when their copy has these bytes.
   const definitionSha256 = sha256Hex(await readFile(options.definitionPath));
@@ -96,7 +84,7 @@ async function jobData(
       definitionPath: options.definitionPath,
       definitionSha256,
       sets,
-      definitionHash: runHash(variant.spec),
+      definitionHash: variant.hash,
       backend: options.backend,
       codeFingerprint: fingerprint,
       code,
@@ -117,9 +105,9 @@ async function jobData(
  */
 export async function runSweep(
   definition: ExperimentDefinition,
-  cells: readonly SweepCell[],
+  cells: readonly RunCell[],
   options: SweepOptions,
-): Promise<SweepResult[] | undefined> {
+): Promise<CellResult[] | undefined> {
   const { target } = options;
   const problem = await redisProblem(target);
   if (problem !== undefined) {
@@ -127,21 +115,20 @@ export async function runSweep(
     return undefined;
   }
   const all = await jobData(definition, cells, options);
-  const results = new Array<SweepResult | undefined>(all.length);
+  const results = new Array<CellResult | undefined>(all.length);
   const queue = new Queue<RunJobData, RunJobResult, string>(QUEUE_NAME, { connection: target.options });
   queue.on('error', (error) => console.error(`queue: ${scrub(target, error.message)}`));
   try {
     const pending = new Map<number, Seen>();
     for (const [index, data] of all.entries()) {
-      const label = `${data.variant} s${data.seed}`;
+      const label = cellLabel(data.variant, data.seed);
       const id = runJobId(data);
       if (!options.fresh) {
-        const local = await findReusableRun(options.runsDir, definition.name, {
-          definitionHash: data.definitionHash,
-          seed: data.seed,
-          backend: data.backend,
-          codeFingerprint: data.codeFingerprint,
-        });
+        const local = await findReusableRun(
+          options.runsDir,
+          definition.name,
+          reuseKey({ hash: data.definitionHash }, data.seed, data.backend, data.codeFingerprint),
+        );
         if (local !== undefined) {
           console.log(`reused ${label}: ${local.runId} is already in ${options.runsDir}`);
           results[index] = { label, record: local };
@@ -185,7 +172,7 @@ export async function runSweep(
       for (const [index, seen] of pending) {
         if (seen.result !== undefined) continue;
         const data = all[index]!;
-        const label = `${data.variant} s${data.seed}`;
+        const label = cellLabel(data.variant, data.seed);
         const id = runJobId(data);
         // The state first, then the job: a job read first could finish before its state is read,
         // and would then be 'completed' without the return value it had not yet when read.
@@ -233,11 +220,8 @@ export async function runSweep(
         if (state === 'completed') {
           try {
             const { record, folder } = await collectRun(options.runsDir, job.returnvalue, data, id);
-            const metrics = Object.entries(record.evaluation.metrics)
-              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-              .join(', ');
             console.log(
-              `done ${label} on ${worker ?? '?'} after ${job.attemptsStarted} attempt(s): wrote ${folder} — ${metrics}`,
+              `done ${label} on ${worker ?? '?'} after ${job.attemptsStarted} attempt(s): wrote ${folder} — ${metricsLine(record)}`,
             );
             seen.result = results[index] = { label, record };
           } catch (error) {
@@ -272,6 +256,13 @@ export async function runSweep(
     await queue.close();
   }
   return results.map(
-    (result, index) => result ?? { label: `${all[index]?.variant} s${all[index]?.seed}`, ending: 'not run' },
+    (result, index) =>
+      result ?? { label: cellLabel(cells[index]!.variant.name, cells[index]!.seed), ending: 'not run' },
   );
 }
+
+/** `--queue=redis://…`: the runs on the workers of a Redis queue (see {@link runSweep}). */
+export const queueExecution = (definition: ExperimentDefinition, options: SweepOptions): Execution => ({
+  where: `on the workers of ${options.target.display}`,
+  run: (cells) => runSweep(definition, cells, options),
+});

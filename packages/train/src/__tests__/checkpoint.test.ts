@@ -90,7 +90,10 @@ describe.each(TEST_BACKENDS)('checkpoints on %s', (backend) => {
         earlyStopping: { metric: 'score', direction: 'min', patience: 10 },
       }),
     );
-    expect(timeless(resumed)).toEqual(timeless(uninterrupted));
+    expect(timeless(resumed.history)).toEqual(timeless(uninterrupted.history));
+    // the best epoch is decided over the whole history, the checkpoint's epochs included
+    expect([uninterrupted.bestEpoch, resumed.bestEpoch]).toEqual([1, 1]);
+    expect(resumed.stoppedAt).toBe(4);
     expect(weightBytes(resumedSetup.model)).toEqual(weightBytes(whole.model));
     // restoring replaced values in place: host Adam keeps its moments on the host, nothing leaked
     expect(liveTensorCount()).toBe(live);

@@ -72,7 +72,7 @@ const problems: Record<'mlp' | 'lstm', Problem> = {
 async function train(problem: Problem, optimizer: tf.Optimizer): Promise<{ losses: number[]; weights: number[] }> {
   const model = problem.model();
   try {
-    const history = await fit({
+    const { history } = await fit({
       model,
       loss: problem.loss,
       optimizer,

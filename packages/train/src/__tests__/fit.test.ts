@@ -37,7 +37,7 @@ async function trainTiny(
   );
   const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.05 });
   try {
-    return await fit({
+    const { history } = await fit({
       model,
       loss: masked(categoricalCrossentropy(), layout, { target: 'digit', mask: 'isOdd' }),
       optimizer,
@@ -46,6 +46,7 @@ async function trainTiny(
       epochs,
       ...(validate ? { validate } : {}),
     });
+    return history;
   } finally {
     model.dispose();
     optimizer.dispose();
@@ -253,7 +254,7 @@ describe('fit callbacks', () => {
     const batchesSeen: { epoch: number; step: number; loss: number }[] = [];
     const epochsSeen: EpochEntry[] = [];
     try {
-      const history = await fit({
+      const { history } = await fit({
         model,
         loss: masked(categoricalCrossentropy(), layout, { target: 'digit', mask: 'isOdd' }),
         optimizer,

@@ -78,7 +78,7 @@ describe.each(TEST_BACKENDS)('fit with a schedule and early stopping on %s', (ba
       createOptimizer({ kind: 'sgd', learningRate: 0.1 }),
     ]) {
       const model = linearModel();
-      const history = await fitLine(model, optimizer, 3, {
+      const { history } = await fitLine(model, optimizer, 3, {
         schedule: { kind: 'stepDecay', every: 1, factor: 0.5 },
       });
       expect(history.map((h) => h.learningRate)).toEqual([0.1, 0.05, 0.025]);
@@ -108,7 +108,7 @@ describe.each(TEST_BACKENDS)('fit with a schedule and early stopping on %s', (ba
     const curve = [0.5, 0.3, 0.4, 0.45, 0.2];
     const weightsAt: number[][] = [];
     const live = liveTensorCount();
-    const history = await fitLine(model, optimizer, 5, {
+    const { history, stoppedAt, bestEpoch } = await fitLine(model, optimizer, 5, {
       validate: (epoch) => ({ score: curve[epoch - 1] ?? 0 }),
       onEpochEnd: () => {
         weightsAt.push(model.getWeights().flatMap((w) => Array.from(w.dataSync())));
@@ -117,6 +117,8 @@ describe.each(TEST_BACKENDS)('fit with a schedule and early stopping on %s', (ba
     });
     expect(liveTensorCount()).toBe(live);
     expect(history).toHaveLength(4);
+    // fit says where it stopped and which epoch it kept: the run record takes both from here
+    expect({ stoppedAt, bestEpoch }).toEqual({ stoppedAt: 4, bestEpoch: 2 });
     expect(model.getWeights().flatMap((w) => Array.from(w.dataSync()))).toEqual(weightsAt[1]);
     expect(weightsAt[3]).not.toEqual(weightsAt[1]);
     model.dispose();

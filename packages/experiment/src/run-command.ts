@@ -1,0 +1,248 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { printable, printOutcome, type SkippedRun } from '@losslab/report';
+import { loadRuns, writeReport } from '@losslab/report/node';
+import { RECORD_FILE, type RunRecord } from '@losslab/schema';
+import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
+import { backendChoiceProblem, type RunOptions } from './command-options.js';
+import { hashOf } from './canonical.js';
+import { codeParts, type CodeParts } from './environment.js';
+import { dataFileProblems, prettySettings, settingsWithDefaults } from './dry-run.js';
+import { childPoolExecution, endWithParent, sendRecordToParent } from './execution/child-pool.js';
+import type { Execution, RunCell } from './execution/execution.js';
+import { inProcessExecution, runHere } from './execution/in-process.js';
+import { registry } from './kinds/index.js';
+import { loadDefinitionFile } from './load-definition.js';
+import { firstLineOf, messageOf, stackOf } from './message.js';
+import { queueExecution } from './queue/sweep.js';
+import { resolveExperiment, type ResolvedExperiment } from './resolve.js';
+import { findReusableRun, reuseKey } from './store.js';
+
+/**
+ * `losslab run`: resolves the definition once, runs its matrix through one {@link Execution} (in
+ * this process, in child processes or on queue workers), then writes the report and prints its
+ * outcome; and `run-one`, the child side of `--parallel=N`.
+ */
+
+/** Resolves the definition with the options; prints every problem and returns undefined on failure. */
+async function prepare(options: RunOptions): Promise<ResolvedExperiment | undefined> {
+  let raw: unknown;
+  try {
+    raw = await loadDefinitionFile(options.definitionPath);
+  } catch (error) {
+    console.error(`error: ${messageOf(error)}`);
+    // An error the definition's own code threw: its stack says where.
+    if (options.debug) console.error(stackOf(error));
+    else if (error instanceof Error && error.cause !== undefined)
+      console.error('(run again with --debug for the stack trace)');
+    return undefined;
+  }
+  // The variable is read only where --backend is absent; an empty value means unset.
+  const fromEnv = process.env[BACKEND_ENV_VAR];
+  const envProblem =
+    options.backend === undefined && fromEnv ? backendChoiceProblem(BACKEND_ENV_VAR, fromEnv) : undefined;
+  if (envProblem !== undefined) {
+    console.error(`error: ${envProblem}`);
+    return undefined;
+  }
+  const resolved = resolveExperiment(raw, options.definitionPath, {
+    ...(options.variants ? { variants: options.variants } : {}),
+    overrides: options.sets,
+  });
+  if (E.isLeft(resolved)) {
+    console.error(`error: ${options.definitionPath} is not a valid experiment definition:`);
+    resolved.left.problems.forEach((p) => console.error(`  ${p}`));
+    console.error('nothing was run');
+    return undefined;
+  }
+  return resolved.right;
+}
+
+/** Chooses the backend; an explicit choice that cannot load is one line on stderr, never a stack. */
+async function chooseBackend(requested: string | undefined): Promise<BackendInfo | undefined> {
+  try {
+    return await selectBackend({ requested });
+  } catch (error) {
+    console.error(`error: ${firstLineOf(error)}`);
+    return undefined;
+  }
+}
+
+/** `--dry-run`: what would run, with every variant's resolved settings (defaults filled in), and nothing run. */
+function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
+  const { definition, variants } = resolved;
+  console.log(
+    `dry run: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s) = ${variants.length * definition.seeds.length} run(s)`,
+  );
+  console.log(
+    `  seeds ${definition.seeds.join(', ')}; parallel jobs ${options.jobs}; backend ${options.backend ?? process.env[BACKEND_ENV_VAR] ?? 'auto'}; check ${options.check}; fresh ${options.fresh}`,
+  );
+  console.log(
+    `  runs into ${options.runsDir}/${definition.name}, report into ${options.reportsDir}/${definition.name}`,
+  );
+  if (options.queue !== undefined)
+    console.log(`  on the workers of ${options.queue.display}, ${options.attempts} attempt(s) per run`);
+  for (const variant of variants) {
+    const settings = prettySettings(settingsWithDefaults(variant.spec)).replace(/\n/g, '\n  ');
+    console.log(`  variant ${variant.name} (${variant.hash.slice(0, 12)}): ${settings}`);
+  }
+}
+
+/**
+ * The run folders of `experiment` without a record (failed, killed or still running), as the
+ * report lists them. Only those folders are read: the records come from the runs themselves.
+ * (A damaged `record.json` of an older run is not listed here; `losslab report` lists it.)
+ */
+async function unfinishedRuns(runsDir: string, experiment: string): Promise<readonly SkippedRun[]> {
+  const dir = join(runsDir, experiment);
+  if (!existsSync(dir)) return [];
+  const runIds = (await readdir(dir, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .filter((runId) => !existsSync(join(dir, runId, RECORD_FILE)))
+    .sort();
+  if (runIds.length === 0) return [];
+  return (await loadRuns(runsDir, { experiment, runIds })).skipped;
+}
+
+/** Where the runs go: `--queue` workers, this process (`--parallel=1`), or child processes. */
+function executionFor(
+  options: RunOptions,
+  resolved: ResolvedExperiment,
+  backend: BackendInfo,
+  entry: string,
+  code: CodeParts,
+): Execution {
+  if (options.queue !== undefined)
+    return queueExecution(resolved.definition, {
+      target: options.queue,
+      runsDir: options.runsDir,
+      definitionPath: options.definitionPath,
+      sets: options.sets,
+      fresh: options.fresh,
+      attempts: options.attempts,
+      backend: backend.name,
+      code,
+    });
+  return options.jobs === 1
+    ? inProcessExecution(resolved.definition, options, backend)
+    : childPoolExecution(entry, options, backend);
+}
+
+/** Writes the report of `records` and prints its outcome; resolves to the exit code. */
+async function report(
+  options: RunOptions,
+  resolved: ResolvedExperiment,
+  records: readonly RunRecord[],
+): Promise<number> {
+  const { definition } = resolved;
+  const reportDir = resolve(options.reportsDir, definition.name);
+  let written: Awaited<ReturnType<typeof writeReport>>;
+  try {
+    const skipped = await unfinishedRuns(options.runsDir, definition.name);
+    // The definition's report settings decide the verdict (each record carries the same ones in `report`).
+    const { primary, alpha } = definition.report ?? {};
+    written = await writeReport(records, reportDir, {
+      skipped,
+      ...(primary === undefined ? {} : { primary }),
+      ...(alpha === undefined ? {} : { alpha }),
+    });
+  } catch (error) {
+    console.error(
+      `error: could not write the report to ${reportDir}: ${firstLineOf(error)} (the runs are kept; rebuild it with: losslab report --experiment=${definition.name})`,
+    );
+    return 1;
+  }
+  console.log(`report: ${written.files.slice(0, 2).join(', ')}`);
+  return printOutcome(
+    written.model,
+    { check: options.check },
+    {
+      log: (line) => console.log(line),
+      error: (line) => console.error(line),
+    },
+  );
+}
+
+/** `losslab run`: resolves to its exit code (see `EXIT_CODES` in cli.ts). */
+export async function runCommand(options: RunOptions, entry: string): Promise<number> {
+  const resolved = await prepare(options);
+  if (resolved === undefined) return 2;
+  // A misspelt data file would fail every run, each leaving a failed folder. Queue workers may run
+  // on other machines with their own copies of the data, so a sweep checks only with --dry-run.
+  if (options.queue === undefined || options.dryRun) {
+    const problems = dataFileProblems(resolved, registry, dirname(resolve(options.definitionPath)));
+    if (problems.length > 0) {
+      console.error(`error: ${options.definitionPath}: data files that cannot be read:`);
+      problems.forEach((problem) => console.error(`  ${problem}`));
+      console.error('nothing was run');
+      return 2;
+    }
+  }
+  if (options.dryRun) {
+    printPlan(options, resolved);
+    return 0;
+  }
+  const { definition, variants } = resolved;
+  const backend = await chooseBackend(options.backend);
+  if (backend === undefined) return 1;
+  // Taken once, before the runs start (each run takes its own), after the definition registered its
+  // user kinds: runs are matched by the code they ran, and queue workers must run the same.
+  const code = codeParts(registry);
+  const execution = executionFor(options, resolved, backend, entry, code);
+  console.log(
+    `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}, ${execution.where}`,
+  );
+  const cells: RunCell[] = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
+  const fingerprint = hashOf(code);
+  const started = performance.now();
+  const results = await execution.run(cells);
+  // The queue cannot be used: said in one line, nothing written.
+  if (results === undefined) return 1;
+  const wall = (performance.now() - started) / 1000;
+  const failed = results.filter((result) => result.record === undefined);
+  // The report compares one run per (variant, seed): the one just made or reused. A run that failed
+  // now is represented by an earlier complete run with the same settings, seed, backend and code,
+  // if there is one (as after a --fresh rerun that failed).
+  const records: RunRecord[] = [];
+  for (const [index, { variant, seed }] of cells.entries()) {
+    const record =
+      results[index]?.record ??
+      (await findReusableRun(options.runsDir, definition.name, reuseKey(variant, seed, backend.name, fingerprint)));
+    if (record) records.push(record);
+  }
+  console.log(
+    `${records.length}/${cells.length} run(s) complete in ${wall.toFixed(1)} s (${options.queue ? 'through the queue' : `parallel ${options.jobs}`})`,
+  );
+  failed.forEach((f) => console.error(printable(`failed: ${f.label} (${f.ending ?? 'no record'})`)));
+  if (records.length === 0) return 1;
+  const outcome = await report(options, resolved, records);
+  return failed.length > 0 ? 1 : outcome;
+}
+
+/** `run-one`: the child side of `--parallel=N` (N > 1), one (variant, seed) whose record goes back to the parent. */
+export async function runOneCommand(options: RunOptions): Promise<number> {
+  const resolved = await prepare(options);
+  if (resolved === undefined) return 2;
+  const [variant] = resolved.variants;
+  const [seed] = resolved.definition.seeds;
+  if (
+    resolved.variants.length !== 1 ||
+    seed === undefined ||
+    variant === undefined ||
+    resolved.definition.seeds.length !== 1
+  ) {
+    console.error('error: run-one needs exactly one --variant and one --seeds value');
+    return 2;
+  }
+  endWithParent(`${variant.name} seed ${seed}`);
+  const backend = await chooseBackend(options.backend);
+  if (backend === undefined) return 1;
+  console.log(`${resolved.definition.name} / ${variant.name} / seed ${seed}: ${describeBackend(backend)}`);
+  const { record } = await runHere(resolved.definition, { variant, seed }, options, backend);
+  if (record === undefined) return 1;
+  await sendRecordToParent(record);
+  return 0;
+}
