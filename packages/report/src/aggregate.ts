@@ -1,5 +1,5 @@
 import type { RunGroup } from './groups.js';
-import type { RunRecord } from '@losslab/schema';
+import { DEFAULT_REDUCTION, type RunRecord } from '@losslab/schema';
 import { metricRange } from './format.js';
 import { clipInterval, summarize, type Summary } from './stats.js';
 
@@ -89,18 +89,14 @@ export function runCurves(record: RunRecord): Map<string, (number | undefined)[]
 }
 
 function sharedLossDefinition(records: readonly RunRecord[]): string | null {
-  const texts = new Set(
-    records.map((record) => JSON.stringify((record.definition as { loss?: unknown } | null)?.loss ?? null)),
-  );
+  const texts = new Set(records.map((record) => JSON.stringify(record.definition.loss ?? null)));
   const [only] = texts;
   return texts.size === 1 && only !== undefined && only !== 'null' ? only : null;
 }
 
 /** The reduction a run's loss was reduced with; the runner's default where the definition has none. */
 function reductionOf(record: RunRecord): string {
-  const reduction =
-    (record.definition as { train?: { reduction?: unknown } } | null)?.train?.reduction ?? 'sumOverBatchSize';
-  return typeof reduction === 'string' ? reduction : JSON.stringify(reduction);
+  return record.definition.train?.reduction ?? DEFAULT_REDUCTION;
 }
 
 function sharedLossReduction(records: readonly RunRecord[]): string | null {

@@ -167,10 +167,7 @@ const LIKE_FIELDS: readonly { readonly name: string; readonly read: (record: Run
   },
   {
     name: 'epochs',
-    read: (record) => {
-      const epochs = (record.definition as { train?: { epochs?: unknown } } | null)?.train?.epochs;
-      return typeof epochs === 'number' ? String(epochs) : String(record.history.length);
-    },
+    read: (record) => String(record.definition.train?.epochs ?? record.history.length),
   },
   { name: 'code fingerprint', read: (record) => (record.codeFingerprint ?? 'unknown').slice(0, 12) },
   { name: 'backend', read: (record) => record.environment.backend },

@@ -233,12 +233,6 @@ function claimComparisons(
   return added;
 }
 
-/** `train.epochs` of the record's definition (plain data the record keeps as it ran). */
-function plannedEpochsOf(record: RunRecord): number | null {
-  const epochs = (record.definition as { train?: { epochs?: unknown } } | null)?.train?.epochs;
-  return typeof epochs === 'number' ? epochs : null;
-}
-
 /** True for curve keys whose metric is a loss (`training.loss`, `validation.loss`). */
 const isLossKey = (key: string): boolean => key === 'loss' || key.endsWith('.loss');
 
@@ -442,7 +436,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
         commit: commitState(record),
         backend: `${record.environment.backend} ${record.environment.backendVersion}`,
         epochs: record.history.length,
-        plannedEpochs: plannedEpochsOf(record),
+        plannedEpochs: record.definition.train?.epochs ?? null,
         earlyStopping: record.earlyStopping ?? null,
         resumedAfter: (record.resumes ?? []).map((resume) => resume.afterEpoch),
         secondsPerEpoch: average(record.history.map((epoch) => epoch.seconds)),

@@ -27,12 +27,6 @@ export const DEFAULT_PRIMARY: Readonly<Record<string, readonly string[]>> = {
   binaryDetection: ['f1', 'balancedAccuracy'],
 };
 
-/** The evaluation kind of a run, from its resolved definition. */
-function evaluationKind(record: RunRecord): string | undefined {
-  const kind = (record.definition as { evaluation?: { kind?: unknown } } | null)?.evaluation?.kind;
-  return typeof kind === 'string' ? kind : undefined;
-}
-
 /**
  * The primary metrics of one experiment: the declared ones (`report.primary` of the definition)
  * if any, else the defaults of its evaluation kind ({@link DEFAULT_PRIMARY}; `accuracy` for
@@ -56,7 +50,7 @@ export function primaryMetrics(
   if (declared.length > 0) {
     for (const primary of declared) add(primary.metric, primary.direction, 'declared');
   } else {
-    const kinds = [...new Set(records.flatMap((record) => evaluationKind(record) ?? []))];
+    const kinds = [...new Set(records.flatMap((record) => record.definition.evaluation?.kind ?? []))];
     for (const kind of kinds)
       for (const metric of DEFAULT_PRIMARY[kind] ?? ['accuracy']) add(metric, undefined, 'default');
     if (kinds.length === 0) add('accuracy', undefined, 'default');
