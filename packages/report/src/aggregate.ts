@@ -1,6 +1,6 @@
 import type { RunGroup } from './groups.js';
 import { DEFAULT_REDUCTION, type RunRecord } from '@losslab/schema';
-import { metricRange } from './format.js';
+import { metricRange } from './metrics.js';
 import { clipInterval, summarize, type Summary } from './stats.js';
 
 /** One point of an aggregated learning curve: epoch (1-based) and the summary over seeds. */

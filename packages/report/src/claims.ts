@@ -1,7 +1,8 @@
 import { aggregateGroup } from './aggregate.js';
 import { adjustComparisons, comparePair, reverseComparison, type MetricComparison } from './compare.js';
 import type { RunGroup } from './groups.js';
-import { defaultDirection, formatSd, formatValue, plural } from './format.js';
+import { formatSd, formatValue, plural } from './format.js';
+import { defaultDirection } from './metrics.js';
 import { CLASS_METRICS, classEvaluation, isClassMetric } from './perclass.js';
 import type { Claim, ClaimOp, GroupEvaluation, RunRecord } from '@losslab/schema';
 import { summarize, type Summary } from './stats.js';

@@ -1,6 +1,6 @@
 import { LEARNING_RATE_CURVE, type GroupAggregate } from './aggregate.js';
 import { lossMix } from './compare.js';
-import { defaultDirection } from './format.js';
+import { defaultDirection } from './metrics.js';
 import type { Direction } from '@losslab/schema';
 
 /** One variant's curve of one metric, summarized beyond its last epoch. */

@@ -1,9 +1,10 @@
 import type { GroupAggregate } from './aggregate.js';
-import { metricTitle, type RenderedChart } from './charts.js';
+import type { RenderedChart } from './charts.js';
 import { claimSymbol } from './claims.js';
-import { formatEffect, sortMetrics } from './compare.js';
+import { formatEffect } from './compare.js';
 import { nearMajority } from './context.js';
-import { defaultDirection, formatSd, formatSigned, formatSummary, formatValue, metricRange, plural } from './format.js';
+import { formatSd, formatSigned, formatSummary, formatValue, plural } from './format.js';
+import { defaultDirection, metricRange, metricTitle, sortMetrics } from './metrics.js';
 import type { SkippedRun } from './load.js';
 import type { ReportModel } from './model.js';
 import type { ClassSummary } from './perclass.js';

@@ -40,6 +40,7 @@ import type { SkippedRun } from './load.js';
 import { overallConfusions, perClassResults, type PerClassResults } from './perclass.js';
 import type { RunRecord } from '@losslab/schema';
 import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference.js';
+import { isLossKey } from './metrics.js';
 import { reportView, type ExperimentView, type ReportView } from './view.js';
 
 /** Options of {@link buildReport}. */
@@ -224,9 +225,6 @@ function claimComparisons(
   }
   return added;
 }
-
-/** True for curve keys whose metric is a loss (`training.loss`, `validation.loss`). */
-const isLossKey = (key: string): boolean => key === 'loss' || key.endsWith('.loss');
 
 function chartSpecs(view: ReportView, claims: readonly ClaimResult[]): ChartSpec[] {
   const charts: ChartSpec[] = [];

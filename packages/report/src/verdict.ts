@@ -1,7 +1,8 @@
 import type { GroupAggregate } from './aggregate.js';
 import { DEFAULT_ALPHA, findComparison } from './claims.js';
 import { adviceText, comparePair, formatEffect, lossMix, type MetricComparison } from './compare.js';
-import { defaultDirection, formatP, formatSigned, formatValue, plural } from './format.js';
+import { formatP, formatSigned, formatValue, plural } from './format.js';
+import { defaultDirection } from './metrics.js';
 import type { Direction, PrimaryMetric, RunRecord } from '@losslab/schema';
 
 export type { Direction };
