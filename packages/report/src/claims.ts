@@ -506,8 +506,18 @@ export function evaluateClaims(
   const experiments = [...new Set(groups.map((group) => group.experiment))];
   return experiments.flatMap((experiment) => {
     const own = groups.filter((group) => group.experiment === experiment);
-    return claimsOf(own).map((claim) => evaluateClaim(claim, experiment, own, comparisons));
+    return evaluateExperimentClaims(experiment, claimsOf(own), own, comparisons);
   });
+}
+
+/** {@link evaluateClaims} for one experiment whose claims and groups are already known. */
+export function evaluateExperimentClaims(
+  experiment: string,
+  claims: readonly Claim[],
+  groups: readonly RunGroup[],
+  comparisons: readonly MetricComparison[],
+): ClaimResult[] {
+  return claims.map((claim) => evaluateClaim(claim, experiment, groups, comparisons));
 }
 
 /**

@@ -26,7 +26,7 @@ export interface TextTable {
 export type TableCell = string | { readonly text: string; readonly strong: true };
 
 /** `text`, emphasised when `strong`. */
-export const emphasised = (text: string, strong: boolean): TableCell => (strong ? { text, strong: true } : text);
+const emphasised = (text: string, strong: boolean): TableCell => (strong ? { text, strong: true } : text);
 
 /** The text of a cell, emphasised or not. */
 export const cellText = (cell: TableCell): string => (typeof cell === 'string' ? cell : cell.text);

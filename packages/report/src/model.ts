@@ -9,7 +9,7 @@ import {
   type ChartSpec,
   type RenderedChart,
 } from './charts.js';
-import { DEFAULT_ALPHA, evaluateClaims, findComparison, type ClaimResult } from './claims.js';
+import { DEFAULT_ALPHA, evaluateExperimentClaims, findComparison, type ClaimResult } from './claims.js';
 import {
   adjustComparisons,
   comparePair,
@@ -359,7 +359,14 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   unadjusted.push(...verdictComparisons(aggregates, primary, unadjusted));
   unadjusted.push(...claimComparisons(view.experiments, unadjusted));
   const comparisons = adjustComparisons(unadjusted, alpha);
-  const claims = evaluateClaims(groups, comparisons);
+  const claims = view.experiments.flatMap((experiment) =>
+    evaluateExperimentClaims(
+      experiment.experiment,
+      experiment.claims,
+      experiment.groups.map(({ group }) => group),
+      comparisons,
+    ),
+  );
   const experiments = view.experiments.map((experiment) => experiment.experiment);
   const skipped = options.skipped ?? [];
 

@@ -5,7 +5,7 @@ import { primaryMetrics, type DeclaredPrimary, type PrimaryChoice } from './verd
 import type { Claim, Reference, ReportSettings, RunRecord } from '@losslab/schema';
 
 /** One column of the report: its runs and their aggregate over seeds. */
-export interface GroupView {
+interface GroupView {
   readonly group: RunGroup;
   readonly aggregate: GroupAggregate;
 }
