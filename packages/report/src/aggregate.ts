@@ -1,6 +1,6 @@
 import type { RunGroup } from './groups.js';
 import { DEFAULT_REDUCTION, type RunRecord } from '@losslab/schema';
-import { metricRange } from './metrics.js';
+import { LEARNING_RATE_CURVE, metricRange } from './metrics.js';
 import { clipInterval, summarize, type Summary } from './stats.js';
 
 /** One point of an aggregated learning curve: epoch (1-based) and the summary over seeds. */
@@ -65,9 +65,6 @@ function summarizeAll(values: Map<string, number[]>, level: number): Record<stri
 function averageOf(values: readonly number[]): number | undefined {
   return values.length === 0 ? undefined : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
-
-/** The curve of the learning rate a schedule set: a setting drawn per epoch, not an outcome to compare. */
-export const LEARNING_RATE_CURVE = 'training.learningRate';
 
 /**
  * Per-epoch curves of one run: `training.loss`, `training.learningRate` (when a schedule set it)

@@ -1,6 +1,7 @@
 import type { GroupAggregate } from './aggregate.js';
 import { formatValue } from './format.js';
 import type { RunGroup } from './groups.js';
+import { MAJORITY_CURVE } from './metrics.js';
 import type { RunRecord } from '@losslab/schema';
 
 /** One path whose value differs between groups' definitions; `values[i]` belongs to group i. */
@@ -136,7 +137,7 @@ export function majorityWarnings(aggregates: readonly GroupAggregate[]): string[
       aggregate.final.majorityAccuracy?.mean,
     );
     const accuracyCurve = aggregate.curves['validation.accuracy'];
-    const majorityCurve = aggregate.curves['validation.majorityAccuracy'];
+    const majorityCurve = aggregate.curves[MAJORITY_CURVE];
     const last = accuracyCurve?.[accuracyCurve.length - 1];
     const lastMajority = majorityCurve?.find((point) => point.epoch === last?.epoch);
     if (last !== undefined)

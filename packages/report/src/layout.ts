@@ -4,7 +4,7 @@ import { claimSymbol } from './claims.js';
 import { formatEffect } from './compare.js';
 import { nearMajority } from './context.js';
 import { formatSd, formatSigned, formatSummary, formatValue, plural } from './format.js';
-import { defaultDirection, metricRange, metricTitle, sortMetrics } from './metrics.js';
+import { DATA_METRICS, defaultDirection, MAJORITY_ACCURACY, metricRange, metricTitle, sortMetrics } from './metrics.js';
 import type { SkippedRun } from './load.js';
 import type { ReportModel } from './model.js';
 import type { ClassSummary } from './perclass.js';
@@ -34,11 +34,8 @@ export const cellText = (cell: TableCell): string => (typeof cell === 'string' ?
 /** Metric order of the final-metrics table: the display order, with majorityAccuracy last. */
 function finalMetricOrder(aggregates: readonly GroupAggregate[]): string[] {
   const all = sortMetrics([...new Set(aggregates.flatMap((aggregate) => Object.keys(aggregate.final)))]);
-  return [...all.filter((key) => key !== 'majorityAccuracy'), ...all.filter((key) => key === 'majorityAccuracy')];
+  return [...all.filter((key) => key !== MAJORITY_ACCURACY), ...all.filter((key) => key === MAJORITY_ACCURACY)];
 }
-
-/** Metrics whose best value is not highlighted: properties of the data, not of a model. */
-const NOT_RANKED = new Set(['majorityAccuracy', 'positiveRate']);
 
 /**
  * Final metrics per group: `mean ± sd [95% CI]` and n, with ⚠ where an accuracy is near the
@@ -51,7 +48,7 @@ export function finalMetricsTable(model: ReportModel): TextTable {
   const rows = finalMetricOrder(aggregates).map((metric) => {
     const means = aggregates.map((aggregate) => aggregate.final[metric]?.mean ?? null);
     const direction = defaultDirection(metric);
-    const ranked = !NOT_RANKED.has(metric) && !(metric === 'loss' && model.finalLossMix !== null);
+    const ranked = !DATA_METRICS.has(metric) && !(metric === 'loss' && model.finalLossMix !== null);
     const best = ranked
       ? bestOf(direction === 'higher' ? means : means.map((mean) => (mean === null ? null : -mean)))
       : means.map(() => false);

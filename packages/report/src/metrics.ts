@@ -5,6 +5,18 @@ import { isRateMetric, type Direction } from '@losslab/schema';
  * (`validation.f1` → `f1`), its title, unit, range and direction, and the order metrics are shown in.
  */
 
+/** The majority-class accuracy: what always predicting the most frequent class scores. */
+export const MAJORITY_ACCURACY = 'majorityAccuracy';
+
+/** Its validation curve: drawn as the baseline under the accuracy curve, not as a curve of its own. */
+export const MAJORITY_CURVE = `validation.${MAJORITY_ACCURACY}`;
+
+/** The curve of the learning rate a schedule set: a setting drawn per epoch, not an outcome to compare. */
+export const LEARNING_RATE_CURVE = 'training.learningRate';
+
+/** Metrics that describe the data, not a model: never ranked or compared between variants. */
+export const DATA_METRICS: ReadonlySet<string> = new Set([MAJORITY_ACCURACY, 'positiveRate']);
+
 /** The metric part of a key: `validation.f1` → `f1`. */
 export function metricName(key: string): string {
   return key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;

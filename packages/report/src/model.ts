@@ -40,7 +40,7 @@ import type { SkippedRun } from './load.js';
 import { overallConfusions, perClassResults, type PerClassResults } from './perclass.js';
 import type { RunRecord } from '@losslab/schema';
 import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference.js';
-import { isLossKey } from './metrics.js';
+import { isLossKey, MAJORITY_CURVE } from './metrics.js';
 import { reportView, type ExperimentView, type ReportView } from './view.js';
 
 /** Options of {@link buildReport}. */
@@ -142,7 +142,7 @@ const CURVE_ORDER = [
 
 function curveKeys(aggregates: readonly GroupAggregate[]): string[] {
   const keys = [...new Set(aggregates.flatMap((aggregate) => Object.keys(aggregate.curves)))].filter(
-    (key) => key !== 'validation.majorityAccuracy',
+    (key) => key !== MAJORITY_CURVE,
   );
   const rank = (key: string): number => (CURVE_ORDER.includes(key) ? CURVE_ORDER.indexOf(key) : CURVE_ORDER.length);
   return keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -150,7 +150,7 @@ function curveKeys(aggregates: readonly GroupAggregate[]): string[] {
 
 function lastMajority(aggregates: readonly GroupAggregate[]): number | undefined {
   for (const aggregate of aggregates) {
-    const curve = aggregate.curves['validation.majorityAccuracy'];
+    const curve = aggregate.curves[MAJORITY_CURVE];
     const last = curve?.[curve.length - 1];
     if (last !== undefined) return last.summary.mean;
   }
