@@ -1,6 +1,6 @@
 import type { RunGroup } from './groups.js';
-import type { RunRecord } from '@losslab/schema';
-import { metricRange } from './format.js';
+import { DEFAULT_REDUCTION, type RunRecord } from '@losslab/schema';
+import { LEARNING_RATE_CURVE, metricRange } from './metrics.js';
 import { clipInterval, summarize, type Summary } from './stats.js';
 
 /** One point of an aggregated learning curve: epoch (1-based) and the summary over seeds. */
@@ -66,9 +66,6 @@ function averageOf(values: readonly number[]): number | undefined {
   return values.length === 0 ? undefined : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-/** The curve of the learning rate a schedule set: a setting drawn per epoch, not an outcome to compare. */
-export const LEARNING_RATE_CURVE = 'training.learningRate';
-
 /**
  * Per-epoch curves of one run: `training.loss`, `training.learningRate` (when a schedule set it)
  * and `validation.<metric>`, index = epoch − 1.
@@ -89,18 +86,14 @@ export function runCurves(record: RunRecord): Map<string, (number | undefined)[]
 }
 
 function sharedLossDefinition(records: readonly RunRecord[]): string | null {
-  const texts = new Set(
-    records.map((record) => JSON.stringify((record.definition as { loss?: unknown } | null)?.loss ?? null)),
-  );
+  const texts = new Set(records.map((record) => JSON.stringify(record.definition.loss ?? null)));
   const [only] = texts;
   return texts.size === 1 && only !== undefined && only !== 'null' ? only : null;
 }
 
 /** The reduction a run's loss was reduced with; the runner's default where the definition has none. */
 function reductionOf(record: RunRecord): string {
-  const reduction =
-    (record.definition as { train?: { reduction?: unknown } } | null)?.train?.reduction ?? 'sumOverBatchSize';
-  return typeof reduction === 'string' ? reduction : JSON.stringify(reduction);
+  return record.definition.train?.reduction ?? DEFAULT_REDUCTION;
 }
 
 function sharedLossReduction(records: readonly RunRecord[]): string | null {

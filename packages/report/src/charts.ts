@@ -2,8 +2,9 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { GroupAggregate } from './aggregate.js';
 import type { EpochsToTarget } from './claims.js';
-import { formatValue, metricRange, printable } from './format.js';
-import { isRateMetric, type GroupEvaluation } from '@losslab/schema';
+import { formatValue, printable } from './format.js';
+import { metricName, metricRange, metricTitle, metricUnit } from './metrics.js';
+import type { GroupEvaluation } from '@losslab/schema';
 
 /** A chart of the report: a Vega-Lite spec plus a stable id (the SVG's file name without `.svg`). */
 export interface ChartSpec {
@@ -46,49 +47,6 @@ const CONFIG = {
   legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' as const, labelLimit: 260 },
   title: { fontSize: 13, anchor: 'start' as const },
 };
-
-/** `validation F1`-like readable name of a curve key such as `validation.f1`. */
-export function metricTitle(key: string): string {
-  const [scope, metric] = key.includes('.')
-    ? [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)]
-    : ['', key];
-  const names: Record<string, string> = {
-    loss: 'loss',
-    accuracy: 'accuracy',
-    balancedAccuracy: 'balanced accuracy',
-    f1: 'F1',
-    prAuc: 'PR-AUC',
-    precision: 'precision',
-    recall: 'recall',
-    majorityAccuracy: 'majority-class accuracy',
-    learningRate: 'learning rate',
-    macroF1: 'macro F1',
-    macroPrecision: 'macro precision',
-    macroRecall: 'macro recall',
-    weightedF1: 'weighted F1',
-    weightedPrecision: 'weighted precision',
-    weightedRecall: 'weighted recall',
-  };
-  const name = names[metric] ?? metric;
-  return scope === '' ? name : `${scope} ${name}`;
-}
-
-/** The metric part of a key: `validation.f1` → `f1`. */
-function metricName(key: string): string {
-  return key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
-}
-
-/** The unit shown in an axis title for a metric: fractions, loss, seconds, counts. */
-export function metricUnit(key: string): string {
-  const metric = key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
-  // Fractions are the metrics the run record requires in [0, 1]: one rule for both.
-  if (isRateMetric(metric)) return 'fraction, 0–1';
-  if (metric === 'loss') return 'mean loss per sample';
-  if (/seconds$/i.test(metric)) return 's';
-  if (metric === 'samplesPerSecond') return 'samples/s';
-  if (metric === 'learningRate') return 'step size';
-  return 'value';
-}
 
 /** Lower-case, dash-separated, file-name-safe form of a text. */
 export function slug(text: string): string {

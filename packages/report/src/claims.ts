@@ -1,9 +1,10 @@
 import { aggregateGroup } from './aggregate.js';
 import { adjustComparisons, comparePair, reverseComparison, type MetricComparison } from './compare.js';
 import type { RunGroup } from './groups.js';
-import { defaultDirection, formatSd, formatValue, plural } from './format.js';
+import { formatSd, formatValue, plural } from './format.js';
+import { defaultDirection } from './metrics.js';
 import { CLASS_METRICS, classEvaluation, isClassMetric } from './perclass.js';
-import type { Claim, ClaimOp, RunRecord } from '@losslab/schema';
+import type { Claim, ClaimOp, GroupEvaluation, RunRecord } from '@losslab/schema';
 import { summarize, type Summary } from './stats.js';
 
 /** `pass` ✓, `fail` ✗, `unknown` ? (the data needed to decide is missing). */
@@ -94,6 +95,39 @@ function combine(statuses: readonly ClaimStatus[]): ClaimStatus {
   return 'pass';
 }
 
+/** A status with its lines of evidence: a claim's verdict, or one part of it. */
+interface Judgement {
+  readonly status: ClaimStatus;
+  readonly evidence: readonly string[];
+}
+
+const unknown = (evidence: string): Judgement => ({ status: 'unknown', evidence: [evidence] });
+
+/**
+ * Judges a claim about two variants in every cohort (code state or run; one cohort when grouped by
+ * variant): `judge` gets both variants' groups there and `where` (` @ <cohort>`, or empty); a
+ * cohort missing either variant is unknown. The parts combine as {@link combine} says.
+ */
+function judgeEachCohort(
+  groups: readonly RunGroup[],
+  first: string,
+  second: string,
+  judge: (first: RunGroup, second: RunGroup, where: string) => Judgement,
+): Judgement {
+  const judgements = [...new Set(groups.map((group) => group.cohort))].map((cohort) => {
+    const a = groups.find((group) => group.cohort === cohort && group.variant === first);
+    const b = groups.find((group) => group.cohort === cohort && group.variant === second);
+    const where = cohort === null ? '' : ` @ ${cohort}`;
+    if (a === undefined || b === undefined)
+      return unknown(`? no runs of ${a === undefined ? first : second}${where} to compare with`);
+    return judge(a, b, where);
+  });
+  return {
+    status: combine(judgements.map((judgement) => judgement.status)),
+    evidence: judgements.flatMap((judgement) => judgement.evidence),
+  };
+}
+
 type ThresholdClaim = Extract<Claim, { kind: 'threshold' }>;
 
 /** What a threshold claim measures: `recall of class 9`, `even accuracy`, `f1`. */
@@ -157,18 +191,7 @@ function evaluateBeats(
 ): Pick<ClaimResult, 'status' | 'evidence'> {
   const alpha = claim.alpha ?? DEFAULT_ALPHA;
   const direction = claim.direction ?? defaultDirection(claim.metric);
-  const cohorts = [...new Set(groups.map((group) => group.cohort))];
-  const statuses: ClaimStatus[] = [];
-  const evidence: string[] = [];
-  for (const cohort of cohorts) {
-    const winner = groups.find((group) => group.cohort === cohort && group.variant === claim.variant);
-    const loser = groups.find((group) => group.cohort === cohort && group.variant === claim.than);
-    const where = cohort === null ? '' : ` @ ${cohort}`;
-    if (winner === undefined || loser === undefined) {
-      statuses.push('unknown');
-      evidence.push(`? no runs of ${winner === undefined ? claim.variant : claim.than}${where} to compare with`);
-      continue;
-    }
+  return judgeEachCohort(groups, claim.variant, claim.than, (winner, loser, where) => {
     const experiment = winner.experiment;
     // The report adjusts the claim within its primary family; evaluated alone it is a family of one.
     const found =
@@ -179,28 +202,19 @@ function evaluateBeats(
         ),
         alpha,
       )[0];
-    if (found === undefined) {
-      statuses.push('unknown');
-      evidence.push(`? no final ${claim.metric} in the runs of ${winner.label} and ${loser.label}${where}`);
-      continue;
-    }
+    if (found === undefined)
+      return unknown(`? no final ${claim.metric} in the runs of ${winner.label} and ${loser.label}${where}`);
     const { test, pAdjusted } = found;
-    if (test.p === null || pAdjusted === null) {
-      statuses.push('unknown');
-      evidence.push(`? ${found.sentence}`);
-      continue;
-    }
+    if (test.p === null || pAdjusted === null) return unknown(`? ${found.sentence}`);
     const rightWay = direction === 'higher' ? test.difference > 0 : test.difference < 0;
     const status: ClaimStatus = rightWay && pAdjusted < alpha ? 'pass' : 'fail';
-    statuses.push(status);
     const why = !rightWay
       ? `the difference goes the wrong way (${direction} is better)`
       : pAdjusted < alpha
         ? `p_adj < ${alpha}`
         : `p_adj ≥ ${alpha}: not distinguishable`;
-    evidence.push(`${claimSymbol(status)} ${found.sentence}${where} — ${why}`);
-  }
-  return { status: combine(statuses), evidence };
+    return { status, evidence: [`${claimSymbol(status)} ${found.sentence}${where} — ${why}`] };
+  });
 }
 
 /** The curve an `epochsToPlateau` claim reads, in words. */
@@ -218,10 +232,14 @@ function thresholdValue(record: RunRecord, claim: ThresholdClaim): number | unde
   }
   if (claim.group === undefined) return record.evaluation.metrics[claim.metric];
   const group = record.evaluation.groups?.find((candidate) => candidate.name === claim.group);
-  if (group === undefined) return undefined;
-  const value = (group as unknown as Record<string, unknown>)[claim.metric];
-  return typeof value === 'number' ? value : undefined;
+  return group === undefined ? undefined : GROUP_VALUES.get(claim.metric)?.(group);
 }
+
+/** The numbers an evaluation group holds, by the name a threshold claim gives them. */
+const GROUP_VALUES = new Map<string, (group: GroupEvaluation) => number>([
+  ['accuracy', (group) => group.accuracy],
+  ['size', (group) => group.size],
+]);
 
 /** Why no run of `group` gives a value for a class claim, in words. */
 function missingClass(group: RunGroup, className: string): string {
@@ -328,24 +346,10 @@ function evaluateFasterToTarget(
   claim: Extract<Claim, { kind: 'fasterToTarget' }>,
   groups: readonly RunGroup[],
 ): Pick<ClaimResult, 'status' | 'evidence' | 'epochsToTarget'> {
-  const cohorts = [...new Set(groups.map((group) => group.cohort))];
-  const statuses: ClaimStatus[] = [];
-  const evidence: string[] = [];
   const perGroup: EpochsToTarget[] = [];
-  for (const cohort of cohorts) {
-    const faster = groups.find((group) => group.cohort === cohort && group.variant === claim.faster);
-    const slower = groups.find((group) => group.cohort === cohort && group.variant === claim.slower);
-    const where = cohort === null ? '' : ` @ ${cohort}`;
-    if (faster === undefined || slower === undefined) {
-      statuses.push('unknown');
-      evidence.push(`? no runs of ${faster === undefined ? claim.faster : claim.slower}${where} to compare with`);
-      continue;
-    }
-    if (!hasMetric(faster, claim.metric) || !hasMetric(slower, claim.metric)) {
-      statuses.push('unknown');
-      evidence.push(`? no per-epoch validation ${claim.metric} in the runs${where}`);
-      continue;
-    }
+  const judgement = judgeEachCohort(groups, claim.faster, claim.slower, (faster, slower, where) => {
+    if (!hasMetric(faster, claim.metric) || !hasMetric(slower, claim.metric))
+      return unknown(`? no per-epoch validation ${claim.metric} in the runs${where}`);
     const fast = epochsToTarget(faster, claim.metric, claim.target);
     const slow = epochsToTarget(slower, claim.metric, claim.target);
     perGroup.push(fast, slow);
@@ -356,11 +360,15 @@ function evaluateFasterToTarget(
       slow.seeds.reduce((sum, seed) => sum + (seed.epoch ?? seed.epochs + 1), 0) / slow.seeds.length;
     const fastMean = fast.reached?.mean ?? Infinity;
     const status: ClaimStatus = allFastReached && fastMean < slowLowerBound ? 'pass' : 'fail';
-    statuses.push(status);
-    evidence.push(`${claimSymbol(status)} ${describeEpochs(fast, claim.metric, claim.target)}`);
-    evidence.push(`  vs ${describeEpochs(slow, claim.metric, claim.target)}`);
-  }
-  return { status: combine(statuses), evidence, epochsToTarget: perGroup };
+    return {
+      status,
+      evidence: [
+        `${claimSymbol(status)} ${describeEpochs(fast, claim.metric, claim.target)}`,
+        `  vs ${describeEpochs(slow, claim.metric, claim.target)}`,
+      ],
+    };
+  });
+  return { ...judgement, epochsToTarget: perGroup };
 }
 
 /** The per-epoch curve an `epochsToPlateau` claim reads: training loss, or a validation metric. */
@@ -428,27 +436,13 @@ function evaluateEpochsToPlateau(
   claim: Extract<Claim, { kind: 'epochsToPlateau' }>,
   groups: readonly RunGroup[],
 ): Pick<ClaimResult, 'status' | 'evidence' | 'epochsToPlateau'> {
-  const cohorts = [...new Set(groups.map((group) => group.cohort))];
-  const statuses: ClaimStatus[] = [];
-  const evidence: string[] = [];
   const perGroup: PlateauEpochs[] = [];
-  for (const cohort of cohorts) {
-    const first = groups.find((group) => group.cohort === cohort && group.variant === claim.variant);
-    const second = groups.find((group) => group.cohort === cohort && group.variant === claim.than);
-    const where = cohort === null ? '' : ` @ ${cohort}`;
-    if (first === undefined || second === undefined) {
-      statuses.push('unknown');
-      evidence.push(`? no runs of ${first === undefined ? claim.variant : claim.than}${where} to compare with`);
-      continue;
-    }
+  const judgement = judgeEachCohort(groups, claim.variant, claim.than, (first, second, where) => {
     const a = epochsToPlateauOf(first, claim.metric, claim.within);
     const b = epochsToPlateauOf(second, claim.metric, claim.within);
     perGroup.push(a, b);
-    if (a.summary === null || b.summary === null || a.summary.n < a.seeds.length || b.summary.n < b.seeds.length) {
-      statuses.push('unknown');
-      evidence.push(`? a run without a per-epoch ${plateauCurve(claim.metric)}${where}`);
-      continue;
-    }
+    if (a.summary === null || b.summary === null || a.summary.n < a.seeds.length || b.summary.n < b.seeds.length)
+      return unknown(`? a run without a per-epoch ${plateauCurve(claim.metric)}${where}`);
     let status: ClaimStatus;
     let verdict: string;
     if (claim.relation === 'fewer') {
@@ -470,16 +464,21 @@ function evaluateEpochsToPlateau(
             ? `every seed plateaus at the same epoch in both`
             : `different epochs for ${differing.map((seed) => `seed ${seed.seed} (${seed.epoch} vs ${bySeed.get(seed.seed)})`).join(', ')}`;
     }
-    statuses.push(status);
-    evidence.push(`${claimSymbol(status)} ${verdict}${where}`);
-    evidence.push(`  ${describePlateau(a, claim.metric, claim.within)}`);
-    evidence.push(`  vs ${describePlateau(b, claim.metric, claim.within)}`);
-  }
-  return { status: combine(statuses), evidence, epochsToPlateau: perGroup };
+    return {
+      status,
+      evidence: [
+        `${claimSymbol(status)} ${verdict}${where}`,
+        `  ${describePlateau(a, claim.metric, claim.within)}`,
+        `  vs ${describePlateau(b, claim.metric, claim.within)}`,
+      ],
+    };
+  });
+  return { ...judgement, epochsToPlateau: perGroup };
 }
 
 /**
- * Evaluates every distinct claim carried by the records, against the runs that carry it.
+ * Evaluates the claims of each experiment ({@link claimsOf}, read once) against its groups, each kind
+ * through its evaluator ({@link EVALUATORS}); claims about two variants judge each cohort.
  * - `threshold`: for each group of the claim's variant (or every group), the mean over seeds of
  *   the final metric (or `groups[name][metric]`, or with `class`, `perClass[name === class][metric]`
  *   for metric precision, recall, f1, support or predicted) is compared with `value`. A class
@@ -504,37 +503,72 @@ export function evaluateClaims(
   groups: readonly RunGroup[],
   comparisons: readonly MetricComparison[] = [],
 ): ClaimResult[] {
-  const claims = new Map<string, { claim: Claim; experiment: string }>();
-  for (const group of groups) {
-    for (const record of group.records) {
-      for (const claim of record.claims) {
-        const key = JSON.stringify([record.experiment, claim]);
-        if (!claims.has(key)) claims.set(key, { claim, experiment: record.experiment });
-      }
-    }
-  }
-  return [...claims.values()].map(({ claim, experiment }) => {
-    const key = JSON.stringify(claim);
-    // Only the runs of the same experiment that carry this claim are evidence for it.
-    const carrying = groups
-      .filter((group) => group.experiment === experiment)
-      .map((group) => ({
-        ...group,
-        records: group.records.filter((record) => record.claims.some((candidate) => JSON.stringify(candidate) === key)),
-      }))
-      .filter((group) => group.records.length > 0);
-    const verdict =
-      claim.kind === 'threshold'
-        ? evaluateThreshold(claim, carrying)
-        : claim.kind === 'epochsToPlateau'
-          ? evaluateEpochsToPlateau(claim, carrying)
-          : claim.kind === 'beats'
-            ? evaluateBeats(claim, carrying, comparisons)
-            : evaluateFasterToTarget(claim, carrying);
-    const statement =
-      claim.description === undefined ? describeClaim(claim) : `${claim.description} — ${describeClaim(claim)}`;
-    return { claim, experiment, statement, ...verdict };
+  const experiments = [...new Set(groups.map((group) => group.experiment))];
+  return experiments.flatMap((experiment) => {
+    const own = groups.filter((group) => group.experiment === experiment);
+    return evaluateExperimentClaims(experiment, claimsOf(own), own, comparisons);
   });
+}
+
+/** {@link evaluateClaims} for one experiment whose claims and groups are already known. */
+export function evaluateExperimentClaims(
+  experiment: string,
+  claims: readonly Claim[],
+  groups: readonly RunGroup[],
+  comparisons: readonly MetricComparison[],
+): ClaimResult[] {
+  return claims.map((claim) => evaluateClaim(claim, experiment, groups, comparisons));
+}
+
+/**
+ * The claims of one experiment's groups, read once: the definition's claims as its first run
+ * recorded them (every run of a definition records the same ones).
+ */
+export function claimsOf(groups: readonly RunGroup[]): readonly Claim[] {
+  return groups[0]?.records[0]?.claims ?? [];
+}
+
+/** The claim of each kind, by kind. */
+type ClaimOfKind = { readonly [K in Claim['kind']]: Extract<Claim, { kind: K }> };
+
+/** What evaluating a claim adds to its statement: the status, the evidence and, per kind, the data for charts. */
+type ClaimVerdict = Pick<ClaimResult, 'status' | 'evidence' | 'epochsToTarget' | 'epochsToPlateau'>;
+
+type ClaimEvaluators = {
+  readonly [K in Claim['kind']]: (
+    claim: ClaimOfKind[K],
+    groups: readonly RunGroup[],
+    comparisons: readonly MetricComparison[],
+  ) => ClaimVerdict;
+};
+
+/** How each kind of claim is decided; a new kind of claim adds its evaluator here. */
+const EVALUATORS: ClaimEvaluators = {
+  threshold: (claim, groups) => evaluateThreshold(claim, groups),
+  fasterToTarget: (claim, groups) => evaluateFasterToTarget(claim, groups),
+  epochsToPlateau: (claim, groups) => evaluateEpochsToPlateau(claim, groups),
+  beats: evaluateBeats,
+};
+
+function verdictOf<K extends Claim['kind']>(
+  kind: K,
+  claim: ClaimOfKind[K],
+  groups: readonly RunGroup[],
+  comparisons: readonly MetricComparison[],
+): ClaimVerdict {
+  const evaluate: ClaimEvaluators[K] = EVALUATORS[kind];
+  return evaluate(claim, groups, comparisons);
+}
+
+function evaluateClaim(
+  claim: Claim,
+  experiment: string,
+  groups: readonly RunGroup[],
+  comparisons: readonly MetricComparison[],
+): ClaimResult {
+  const statement =
+    claim.description === undefined ? describeClaim(claim) : `${claim.description} — ${describeClaim(claim)}`;
+  return { claim, experiment, statement, ...verdictOf(claim.kind, claim, groups, comparisons) };
 }
 
 /** True when every claim passed (unknown counts as not passed); what `--check` exits on. */

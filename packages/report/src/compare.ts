@@ -1,7 +1,7 @@
 import type { GroupAggregate } from './aggregate.js';
 import { ReportError } from './errors.js';
 import { formatP, formatSigned, plural } from './format.js';
-import { metricRange } from './format.js';
+import { DATA_METRICS, metricRange, sortMetrics } from './metrics.js';
 import {
   hedgesG,
   holmAdjust,
@@ -70,29 +70,12 @@ export interface CompareOptions {
   readonly alpha?: number;
 }
 
-/** Metrics listed first when present, in this order; the rest follow alphabetically. */
-const PREFERRED_ORDER = [
-  'accuracy',
-  'balancedAccuracy',
-  'macroF1',
-  'f1',
-  'precision',
-  'recall',
-  'macroPrecision',
-  'macroRecall',
-  'weightedF1',
-  'weightedPrecision',
-  'weightedRecall',
-  'prAuc',
-  'loss',
-];
-
 /**
- * Never compared between variants: properties of the data, not of the model, and
+ * Never compared between variants: properties of the data ({@link DATA_METRICS}), and
  * `weightedRecall`, which equals `accuracy` by definition (Σ support_c · recall_c / n = trace / n),
  * so its comparison would repeat accuracy's.
  */
-const DATA_PROPERTIES = new Set(['majorityAccuracy', 'positiveRate', 'weightedRecall']);
+const NOT_COMPARED: ReadonlySet<string> = new Set([...DATA_METRICS, 'weightedRecall']);
 
 /**
  * The final metrics two groups share, in a stable order: accuracy, balancedAccuracy, macroF1, f1,
@@ -107,22 +90,7 @@ export function headlineMetrics(aggregates: readonly GroupAggregate[]): string[]
     const keys = Object.keys(aggregate.final);
     return common === null ? keys : common.filter((key) => keys.includes(key));
   }, null);
-  return sortMetrics((shared ?? []).filter((metric) => !DATA_PROPERTIES.has(metric)));
-}
-
-/**
- * Sorts metric names for display: accuracy, balancedAccuracy, macroF1, f1, precision, recall,
- * macroPrecision, macroRecall, weightedF1, weightedPrecision, weightedRecall, prAuc, loss first,
- * then the rest alphabetically.
- *
- * @example sortMetrics(['loss', 'even.accuracy', 'accuracy']) // ['accuracy', 'loss', 'even.accuracy']
- */
-export function sortMetrics(metrics: readonly string[]): string[] {
-  const rank = (metric: string): number => {
-    const index = PREFERRED_ORDER.indexOf(metric);
-    return index === -1 ? PREFERRED_ORDER.length : index;
-  };
-  return [...metrics].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return sortMetrics((shared ?? []).filter((metric) => !NOT_COMPARED.has(metric)));
 }
 
 /** Extra numbers of a sentence, see {@link describeComparison}. */

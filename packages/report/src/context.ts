@@ -1,6 +1,7 @@
 import type { GroupAggregate } from './aggregate.js';
 import { formatValue } from './format.js';
 import type { RunGroup } from './groups.js';
+import { MAJORITY_CURVE } from './metrics.js';
 import type { RunRecord } from '@losslab/schema';
 
 /** One path whose value differs between groups' definitions; `values[i]` belongs to group i. */
@@ -136,7 +137,7 @@ export function majorityWarnings(aggregates: readonly GroupAggregate[]): string[
       aggregate.final.majorityAccuracy?.mean,
     );
     const accuracyCurve = aggregate.curves['validation.accuracy'];
-    const majorityCurve = aggregate.curves['validation.majorityAccuracy'];
+    const majorityCurve = aggregate.curves[MAJORITY_CURVE];
     const last = accuracyCurve?.[accuracyCurve.length - 1];
     const lastMajority = majorityCurve?.find((point) => point.epoch === last?.epoch);
     if (last !== undefined)
@@ -167,10 +168,7 @@ const LIKE_FIELDS: readonly { readonly name: string; readonly read: (record: Run
   },
   {
     name: 'epochs',
-    read: (record) => {
-      const epochs = (record.definition as { train?: { epochs?: unknown } } | null)?.train?.epochs;
-      return typeof epochs === 'number' ? String(epochs) : String(record.history.length);
-    },
+    read: (record) => String(record.definition.train?.epochs ?? record.history.length),
   },
   { name: 'code fingerprint', read: (record) => (record.codeFingerprint ?? 'unknown').slice(0, 12) },
   { name: 'backend', read: (record) => record.environment.backend },

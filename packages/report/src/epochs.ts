@@ -1,6 +1,6 @@
-import { LEARNING_RATE_CURVE, type GroupAggregate } from './aggregate.js';
+import type { GroupAggregate } from './aggregate.js';
 import { lossMix } from './compare.js';
-import { defaultDirection } from './format.js';
+import { defaultDirection, LEARNING_RATE_CURVE, MAJORITY_CURVE } from './metrics.js';
 import type { Direction } from '@losslab/schema';
 
 /** One variant's curve of one metric, summarized beyond its last epoch. */
@@ -49,7 +49,7 @@ export function epochSummaries(aggregates: readonly GroupAggregate[]): EpochSumm
   for (const experiment of experiments) {
     const own = aggregates.filter((aggregate) => aggregate.experiment === experiment);
     const keys = [...new Set(own.flatMap((aggregate) => Object.keys(aggregate.curves)))]
-      .filter((key) => key !== 'validation.majorityAccuracy' && key !== LEARNING_RATE_CURVE)
+      .filter((key) => key !== MAJORITY_CURVE && key !== LEARNING_RATE_CURVE)
       .sort((a, b) => (a === 'training.loss' ? -1 : b === 'training.loss' ? 1 : a.localeCompare(b)));
     for (const key of keys) {
       const direction = defaultDirection(key);

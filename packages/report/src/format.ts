@@ -1,4 +1,3 @@
-import { isRateMetric, type Direction } from '@losslab/schema';
 import type { Summary } from './stats.js';
 
 /**
@@ -76,29 +75,4 @@ export function plural(count: number, noun: string): string {
 export function formatSummary(summary: Summary): string {
   if (summary.sd === null || summary.ci === null) return formatValue(summary.mean);
   return `${formatValue(summary.mean)} ± ${formatValue(summary.sd)} [${formatValue(summary.ci[0])}, ${formatValue(summary.ci[1])}]`;
-}
-
-/**
- * The values a metric can take: fractions lie in [0, 1], losses and times are never negative;
- * confidence intervals are clipped to it.
- *
- * @example metricRange('even.accuracy') // [0, 1]
- */
-export function metricRange(key: string): readonly [number, number] {
-  const metric = key.includes('.') ? key.slice(key.lastIndexOf('.') + 1) : key;
-  if (isRateMetric(metric)) return [0, 1];
-  if (metric === 'loss' || /seconds$/i.test(metric) || metric === 'samplesPerSecond' || metric === 'learningRate')
-    return [0, Number.POSITIVE_INFINITY];
-  return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
-}
-
-/**
- * Which way a metric improves when its definition does not say: `lower` for losses and errors
- * (`loss`, `validation.loss`, `meanAbsoluteError`), `higher` for everything else.
- *
- * @example defaultDirection('training.loss') // 'lower'
- */
-export function defaultDirection(metric: string): Direction {
-  const name = metric.slice(metric.lastIndexOf('.') + 1);
-  return /loss$|error$/i.test(name) ? 'lower' : 'higher';
 }

@@ -82,10 +82,9 @@ details > summary { cursor: pointer; color: #2f4b7c; margin: 6px 0; }
 function table(data: TextTable): string {
   const head = `<tr>${data.header.map((cell) => `<th scope="col">${escapeHtml(cell)}</th>`).join('')}</tr>`;
   const body = data.rows
-    .map((row, rowIndex) => {
+    .map((row) => {
       const cells = row.map((cell, index) => {
-        const text =
-          data.strong?.[rowIndex]?.[index] === true ? `<strong>${escapeHtml(cell)}</strong>` : escapeHtml(cell);
+        const text = typeof cell === 'string' ? escapeHtml(cell) : `<strong>${escapeHtml(cell.text)}</strong>`;
         return index === 0 ? `<th scope="row">${text}</th>` : `<td class="num">${text}</td>`;
       });
       return `<tr>${cells.join('')}</tr>`;

@@ -44,12 +44,12 @@ export {
   headlineMetrics,
   lossMismatch,
   lossMix,
-  sortMetrics,
   uncomparedLosses,
 } from './compare.js';
 export type { MetricComparison, CompareOptions, ComparisonFamily, SeedsAdvice, SentenceExtras } from './compare.js';
 export { primaryMetrics, verdicts, verdictComparisons, bestAggregate, DEFAULT_PRIMARY } from './verdict.js';
 export type { DeclaredPrimary, Direction, MetricVerdict, PrimaryChoice, VerdictLine } from './verdict.js';
+export { metricTitle, metricUnit, metricRange, defaultDirection, sortMetrics } from './metrics.js';
 export { epochSummaries } from './epochs.js';
 export { printOutcome } from './outcome.js';
 export type { OutcomeOutput, ReportOutcome } from './outcome.js';
@@ -87,26 +87,14 @@ export {
   epochsToTargetChart,
   renderChartSvg,
   renderCharts,
-  metricTitle,
-  metricUnit,
   slug,
 } from './charts.js';
 export type { ChartSpec, RenderedChart } from './charts.js';
-export {
-  formatValue,
-  formatSigned,
-  formatP,
-  formatSd,
-  formatSummary,
-  plural,
-  metricRange,
-  defaultDirection,
-  printable,
-} from './format.js';
+export { formatValue, formatSigned, formatP, formatSd, formatSummary, plural, printable } from './format.js';
 export { perClassResults, overallConfusions, classEvaluation, isClassMetric, CLASS_METRICS } from './perclass.js';
 export type { ClassMetric, ClassResults, ClassSummary, GroupConfusion, PerClassResults } from './perclass.js';
-export { perClassTables, CONFUSION_NOTE } from './layout.js';
-export type { TextTable } from './layout.js';
+export { perClassTables, cellText, CONFUSION_NOTE } from './layout.js';
+export type { TableCell, TextTable } from './layout.js';
 export { buildReport } from './model.js';
 export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './model.js';
 export { renderHtml, escapeHtml } from './html.js';

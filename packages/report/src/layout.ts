@@ -1,9 +1,10 @@
 import type { GroupAggregate } from './aggregate.js';
-import { metricTitle, type RenderedChart } from './charts.js';
+import type { RenderedChart } from './charts.js';
 import { claimSymbol } from './claims.js';
-import { formatEffect, sortMetrics } from './compare.js';
+import { formatEffect } from './compare.js';
 import { nearMajority } from './context.js';
-import { defaultDirection, formatSd, formatSigned, formatSummary, formatValue, metricRange, plural } from './format.js';
+import { formatSd, formatSigned, formatSummary, formatValue, plural } from './format.js';
+import { DATA_METRICS, defaultDirection, MAJORITY_ACCURACY, metricRange, metricTitle, sortMetrics } from './metrics.js';
 import type { SkippedRun } from './load.js';
 import type { ReportModel } from './model.js';
 import type { ClassSummary } from './perclass.js';
@@ -15,22 +16,26 @@ import { clipInterval, MAX_SEEDS, type Summary } from './stats.js';
  */
 export interface TextTable {
   readonly header: readonly string[];
-  readonly rows: readonly (readonly string[])[];
-  /**
-   * `strong[i][j]`: cell j of row i is emphasised (bold in both renderings; never colour alone),
-   * e.g. the best value of a class among the variants. Absent: nothing is.
-   */
-  readonly strong?: readonly (readonly boolean[])[];
+  readonly rows: readonly (readonly TableCell[])[];
 }
+
+/**
+ * A cell of a {@link TextTable}: its text, or its text emphasised (bold in both renderings; never
+ * colour alone), e.g. the best value of a class among the variants.
+ */
+export type TableCell = string | { readonly text: string; readonly strong: true };
+
+/** `text`, emphasised when `strong`. */
+const emphasised = (text: string, strong: boolean): TableCell => (strong ? { text, strong: true } : text);
+
+/** The text of a cell, emphasised or not. */
+export const cellText = (cell: TableCell): string => (typeof cell === 'string' ? cell : cell.text);
 
 /** Metric order of the final-metrics table: the display order, with majorityAccuracy last. */
 function finalMetricOrder(aggregates: readonly GroupAggregate[]): string[] {
   const all = sortMetrics([...new Set(aggregates.flatMap((aggregate) => Object.keys(aggregate.final)))]);
-  return [...all.filter((key) => key !== 'majorityAccuracy'), ...all.filter((key) => key === 'majorityAccuracy')];
+  return [...all.filter((key) => key !== MAJORITY_ACCURACY), ...all.filter((key) => key === MAJORITY_ACCURACY)];
 }
-
-/** Metrics whose best value is not highlighted: properties of the data, not of a model. */
-const NOT_RANKED = new Set(['majorityAccuracy', 'positiveRate']);
 
 /**
  * Final metrics per group: `mean ± sd [95% CI]` and n, with ⚠ where an accuracy is near the
@@ -40,29 +45,27 @@ const NOT_RANKED = new Set(['majorityAccuracy', 'positiveRate']);
  */
 export function finalMetricsTable(model: ReportModel): TextTable {
   const aggregates = model.aggregates;
-  const strong: boolean[][] = [];
   const rows = finalMetricOrder(aggregates).map((metric) => {
     const means = aggregates.map((aggregate) => aggregate.final[metric]?.mean ?? null);
     const direction = defaultDirection(metric);
-    const ranked = !NOT_RANKED.has(metric) && !(metric === 'loss' && model.finalLossMix !== null);
+    const ranked = !DATA_METRICS.has(metric) && !(metric === 'loss' && model.finalLossMix !== null);
     const best = ranked
       ? bestOf(direction === 'higher' ? means : means.map((mean) => (mean === null ? null : -mean)))
       : means.map(() => false);
-    strong.push([false, ...best]);
     return [
       metricTitle(metric),
-      ...aggregates.map((aggregate) => {
+      ...aggregates.map((aggregate, index) => {
         const summary = aggregate.final[metric];
-        if (summary === undefined) return '—';
+        if (summary === undefined) return emphasised('—', best[index] ?? false);
         const warn =
           metric === 'accuracy' && nearMajority(summary.mean, aggregate.final.majorityAccuracy?.mean)
             ? ' ⚠ near majority baseline'
             : '';
-        return `${formatSummary(summary)} (n=${summary.n})${warn}`;
+        return emphasised(`${formatSummary(summary)} (n=${summary.n})${warn}`, best[index] ?? false);
       }),
     ];
   });
-  return { header: ['metric', ...aggregates.map((aggregate) => aggregate.label)], rows, strong };
+  return { header: ['metric', ...aggregates.map((aggregate) => aggregate.label)], rows };
 }
 
 /** Notes under the final-metrics table: what is bold, and that its loss row mixes definitions or reductions, when it does. */
@@ -96,7 +99,6 @@ function formatPValue(p: number): string {
  * family it was adjusted in, and for an undecided difference the seeds that would decide it.
  */
 export function comparisonTable(model: ReportModel): TextTable {
-  const strong: boolean[][] = [];
   // Primary family first: the tests the verdict and the claims rest on.
   const ordered = [
     ...model.comparisons.filter((comparison) => comparison.family === 'primary'),
@@ -105,17 +107,16 @@ export function comparisonTable(model: ReportModel): TextTable {
   const rows = ordered.map((comparison) => {
     const { test } = comparison;
     const decided = comparison.pAdjusted !== null && comparison.pAdjusted < model.alpha;
-    strong.push([false, false, decided, false, false, false, false, decided, false, false]);
     const ci = test.ci === null ? null : differenceInterval(comparison.metric, test.ci);
     return [
       `${comparison.label} vs ${comparison.baseline}`,
       metricTitle(comparison.metric),
-      formatSigned(test.difference),
+      emphasised(formatSigned(test.difference), decided),
       ci === null ? 'n/a' : `[${formatSigned(ci[0])}, ${formatSigned(ci[1])}]`,
       comparison.effectSize === null ? 'n/a' : formatEffect(comparison.effectSize),
       test.method === 'paired' ? 'paired t' : 'Welch',
       test.p === null ? 'n/a (no significance can be claimed)' : formatPValue(test.p),
-      comparison.pAdjusted === null ? 'n/a' : formatPValue(comparison.pAdjusted),
+      emphasised(comparison.pAdjusted === null ? 'n/a' : formatPValue(comparison.pAdjusted), decided),
       `${comparison.family}; ${test.nA === test.nB ? `${test.nA} each` : `${test.nA} vs ${test.nB}`}`,
       comparison.advice === null
         ? ''
@@ -140,7 +141,6 @@ export function comparisonTable(model: ReportModel): TextTable {
       'seeds per variant for 80% power',
     ],
     rows,
-    strong,
   };
 }
 
@@ -189,26 +189,26 @@ export function verdictNote(model: ReportModel): string {
 /** Best epoch and epochs to a shared target, one row per curve and variant. */
 export function epochSummaryTable(model: ReportModel): TextTable {
   const several = model.experiments.length > 1;
-  const strong: boolean[][] = [];
   const rows = model.epochSummaries.flatMap((summary) => {
     const soonest = Math.min(...summary.variants.map((variant) => variant.epochToTarget ?? Number.POSITIVE_INFINITY));
     return summary.variants.map((variant) => {
-      strong.push([false, false, false, false, summary.variants.length > 1 && variant.epochToTarget === soonest]);
       return [
         `${several ? `${summary.experiment}: ` : ''}${metricTitle(summary.key)} (${summary.direction} is better)`,
         variant.label,
         `${formatValue(variant.best)} (epoch ${variant.bestEpoch} of ${variant.epochs})`,
         formatValue(variant.final),
-        summary.target === null
-          ? 'no shared target: the losses are on different scales'
-          : `${variant.epochToTarget ?? 'never'} (${summary.direction === 'higher' ? '≥' : '≤'} ${formatValue(summary.target)})`,
+        emphasised(
+          summary.target === null
+            ? 'no shared target: the losses are on different scales'
+            : `${variant.epochToTarget ?? 'never'} (${summary.direction === 'higher' ? '≥' : '≤'} ${formatValue(summary.target)})`,
+          summary.variants.length > 1 && variant.epochToTarget === soonest,
+        ),
       ];
     });
   });
   return {
     header: ['curve', 'variant', 'best (epoch)', 'final', 'first epoch reaching the shared target'],
     rows,
-    strong,
   };
 }
 
@@ -253,8 +253,7 @@ function bestOf(means: readonly (number | null)[]): boolean[] {
  */
 export function perClassTables(model: ReportModel): { title: string; notes: readonly string[]; table: TextTable }[] {
   return model.perClass.map((results) => {
-    const rows: string[][] = [];
-    const strong: boolean[][] = [];
+    const rows: TableCell[][] = [];
     for (const entry of results.classes) {
       const best = Object.fromEntries(
         PER_CLASS_RATES.map((metric) => [
@@ -267,28 +266,17 @@ export function perClassTables(model: ReportModel): { title: string; notes: read
         const runs = results.runs[index] ?? 0;
         if (summary === null) {
           rows.push([entry.name, label, '—', '—', '—', '—', '—', `0 of ${runs}`]);
-          strong.push(Array.from({ length: 8 }, () => false));
           return;
         }
         rows.push([
           entry.name,
           label,
-          formatRateCell(summary.recall),
-          formatRateCell(summary.precision),
-          formatRateCell(summary.f1),
+          emphasised(formatRateCell(summary.recall), best.recall[index] ?? false),
+          emphasised(formatRateCell(summary.precision), best.precision[index] ?? false),
+          emphasised(formatRateCell(summary.f1), best.f1[index] ?? false),
           formatCountCell(summary.support),
           formatCountCell(summary.predicted),
           summary.n === runs ? String(summary.n) : `${summary.n} of ${runs}`,
-        ]);
-        strong.push([
-          false,
-          false,
-          best.recall[index] ?? false,
-          best.precision[index] ?? false,
-          best.f1[index] ?? false,
-          false,
-          false,
-          false,
         ]);
       });
     }
@@ -305,7 +293,6 @@ export function perClassTables(model: ReportModel): { title: string; notes: read
       table: {
         header: ['class', 'variant', 'recall', 'precision', 'F1', 'support', 'predicted', 'seeds'],
         rows,
-        strong,
       },
     };
   });

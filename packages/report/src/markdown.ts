@@ -25,6 +25,7 @@ import {
   runsTable,
   skippedLines,
   type TextTable,
+  cellText,
 } from './layout.js';
 import { printable } from './format.js';
 import type { ReportModel } from './model.js';
@@ -75,10 +76,11 @@ const cell = escapeMarkdown;
 
 function table(data: TextTable): string {
   const lines = [`| ${data.header.map(cell).join(' | ')} |`, `| ${data.header.map(() => '---').join(' | ')} |`];
-  data.rows.forEach((row, rowIndex) => {
-    const cells = row.map((text, index) =>
-      data.strong?.[rowIndex]?.[index] === true && text.trim() !== '' ? `**${cell(text)}**` : cell(text),
-    );
+  data.rows.forEach((row) => {
+    const cells = row.map((entry) => {
+      const text = cellText(entry);
+      return typeof entry !== 'string' && text.trim() !== '' ? `**${cell(text)}**` : cell(text);
+    });
     lines.push(`| ${cells.join(' | ')} |`);
   });
   return lines.join('\n');

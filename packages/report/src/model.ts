@@ -1,4 +1,4 @@
-import { aggregateGroup, type GroupAggregate } from './aggregate.js';
+import type { GroupAggregate } from './aggregate.js';
 import {
   learningCurveChart,
   confusionChart,
@@ -9,7 +9,7 @@ import {
   type ChartSpec,
   type RenderedChart,
 } from './charts.js';
-import { DEFAULT_ALPHA, evaluateClaims, findComparison, type ClaimResult } from './claims.js';
+import { DEFAULT_ALPHA, evaluateExperimentClaims, findComparison, type ClaimResult } from './claims.js';
 import {
   adjustComparisons,
   comparePair,
@@ -20,7 +20,6 @@ import {
 } from './compare.js';
 import { epochSummaries, type EpochSummary } from './epochs.js';
 import {
-  primaryMetrics,
   verdictComparisons,
   verdicts,
   type DeclaredPrimary,
@@ -36,11 +35,13 @@ import {
   type GroupContext,
 } from './context.js';
 import { ReportError } from './errors.js';
-import { commitState, groupRuns, type GroupBy, type RunGroup } from './groups.js';
+import { commitState, type GroupBy } from './groups.js';
 import type { SkippedRun } from './load.js';
 import { overallConfusions, perClassResults, type PerClassResults } from './perclass.js';
 import type { RunRecord } from '@losslab/schema';
 import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference.js';
+import { isLossKey, MAJORITY_CURVE } from './metrics.js';
+import { reportView, type ExperimentView, type ReportView } from './view.js';
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
@@ -141,7 +142,7 @@ const CURVE_ORDER = [
 
 function curveKeys(aggregates: readonly GroupAggregate[]): string[] {
   const keys = [...new Set(aggregates.flatMap((aggregate) => Object.keys(aggregate.curves)))].filter(
-    (key) => key !== 'validation.majorityAccuracy',
+    (key) => key !== MAJORITY_CURVE,
   );
   const rank = (key: string): number => (CURVE_ORDER.includes(key) ? CURVE_ORDER.indexOf(key) : CURVE_ORDER.length);
   return keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -149,7 +150,7 @@ function curveKeys(aggregates: readonly GroupAggregate[]): string[] {
 
 function lastMajority(aggregates: readonly GroupAggregate[]): number | undefined {
   for (const aggregate of aggregates) {
-    const curve = aggregate.curves['validation.majorityAccuracy'];
+    const curve = aggregate.curves[MAJORITY_CURVE];
     const last = curve?.[curve.length - 1];
     if (last !== undefined) return last.summary.mean;
   }
@@ -157,48 +158,43 @@ function lastMajority(aggregates: readonly GroupAggregate[]): number | undefined
 }
 
 /** The baseline of one experiment's groups: given, else the `slower` of a fasterToTarget claim, else the first. */
-function chooseBaseline(groups: readonly RunGroup[], requested: string | undefined): string | undefined {
+function chooseBaseline(view: ExperimentView, requested: string | undefined): string | undefined {
+  const groups = view.groups.map(({ group }) => group);
   if (requested !== undefined && groups.some((group) => group.label === requested)) return requested;
-  const slower = groups
-    .flatMap((group) => group.records.flatMap((record) => record.claims))
-    .flatMap((claim) => (claim.kind === 'fasterToTarget' ? [claim.slower] : []))[0];
+  const slower = view.claims.flatMap((claim) => (claim.kind === 'fasterToTarget' ? [claim.slower] : []))[0];
   return groups.find((group) => group.variant === slower)?.label ?? groups[0]?.label;
 }
 
+const aggregatesOf = (view: ExperimentView): GroupAggregate[] => view.groups.map(({ aggregate }) => aggregate);
+const primaryMetricNames = (view: ExperimentView): string[] => view.primary.map((choice) => choice.metric);
+
 function buildComparisons(
-  groups: readonly RunGroup[],
-  aggregates: readonly GroupAggregate[],
+  views: readonly ExperimentView[],
   baseline: string | undefined,
-  primaryOf: (experiment: string) => readonly string[],
 ): { comparisons: MetricComparison[]; lossNotes: string[] } {
   const comparisons: MetricComparison[] = [];
   const lossNotes: string[] = [];
-  const experiments = [...new Set(groups.map((group) => group.experiment))];
-  for (const experiment of experiments) {
-    const own = groups.filter((group) => group.experiment === experiment);
-    const ownAggregates = aggregates.filter((aggregate) => aggregate.experiment === experiment);
-    const byCohort = own.some((group) => group.cohort !== null);
-    if (byCohort) {
+  for (const view of views) {
+    const ownAggregates = aggregatesOf(view);
+    const primary = primaryMetricNames(view);
+    if (view.groups.some(({ group }) => group.cohort !== null)) {
       // Before vs after: each variant's later code states against its first one.
-      const variants = [...new Set(own.map((group) => group.variant))];
-      const pairs = variants.filter((variant) => own.filter((group) => group.variant === variant).length > 1);
+      const variants = [...new Set(ownAggregates.map((aggregate) => aggregate.variant))];
+      const pairs = variants.filter(
+        (variant) => ownAggregates.filter((aggregate) => aggregate.variant === variant).length > 1,
+      );
       if (pairs.length > 0) {
         for (const variant of pairs) {
           const subset = ownAggregates.filter((aggregate) => aggregate.variant === variant);
-          comparisons.push(
-            ...unadjustedComparisons(subset, { baseline: subset[0]?.label, primary: primaryOf(experiment) }),
-          );
+          comparisons.push(...unadjustedComparisons(subset, { baseline: subset[0]?.label, primary }));
           lossNotes.push(...uncomparedLosses(subset, { baseline: subset[0]?.label }));
         }
         continue;
       }
     }
-    const chosen = chooseBaseline(own, baseline);
+    const chosen = chooseBaseline(view, baseline);
     comparisons.push(
-      ...unadjustedComparisons(ownAggregates, {
-        primary: primaryOf(experiment),
-        ...(chosen === undefined ? {} : { baseline: chosen }),
-      }),
+      ...unadjustedComparisons(ownAggregates, { primary, ...(chosen === undefined ? {} : { baseline: chosen }) }),
     );
     lossNotes.push(...uncomparedLosses(ownAggregates, chosen === undefined ? {} : { baseline: chosen }));
   }
@@ -207,53 +203,38 @@ function buildComparisons(
 
 /** The comparisons `beats` claims need that are not among `comparisons` (primary family, unadjusted). */
 function claimComparisons(
-  groups: readonly RunGroup[],
-  aggregates: readonly GroupAggregate[],
+  views: readonly ExperimentView[],
   comparisons: readonly MetricComparison[],
 ): MetricComparison[] {
   const added: MetricComparison[] = [];
-  for (const group of groups) {
-    for (const claim of group.records[0]?.claims ?? []) {
-      if (claim.kind !== 'beats' || group.variant !== claim.variant) continue;
-      const winner = aggregates[groups.indexOf(group)];
-      const loserIndex = groups.findIndex(
-        (candidate) =>
-          candidate.experiment === group.experiment &&
-          candidate.cohort === group.cohort &&
-          candidate.variant === claim.than,
-      );
-      const loser = aggregates[loserIndex];
-      if (winner === undefined || loser === undefined) continue;
-      const known = [...comparisons, ...added];
-      if (findComparison(known, group.experiment, winner.label, loser.label, claim.metric) !== undefined) continue;
-      const comparison = comparePair(winner, loser, claim.metric, [claim.metric]);
-      if (comparison !== null) added.push(comparison);
+  for (const view of views) {
+    for (const winner of view.groups) {
+      for (const claim of view.claims) {
+        if (claim.kind !== 'beats' || winner.group.variant !== claim.variant) continue;
+        const loser = view.groups.find(
+          ({ group }) => group.cohort === winner.group.cohort && group.variant === claim.than,
+        )?.aggregate;
+        if (loser === undefined) continue;
+        const known = [...comparisons, ...added];
+        if (findComparison(known, view.experiment, winner.aggregate.label, loser.label, claim.metric) !== undefined)
+          continue;
+        const comparison = comparePair(winner.aggregate, loser, claim.metric, [claim.metric]);
+        if (comparison !== null) added.push(comparison);
+      }
     }
   }
   return added;
 }
 
-/** `train.epochs` of the record's definition (plain data the record keeps as it ran). */
-function plannedEpochsOf(record: RunRecord): number | null {
-  const epochs = (record.definition as { train?: { epochs?: unknown } } | null)?.train?.epochs;
-  return typeof epochs === 'number' ? epochs : null;
-}
-
-/** True for curve keys whose metric is a loss (`training.loss`, `validation.loss`). */
-const isLossKey = (key: string): boolean => key === 'loss' || key.endsWith('.loss');
-
-function chartSpecs(
-  groups: readonly RunGroup[],
-  aggregates: readonly GroupAggregate[],
-  claims: readonly ClaimResult[],
-): ChartSpec[] {
+function chartSpecs(view: ReportView, claims: readonly ClaimResult[]): ChartSpec[] {
   const charts: ChartSpec[] = [];
-  const experiments = [...new Set(groups.map((group) => group.experiment))];
-  const several = experiments.length > 1;
+  const groups = view.groups.map(({ group }) => group);
+  const several = view.experiments.length > 1;
   const withExperiment = (chart: ChartSpec, experiment: string): ChartSpec =>
     several ? { ...chart, id: `${experiment}-${chart.id}`, title: `${experiment}: ${chart.title}` } : chart;
-  for (const experiment of experiments) {
-    const ownAggregates = aggregates.filter((aggregate) => aggregate.experiment === experiment);
+  for (const experimentView of view.experiments) {
+    const { experiment } = experimentView;
+    const ownAggregates = aggregatesOf(experimentView);
     for (const key of curveKeys(ownAggregates)) {
       const baseline = key === 'validation.accuracy' ? lastMajority(ownAggregates) : undefined;
       // Loss curves of different definitions or reductions share an axis but not a scale: say so.
@@ -310,9 +291,8 @@ function chartSpecs(
       result.epochsToTarget.length === 0
     )
       continue;
-    const labels = aggregates
-      .filter((aggregate) => aggregate.experiment === result.experiment)
-      .map((aggregate) => aggregate.label);
+    const own = view.experiments.find((experimentView) => experimentView.experiment === result.experiment);
+    const labels = (own === undefined ? [] : aggregatesOf(own)).map((aggregate) => aggregate.label);
     charts.push(
       withExperiment(
         epochsToTargetChart(result.claim.metric, result.claim.target, result.epochsToTarget, labels),
@@ -363,40 +343,37 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   const records = onePerRunFolder(given);
   const groupBy = options.groupBy ?? 'variant';
   // Settings given here win; otherwise the definition's, as its runs recorded them.
-  const recorded = (experiment: string) =>
-    records.find((record) => record.experiment === experiment && record.report !== undefined)?.report;
+  const view = reportView(records, groupBy, options.primary);
   const alpha =
-    options.alpha ?? records.find((record) => record.report?.alpha !== undefined)?.report?.alpha ?? DEFAULT_ALPHA;
-  const groups = groupRuns(records, groupBy);
-  const aggregates = groups.map((group) => aggregateGroup(group));
-  const primary = new Map<string, PrimaryChoice[]>();
-  for (const experiment of new Set(records.map((record) => record.experiment))) {
-    primary.set(
-      experiment,
-      primaryMetrics(
-        records.filter((record) => record.experiment === experiment),
-        aggregates.filter((aggregate) => aggregate.experiment === experiment),
-        options.primary ?? recorded(experiment)?.primary,
-      ),
-    );
-  }
-  const primaryOf = (experiment: string): string[] => (primary.get(experiment) ?? []).map((choice) => choice.metric);
-  const baselineComparisons = buildComparisons(groups, aggregates, options.baseline, primaryOf);
+    options.alpha ??
+    view.experiments.map((experiment) => experiment.settings?.alpha).find((level) => level !== undefined) ??
+    DEFAULT_ALPHA;
+  const groups = view.groups.map(({ group }) => group);
+  const aggregates = view.groups.map(({ aggregate }) => aggregate);
+  const primary = new Map(view.experiments.map((experiment) => [experiment.experiment, experiment.primary]));
+  const baselineComparisons = buildComparisons(view.experiments, options.baseline);
   const { lossNotes } = baselineComparisons;
   // One family of primary comparisons: against the baseline, best against the rest, and the pairs
   // `beats` claims name; each test appears once (from either side) and is adjusted once.
   const unadjusted = [...baselineComparisons.comparisons];
   unadjusted.push(...verdictComparisons(aggregates, primary, unadjusted));
-  unadjusted.push(...claimComparisons(groups, aggregates, unadjusted));
+  unadjusted.push(...claimComparisons(view.experiments, unadjusted));
   const comparisons = adjustComparisons(unadjusted, alpha);
-  const claims = evaluateClaims(groups, comparisons);
-  const experiments = [...new Set(records.map((record) => record.experiment))];
+  const claims = view.experiments.flatMap((experiment) =>
+    evaluateExperimentClaims(
+      experiment.experiment,
+      experiment.claims,
+      experiment.groups.map(({ group }) => group),
+      comparisons,
+    ),
+  );
+  const experiments = view.experiments.map((experiment) => experiment.experiment);
   const skipped = options.skipped ?? [];
 
   // Grouped by commit or run, differing code is the point of the comparison: check variants only.
   const mismatches =
     groupBy === 'variant'
-      ? experiments.flatMap((experiment) => likeWithLike(groups.filter((group) => group.experiment === experiment)))
+      ? view.experiments.flatMap((experiment) => likeWithLike(experiment.groups.map(({ group }) => group)))
       : [];
   const warnings = [...mismatches, ...majorityWarnings(aggregates)];
   for (const aggregate of aggregates) {
@@ -414,22 +391,15 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     );
   }
 
-  const references: ReferenceTable[] = [];
-  for (const experiment of experiments) {
-    const reference = records.find(
-      (record) => record.experiment === experiment && record.reference !== undefined,
-    )?.reference;
-    if (reference !== undefined) references.push(referenceTable(experiment, reference, groups));
-  }
+  const references: ReferenceTable[] = view.experiments.flatMap(({ experiment, reference }) =>
+    reference === undefined ? [] : [referenceTable(experiment, reference, groups)],
+  );
 
-  const definitionDiffs = experiments.map((experiment) => {
-    const own = groups.filter((group) => group.experiment === experiment);
-    return {
-      experiment,
-      labels: own.map((group) => group.label),
-      differences: diffDefinitions(own.map((group) => group.records[0]?.definition)),
-    };
-  });
+  const definitionDiffs = view.experiments.map((experiment) => ({
+    experiment: experiment.experiment,
+    labels: experiment.groups.map(({ group }) => group.label),
+    differences: diffDefinitions(experiment.groups.map(({ group }) => group.records[0]?.definition)),
+  }));
 
   const runs = groups.flatMap((group) =>
     group.records.map((record) => {
@@ -442,7 +412,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
         commit: commitState(record),
         backend: `${record.environment.backend} ${record.environment.backendVersion}`,
         epochs: record.history.length,
-        plannedEpochs: plannedEpochsOf(record),
+        plannedEpochs: record.definition.train?.epochs ?? null,
         earlyStopping: record.earlyStopping ?? null,
         resumedAfter: (record.resumes ?? []).map((resume) => resume.afterEpoch),
         secondsPerEpoch: average(record.history.map((epoch) => epoch.seconds)),
@@ -452,7 +422,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     }),
   );
 
-  const charts = await renderCharts(chartSpecs(groups, aggregates, claims));
+  const charts = await renderCharts(chartSpecs(view, claims));
   return {
     title: options.title ?? `losslab report: ${experiments.join(', ')}`,
     experiments,
@@ -471,7 +441,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     references,
     perClass: perClassResults(groups),
     crossGroup: crossGroupPredictions(groups),
-    contexts: groups.map((group, index) => groupContext(group, aggregates[index] ?? aggregateGroup(group))),
+    contexts: view.groups.map(({ group, aggregate }) => groupContext(group, aggregate)),
     definitionDiffs,
     runs,
     charts,

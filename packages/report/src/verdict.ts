@@ -1,7 +1,8 @@
 import type { GroupAggregate } from './aggregate.js';
 import { DEFAULT_ALPHA, findComparison } from './claims.js';
 import { adviceText, comparePair, formatEffect, lossMix, type MetricComparison } from './compare.js';
-import { defaultDirection, formatP, formatSigned, formatValue, plural } from './format.js';
+import { formatP, formatSigned, formatValue, plural } from './format.js';
+import { defaultDirection } from './metrics.js';
 import type { Direction, PrimaryMetric, RunRecord } from '@losslab/schema';
 
 export type { Direction };
@@ -27,12 +28,6 @@ export const DEFAULT_PRIMARY: Readonly<Record<string, readonly string[]>> = {
   binaryDetection: ['f1', 'balancedAccuracy'],
 };
 
-/** The evaluation kind of a run, from its resolved definition. */
-function evaluationKind(record: RunRecord): string | undefined {
-  const kind = (record.definition as { evaluation?: { kind?: unknown } } | null)?.evaluation?.kind;
-  return typeof kind === 'string' ? kind : undefined;
-}
-
 /**
  * The primary metrics of one experiment: the declared ones (`report.primary` of the definition)
  * if any, else the defaults of its evaluation kind ({@link DEFAULT_PRIMARY}; `accuracy` for
@@ -56,7 +51,7 @@ export function primaryMetrics(
   if (declared.length > 0) {
     for (const primary of declared) add(primary.metric, primary.direction, 'declared');
   } else {
-    const kinds = [...new Set(records.flatMap((record) => evaluationKind(record) ?? []))];
+    const kinds = [...new Set(records.flatMap((record) => record.definition.evaluation?.kind ?? []))];
     for (const kind of kinds)
       for (const metric of DEFAULT_PRIMARY[kind] ?? ['accuracy']) add(metric, undefined, 'default');
     if (kinds.length === 0) add('accuracy', undefined, 'default');

@@ -379,6 +379,8 @@ export type EarlyStoppingSpec = t.TypeOf<typeof EarlyStoppingSpec>;
  */
 export const SCALAR_REDUCTIONS = ['sum', 'sumOverBatchSize', 'sumOverWeights', 'sumOverNonzeroWeights'] as const;
 export type ScalarReduction = (typeof SCALAR_REDUCTIONS)[number];
+/** The reduction of a run whose `train.reduction` is absent. */
+export const DEFAULT_REDUCTION: ScalarReduction = 'sumOverBatchSize';
 export const TrainSpec = closed(
   'train settings',
   { epochs: PositiveInt, batchSize: PositiveInt },

@@ -40,6 +40,7 @@ export {
   FAILED_FILE,
   FailedRun,
 } from './record.js';
+export { RecordedDefinition } from './recorded-definition.js';
 export { sha256Hex } from './sha256.js';
 export {
   Base64,
@@ -87,6 +88,7 @@ export {
   SgdOptimizer,
   TrainSpec,
   SCALAR_REDUCTIONS,
+  DEFAULT_REDUCTION,
   ScheduleSpec,
   EarlyStoppingSpec,
   EvaluationGroup,

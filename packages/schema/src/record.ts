@@ -9,6 +9,7 @@ import {
   PositiveInt,
   tagged,
 } from './codec.js';
+import { RecordedDefinition } from './recorded-definition.js';
 
 /**
  * The run record: everything one run of one variant with one seed produced. It is the only
@@ -354,8 +355,8 @@ export const RunRecord = t.intersection([
     experiment: t.string,
     variant: t.string,
     seed: NonNegativeInt,
-    /** The resolved definition of this variant, as canonical JSON data. */
-    definition: t.unknown,
+    /** The resolved definition of this variant, as canonical JSON data (read through {@link RecordedDefinition}). */
+    definition: RecordedDefinition,
     /** sha256 of the canonical JSON of `definition`. */
     definitionHash: t.string,
     environment: RunEnvironment,

@@ -39,7 +39,7 @@ describe('variant comparisons', () => {
     const { compareGroups } = await import('../index.js');
     const sameLoss = (variant: 'unweighted' | 'class-weighted', seed: number) => {
       const record = blinkRecord(variant, seed);
-      return { ...record, definition: { ...(record.definition as object), loss: { kind: 'l1' } } };
+      return { ...record, definition: { ...record.definition, loss: { kind: 'l1' } } };
     };
     const same = groupRuns(
       [1, 2, 3].flatMap((seed) => [sameLoss('unweighted', seed), sameLoss('class-weighted', seed)]),

@@ -258,3 +258,28 @@ describe('the Claim codec', () => {
     expect(decode(withoutThan)).toEqual(['than: expected string, got nothing']);
   });
 });
+
+describe('claims about two variants, judged in each cohort', () => {
+  it('pairs the variants within each code state and says which one a cohort lacks', () => {
+    // Code state 1111111 ran weighted (epoch 1 reaches 0.8) and plain (epoch 3); 2222222 ran only plain.
+    const faster: Claim = { kind: 'fasterToTarget', metric: 'f1', target: 0.8, faster: 'weighted', slower: 'plain' };
+    const at = (record: RunRecord, commit: string): RunRecord => ({
+      ...record,
+      runId: `${record.runId}-${commit}`,
+      environment: { ...record.environment, git: { commit: commit.repeat(40), dirty: false } },
+    });
+    const records = [
+      at(run('weighted', 1, [0.9, 0.9, 0.9], 0.9, [faster]), '1'),
+      at(run('plain', 1, [0.1, 0.5, 0.85], 0.9, [faster]), '1'),
+      at(run('plain', 1, [0.1, 0.2, 0.3], 0.9, [faster]), '2'),
+    ];
+    const [result] = evaluateClaims(groupRuns(records, 'commit'));
+    expect(result?.status).toBe('unknown');
+    expect(result?.evidence).toEqual([
+      '✓ weighted @ 1111111: 1.0 epochs to f1 ≥ 0.800 (mean of 1 of 1 seed, range 1–1)',
+      '  vs plain @ 1111111: 3.0 epochs to f1 ≥ 0.800 (mean of 1 of 1 seed, range 3–3)',
+      '? no runs of weighted @ 2222222 to compare with',
+    ]);
+    expect(result?.epochsToTarget?.map((entry) => entry.label)).toEqual(['weighted @ 1111111', 'plain @ 1111111']);
+  });
+});

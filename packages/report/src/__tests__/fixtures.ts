@@ -1,6 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Claim, RunRecord } from '@losslab/schema';
+import type { Claim, RecordedDefinition, RunRecord } from '@losslab/schema';
+
+/** A recorded definition with the keys the report does not read (name, model…), as a record holds them. */
+const recordedDefinition = (definition: RecordedDefinition & Record<string, unknown>): RecordedDefinition => definition;
 
 /** Deterministic small "noise" per (seed, index), in [−1, 1]: no randomness in tests. */
 function wobble(seed: number, index: number): number {
@@ -58,7 +61,7 @@ export function blinkRecord(variant: 'unweighted' | 'class-weighted', seed: numb
     experiment: 'blink',
     variant,
     seed,
-    definition: {
+    definition: recordedDefinition({
       name: 'blink',
       model: { kind: 'lstm', units: 16 },
       loss:
@@ -66,7 +69,7 @@ export function blinkRecord(variant: 'unweighted' | 'class-weighted', seed: numb
           ? { kind: 'classWeighted', inner: { kind: 'l1' }, weights: 'balanced' }
           : { kind: 'l1' },
       epochs,
-    },
+    }),
     definitionHash: variant === 'class-weighted' ? 'c'.repeat(64) : 'a'.repeat(64),
     environment: ENVIRONMENT,
     dataFingerprint: { 'blink-generator': 'f'.repeat(64) },
@@ -126,11 +129,11 @@ export function mnistRecord(seed = 1): RunRecord {
     experiment: 'mnist-odd',
     variant: 'masked',
     seed,
-    definition: {
+    definition: recordedDefinition({
       name: 'mnist-odd',
       model: { kind: 'mlp', units: [64] },
       loss: { kind: 'masked', inner: { kind: 'categoricalCrossentropy' } },
-    },
+    }),
     definitionHash: 'b'.repeat(64),
     environment: {
       ...ENVIRONMENT,
@@ -231,7 +234,12 @@ export function classRecord(
     runId: `20250103-${variant}-s${seed}`,
     experiment: 'digits',
     variant,
-    definition: { name: 'digits', model: { kind: 'mlp', units: [32] }, loss: { kind: variant }, epochs: 3 },
+    definition: recordedDefinition({
+      name: 'digits',
+      model: { kind: 'mlp', units: [32] },
+      loss: { kind: variant },
+      epochs: 3,
+    }),
     definitionHash: variant.padEnd(64, '0'),
     history: [1, 2, 3].map((epoch) => ({
       epoch,

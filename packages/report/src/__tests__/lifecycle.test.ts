@@ -8,7 +8,7 @@ function scheduledRun(seed: number, stoppedAt: number, resumedAfter?: number): R
   const base = blinkRecord('class-weighted', seed);
   return {
     ...base,
-    definition: { ...(base.definition as object), train: { epochs: 14 } },
+    definition: { ...base.definition, train: { epochs: 14 } },
     history: base.history.slice(0, stoppedAt).map((entry) => ({ ...entry, learningRate: 0.1 / entry.epoch })),
     earlyStopping: { stoppedAt, bestEpoch: stoppedAt - 3, restoredBest: true },
     ...(resumedAfter === undefined ? {} : { resumes: [{ afterEpoch: resumedAfter, at: '2025-01-01T00:00:00.000Z' }] }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { likeWithLike } from '../context.js';
 import { groupRuns } from '../groups.js';
-import { comparisonSummary, comparisonTable, finalMetricsTable } from '../layout.js';
+import { cellText, comparisonSummary, comparisonTable, finalMetricsTable } from '../layout.js';
 import { renderMarkdown } from '../markdown.js';
 import { buildReport } from '../model.js';
 import type { Claim, RunRecord } from '@losslab/schema';
@@ -91,7 +91,7 @@ describe('verdict', () => {
     expect(model.comparisons.every((comparison) => comparison.family === 'primary')).toBe(true);
     // One table: p and p (Holm) both shown.
     const table = comparisonTable(model);
-    expect(table.rows[0]?.slice(0, 8)).toEqual([
+    expect(table.rows[0]?.slice(0, 8).map(cellText)).toEqual([
       'class-balanced vs plain',
       'macro F1',
       '+0.120',
@@ -100,6 +100,19 @@ describe('verdict', () => {
       'paired t',
       '0.002',
       '0.007',
+    ]);
+    // A decided comparison carries its emphasis on the difference and on p (Holm).
+    expect(table.rows[0]?.map((cell) => typeof cell !== 'string')).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
     ]);
     expect(table.rows[2]?.[9]).toBe('29');
     // Holm-adjusted 0.0069 and 0.0078 are below 0.05, 0.383 is not.
@@ -130,7 +143,7 @@ describe('verdict', () => {
     const model = await buildReport(records());
     const table = finalMetricsTable(model);
     const row = table.rows.findIndex((cells) => cells[0] === 'macro F1');
-    expect(table.strong?.[row]).toEqual([false, false, true, false]);
+    expect(table.rows[row]?.map((cell) => typeof cell !== 'string')).toEqual([false, false, true, false]);
   });
 
   it('opens the Markdown with the verdict, before the claims and the comparison table', async () => {
