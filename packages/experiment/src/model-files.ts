@@ -101,6 +101,7 @@ export async function modelFromFiles(files: ModelFiles): Promise<tfl.LayersModel
   } catch (error) {
     throw new Error(
       `${join(folder, MODEL_FILE)} with ${WEIGHTS_FILE}: the model does not load (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
     );
   }
 }

@@ -64,7 +64,7 @@ export interface ResolvedVariant {
 }
 
 /** A variant resolved from its declared settings (see {@link ResolvedVariant}). */
-export const resolvedVariant = (name: string, spec: RunSpec): ResolvedVariant => ({
+const resolvedVariant = (name: string, spec: RunSpec): ResolvedVariant => ({
   name,
   spec,
   train: trainDefaults(spec.train),
@@ -137,16 +137,15 @@ export interface ResolveOptions {
 }
 
 /** Each run part's codec: the union over its table of kinds. */
-export const partCodecs = (registry: Registry): RunPartCodecs =>
-  ({
-    data: registry.data.codec,
-    transform: registry.transforms.codec,
-    label: registry.labels.codec,
-    model: registry.models.codec,
-    loss: registry.losses.codec,
-    optimizer: registry.optimizers.codec,
-    evaluation: registry.evaluations.codec,
-  }) as unknown as RunPartCodecs;
+export const partCodecs = (registry: Registry): RunPartCodecs => ({
+  data: registry.data.codec,
+  transform: registry.transforms.codec,
+  label: registry.labels.codec,
+  model: registry.models.codec,
+  loss: registry.losses.codec,
+  optimizer: registry.optimizers.codec,
+  evaluation: registry.evaluations.codec,
+});
 
 const invalid = (source: string, problems: readonly string[]): DefinitionProblem => ({
   tag: 'InvalidDefinition',

@@ -39,7 +39,7 @@ import {
 } from './store.js';
 
 /** The phases of a run, each named in the failure it ends with (and in `failed.json`'s `phase`). */
-export type RunPhase =
+type RunPhase =
   'RunStoreFailed' | 'LoadDataFailed' | 'BuildFailed' | 'TrainFailed' | 'EvaluateFailed' | 'PersistFailed';
 
 /** Where a run failed and why. */

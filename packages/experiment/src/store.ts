@@ -194,7 +194,10 @@ const recordKey = (record: RunRecord): Partial<ReuseKey> => ({
   ...(record.codeFingerprint === undefined ? {} : { codeFingerprint: record.codeFingerprint }),
 });
 
-/** True when `found` (read back, so maybe partial) has every part of `key`: the one comparison of reuse keys. */
+/**
+ * True when `found` (read back, so maybe partial) has every part of `key`: the one comparison of reuse keys.
+ * @internal exported for its tests
+ */
 export const sameReuseKey = (found: Partial<ReuseKey>, key: ReuseKey): boolean =>
   found.definitionHash === key.definitionHash &&
   found.seed === key.seed &&

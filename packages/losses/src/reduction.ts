@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError } from '@losslab/runtime';
-import { SCALAR_REDUCTIONS, type ScalarReduction } from '@losslab/schema';
+import { DEFAULT_REDUCTION, SCALAR_REDUCTIONS, type ScalarReduction } from '@losslab/schema';
 import type { Loss } from './types.js';
 
 /**
@@ -25,8 +25,8 @@ export type { ScalarReduction };
 /** Every {@link Reduction}, for validation and CLI help. */
 export const REDUCTIONS: readonly Reduction[] = ['none', ...SCALAR_REDUCTIONS];
 
-/** The reduction used when none is named (Keras' default): the one place it is decided. */
-export const DEFAULT_REDUCTION: ScalarReduction = 'sumOverBatchSize';
+/** The reduction used when none is named (Keras' default), decided once in `@losslab/schema`. */
+export { DEFAULT_REDUCTION };
 
 /** Throws `INVALID_ARGUMENT` unless `value` is a {@link Reduction} name; the message lists them. */
 export function requireReduction(value: string): Reduction {

@@ -103,7 +103,7 @@ async function jobData(
  * complete run in `runsDir` is reused, as locally. Resolves to undefined (after one line on
  * stderr, with nothing written) when Redis cannot be used.
  */
-export async function runSweep(
+async function runSweep(
   definition: ExperimentDefinition,
   cells: readonly RunCell[],
   options: SweepOptions,
