@@ -12,7 +12,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 // ---- module boundaries -------------------------------------------------------------------
-// The dependency direction of ../shared/DESIGN.md ("Layout"), as Nx tags. Tags are set in each
+// The dependency direction of ARCHITECTURE.md ("Layers"), as Nx tags. Tags are set in each
 // project's `nx.tags` (packages/*/package.json, experiments/project.json):
 //
 //   layer:schema       @losslab/schema                               (the contract: uses no other package)
