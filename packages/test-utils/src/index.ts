@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { afterAll } from 'vitest';
 import { selectBackend, type BackendName } from '@losslab/runtime';
 
 /** Backends every tensor test runs on: both must work on a machine without native TensorFlow. */
@@ -49,5 +53,24 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * Temporary folders under the system's temporary directory, named `prefix` plus a random suffix,
+ * removed (with everything in them) after the tests of the file or `describe` block that called
+ * this. Call it at module or `describe` level, not inside a test: it registers an `afterAll` hook.
+ */
+export function temporaryFolders(prefix: string): { make(): string } {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const folder of made.splice(0)) rmSync(folder, { recursive: true, force: true });
+  });
+  return {
+    make() {
+      const folder = mkdtempSync(join(tmpdir(), prefix));
+      made.push(folder);
+      return folder;
+    },
+  };
 }
 export { isolatedNxEnv } from './nx.js';

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { temporaryFolders } from '@losslab/test-utils';
 import { loadDefinitionFile } from '../load-definition.js';
 import { exec, LAUNCHER, storedRuns, writeOutsideDefinition } from './outside-definition.js';
 
+const outsideFolders = temporaryFolders('losslab-outside-');
+
 describe('a definition file outside the repository', () => {
   it('runs with `npx losslab run <absolute path>`, its own relative imports included, its runs and report beside it', async () => {
-    const outside = writeOutsideDefinition();
+    const outside = writeOutsideDefinition(outsideFolders.make());
     // no --runs-dir or --reports-dir: the command runs from the repository, the definition is elsewhere
     const { code, stdout, stderr } = await exec('npx', ['losslab', 'run', outside.file, '--seeds=0']);
     expect(code, stderr).toBe(0);
@@ -25,7 +27,7 @@ describe('a definition file outside the repository', () => {
   });
 
   it('runs with `npx nx run experiment:run --definition=<absolute path>`', { timeout: 180_000 }, async () => {
-    const outside = writeOutsideDefinition();
+    const outside = writeOutsideDefinition(outsideFolders.make());
     const { code, stdout, stderr } = await exec(
       'npx',
       [
@@ -44,7 +46,7 @@ describe('a definition file outside the repository', () => {
   });
 
   it('a missing file exits 2 naming its path; a file without a definition says what it expected', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'losslab-outside-'));
+    const dir = outsideFolders.make();
     const missing = join(dir, 'nowhere', 'def.ts');
     const absent = await exec(process.execPath, [LAUNCHER, 'run', missing, `--runs-dir=${join(dir, 'runs')}`]);
     expect(absent.code).toBe(2);
@@ -62,60 +64,50 @@ describe('a definition file outside the repository', () => {
   });
 
   it('an error thrown while importing the file names the file; --debug adds the stack of the throw (issue 22 case 20)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'losslab-outside-'));
-    try {
-      const file = join(dir, 'throws.ts');
-      writeFileSync(file, "const settings = JSON.parse('{');\nexport default settings;\n");
-      const cause = await loadDefinitionFile(file).then(
-        () => new Error('expected a rejection'),
-        (reason: unknown) => reason as Error,
-      );
-      expect(cause.message).toMatch(
-        new RegExp(`^${escape(file)}: importing the definition file failed: SyntaxError: `),
-      );
-      expect((cause.cause as Error).name).toBe('SyntaxError');
+    const dir = outsideFolders.make();
+    const file = join(dir, 'throws.ts');
+    writeFileSync(file, "const settings = JSON.parse('{');\nexport default settings;\n");
+    const cause = await loadDefinitionFile(file).then(
+      () => new Error('expected a rejection'),
+      (reason: unknown) => reason as Error,
+    );
+    expect(cause.message).toMatch(new RegExp(`^${escape(file)}: importing the definition file failed: SyntaxError: `));
+    expect((cause.cause as Error).name).toBe('SyntaxError');
 
-      const args = ['run', file, `--runs-dir=${join(dir, 'runs')}`];
-      const plain = await exec(process.execPath, [LAUNCHER, ...args]);
-      expect(plain.code).toBe(2);
-      expect(plain.stderr).toContain(`error: ${file}: importing the definition file failed: SyntaxError: `);
-      expect(plain.stderr).toContain('(run again with --debug for the stack trace)');
-      expect(plain.stderr).not.toMatch(/^\s+at /m);
+    const args = ['run', file, `--runs-dir=${join(dir, 'runs')}`];
+    const plain = await exec(process.execPath, [LAUNCHER, ...args]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain(`error: ${file}: importing the definition file failed: SyntaxError: `);
+    expect(plain.stderr).toContain('(run again with --debug for the stack trace)');
+    expect(plain.stderr).not.toMatch(/^\s+at /m);
 
-      const debug = await exec(process.execPath, [LAUNCHER, ...args, '--debug']);
-      expect(debug.code).toBe(2);
-      expect(debug.stderr).toContain(`error: ${file}: importing the definition file failed: SyntaxError: `);
-      // The cause's stack points into the definition file, at the line that threw.
-      expect(debug.stderr).toMatch(/caused by: SyntaxError: /);
-      expect(debug.stderr).toMatch(new RegExp(`^\\s+at .*throws\\.ts:1:`, 'm'));
-      expect(existsSync(join(dir, 'runs'))).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const debug = await exec(process.execPath, [LAUNCHER, ...args, '--debug']);
+    expect(debug.code).toBe(2);
+    expect(debug.stderr).toContain(`error: ${file}: importing the definition file failed: SyntaxError: `);
+    // The cause's stack points into the definition file, at the line that threw.
+    expect(debug.stderr).toMatch(/caused by: SyntaxError: /);
+    expect(debug.stderr).toMatch(new RegExp(`^\\s+at .*throws\\.ts:1:`, 'm'));
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
   });
 });
 
 describe('losslab run prints text from a definition escaped (issue 22 case 17)', () => {
   it('a claim description holding ANSI and bidi controls reaches the terminal as visible escapes', async () => {
-    const outside = writeOutsideDefinition();
-    try {
-      const text = readFileSync(outside.file, 'utf8');
-      writeFileSync(
-        outside.file,
-        text.replace(
-          'variants: { adam: {} },',
-          "variants: { adam: {} },\n  claims: [{ kind: 'threshold', metric: 'accuracy', op: '>=', value: 0, description: 'fine\\u001b[2J\\u001b[31m\\u202eevil' }],",
-        ),
-      );
-      const args = [LAUNCHER, 'run', outside.file, '--seeds=0', `--runs-dir=${outside.runs}`];
-      const { code, stdout, stderr } = await exec(process.execPath, [...args, `--reports-dir=${outside.reports}`]);
-      expect(code, stderr).toBe(0);
-      expect(stdout).toContain('fine\\x1b[2J\\x1b[31m\\u202eevil');
-      // eslint-disable-next-line no-control-regex -- looking for control characters is the point
-      expect(stdout + stderr).not.toMatch(/[\u001b\u202e]/);
-    } finally {
-      rmSync(outside.dir, { recursive: true, force: true });
-    }
+    const outside = writeOutsideDefinition(outsideFolders.make());
+    const text = readFileSync(outside.file, 'utf8');
+    writeFileSync(
+      outside.file,
+      text.replace(
+        'variants: { adam: {} },',
+        "variants: { adam: {} },\n  claims: [{ kind: 'threshold', metric: 'accuracy', op: '>=', value: 0, description: 'fine\\u001b[2J\\u001b[31m\\u202eevil' }],",
+      ),
+    );
+    const args = [LAUNCHER, 'run', outside.file, '--seeds=0', `--runs-dir=${outside.runs}`];
+    const { code, stdout, stderr } = await exec(process.execPath, [...args, `--reports-dir=${outside.reports}`]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('fine\\x1b[2J\\x1b[31m\\u202eevil');
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+    expect(stdout + stderr).not.toMatch(/[\u001b\u202e]/);
   });
 });
 

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Evaluation, RunRecord } from '@losslab/schema';
+import { temporaryFolders } from '@losslab/test-utils';
 import { main } from '../cli.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
@@ -25,10 +25,12 @@ function losslab(args: string[]): Promise<{ code: number; stdout: string; stderr
 }
 
 describe('losslab evaluate <run-folder>', () => {
+  const scratchFolders = temporaryFolders('losslab-evaluate-');
+  const copyFolders = temporaryFolders('losslab-evaluate-copy-');
   let folder = '';
   let record: RunRecord;
   beforeAll(async () => {
-    const runs = join(mkdtempSync(join(tmpdir(), 'losslab-evaluate-')), 'runs');
+    const runs = join(scratchFolders.make(), 'runs');
     const run = await losslab([
       'run',
       'examples/tiny-mnist-odd.ts',
@@ -69,7 +71,7 @@ describe('losslab evaluate <run-folder>', () => {
   }, 60_000);
 
   it('a changed weight file is refused before it is loaded, naming it and both sha256s', async () => {
-    const copy = mkdtempSync(join(tmpdir(), 'losslab-evaluate-copy-'));
+    const copy = copyFolders.make();
     for (const file of ['record.json', 'model.json', 'weights.bin'])
       writeFileSync(join(copy, file), readFileSync(join(folder, file)));
     const weights = readFileSync(join(copy, 'weights.bin'));

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
+import { temporaryFolders } from '@losslab/test-utils';
 import { blinkStream, lstm, resolveExperiment, setPath } from '../index.js';
 import { definitionFileState } from '../environment.js';
 import { runFolder } from '../store.js';
@@ -96,6 +96,8 @@ describe('everything a run would reject is rejected before any run starts', () =
 });
 
 describe('definitionFileState', () => {
+  const repoFolders = temporaryFolders('losslab-git-');
+  const outsideFolders = temporaryFolders('losslab-nogit-');
   const git = (cwd: string, ...args: string[]) =>
     execFileSync('git', args, {
       cwd,
@@ -110,7 +112,7 @@ describe('definitionFileState', () => {
     });
 
   it('tells tracked, modified, untracked and outside-repository files apart, with the sha256 of their bytes', () => {
-    const repo = mkdtempSync(join(tmpdir(), 'losslab-git-'));
+    const repo = repoFolders.make();
     git(repo, 'init', '-q');
     writeFileSync(join(repo, 'def.ts'), 'export default 1;\n');
     expect(definitionFileState('def.ts', repo)).toEqual({
@@ -125,7 +127,7 @@ describe('definitionFileState', () => {
     writeFileSync(join(repo, 'def.ts'), 'export default 2;\n');
     expect(definitionFileState('def.ts', repo)).toMatchObject({ git: 'modified' });
     expect(definitionFileState('def.ts', repo).sha256).not.toBe(before);
-    const outside = mkdtempSync(join(tmpdir(), 'losslab-nogit-'));
+    const outside = outsideFolders.make();
     writeFileSync(join(outside, 'def.ts'), 'export default 1;\n');
     expect(definitionFileState(join(outside, 'def.ts'))).toEqual({
       path: join(outside, 'def.ts'),

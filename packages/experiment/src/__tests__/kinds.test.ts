@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as E from 'fp-ts/lib/Either.js';
@@ -8,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { arrayDataset } from '@losslab/data';
 import * as losses from '@losslab/losses';
 import { labelLayout, liveTensorCount } from '@losslab/runtime';
-import { useBackend } from '@losslab/test-utils';
+import { temporaryFolders, useBackend } from '@losslab/test-utils';
 import {
   adam,
   binaryCrossentropy,
@@ -76,6 +75,7 @@ const scaledKind = (source?: string): LossKind<Scaled> => ({
 const scaled = (on: string, scale: number) => ({ kind: 'scaled', on, scale }) as unknown as UserKindSpec;
 
 describe('the kind table', () => {
+  const kindsFolders = temporaryFolders('losslab-kinds-');
   it('refuses a kind taken by a built-in or by another file, and takes the same file again', () => {
     const registry = createRegistry();
     expect(() => registry.losses.register({ ...scaledKind(), kind: 'focal' })).toThrow(
@@ -159,7 +159,7 @@ describe('the kind table', () => {
   });
 
   it('puts the bytes of the file that registered a kind into the code fingerprint', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'losslab-kinds-')), 'kinds.ts');
+    const file = join(kindsFolders.make(), 'kinds.ts');
     writeFileSync(file, 'export const version = 1;\n');
     const registry = createRegistry();
     const builtInsOnly = codeFingerprint(registry);
@@ -353,8 +353,9 @@ describe('transforms', () => {
 });
 
 describe('the csv data kind', () => {
+  const csvFolders = temporaryFolders('losslab-csv-');
   it('reads features, class names, an extra column and windows, relative to the definition folder', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'losslab-csv-'));
+    const dir = csvFolders.make();
     // two subjects; "weight" is copied into a label block by column()
     const lines = ['subject,a,b,kind,weight'];
     for (let i = 0; i < 8; i++)

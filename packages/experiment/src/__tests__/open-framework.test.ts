@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { writeIdx } from '@losslab/data/node';
 import { RunRecord } from '@losslab/schema';
+import { temporaryFolders } from '@losslab/test-utils';
 import { exec } from './outside-definition.js';
 
 /**
@@ -70,8 +70,10 @@ function pointsCsv(): string {
   return `${lines.join('\n')}\n`;
 }
 
+const userFolders = temporaryFolders('losslab-user-');
+
 async function userFolder(): Promise<{ dir: string; file: string; runs: string; reports: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'losslab-user-'));
+  const dir = userFolders.make();
   mkdirSync(join(dir, 'data'));
   await writeSplit(join(dir, 'data'), 'train', 60, 1);
   await writeSplit(join(dir, 'data'), 'test', 20, 2);

@@ -58,9 +58,8 @@ export interface Outside {
   readonly reports: string;
 }
 
-/** Writes the definition and its helper into a new folder outside the repository. */
-export function writeOutsideDefinition(): Outside {
-  const dir = mkdtempSync(join(tmpdir(), 'losslab-outside-'));
+/** Writes the definition and its helper into `dir`, by default a new folder outside the repository. */
+export function writeOutsideDefinition(dir = mkdtempSync(join(tmpdir(), 'losslab-outside-'))): Outside {
   writeFileSync(join(dir, 'tiny-model.ts'), HELPER);
   const file = join(dir, 'def.ts');
   writeFileSync(file, DEFINITION);

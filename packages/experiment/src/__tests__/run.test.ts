@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunRecord } from '@losslab/schema';
 import { liveTensorCount, selectBackend, type BackendInfo, type BackendName } from '@losslab/runtime';
+import { temporaryFolders } from '@losslab/test-utils';
 import { fileURLToPath } from 'node:url';
 import {
   loadData,
@@ -21,18 +21,24 @@ import {
 } from '../index.js';
 import { tinyBlink, tinyMnistOdd } from './fixtures.js';
 
-function resolved(): ResolvedExperiment {
-  const result = resolveExperiment(tinyMnistOdd(), 'fixture');
+const runsFolders = temporaryFolders('losslab-runs-');
+
+function resolved(raw: unknown = tinyMnistOdd()): ResolvedExperiment {
+  const result = resolveExperiment(raw, 'fixture');
   if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
   return result.right;
 }
 
-async function runTiny(runsDir: string, backend: BackendInfo, seed = 0, reuse = false) {
-  const { definition, variants } = resolved();
+/** Runs the first variant of the definition `raw` into `runsDir`, throwing when it does not resolve or run. */
+async function runFirstVariant(raw: unknown, runsDir: string, backend: BackendInfo, seed = 0, reuse = false) {
+  const { definition, variants } = resolved(raw);
   const outcome = await runOne({ definition, variant: variants[0]!, seed }, { runsDir, backend, reuse });
   if (E.isLeft(outcome)) throw new Error(`${outcome.left.tag}: ${outcome.left.message}`);
   return outcome.right;
 }
+
+const runTiny = (runsDir: string, backend: BackendInfo, seed = 0, reuse = false) =>
+  runFirstVariant(tinyMnistOdd(), runsDir, backend, seed, reuse);
 
 describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
   let backend: BackendInfo;
@@ -41,7 +47,7 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
   });
 
   it('writes a complete, valid run record with every field, and leaks no tensors', async () => {
-    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const runsDir = runsFolders.make();
     const before = liveTensorCount();
     const { record, folder, reused } = await runTiny(runsDir, backend);
     expect(liveTensorCount()).toBe(before);
@@ -94,7 +100,7 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
   });
 
   it('gives byte-identical history and evaluation files for the same seed, different ones for another seed', async () => {
-    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const runsDir = runsFolders.make();
     const first = await runTiny(runsDir, backend, 0);
     const second = await runTiny(runsDir, backend, 0);
     const other = await runTiny(runsDir, backend, 1);
@@ -108,7 +114,7 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
   });
 
   it('reuses a complete run with the same settings, seed and backend', async () => {
-    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const runsDir = runsFolders.make();
     const first = await runTiny(runsDir, backend, 0, true);
     const again = await runTiny(runsDir, backend, 0, true);
     expect(again.reused).toBe(true);
@@ -139,17 +145,10 @@ describe('runOne on a detection experiment', () => {
       ...definition,
       train: { ...definition.train, schedule: { kind: 'stepDecay', every: 1, factor: 0.5 } },
     };
-    const result = resolveExperiment(scheduled, 'fixture');
-    if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
-    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
     const before = liveTensorCount();
-    const outcome = await runOne(
-      { definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 },
-      { runsDir, backend },
-    );
-    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
+    const run = await runFirstVariant(scheduled, runsFolders.make(), backend);
     expect(liveTensorCount()).toBe(before);
-    const { history, evaluation } = outcome.right.record;
+    const { history, evaluation } = run.record;
     const rates = ['accuracy', 'balancedAccuracy', 'f1', 'loss', 'majorityAccuracy', 'prAuc', 'precision', 'recall'];
     expect(history.map((h) => Object.keys(h.validation ?? {}).sort())).toEqual([rates, rates]);
     expect(Object.keys(evaluation.metrics).sort()).toEqual(rates);
@@ -163,7 +162,7 @@ describe('runOne on a detection experiment', () => {
     expect(evaluation.metrics.majorityAccuracy).toBeCloseTo(Math.max(tn + fp, fn + tp) / evaluation.size, 12);
     expect(fn + tp).toBeGreaterThan(0);
     // history.csv holds the same numbers as the record, a column per validation metric
-    const [header, ...rows] = readFileSync(join(outcome.right.folder, 'history.csv'), 'utf8').trimEnd().split('\n');
+    const [header, ...rows] = readFileSync(join(run.folder, 'history.csv'), 'utf8').trimEnd().split('\n');
     const columns = header!.split(',');
     expect(columns.slice(0, 5)).toEqual(['epoch', 'loss', 'seconds', 'samplesPerSecond', 'learningRate']);
     expect(columns).toContain('validation.f1');
@@ -204,7 +203,7 @@ console.log(JSON.stringify({ accuracy: digits.filter((d, i) => predicted[i] === 
 describe('the trained model of a run', () => {
   it('loads in a separate Node process with tf.loadLayersModel and reproduces the recorded accuracy', async () => {
     const backend = await selectBackend({ requested: 'cpu' });
-    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
+    const runsDir = runsFolders.make();
     const { record, folder } = await runTiny(runsDir, backend);
     const { definition, variants } = resolved();
     const data = (await loadData(variants[0]!.spec, registry)).splits.train!;
@@ -228,16 +227,9 @@ describe('the trained model of a run', () => {
 
   it('an LSTM model (a losslab layer) loads back with loadModel and gives the recorded accuracy', async () => {
     const backend = await selectBackend({ requested: 'cpu' });
-    const result = resolveExperiment(tinyBlink(), 'fixture');
-    if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
-    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
-    const outcome = await runOne(
-      { definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 },
-      { runsDir, backend },
-    );
-    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
-    const model = await loadModel(outcome.right.folder);
-    const test = (await loadData(result.right.variants[0]!.spec, registry)).splits.test!;
+    const run = await runFirstVariant(tinyBlink(), runsFolders.make(), backend);
+    const model = await loadModel(run.folder);
+    const test = (await loadData(resolved(tinyBlink()).variants[0]!.spec, registry)).splits.test!;
     const before = liveTensorCount();
     const scores = predictAll(model, test);
     expect(liveTensorCount()).toBe(before);
@@ -246,7 +238,7 @@ describe('the trained model of a run', () => {
       const blink = (scores[row * 2 + 1] ?? 0) >= 0.5 ? 1 : 0;
       if (blink === ((test.labels[row * 2 + 1] ?? 0) >= 0.5 ? 1 : 0)) correct++;
     }
-    expect(correct / test.size).toBe(outcome.right.record.evaluation.metrics.accuracy);
+    expect(correct / test.size).toBe(run.record.evaluation.metrics.accuracy);
     model.dispose();
   });
 });
@@ -263,15 +255,7 @@ describe('schedules and early stopping as data', () => {
         earlyStopping: { metric: 'loss', direction: 'min', patience: 1, minDelta: 1, restoreBest: true },
       },
     };
-    const result = resolveExperiment(raw, 'fixture');
-    if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
-    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-runs-'));
-    const outcome = await runOne(
-      { definition: result.right.definition, variant: result.right.variants[0]!, seed: 0 },
-      { runsDir, backend },
-    );
-    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
-    const { history, earlyStopping } = outcome.right.record;
+    const { history, earlyStopping } = (await runFirstVariant(raw, runsFolders.make(), backend)).record;
     // minDelta 1 on a loss below 1: nothing after epoch 1 counts as better, so it stops after epoch 2
     expect(history).toHaveLength(2);
     expect(earlyStopping).toEqual({ stoppedAt: 2, bestEpoch: 1, restoredBest: true });
