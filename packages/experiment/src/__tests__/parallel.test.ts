@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { temporaryFolders } from '@losslab/test-utils';
 import { parseRunArguments } from '../index.js';
 import { exec, LAUNCHER, storedRuns, writeOutsideDefinition, type StoredRun } from './outside-definition.js';
 
@@ -15,7 +16,7 @@ describe('--parallel=N (alias --jobs=N)', () => {
 });
 
 describe('where runs execute', () => {
-  const outside = writeOutsideDefinition();
+  const outside = writeOutsideDefinition(temporaryFolders('losslab-outside-').make());
   let inProcess: Map<string, StoredRun> | undefined;
 
   /** The CLI through its launcher, so the pid of the started process is the CLI's own. */
