@@ -74,6 +74,7 @@ describe('a saved LSTM model (with dropout)', () => {
 
     // the same scores as the run's own model (loaded by losslab as its FusedLstm), within float32 rounding
     const model = await loadModel(folder, record.model!.files);
+    expect(model.layers.map((layer) => layer.getClassName())).toEqual(['LosslabFusedLstm', 'Dropout', 'Dense']);
     const expected = predictAll(model, test);
     model.dispose();
     expect(scores).toHaveLength(test.size * 2);
