@@ -1,18 +1,26 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { fusedLstmTopology, standardTopology } from '@losslab/models';
 import { sha256Hex } from '@losslab/runtime';
 import { writeFileAtomic } from '@losslab/schema/files';
 import { readRunFile } from './run-files.js';
 
 /**
  * A trained model in the TF.js Layers format, in a run folder: `model.json` (topology and weights
- * manifest) and `weights.bin`, loadable with `tf.loadLayersModel`. Written with a small IO
- * handler, since tfjs-node's `file://` scheme is absent on the wasm and cpu backends.
+ * manifest) and `weights.bin`, loadable with `tf.loadLayersModel` in a process that imports only
+ * TF.js: losslab's layers are written as tfjs' own (`standardTopology`: FusedLstm as `LSTM`,
+ * SeededDropout as `Dropout`, same weights). Written with a small IO handler, since tfjs-node's
+ * `file://` scheme is absent on the wasm and cpu backends.
  */
 
 export const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
+
+/** What model.json's `userDefinedMetadata` (a TF.js field) holds for losslab's own loading. */
+interface LosslabMetadata {
+  readonly losslab?: { readonly fusedLstmLayers?: readonly string[] };
+}
 
 /** A saved file, relative to the run folder, with the sha256 of its bytes. */
 export interface SavedFile {
@@ -29,12 +37,17 @@ export async function saveModel(model: tfl.LayersModel, folder: string): Promise
       if (weightData === undefined || Array.isArray(weightData))
         throw new Error('saveModel: expected the weights as one buffer');
       const weights = new Uint8Array(weightData);
+      const { topology, fusedLstmLayers } = standardTopology(artifacts.modelTopology);
+      // only when there is something to say, so a model without LSTMs saves the same bytes as before
+      const metadata: LosslabMetadata | undefined =
+        fusedLstmLayers.length > 0 ? { losslab: { fusedLstmLayers } } : undefined;
       const modelJson = `${JSON.stringify({
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy,
         convertedBy: null,
-        modelTopology: artifacts.modelTopology,
+        modelTopology: topology,
         weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs ?? [] }],
+        ...(metadata === undefined ? {} : { userDefinedMetadata: metadata }),
       })}\n`;
       await writeFileAtomic(join(folder, WEIGHTS_FILE), weights);
       await writeFileAtomic(join(folder, MODEL_FILE), modelJson);
@@ -90,10 +103,13 @@ export async function modelFromFiles(files: ModelFiles): Promise<tfl.LayersModel
     const manifest = JSON.parse(files.model.toString('utf8')) as {
       modelTopology: object;
       weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+      userDefinedMetadata?: LosslabMetadata;
     };
+    // the run's own layers again, so a re-evaluation computes exactly what the run computed
+    const fusedLstmLayers = manifest.userDefinedMetadata?.losslab?.fusedLstmLayers ?? [];
     return await tfl.loadLayersModel(
       tf.io.fromMemory({
-        modelTopology: manifest.modelTopology,
+        modelTopology: fusedLstmTopology(manifest.modelTopology, fusedLstmLayers) as object,
         weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
         weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
       }),
@@ -107,8 +123,8 @@ export async function modelFromFiles(files: ModelFiles): Promise<tfl.LayersModel
 }
 
 /**
- * Loads a model saved by {@link saveModel} (custom losslab layers need `@losslab/models`, which
- * this package imports). Given `recorded` (the record's `model.files`), each file's sha256 is
+ * Loads a model saved by {@link saveModel}, its LSTMs as FusedLstm again (files of earlier runs,
+ * which name losslab's layers, load too: this package imports `@losslab/models`). Given `recorded` (the record's `model.files`), each file's sha256 is
  * checked before anything is loaded, so a changed or swapped file is named instead of loaded.
  *
  * @example const model = await loadModel('runs/mnist-odd/<run-id>', record.model.files);

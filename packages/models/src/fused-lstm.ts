@@ -157,8 +157,9 @@ export interface FusedLstmArgs {
 /**
  * An LSTM layer computed by {@link lstmSequence}, with tfjs' LSTM weights (`kernel` [f, 4u],
  * `recurrent_kernel` [u, 4u], `bias` [4u], gate order i, f, c, o), sigmoid gates and tanh
- * activation. Registered for serialisation, so a saved model loads with `tf.loadLayersModel` in any
- * process that has imported `@losslab/models`.
+ * activation. Registered for serialisation (a model naming it loads where `@losslab/models` is
+ * imported); losslab's saved models write it as tfjs' `LSTM` instead (`standardTopology`),
+ * so they load with TF.js alone.
  */
 export class FusedLstm extends tfl.layers.Layer {
   static readonly className = 'LosslabFusedLstm';

@@ -14,3 +14,5 @@ export { FusedLstm, lstmSequence } from './fused-lstm.js';
 export type { FusedLstmArgs } from './fused-lstm.js';
 export { createModel } from './model.js';
 export { countParameters, describeModel } from './summary.js';
+export { fusedLstmTopology, standardTopology } from './standard-topology.js';
+export type { StandardTopology } from './standard-topology.js';

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as E from 'fp-ts/lib/Either.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { selectBackend, sha256Hex } from '@losslab/runtime';
+import { evaluateRunFolder, loadData, loadModel, predictAll, registry, resolveExperiment, runOne } from '../index.js';
+import { lstm } from '../kinds/models.js';
+import { tinyBlink } from './fixtures.js';
+
+// A process that imports only TF.js (no @losslab package): the saved model must load as is.
+const LOADER = `
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+const [folder, dataFile] = process.argv.slice(1);
+await tf.setBackend('cpu');
+const manifest = JSON.parse(readFileSync(folder + '/model.json', 'utf8'));
+const weights = readFileSync(folder + '/weights.bin');
+const model = await tfl.loadLayersModel(tf.io.fromMemory({
+  modelTopology: manifest.modelTopology,
+  weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
+  weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+}));
+const { features, shape } = JSON.parse(readFileSync(dataFile, 'utf8'));
+const scores = Array.from(await model.predict(tf.tensor(features, shape)).data());
+console.log(JSON.stringify({ layers: model.layers.map((layer) => layer.getClassName()), scores }));
+`;
+
+const REPOSITORY_ROOT = join(fileURLToPath(import.meta.url), '../../../../..');
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+describe('a saved LSTM model (with dropout)', () => {
+  it('loads with only TF.js in another process, predicts what the run recorded, and losslab evaluate still matches', async () => {
+    const backend = await selectBackend({ requested: 'cpu' });
+    const definition = {
+      ...tinyBlink(),
+      model: lstm({ layers: [{ units: 4 }], dropout: 0.2, output: { units: 2, activation: 'softmax' } }),
+    };
+    const result = resolveExperiment(definition, 'fixture');
+    if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
+    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-portable-'));
+    folders.push(runsDir);
+    const variant = result.right.variants[0]!;
+    const outcome = await runOne({ definition: result.right.definition, variant, seed: 0 }, { runsDir, backend });
+    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
+    const { folder, record } = outcome.right;
+
+    // the record names the bytes written
+    for (const file of record.model!.files)
+      expect(sha256Hex(readFileSync(join(folder, file.path))), file.path).toBe(file.sha256);
+
+    const test = (await loadData(variant.spec, registry)).splits.test!;
+    const dataFile = join(runsDir, 'data.json');
+    writeFileSync(
+      dataFile,
+      JSON.stringify({ features: Array.from(test.features), shape: [test.size, ...test.featureShape] }),
+    );
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '--eval', LOADER, folder, dataFile],
+      { cwd: REPOSITORY_ROOT },
+    );
+    const { layers, scores } = JSON.parse(stdout) as { layers: string[]; scores: number[] };
+    expect(layers).toEqual(['LSTM', 'Dropout', 'Dense']);
+
+    // the same scores as the run's own model (loaded by losslab as its FusedLstm), within float32 rounding
+    const model = await loadModel(folder, record.model!.files);
+    expect(model.layers.map((layer) => layer.getClassName())).toEqual(['LosslabFusedLstm', 'Dropout', 'Dense']);
+    const expected = predictAll(model, test);
+    model.dispose();
+    expect(scores).toHaveLength(test.size * 2);
+    scores.forEach((score, i) => expect(score).toBeCloseTo(expected[i]!, 5));
+
+    let correct = 0;
+    for (let row = 0; row < test.size; row++) {
+      const blink = (scores[row * 2 + 1] ?? 0) >= 0.5 ? 1 : 0;
+      if (blink === ((test.labels[row * 2 + 1] ?? 0) >= 0.5 ? 1 : 0)) correct++;
+    }
+    expect(correct / test.size).toBe(record.evaluation.metrics.accuracy);
+
+    const reevaluation = await evaluateRunFolder(folder);
+    expect(reevaluation.matchesRecord).toBe(true);
+  });
+});
