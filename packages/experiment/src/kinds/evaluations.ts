@@ -113,7 +113,7 @@ const scoreClasses = (scores: Float32Array, width: number): Int32Array =>
   width === 1 ? Int32Array.from(scores, (score) => (score >= 0.5 ? 1 : 0)) : argMaxRows(scores, width);
 
 /** Softmax of each row of row-major scores `[rows, width]` (max subtracted, so large logits stay finite). */
-export function softmaxRows(scores: Float32Array, width: number): Float32Array {
+function softmaxRows(scores: Float32Array, width: number): Float32Array {
   const probabilities = new Float32Array(scores.length);
   for (let start = 0; start < scores.length; start += width) {
     const row = scores.subarray(start, start + width);
