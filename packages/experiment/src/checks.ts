@@ -67,7 +67,23 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
   };
   walk(spec.loss, 'loss', undefined);
 
-  const outputUnits = registry.models.get(spec.model.kind).outputUnits(spec.model);
+  const model = registry.models.get(spec.model.kind);
+  const outputUnits = model.outputUnits(spec.model);
+  const activation = model.outputActivation?.(spec.model);
+  const reads = readsLogits(spec.loss, registry);
+  if (activation !== undefined && reads !== undefined) {
+    const { kind, path } = reads.loss;
+    const named = `loss "${kind}"${path === 'loss' ? '' : ` (at ${path})`}`;
+    if (reads.fromLogits && activation !== 'linear')
+      problems.push(
+        `model.output.activation: "${activation}" outputs probabilities, but ${named} reads logits (fromLogits): give the model a "linear" output`,
+      );
+    else if (!reads.fromLogits && activation === 'linear')
+      problems.push(
+        `model.output.activation: "linear" outputs logits, but ${named} reads probabilities: give the model a "softmax" (or "sigmoid") output, or use a loss that reads logits`,
+      );
+  }
+
   if (outputUnits !== targetWidth) {
     problems.push(
       `model.output.units: the model outputs ${outputUnits} columns but ${targetName} has width ${targetWidth}`,
@@ -97,4 +113,21 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
   });
   at('evaluation', evaluation.problems?.(spec.evaluation, blockWidth));
   return problems;
+}
+
+/**
+ * Whether a loss reads logits (Keras' `from_logits`): its kind's `fromLogits`, or for a combinator
+ * its wrapped loss's. Undefined when the loss takes any output (regression losses, user kinds
+ * that do not say).
+ */
+export function readsLogits(
+  loss: LossSpec,
+  registry: Registry,
+  path = 'loss',
+): { fromLogits: boolean; loss: { kind: string; path: string } } | undefined {
+  const entry = registry.losses.get(loss.kind);
+  const inner = entry.inner?.(loss);
+  if (inner !== undefined) return readsLogits(inner, registry, `${path}.loss`);
+  const fromLogits = entry.fromLogits?.(loss);
+  return fromLogits === undefined ? undefined : { fromLogits, loss: { kind: loss.kind, path } };
 }

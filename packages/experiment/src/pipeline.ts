@@ -4,6 +4,7 @@ import { arrayDataset, combineLabels, type ArrayDataset, type LabelledRows } fro
 import * as losses from '@losslab/losses';
 import { hashOf, labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
 import type { Evaluation, LossSpec, RunSpec, Split } from '@losslab/schema';
+import { readsLogits } from './checks.js';
 import { blockClasses, predictAll } from './kinds/evaluations.js';
 import { messageOf } from './message.js';
 import type { EvaluationContext, LossContext, Registry, RowsBySplit } from './kinds/table.js';
@@ -126,6 +127,7 @@ export function evaluationContext(
     data,
     layout: loaded.layout,
     loss,
+    fromLogits: readsLogits(spec.loss, registry)?.fromLogits ?? false,
     train: spec.train,
     reduction: trainDefaults(spec.train).reduction,
     classNames: (block) => loaded.classNames[block] ?? [],

@@ -3,6 +3,8 @@ export type { Loss, ElementwiseLoss } from './types.js';
 export { checkLossInputs, checkTargetWidth } from './guards.js';
 export { categoricalCrossentropy, binaryCrossentropy, binaryCrossentropyElementwise } from './crossentropy.js';
 export type { CrossentropyOptions, CategoricalCrossentropyOptions } from './crossentropy.js';
+export { softmaxCrossentropy, logitAdjusted, logitAdjustments, balancedSoftmax } from './logit-adjusted.js';
+export type { SoftmaxCrossentropyOptions, LogitAdjustedOptions, BalancedSoftmaxOptions } from './logit-adjusted.js';
 export {
   absoluteError,
   squaredError,

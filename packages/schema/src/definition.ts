@@ -282,14 +282,30 @@ export const FocalAlpha = t.union(
 );
 export type FocalAlpha = t.TypeOf<typeof FocalAlpha>;
 
-export const CategoricalCrossentropyLoss = closed('categoricalCrossentropy', {
-  kind: literal('categoricalCrossentropy'),
-});
-export const BinaryCrossentropyLoss = closed('binaryCrossentropy', { kind: literal('binaryCrossentropy') });
+/** Label smoothing ε in [0, 1): targets become `y·(1 − ε) + ε/K` (Keras' `label_smoothing`). */
+const crossentropyOptions = { labelSmoothing: Fraction };
+export const CategoricalCrossentropyLoss = closed(
+  'categoricalCrossentropy',
+  { kind: literal('categoricalCrossentropy') },
+  crossentropyOptions,
+);
+export const BinaryCrossentropyLoss = closed(
+  'binaryCrossentropy',
+  { kind: literal('binaryCrossentropy') },
+  crossentropyOptions,
+);
 export const MeanAbsoluteErrorLoss = closed('meanAbsoluteError', { kind: literal('meanAbsoluteError') });
 export const MeanSquaredErrorLoss = closed('meanSquaredError', { kind: literal('meanSquaredError') });
 export const HuberLoss = closed('huber', { kind: literal('huber') }, { delta: PositiveNumber });
 export const FocalLoss = closed('focal', { kind: literal('focal') }, { gamma: NonNegativeNumber, alpha: FocalAlpha });
+/** Logit adjustment (Menon et al. 2021): cross-entropy on logits `z + τ·log π`; reads logits. */
+export const LogitAdjustedLoss = closed(
+  'logitAdjusted',
+  { kind: literal('logitAdjusted'), tau: NonNegativeNumber },
+  crossentropyOptions,
+);
+/** Balanced softmax (Ren et al. 2020): cross-entropy on logits `z + log n`; reads logits. */
+export const BalancedSoftmaxLoss = closed('balancedSoftmax', { kind: literal('balancedSoftmax') }, crossentropyOptions);
 
 /** The codecs of the combinators, around any `inner` loss codec (the union of every loss kind). */
 export const slicedLossCodec = <L extends t.Mixed>(inner: L) =>
@@ -327,6 +343,8 @@ export type LossSpec =
   | t.TypeOf<typeof MeanSquaredErrorLoss>
   | t.TypeOf<typeof HuberLoss>
   | t.TypeOf<typeof FocalLoss>
+  | t.TypeOf<typeof LogitAdjustedLoss>
+  | t.TypeOf<typeof BalancedSoftmaxLoss>
   | SlicedLoss
   | MaskedLoss
   | WeightedLoss

@@ -76,6 +76,8 @@ export {
   ClassWeightsSpec,
   FocalAlpha,
   CategoricalCrossentropyLoss,
+  LogitAdjustedLoss,
+  BalancedSoftmaxLoss,
   BinaryCrossentropyLoss,
   MeanAbsoluteErrorLoss,
   MeanSquaredErrorLoss,

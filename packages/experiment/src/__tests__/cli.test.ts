@@ -68,6 +68,13 @@ describe('losslab run: invalid input stops before training, lists problems by pa
         'variants.adam → model.output.units: the model outputs 9 columns but loss target block "digit" has width 10',
       ],
     },
+    {
+      name: 'a softmax output into a loss that reads logits',
+      args: ['--set', 'loss.loss={"kind":"logitAdjusted","tau":1}'],
+      problems: [
+        'model.output.activation: "softmax" outputs probabilities, but loss "logitAdjusted" (at loss.loss) reads logits (fromLogits)',
+      ],
+    },
     { name: 'an unknown option', args: ['--epoch=2'], problems: ['--epoch: unknown option'] },
     {
       name: 'an unknown backend',

@@ -23,7 +23,9 @@ import {
   createRegistry,
   csv,
   flag,
+  balancedSoftmax,
   focal,
+  logitAdjusted,
   huber,
   idx,
   loadData,
@@ -104,7 +106,7 @@ describe('the kind table', () => {
   it('validates a user kind by its own codec, by path, and checks the blocks it names', () => {
     const registry = createRegistry();
     expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', 2)), registry)).toEqual([
-      'loss.kind: expected one of "categoricalCrossentropy", "binaryCrossentropy", "meanAbsoluteError", "meanSquaredError", "huber", "focal", "sliced", "masked", "weighted", got "scaled"',
+      'loss.kind: expected one of "categoricalCrossentropy", "binaryCrossentropy", "meanAbsoluteError", "meanSquaredError", "huber", "focal", "logitAdjusted", "balancedSoftmax", "sliced", "masked", "weighted", got "scaled"',
     ]);
     registry.losses.register(scaledKind());
     expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', 2)), registry)).toEqual([]);
@@ -191,6 +193,8 @@ describe('the built-in families', () => {
       meanSquaredError(),
       huber({ delta: 2 }),
       focal({ gamma: 1 }),
+      logitAdjusted({ tau: 1 }),
+      balancedSoftmax({ labelSmoothing: 0.1 }),
       sliced(meanSquaredError(), { target: 'digit' }),
       masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' }),
       weighted(meanAbsoluteError(), { per: 'column', target: 'digit', classWeights: { kind: 'inverse' } }),

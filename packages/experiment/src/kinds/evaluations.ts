@@ -112,6 +112,27 @@ export function blockClasses(data: ArrayDataset, layout: LabelLayout, target: st
 const scoreClasses = (scores: Float32Array, width: number): Int32Array =>
   width === 1 ? Int32Array.from(scores, (score) => (score >= 0.5 ? 1 : 0)) : argMaxRows(scores, width);
 
+/** Softmax of each row of row-major scores `[rows, width]` (max subtracted, so large logits stay finite). */
+function softmaxRows(scores: Float32Array, width: number): Float32Array {
+  const probabilities = new Float32Array(scores.length);
+  for (let start = 0; start < scores.length; start += width) {
+    const row = scores.subarray(start, start + width);
+    const top = Math.max(...row);
+    let sum = 0;
+    row.forEach((score, j) => {
+      const e = Math.exp(score - top);
+      probabilities[start + j] = e;
+      sum += e;
+    });
+    for (let j = 0; j < width; j++) probabilities[start + j] = (probabilities[start + j] ?? 0) / sum;
+  }
+  return probabilities;
+}
+
+/** What the metrics read: the scores, or softmax(scores) when the loss reads logits. */
+const probabilitiesOf = (context: EvaluationContext, scores: Float32Array): Float32Array =>
+  context.fromLogits === true ? softmaxRows(scores, scores.length / Math.max(context.data.size, 1)) : scores;
+
 const lossOf = (context: EvaluationContext, scores: Float32Array): number =>
   datasetLoss(context.model, context.loss, context.data, context.reduction, context.train.batchSize, scores);
 
@@ -134,7 +155,8 @@ const classificationEvaluation = (anyMetric: t.Type<MetricSpec, MetricSpec>): Ev
     const width = labelBlock(layout, spec.target).width;
     const numClasses = Math.max(width, 2);
     const scores = context.scores ?? predictAll(context.model, data);
-    const predicted = scoreClasses(scores, width);
+    const probabilities = probabilitiesOf(context, scores);
+    const predicted = scoreClasses(probabilities, width);
     const truth = blockClasses(data, layout, spec.target);
     const confusion = confusionMatrix(truth, predicted, numClasses);
     const classNames = [...context.classNames(spec.target)];
@@ -152,7 +174,12 @@ const classificationEvaluation = (anyMetric: t.Type<MetricSpec, MetricSpec>): Ev
     });
     const metrics: Record<string, number> = { loss: lossOf(context, scores), ...averages };
     for (const metric of spec.metrics ?? []) {
-      metrics[metric.kind] = context.metrics.get(metric.kind).compute(metric, { truth, predicted, scores, numClasses });
+      metrics[metric.kind] = context.metrics.get(metric.kind).compute(metric, {
+        truth,
+        predicted,
+        scores: probabilities,
+        numClasses,
+      });
     }
     return {
       split: spec.split,
@@ -241,11 +268,11 @@ const binaryDetectionEvaluation: EvaluationKind<Detection> = {
   },
   validate(spec, context) {
     const scores = predictAll(context.model, context.data);
-    return { loss: lossOf(context, scores), ...detection(spec, context, scores).metrics };
+    return { loss: lossOf(context, scores), ...detection(spec, context, probabilitiesOf(context, scores)).metrics };
   },
   evaluate(spec, context) {
     const scores = context.scores ?? predictAll(context.model, context.data);
-    const { metrics, group } = detection(spec, context, scores);
+    const { metrics, group } = detection(spec, context, probabilitiesOf(context, scores));
     return {
       split: spec.split,
       size: context.data.size,

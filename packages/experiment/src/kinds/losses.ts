@@ -1,8 +1,10 @@
 import * as losses from '@losslab/losses';
 import { LosslabError } from '@losslab/runtime';
 import {
+  BalancedSoftmaxLoss,
   BinaryCrossentropyLoss,
   CategoricalCrossentropyLoss,
+  LogitAdjustedLoss,
   FocalLoss,
   HuberLoss,
   maskedLossCodec,
@@ -19,8 +21,8 @@ import {
   type WeightedLoss,
 } from '@losslab/schema';
 import type * as t from 'io-ts';
-import { builderOf, specBuilder } from './define.js';
-import type { LossKind } from './table.js';
+import { builderOf, specBuilder, type Settings } from './define.js';
+import type { LossContext, LossKind } from './table.js';
 
 /**
  * The loss family: base losses (one value per sample) and combinators around another loss, each
@@ -37,22 +39,91 @@ const baseLoss = <S extends KindSpec>(
   elementwise?: (spec: S) => losses.ElementwiseLoss,
 ): LossKind<S> => ({ kind, codec, build: (spec) => build(spec), ...(elementwise ? { elementwise } : {}) });
 
+/** A loss that reads probabilities (a softmax or sigmoid output), not logits. */
+const readsProbabilities = <S extends KindSpec>(entry: LossKind<S>): LossKind<S> => ({
+  ...entry,
+  fromLogits: () => false,
+});
+
 type Focal = t.TypeOf<typeof FocalLoss>;
+type Crossentropy = t.TypeOf<typeof CategoricalCrossentropyLoss>;
+type LogitAdjusted = t.TypeOf<typeof LogitAdjustedLoss>;
+type BalancedSoftmax = t.TypeOf<typeof BalancedSoftmaxLoss>;
 
-const categoricalCrossentropyLoss = baseLoss('categoricalCrossentropy', CategoricalCrossentropyLoss, () =>
-  losses.categoricalCrossentropy(),
-);
-/** Per sample −Σ_j y_j·log p_j over probabilities (softmax outputs). */
-export const categoricalCrossentropy = (): LossSpec => builderOf(categoricalCrossentropyLoss)({});
+/** The declared label smoothing as the maths' option (absent when not declared). */
+const smoothingOf = (spec: { labelSmoothing?: number }): { labelSmoothing?: number } =>
+  spec.labelSmoothing === undefined ? {} : { labelSmoothing: spec.labelSmoothing };
 
-const binaryCrossentropyLoss = baseLoss(
-  'binaryCrossentropy',
-  BinaryCrossentropyLoss,
-  () => losses.binaryCrossentropy(),
-  () => losses.binaryCrossentropyElementwise(),
+const categoricalCrossentropyLoss = readsProbabilities(
+  baseLoss('categoricalCrossentropy', CategoricalCrossentropyLoss, (spec) =>
+    losses.categoricalCrossentropy(smoothingOf(spec)),
+  ),
 );
-/** Per sample mean over columns of −[y·log p + (1 − y)·log(1 − p)]. */
-export const binaryCrossentropy = (): LossSpec => builderOf(binaryCrossentropyLoss)({});
+/**
+ * Per sample −Σ_j y_j·log p_j over probabilities (softmax outputs); `labelSmoothing: ε` first
+ * makes the targets y·(1 − ε) + ε/K (Keras).
+ */
+export const categoricalCrossentropy = (options: Settings<Crossentropy> = {}): LossSpec =>
+  builderOf(categoricalCrossentropyLoss)(options);
+
+const binaryCrossentropyLoss = readsProbabilities(
+  baseLoss(
+    'binaryCrossentropy',
+    BinaryCrossentropyLoss,
+    (spec) => losses.binaryCrossentropy(smoothingOf(spec)),
+    (spec) => losses.binaryCrossentropyElementwise(smoothingOf(spec)),
+  ),
+);
+/** Per sample mean over columns of −[y·log p + (1 − y)·log(1 − p)]; `labelSmoothing: ε` makes y·(1 − ε) + ε/2. */
+export const binaryCrossentropy = (options: Settings<Crossentropy> = {}): LossSpec =>
+  builderOf(binaryCrossentropyLoss)(options);
+
+/**
+ * The training counts per class that priors come from: of the block an enclosing combinator
+ * targets, else of the label's only block (the training split after transforms).
+ */
+function trainingCounts(kind: string, context: LossContext): number[] {
+  const blocks = context.layout.blocks;
+  const block = context.target ?? (blocks.length === 1 ? blocks[0]?.name : undefined);
+  if (block === undefined)
+    throw new LosslabError(
+      'INVALID_DEFINITION',
+      `loss.kind: "${kind}" needs the class counts of one label block, and the label has ${blocks.length}: wrap it in sliced({ target })`,
+    );
+  return context.classCounts(block);
+}
+
+const logitAdjustedLoss: LossKind<LogitAdjusted> = {
+  kind: 'logitAdjusted',
+  codec: LogitAdjustedLoss,
+  fromLogits: () => true,
+  build: (spec, context) =>
+    losses.logitAdjusted({ tau: spec.tau, counts: trainingCounts('logitAdjusted', context), ...smoothingOf(spec) }),
+};
+/**
+ * Logit-adjusted loss (Menon et al. 2021): per sample −log softmax(z + τ·log π)_y on the logits z
+ * of a `linear` output, π the class priors of the training split after transforms.
+ *
+ * @example logitAdjusted({ tau: 1 }) // with mlp({ …, output: { units: 10, activation: 'linear' } })
+ */
+export const logitAdjusted = (options: Settings<LogitAdjusted>): LossSpec => builderOf(logitAdjustedLoss)(options);
+
+const balancedSoftmaxLoss: LossKind<BalancedSoftmax> = {
+  kind: 'balancedSoftmax',
+  codec: BalancedSoftmaxLoss,
+  fromLogits: () => true,
+  build: (spec, context) =>
+    losses.balancedSoftmax({ counts: trainingCounts('balancedSoftmax', context), ...smoothingOf(spec) }),
+};
+/**
+ * Balanced softmax (Ren et al. 2020): per sample −log softmax(z + log n)_y on the logits z of a
+ * `linear` output, n the class counts of the training split after transforms; equal to
+ * `logitAdjusted({ tau: 1 })`.
+ *
+ * @example balancedSoftmax() // with mlp({ …, output: { units: 10, activation: 'linear' } })
+ */
+export const balancedSoftmax = (options: Settings<BalancedSoftmax> = {}): LossSpec =>
+  builderOf(balancedSoftmaxLoss)(options);
 
 const meanAbsoluteErrorLoss = baseLoss(
   'meanAbsoluteError',
@@ -85,6 +156,7 @@ export const huber = (options: { delta?: number } = {}): LossSpec => builderOf(h
 const focalLoss: LossKind<Focal> = {
   kind: 'focal',
   codec: FocalLoss,
+  fromLogits: () => false,
   problems(spec, { target, width }) {
     const alpha = spec.alpha;
     if (Array.isArray(alpha)) {
@@ -233,6 +305,8 @@ export const lossKinds = (anyLoss: LossCodec): readonly LossKind[] => [
   meanSquaredErrorLoss,
   huberLoss,
   focalLoss,
+  logitAdjustedLoss,
+  balancedSoftmaxLoss,
   slicedLoss(anyLoss),
   maskedLoss(anyLoss),
   weightedLoss(anyLoss),

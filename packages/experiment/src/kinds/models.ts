@@ -10,6 +10,7 @@ const mlpModel: ModelKind<MlpModel> = {
   kind: 'mlp',
   codec: MlpModel,
   outputUnits: (spec) => spec.output.units,
+  outputActivation: (spec) => spec.output.activation,
   build: (spec, { inputShape, seed }) =>
     createModel({ kind: 'mlp', inputShape: [...inputShape], hidden: spec.hidden, output: spec.output }, seed),
 };
@@ -20,6 +21,7 @@ const lstmModel: ModelKind<LstmModel> = {
   kind: 'lstm',
   codec: LstmModel,
   outputUnits: (spec) => spec.output.units,
+  outputActivation: (spec) => spec.output.activation,
   build(spec, { inputShape, seed }) {
     const [timesteps, features] = inputShape;
     if (inputShape.length !== 2 || timesteps === undefined || features === undefined) {

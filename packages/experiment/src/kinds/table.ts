@@ -106,6 +106,8 @@ export interface LabelKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
 export interface ModelKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
   /** Output columns, checked against the loss's target block before anything runs. */
   outputUnits(spec: S): number;
+  /** The output layer's activation, checked against what the loss reads (logits or probabilities). */
+  outputActivation?(spec: S): string;
   build(spec: S, context: { readonly inputShape: readonly number[]; readonly seed: number }): tfl.LayersModel;
 }
 
@@ -147,6 +149,12 @@ export interface LossKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
   /** Problems only this kind can see, as `field: what is wrong`. */
   problems?(spec: S, context: LossCheckContext): readonly string[];
   build(spec: S, context: LossContext): Loss;
+  /**
+   * What the loss reads (Keras' `from_logits`): `true` logits (a `linear` output), `false`
+   * probabilities (a `softmax` or `sigmoid` output). Without it the loss takes any output
+   * (regression losses); a combinator's is its wrapped loss's.
+   */
+  fromLogits?(spec: S): boolean;
   /** The loss per column, `[batch, k] → [batch, k]`, for kinds that have one. */
   elementwise?(spec: S): ElementwiseLoss;
 }
@@ -167,6 +175,8 @@ export interface EvaluationContext {
   /** Class names of a block (from its label kind, else "0", "1", …). */
   readonly classNames: (block: string) => readonly string[];
   readonly metrics: KindTable<MetricKind, MetricSpec>;
+  /** The loss reads logits: the metrics see softmax(scores) per row, the loss the scores themselves. */
+  readonly fromLogits?: boolean;
   /** Scores already predicted for `data` (row-major [size, outputs]), if any. */
   readonly scores?: Float32Array;
 }
