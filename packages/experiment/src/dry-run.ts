@@ -16,7 +16,7 @@ type Settings = Readonly<Record<string, unknown>>;
 
 /**
  * The optional settings of built-in kinds and the value used when a definition leaves them out
- * (where each is applied: transforms in kinds/data.ts, `adam` in @losslab/train's optimizer.ts,
+ * (where each is applied: transforms in kinds/data.ts, `adam`, `rmsprop`, `adamw` in @losslab/train's optimizer.ts,
  * `focal`/`huber` in @losslab/losses, `lstm` in @losslab/models, schedules and early stopping in
  * @losslab/train's schedule.ts and fit.ts, `threshold` in kinds/evaluations.ts).
  */
@@ -36,6 +36,8 @@ const KIND_DEFAULTS: Readonly<Record<string, Settings>> = {
   huber: { delta: 1 },
   focal: { gamma: 2, alpha: 0.25 },
   adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  rmsprop: { rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  adamw: { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
   cosine: { warmupEpochs: 0, minFraction: 0 },
   binaryDetection: { threshold: 0.5 },
 };

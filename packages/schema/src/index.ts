@@ -86,6 +86,8 @@ export {
   weightedLossCodec,
   AdamOptimizer,
   SgdOptimizer,
+  RmspropOptimizer,
+  AdamwOptimizer,
   TrainSpec,
   SCALAR_REDUCTIONS,
   DEFAULT_REDUCTION,
