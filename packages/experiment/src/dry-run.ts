@@ -2,6 +2,7 @@ import { constants, accessSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { defaultBlinkSplitConfig } from '@losslab/data';
 import type { RunSpec } from '@losslab/schema';
+import { ADAMW_DEFAULTS, RMSPROP_DEFAULTS } from '@losslab/train';
 import { messageOf } from './message.js';
 import { TRAIN_DEFAULTS, type ResolvedExperiment } from './resolve.js';
 import type { Registry } from './kinds/table.js';
@@ -36,8 +37,8 @@ const KIND_DEFAULTS: Readonly<Record<string, Settings>> = {
   huber: { delta: 1 },
   focal: { gamma: 2, alpha: 0.25 },
   adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-  rmsprop: { rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
-  adamw: { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  rmsprop: RMSPROP_DEFAULTS,
+  adamw: ADAMW_DEFAULTS,
   cosine: { warmupEpochs: 0, minFraction: 0 },
   binaryDetection: { threshold: 0.5 },
 };

@@ -8,7 +8,7 @@ export {
   sealCheckpoint,
 } from './checkpoint.js';
 export type { CheckpointProgress, Sha256 } from './checkpoint.js';
-export { createOptimizer } from './optimizer.js';
+export { createOptimizer, RMSPROP_DEFAULTS, ADAMW_DEFAULTS } from './optimizer.js';
 export type { OptimizerSpec, AdamSpec, SgdSpec, RmspropSpec, AdamwSpec, CreateOptimizerOptions } from './optimizer.js';
 export { HostAdam, isHostAdam } from './host-adam.js';
 export { HostOptimizer } from './host-optimizer.js';

@@ -37,6 +37,12 @@ function validate(spec: OptimizerSpec): OptimizerSpec {
   return valid;
 }
 
+/** RMSprop's settings when a spec leaves them out (Keras' values); `--dry-run` shows them. */
+export const RMSPROP_DEFAULTS = { rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false } as const;
+
+/** AdamW's settings when a spec leaves them out (Keras' Adam values); `--dry-run` shows them. */
+export const ADAMW_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
 /** How {@link createOptimizer} builds the optimiser. */
 export interface CreateOptimizerOptions {
   /**
@@ -90,10 +96,10 @@ export function createOptimizer(spec: OptimizerSpec, options: CreateOptimizerOpt
         valid.learningRate,
         {
           kind: 'rmsprop',
-          rho: valid.rho ?? 0.9,
-          momentum: valid.momentum ?? 0,
-          epsilon: valid.epsilon ?? 1e-7,
-          centered: valid.centered ?? false,
+          rho: valid.rho ?? RMSPROP_DEFAULTS.rho,
+          momentum: valid.momentum ?? RMSPROP_DEFAULTS.momentum,
+          epsilon: valid.epsilon ?? RMSPROP_DEFAULTS.epsilon,
+          centered: valid.centered ?? RMSPROP_DEFAULTS.centered,
         },
         transforms(valid.clipNorm, valid.weightDecay ?? 0),
       );
@@ -102,9 +108,9 @@ export function createOptimizer(spec: OptimizerSpec, options: CreateOptimizerOpt
         valid.learningRate,
         {
           kind: 'adamw',
-          beta1: valid.beta1 ?? 0.9,
-          beta2: valid.beta2 ?? 0.999,
-          epsilon: valid.epsilon ?? 1e-7,
+          beta1: valid.beta1 ?? ADAMW_DEFAULTS.beta1,
+          beta2: valid.beta2 ?? ADAMW_DEFAULTS.beta2,
+          epsilon: valid.epsilon ?? ADAMW_DEFAULTS.epsilon,
           weightDecay: valid.weightDecay,
         },
         transforms(valid.clipNorm, 0),
