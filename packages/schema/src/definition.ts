@@ -351,12 +351,23 @@ const gradientOptions = { weightDecay: NonNegativeNumber, clipNorm: PositiveNumb
  * as in tfjs and PyTorch. Optional fields stay absent unless written, so a plain `sgd` keeps its
  * settings hash.
  */
-export const SgdOptimizer = closed(
+const SgdFields = closed(
   'sgd',
   { kind: literal('sgd'), learningRate: PositiveNumber },
   { momentum: Fraction, nesterov: Bool, ...gradientOptions },
 );
-export type SgdOptimizer = t.TypeOf<typeof SgdOptimizer>;
+export type SgdOptimizer = t.TypeOf<typeof SgdFields>;
+/** {@link SgdFields}, and Nesterov only with a momentum (it is plain SGD otherwise, as PyTorch refuses too). */
+export const SgdOptimizer = new t.Type<SgdOptimizer, SgdOptimizer, unknown>(
+  SgdFields.name,
+  SgdFields.is,
+  (u, c) => {
+    const result = SgdFields.validate(u, c);
+    if (result._tag === 'Left' || result.right.nesterov !== true || (result.right.momentum ?? 0) > 0) return result;
+    return t.failure(true, t.appendContext(c, 'nesterov', Bool, true), 'needs a momentum > 0 (momentum is 0)');
+  },
+  t.identity,
+);
 /** RMSprop with Keras' defaults: rho 0.9, momentum 0, epsilon 1e-7, centered false. */
 export const RmspropOptimizer = closed(
   'rmsprop',

@@ -31,10 +31,7 @@ function validate(spec: OptimizerSpec): OptimizerSpec {
   if (result._tag === 'Left') {
     throw new LosslabError('INVALID_ARGUMENT', formatErrors(result.left, 'optimizer').join('; '));
   }
-  const valid = result.right;
-  if (valid.kind === 'sgd' && valid.nesterov === true && !((valid.momentum ?? 0) > 0))
-    throw new LosslabError('INVALID_ARGUMENT', 'optimizer.nesterov: needs a momentum > 0, got momentum 0');
-  return valid;
+  return result.right;
 }
 
 /** RMSprop's settings when a spec leaves them out (Keras' values); `--dry-run` shows them. */

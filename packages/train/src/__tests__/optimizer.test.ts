@@ -47,7 +47,7 @@ describe('createOptimizer checks its spec with the schema codecs', () => {
       'optimizer.momentum: expected a number in [0, 1), got 1',
     );
     expect(errorOf({ kind: 'sgd', learningRate: 0.1, nesterov: true }).message).toBe(
-      'optimizer.nesterov: needs a momentum > 0, got momentum 0',
+      'optimizer.nesterov: needs a momentum > 0 (momentum is 0), got true',
     );
   });
 
