@@ -2,6 +2,7 @@ import { constants, accessSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { defaultBlinkSplitConfig } from '@losslab/data';
 import type { RunSpec } from '@losslab/schema';
+import { ADAMW_DEFAULTS, RMSPROP_DEFAULTS } from '@losslab/train';
 import { messageOf } from './message.js';
 import { TRAIN_DEFAULTS, type ResolvedExperiment } from './resolve.js';
 import type { Registry } from './kinds/table.js';
@@ -16,7 +17,7 @@ type Settings = Readonly<Record<string, unknown>>;
 
 /**
  * The optional settings of built-in kinds and the value used when a definition leaves them out
- * (where each is applied: transforms in kinds/data.ts, `adam` in @losslab/train's optimizer.ts,
+ * (where each is applied: transforms in kinds/data.ts, `adam`, `rmsprop`, `adamw` in @losslab/train's optimizer.ts,
  * `focal`/`huber` in @losslab/losses, `lstm` in @losslab/models, schedules and early stopping in
  * @losslab/train's schedule.ts and fit.ts, `threshold` in kinds/evaluations.ts).
  */
@@ -36,6 +37,8 @@ const KIND_DEFAULTS: Readonly<Record<string, Settings>> = {
   huber: { delta: 1 },
   focal: { gamma: 2, alpha: 0.25 },
   adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  rmsprop: RMSPROP_DEFAULTS,
+  adamw: ADAMW_DEFAULTS,
   cosine: { warmupEpochs: 0, minFraction: 0 },
   binaryDetection: { threshold: 0.5 },
 };

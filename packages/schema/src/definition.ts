@@ -358,9 +358,52 @@ export const AdamOptimizer = closed(
   { learningRate: PositiveNumber, beta1: OpenUnit, beta2: OpenUnit, epsilon: PositiveNumber },
 );
 export type AdamOptimizer = t.TypeOf<typeof AdamOptimizer>;
-export const SgdOptimizer = closed('sgd', { kind: literal('sgd'), learningRate: PositiveNumber });
-export type SgdOptimizer = t.TypeOf<typeof SgdOptimizer>;
-export type OptimizerSpec = AdamOptimizer | SgdOptimizer | UserKindSpec;
+/**
+ * Options the optimisers beyond Adam share, all absent by default: `weightDecay` (sgd, rmsprop) is
+ * L2 regularisation added to the gradient (g + λ·θ); `clipNorm` (sgd, rmsprop, adamw) rescales
+ * the gradients so that their global L2 norm is at most `clipNorm`, before the weight decay.
+ */
+const gradientOptions = { weightDecay: NonNegativeNumber, clipNorm: PositiveNumber };
+/**
+ * Stochastic gradient descent; `momentum` (default 0, in [0, 1)) and `nesterov` (default false)
+ * as in tfjs and PyTorch. Optional fields stay absent unless written, so a plain `sgd` keeps its
+ * settings hash.
+ */
+const SgdFields = closed(
+  'sgd',
+  { kind: literal('sgd'), learningRate: PositiveNumber },
+  { momentum: Fraction, nesterov: Bool, ...gradientOptions },
+);
+export type SgdOptimizer = t.TypeOf<typeof SgdFields>;
+/** {@link SgdFields}, and Nesterov only with a momentum (it is plain SGD otherwise, as PyTorch refuses too). */
+export const SgdOptimizer = new t.Type<SgdOptimizer, SgdOptimizer, unknown>(
+  SgdFields.name,
+  SgdFields.is,
+  (u, c) => {
+    const result = SgdFields.validate(u, c);
+    if (result._tag === 'Left' || result.right.nesterov !== true || (result.right.momentum ?? 0) > 0) return result;
+    return t.failure(true, t.appendContext(c, 'nesterov', Bool, true), 'needs a momentum > 0 (momentum is 0)');
+  },
+  t.identity,
+);
+/** RMSprop with Keras' defaults: rho 0.9, momentum 0, epsilon 1e-7, centered false. */
+export const RmspropOptimizer = closed(
+  'rmsprop',
+  { kind: literal('rmsprop'), learningRate: PositiveNumber },
+  { rho: Fraction, momentum: Fraction, epsilon: PositiveNumber, centered: Bool, ...gradientOptions },
+);
+export type RmspropOptimizer = t.TypeOf<typeof RmspropOptimizer>;
+/**
+ * AdamW (decoupled weight decay, Loshchilov & Hutter 2019) with Keras' Adam defaults for the
+ * rest (β1 0.9, β2 0.999, ε 1e-7); `weightDecay` is scaled by the learning rate, as in PyTorch.
+ */
+export const AdamwOptimizer = closed(
+  'adamw',
+  { kind: literal('adamw'), learningRate: PositiveNumber, weightDecay: NonNegativeNumber },
+  { beta1: OpenUnit, beta2: OpenUnit, epsilon: PositiveNumber, clipNorm: PositiveNumber },
+);
+export type AdamwOptimizer = t.TypeOf<typeof AdamwOptimizer>;
+export type OptimizerSpec = AdamOptimizer | SgdOptimizer | RmspropOptimizer | AdamwOptimizer | UserKindSpec;
 
 /**
  * The learning rate per epoch e (1-based) from the optimiser's rate r: `constant` r; `stepDecay`

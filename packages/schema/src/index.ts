@@ -88,6 +88,8 @@ export {
   weightedLossCodec,
   AdamOptimizer,
   SgdOptimizer,
+  RmspropOptimizer,
+  AdamwOptimizer,
   TrainSpec,
   SCALAR_REDUCTIONS,
   DEFAULT_REDUCTION,

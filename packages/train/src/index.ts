@@ -8,9 +8,11 @@ export {
   sealCheckpoint,
 } from './checkpoint.js';
 export type { CheckpointProgress, Sha256 } from './checkpoint.js';
-export { createOptimizer } from './optimizer.js';
-export type { OptimizerSpec, AdamSpec, SgdSpec, CreateOptimizerOptions } from './optimizer.js';
+export { createOptimizer, RMSPROP_DEFAULTS, ADAMW_DEFAULTS } from './optimizer.js';
+export type { OptimizerSpec, AdamSpec, SgdSpec, RmspropSpec, AdamwSpec, CreateOptimizerOptions } from './optimizer.js';
 export { HostAdam, isHostAdam } from './host-adam.js';
+export { HostOptimizer } from './host-optimizer.js';
+export type { HostRule, SgdRule, RmspropRule, AdamwRule, GradientTransforms } from './host-optimizer.js';
 export { formatEta, kerasProgress, progressBar, silentProgress } from './progress.js';
 export type { KerasProgressOptions, ProgressReporter, ProgressStream } from './progress.js';
 export { learningRateAt, learningRateOf, setLearningRate, earlyStoppingState } from './schedule.js';

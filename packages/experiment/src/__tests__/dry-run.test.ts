@@ -8,6 +8,7 @@ import { dataFileProblems, prettySettings, settingsWithDefaults } from '../dry-r
 import { registry } from '../kinds/index.js';
 import {
   adam,
+  adamw,
   binaryDetection,
   blinkStream,
   carveValidation,
@@ -18,6 +19,8 @@ import {
   lstm,
   oneHot,
   resolveExperiment,
+  rmsprop,
+  sgd,
   sliced,
   subsample,
 } from '../index.js';
@@ -70,6 +73,28 @@ describe('settingsWithDefaults: what a run uses when the definition leaves a set
       },
       evaluation: { kind: 'binaryDetection', split: 'test', target: 'blink', positiveClass: 1, threshold: 0.5 },
     });
+  });
+
+  it("fills rmsprop's and adamw's defaults and leaves a plain sgd as written", () => {
+    const optimizerOf = (optimizer: RunSpec['optimizer']): unknown =>
+      settingsWithDefaults({ optimizer, train: { epochs: 1, batchSize: 1 } } as RunSpec).optimizer;
+    expect(optimizerOf(rmsprop({ learningRate: 0.01, rho: 0.8 }))).toEqual({
+      kind: 'rmsprop',
+      learningRate: 0.01,
+      rho: 0.8,
+      momentum: 0,
+      epsilon: 1e-7,
+      centered: false,
+    });
+    expect(optimizerOf(adamw({ learningRate: 0.01, weightDecay: 0.1 }))).toEqual({
+      kind: 'adamw',
+      learningRate: 0.01,
+      weightDecay: 0.1,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+    });
+    expect(optimizerOf(sgd(0.1))).toEqual({ kind: 'sgd', learningRate: 0.1 });
   });
 
   it('prints lists of numbers on one line', () => {

@@ -38,6 +38,8 @@ import {
   mnist,
   oneHot,
   sgd,
+  rmsprop,
+  adamw,
   weighted,
   PositiveNumber,
   resolveExperiment,
@@ -199,7 +201,12 @@ describe('the built-in families', () => {
       masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' }),
       weighted(meanAbsoluteError(), { per: 'column', target: 'digit', classWeights: { kind: 'inverse' } }),
     ],
-    optimizers: [adam(), sgd(0.1)],
+    optimizers: [
+      adam(),
+      sgd(0.1, { momentum: 0.9, nesterov: true }),
+      rmsprop({ learningRate: 0.001 }),
+      adamw({ learningRate: 0.001, weightDecay: 0.01 }),
+    ],
     evaluations: [
       classification({ split: 'test', target: 'digit' }),
       binaryDetection({ split: 'test', target: 'digit', positiveClass: 1 }),
@@ -222,7 +229,9 @@ describe('the built-in families', () => {
       target: 'digit',
       mask: 'isOdd',
     });
+    // absent options stay absent: a plain sgd keeps its settings hash
     expect(sgd(0.1)).toEqual({ kind: 'sgd', learningRate: 0.1 });
+    expect(sgd(0.1, { momentum: 0.9 })).toEqual({ kind: 'sgd', learningRate: 0.1, momentum: 0.9 });
     expect(oneHot(3)).toEqual({ kind: 'oneHot', classes: 3 });
     expect(mnist({ limit: 5 })).toEqual({
       kind: 'idx',

@@ -17,6 +17,7 @@ import {
   sealCheckpoint,
   type EpochEntry,
   type FitOptions,
+  type OptimizerSpec,
 } from '../index.js';
 
 /** 24 sequences of 3 steps × 2 features with a one-hot label of 2 classes (class = sign of the sum). */
@@ -249,4 +250,61 @@ describe('a checkpoint checked before it is trusted', () => {
     ]);
     model.dispose();
   });
+});
+
+/** Momentum SGD, RMSprop and AdamW, with the options that add state or change the gradients. */
+const RESUMED_OPTIMIZERS: readonly (readonly [string, OptimizerSpec])[] = [
+  [
+    'nesterov sgd with L2 and clipping',
+    { kind: 'sgd', learningRate: 0.5, momentum: 0.9, nesterov: true, weightDecay: 0.01, clipNorm: 0.5 },
+  ],
+  [
+    'centered rmsprop with momentum',
+    { kind: 'rmsprop', learningRate: 0.01, momentum: 0.5, centered: true, weightDecay: 0.01 },
+  ],
+  ['adamw with clipping', { kind: 'adamw', learningRate: 0.05, weightDecay: 0.1, clipNorm: 1 }],
+];
+
+describe.each(TEST_BACKENDS)('checkpoints of every optimiser on %s', (backend) => {
+  it.each(RESUMED_OPTIMIZERS)(
+    '%s: resumed at epoch 2 of 4 under a cosine schedule ends bit-identical; without its slots it differs',
+    async (_name, spec) => {
+      await useBackend(backend);
+      const build = () => ({ ...setup(), optimizer: createOptimizer(spec) });
+      const noRestore = { earlyStopping: { metric: 'score', direction: 'min', patience: 10 } } as const;
+      const whole = build();
+      let atEpoch2: TrainingState | undefined;
+      const uninterrupted = await fit(
+        options(whole.model, whole.optimizer, {
+          checkpoint: { every: 2, save: (c) => Promise.resolve(void (atEpoch2 = c)) },
+          ...noRestore,
+        }),
+      );
+      if (atEpoch2 === undefined) throw new Error('no checkpoint at epoch 2');
+      const decoded = TrainingState.decode(JSON.parse(JSON.stringify(atEpoch2)));
+      if (decoded._tag === 'Left') throw new Error('the checkpoint does not match its codec');
+      // the step count and at least one slot per variable
+      expect(decoded.right.optimizer.length).toBeGreaterThan(whole.model.trainableWeights.length);
+
+      const resumedSetup = build();
+      const live = liveTensorCount();
+      const resumed = await fit(
+        options(resumedSetup.model, resumedSetup.optimizer, { resume: decoded.right, ...noRestore }),
+      );
+      expect(timeless(resumed.history)).toEqual(timeless(uninterrupted.history));
+      expect(weightBytes(resumedSetup.model)).toEqual(weightBytes(whole.model));
+      expect(liveTensorCount()).toBe(live);
+
+      // the step count only: the slots start from zero again
+      const withoutSlots = build();
+      await fit(
+        options(withoutSlots.model, withoutSlots.optimizer, {
+          resume: { ...decoded.right, optimizer: decoded.right.optimizer.slice(0, 1) },
+          ...noRestore,
+        }),
+      );
+      expect(weightBytes(withoutSlots.model)).not.toEqual(weightBytes(whole.model));
+      for (const run of [whole, resumedSetup, withoutSlots]) run.model.dispose();
+    },
+  );
 });

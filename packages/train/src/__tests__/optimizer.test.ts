@@ -34,9 +34,27 @@ describe('createOptimizer checks its spec with the schema codecs', () => {
   });
 
   it('rejects unknown kinds and unknown keys', () => {
-    expect(errorOf({ kind: 'rmsprop' }).message).toBe('optimizer.kind: expected one of "adam", "sgd", got "rmsprop"');
-    expect(errorOf({ kind: 'sgd', learningRate: 0.1, momentum: 0.9 }).message).toBe(
-      'optimizer.momentum: unknown key (expected one of: kind, learningRate)',
+    expect(errorOf({ kind: 'adagrad' }).message).toBe(
+      'optimizer.kind: expected one of "adam", "sgd", "rmsprop", "adamw", got "adagrad"',
+    );
+    expect(errorOf({ kind: 'sgd', learningRate: 0.1, beta1: 0.9 }).message).toBe(
+      'optimizer.beta1: unknown key (expected one of: kind, learningRate, momentum, nesterov, weightDecay, clipNorm)',
+    );
+  });
+
+  it('bounds momentum to [0, 1) and needs a momentum for Nesterov', () => {
+    expect(errorOf({ kind: 'sgd', learningRate: 0.1, momentum: 1 }).message).toBe(
+      'optimizer.momentum: expected a number in [0, 1), got 1',
+    );
+    expect(errorOf({ kind: 'sgd', learningRate: 0.1, nesterov: true }).message).toBe(
+      'optimizer.nesterov: needs a momentum > 0 (momentum is 0), got true',
+    );
+  });
+
+  it('needs AdamW’s learning rate and weight decay, and rejects a non-positive clipNorm', () => {
+    expect(errorOf({ kind: 'adamw', learningRate: 0.01 }).message).toMatch(/^optimizer\.weightDecay: expected/);
+    expect(errorOf({ kind: 'rmsprop', learningRate: 0.01, clipNorm: 0 }).message).toBe(
+      'optimizer.clipNorm: expected a positive number, got 0',
     );
   });
 
@@ -44,5 +62,8 @@ describe('createOptimizer checks its spec with the schema codecs', () => {
     createOptimizer({ kind: 'adam' }).dispose();
     createOptimizer({ kind: 'adam', learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-8 }).dispose();
     createOptimizer({ kind: 'sgd', learningRate: 0.1 }).dispose();
+    createOptimizer({ kind: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }).dispose();
+    createOptimizer({ kind: 'rmsprop', learningRate: 0.001, rho: 0.95, centered: true, clipNorm: 1 }).dispose();
+    createOptimizer({ kind: 'adamw', learningRate: 0.001, weightDecay: 0.01 }).dispose();
   });
 });
