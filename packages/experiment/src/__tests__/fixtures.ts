@@ -72,3 +72,24 @@ export const tinyBlink = (): ExperimentDefinition =>
       },
     },
   });
+
+/**
+ * The start of a plain Node ESM script with no losslab inside: it loads the saved model of the run
+ * folder given as its first argument with TF.js alone (cpu) into `model`; its second argument is
+ * a JSON data file (`dataFile`) that the rest of the script reads.
+ */
+export const TFJS_ONLY_MODEL_LOADER = `
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+const [folder, dataFile] = process.argv.slice(1);
+await tf.setBackend('cpu');
+const manifest = JSON.parse(readFileSync(folder + '/model.json', 'utf8'));
+const weights = readFileSync(folder + '/weights.bin');
+const model = await tfl.loadLayersModel(tf.io.fromMemory({
+  modelTopology: manifest.modelTopology,
+  weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
+  weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+}));
+`;

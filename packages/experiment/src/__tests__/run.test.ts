@@ -19,7 +19,7 @@ import {
   setPath,
   type ResolvedExperiment,
 } from '../index.js';
-import { tinyBlink, tinyMnistOdd } from './fixtures.js';
+import { TFJS_ONLY_MODEL_LOADER, tinyBlink, tinyMnistOdd } from './fixtures.js';
 
 const runsFolders = temporaryFolders('losslab-runs-');
 
@@ -181,20 +181,7 @@ describe('runOne on a detection experiment', () => {
 });
 
 /** A plain Node ESM script, no losslab inside: load the saved model with TF.js alone and measure it. */
-const LOADER = `
-import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
-const [folder, dataFile] = process.argv.slice(1);
-await tf.setBackend('cpu');
-const manifest = JSON.parse(readFileSync(folder + '/model.json', 'utf8'));
-const weights = readFileSync(folder + '/weights.bin');
-const model = await tfl.loadLayersModel(tf.io.fromMemory({
-  modelTopology: manifest.modelTopology,
-  weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
-  weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-}));
+const LOADER = `${TFJS_ONLY_MODEL_LOADER}
 const { features, shape, digits } = JSON.parse(readFileSync(dataFile, 'utf8'));
 const predicted = await tf.argMax(model.predict(tf.tensor(features, shape)), 1).data();
 console.log(JSON.stringify({ accuracy: digits.filter((d, i) => predicted[i] === d).length / digits.length }));

@@ -9,23 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { selectBackend, sha256Hex } from '@losslab/runtime';
 import { evaluateRunFolder, loadData, loadModel, predictAll, registry, resolveExperiment, runOne } from '../index.js';
 import { lstm } from '../kinds/models.js';
-import { tinyBlink } from './fixtures.js';
+import { TFJS_ONLY_MODEL_LOADER, tinyBlink } from './fixtures.js';
 
 // A process that imports only TF.js (no @losslab package): the saved model must load as is.
-const LOADER = `
-import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
-const [folder, dataFile] = process.argv.slice(1);
-await tf.setBackend('cpu');
-const manifest = JSON.parse(readFileSync(folder + '/model.json', 'utf8'));
-const weights = readFileSync(folder + '/weights.bin');
-const model = await tfl.loadLayersModel(tf.io.fromMemory({
-  modelTopology: manifest.modelTopology,
-  weightSpecs: manifest.weightsManifest.flatMap((group) => group.weights),
-  weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-}));
+const LOADER = `${TFJS_ONLY_MODEL_LOADER}
 const { features, shape } = JSON.parse(readFileSync(dataFile, 'utf8'));
 const scores = Array.from(await model.predict(tf.tensor(features, shape)).data());
 console.log(JSON.stringify({ layers: model.layers.map((layer) => layer.getClassName()), scores }));
