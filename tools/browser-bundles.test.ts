@@ -29,6 +29,9 @@ const BROWSER_BUILD = {
   format: 'esm',
   write: false,
   external: ['@tensorflow/*'],
+  // workspace packages resolve to their sources, as everywhere in the checkout: `dist/` exists only
+  // after a build, so without this the check would depend on which test happened to build first
+  conditions: ['@losslab/source'],
   logLevel: 'silent',
 } satisfies BuildOptions;
 
