@@ -293,8 +293,6 @@ const SEQUENTIAL_LAYERS = {
 /** One layer of a `sequential` model, chosen by its `kind`. */
 export const SequentialLayer = tagged('a layer', 'kind', SEQUENTIAL_LAYERS);
 export type SequentialLayer = t.TypeOf<typeof SequentialLayer>;
-/** The layer kinds of a `sequential` model. */
-export const SEQUENTIAL_LAYER_KINDS = Object.keys(SEQUENTIAL_LAYERS) as readonly SequentialLayer['kind'][];
 
 /** Layers as data, applied in order; the input shape comes from the data (IDX images are `[h, w, 1]`). */
 export const SequentialModel = closed('sequential model', {

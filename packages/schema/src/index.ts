@@ -76,7 +76,6 @@ export {
   LstmModel,
   SequentialLayer,
   SequentialModel,
-  SEQUENTIAL_LAYER_KINDS,
   ClassWeightsSpec,
   FocalAlpha,
   CategoricalCrossentropyLoss,
