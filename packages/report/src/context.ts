@@ -156,26 +156,8 @@ export function nearMajority(accuracy: number, majority: number | undefined): bo
   return majority !== undefined && Math.abs(accuracy - majority) <= MAJORITY_MARGIN;
 }
 
-/**
- * The settings whose values must agree between compared variants, each read from one run.
- * `perSeed`: compared among the runs of each seed only. The data fingerprint is: a transform
- * draws its rows from the run seed, so seeds differ in data, but the same seed must have drawn the
- * same rows in every variant (what keeps a paired comparison paired).
- */
-const LIKE_FIELDS: readonly {
-  readonly name: string;
-  readonly read: (record: RunRecord) => string;
-  readonly perSeed?: true;
-}[] = [
-  {
-    name: 'data fingerprint',
-    read: (record) =>
-      Object.entries(record.dataFingerprint)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, hash]) => `${name}: ${hash.replace(/^sha256:/, '').slice(0, 12)}`)
-        .join(', '),
-    perSeed: true,
-  },
+/** The settings whose values must agree between all runs of compared variants, each read from one run. */
+const LIKE_FIELDS: readonly { readonly name: string; readonly read: (record: RunRecord) => string }[] = [
   {
     name: 'epochs',
     read: (record) => String(record.definition.train?.epochs ?? record.history.length),
@@ -187,6 +169,22 @@ const LIKE_FIELDS: readonly {
     read: (record) => (record.environment.definitionFile?.sha256 ?? 'unknown').slice(0, 12),
   },
 ];
+
+/**
+ * Reads a run's data fingerprint as `name: hash` pairs, only the names whose hashes are not the
+ * same in all of `records` (all of them when none differ), so a warning shows what differs.
+ */
+function fingerprintReader(records: readonly RunRecord[]): (record: RunRecord) => string {
+  const names = [...new Set(records.flatMap((record) => Object.keys(record.dataFingerprint)))].sort();
+  const differing = names.filter(
+    (name) => new Set(records.map((record) => record.dataFingerprint[name] ?? '(absent)')).size > 1,
+  );
+  const shown = differing.length > 0 ? differing : names;
+  return (record) =>
+    shown
+      .map((name) => `${name}: ${(record.dataFingerprint[name] ?? '(absent)').replace(/^sha256:/, '').slice(0, 12)}`)
+      .join(', ');
+}
 
 /** `a: x; b: y`, each group's distinct values of a field among the runs `keep` picks; null when they are all one. */
 function differentValues(
@@ -205,16 +203,21 @@ function differentValues(
 }
 
 /**
- * Compares a field among the runs of each seed: `name differs (…)` when every seed differs the
- * same way, else `name differs for seed 0 (…); for seeds 1, 2 (…)`; null when each seed agrees.
+ * Compares the data fingerprints among the runs of each seed: a transform draws its rows from the
+ * run seed, so seeds may differ in data, but the same seed must have drawn the same rows in every
+ * variant (what keeps a paired comparison paired). `data fingerprint differs (…)` when every seed
+ * differs the same way, else `… differs for seed 0 (…); for seeds 1, 2 (…)`; null when each seed agrees.
  */
-function differsPerSeed(name: string, groups: readonly RunGroup[], read: (record: RunRecord) => string): string | null {
+function dataFingerprintDifference(groups: readonly RunGroup[]): string | null {
+  const name = 'data fingerprint';
   const seeds = [...new Set(groups.flatMap((group) => group.records.map((record) => record.seed)))].sort(
     (a, b) => a - b,
   );
   const bySeedDifference = new Map<string, number[]>();
   for (const seed of seeds) {
-    const difference = differentValues(groups, read, (record) => record.seed === seed);
+    const ofSeed = (record: RunRecord): boolean => record.seed === seed;
+    const read = fingerprintReader(groups.flatMap((group) => group.records.filter(ofSeed)));
+    const difference = differentValues(groups, read, ofSeed);
     if (difference !== null) bySeedDifference.set(difference, [...(bySeedDifference.get(difference) ?? []), seed]);
   }
   const entries = [...bySeedDifference];
@@ -225,6 +228,7 @@ function differsPerSeed(name: string, groups: readonly RunGroup[], read: (record
   );
   return `${name} differs ${parts.join('; ')}`;
 }
+
 /**
  * Checks that the variants of one experiment are compared like with like: every run of every
  * group has the same epochs (`train.epochs`), code fingerprint, backend and definition file
@@ -240,11 +244,14 @@ function differsPerSeed(name: string, groups: readonly RunGroup[], read: (record
 export function likeWithLike(groups: readonly RunGroup[]): string[] {
   if (groups.length < 2) return [];
   const experiment = groups[0]?.experiment ?? '';
-  const differing = LIKE_FIELDS.flatMap(({ name, read, perSeed }) => {
-    if (perSeed === true) return differsPerSeed(name, groups, read) ?? [];
-    const values = differentValues(groups, read, () => true);
-    return values === null ? [] : [`${name} differs (${values})`];
-  });
+  const data = dataFingerprintDifference(groups);
+  const differing = [
+    ...(data === null ? [] : [data]),
+    ...LIKE_FIELDS.flatMap(({ name, read }) => {
+      const values = differentValues(groups, read, () => true);
+      return values === null ? [] : [`${name} differs (${values})`];
+    }),
+  ];
   if (differing.length === 0) return [];
   return [
     `Not like with like (${experiment}): ${differing.join('; ')}. The differences between these variants may come from these settings rather than from their own overrides; rerun them with the same settings and code (or compare them with --runs on purpose).`,
