@@ -9,10 +9,10 @@ import type { ClassGroups, RunRecord } from '@losslab/schema';
 
 /** The class groups, most frequent first, and the final metric of each. */
 export const CLASS_GROUP_NAMES = ['head', 'medium', 'tail'] as const;
-export type ClassGroupName = (typeof CLASS_GROUP_NAMES)[number];
+type ClassGroupName = (typeof CLASS_GROUP_NAMES)[number];
 
 /** The final metric of a class group: `headAccuracy`, `mediumAccuracy`, `tailAccuracy`. */
-export const classGroupMetric = (group: ClassGroupName): string => `${group}Accuracy`;
+const classGroupMetric = (group: ClassGroupName): string => `${group}Accuracy`;
 
 /**
  * Training data whose most frequent class has at least this many times the rows of its rarest is
@@ -64,7 +64,7 @@ export function groupClasses(counts: readonly number[], declared?: ClassGroups):
  * The training counts of the block a classification run evaluated (`definition.evaluation.target`),
  * when the record has them and they match its per-class results class for class.
  */
-export function evaluatedTrainingCounts(record: RunRecord): readonly number[] | undefined {
+function evaluatedTrainingCounts(record: RunRecord): readonly number[] | undefined {
   const target = record.definition.evaluation?.target;
   const counts = target === undefined ? undefined : record.training?.classCounts[target];
   return counts !== undefined && counts.length === record.evaluation.perClass?.length ? counts : undefined;

@@ -34,7 +34,7 @@ export const DEFAULT_PRIMARY: Readonly<Record<string, readonly string[]>> = {
  * `runClassGrouping`), before its kind's: the mean of the per-class recalls, the metric the
  * long-tail literature ranks losses by (Menon et al. 2021, Cao et al. 2019).
  */
-export const LONG_TAILED_PRIMARY: readonly string[] = ['balancedAccuracy'];
+const LONG_TAILED_PRIMARY: readonly string[] = ['balancedAccuracy'];
 
 /**
  * The primary metrics of one experiment: the declared ones (`report.primary` of the definition)

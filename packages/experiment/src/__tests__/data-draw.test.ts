@@ -15,6 +15,7 @@ import { temporaryFolders } from '@losslab/test-utils';
 import { carveValidation, longTail, subsample } from '../index.js';
 import { createRegistry } from '../kinds/index.js';
 import { loadData } from '../pipeline.js';
+import { sourceFingerprint } from '../queue/data-check.js';
 import { resolveExperiment } from '../resolve.js';
 import { tinyMnistOdd } from './fixtures.js';
 import { exec, LAUNCHER } from './outside-definition.js';
@@ -90,6 +91,13 @@ describe('seeded transforms and the run seed', () => {
     const rawCounts = Array.from({ length: 10 }, (_, d) => raw.classIds.filter((id) => id === d).length);
     const tailed = await loadData(specWith([longTail({ ratio: 4 })]), registry, { seed: 3 });
     expect(tailed.trainingCounts).toEqual({ digit: longTailCounts(Math.min(...rawCounts), 10, 4) });
+    // the queue fingerprints a data source once for all seeds; each seed's record agrees on those entries
+    const tail = specWith([longTail({ ratio: 4 })]);
+    const submitted = await sourceFingerprint(tail, registry, process.cwd());
+    for (const seed of [0, 1]) {
+      const recorded = (await loadData(tail, registry, { seed })).fingerprint;
+      expect(Object.fromEntries(Object.keys(submitted).map((name) => [name, recorded[name]]))).toEqual(submitted);
+    }
     // no transforms: nothing drawn, no drawn fingerprint (old runs' fingerprints stay as they were)
     expect(Object.keys((await loadData(specWith([]), registry, { seed: 0 })).fingerprint)).not.toContain('train.drawn');
   });
