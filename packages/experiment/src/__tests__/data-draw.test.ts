@@ -125,7 +125,7 @@ export default defineExperiment({
   loss: weighted(categoricalCrossentropy(), { per: 'sample', target: 'digit', classWeights: { kind: 'balanced' } }),
   optimizer: adam(),
   train: { epochs: 1, batchSize: 32 },
-  evaluation: classification({ split: 'test', target: 'digit' }),
+  evaluation: classification({ split: 'train', target: 'digit' }),
   seeds: [0, 1],
   variants: { drawn: {}, fixed: { transforms: [longTail({ ratio: 20, seed: 5 })] } },
 });
@@ -134,51 +134,61 @@ export default defineExperiment({
 const folders = temporaryFolders('losslab-draws-');
 
 describe('losslab run with longTail({ ratio }) and seeds [0, 1]', () => {
-  it('gives the two runs different data fingerprints (the same with a fixed seed), and records and reports counts and weights', async () => {
-    const dir = folders.make();
-    const file = join(dir, 'draws.ts');
-    writeFileSync(file, DEFINITION);
-    const runs = join(dir, 'runs');
-    const reports = join(dir, 'reports');
-    const { code, stderr } = await exec(process.execPath, [
-      LAUNCHER,
-      'run',
-      file,
-      `--runs-dir=${runs}`,
-      `--reports-dir=${reports}`,
-    ]);
-    expect(code, stderr).toBe(0);
-    const records = new Map<string, RunRecord>();
-    for (const folder of readdirSync(join(runs, 'draws'))) {
-      const path = join(runs, 'draws', folder, 'record.json');
-      if (!existsSync(path)) continue;
-      const record = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
-      records.set(`${record.variant}/${record.seed}`, record);
-    }
-    const drawn = (key: string) => records.get(key)?.dataFingerprint['train.drawn'];
-    expect(drawn('drawn/0')).toMatch(/^[0-9a-f]{64}$/);
-    expect(drawn('drawn/0')).not.toBe(drawn('drawn/1'));
-    expect(drawn('fixed/0')).toBe(drawn('fixed/1'));
+  it(
+    'gives the two runs different data fingerprints (the same with a fixed seed), and records and reports counts and weights',
+    { timeout: 180_000 },
+    async () => {
+      const dir = folders.make();
+      const file = join(dir, 'draws.ts');
+      writeFileSync(file, DEFINITION);
+      const runs = join(dir, 'runs');
+      const reports = join(dir, 'reports');
+      const { code, stderr } = await exec(process.execPath, [
+        LAUNCHER,
+        'run',
+        file,
+        `--runs-dir=${runs}`,
+        `--reports-dir=${reports}`,
+      ]);
+      expect(code, stderr).toBe(0);
+      const records = new Map<string, RunRecord>();
+      const runFolders = new Map<string, string>();
+      for (const folder of readdirSync(join(runs, 'draws'))) {
+        const path = join(runs, 'draws', folder, 'record.json');
+        if (!existsSync(path)) continue;
+        const record = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
+        records.set(`${record.variant}/${record.seed}`, record);
+        runFolders.set(`${record.variant}/${record.seed}`, join(runs, 'draws', folder));
+      }
+      const drawn = (key: string) => records.get(key)?.dataFingerprint['train.drawn'];
+      expect(drawn('drawn/0')).toMatch(/^[0-9a-f]{64}$/);
+      expect(drawn('drawn/0')).not.toBe(drawn('drawn/1'));
+      expect(drawn('fixed/0')).toBe(drawn('fixed/1'));
 
-    // the counts after the long tail, and the balanced weights n / (C · n_c) computed from them
-    const record = records.get('drawn/1')!;
-    const counts = record.training?.classCounts.digit ?? [];
-    const total = counts.reduce((sum, n) => sum + n, 0);
-    expect(String(total)).toBe(record.dataFingerprint['train.rows']);
-    counts.forEach((n, i) => expect(n).toBe(Math.round((counts[0] ?? 0) * 20 ** (-i / 9))));
-    expect(record.training?.classWeights).toHaveLength(1);
-    const [weights] = record.training?.classWeights ?? [];
-    expect(weights?.block).toBe('digit');
-    expect(weights?.strategy).toBe('{"kind":"balanced"}');
-    weights?.weights.forEach((w, i) => expect(w).toBeCloseTo(total / (10 * (counts[i] ?? 0)), 5));
+      // the counts after the long tail, and the balanced weights n / (C · n_c) computed from them
+      const record = records.get('drawn/1')!;
+      const counts = record.training?.classCounts.digit ?? [];
+      const total = counts.reduce((sum, n) => sum + n, 0);
+      expect(String(total)).toBe(record.dataFingerprint['train.rows']);
+      counts.forEach((n, i) => expect(n).toBe(Math.round((counts[0] ?? 0) * 20 ** (-i / 9))));
+      expect(record.training?.classWeights).toHaveLength(1);
+      const [weights] = record.training?.classWeights ?? [];
+      expect(weights?.block).toBe('digit');
+      expect(weights?.strategy).toBe('{"kind":"balanced"}');
+      weights?.weights.forEach((w, i) => expect(w).toBeCloseTo(total / (10 * (counts[i] ?? 0)), 5));
 
-    const markdown = readFileSync(join(reports, 'draws', 'report.md'), 'utf8');
-    expect(markdown).toContain('## Training data');
-    expect(markdown).toContain('weight (balanced)');
-    expect(markdown).toContain(`| 0 | head | ${counts[0]} |`);
-    // each seed drew other rows in each variant: the like-with-like check names the seeds and what differs
-    expect(markdown).toMatch(
-      /data fingerprint differs for seed 0 \(drawn: train\.drawn: [0-9a-f]{12}, transforms: [0-9a-f]{12}; fixed: train\.drawn: [0-9a-f]{12}, transforms: [0-9a-f]{12}\); for seed 1 \(/,
-    );
-  });
+      // re-evaluating a saved model draws its run's rows again (it evaluated on its own train draw)
+      const again = await exec(process.execPath, [LAUNCHER, 'evaluate', runFolders.get('drawn/1')!]);
+      expect(again.stdout, again.stderr).toContain('identical to the recorded evaluation');
+
+      const markdown = readFileSync(join(reports, 'draws', 'report.md'), 'utf8');
+      expect(markdown).toContain('## Training data');
+      expect(markdown).toContain('weight (balanced)');
+      expect(markdown).toContain(`| 0 | head | ${counts[0]} |`);
+      // each seed drew other rows in each variant: the like-with-like check names the seeds and what differs
+      expect(markdown).toMatch(
+        /data fingerprint differs for seed 0 \(drawn: train\.drawn: [0-9a-f]{12}, transforms: [0-9a-f]{12}; fixed: train\.drawn: [0-9a-f]{12}, transforms: [0-9a-f]{12}\); for seed 1 \(/,
+      );
+    },
+  );
 });

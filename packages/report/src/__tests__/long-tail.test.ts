@@ -4,6 +4,7 @@ import { formatErrors, ReportSettings, RunRecord, type ComputedClassWeights } fr
 import { likeWithLike } from '../context.js';
 import { groupRuns } from '../groups.js';
 import { classGroupAccuracies, groupClasses } from '../long-tail.js';
+import { renderHtml } from '../html.js';
 import { renderMarkdown } from '../markdown.js';
 import { buildReport } from '../model.js';
 import { trainingDataTables } from '../training.js';
@@ -184,6 +185,11 @@ describe('the report of a long-tailed study', () => {
     // 1020 / (6 · 500) = 0.34; 1020 / (6 · 10) = 17
     expect(section).toContain('| c0 | head | 500 | 0.34 |');
     expect(section).toContain('| c5 | tail | 10 | 17 |');
+    const html = renderHtml(await study);
+    expect(html).toContain('<h2>Training data</h2>');
+    expect(html).toContain(
+      '<tr><th scope="row">c5</th><td class="num">tail</td><td class="num">10</td><td class="num">17</td></tr>',
+    );
   });
 
   it('training counts that differ between seeds show as a range; variants with other counts get their own column', () => {
