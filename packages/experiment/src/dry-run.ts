@@ -17,14 +17,17 @@ type Settings = Readonly<Record<string, unknown>>;
 
 /**
  * The optional settings of built-in kinds and the value used when a definition leaves them out
- * (where each is applied: transforms in kinds/data.ts, `adam`, `rmsprop`, `adamw` in @losslab/train's optimizer.ts,
+ * (where each is applied: transforms in kinds/transforms.ts, `adam`, `rmsprop`, `adamw` in @losslab/train's optimizer.ts,
  * `focal`/`huber` in @losslab/losses, `lstm` in @losslab/models, schedules and early stopping in
  * @losslab/train's schedule.ts and fit.ts, `threshold` in kinds/evaluations.ts).
  */
+/** What a seeded transform without `seed` draws from (kinds/transforms.ts): each run seed draws anew. */
+const RUN_SEED_DRAW = "each run's: deriveSeed(runSeed, 'data', position)";
+
 const KIND_DEFAULTS: Readonly<Record<string, Settings>> = {
-  subsample: { split: 'train', seed: 0 },
-  longTail: { split: 'train', seed: 0 },
-  carveValidation: { seed: 0 },
+  subsample: { split: 'train', seed: RUN_SEED_DRAW },
+  longTail: { split: 'train', seed: RUN_SEED_DRAW },
+  carveValidation: { seed: RUN_SEED_DRAW },
   blinkStream: {
     windowLength: defaultBlinkSplitConfig.windowLength,
     stride: defaultBlinkSplitConfig.stride,

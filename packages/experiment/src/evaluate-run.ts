@@ -131,7 +131,8 @@ export async function evaluateRunFolder(
     );
   const runSpec = { ...spec.right, evaluation: { ...spec.right.evaluation, split } } as RunSpec;
   const baseDir = definitionFile === undefined ? process.cwd() : dirname(definitionFile);
-  const data = await loadData(runSpec, registry, baseDir);
+  // The run's seed draws the same rows its transforms drew when it trained.
+  const data = await loadData(runSpec, registry, { baseDir, seed: record.seed });
   const train = data.splits.train;
   if (train === undefined) throw new LosslabError('INVALID_DEFINITION', 'the data has no train split');
   if (data.splits[split] === undefined)

@@ -2,10 +2,11 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { arrayDataset, combineLabels, type ArrayDataset, type LabelledRows } from '@losslab/data';
 import * as losses from '@losslab/losses';
-import { hashOf, labelBlock, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
-import type { Evaluation, LossSpec, RunSpec, Split } from '@losslab/schema';
+import { canonicalJson, deriveSeed, hashOf, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
+import type { ComputedClassWeights, Evaluation, LossSpec, RunSpec, Split } from '@losslab/schema';
 import { readsLogits } from './checks.js';
-import { blockClasses, predictAll } from './kinds/evaluations.js';
+import { blockCounts, drawnFingerprint, trainingClassCounts } from './drawn.js';
+import { predictAll } from './kinds/evaluations.js';
 import { messageOf } from './message.js';
 import type { EvaluationContext, LossContext, Registry, RowsBySplit } from './kinds/table.js';
 import { trainDefaults } from './resolve.js';
@@ -18,10 +19,24 @@ import { trainDefaults } from './resolve.js';
 export interface LoadedData {
   readonly layout: LabelLayout;
   readonly splits: Partial<Record<Split, ArrayDataset>>;
-  /** File name → sha256, or generator → hash of its parameters; transforms by position. */
+  /**
+   * File name → sha256, or generator → hash of its parameters; the transforms' settings; rows per
+   * split; and, when transforms ran, `<split>.drawn`: the sha256 of the rows they left (so runs on
+   * different draws have different fingerprints).
+   */
   readonly fingerprint: Record<string, string>;
   /** Class names of each label block. */
   readonly classNames: Readonly<Record<string, readonly string[]>>;
+  /** Train rows per class of each classification block, after the transforms (see `trainingClassCounts`). */
+  readonly trainingCounts: Readonly<Record<string, readonly number[]>>;
+}
+
+/** Where a run's data comes from: relative paths start at `baseDir`; unseeded transforms draw from the run `seed`. */
+export interface LoadOptions {
+  /** The run seed: a transform that fixes no seed of its own draws from `deriveSeed(seed, 'data', position)`. */
+  readonly seed: number;
+  /** Default: the working directory. */
+  readonly baseDir?: string;
 }
 
 /** Label rows of one split laid out as the definition declares. */
@@ -49,12 +64,18 @@ function layOut(
   });
 }
 
-/** Loads the splits of a run: the data source, its transforms in order, then the label blocks. */
-export async function loadData(spec: RunSpec, registry: Registry, baseDir = process.cwd()): Promise<LoadedData> {
+/**
+ * Loads the splits of a run: the data source, its transforms in order (each unseeded one drawing
+ * from the run seed), then the label blocks.
+ */
+export async function loadData(spec: RunSpec, registry: Registry, options: LoadOptions): Promise<LoadedData> {
+  const baseDir = options.baseDir ?? process.cwd();
   const loaded = await registry.data.get(spec.data.kind).load(spec.data, { baseDir });
   let splits: RowsBySplit = loaded.splits;
-  for (const transform of spec.transforms ?? [])
-    splits = registry.transforms.get(transform.kind).apply(transform, splits);
+  (spec.transforms ?? []).forEach((transform, position) => {
+    const context = { seed: deriveSeed(options.seed, 'data', position) };
+    splits = registry.transforms.get(transform.kind).apply(transform, splits, context);
+  });
   // Each block's entry is asked once for its width and class names.
   const blocks = Object.entries(spec.labels).map(([name, block]) => {
     const entry = registry.labels.get(block.kind);
@@ -74,14 +95,39 @@ export async function loadData(spec: RunSpec, registry: Registry, baseDir = proc
   const counts = Object.fromEntries(
     Object.entries(datasets).map(([split, data]) => [`${split}.rows`, String(data.size)]),
   );
-  // The transforms' settings (seeds included) identify the rows as much as the files do.
+  // The transforms' settings identify how rows were drawn, and the drawn rows which ones were.
   const transforms: Record<string, string> =
-    spec.transforms === undefined || spec.transforms.length === 0 ? {} : { transforms: hashOf(spec.transforms) };
-  return { layout, splits: datasets, fingerprint: { ...loaded.fingerprint, ...transforms, ...counts }, classNames };
+    spec.transforms === undefined || spec.transforms.length === 0
+      ? {}
+      : { transforms: hashOf(spec.transforms), ...drawnFingerprint(splits) };
+  return {
+    layout,
+    splits: datasets,
+    fingerprint: { ...loaded.fingerprint, ...transforms, ...counts },
+    classNames,
+    trainingCounts: trainingClassCounts(spec, registry, layout, datasets.train),
+  };
+}
+
+/** A built loss and the class weights it computed from the train split (in the order it asked). */
+export interface BuiltLoss {
+  readonly loss: losses.Loss;
+  readonly classWeights: readonly ComputedClassWeights[];
 }
 
 /** Builds the per-sample loss of a definition; class weights come from the train split. */
 export function buildLoss(spec: LossSpec, layout: LabelLayout, train: ArrayDataset, registry: Registry): losses.Loss {
+  return buildLossNoting(spec, layout, train, registry).loss;
+}
+
+/** {@link buildLoss}, also returning the class weights its strategies computed (for the record). */
+export function buildLossNoting(
+  spec: LossSpec,
+  layout: LabelLayout,
+  train: ArrayDataset,
+  registry: Registry,
+): BuiltLoss {
+  const noted: ComputedClassWeights[] = [];
   const context = (target: string | undefined): LossContext => ({
     layout,
     train,
@@ -93,11 +139,15 @@ export function buildLoss(spec: LossSpec, layout: LabelLayout, train: ArrayDatas
         throw new LosslabError('INVALID_DEFINITION', `loss.${field}.kind: "${inner.kind}" has no element-wise form`);
       return entry.elementwise(inner);
     },
-    classCounts: (block) =>
-      losses.classCounts(blockClasses(train, layout, block), Math.max(labelBlock(layout, block).width, 2)),
+    classCounts: (block) => blockCounts(train, layout, block),
+    classWeights(block, strategy) {
+      const weights = losses.classWeights(blockCounts(train, layout, block), strategy);
+      noted.push({ block, strategy: canonicalJson(strategy), weights });
+      return weights;
+    },
     targetOf: (inner) => registry.losses.get(inner.kind).target?.(inner),
   });
-  return registry.losses.get(spec.kind).build(spec, context(undefined));
+  return { loss: registry.losses.get(spec.kind).build(spec, context(undefined)), classWeights: noted };
 }
 
 /** Builds the model, its input shape taken from the data. */

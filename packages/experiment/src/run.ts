@@ -4,7 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Loss } from '@losslab/losses';
-import { formatErrors, RunRecord, type ExperimentDefinition, type ModelSummary } from '@losslab/schema';
+import {
+  formatErrors,
+  RunRecord,
+  type ComputedClassWeights,
+  type ExperimentDefinition,
+  type ModelSummary,
+} from '@losslab/schema';
 import { deriveSeed, LosslabError, type BackendInfo } from '@losslab/runtime';
 import { fit, silentProgress, type FitResult, type ProgressReporter } from '@losslab/train';
 import { captureEnvironment, codeFingerprint } from './environment.js';
@@ -12,10 +18,11 @@ import { messageOf } from './message.js';
 import { saveModel } from './model-files.js';
 import { modelSummary, summaryLines } from './model-shapes.js';
 import { currentProcess } from './run-files.js';
+import { blockCounts } from './drawn.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
 import {
-  buildLoss,
+  buildLossNoting,
   buildModel,
   buildOptimizer,
   evaluate,
@@ -106,6 +113,8 @@ interface Built {
   readonly data: LoadedData;
   readonly model: tfl.LayersModel;
   readonly loss: Loss;
+  /** The class weights the loss computed from the train split. */
+  readonly classWeights: readonly ComputedClassWeights[];
   readonly optimizer: tf.Optimizer;
 }
 
@@ -178,7 +187,7 @@ async function train(
       });
       return [];
     });
-    const data = await phase('LoadDataFailed', () => loadData(spec, registry, baseDir));
+    const data = await phase('LoadDataFailed', () => loadData(spec, registry, { baseDir, seed }));
     const trainSplit = data.splits.train;
     const b = await phase('BuildFailed', () => {
       if (trainSplit === undefined) throw new Error('the data has no train split');
@@ -187,10 +196,12 @@ async function train(
         throw new LosslabError('SHAPE_MISMATCH', described.problem);
       summary = described?.summary;
       if (summary !== undefined) summaryLines(summary).forEach((line) => context.log?.(`  ${line}`));
+      const loss = buildLossNoting(spec.loss, data.layout, trainSplit, registry);
       built = {
         data,
         model: buildModel(spec, registry, trainSplit.featureShape, deriveSeed(seed, 'model')),
-        loss: buildLoss(spec.loss, data.layout, trainSplit, registry),
+        loss: loss.loss,
+        classWeights: loss.classWeights,
         optimizer: buildOptimizer(spec, registry),
       };
       return built;
@@ -226,6 +237,7 @@ async function train(
         model: { format: 'tfjs-layers', files: modelFiles },
         ...(summary === undefined ? {} : { modelSummary: summary }),
         ...(resumes.length === 0 ? {} : { resumes: [...resumes] }),
+        ...trainingData(b),
         ...(stopping === undefined || fitted.bestEpoch === undefined
           ? {}
           : {
@@ -267,6 +279,20 @@ async function train(
     built?.model.dispose();
     built?.optimizer.dispose();
   }
+}
+
+/** The record's `training`: rows per class of the train split (the weighted blocks' too) and the computed class weights. */
+function trainingData(b: Built): Pick<RunRecord, 'training'> {
+  const train = b.data.splits.train;
+  const classCounts = Object.fromEntries(
+    Object.entries(b.data.trainingCounts).map(([block, counts]) => [block, [...counts]]),
+  );
+  for (const { block } of b.classWeights)
+    if (train !== undefined) classCounts[block] ??= blockCounts(train, b.data.layout, block);
+  if (Object.keys(classCounts).length === 0 && b.classWeights.length === 0) return {};
+  return {
+    training: { classCounts, ...(b.classWeights.length === 0 ? {} : { classWeights: [...b.classWeights] }) },
+  };
 }
 
 /** The training of a built run: its declared settings with the defaults resolved beside them, validated per epoch when its evaluation asks. */

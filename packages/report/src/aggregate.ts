@@ -1,5 +1,6 @@
 import type { RunGroup } from './groups.js';
 import { DEFAULT_REDUCTION, type RunRecord } from '@losslab/schema';
+import { classGroupAccuracies } from './long-tail.js';
 import { LEARNING_RATE_CURVE, metricRange } from './metrics.js';
 import { clipInterval, summarize, type Summary } from './stats.js';
 
@@ -27,7 +28,8 @@ export interface GroupAggregate {
   readonly lossReduction: string | null;
   /**
    * Final metrics: every `evaluation.metrics` key, plus `<group>.accuracy` for each evaluation
-   * group smaller than the whole split. A metric missing from some runs is summarized over the runs that have it.
+   * group smaller than the whole split, plus head / medium / tail accuracy for long-tailed
+   * training data (`classGroupAccuracies`). A metric missing from some runs is summarized over the runs that have it.
    */
   readonly final: Readonly<Record<string, Summary>>;
   /** The per-run values behind `final`, in run order: what comparisons test. */
@@ -121,6 +123,8 @@ export function aggregateGroup(group: RunGroup, level = 0.95): GroupAggregate {
       collect(finalSeeds, metric, record.seed);
     };
     for (const [metric, value] of Object.entries(record.evaluation.metrics)) keep(metric, value);
+    // Head / medium / tail accuracy of long-tailed training data, from the record's counts.
+    for (const [metric, value] of Object.entries(classGroupAccuracies(record))) keep(metric, value);
     for (const evaluationGroup of record.evaluation.groups ?? []) {
       // A group holding the whole split only repeats the overall accuracy.
       if (evaluationGroup.size === record.evaluation.size && record.evaluation.metrics.accuracy !== undefined) continue;

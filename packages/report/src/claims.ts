@@ -1,6 +1,7 @@
 import { aggregateGroup } from './aggregate.js';
 import { adjustComparisons, comparePair, reverseComparison, type MetricComparison } from './compare.js';
 import type { RunGroup } from './groups.js';
+import { classGroupAccuracies } from './long-tail.js';
 import { formatSd, formatValue, plural } from './format.js';
 import { defaultDirection } from './metrics.js';
 import { CLASS_METRICS, classEvaluation, isClassMetric } from './perclass.js';
@@ -230,7 +231,8 @@ function thresholdValue(record: RunRecord, claim: ThresholdClaim): number | unde
     const entry = classEvaluation(record, claim.class);
     return entry === undefined || !isClassMetric(claim.metric) ? undefined : entry[claim.metric];
   }
-  if (claim.group === undefined) return record.evaluation.metrics[claim.metric];
+  if (claim.group === undefined)
+    return record.evaluation.metrics[claim.metric] ?? classGroupAccuracies(record)[claim.metric];
   const group = record.evaluation.groups?.find((candidate) => candidate.name === claim.group);
   return group === undefined ? undefined : GROUP_VALUES.get(claim.metric)?.(group);
 }

@@ -166,16 +166,8 @@ export function nearMajority(accuracy: number, majority: number | undefined): bo
   return majority !== undefined && Math.abs(accuracy - majority) <= MAJORITY_MARGIN;
 }
 
-/** The settings whose values must agree between compared variants, each read from one run. */
+/** The settings whose values must agree between all runs of compared variants, each read from one run. */
 const LIKE_FIELDS: readonly { readonly name: string; readonly read: (record: RunRecord) => string }[] = [
-  {
-    name: 'data fingerprint',
-    read: (record) =>
-      Object.entries(record.dataFingerprint)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, hash]) => `${name}: ${hash.replace(/^sha256:/, '').slice(0, 12)}`)
-        .join(', '),
-  },
   {
     name: 'epochs',
     read: (record) => String(record.definition.train?.epochs ?? record.history.length),
@@ -189,25 +181,87 @@ const LIKE_FIELDS: readonly { readonly name: string; readonly read: (record: Run
 ];
 
 /**
+ * Reads a run's data fingerprint as `name: hash` pairs, only the names whose hashes are not the
+ * same in all of `records` (all of them when none differ), so a warning shows what differs.
+ */
+function fingerprintReader(records: readonly RunRecord[]): (record: RunRecord) => string {
+  const names = [...new Set(records.flatMap((record) => Object.keys(record.dataFingerprint)))].sort();
+  const differing = names.filter(
+    (name) => new Set(records.map((record) => record.dataFingerprint[name] ?? '(absent)')).size > 1,
+  );
+  const shown = differing.length > 0 ? differing : names;
+  return (record) =>
+    shown
+      .map((name) => `${name}: ${(record.dataFingerprint[name] ?? '(absent)').replace(/^sha256:/, '').slice(0, 12)}`)
+      .join(', ');
+}
+
+/** `a: x; b: y`, each group's distinct values of a field among the runs `keep` picks; null when they are all one. */
+function differentValues(
+  groups: readonly RunGroup[],
+  read: (record: RunRecord) => string,
+  keep: (record: RunRecord) => boolean,
+): string | null {
+  const perGroup = groups.map((group) => [...new Set(group.records.filter(keep).map(read))]);
+  if (new Set(perGroup.flat()).size <= 1) return null;
+  return groups
+    .flatMap((group, index) => {
+      const values = perGroup[index] ?? [];
+      return values.length === 0 ? [] : [`${group.label}: ${values.join(' / ')}`];
+    })
+    .join('; ');
+}
+
+/**
+ * Compares the data fingerprints among the runs of each seed: a transform draws its rows from the
+ * run seed, so seeds may differ in data, but the same seed must have drawn the same rows in every
+ * variant (what keeps a paired comparison paired). `data fingerprint differs (…)` when every seed
+ * differs the same way, else `… differs for seed 0 (…); for seeds 1, 2 (…)`; null when each seed agrees.
+ */
+function dataFingerprintDifference(groups: readonly RunGroup[]): string | null {
+  const name = 'data fingerprint';
+  const seeds = [...new Set(groups.flatMap((group) => group.records.map((record) => record.seed)))].sort(
+    (a, b) => a - b,
+  );
+  const bySeedDifference = new Map<string, number[]>();
+  for (const seed of seeds) {
+    const ofSeed = (record: RunRecord): boolean => record.seed === seed;
+    const read = fingerprintReader(groups.flatMap((group) => group.records.filter(ofSeed)));
+    const difference = differentValues(groups, read, ofSeed);
+    if (difference !== null) bySeedDifference.set(difference, [...(bySeedDifference.get(difference) ?? []), seed]);
+  }
+  const entries = [...bySeedDifference];
+  if (entries.length === 0) return null;
+  if (entries.length === 1 && entries[0]![1].length === seeds.length) return `${name} differs (${entries[0]![0]})`;
+  const parts = entries.map(
+    ([difference, list]) => `for seed${list.length === 1 ? '' : 's'} ${list.join(', ')} (${difference})`,
+  );
+  return `${name} differs ${parts.join('; ')}`;
+}
+
+/**
  * Checks that the variants of one experiment are compared like with like: every run of every
- * group has the same data fingerprint, epochs (`train.epochs`), code fingerprint, backend and
- * definition file (sha256), so the variants differ only in their own overrides. (A run records
- * its resolved definition, not which parts its variant overrode; the same definition file is
- * what guarantees that the differences between them are the overrides.) Returns one warning per
- * experiment naming each field that differs and its values per variant; empty when all agree.
+ * group has the same epochs (`train.epochs`), code fingerprint, backend and definition file
+ * (sha256), and the runs of each seed the same data fingerprint (one seed's draw of the data is
+ * the same rows in every variant; another seed may draw others), so the variants differ only in
+ * their own overrides. (A run records its resolved definition, not which parts its variant
+ * overrode; the same definition file is what guarantees that the differences between them are
+ * the overrides.) Returns one warning per experiment naming each field that differs and its
+ * values per variant; empty when all agree.
  *
  * @example likeWithLike(groups) // ['Not like with like (mnist-odd): epochs differ (adam: 2; sgd: 1); …']
  */
 export function likeWithLike(groups: readonly RunGroup[]): string[] {
   if (groups.length < 2) return [];
   const experiment = groups[0]?.experiment ?? '';
-  const differing = LIKE_FIELDS.flatMap(({ name, read }) => {
-    const perGroup = groups.map((group) => [...new Set(group.records.map(read))]);
-    const all = new Set(perGroup.flat());
-    if (all.size <= 1) return [];
-    const values = groups.map((group, index) => `${group.label}: ${(perGroup[index] ?? []).join(' / ')}`);
-    return [`${name} differs (${values.join('; ')})`];
-  });
+  const data = dataFingerprintDifference(groups);
+  const differing = [
+    ...(data === null ? [] : [data]),
+    ...LIKE_FIELDS.flatMap(({ name, read }) => {
+      const values = differentValues(groups, read, () => true);
+      return values === null ? [] : [`${name} differs (${values})`];
+    }),
+  ];
   if (differing.length === 0) return [];
   return [
     `Not like with like (${experiment}): ${differing.join('; ')}. The differences between these variants may come from these settings rather than from their own overrides; rerun them with the same settings and code (or compare them with --runs on purpose).`,

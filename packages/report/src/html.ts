@@ -200,6 +200,13 @@ export function renderHtml(model: ReportModel): string {
         : '';
     parts.push(section('per-class', 'Per-class results', `${tables}${matrices}`));
   }
+  if (model.trainingData.length > 0) {
+    const tables = model.trainingData.map(
+      (entry) =>
+        `<h3>${escapeHtml(`${entry.experiment}: ${entry.block}`)}</h3>\n${entry.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('\n')}\n${table(entry.table)}`,
+    );
+    parts.push(section('training-data', 'Training data', tables.join('\n')));
+  }
   const references = referenceTables(model);
   if (references.length > 0 || model.crossGroup.length > 0) {
     const body = references

@@ -48,6 +48,8 @@ export {
 } from './compare.js';
 export type { MetricComparison, CompareOptions, ComparisonFamily, SeedsAdvice, SentenceExtras } from './compare.js';
 export { primaryMetrics, verdicts, verdictComparisons, bestAggregate, DEFAULT_PRIMARY } from './verdict.js';
+export { classGroupAccuracies, groupClasses, LONG_TAIL_RATIO } from './long-tail.js';
+export type { ClassGrouping } from './long-tail.js';
 export type { DeclaredPrimary, Direction, MetricVerdict, PrimaryChoice, VerdictLine } from './verdict.js';
 export { metricTitle, metricUnit, metricRange, defaultDirection, sortMetrics } from './metrics.js';
 export { epochSummaries } from './epochs.js';

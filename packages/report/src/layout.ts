@@ -181,7 +181,7 @@ export function verdictNote(model: ReportModel): string {
   const declared = sources.some((choice) => choice.source === 'declared');
   const from = declared
     ? "declared (the definition's report.primary, or --primary)"
-    : 'the defaults of the evaluation kind (macro F1 and accuracy for classification, F1 and balanced accuracy for detection)';
+    : 'the defaults of the evaluation kind (macro F1 and accuracy for classification, led by balanced accuracy when the training data is long-tailed; F1 and balanced accuracy for detection)';
   const claims = sources.some((choice) => choice.source === 'claim') ? ', plus the metrics of beats claims' : '';
   return `Primary metrics: ${from}${claims}. A variant beats another when the difference goes the right way and its Holm-adjusted p is below ${model.alpha}. Intervals are unadjusted 95% confidence intervals; details in "Variant comparison".`;
 }

@@ -206,6 +206,14 @@ export function renderMarkdown(model: ReportModel): string {
       for (const chart of classConfusions) out.push(...chartLines(chart));
     }
   }
+  if (model.trainingData.length > 0) {
+    out.push('## Training data', '');
+    for (const entry of model.trainingData) {
+      out.push(`### ${inline(`${entry.experiment}: ${entry.block}`)}`, '');
+      for (const note of entry.notes) out.push(block(note), '');
+      out.push(table(entry.table), '');
+    }
+  }
   const references = referenceTables(model);
   if (references.length > 0 || model.crossGroup.length > 0) {
     out.push(references.length > 0 ? '## Reference results' : '## Predictions across groups', '');

@@ -31,6 +31,9 @@ export function metricTitle(key: string): string {
     loss: 'loss',
     accuracy: 'accuracy',
     balancedAccuracy: 'balanced accuracy',
+    headAccuracy: 'head-class accuracy',
+    mediumAccuracy: 'medium-class accuracy',
+    tailAccuracy: 'tail-class accuracy',
     f1: 'F1',
     prAuc: 'PR-AUC',
     precision: 'precision',
@@ -88,6 +91,9 @@ export function defaultDirection(metric: string): Direction {
 const PREFERRED_ORDER = [
   'accuracy',
   'balancedAccuracy',
+  'headAccuracy',
+  'mediumAccuracy',
+  'tailAccuracy',
   'macroF1',
   'f1',
   'precision',
@@ -102,7 +108,7 @@ const PREFERRED_ORDER = [
 ];
 
 /**
- * Sorts metric names for display: accuracy, balancedAccuracy, macroF1, f1, precision, recall,
+ * Sorts metric names for display: accuracy, balancedAccuracy, head/medium/tail accuracy, macroF1, f1, precision, recall,
  * macroPrecision, macroRecall, weightedF1, weightedPrecision, weightedRecall, prAuc, loss first,
  * then the rest alphabetically.
  *

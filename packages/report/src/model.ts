@@ -41,6 +41,7 @@ import { overallConfusions, perClassResults, type PerClassResults } from './perc
 import type { RunRecord } from '@losslab/schema';
 import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference.js';
 import { isLossKey, MAJORITY_CURVE } from './metrics.js';
+import { trainingDataTables, type TrainingDataTable } from './training.js';
 import { reportView, type ExperimentView, type ReportView } from './view.js';
 
 /** Options of {@link buildReport}. */
@@ -122,6 +123,8 @@ export interface ReportModel {
    * (experiment, split) whose runs carry `evaluation.perClass`; empty for runs without it.
    */
   readonly perClass: readonly PerClassResults[];
+  /** Rows per class after the transforms and the class weights each loss computed, per label block (see `trainingDataTables`). */
+  readonly trainingData: readonly TrainingDataTable[];
   /** "every even sample was predicted as an odd class" lines, see `crossGroupPredictions`. */
   readonly crossGroup: readonly string[];
   readonly contexts: readonly GroupContext[];
@@ -440,6 +443,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     warnings,
     references,
     perClass: perClassResults(groups),
+    trainingData: view.experiments.flatMap(trainingDataTables),
     crossGroup: crossGroupPredictions(groups),
     contexts: view.groups.map(({ group, aggregate }) => groupContext(group, aggregate)),
     definitionDiffs,

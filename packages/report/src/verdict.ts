@@ -2,6 +2,7 @@ import type { GroupAggregate } from './aggregate.js';
 import { DEFAULT_ALPHA, findComparison } from './claims.js';
 import { adviceText, comparePair, formatEffect, lossMix, type MetricComparison } from './compare.js';
 import { formatP, formatSigned, formatValue, plural } from './format.js';
+import { runClassGrouping } from './long-tail.js';
 import { defaultDirection } from './metrics.js';
 import type { Direction, PrimaryMetric, RunRecord } from '@losslab/schema';
 
@@ -29,9 +30,16 @@ export const DEFAULT_PRIMARY: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * The default primary metric of a classification on long-tailed training data (see
+ * `runClassGrouping`), before its kind's: the mean of the per-class recalls, the metric the
+ * long-tail literature ranks losses by (Menon et al. 2021, Cao et al. 2019).
+ */
+const LONG_TAILED_PRIMARY: readonly string[] = ['balancedAccuracy'];
+
+/**
  * The primary metrics of one experiment: the declared ones (`report.primary` of the definition)
  * if any, else the defaults of its evaluation kind ({@link DEFAULT_PRIMARY}; `accuracy` for
- * other kinds); then the metric of every `beats` claim not already listed. Defaults and claim
+ * other kinds), led by balanced accuracy when the training data is long-tailed; then the metric of every `beats` claim not already listed. Defaults and claim
  * metrics no variant reports are left out; declared ones stay (the verdict says nobody reports them).
  *
  * @example primaryMetrics(records, [{ metric: 'macroF1' }]) // [{ metric: 'macroF1', direction: 'higher', source: 'declared' }]
@@ -52,6 +60,9 @@ export function primaryMetrics(
     for (const primary of declared) add(primary.metric, primary.direction, 'declared');
   } else {
     const kinds = [...new Set(records.flatMap((record) => record.definition.evaluation?.kind ?? []))];
+    // Long-tailed training data: balanced accuracy (every class counts the same) leads.
+    if (records.some((record) => runClassGrouping(record) !== undefined))
+      for (const metric of LONG_TAILED_PRIMARY) add(metric, undefined, 'default');
     for (const kind of kinds)
       for (const metric of DEFAULT_PRIMARY[kind] ?? ['accuracy']) add(metric, undefined, 'default');
     if (kinds.length === 0) add('accuracy', undefined, 'default');

@@ -174,7 +174,7 @@ const KeepFraction = numberWhere('a number in (0, 1]', (n) => n > 0 && n <= 1);
 const TRANSFORM_OPTIONS = {
   /** The split transformed; default train. */
   split: Split,
-  /** The seed of the random choice; the data is the same for every run seed. Default 0. */
+  /** Fixes the random choice: the same rows for every run seed. Absent: each run seed draws anew. */
   seed: NonNegativeInt,
 };
 

@@ -42,6 +42,7 @@ export {
   FailedRun,
 } from './record.js';
 export { RecordedDefinition } from './recorded-definition.js';
+export { ClassGroups, ComputedClassWeights, TrainingData } from './training-data.js';
 export { sha256Hex } from './sha256.js';
 export {
   Base64,

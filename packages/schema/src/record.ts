@@ -10,6 +10,7 @@ import {
   tagged,
 } from './codec.js';
 import { RecordedDefinition } from './recorded-definition.js';
+import { ClassGroups, TrainingData } from './training-data.js';
 
 /**
  * The run record: everything one run of one variant with one seed produced. It is the only
@@ -152,7 +153,16 @@ export type PrimaryMetric = t.TypeOf<typeof PrimaryMetric>;
  *
  * @example { primary: [{ metric: 'macroF1', direction: 'higher' }], alpha: 0.05 }
  */
-export const ReportSettings = closed('report settings', {}, { primary: t.array(PrimaryMetric), alpha: OpenUnit });
+export const ReportSettings = closed(
+  'report settings',
+  {},
+  {
+    primary: t.array(PrimaryMetric),
+    alpha: OpenUnit,
+    /** Head / medium / tail by training counts (see `ClassGroups`); default terciles. */
+    classGroups: ClassGroups,
+  },
+);
 export type ReportSettings = t.TypeOf<typeof ReportSettings>;
 
 /**
@@ -395,6 +405,8 @@ export const RunRecord = t.intersection([
     modelSummary: ModelSummary,
     /** Each time the run was resumed after a kill: from the checkpoint of which epoch, and when. */
     resumes: t.array(t.type({ afterEpoch: PositiveInt, at: IsoDateTime })),
+    /** The training split after transforms: rows per class, and the class weights the loss computed. */
+    training: TrainingData,
   }),
 ]);
 export type RunRecord = t.TypeOf<typeof RunRecord>;

@@ -15,7 +15,8 @@ export const RecordedDefinition = t.partial(
     /** The loss as declared: compared as JSON, so its shape is the definition codec's business. */
     loss: t.unknown,
     train: t.partial({ epochs: PositiveInt, reduction: t.string }),
-    evaluation: t.partial({ kind: t.string }),
+    /** `target`: the label block a classification evaluates (its training counts group the classes). */
+    evaluation: t.partial({ kind: t.string, target: t.string }),
   },
   'a recorded definition',
 );

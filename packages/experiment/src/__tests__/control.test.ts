@@ -62,7 +62,7 @@ describe('blink control: unweighted SGD at learning rate × (w0 + w1)', () => {
     expect({ ...control.spec, loss: null, optimizer: null }).toEqual({ ...weighted.spec, loss: null, optimizer: null });
     expect(weighted.spec.loss).toMatchObject({ kind: 'weighted', per: 'column', classWeights: { kind: 'inverse' } });
     expect(control.spec.loss).toMatchObject({ kind: 'sliced', loss: { kind: 'meanAbsoluteError' } });
-    const loaded = await loadData(weighted.spec, registry);
+    const loaded = await loadData(weighted.spec, registry, { seed: 0 });
     const train = loaded.splits.train!;
     const sum = weightSum(train, loaded.layout);
     // 10,758 train windows, 527 of them blinks: w = [1.0515…, 20.4137…].
@@ -73,7 +73,7 @@ describe('blink control: unweighted SGD at learning rate × (w0 + w1)', () => {
   it('trains identically to column-weighted SGD on a small problem (cpu): loss × (w0 + w1), same predictions', async () => {
     const variants = await blinkVariants();
     const weighted = variant(variants, 'sgd-class-weighted');
-    const loaded = await loadData(weighted.spec, registry);
+    const loaded = await loadData(weighted.spec, registry, { seed: 0 });
     // The first 256 training windows (2 batches of 128, blinks among them), 3 epochs: 6 SGD steps.
     const train = subset(
       loaded.splits.train!,

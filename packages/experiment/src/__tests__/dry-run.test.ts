@@ -53,7 +53,13 @@ describe('settingsWithDefaults: what a run uses when the definition leaves a set
         dataSeed: 0,
       },
       transforms: [
-        { kind: 'subsample', classes: [1], keep: 0.5, split: 'train', seed: 0 },
+        {
+          kind: 'subsample',
+          classes: [1],
+          keep: 0.5,
+          split: 'train',
+          seed: "each run's: deriveSeed(runSeed, 'data', position)",
+        },
         { kind: 'carveValidation', fraction: 0.2, seed: 4 },
       ],
       labels: { blink: { kind: 'oneHot', classes: 2 } },

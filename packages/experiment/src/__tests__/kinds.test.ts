@@ -349,8 +349,8 @@ describe('transforms', () => {
     const registry = createRegistry();
     const digitCounts = (labels: Float32Array) =>
       Array.from({ length: 10 }, (_, d) => labels.filter((v, i) => i % 11 === d && v === 1).length);
-    const loaded = await loadData(spec, registry);
-    const again = await loadData(spec, registry);
+    const loaded = await loadData(spec, registry, { seed: 0 });
+    const again = await loadData(spec, registry, { seed: 0 });
     const train = loaded.splits.train!;
     const validation = loaded.splits.validation!;
     // The first 256 MNIST training images hold 35 ones; 5% of them is 2. The rest: 256 − 35 + 2 = 223 rows, 56 carved.
@@ -366,7 +366,9 @@ describe('transforms', () => {
       transforms: [subsample({ classes: [1], keep: 0.05, seed: 1 }), carveValidation({ fraction: 0.25 })],
     };
     expect(loaded.fingerprint.transforms).toMatch(/^[0-9a-f]{64}$/);
-    expect((await loadData(reseeded, registry)).fingerprint.transforms).not.toBe(loaded.fingerprint.transforms);
+    expect((await loadData(reseeded, registry, { seed: 0 })).fingerprint.transforms).not.toBe(
+      loaded.fingerprint.transforms,
+    );
   });
 });
 
@@ -397,7 +399,7 @@ describe('the csv data kind', () => {
     };
     const resolved = resolveExperiment(raw, join(dir, 'def.ts'));
     if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('\n'));
-    const loaded = await loadData(resolved.right.variants[0]!.spec, createRegistry(), dir);
+    const loaded = await loadData(resolved.right.variants[0]!.spec, createRegistry(), { baseDir: dir, seed: 0 });
     const train = loaded.splits.train!;
     // windows of 3 rows inside each subject of 4 rows: 2 per subject, labelled by their centre row (1, 2, 5, 6)
     expect(train.size).toBe(4);
@@ -435,7 +437,7 @@ describe('checks found by review', () => {
     );
     const resolved = resolveExperiment(raw, 'test.ts');
     if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('\n'));
-    await expect(loadData(resolved.right.variants[0]!.spec, createRegistry())).rejects.toThrow(
+    await expect(loadData(resolved.right.variants[0]!.spec, createRegistry(), { seed: 0 })).rejects.toThrow(
       /^labels\.digit \(train split\): classIds\[\d+\]: expected an integer class id in \[0, 5\), got [5-9]$/,
     );
   });

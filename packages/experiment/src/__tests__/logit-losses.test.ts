@@ -175,7 +175,13 @@ describe('evaluation of a logits model reads softmax(logits)', () => {
       labelWidth: 2,
     });
     const layout = labelLayout({ cls: 2 });
-    const loaded = { layout, splits: { train: data }, fingerprint: {}, classNames: { cls: ['a', 'b'] } };
+    const loaded = {
+      layout,
+      splits: { train: data },
+      fingerprint: {},
+      classNames: { cls: ['a', 'b'] },
+      trainingCounts: {},
+    };
     const loss = buildLoss(spec.loss, layout, data, registry);
     const evaluation = evaluate(spec, registry, loaded, model, loss);
     expect(evaluation.metrics.recall).toBe(1);

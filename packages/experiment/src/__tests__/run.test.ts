@@ -193,7 +193,7 @@ describe('the trained model of a run', () => {
     const runsDir = runsFolders.make();
     const { record, folder } = await runTiny(runsDir, backend);
     const { definition, variants } = resolved();
-    const data = (await loadData(variants[0]!.spec, registry)).splits.train!;
+    const data = (await loadData(variants[0]!.spec, registry, { seed: 0 })).splits.train!;
     expect(definition.evaluation).toMatchObject({ split: 'train' });
     const digits = Array.from({ length: data.size }, (_, row) =>
       Array.from(data.labels.subarray(row * data.labelWidth, row * data.labelWidth + 10)).indexOf(1),
@@ -216,7 +216,7 @@ describe('the trained model of a run', () => {
     const backend = await selectBackend({ requested: 'cpu' });
     const run = await runFirstVariant(tinyBlink(), runsFolders.make(), backend);
     const model = await loadModel(run.folder);
-    const test = (await loadData(resolved(tinyBlink()).variants[0]!.spec, registry)).splits.test!;
+    const test = (await loadData(resolved(tinyBlink()).variants[0]!.spec, registry, { seed: 0 })).splits.test!;
     const before = liveTensorCount();
     const scores = predictAll(model, test);
     expect(liveTensorCount()).toBe(before);

@@ -177,7 +177,7 @@ const focalLoss: LossKind<Focal> = {
     const resolved =
       alpha === undefined || typeof alpha === 'number' || Array.isArray(alpha)
         ? alpha
-        : losses.classWeights(context.classCounts(requireTarget(context.target)), alpha.classWeights);
+        : context.classWeights(requireTarget(context.target), alpha.classWeights);
     return losses.focal({
       ...(spec.gamma === undefined ? {} : { gamma: spec.gamma }),
       ...(resolved === undefined ? {} : { alpha: resolved }),
@@ -275,7 +275,7 @@ const weightedLoss = (anyLoss: LossCodec): LossKind<WeightedLoss> => ({
     return problems;
   },
   build(spec, context) {
-    const weights = losses.classWeights(context.classCounts(spec.target), spec.classWeights);
+    const weights = context.classWeights(spec.target, spec.classWeights);
     const where = { layout: context.layout, target: spec.target };
     return spec.per === 'column'
       ? losses.columnWeighted(context.elementwise(spec.loss, 'loss'), weights, where)

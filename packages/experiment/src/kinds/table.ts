@@ -17,6 +17,7 @@ import {
   type ModelSpec,
   type ModelSummary,
   type OptimizerSpec,
+  type ClassWeightsSpec,
   type Split,
   type TrainSpec,
   type TransformSpec,
@@ -93,10 +94,20 @@ export interface DataKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
   sampleShape?(spec: S, context: DataContext): Promise<readonly number[]>;
 }
 
+/** What a transform is told about the run it draws for. */
+export interface TransformContext {
+  /**
+   * The seed of this transform's random choices when its spec fixes none:
+   * `deriveSeed(runSeed, 'data', position)`, so each run seed draws anew.
+   */
+  readonly seed: number;
+}
+
 export interface TransformKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
   /** What the data provides after this transform; problems name fields of the transform. */
   provides(spec: S, input: DataProvides): { readonly provides: DataProvides; readonly problems: readonly string[] };
-  apply(spec: S, splits: RowsBySplit): RowsBySplit;
+  /** A seeded transform draws from `spec.seed` when declared (a fixed draw), else from `context.seed`. */
+  apply(spec: S, splits: RowsBySplit, context: TransformContext): RowsBySplit;
 }
 
 export interface LabelKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
@@ -136,6 +147,11 @@ export interface LossContext {
   readonly elementwise: (spec: LossSpec, field: string) => ElementwiseLoss;
   /** Training rows per class of `block` (a one-column block has classes 0 and 1). */
   readonly classCounts: (block: string) => number[];
+  /**
+   * Class weights of `block` by a strategy, from its training counts; the run records them (and
+   * the report shows them), so a loss computes its class weights here.
+   */
+  readonly classWeights: (block: string, strategy: ClassWeightsSpec) => number[];
   /** The block a wrapped loss targets itself (its kind's `target`), if any. */
   readonly targetOf: (spec: LossSpec) => string | undefined;
 }

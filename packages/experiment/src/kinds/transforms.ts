@@ -2,40 +2,51 @@ import { carveSplit, longTail as longTailRows, subsampleClasses, type LabelledRo
 import { CarveValidation, LongTail, Subsample, type Split, type TransformSpec } from '@losslab/schema';
 import type * as t from 'io-ts';
 import { builderOf } from './define.js';
-import type { DataProvides, RowsBySplit, TransformKind } from './table.js';
+import type { DataProvides, RowsBySplit, TransformContext, TransformKind } from './table.js';
 
-/** The transform family: changes of the loaded splits, applied in order; each entry beside its builder. */
+/**
+ * The transform family: changes of the loaded splits, applied in order; each entry beside its builder.
+ * A seeded transform draws from its declared `seed` (the same rows for every run seed) or, when it
+ * declares none, from the run's data seed (`context.seed`), so each run seed is a new draw.
+ */
+
+/** The seed a transform draws from: its declared one, else the run's. */
+const drawSeed = (spec: { seed?: number }, context: TransformContext): number => spec.seed ?? context.seed;
 
 const missingSplit = (split: Split, input: DataProvides): string[] =>
   input.splits.includes(split) ? [] : [`split: the data has no "${split}" split (it has ${input.splits.join(', ')})`];
 
 /** A transform of one split that keeps the data's shape. */
-const splitTransform = <S extends { kind: string; split?: Split }>(
+const splitTransform = <S extends { kind: string; split?: Split; seed?: number }>(
   transform: Omit<TransformKind<S>, 'provides' | 'apply'>,
-  apply: (spec: S, rows: LabelledRows) => LabelledRows,
+  apply: (spec: S, rows: LabelledRows, seed: number) => LabelledRows,
 ): TransformKind<S> => ({
   ...transform,
   provides: (spec, input) => ({ provides: input, problems: missingSplit(spec.split ?? 'train', input) }),
-  apply(spec, splits) {
+  apply(spec, splits, context) {
     const split = spec.split ?? 'train';
     const rows = splits[split];
-    return rows === undefined ? splits : { ...splits, [split]: apply(spec, rows) };
+    return rows === undefined ? splits : { ...splits, [split]: apply(spec, rows, drawSeed(spec, context)) };
   },
 });
 
-const subsampleTransform = splitTransform({ kind: 'subsample', codec: Subsample }, (spec, rows) =>
-  subsampleClasses(rows, { classes: spec.classes, keep: spec.keep, seed: spec.seed ?? 0 }),
+const subsampleTransform = splitTransform({ kind: 'subsample', codec: Subsample }, (spec, rows, seed) =>
+  subsampleClasses(rows, { classes: spec.classes, keep: spec.keep, seed }),
 );
-/** Keeps a seeded `keep` fraction of the rows of each class in `classes` (of `split`, default train). */
+/**
+ * Keeps a seeded `keep` fraction of the rows of each class in `classes` (of `split`, default train).
+ * Without `seed` each run seed draws other rows; with it every run seed keeps the same rows.
+ */
 export const subsample = (options: { classes: number[]; keep: number; seed?: number; split?: Split }): TransformSpec =>
   builderOf(subsampleTransform)(options);
 
-const longTailTransform = splitTransform({ kind: 'longTail', codec: LongTail }, (spec, rows) =>
-  longTailRows(rows, { ratio: spec.ratio, seed: spec.seed ?? 0 }),
+const longTailTransform = splitTransform({ kind: 'longTail', codec: LongTail }, (spec, rows, seed) =>
+  longTailRows(rows, { ratio: spec.ratio, seed }),
 );
 /**
  * The long-tailed profile of Cui et al. 2019 over all classes: class i keeps
  * `n_max · ratio^(−i/(C−1))` rows, n_max the smallest class count (of `split`, default train).
+ * Without `seed` each run seed draws other rows; with it every run seed keeps the same rows.
  */
 export const longTail = (options: { ratio: number; seed?: number; split?: Split }): TransformSpec =>
   builderOf(longTailTransform)(options);
@@ -50,15 +61,18 @@ const carveValidationTransform: TransformKind<CarveValidation> = {
       ...(input.splits.includes('validation') ? ['kind: the data already has a "validation" split'] : []),
     ],
   }),
-  apply(spec, splits): RowsBySplit {
+  apply(spec, splits, context): RowsBySplit {
     const train = splits.train;
     if (train === undefined) return splits;
-    const { rest, carved } = carveSplit(train, { fraction: spec.fraction, seed: spec.seed ?? 0 });
+    const { rest, carved } = carveSplit(train, { fraction: spec.fraction, seed: drawSeed(spec, context) });
     return { ...splits, train: rest, validation: carved };
   },
 };
 type CarveValidation = t.TypeOf<typeof CarveValidation>;
-/** A validation split carved from train: a seeded `fraction` of its rows. */
+/**
+ * A validation split carved from train: a seeded `fraction` of its rows. Without `seed` each run
+ * seed carves other rows; with it every run seed carves the same rows.
+ */
 export const carveValidation = (options: { fraction: number; seed?: number }): TransformSpec =>
   builderOf(carveValidationTransform)(options);
 
