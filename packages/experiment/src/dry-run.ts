@@ -1,7 +1,8 @@
 import { constants, accessSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { defaultBlinkSplitConfig } from '@losslab/data';
-import type { RunSpec } from '@losslab/schema';
+import { layerWithDefaults } from '@losslab/models';
+import { SequentialModel, type RunSpec } from '@losslab/schema';
 import { ADAMW_DEFAULTS, RMSPROP_DEFAULTS } from '@losslab/train';
 import { messageOf } from './message.js';
 import { TRAIN_DEFAULTS, type ResolvedExperiment } from './resolve.js';
@@ -75,6 +76,10 @@ const lossWithDefaults = (loss: unknown): unknown => {
   return isSettings(filled) && isSettings(filled.loss) ? { ...filled, loss: lossWithDefaults(filled.loss) } : filled;
 };
 
+/** A model with its defaults; a `sequential` model's layers each with theirs (@losslab/models). */
+const modelWithDefaults = (model: unknown): unknown =>
+  SequentialModel.is(model) ? { ...model, layers: model.layers.map(layerWithDefaults) } : ofKind(model);
+
 /** One variant's run settings with every default of a built-in kind written out (user kinds as given). */
 export function settingsWithDefaults(spec: RunSpec): Settings {
   const train = withMissing(spec.train, TRAIN_SHOWN_DEFAULTS);
@@ -82,7 +87,7 @@ export function settingsWithDefaults(spec: RunSpec): Settings {
     data: ofKind(spec.data),
     transforms: (spec.transforms ?? []).map(ofKind),
     labels: spec.labels,
-    model: ofKind(spec.model),
+    model: modelWithDefaults(spec.model),
     loss: lossWithDefaults(spec.loss),
     optimizer: ofKind(spec.optimizer),
     train: {

@@ -27,6 +27,47 @@ export interface SequentialSpec {
   readonly layers: readonly SequentialLayer[];
 }
 
+// Keras' defaults of the optional layer settings (a pooling layer's strides default to its pool size).
+const ACTIVATION = 'linear';
+const PADDING = 'valid';
+const STRIDE = 1;
+const POOL_SIZE = 2;
+const MOMENTUM = 0.99;
+const EPSILON = 1e-3;
+
+/**
+ * A layer with every optional setting it leaves out written in, as the model is built (what
+ * `losslab run --dry-run` shows).
+ *
+ * @example
+ * layerWithDefaults({ kind: 'maxPooling2d', poolSize: 3 }); // { kind: 'maxPooling2d', poolSize: 3, strides: 3, padding: 'valid' }
+ */
+export function layerWithDefaults(layer: SequentialLayer): SequentialLayer {
+  switch (layer.kind) {
+    case 'dense':
+      return { ...layer, activation: layer.activation ?? ACTIVATION };
+    case 'conv2d':
+      return {
+        ...layer,
+        strides: layer.strides ?? STRIDE,
+        padding: layer.padding ?? PADDING,
+        activation: layer.activation ?? ACTIVATION,
+      };
+    case 'maxPooling2d':
+    case 'averagePooling2d': {
+      const poolSize = layer.poolSize ?? POOL_SIZE;
+      return { ...layer, poolSize, strides: layer.strides ?? poolSize, padding: layer.padding ?? PADDING };
+    }
+    case 'batchNormalization':
+      return { ...layer, momentum: layer.momentum ?? MOMENTUM, epsilon: layer.epsilon ?? EPSILON };
+    case 'lstm':
+    case 'gru':
+      return { ...layer, returnSequences: layer.returnSequences ?? false };
+    default:
+      return layer;
+  }
+}
+
 const pair = (size: number | readonly [number, number]): [number, number] =>
   typeof size === 'number' ? [size, size] : [size[0], size[1]];
 
@@ -62,8 +103,8 @@ function layerShape(
     case 'maxPooling2d':
     case 'averagePooling2d': {
       const [height = 0, width = 0, channels = 0] = input;
-      const window = pair(layer.kind === 'conv2d' ? layer.kernelSize : (layer.poolSize ?? 2));
-      const strides = pair(layer.strides ?? (layer.kind === 'conv2d' ? 1 : window));
+      const window = pair(layer.kind === 'conv2d' ? layer.kernelSize : (layer.poolSize ?? POOL_SIZE));
+      const strides = pair(layer.strides ?? (layer.kind === 'conv2d' ? STRIDE : window));
       const outputShape = [
         windowed(height, window[0], strides[0], layer.padding),
         windowed(width, window[1], strides[1], layer.padding),
@@ -133,21 +174,21 @@ function createLayer(
   const kernel = { kernelInitializer: seededGlorotUniform(seed, index, 'kernel'), biasInitializer: 'zeros' } as const;
   switch (layer.kind) {
     case 'dense':
-      return tfl.layers.dense({ ...input, units: layer.units, activation: layer.activation ?? 'linear', ...kernel });
+      return tfl.layers.dense({ ...input, units: layer.units, activation: layer.activation ?? ACTIVATION, ...kernel });
     case 'conv2d':
       return tfl.layers.conv2d({
         ...input,
         filters: layer.filters,
         kernelSize: pair(layer.kernelSize),
-        strides: pair(layer.strides ?? 1),
-        padding: layer.padding ?? 'valid',
-        activation: layer.activation ?? 'linear',
+        strides: pair(layer.strides ?? STRIDE),
+        padding: layer.padding ?? PADDING,
+        activation: layer.activation ?? ACTIVATION,
         ...kernel,
       });
     case 'maxPooling2d':
     case 'averagePooling2d': {
-      const poolSize = pair(layer.poolSize ?? 2);
-      const args = { ...input, poolSize, strides: pair(layer.strides ?? poolSize), padding: layer.padding ?? 'valid' };
+      const poolSize = pair(layer.poolSize ?? POOL_SIZE);
+      const args = { ...input, poolSize, strides: pair(layer.strides ?? poolSize), padding: layer.padding ?? PADDING };
       return layer.kind === 'maxPooling2d' ? tfl.layers.maxPooling2d(args) : tfl.layers.averagePooling2d(args);
     }
     case 'globalAveragePooling2d':
@@ -161,8 +202,8 @@ function createLayer(
     case 'batchNormalization':
       return tfl.layers.batchNormalization({
         ...input,
-        momentum: layer.momentum ?? 0.99,
-        epsilon: layer.epsilon ?? 1e-3,
+        momentum: layer.momentum ?? MOMENTUM,
+        epsilon: layer.epsilon ?? EPSILON,
       });
     case 'lstm':
       return new FusedLstm({

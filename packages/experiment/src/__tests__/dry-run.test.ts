@@ -20,6 +20,7 @@ import {
   oneHot,
   resolveExperiment,
   rmsprop,
+  sequential,
   sgd,
   sliced,
   subsample,
@@ -159,5 +160,37 @@ describe('dataFileProblems: every data file is checked before a run, none is rea
     expect(problemsOf(['points'])).toEqual([
       `data.splits.train: cannot read ${join(folder, 'data', 'point.csv')} (no such file; did you mean "points.csv"?)`,
     ]);
+  });
+});
+
+describe('settingsWithDefaults of a sequential model', () => {
+  it('writes each layer’s Keras defaults beside what the layer says', () => {
+    const spec: RunSpec = {
+      data: blinkStream(),
+      labels: { blink: oneHot(2) },
+      model: sequential({
+        layers: [
+          { kind: 'conv2d', filters: 2, kernelSize: 3 },
+          { kind: 'maxPooling2d', poolSize: 3 },
+          { kind: 'batchNormalization', epsilon: 0.01 },
+          { kind: 'flatten' },
+          { kind: 'dense', units: 2, activation: 'softmax' },
+        ],
+      }),
+      loss: sliced(focal({ gamma: 1 }), { target: 'blink' }),
+      optimizer: adam(),
+      train: { epochs: 1, batchSize: 8 },
+      evaluation: binaryDetection({ split: 'test', target: 'blink', positiveClass: 1 }),
+    };
+    expect(settingsWithDefaults(spec).model).toEqual({
+      kind: 'sequential',
+      layers: [
+        { kind: 'conv2d', filters: 2, kernelSize: 3, strides: 1, padding: 'valid', activation: 'linear' },
+        { kind: 'maxPooling2d', poolSize: 3, strides: 3, padding: 'valid' },
+        { kind: 'batchNormalization', epsilon: 0.01, momentum: 0.99 },
+        { kind: 'flatten' },
+        { kind: 'dense', units: 2, activation: 'softmax' },
+      ],
+    });
   });
 });
