@@ -8,14 +8,17 @@ import * as tf from '@tensorflow/tfjs-core';
  *   multiplies with a transposed operand (`tfjs-core/src/gradients/BatchMatMul_grad.ts`,
  *   `ops/fused/mat_mul.ts`: dA = dy·Bᵀ, dB = Aᵀ·dy).
  * - `Slice` (`kernels/Slice.ts`) copies its whole input for every slice.
+ * - `Tile` computes every output element's source index in scalar C++: tiling the per-channel
+ *   statistics of a batch normalisation over a [128, 26, 26, 8] activation, as its gradient does
+ *   (`tfjs-core/src/gradients/BatchNorm_grad.ts`), took longer than the convolutions.
  *
  * The kernels installed here swap three of the wasm backend's: `BatchMatMul` and `_FusedMatMul`
  * first transpose a transposed operand explicitly with the wasm `Transpose` kernel (a copy, O(n))
  * and then call the original kernel untransposed, which takes the XNNPACK path (results equal the
  * original's up to float32 summation order); `Slice` copies only the sliced runs (see
- * {@link viewSlice}).
+ * {@link viewSlice}); `Tile` copies whole runs and repeats blocks (see {@link copyTile}).
  */
-const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Slice'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'Slice', 'Tile'] as const;
 const BACKEND = 'wasm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -80,6 +83,55 @@ function viewSlice(original: tf.KernelConfig): tf.KernelFunc {
   };
 }
 
+/**
+ * Tiles by copying runs: along each axis, from the last, the input's rows are written once and
+ * the block they make is then repeated with `copyWithin` (a memmove), so the cost is that of
+ * writing the output, not of an index computation per element.
+ */
+function copyTile(original: tf.KernelConfig): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const x = (args.inputs as { x: tf.TensorInfo }).x;
+    const backend = args.backend as unknown as Partial<WasmHeap>;
+    if (
+      x.dtype === 'string' ||
+      typeof backend.typedArrayFromHeap !== 'function' ||
+      typeof backend.makeOutput !== 'function'
+    ) {
+      return original.kernelFunc(args);
+    }
+    const { reps } = args.attrs as unknown as { reps: number[] };
+    const rank = x.shape.length;
+    const shape = x.shape.map((d, i) => d * reps[i]!);
+    const out = backend.makeOutput(shape, x.dtype);
+    if (shape.some((d) => d === 0)) return out;
+    // Views after makeOutput: allocating may grow the heap and detach earlier views.
+    const source = backend.typedArrayFromHeap(x);
+    const target = backend.typedArrayFromHeap(out);
+    if (rank === 0) {
+      target[0] = source[0]!;
+      return out;
+    }
+    const sourceStrides = new Array<number>(rank);
+    const targetStrides = new Array<number>(rank);
+    sourceStrides[rank - 1] = 1;
+    targetStrides[rank - 1] = 1;
+    for (let d = rank - 2; d >= 0; d--) {
+      sourceStrides[d] = sourceStrides[d + 1]! * x.shape[d + 1]!;
+      targetStrides[d] = targetStrides[d + 1]! * shape[d + 1]!;
+    }
+    const fill = (axis: number, from: number, to: number): void => {
+      const rows = x.shape[axis]!;
+      if (axis === rank - 1) target.set(source.subarray(from, from + rows), to);
+      else
+        for (let i = 0; i < rows; i++) fill(axis + 1, from + i * sourceStrides[axis]!, to + i * targetStrides[axis]!);
+      const block = rows * targetStrides[axis]!;
+      for (let r = 1; r < reps[axis]!; r++) target.copyWithin(to + r * block, to, to + block);
+    };
+    fill(0, 0, 0);
+    return out;
+  };
+}
+
 /** The original wasm kernels while the explicit-transpose ones are installed. */
 const originals = new Map<string, tf.KernelConfig>();
 
@@ -120,7 +172,8 @@ function explicitTranspose(original: tf.KernelConfig): tf.KernelFunc {
 /**
  * Replaces the wasm backend's `BatchMatMul` and `_FusedMatMul` kernels by ones that transpose a
  * transposed operand explicitly before multiplying, so that every matMul of training (forward and
- * gradient) takes XNNPACK's fast path, and its `Slice` kernel by one that copies only the slice.
+ * gradient) takes XNNPACK's fast path, its `Slice` kernel by one that copies only the slice, and
+ * its `Tile` kernel by one that copies runs.
  * A global registration: {@link selectBackend} calls it when it activates the wasm backend (pass
  * `fastMatMul: false` to keep the stock kernels); call {@link restoreWasmMatMulKernels} to undo it.
  * Idempotent; returns false when the wasm kernels are not registered (the wasm backend was never
@@ -138,7 +191,12 @@ export function installWasmMatMulKernels(): boolean {
   for (const original of found as tf.KernelConfig[]) {
     originals.set(original.kernelName, original);
     tf.unregisterKernel(original.kernelName, BACKEND);
-    const kernelFunc = original.kernelName === 'Slice' ? viewSlice(original) : explicitTranspose(original);
+    const kernelFunc =
+      original.kernelName === 'Slice'
+        ? viewSlice(original)
+        : original.kernelName === 'Tile'
+          ? copyTile(original)
+          : explicitTranspose(original);
     tf.registerKernel({ ...original, kernelFunc });
   }
   return true;

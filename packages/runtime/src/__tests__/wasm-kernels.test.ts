@@ -18,7 +18,7 @@ const random = (shape: number[], seed: number): tf.Tensor => {
   );
 };
 
-/** Every transpose combination of plain and fused matMul, rank 2 and 3, with a bias and relu; slices of rank 1–4. */
+/** Every transpose combination of plain and fused matMul, rank 2 and 3, with a bias and relu; slices and tiles of rank 1–4. */
 function products(): Float32Array[] {
   return tf.tidy((): Float32Array[] => {
     const a = random([2, 5, 7], 1);
@@ -41,6 +41,11 @@ function products(): Float32Array[] {
       tf.slice(random([9], 8), [4], [3]),
       tf.slice(random([2, 3, 4], 9), [1, 0, 0], [1, 3, 4]),
       tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), [1, 1], [2, 1]),
+      tf.tile(random([1, 1, 1, 3], 10), [2, 3, 4, 1]),
+      tf.tile(random([2, 1, 3], 11), [1, 4, 2]),
+      tf.tile(random([2, 3], 12), [3, 2]),
+      tf.tile(random([5], 13), [3]),
+      tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), [2, 3]),
     ].map((t) => Float32Array.from(t.dataSync()));
   });
 }
