@@ -53,8 +53,14 @@ function layOut(
 export async function loadData(spec: RunSpec, registry: Registry, baseDir = process.cwd()): Promise<LoadedData> {
   const loaded = await registry.data.get(spec.data.kind).load(spec.data, { baseDir });
   let splits: RowsBySplit = loaded.splits;
-  for (const transform of spec.transforms ?? [])
-    splits = registry.transforms.get(transform.kind).apply(transform, splits);
+  // What a transform measured on its input (standardize's statistics) is recorded beside the files.
+  const recorded: Record<string, string> = {};
+  for (const [index, transform] of (spec.transforms ?? []).entries()) {
+    const entry = registry.transforms.get(transform.kind);
+    for (const [key, value] of Object.entries(entry.recorded?.(transform, splits) ?? {}))
+      recorded[`transforms[${index}].${key}`] = value;
+    splits = entry.apply(transform, splits);
+  }
   // Each block's entry is asked once for its width and class names.
   const blocks = Object.entries(spec.labels).map(([name, block]) => {
     const entry = registry.labels.get(block.kind);
@@ -77,7 +83,15 @@ export async function loadData(spec: RunSpec, registry: Registry, baseDir = proc
   // The transforms' settings (seeds included) identify the rows as much as the files do.
   const transforms: Record<string, string> =
     spec.transforms === undefined || spec.transforms.length === 0 ? {} : { transforms: hashOf(spec.transforms) };
-  return { layout, splits: datasets, fingerprint: { ...loaded.fingerprint, ...transforms, ...counts }, classNames };
+  // Training batches are augmented as declared (seeded per run seed and epoch).
+  const augment: Record<string, string> =
+    spec.train.augment === undefined || spec.train.augment.length === 0 ? {} : { augment: hashOf(spec.train.augment) };
+  return {
+    layout,
+    splits: datasets,
+    fingerprint: { ...loaded.fingerprint, ...transforms, ...recorded, ...augment, ...counts },
+    classNames,
+  };
 }
 
 /** Builds the per-sample loss of a definition; class weights come from the train split. */

@@ -76,6 +76,8 @@ export interface DataContext {
 export interface DataFile {
   readonly field: string;
   readonly path: string;
+  /** A folder the source reads (image folders), not a file. */
+  readonly folder?: boolean;
 }
 
 export interface DataKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
@@ -91,6 +93,8 @@ export interface TransformKind<S extends KindSpec = KindSpec> extends KindEntry<
   /** What the data provides after this transform; problems name fields of the transform. */
   provides(spec: S, input: DataProvides): { readonly provides: DataProvides; readonly problems: readonly string[] };
   apply(spec: S, splits: RowsBySplit): RowsBySplit;
+  /** What the transform measures on its input (e.g. statistics), recorded in the data fingerprint. */
+  recorded?(spec: S, splits: RowsBySplit): Readonly<Record<string, string>>;
 }
 
 export interface LabelKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
