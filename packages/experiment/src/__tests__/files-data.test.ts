@@ -190,4 +190,28 @@ describe('data files from outside the repository', () => {
     expect(Array.from(train.classIds)).toEqual([2, 0]);
     expect(Object.keys(loaded.fingerprint)).toEqual(['x.npy', 'y.npy']);
   });
+
+  it('holdout carves validation and test from one folder by seeded fractions of all its images', async () => {
+    const dir = folders.make();
+    writeShapeImages(join(dir, 'images'), 6);
+    const entry = registry.data.get('imageFolder');
+    const spec = imageFolder({
+      dir: 'images',
+      channels: 1,
+      splits: { train: 'train' },
+      holdout: { validation: 1 / 3, test: 1 / 6 },
+    });
+    expect(entry.provides(spec).splits).toEqual(['train', 'validation', 'test']);
+    const { splits } = await entry.load(spec, { baseDir: dir });
+    // 18 images: 6 validation, 3 test, 9 train; disjoint
+    expect([splits.train?.size, splits.validation?.size, splits.test?.size]).toEqual([9, 6, 3]);
+    const again = await entry.load(spec, { baseDir: dir });
+    expect(again.splits.test?.features).toEqual(splits.test?.features);
+    expect(
+      entry.problems?.(imageFolder({ dir: 'images', channels: 1, holdout: { test: 0.2, validation: 0.8 } })),
+    ).toEqual([
+      'holdout.test: the test split already has a folder (splits.test, by default); carve it or read it, not both',
+      'holdout: validation + test = 1; expected less than 1',
+    ]);
+  });
 });
