@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { channelStats, standardizeRows } from '@losslab/data';
-import { closed } from '@losslab/schema';
-import { openBuilderOf, type KindBuilder } from './define.js';
+import { closed, type UserKindSpec } from '@losslab/schema';
+import { openBuilderOf } from './define.js';
 import type { TransformKind } from './table.js';
 
 /** The standardize transform: per-channel statistics of the train split, applied to every split. */
@@ -35,7 +35,7 @@ const standardizeTransform: TransformKind<Standardize> = {
  *
  * @example transforms: [standardize()]
  */
-export const standardize: KindBuilder<Standardize> = openBuilderOf(standardizeTransform);
+export const standardize = (): UserKindSpec => openBuilderOf(standardizeTransform)({});
 
 /** The entries of this file, registered in `kinds/transforms.ts`. */
 export const standardizeKinds: readonly TransformKind[] = [standardizeTransform];
