@@ -49,6 +49,22 @@ function layOut(
   });
 }
 
+/**
+ * A source that knows the names of its class ids (image folders) and a `oneHot` block that names
+ * its columns must agree, or the report would name every class wrongly.
+ */
+function checkNamedClasses(spec: RunSpec, known: readonly string[] | undefined): void {
+  if (known === undefined) return;
+  for (const [name, block] of Object.entries(spec.labels)) {
+    const classes: unknown = (block as { classes?: unknown }).classes;
+    if (block.kind !== 'oneHot' || !Array.isArray(classes) || classes.join('\n') === known.join('\n')) continue;
+    throw new LosslabError(
+      'INVALID_DEFINITION',
+      `labels.${name}: classes [${classes.join(', ')}] are not the data's classes in class-id order [${known.join(', ')}]; list them in that order (or declare the data's classNames)`,
+    );
+  }
+}
+
 /** Loads the splits of a run: the data source, its transforms in order, then the label blocks. */
 export async function loadData(spec: RunSpec, registry: Registry, baseDir = process.cwd()): Promise<LoadedData> {
   const loaded = await registry.data.get(spec.data.kind).load(spec.data, { baseDir });
@@ -72,6 +88,7 @@ export async function loadData(spec: RunSpec, registry: Registry, baseDir = proc
     };
   });
   const layout = labelLayout(Object.fromEntries(blocks.map((b) => [b.name, b.width])));
+  checkNamedClasses(spec, loaded.classNames);
   const datasets: Partial<Record<Split, ArrayDataset>> = {};
   for (const [split, rows] of Object.entries(splits) as [Split, LabelledRows | undefined][]) {
     if (rows !== undefined) datasets[split] = layOut(spec, registry, layout, rows, split);

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '@losslab/schema';
 import { temporaryFolders } from '@losslab/test-utils';
 import { npyBytes, npzBytes, writeShapeImages } from '@losslab/test-utils/images';
-import { imageFolder, npy } from '../builders.js';
+import { adam, categoricalCrossentropy, classification, imageFolder, mlp, npy, oneHot } from '../builders.js';
+import { loadData } from '../pipeline.js';
 import { registry } from '../kinds/index.js';
 import { exec, LAUNCHER } from './outside-definition.js';
 
@@ -213,5 +214,24 @@ describe('data files from outside the repository', () => {
       'holdout.test: the test split already has a folder (splits.test, by default); carve it or read it, not both',
       'holdout: validation + test = 1; expected less than 1',
     ]);
+  });
+
+  it("a oneHot block that names the classes must list the image folders' classes in class-id order", async () => {
+    const dir = folders.make();
+    writeShapeImages(join(dir, 'images'), 1);
+    const spec = {
+      data: imageFolder({ dir: 'images', channels: 1, size: [12, 12] }),
+      labels: { shape: oneHot(['dots', 'bars', 'rings']) },
+      model: mlp({ hidden: [], output: { units: 3, activation: 'softmax' } }),
+      loss: categoricalCrossentropy(),
+      optimizer: adam(),
+      train: { epochs: 1, batchSize: 1 },
+      evaluation: classification({ split: 'test', target: 'shape' }),
+    };
+    await expect(loadData(spec, registry, dir)).rejects.toThrow(
+      "labels.shape: classes [dots, bars, rings] are not the data's classes in class-id order [bars, dots, rings]",
+    );
+    const loaded = await loadData({ ...spec, labels: { shape: oneHot(['bars', 'dots', 'rings']) } }, registry, dir);
+    expect(loaded.classNames).toEqual({ shape: ['bars', 'dots', 'rings'] });
   });
 });

@@ -122,7 +122,7 @@ const imageFolderData: DataKind<ImageFolderData> = {
       }
       splits.train = rest;
     }
-    return { splits, fingerprint };
+    return { splits, fingerprint, classNames: classes };
   },
 };
 

@@ -65,6 +65,8 @@ export type RowsBySplit = Readonly<Partial<Record<Split, LabelledRows>>>;
 export interface LoadedRows {
   readonly splits: RowsBySplit;
   readonly fingerprint: Readonly<Record<string, string>>;
+  /** The names of the class ids, in id order, when the source knows them (image folders). */
+  readonly classNames?: readonly string[];
 }
 
 export interface DataContext {
