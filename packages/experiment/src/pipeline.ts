@@ -65,6 +65,23 @@ function layOut(
 }
 
 /**
+/**
+ * A source that knows the names of its class ids (image folders) and a `oneHot` block that names
+ * its columns must agree, or the report would name every class wrongly.
+ */
+function checkNamedClasses(spec: RunSpec, known: readonly string[] | undefined): void {
+  if (known === undefined) return;
+  for (const [name, block] of Object.entries(spec.labels)) {
+    const classes: unknown = (block as { classes?: unknown }).classes;
+    if (block.kind !== 'oneHot' || !Array.isArray(classes) || classes.join('\n') === known.join('\n')) continue;
+    throw new LosslabError(
+      'INVALID_DEFINITION',
+      `labels.${name}: classes [${classes.join(', ')}] are not the data's classes in class-id order [${known.join(', ')}]; list them in that order (or declare the data's classNames)`,
+    );
+  }
+}
+
+/**
  * Loads the splits of a run: the data source, its transforms in order (each unseeded one drawing
  * from the run seed), then the label blocks.
  */
@@ -72,10 +89,14 @@ export async function loadData(spec: RunSpec, registry: Registry, options: LoadO
   const baseDir = options.baseDir ?? process.cwd();
   const loaded = await registry.data.get(spec.data.kind).load(spec.data, { baseDir });
   let splits: RowsBySplit = loaded.splits;
-  (spec.transforms ?? []).forEach((transform, position) => {
-    const context = { seed: deriveSeed(options.seed, 'data', position) };
-    splits = registry.transforms.get(transform.kind).apply(transform, splits, context);
-  });
+  // What a transform measured on its input (standardize's statistics) is recorded beside the files.
+  const recorded: Record<string, string> = {};
+  for (const [position, transform] of (spec.transforms ?? []).entries()) {
+    const entry = registry.transforms.get(transform.kind);
+    for (const [key, value] of Object.entries(entry.recorded?.(transform, splits) ?? {}))
+      recorded[`transforms[${position}].${key}`] = value;
+    splits = entry.apply(transform, splits, { seed: deriveSeed(options.seed, 'data', position) });
+  }
   // Each block's entry is asked once for its width and class names.
   const blocks = Object.entries(spec.labels).map(([name, block]) => {
     const entry = registry.labels.get(block.kind);
@@ -87,6 +108,7 @@ export async function loadData(spec: RunSpec, registry: Registry, options: LoadO
     };
   });
   const layout = labelLayout(Object.fromEntries(blocks.map((b) => [b.name, b.width])));
+  checkNamedClasses(spec, loaded.classNames);
   const datasets: Partial<Record<Split, ArrayDataset>> = {};
   for (const [split, rows] of Object.entries(splits) as [Split, LabelledRows | undefined][]) {
     if (rows !== undefined) datasets[split] = layOut(spec, registry, layout, rows, split);
@@ -100,10 +122,13 @@ export async function loadData(spec: RunSpec, registry: Registry, options: LoadO
     spec.transforms === undefined || spec.transforms.length === 0
       ? {}
       : { transforms: hashOf(spec.transforms), ...drawnFingerprint(splits) };
+  // Training batches are augmented as declared (seeded per run seed and epoch).
+  const augment: Record<string, string> =
+    spec.train.augment === undefined || spec.train.augment.length === 0 ? {} : { augment: hashOf(spec.train.augment) };
   return {
     layout,
     splits: datasets,
-    fingerprint: { ...loaded.fingerprint, ...transforms, ...counts },
+    fingerprint: { ...loaded.fingerprint, ...transforms, ...recorded, ...augment, ...counts },
     classNames,
     trainingCounts: trainingClassCounts(spec, registry, layout, datasets.train),
   };

@@ -12,6 +12,7 @@ import {
   type ModelSummary,
 } from '@losslab/schema';
 import { deriveSeed, LosslabError, type BackendInfo } from '@losslab/runtime';
+import { batchAugmenter } from '@losslab/data';
 import { fit, silentProgress, type FitResult, type ProgressReporter } from '@losslab/train';
 import { captureEnvironment, codeFingerprint } from './environment.js';
 import { messageOf } from './message.js';
@@ -323,6 +324,9 @@ function fitVariant(
       seed: deriveSeed(seed, 'shuffle'),
     },
     epochs: spec.train.epochs,
+    ...(spec.train.augment === undefined || spec.train.augment.length === 0
+      ? {}
+      : { augment: batchAugmenter(spec.train.augment, deriveSeed(seed, 'augment'), trainSplit.featureShape) }),
     ...(spec.train.schedule === undefined ? {} : { schedule: spec.train.schedule }),
     ...(spec.train.earlyStopping === undefined ? {} : { earlyStopping: spec.train.earlyStopping }),
     progress: context.progress ?? silentProgress,

@@ -491,6 +491,21 @@ export const SCALAR_REDUCTIONS = ['sum', 'sumOverBatchSize', 'sumOverWeights', '
 export type ScalarReduction = (typeof SCALAR_REDUCTIONS)[number];
 /** The reduction of a run whose `train.reduction` is absent. */
 export const DEFAULT_REDUCTION: ScalarReduction = 'sumOverBatchSize';
+/**
+ * One augmentation step of training batches, applied per sample in the order declared and drawn
+ * per (run seed, epoch): a random left–right flip, a random crop after zero-padding (a shift by up
+ * to ±padding pixels) or Gaussian noise. Validation and test data are never augmented.
+ */
+const AugmentStep = tagged('an augmentation step', 'kind', {
+  horizontalFlip: closed(
+    'horizontalFlip augmentation',
+    { kind: literal('horizontalFlip') },
+    { probability: numberWhere('a number in [0, 1]', (n) => n >= 0 && n <= 1) },
+  ),
+  randomCrop: closed('randomCrop augmentation', { kind: literal('randomCrop'), padding: PositiveInt }),
+  gaussianNoise: closed('gaussianNoise augmentation', { kind: literal('gaussianNoise'), stddev: PositiveNumber }),
+});
+
 export const TrainSpec = closed(
   'train settings',
   { epochs: PositiveInt, batchSize: PositiveInt },
@@ -504,6 +519,8 @@ export const TrainSpec = closed(
     checkpointEvery: PositiveInt,
     /** Keep the checkpoints of a complete run (default false: they are removed when it completes). */
     keepCheckpoints: Bool,
+    /** Augmentation of training batches, seeded per (run seed, epoch). */
+    augment: t.array(AugmentStep),
   },
 );
 export type TrainSpec = t.TypeOf<typeof TrainSpec>;

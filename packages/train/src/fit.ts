@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { batchCount, batches, type ArrayDataset, type BatchPlan } from '@losslab/data';
+import { batchCount, batches, type ArrayDataset, type BatchAugment, type BatchPlan } from '@losslab/data';
 import { DEFAULT_REDUCTION, reduceLoss, type Loss, type ScalarReduction } from '@losslab/losses';
 import { LosslabError, requireInteger } from '@losslab/runtime';
 import { isHostAdam } from './host-adam.js';
@@ -26,6 +26,8 @@ export interface FitOptions {
   readonly data: ArrayDataset;
   readonly plan: BatchPlan;
   readonly epochs: number;
+  /** Changes each training batch's features (augmentation, seeded per epoch and batch); validation never sees it. */
+  readonly augment?: BatchAugment;
   /** Whole-epoch validation (or any per-epoch measurement); its numbers go into the history. */
   readonly validate?: (epoch: number) => Promise<Readonly<Record<string, number>>> | Readonly<Record<string, number>>;
   readonly progress?: ProgressReporter;
@@ -170,7 +172,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     let samples = 0;
     let step = 0;
     let stepLoss: number;
-    for (const batch of batches(data, plan, epoch)) {
+    for (const batch of batches(data, plan, epoch, options.augment)) {
       step++;
       let grads: tf.NamedTensorMap | undefined;
       try {

@@ -51,7 +51,7 @@ describe('losslab run: invalid input stops before training, lists problems by pa
       args: ['--epochs=abc', '--set', 'train.colour=1', '--set', 'model.output.activation=swish'],
       problems: [
         'train.epochs: expected a positive integer, got "abc"',
-        'train.colour: unknown key (expected one of: epochs, batchSize, shuffle, remainder, reduction, schedule, earlyStopping, checkpointEvery, keepCheckpoints)',
+        'train.colour: unknown key (expected one of: epochs, batchSize, shuffle, remainder, reduction, schedule, earlyStopping, checkpointEvery, keepCheckpoints, augment)',
         'model.output.activation: expected one of "linear", "relu", "sigmoid", "softmax", "tanh", got "swish"',
       ],
     },

@@ -60,7 +60,7 @@ describe('resolveExperiment', () => {
   it('rejects unknown keys, naming the known ones', () => {
     const raw = setPath(tinyMnistOdd(), 'train.epoch', 3);
     expect(problemsOf(raw)).toEqual([
-      'train.epoch: unknown key (expected one of: epochs, batchSize, shuffle, remainder, reduction, schedule, earlyStopping, checkpointEvery, keepCheckpoints)',
+      'train.epoch: unknown key (expected one of: epochs, batchSize, shuffle, remainder, reduction, schedule, earlyStopping, checkpointEvery, keepCheckpoints, augment)',
     ]);
     expect(problemsOf({ ...tinyMnistOdd(), colour: 'blue' })[0]).toMatch(/^colour: unknown key/);
   });

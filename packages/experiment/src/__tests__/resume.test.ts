@@ -52,18 +52,25 @@ function onlyRun(runs: string): string {
 const recordOf = (folder: string) => JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as RunRecord;
 const timeless = (record: RunRecord) => record.history.map(({ seconds: _s, samplesPerSecond: _r, ...rest }) => rest);
 
-// Ctrl-C (SIGINT, which losslab answers with how to continue) on one backend, a hard kill on the other.
+/** Augmented training batches (flip, shift, noise), drawn per (run seed, epoch): a resumed run must see the same ones. */
+const AUGMENT = [
+  '--set',
+  'train.augment=[{"kind":"horizontalFlip"},{"kind":"randomCrop","padding":2},{"kind":"gaussianNoise","stddev":0.1}]',
+];
+
+// Ctrl-C (SIGINT, which losslab answers with how to continue) on one backend, a hard kill on the
+// other, that one with augmentation on.
 describe.each([
-  ['cpu', 'SIGINT'],
-  ['wasm', 'SIGKILL'],
-] as const)('a killed run resumes bit-identically on %s', (backend, signal) => {
+  ['cpu', 'SIGINT', []],
+  ['wasm', 'SIGKILL', AUGMENT],
+] as const)('a killed run resumes bit-identically on %s', (backend, signal, augment) => {
   it(`${signal} after the checkpoint of epoch 2 of 4, then the same command: same weights, history and evaluation`, async () => {
     const root = mkdtempSync(join(tmpdir(), 'losslab-resume-'));
     roots.push(root);
     const whole = join(root, 'whole', 'runs');
     const killed = join(root, 'killed', 'runs');
 
-    const uninterrupted = await runCli(runArgs(whole, ['--set', 'train.keepCheckpoints=true']), backend);
+    const uninterrupted = await runCli(runArgs(whole, [...augment, '--set', 'train.keepCheckpoints=true']), backend);
     expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
     const wholeFolder = onlyRun(whole);
     // keepCheckpoints: one per epoch that training continued past
@@ -73,7 +80,7 @@ describe.each([
       'epoch-0003.json',
     ]);
 
-    const child = spawn(process.execPath, runArgs(killed), {
+    const child = spawn(process.execPath, runArgs(killed, [...augment]), {
       cwd: ROOT,
       env: { ...process.env, LOSSLAB_BACKEND: backend },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -107,14 +114,14 @@ describe.each([
     const first = checkpoint.weights[0]!;
     first.base64 = `${first.base64.startsWith('A') ? 'B' : 'A'}${first.base64.slice(1)}`;
     writeFileSync(checkpointFile, JSON.stringify(checkpoint));
-    const refused = await runCli(runArgs(tampered), backend);
+    const refused = await runCli(runArgs(tampered, [...augment]), backend);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain(`${checkpointFile}: sha256 expected `);
     expect(refused.stderr).toContain('rerun with --fresh to start a new run');
     expect(readdirSync(join(tampered, 'tiny-mnist-odd'))).toHaveLength(1);
     expect(existsSync(join(tamperedFolder, 'record.json'))).toBe(false);
 
-    const again = await runCli(runArgs(killed), backend);
+    const again = await runCli(runArgs(killed, [...augment]), backend);
     expect(again.code, again.stderr).toBe(0);
     const runId = folder.split(/[/\\]/).pop()!;
     expect(again.stdout).toMatch(new RegExp(`resuming ${runId} after epoch [23] from its checkpoint`));
@@ -126,11 +133,13 @@ describe.each([
     const reference = recordOf(wholeFolder);
     expect(resumed.resumes?.map((r) => r.afterEpoch)).toEqual([expect.any(Number)]);
     expect(timeless(resumed)).toEqual(timeless(reference));
+    // augmentation, when declared, is in the record's data fingerprint
+    expect(reference.dataFingerprint.augment === undefined).toBe(augment.length === 0);
     for (const file of ['evaluation.json', 'weights.bin'])
       expect(readFileSync(join(folder, file)).equals(readFileSync(join(wholeFolder, file))), file).toBe(true);
 
     // a complete run is reused, never resumed again
-    const reused = await runCli(runArgs(killed), backend);
+    const reused = await runCli(runArgs(killed, [...augment]), backend);
     expect(reused.stdout).toContain(`reusing ${runId}`);
     rmSync(root, { recursive: true, force: true });
   }, 240_000);

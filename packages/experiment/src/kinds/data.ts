@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   BLINK_FEATURES,
   blinkSplits,
@@ -12,23 +10,16 @@ import {
 import { readCsvSplit, readIdxShape, readIdxSplit } from '@losslab/data/node';
 import { BlinkStreamData, CsvData, IdxData, type Split } from '@losslab/schema';
 import { messageOf } from '../message.js';
+import { dataFolder, pathIn, splitsOf } from './data-paths.js';
 import { builderOf, type Settings } from './define.js';
+import { imageFolderKinds } from './image-folder.js';
+import { numpyKinds } from './numpy.js';
 import type { DataKind } from './table.js';
 
+export { imageFolder } from './image-folder.js';
+export { npy, npz } from './numpy.js';
+
 /** The data family: built-in data sources, each entry beside its builder. */
-
-type FileBase = Pick<IdxData, 'package' | 'dir'>;
-
-/** The folder relative data paths start from: an npm package's folder, or the definition's, then `dir`. */
-function dataFolder(spec: FileBase, baseDir: string): string {
-  const root =
-    spec.package === undefined
-      ? baseDir
-      : dirname(createRequire(import.meta.url).resolve(`${spec.package}/package.json`));
-  return spec.dir === undefined ? root : resolve(root, spec.dir);
-}
-
-const pathIn = (folder: string, file: string): string => (isAbsolute(file) ? file : join(folder, file));
 
 /** The first `limit` rows, or all. */
 const head = (rows: LabelledRows, limit: number | undefined): LabelledRows =>
@@ -38,9 +29,6 @@ const head = (rows: LabelledRows, limit: number | undefined): LabelledRows =>
         rows,
         Array.from({ length: limit }, (_, i) => i),
       );
-
-const splitsOf = <V>(splits: Partial<Record<Split, V>>): [Split, V][] =>
-  Object.entries(splits).filter((entry): entry is [Split, V] => entry[1] !== undefined);
 
 /**
  * IDX samples of rank 2 are images `[height, width]`: they get Keras' channel axis, `[height,
@@ -213,4 +201,4 @@ export const blinkStream = (options: Settings<BlinkStreamData> = {}): BlinkStrea
   builderOf(blinkStreamData)(options);
 
 /** Every built-in data entry. */
-export const dataKinds: readonly DataKind[] = [idxData, csvData, blinkStreamData];
+export const dataKinds: readonly DataKind[] = [idxData, csvData, blinkStreamData, ...imageFolderKinds, ...numpyKinds];

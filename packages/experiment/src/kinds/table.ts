@@ -67,6 +67,8 @@ export type RowsBySplit = Readonly<Partial<Record<Split, LabelledRows>>>;
 export interface LoadedRows {
   readonly splits: RowsBySplit;
   readonly fingerprint: Readonly<Record<string, string>>;
+  /** The names of the class ids, in id order, when the source knows them (image folders). */
+  readonly classNames?: readonly string[];
 }
 
 export interface DataContext {
@@ -78,6 +80,8 @@ export interface DataContext {
 export interface DataFile {
   readonly field: string;
   readonly path: string;
+  /** A folder the source reads (image folders), not a file. */
+  readonly folder?: boolean;
 }
 
 export interface DataKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
@@ -108,6 +112,8 @@ export interface TransformKind<S extends KindSpec = KindSpec> extends KindEntry<
   provides(spec: S, input: DataProvides): { readonly provides: DataProvides; readonly problems: readonly string[] };
   /** A seeded transform draws from `spec.seed` when declared (a fixed draw), else from `context.seed`. */
   apply(spec: S, splits: RowsBySplit, context: TransformContext): RowsBySplit;
+  /** What the transform measures on its input (e.g. statistics), recorded in the data fingerprint. */
+  recorded?(spec: S, splits: RowsBySplit): Readonly<Record<string, string>>;
 }
 
 export interface LabelKind<S extends KindSpec = KindSpec> extends KindEntry<S> {

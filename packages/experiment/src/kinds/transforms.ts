@@ -2,7 +2,10 @@ import { carveSplit, longTail as longTailRows, subsampleClasses, type LabelledRo
 import { CarveValidation, LongTail, Subsample, type Split, type TransformSpec } from '@losslab/schema';
 import type * as t from 'io-ts';
 import { builderOf } from './define.js';
+import { standardizeKinds } from './standardize.js';
 import type { DataProvides, RowsBySplit, TransformContext, TransformKind } from './table.js';
+
+export { standardize } from './standardize.js';
 
 /**
  * The transform family: changes of the loaded splits, applied in order; each entry beside its builder.
@@ -81,4 +84,5 @@ export const transformKinds: readonly TransformKind[] = [
   carveValidationTransform,
   subsampleTransform,
   longTailTransform,
+  ...standardizeKinds,
 ];
