@@ -15,4 +15,6 @@ export type { FusedLstmArgs } from './fused-lstm.js';
 export { createModel } from './model.js';
 export { countParameters, describeModel } from './summary.js';
 export { fusedLstmTopology, standardTopology } from './standard-topology.js';
-export type { StandardTopology } from './standard-topology.js';
+export type { CustomLayer, StandardTopology } from './standard-topology.js';
+export { NormedDense, normedDense, createNormedMlp } from './normed-dense.js';
+export type { NormedDenseArgs } from './normed-dense.js';

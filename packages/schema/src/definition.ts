@@ -240,6 +240,37 @@ export type DenseLayer = t.TypeOf<typeof DenseLayer>;
 export const MlpModel = closed('mlp model', { kind: literal('mlp'), hidden: t.array(DenseLayer), output: DenseLayer });
 export type MlpModel = t.TypeOf<typeof MlpModel>;
 
+const MlpOutputFields = closed('an output layer', { units: PositiveInt, activation: Activation }, { normed: Bool });
+/**
+ * The output layer of an `mlp` in a definition: a dense layer, or with `normed: true` a
+ * cosine-normalised one (`normedDense` of @losslab/models, LDAM's NormedLinear: outputs
+ * `x/‖x‖ · W/‖W‖`, no bias), whose outputs are logits, so its activation must be `linear`.
+ */
+export const MlpOutputLayer = new t.Type<t.TypeOf<typeof MlpOutputFields>, t.TypeOf<typeof MlpOutputFields>, unknown>(
+  MlpOutputFields.name,
+  MlpOutputFields.is,
+  (u, c) => {
+    const result = MlpOutputFields.validate(u, c);
+    if (result._tag === 'Left' || result.right.normed !== true || result.right.activation === 'linear') return result;
+    return t.failure(
+      result.right.activation,
+      t.appendContext(c, 'activation', Activation, result.right.activation),
+      'a normed output gives cosine logits: expected "linear"',
+    );
+  },
+  t.identity,
+);
+/**
+ * The `mlp` kind as a definition writes it: {@link MlpModel} whose output may be `normed`
+ * (MlpModel stays the plain-dense spec that `createMlp` of @losslab/models builds).
+ */
+export const MlpDefinitionModel = closed('mlp model', {
+  kind: literal('mlp'),
+  hidden: t.array(DenseLayer),
+  output: MlpOutputLayer,
+});
+export type MlpDefinitionModel = t.TypeOf<typeof MlpDefinitionModel>;
+
 /** Stacked LSTM sequence classifier; the input shape ([timesteps, features]) comes from the data. */
 export const LstmModel = closed(
   'lstm model',
@@ -252,7 +283,7 @@ export const LstmModel = closed(
 );
 export type LstmModel = t.TypeOf<typeof LstmModel>;
 
-export type ModelSpec = MlpModel | LstmModel | UserKindSpec;
+export type ModelSpec = MlpModel | MlpDefinitionModel | LstmModel | UserKindSpec;
 
 // ---- loss -------------------------------------------------------------------------------
 
@@ -306,6 +337,11 @@ export const LogitAdjustedLoss = closed(
 );
 /** Balanced softmax (Ren et al. 2020): cross-entropy on logits `z + log n`; reads logits. */
 export const BalancedSoftmaxLoss = closed('balancedSoftmax', { kind: literal('balancedSoftmax') }, crossentropyOptions);
+/**
+ * LDAM (Cao et al. 2019): cross-entropy on `scale · (z − Δ_y·e_y)`, `Δ_j ∝ n_j^{−1/4}` with the
+ * largest equal to `maxMargin` (defaults 0.5 and 30); reads (cosine) logits.
+ */
+export const LdamLoss = closed('ldam', { kind: literal('ldam') }, { maxMargin: PositiveNumber, scale: PositiveNumber });
 
 /** The codecs of the combinators, around any `inner` loss codec (the union of every loss kind). */
 export const slicedLossCodec = <L extends t.Mixed>(inner: L) =>
@@ -345,6 +381,7 @@ export type LossSpec =
   | t.TypeOf<typeof FocalLoss>
   | t.TypeOf<typeof LogitAdjustedLoss>
   | t.TypeOf<typeof BalancedSoftmaxLoss>
+  | t.TypeOf<typeof LdamLoss>
   | SlicedLoss
   | MaskedLoss
   | WeightedLoss

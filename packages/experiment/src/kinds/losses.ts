@@ -5,6 +5,7 @@ import {
   BinaryCrossentropyLoss,
   CategoricalCrossentropyLoss,
   LogitAdjustedLoss,
+  LdamLoss,
   FocalLoss,
   HuberLoss,
   maskedLossCodec,
@@ -49,6 +50,7 @@ type Focal = t.TypeOf<typeof FocalLoss>;
 type Crossentropy = t.TypeOf<typeof CategoricalCrossentropyLoss>;
 type LogitAdjusted = t.TypeOf<typeof LogitAdjustedLoss>;
 type BalancedSoftmax = t.TypeOf<typeof BalancedSoftmaxLoss>;
+type Ldam = t.TypeOf<typeof LdamLoss>;
 
 /** The declared label smoothing as the maths' option (absent when not declared). */
 const smoothingOf = (spec: { labelSmoothing?: number }): { labelSmoothing?: number } =>
@@ -124,6 +126,27 @@ const balancedSoftmaxLoss: LossKind<BalancedSoftmax> = {
  */
 export const balancedSoftmax = (options: Settings<BalancedSoftmax> = {}): LossSpec =>
   builderOf(balancedSoftmaxLoss)(options);
+
+const ldamLoss: LossKind<Ldam> = {
+  kind: 'ldam',
+  codec: LdamLoss,
+  fromLogits: () => true,
+  build: (spec, context) =>
+    losses.ldam({
+      counts: trainingCounts('ldam', context),
+      ...(spec.maxMargin === undefined ? {} : { maxMargin: spec.maxMargin }),
+      ...(spec.scale === undefined ? {} : { scale: spec.scale }),
+    }),
+};
+/**
+ * LDAM (Cao et al. 2019): per sample −log softmax(s·(z − Δ_y·e_y))_y on the cosine logits z of a
+ * normalised output, Δ_j ∝ n_j^{−1/4} from the training split after transforms, the largest equal
+ * to `maxMargin` (default 0.5), s = `scale` (default 30). LDAM-DRW adds deferred re-weighting:
+ * `weighted(ldam(), { per: 'sample', target, classWeights, startEpoch })`.
+ *
+ * @example ldam({ maxMargin: 0.5, scale: 30 }) // with mlp({ …, output: { units: 10, activation: 'linear', normed: true } })
+ */
+export const ldam = (options: Settings<Ldam> = {}): LossSpec => builderOf(ldamLoss)(options);
 
 const meanAbsoluteErrorLoss = baseLoss(
   'meanAbsoluteError',
@@ -307,6 +330,7 @@ export const lossKinds = (anyLoss: LossCodec): readonly LossKind[] => [
   focalLoss,
   logitAdjustedLoss,
   balancedSoftmaxLoss,
+  ldamLoss,
   slicedLoss(anyLoss),
   maskedLoss(anyLoss),
   weightedLoss(anyLoss),

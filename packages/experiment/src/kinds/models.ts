@@ -1,21 +1,29 @@
-import { createModel } from '@losslab/models';
+import { createModel, createNormedMlp } from '@losslab/models';
 import { LosslabError } from '@losslab/runtime';
-import { LstmModel, MlpModel, type ModelSpec } from '@losslab/schema';
+import { LstmModel, MlpDefinitionModel, type ModelSpec } from '@losslab/schema';
 import { builderOf, type Settings } from './define.js';
 import type { ModelKind } from './table.js';
 
 /** The model family: the codec checks the settings, `@losslab/models` builds; each entry beside its builder. */
 
-const mlpModel: ModelKind<MlpModel> = {
+const mlpModel: ModelKind<MlpDefinitionModel> = {
   kind: 'mlp',
-  codec: MlpModel,
+  codec: MlpDefinitionModel,
   outputUnits: (spec) => spec.output.units,
   outputActivation: (spec) => spec.output.activation,
-  build: (spec, { inputShape, seed }) =>
-    createModel({ kind: 'mlp', inputShape: [...inputShape], hidden: spec.hidden, output: spec.output }, seed),
+  build(spec, { inputShape, seed }) {
+    const { normed, ...output } = spec.output;
+    const settings = { inputShape: [...inputShape], hidden: spec.hidden, output };
+    return normed === true ? createNormedMlp(settings, seed) : createModel({ kind: 'mlp', ...settings }, seed);
+  },
 };
-/** @example mlp({ hidden: [{ units: 64, activation: 'relu' }], output: { units: 10, activation: 'softmax' } }) */
-export const mlp = (options: Settings<MlpModel>): ModelSpec => builderOf(mlpModel)(options);
+/**
+ * A multi-layer perceptron. `output: { units, activation: 'linear', normed: true }` makes the output
+ * layer cosine-normalised (`normedDense`, for `ldam`).
+ *
+ * @example mlp({ hidden: [{ units: 64, activation: 'relu' }], output: { units: 10, activation: 'softmax' } })
+ */
+export const mlp = (options: Settings<MlpDefinitionModel>): ModelSpec => builderOf(mlpModel)(options);
 
 const lstmModel: ModelKind<LstmModel> = {
   kind: 'lstm',
