@@ -80,9 +80,20 @@ export async function loadData(spec: RunSpec, registry: Registry, baseDir = proc
   return { layout, splits: datasets, fingerprint: { ...loaded.fingerprint, ...transforms, ...counts }, classNames };
 }
 
-/** Builds the per-sample loss of a definition; class weights come from the train split. */
-export function buildLoss(spec: LossSpec, layout: LabelLayout, train: ArrayDataset, registry: Registry): losses.Loss {
+/**
+ * Builds the per-sample loss of a definition; class weights come from the train split. `epoch`
+ * (1-based) is the training epoch it is for, when it changes with the epoch (deferred re-weighting:
+ * `weighted` with `startEpoch`); absent, the loss after training.
+ */
+export function buildLoss(
+  spec: LossSpec,
+  layout: LabelLayout,
+  train: ArrayDataset,
+  registry: Registry,
+  epoch?: number,
+): losses.Loss {
   const context = (target: string | undefined): LossContext => ({
+    ...(epoch === undefined ? {} : { epoch }),
     layout,
     train,
     target,

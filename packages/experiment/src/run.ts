@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Loss } from '@losslab/losses';
-import { formatErrors, RunRecord, type ExperimentDefinition } from '@losslab/schema';
+import { formatErrors, RunRecord, type ExperimentDefinition, type RunSpec } from '@losslab/schema';
 import { deriveSeed, type BackendInfo } from '@losslab/runtime';
 import { fit, silentProgress, type FitResult, type ProgressReporter } from '@losslab/train';
 import { captureEnvironment, codeFingerprint } from './environment.js';
@@ -191,7 +191,10 @@ async function train(
     const fitted = await phase('TrainFailed', () =>
       fitVariant(job, context, registry, b, trainSplit!, folder, { runId, ...key }, resumable),
     );
-    const evaluation = await phase('EvaluateFailed', () => evaluate(spec, registry, b.data, b.model, b.loss));
+    // the loss of the last epoch trained (it differs from b.loss only for a loss that changes with the epoch)
+    const evaluation = await phase('EvaluateFailed', () =>
+      evaluate(spec, registry, b.data, b.model, lossOfEpoch(spec, registry, b.data, fitted.stoppedAt)),
+    );
     return await phase('PersistFailed', async () => {
       const modelFiles = await saveModel(b.model, folder);
       const stopping = spec.train.earlyStopping;
@@ -261,6 +264,10 @@ async function train(
   }
 }
 
+/** The loss of training epoch `epoch` (see `buildLoss`). */
+const lossOfEpoch = (spec: RunSpec, registry: Registry, data: LoadedData, epoch: number): Loss =>
+  buildLoss(spec.loss, data.layout, data.splits.train!, registry, epoch);
+
 /** The training of a built run: its declared settings with the defaults resolved beside them, validated per epoch when its evaluation asks. */
 function fitVariant(
   { variant, seed }: RunJob,
@@ -279,6 +286,7 @@ function fitVariant(
   return fit({
     model: b.model,
     loss: b.loss,
+    lossAt: (epoch) => lossOfEpoch(spec, registry, b.data, epoch),
     reduction: train.reduction,
     optimizer: b.optimizer,
     data: trainSplit,
@@ -295,8 +303,18 @@ function fitVariant(
     ...(validationSplit === undefined || validate === undefined
       ? {}
       : {
-          validate: () =>
-            validate(spec.evaluation, evaluationContext(spec, registry, b.data, validationSplit, b.model, b.loss)),
+          validate: (epoch) =>
+            validate(
+              spec.evaluation,
+              evaluationContext(
+                spec,
+                registry,
+                b.data,
+                validationSplit,
+                b.model,
+                lossOfEpoch(spec, registry, b.data, epoch),
+              ),
+            ),
         }),
     checkpoint: {
       every: train.checkpointEvery,

@@ -348,15 +348,23 @@ export const slicedLossCodec = <L extends t.Mixed>(inner: L) =>
   closed('sliced loss', { kind: literal('sliced'), loss: inner, target: NonEmptyString });
 export const maskedLossCodec = <L extends t.Mixed>(inner: L) =>
   closed('masked loss', { kind: literal('masked'), loss: inner, target: NonEmptyString, mask: NonEmptyString });
-/** `column`: each output column's loss × its class weight (the blink reference); `sample`: Keras class_weight. */
+/**
+ * `column`: each output column's loss × its class weight (the blink reference); `sample`: Keras
+ * class_weight. `startEpoch` (1-based) defers the weights (Cao et al. 2019's deferred re-weighting,
+ * DRW): every weight is 1 before that epoch and the strategy's from it on.
+ */
 export const weightedLossCodec = <L extends t.Mixed>(inner: L) =>
-  closed('weighted loss', {
-    kind: literal('weighted'),
-    per: oneOf('"column" or "sample"', ['column', 'sample'] as const),
-    loss: inner,
-    target: NonEmptyString,
-    classWeights: ClassWeightsSpec,
-  });
+  closed(
+    'weighted loss',
+    {
+      kind: literal('weighted'),
+      per: oneOf('"column" or "sample"', ['column', 'sample'] as const),
+      loss: inner,
+      target: NonEmptyString,
+      classWeights: ClassWeightsSpec,
+    },
+    { startEpoch: PositiveInt },
+  );
 
 /** The codec of any loss, as the combinators see their wrapped loss. */
 type LossCodec = t.Type<LossSpec, LossSpec>;

@@ -298,7 +298,10 @@ const weightedLoss = (anyLoss: LossCodec): LossKind<WeightedLoss> => ({
     return problems;
   },
   build(spec, context) {
-    const weights = losses.classWeights(context.classCounts(spec.target), spec.classWeights);
+    const strategy = losses.classWeights(context.classCounts(spec.target), spec.classWeights);
+    // Deferred re-weighting: weights of 1 (the loss unweighted) before `startEpoch`.
+    const deferred = spec.startEpoch !== undefined && context.epoch !== undefined && context.epoch < spec.startEpoch;
+    const weights = deferred ? strategy.map(() => 1) : strategy;
     const where = { layout: context.layout, target: spec.target };
     return spec.per === 'column'
       ? losses.columnWeighted(context.elementwise(spec.loss, 'loss'), weights, where)
@@ -308,13 +311,16 @@ const weightedLoss = (anyLoss: LossCodec): LossKind<WeightedLoss> => ({
 /**
  * Class weights on any loss. `per: 'column'` multiplies each output column's loss by its class
  * weight (the blink reference); `per: 'sample'` weights each sample by its class (Keras
- * `class_weight`).
+ * `class_weight`). `startEpoch` defers them (DRW, Cao et al. 2019): every weight is 1 before that
+ * epoch (1-based) and the strategy's from it on; the switch is a function of the epoch, so a
+ * resumed run switches where an uninterrupted one does.
  *
  * @example weighted(meanAbsoluteError(), { per: 'column', target: 'class', classWeights: { kind: 'inverse' } })
+ * @example weighted(ldam(), { per: 'sample', target: 'digit', classWeights: { kind: 'effectiveNumber', beta: 0.9999 }, startEpoch: 160 }) // LDAM-DRW
  */
 export const weighted = (
   loss: LossSpec,
-  options: { per: 'column' | 'sample'; target: string; classWeights: ClassWeightsSpec },
+  options: { per: 'column' | 'sample'; target: string; classWeights: ClassWeightsSpec; startEpoch?: number },
 ): LossSpec => specBuilder<WeightedLoss>('weighted')({ loss, ...options });
 
 /** The codec of any loss of a registry (the combinators validate their wrapped loss with it). */

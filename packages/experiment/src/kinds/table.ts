@@ -125,6 +125,12 @@ export interface LossContext {
   readonly classCounts: (block: string) => number[];
   /** The block a wrapped loss targets itself (its kind's `target`), if any. */
   readonly targetOf: (spec: LossSpec) => string | undefined;
+  /**
+   * The training epoch (1-based) the loss is built for, for a loss that changes with the epoch
+   * (deferred re-weighting); training builds the loss of every epoch. Absent: the loss after
+   * training (its last form).
+   */
+  readonly epoch?: number;
 }
 
 /** What a loss kind's own checks may ask. */
