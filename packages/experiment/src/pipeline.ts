@@ -143,6 +143,18 @@ export function evaluationContext(
     reduction: trainDefaults(spec.train).reduction,
     classNames: (block) => loaded.classNames[block] ?? [],
     metrics: registry.metrics,
+    classCounts: (block) => {
+      const train = loaded.splits.train;
+      if (train === undefined) throw new LosslabError('INVALID_DEFINITION', 'evaluation: the data has no train split');
+      return losses.classCounts(
+        blockClasses(train, loaded.layout, block),
+        Math.max(labelBlock(loaded.layout, block).width, 2),
+      );
+    },
+    splitScores: (other) => {
+      const data = loaded.splits[other];
+      return data === undefined ? undefined : { data, scores: predictAll(model, data) };
+    },
   };
 }
 

@@ -513,15 +513,32 @@ export const EvaluationGroup = closed('a group', { name: VariantName, block: Non
 export type MetricSpec = UserKindSpec;
 
 /**
+ * Post-hoc logit adjustment (Menon et al. 2021, eq. 6), no retraining: predict
+ * `argmax_y z_y − τ·log π_y`, π the training split's class priors (after transforms), z the logits
+ * (log-probabilities for a softmax output, which have the same argmax). `{ tau }` fixes τ;
+ * `{ tauGrid }` chooses it on the `validation` split (the first τ of the grid with the highest
+ * balanced accuracy there), never on the evaluated split.
+ */
+export const PosthocAdjustment = t.union(
+  [
+    closed('a fixed τ', { tau: NonNegativeNumber }),
+    closed('a τ grid', { tauGrid: nonEmptyArray('a non-empty list of numbers ≥ 0', NonNegativeNumber) }),
+  ],
+  '{ tau } or { tauGrid } (τ ≥ 0)',
+);
+export type PosthocAdjustment = t.TypeOf<typeof PosthocAdjustment>;
+
+/**
  * Classification of the `target` block: accuracy, per-class precision/recall/F1, macro and
  * weighted averages, balanced accuracy and the confusion matrix; per group too when `groups`
- * are given; plus the user metrics listed in `metrics`.
+ * are given; plus the user metrics listed in `metrics`; with `adjust`, the same headline metrics
+ * of post-hoc logit-adjusted predictions beside them (`adjusted.<metric>`).
  */
 export const classificationCodec = (metric: t.Type<MetricSpec, MetricSpec>) =>
   closed(
     'classification evaluation',
     { kind: literal('classification'), split: Split, target: NonEmptyString },
-    { groups: t.array(EvaluationGroup), metrics: t.array(metric) },
+    { groups: t.array(EvaluationGroup), metrics: t.array(metric), adjust: PosthocAdjustment },
   );
 export type ClassificationEvaluation = t.TypeOf<ReturnType<typeof classificationCodec>>;
 

@@ -185,6 +185,13 @@ export interface EvaluationContext {
   readonly fromLogits?: boolean;
   /** Scores already predicted for `data` (row-major [size, outputs]), if any. */
   readonly scores?: Float32Array;
+  /** Training rows per class of `block` (the training split after transforms): the class priors. */
+  readonly classCounts?: (block: string) => number[];
+  /**
+   * Another loaded split with the model's scores on it, for a choice made there (the post-hoc τ
+   * on the validation split); undefined when the data has no such split.
+   */
+  readonly splitScores?: (split: Split) => { readonly data: ArrayDataset; readonly scores: Float32Array } | undefined;
 }
 
 export interface EvaluationKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
@@ -192,6 +199,8 @@ export interface EvaluationKind<S extends KindSpec = KindSpec> extends KindEntry
   split(spec: S): Split;
   /** A split evaluated after every epoch (its metrics go into the history), if any. */
   validationSplit?(spec: S): Split | undefined;
+  /** Other splits the final evaluation reads, by field (checked to exist before a run starts). */
+  readsSplits?(spec: S): readonly { readonly field: string; readonly split: Split }[];
   blocks(spec: S): readonly BlockUse[];
   problems?(spec: S, blockWidth: (block: string) => number | undefined): readonly string[];
   /** Whole-split metrics after an epoch, on the validation split. */
