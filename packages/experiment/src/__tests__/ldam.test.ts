@@ -10,6 +10,7 @@ import * as losses from '@losslab/losses';
 import { selectBackend } from '@losslab/runtime';
 import {
   blockClasses,
+  carveValidation,
   classification,
   evaluateRunFolder,
   ldam,
@@ -17,6 +18,7 @@ import {
   loadModel,
   longTail,
   mlp,
+  mnist,
   oneHot,
   predictAll,
   registry,
@@ -76,7 +78,16 @@ describe('ldam in a definition', () => {
     async () => {
       const backend = await selectBackend({ requested: 'cpu' });
       // a long tail on train only: the test split stays balanced, so its counts would give other margins
-      const definition = ldamDefinition({}, { transforms: [longTail({ ratio: 10 })] });
+      // and post-hoc adjustment beside it, τ chosen on a validation split carved from train
+      const definition = ldamDefinition(
+        {},
+        {
+          data: mnist({ limit: 1000 }),
+          train: { epochs: 1, batchSize: 32 },
+          transforms: [longTail({ ratio: 10 }), carveValidation({ fraction: 0.25 })],
+          evaluation: classification({ split: 'test', target: 'digit', adjust: { tauGrid: [0, 1] } }),
+        },
+      );
       const resolved = resolveExperiment(definition, 'fixture');
       if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('\n'));
       const runsDir = mkdtempSync(join(tmpdir(), 'losslab-ldam-'));
@@ -128,6 +139,11 @@ describe('ldam in a definition', () => {
         { cwd: REPOSITORY_ROOT },
       ).catch((error: unknown) => error as { stderr: string });
       expect('stderr' in failed ? failed.stderr : '').toMatch(/LosslabNormedDense/);
+      // the adjusted numbers sit beside the plain ones, with the τ chosen on validation
+      expect(record.evaluation.adjustment?.chosenOn).toBe('validation');
+      expect(record.evaluation.adjustment?.grid?.map((entry) => entry.tau)).toEqual([0, 1]);
+      expect(record.evaluation.metrics['adjusted.balancedAccuracy']).toBeGreaterThanOrEqual(0);
+      expect(record.evaluation.metrics['adjusted.tau']).toBe(record.evaluation.adjustment?.tau);
       // losslab re-evaluates it to the same numbers
       expect((await evaluateRunFolder(folder)).matchesRecord).toBe(true);
     },
