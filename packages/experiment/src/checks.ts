@@ -61,6 +61,7 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
         blockWidth,
         target: enclosing,
         width: seen ?? labelWidth,
+        epochs: spec.train.epochs,
       }),
     );
     if (inner !== undefined) walk(inner, `${path}.loss`, target ?? enclosing);

@@ -87,7 +87,7 @@ describe('deferred re-weighting: weights of 1 before startEpoch, the strategy’
     expect(valuesAt(2)[0]).toBeCloseTo(0.5 * (4 / 3) + 0.5 * 4, 5);
   });
 
-  it('the codec takes a positive integer startEpoch only', () => {
+  it('startEpoch is a positive integer, at most train.epochs', () => {
     const base = tinyMnistOdd();
     const withStart = (startEpoch: unknown) => ({
       ...base,
@@ -100,11 +100,16 @@ describe('deferred re-weighting: weights of 1 before startEpoch, the strategy’
         startEpoch,
       },
     });
-    expect(E.isRight(resolveExperiment(withStart(2), 't.ts'))).toBe(true);
+    expect(E.isRight(resolveExperiment(withStart(1), 't.ts'))).toBe(true);
     const problems = resolveExperiment(withStart(0), 't.ts');
     expect(E.isLeft(problems) && problems.left.problems.join('\n')).toMatch(
       /loss.startEpoch: expected a positive integer/,
     );
+    // the fixture trains 1 epoch: a switch at epoch 2 would never happen
+    const late = resolveExperiment(withStart(2), 't.ts');
+    expect(E.isLeft(late) && late.left.problems).toEqual([
+      'loss.startEpoch: 2 is after the last epoch (train.epochs is 1), so the class weights would never switch on',
+    ]);
   });
 });
 

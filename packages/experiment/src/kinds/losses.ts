@@ -281,8 +281,12 @@ const weightedLoss = (anyLoss: LossCodec): LossKind<WeightedLoss> => ({
   blocks: (spec) => [{ field: 'target', block: spec.target }],
   target: (spec) => spec.target,
   inner: (spec) => spec.loss,
-  problems(spec, { inner, blockWidth }) {
+  problems(spec, { inner, blockWidth, epochs }) {
     const problems = baseOnly('weighted', inner, spec.loss);
+    if (spec.startEpoch !== undefined && epochs !== undefined && spec.startEpoch > epochs)
+      problems.push(
+        `startEpoch: ${spec.startEpoch} is after the last epoch (train.epochs is ${epochs}), so the class weights would never switch on`,
+      );
     if (spec.per === 'column' && inner !== undefined && inner.elementwise === undefined) {
       problems.push(
         `loss.kind: column weighting needs an element-wise loss (meanAbsoluteError, meanSquaredError, binaryCrossentropy, huber), got "${spec.loss.kind}"`,

@@ -143,6 +143,8 @@ export interface LossCheckContext {
   readonly target: string | undefined;
   /** The width of the predictions this loss sees (the target block's, or the whole label's). */
   readonly width: number;
+  /** The epochs the run trains (`train.epochs`), for a loss that changes with the epoch. */
+  readonly epochs?: number;
 }
 
 export interface LossKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
