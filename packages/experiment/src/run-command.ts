@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { printable, printOutcome, type SkippedRun } from '@losslab/report';
 import { loadRuns, writeReport } from '@losslab/report/node';
-import { RECORD_FILE, type RunRecord } from '@losslab/schema';
+import { RECORD_FILE, type ModelSummary, type RunRecord } from '@losslab/schema';
 import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { backendChoiceProblem, type RunOptions } from './command-options.js';
 import { hashOf } from './canonical.js';
@@ -15,6 +15,7 @@ import type { Execution, RunCell } from './execution/execution.js';
 import { inProcessExecution, runHere } from './execution/in-process.js';
 import { registry } from './kinds/index.js';
 import { loadDefinitionFile } from './load-definition.js';
+import { modelShapes, summaryLines } from './model-shapes.js';
 import { firstLineOf, messageOf, stackOf } from './message.js';
 import { queueExecution } from './queue/sweep.js';
 import { resolveExperiment, type ResolvedExperiment } from './resolve.js';
@@ -71,7 +72,11 @@ async function chooseBackend(requested: string | undefined): Promise<BackendInfo
 }
 
 /** `--dry-run`: what would run, with every variant's resolved settings (defaults filled in), and nothing run. */
-function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
+function printPlan(
+  options: RunOptions,
+  resolved: ResolvedExperiment,
+  summaries: ReadonlyMap<string, ModelSummary>,
+): void {
   const { definition, variants } = resolved;
   console.log(
     `dry run: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s) = ${variants.length * definition.seeds.length} run(s)`,
@@ -87,6 +92,8 @@ function printPlan(options: RunOptions, resolved: ResolvedExperiment): void {
   for (const variant of variants) {
     const settings = prettySettings(settingsWithDefaults(variant.spec)).replace(/\n/g, '\n  ');
     console.log(`  variant ${variant.name} (${variant.hash.slice(0, 12)}): ${settings}`);
+    const summary = summaries.get(variant.name);
+    if (summary !== undefined) console.log(`  model of ${variant.name}:\n    ${summaryLines(summary).join('\n    ')}`);
   }
 }
 
@@ -172,17 +179,28 @@ export async function runCommand(options: RunOptions, entry: string): Promise<nu
   if (resolved === undefined) return 2;
   // A misspelt data file would fail every run, each leaving a failed folder. Queue workers may run
   // on other machines with their own copies of the data, so a sweep checks only with --dry-run.
+  let summaries: ReadonlyMap<string, ModelSummary> = new Map();
   if (options.queue === undefined || options.dryRun) {
-    const problems = dataFileProblems(resolved, registry, dirname(resolve(options.definitionPath)));
+    const baseDir = dirname(resolve(options.definitionPath));
+    const problems = dataFileProblems(resolved, registry, baseDir);
     if (problems.length > 0) {
       console.error(`error: ${options.definitionPath}: data files that cannot be read:`);
       problems.forEach((problem) => console.error(`  ${problem}`));
       console.error('nothing was run');
       return 2;
     }
+    // A layer that cannot take its input would fail every run after loading the data.
+    const shapes = await modelShapes(resolved, registry, baseDir);
+    if (shapes.problems.length > 0) {
+      console.error(`error: ${options.definitionPath}: models that do not fit the data:`);
+      shapes.problems.forEach((problem) => console.error(`  ${problem}`));
+      console.error('nothing was run');
+      return 2;
+    }
+    summaries = shapes.summaries;
   }
   if (options.dryRun) {
-    printPlan(options, resolved);
+    printPlan(options, resolved, summaries);
     return 0;
   }
   const { definition, variants } = resolved;

@@ -4,12 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Loss } from '@losslab/losses';
-import { formatErrors, RunRecord, type ExperimentDefinition, type RunSpec } from '@losslab/schema';
-import { deriveSeed, type BackendInfo } from '@losslab/runtime';
+import { formatErrors, RunRecord, type ExperimentDefinition, type ModelSummary, type RunSpec } from '@losslab/schema';
+import { deriveSeed, LosslabError, type BackendInfo } from '@losslab/runtime';
 import { fit, silentProgress, type FitResult, type ProgressReporter } from '@losslab/train';
 import { captureEnvironment, codeFingerprint } from './environment.js';
 import { messageOf } from './message.js';
 import { saveModel } from './model-files.js';
+import { modelSummary, summaryLines } from './model-shapes.js';
 import { currentProcess } from './run-files.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
@@ -164,6 +165,7 @@ async function train(
   // Relative data paths start from the definition file's folder.
   const baseDir = context.definitionFile === undefined ? process.cwd() : dirname(resolve(context.definitionFile));
   let built: Built | undefined;
+  let summary: ModelSummary | undefined;
   try {
     const resumes = await phase('PersistFailed', async () => {
       if (resumable !== undefined) return (await markResumed(resumable, now)).resumes ?? [];
@@ -180,6 +182,11 @@ async function train(
     const trainSplit = data.splits.train;
     const b = await phase('BuildFailed', () => {
       if (trainSplit === undefined) throw new Error('the data has no train split');
+      const described = modelSummary(spec, registry, trainSplit.featureShape);
+      if (described !== undefined && 'problem' in described)
+        throw new LosslabError('SHAPE_MISMATCH', described.problem);
+      summary = described?.summary;
+      if (summary !== undefined) summaryLines(summary).forEach((line) => context.log?.(`  ${line}`));
       built = {
         data,
         model: buildModel(spec, registry, trainSplit.featureShape, deriveSeed(seed, 'model')),
@@ -220,6 +227,7 @@ async function train(
         evaluation,
         claims: [...(definition.claims ?? [])],
         model: { format: 'tfjs-layers', files: modelFiles },
+        ...(summary === undefined ? {} : { modelSummary: summary }),
         ...(resumes.length === 0 ? {} : { resumes: [...resumes] }),
         ...(stopping === undefined || fitted.bestEpoch === undefined
           ? {}

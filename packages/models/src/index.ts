@@ -13,6 +13,8 @@ export type { LstmOptions } from './lstm.js';
 export { FusedLstm, lstmSequence } from './fused-lstm.js';
 export type { FusedLstmArgs } from './fused-lstm.js';
 export { createModel } from './model.js';
+export { createSequential, sequentialSummary } from './sequential.js';
+export type { SequentialSpec } from './sequential.js';
 export { countParameters, describeModel } from './summary.js';
 export { fusedLstmTopology, standardTopology } from './standard-topology.js';
 export type { CustomLayer, StandardTopology } from './standard-topology.js';

@@ -81,16 +81,28 @@ export function createLstmClassifier(
       biasInitializer: 'zeros',
     }),
   );
-  // Sequential.add builds each layer, so its weights exist: [kernel, recurrentKernel, bias].
-  lstms.forEach((lstm, index) => {
-    const units = spec.layers[index]!.units;
-    const recurrent = orthogonalMatrix(units, 4 * units, initSeed(seed, index, 'recurrent'));
-    // gate order of the bias is input, forget, cell, output
-    const bias = new Float32Array(4 * units).fill(1, units, 2 * units);
-    tf.tidy(() => {
-      const [kernel] = lstm.getWeights();
-      lstm.setWeights([kernel!, tf.tensor2d(recurrent, [units, 4 * units]), tf.tensor1d(bias)]);
-    });
-  });
+  lstms.forEach((lstm, index) => seedRecurrentWeights(lstm, spec.layers[index]!.units, 4, seed, index));
   return model;
+}
+
+/**
+ * Writes a built recurrent layer's seeded orthogonal recurrent kernel ([units, gates·units],
+ * seeded with `deriveSeed(seed, 'init', layerIndex, 'recurrent')`) and its bias: zero, with the
+ * forget gate at 1 for an LSTM (4 gates, order input, forget, cell, output; Keras'
+ * `unit_forget_bias`), all zero for a GRU (3 gates). The layer's weights are [kernel, recurrent, bias].
+ */
+export function seedRecurrentWeights(
+  layer: tfl.layers.Layer,
+  units: number,
+  gates: 3 | 4,
+  seed: number,
+  layerIndex: number,
+): void {
+  const recurrent = orthogonalMatrix(units, gates * units, initSeed(seed, layerIndex, 'recurrent'));
+  const bias = new Float32Array(gates * units);
+  if (gates === 4) bias.fill(1, units, 2 * units);
+  tf.tidy(() => {
+    const [kernel] = layer.getWeights();
+    layer.setWeights([kernel!, tf.tensor2d(recurrent, [units, gates * units]), tf.tensor1d(bias)]);
+  });
 }

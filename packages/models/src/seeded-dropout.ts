@@ -9,6 +9,8 @@ export interface SeededDropoutArgs {
   /** Seed of the mask sequence; derive it from the run seed. */
   readonly seed: number;
   readonly name?: string;
+  /** Shape of one sample, when the layer is a model's first. */
+  readonly inputShape?: number[];
 }
 
 const UINT32_MAX = 0xffff_ffff;
@@ -27,7 +29,10 @@ export class SeededDropout extends tfl.layers.Layer implements RandomStateHolder
   private rng: Rng;
 
   constructor(args: SeededDropoutArgs) {
-    super(args.name === undefined ? {} : { name: args.name });
+    super({
+      ...(args.name === undefined ? {} : { name: args.name }),
+      ...(args.inputShape === undefined ? {} : { inputShape: args.inputShape }),
+    });
     if (!(args.rate >= 0 && args.rate < 1)) {
       throw new LosslabError('INVALID_ARGUMENT', `dropout rate: expected a number in [0, 1), got ${String(args.rate)}`);
     }

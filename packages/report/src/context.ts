@@ -68,7 +68,16 @@ export interface GroupContext {
   readonly secondsPerEpoch: number | null;
   readonly samplesPerSecond: number | null;
   readonly epochs: string;
+  /** Each distinct model summary of the group's runs (`input → layer [shape] (parameters) → …`); empty for older records. */
+  readonly models: readonly string[];
 }
+
+/** A model summary in one line: the input shape, then each layer with its output shape and parameters. */
+const modelLine = ({ inputShape, layers, parameters }: NonNullable<RunRecord['modelSummary']>): string =>
+  [
+    `[${inputShape.join(', ')}]`,
+    ...layers.map((layer) => `${layer.kind} [${layer.outputShape.join(', ')}] (${layer.parameters})`),
+  ].join(' → ') + `: ${parameters} parameters`;
 
 /** Summarizes the environment and code state of a group's runs for the context block. */
 export function groupContext(group: RunGroup, aggregate: GroupAggregate): GroupContext {
@@ -106,6 +115,7 @@ export function groupContext(group: RunGroup, aggregate: GroupAggregate): GroupC
     secondsPerEpoch: aggregate.timing.secondsPerEpoch?.mean ?? null,
     samplesPerSecond: aggregate.timing.samplesPerSecond?.mean ?? null,
     epochs: distinct(records.map((record) => String(record.history.length))),
+    models: [...new Set(records.flatMap((record) => (record.modelSummary ? [modelLine(record.modelSummary)] : [])))],
   };
 }
 

@@ -13,6 +13,7 @@ import {
   contextTable,
   definitionDiffTables,
   environmentTable,
+  modelTable,
   failedRuns,
   failedRunsTable,
   finalMetricsNotes,
@@ -255,11 +256,13 @@ export function renderHtml(model: ReportModel): string {
         `<h3>Definition differences (${escapeHtml(diff.experiment)})</h3>\n${diff.table === null ? '<p>The variants have identical definitions.</p>' : table(diff.table)}`,
     )
     .join('\n');
+  const models = modelTable(model);
+  const modelPart = models === null ? '' : `\n<h3>Model</h3>\n${table(models)}`;
   parts.push(
     section(
       'context',
       'Context',
-      `${table(contextTable(model))}\n${diffs}\n<h3>Environment</h3>\n${table(environmentTable(model))}\n<h3>Runs</h3>\n${table(runsTable(model))}`,
+      `${table(contextTable(model))}${modelPart}\n${diffs}\n<h3>Environment</h3>\n${table(environmentTable(model))}\n<h3>Runs</h3>\n${table(runsTable(model))}`,
     ),
   );
   if (failedRuns(model).length > 0) parts.push(section('failed', 'Failed runs', table(failedRunsTable(model))));

@@ -347,6 +347,12 @@ export function contextTable(model: ReportModel): TextTable {
   };
 }
 
+/** Each group's model (layers, output shapes, parameters), or null when no record has a summary (older runs). */
+export function modelTable(model: ReportModel): TextTable | null {
+  const rows = model.contexts.flatMap((context) => context.models.map((line) => [context.label, line]));
+  return rows.length === 0 ? null : { header: ['variant', 'model: layer [output shape] (parameters)'], rows };
+}
+
 /** Node, platform, package versions and data fingerprints per group. */
 export function environmentTable(model: ReportModel): TextTable {
   return {

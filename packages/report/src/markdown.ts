@@ -14,6 +14,7 @@ import {
   contextTable,
   definitionDiffTables,
   environmentTable,
+  modelTable,
   failedRuns,
   failedRunsTable,
   finalMetricsNotes,
@@ -253,6 +254,8 @@ export function renderMarkdown(model: ReportModel): string {
     for (const chart of toTarget) out.push(...chartLines(chart));
   }
   out.push('## Context', '', table(contextTable(model)), '');
+  const models = modelTable(model);
+  if (models !== null) out.push('### Model', '', table(models), '');
   for (const diff of definitionDiffTables(model)) {
     out.push(
       `### Definition differences (${inline(diff.experiment)})`,

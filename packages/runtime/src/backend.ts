@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError } from './errors.js';
+import { installWasmConvKernels } from './wasm-conv-kernels.js';
 import { installWasmMatMulKernels } from './wasm-kernels.js';
 
 /** Backends losslab knows, fastest first. `tensorflow` is native TF via `@tensorflow/tfjs-node`. */
@@ -66,7 +67,11 @@ async function activate(name: BackendName, fastMatMul: boolean): Promise<void> {
       throw new Error(`tf.setBackend('${name}') did not activate it`);
     }
     await tf.ready();
-    if (name === 'wasm' && fastMatMul) installWasmMatMulKernels();
+    if (name === 'wasm') {
+      // Needed to train convolutions at all (and right), so fastMatMul does not gate them.
+      installWasmConvKernels();
+      if (fastMatMul) installWasmMatMulKernels();
+    }
   } finally {
     // The wasm module's Emscripten runtime adds process handlers that rethrow any uncaught error
     // from inside its own minified source, so Node printed the whole module instead of the
@@ -96,7 +101,8 @@ const reasonOf = (name: BackendName, error: unknown): string => {
  * Chooses and activates the TF.js backend: the requested one (argument, then the
  * `LOSSLAB_BACKEND` environment variable), otherwise the first of tfjs-node → wasm → cpu that
  * loads. An explicit request that cannot load is an error, never a silent fallback. Activating
- * wasm also installs its explicit-transpose matMul kernels (see {@link SelectBackendOptions.fastMatMul}).
+ * wasm also installs its explicit-transpose matMul kernels (see {@link SelectBackendOptions.fastMatMul})
+ * and the convolution and pooling kernels it lacks or gets wrong (see {@link installWasmConvKernels}).
  *
  * @example
  * const backend = await selectBackend({ requested: 'cpu' });

@@ -9,3 +9,4 @@ export { labelLayout, labelBlock, checkLabelWidth, sliceBlock } from './layout.j
 export type { LabelLayout, LabelBlock } from './layout.js';
 export { canonicalJson, sha256Hex, hashOf } from './hash.js';
 export { installWasmMatMulKernels, restoreWasmMatMulKernels, wasmMatMulKernelsInstalled } from './wasm-kernels.js';
+export { installWasmConvKernels, restoreWasmConvKernels, wasmConvKernelsInstalled } from './wasm-conv-kernels.js';

@@ -283,7 +283,56 @@ export const LstmModel = closed(
 );
 export type LstmModel = t.TypeOf<typeof LstmModel>;
 
-export type ModelSpec = MlpModel | MlpDefinitionModel | LstmModel | UserKindSpec;
+/** A size of a 2-D window: one number for both axes, or `[height, width]` (Keras' convention). */
+const Size2d = t.union([PositiveInt, t.tuple([PositiveInt, PositiveInt])], 'a positive integer or [height, width]');
+const Padding = oneOf('one of "valid", "same"', ['valid', 'same'] as const);
+
+/**
+ * The layers of a `sequential` model: Keras' names, fields and defaults (an absent `activation`
+ * is `linear`, `strides` 1, `padding` `valid`; pooling `poolSize` 2 with `strides` = `poolSize`;
+ * batch normalisation `momentum` 0.99, `epsilon` 0.001; recurrent layers return the last step).
+ */
+const SEQUENTIAL_LAYERS = {
+  dense: closed('a dense layer', { kind: literal('dense'), units: PositiveInt }, { activation: Activation }),
+  conv2d: closed(
+    'a conv2d layer',
+    { kind: literal('conv2d'), filters: PositiveInt, kernelSize: Size2d },
+    { strides: Size2d, padding: Padding, activation: Activation },
+  ),
+  maxPooling2d: closed(
+    'a maxPooling2d layer',
+    { kind: literal('maxPooling2d') },
+    { poolSize: Size2d, strides: Size2d, padding: Padding },
+  ),
+  averagePooling2d: closed(
+    'an averagePooling2d layer',
+    { kind: literal('averagePooling2d') },
+    { poolSize: Size2d, strides: Size2d, padding: Padding },
+  ),
+  globalAveragePooling2d: closed('a globalAveragePooling2d layer', { kind: literal('globalAveragePooling2d') }),
+  flatten: closed('a flatten layer', { kind: literal('flatten') }),
+  dropout: closed('a dropout layer', { kind: literal('dropout'), rate: Fraction }),
+  batchNormalization: closed(
+    'a batchNormalization layer',
+    { kind: literal('batchNormalization') },
+    { momentum: OpenUnit, epsilon: PositiveNumber },
+  ),
+  lstm: closed('an lstm layer', { kind: literal('lstm'), units: PositiveInt }, { returnSequences: Bool }),
+  gru: closed('a gru layer', { kind: literal('gru'), units: PositiveInt }, { returnSequences: Bool }),
+  activation: closed('an activation layer', { kind: literal('activation'), activation: Activation }),
+};
+/** One layer of a `sequential` model, chosen by its `kind`. */
+export const SequentialLayer = tagged('a layer', 'kind', SEQUENTIAL_LAYERS);
+export type SequentialLayer = t.TypeOf<typeof SequentialLayer>;
+
+/** Layers as data, applied in order; the input shape comes from the data (IDX images are `[h, w, 1]`). */
+export const SequentialModel = closed('sequential model', {
+  kind: literal('sequential'),
+  layers: nonEmptyArray('at least one layer', SequentialLayer),
+});
+export type SequentialModel = t.TypeOf<typeof SequentialModel>;
+
+export type ModelSpec = MlpModel | MlpDefinitionModel | LstmModel | SequentialModel | UserKindSpec;
 
 // ---- loss -------------------------------------------------------------------------------
 

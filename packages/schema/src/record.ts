@@ -361,6 +361,19 @@ const RecordedReference = dropping('a reference', {
 });
 
 /**
+ * What a run's model is: its input shape, each layer (Keras' kind name, output shape without the
+ * batch axis, parameter count) and the total parameter count.
+ *
+ * @example { inputShape: [28, 28, 1], layers: [{ kind: 'flatten', outputShape: [784], parameters: 0 }], parameters: 0 }
+ */
+export const ModelSummary = t.type({
+  inputShape: t.array(PositiveInt),
+  layers: t.array(t.type({ kind: t.string, outputShape: t.array(PositiveInt), parameters: NonNegativeInt })),
+  parameters: NonNegativeInt,
+});
+export type ModelSummary = t.TypeOf<typeof ModelSummary>;
+
+/**
  * The run record. Beyond the types, values must make sense: the seed is a non-negative integer,
  * times are ISO-8601 date-times, every number is finite, rates (see {@link isRateMetric}) lie in
  * [0, 1], sizes and counts are non-negative integers, epochs positive integers. A record that
@@ -398,6 +411,8 @@ export const RunRecord = t.intersection([
     model: t.type({ format: t.literal('tfjs-layers'), files: t.array(t.type({ path: t.string, sha256: t.string })) }),
     /** The definition's report settings, so a report rebuilt from records decides on the same metrics. */
     report: ReportSettings,
+    /** The model's layers, output shapes and parameter counts (records before it have none). */
+    modelSummary: ModelSummary,
     /** Each time the run was resumed after a kill: from the checkpoint of which epoch, and when. */
     resumes: t.array(t.type({ afterEpoch: PositiveInt, at: IsoDateTime })),
   }),

@@ -86,6 +86,22 @@ describe('losslab evaluate <run-folder>', () => {
     );
   }, 60_000);
 
+  it('a model saved before IDX images had their channel axis ([28, 28]) is evaluated as it was', async () => {
+    const copy = copyFolders.make();
+    const topology = readFileSync(join(folder, 'model.json'), 'utf8');
+    expect(topology).toContain('[null,28,28,1]');
+    const older = topology.replace('[null,28,28,1]', '[null,28,28]');
+    const files = record.model!.files.map((file) =>
+      file.path === 'model.json' ? { ...file, sha256: createHash('sha256').update(older).digest('hex') } : file,
+    );
+    writeFileSync(join(copy, 'model.json'), older);
+    writeFileSync(join(copy, 'weights.bin'), readFileSync(join(folder, 'weights.bin')));
+    writeFileSync(join(copy, 'record.json'), JSON.stringify({ ...record, model: { ...record.model!, files } }));
+    const { code, stdout, stderr } = await losslab(['evaluate', copy]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('identical to the recorded evaluation');
+  }, 60_000);
+
   it('every `npx losslab evaluate` line of the README works as printed (on a run of its own)', async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const lines = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]

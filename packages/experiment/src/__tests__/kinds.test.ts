@@ -45,6 +45,7 @@ import {
   PositiveNumber,
   resolveExperiment,
   setPath,
+  sequential,
   sliced,
   subsample,
   type LossKind,
@@ -188,7 +189,11 @@ describe('the built-in families', () => {
     ],
     transforms: [carveValidation({ fraction: 0.1 }), subsample({ classes: [1], keep: 0.5 }), longTail({ ratio: 10 })],
     labels: [oneHot(2), flag([1]), column('x')],
-    models: [mlp({ hidden: [], output }), lstm({ layers: [{ units: 4 }], output })],
+    models: [
+      mlp({ hidden: [], output }),
+      lstm({ layers: [{ units: 4 }], output }),
+      sequential({ layers: [{ kind: 'flatten' }, { kind: 'dense', ...output }] }),
+    ],
     losses: [
       categoricalCrossentropy(),
       binaryCrossentropy(),

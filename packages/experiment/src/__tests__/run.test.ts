@@ -201,7 +201,7 @@ describe('the trained model of a run', () => {
     const dataFile = join(runsDir, 'data.json');
     writeFileSync(
       dataFile,
-      JSON.stringify({ features: Array.from(data.features), shape: [data.size, 28, 28], digits }),
+      JSON.stringify({ features: Array.from(data.features), shape: [data.size, ...data.featureShape], digits }),
     );
     const { stdout } = await promisify(execFile)(
       process.execPath,

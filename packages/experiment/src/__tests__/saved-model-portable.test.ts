@@ -8,8 +8,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { selectBackend, sha256Hex } from '@losslab/runtime';
 import { evaluateRunFolder, loadData, loadModel, predictAll, registry, resolveExperiment, runOne } from '../index.js';
-import { lstm } from '../kinds/models.js';
-import { TFJS_ONLY_MODEL_LOADER, tinyBlink } from './fixtures.js';
+import { mnist } from '../kinds/data.js';
+import { lstm, sequential } from '../kinds/models.js';
+import { TFJS_ONLY_MODEL_LOADER, tinyBlink, tinyMnistOdd } from './fixtures.js';
 
 // A process that imports only TF.js (no @losslab package): the saved model must load as is.
 const LOADER = `${TFJS_ONLY_MODEL_LOADER}
@@ -76,5 +77,56 @@ describe('a saved LSTM model (with dropout)', () => {
 
     const reevaluation = await evaluateRunFolder(folder);
     expect(reevaluation.matchesRecord).toBe(true);
+  });
+});
+
+describe('a saved CNN with batch normalisation and dropout', () => {
+  it('loads with only TF.js in another process with its moving statistics: the same scores as the run, and evaluate matches', async () => {
+    const backend = await selectBackend({ requested: 'cpu' });
+    const definition = tinyMnistOdd({
+      data: mnist({ limit: 64 }),
+      model: sequential({
+        layers: [
+          { kind: 'conv2d', filters: 4, kernelSize: 3, strides: 2, activation: 'relu' },
+          { kind: 'batchNormalization', momentum: 0.5 },
+          { kind: 'maxPooling2d', poolSize: 2 },
+          { kind: 'flatten' },
+          { kind: 'dropout', rate: 0.25 },
+          { kind: 'dense', units: 10, activation: 'softmax' },
+        ],
+      }),
+    });
+    const result = resolveExperiment(definition, 'fixture');
+    if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
+    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-portable-'));
+    folders.push(runsDir);
+    const variant = result.right.variants[0]!;
+    const outcome = await runOne({ definition: result.right.definition, variant, seed: 0 }, { runsDir, backend });
+    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
+    const { folder, record } = outcome.right;
+
+    const train = (await loadData(variant.spec, registry)).splits.train!;
+    const dataFile = join(runsDir, 'data.json');
+    writeFileSync(
+      dataFile,
+      JSON.stringify({ features: Array.from(train.features), shape: [train.size, ...train.featureShape] }),
+    );
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '--eval', LOADER, folder, dataFile],
+      { cwd: REPOSITORY_ROOT },
+    );
+    const { layers, scores } = JSON.parse(stdout) as { layers: string[]; scores: number[] };
+    expect(layers).toEqual(['Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Flatten', 'Dropout', 'Dense']);
+
+    const model = await loadModel(folder, record.model!.files);
+    const moving = model.layers[1]!.getWeights().slice(2);
+    // trained moving statistics, not the initial mean 0 / variance 1 (a model saved without them would predict otherwise)
+    expect(Array.from(moving[0]!.dataSync()).some((v) => v !== 0)).toBe(true);
+    const expected = predictAll(model, train);
+    model.dispose();
+    expect(scores).toHaveLength(train.size * 10);
+    scores.forEach((score, i) => expect(score).toBeCloseTo(expected[i]!, 5));
+    expect((await evaluateRunFolder(folder)).matchesRecord).toBe(true);
   });
 });

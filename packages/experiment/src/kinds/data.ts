@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import {
+  BLINK_FEATURES,
   blinkSplits,
   defaultBlinkSplitConfig,
   resolveBlinkStreamConfig,
@@ -8,7 +9,7 @@ import {
   type ArrayDataset,
   type LabelledRows,
 } from '@losslab/data';
-import { readCsvSplit, readIdxSplit } from '@losslab/data/node';
+import { readCsvSplit, readIdxShape, readIdxSplit } from '@losslab/data/node';
 import { BlinkStreamData, CsvData, IdxData, type Split } from '@losslab/schema';
 import { messageOf } from '../message.js';
 import { builderOf, type Settings } from './define.js';
@@ -41,6 +42,13 @@ const head = (rows: LabelledRows, limit: number | undefined): LabelledRows =>
 const splitsOf = <V>(splits: Partial<Record<Split, V>>): [Split, V][] =>
   Object.entries(splits).filter((entry): entry is [Split, V] => entry[1] !== undefined);
 
+/**
+ * IDX samples of rank 2 are images `[height, width]`: they get Keras' channel axis, `[height,
+ * width, 1]` (same values in the same order), so convolutions take them as they are and
+ * sequence layers refuse them.
+ */
+const withChannel = (shape: readonly number[]): number[] => (shape.length === 2 ? [...shape, 1] : [...shape]);
+
 const idxData: DataKind<IdxData> = {
   kind: 'idx',
   codec: IdxData,
@@ -64,7 +72,7 @@ const idxData: DataKind<IdxData> = {
         // limit applies while reading: only the first rows are kept and decoded.
         { scale: spec.scale, ...(spec.limit === undefined ? {} : { limit: spec.limit }) },
       );
-      splits[split] = read.rows;
+      splits[split] = { ...read.rows, featureShape: withChannel(read.rows.featureShape) };
       // Keyed by the path as the definition writes it: two splits' files of one name stay apart.
       const [images, labels] = read.files;
       if (images !== undefined) fingerprint[files.images] = images.sha256;
@@ -72,6 +80,12 @@ const idxData: DataKind<IdxData> = {
     }
     if (spec.limit !== undefined) fingerprint.limit = String(spec.limit);
     return { splits, fingerprint };
+  },
+  async sampleShape(spec, { baseDir }) {
+    const [first] = splitsOf(spec.splits);
+    if (first === undefined) return [];
+    const [, ...sample] = await readIdxShape(pathIn(dataFolder(spec, baseDir), first[1].images));
+    return withChannel(sample);
   },
 };
 /**
@@ -131,6 +145,8 @@ const csvData: DataKind<CsvData> = {
     if (spec.limit !== undefined) fingerprint.limit = String(spec.limit);
     return { splits, fingerprint };
   },
+  sampleShape: (spec) =>
+    Promise.resolve(spec.window === undefined ? [spec.features.length] : [spec.window.length, spec.features.length]),
 };
 /**
  * A CSV file per split with a header: `features` (numeric columns), `label` (class ids, or
@@ -189,6 +205,8 @@ const blinkStreamData: DataKind<BlinkStreamData> = {
       fingerprint: { blinkStream: generated.fingerprint },
     });
   },
+  sampleShape: (spec) =>
+    Promise.resolve([spec.windowLength ?? defaultBlinkSplitConfig.windowLength, BLINK_FEATURES.length]),
 };
 /** Synthetic eye-aspect-ratio windows; class ids 0 = other, 1 = blink. */
 export const blinkStream = (options: Settings<BlinkStreamData> = {}): BlinkStreamData =>

@@ -15,6 +15,7 @@ import {
   type LossSpec,
   type MetricSpec,
   type ModelSpec,
+  type ModelSummary,
   type OptimizerSpec,
   type Split,
   type TrainSpec,
@@ -85,6 +86,11 @@ export interface DataKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
   /** The files `load` reads, checked before anything runs (a misspelt name never starts a run). */
   files?(spec: S, context: DataContext): readonly DataFile[];
   load(spec: S, context: DataContext): Promise<LoadedRows>;
+  /**
+   * The shape of one sample (without the batch axis) as `load` will give it, found without loading
+   * (from a file header at most), so model shapes are checked before any run.
+   */
+  sampleShape?(spec: S, context: DataContext): Promise<readonly number[]>;
 }
 
 export interface TransformKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
@@ -106,9 +112,16 @@ export interface LabelKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
 export interface ModelKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
   /** Output columns, checked against the loss's target block before anything runs. */
   outputUnits(spec: S): number;
-  /** The output layer's activation, checked against what the loss reads (logits or probabilities). */
-  outputActivation?(spec: S): string;
+  /** Where the output layer's settings are, for messages (default `output`; `layers.3` in a list of layers). */
+  outputField?(spec: S): string;
+  /** The output layer's activation, checked against what the loss reads (logits or probabilities); undefined when unknown. */
+  outputActivation?(spec: S): string | undefined;
   build(spec: S, context: { readonly inputShape: readonly number[]; readonly seed: number }): tfl.LayersModel;
+  /**
+   * Each layer's kind, output shape and parameter count on samples shaped `inputShape`, known
+   * before anything is built; throws `SHAPE_MISMATCH` naming the layer that cannot take its input.
+   */
+  summary?(spec: S, inputShape: readonly number[]): ModelSummary;
 }
 
 /** What building a loss may need: the layout, the train split (class counts) and its inner losses. */

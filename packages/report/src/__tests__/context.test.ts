@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { aggregateGroup } from '../aggregate.js';
 import { diffDefinitions, flattenDefinition, majorityWarnings } from '../context.js';
 import { groupRuns } from '../groups.js';
+import { renderHtml } from '../html.js';
+import { renderMarkdown } from '../markdown.js';
+import { buildReport } from '../model.js';
 import { crossGroupPredictions, referenceTable } from '../reference.js';
 import { blinkRecord, mnistRecord } from './fixtures.js';
 
@@ -54,5 +57,28 @@ describe('mnist-odd reference', () => {
     expect(crossGroupPredictions(groups)[1]).toMatch(
       /every "odd" sample was predicted as an "even" class: no, 0 of 253/,
     );
+  });
+});
+
+describe('model summary in the context', () => {
+  it('shows each layer with its output shape and parameters, and nothing for records without a summary', async () => {
+    const modelSummary = {
+      inputShape: [28, 28, 1],
+      layers: [
+        { kind: 'conv2d', outputShape: [26, 26, 8], parameters: 80 },
+        { kind: 'flatten', outputShape: [5408], parameters: 0 },
+        { kind: 'dense', outputShape: [10], parameters: 54090 },
+      ],
+      parameters: 54170,
+    };
+    const line = '[28, 28, 1] → conv2d [26, 26, 8] (80) → flatten [5408] (0) → dense [10] (54090): 54170 parameters';
+    const described = await buildReport([{ ...mnistRecord(), modelSummary }]);
+    expect(described.contexts.map((context) => context.models)).toEqual([[line]]);
+    expect(renderMarkdown(described)).toContain(`### Model\n\n| variant | model: layer [output shape] (parameters) |`);
+    expect(renderMarkdown(described)).toContain(`| masked | ${line} |`);
+    expect(renderHtml(described)).toContain('<h3>Model</h3>');
+    const older = await buildReport([mnistRecord()]);
+    expect(renderMarkdown(older)).not.toContain('### Model');
+    expect(renderHtml(older)).not.toContain('<h3>Model</h3>');
   });
 });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { arrayDataset } from '@losslab/data';
-import { meanAbsoluteError } from '@losslab/losses';
-import { createLstmClassifier } from '@losslab/models';
+import { categoricalCrossentropy, meanAbsoluteError } from '@losslab/losses';
+import { createLstmClassifier, createSequential } from '@losslab/models';
 import { canonicalJson, liveTensorCount, sha256Hex } from '@losslab/runtime';
 import { Checkpoint, formatErrors, TrainingState } from '@losslab/schema';
 import { rejectionOf, TEST_BACKENDS, useBackend } from '@losslab/test-utils';
@@ -305,6 +305,104 @@ describe.each(TEST_BACKENDS)('checkpoints of every optimiser on %s', (backend) =
       );
       expect(weightBytes(withoutSlots.model)).not.toEqual(weightBytes(whole.model));
       for (const run of [whole, resumedSetup, withoutSlots]) run.model.dispose();
+    },
+  );
+});
+
+/** 16 images 4 × 4 × 1 with a one-hot label of 2 classes (class = whether the top half is brighter). */
+const images = (() => {
+  const features = Float32Array.from({ length: 16 * 16 }, (_, i) => Math.abs(Math.sin(i * 0.61)));
+  const labels = new Float32Array(16 * 2);
+  for (let row = 0; row < 16; row++) {
+    const pixels = features.subarray(row * 16, row * 16 + 16);
+    const top = pixels.subarray(0, 8).reduce((a, b) => a + b, 0);
+    const bottom = pixels.subarray(8).reduce((a, b) => a + b, 0);
+    labels[row * 2 + (top > bottom ? 1 : 0)] = 1;
+  }
+  return arrayDataset({ features, featureShape: [4, 4, 1], labels, labelWidth: 2 });
+})();
+
+/** A CNN with batch normalisation (moving statistics) and seeded dropout (a mask sequence). */
+const cnn = (): LayersModel =>
+  createSequential(
+    {
+      inputShape: [4, 4, 1],
+      layers: [
+        { kind: 'conv2d', filters: 3, kernelSize: 2, activation: 'relu' },
+        { kind: 'batchNormalization', momentum: 0.5 },
+        { kind: 'maxPooling2d', poolSize: 2, strides: 1 },
+        { kind: 'flatten' },
+        { kind: 'dropout', rate: 0.5 },
+        { kind: 'dense', units: 2, activation: 'softmax' },
+      ],
+    },
+    3,
+  );
+
+const movingStatistics = (model: LayersModel): number[][] =>
+  model.weights.filter((w) => /moving_(mean|variance)/.test(w.name)).map((w) => Array.from(w.read().dataSync()));
+
+// cpu only until the wasm backend has the convolution gradient kernels (issue 24 item 2)
+describe('checkpoints of a CNN with batch normalisation and dropout (cpu)', () => {
+  it.each([
+    ['momentum sgd', { kind: 'sgd', learningRate: 0.1, momentum: 0.9 }],
+    ['adamw', { kind: 'adamw', learningRate: 0.01, weightDecay: 0.05 }],
+  ] as const)(
+    '%s: resumed at epoch 2 of 4 ends bit-identical, moving statistics included; restored without them it differs',
+    async (_name, spec) => {
+      await useBackend('cpu');
+      const cnnOptions = (model: LayersModel, optimizer: tf.Optimizer, more: Partial<FitOptions> = {}): FitOptions => ({
+        ...options(model, optimizer, more),
+        loss: categoricalCrossentropy(),
+        data: images,
+        validate: undefined,
+        earlyStopping: undefined,
+        ...more,
+      });
+      const whole = { model: cnn(), optimizer: createOptimizer(spec) };
+      let atEpoch2: TrainingState | undefined;
+      const uninterrupted = await fit(
+        cnnOptions(whole.model, whole.optimizer, {
+          checkpoint: { every: 2, save: (c) => Promise.resolve(void (atEpoch2 = c)) },
+        }),
+      );
+      if (atEpoch2 === undefined) throw new Error('no checkpoint at epoch 2');
+      const decoded = TrainingState.decode(JSON.parse(JSON.stringify(atEpoch2)));
+      if (decoded._tag === 'Left') throw new Error('the checkpoint does not match its codec');
+      const state = decoded.right;
+      // the checkpoint holds the moving statistics, moved away from their start (mean 0, variance 1)
+      const moving = state.weights.filter((w) => /moving_(mean|variance)/.test(w.name));
+      expect(moving.map((w) => w.name.replace(/.*\//, ''))).toEqual(['moving_mean', 'moving_variance']);
+      const start = cnn();
+      const initial = movingStatistics(start);
+      start.dispose();
+      expect(initial).toEqual([new Array(3).fill(0), new Array(3).fill(1)]);
+      expect(state.randomStates).toHaveLength(1);
+
+      const resumed = { model: cnn(), optimizer: createOptimizer(spec) };
+      const live = liveTensorCount();
+      const again = await fit(cnnOptions(resumed.model, resumed.optimizer, { resume: state }));
+      expect(timeless(again.history)).toEqual(timeless(uninterrupted.history));
+      expect(weightBytes(resumed.model)).toEqual(weightBytes(whole.model));
+      expect(movingStatistics(resumed.model)).toEqual(movingStatistics(whole.model));
+      expect(liveTensorCount()).toBe(live);
+
+      // The same checkpoint with the moving statistics at their start: the run ends elsewhere.
+      const startBytes = (values: number[]) => Buffer.from(new Float32Array(values).buffer).toString('base64');
+      const withoutStatistics: TrainingState = {
+        ...state,
+        weights: state.weights.map((w) =>
+          w.name.includes('moving_mean')
+            ? { ...w, base64: startBytes(initial[0]!) }
+            : w.name.includes('moving_variance')
+              ? { ...w, base64: startBytes(initial[1]!) }
+              : w,
+        ),
+      };
+      const forgetful = { model: cnn(), optimizer: createOptimizer(spec) };
+      await fit(cnnOptions(forgetful.model, forgetful.optimizer, { resume: withoutStatistics }));
+      expect(movingStatistics(forgetful.model)).not.toEqual(movingStatistics(whole.model));
+      for (const run of [whole, resumed, forgetful]) run.model.dispose();
     },
   );
 });
