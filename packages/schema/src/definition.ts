@@ -580,8 +580,8 @@ export type PosthocAdjustment = t.TypeOf<typeof PosthocAdjustment>;
 /**
  * Classification of the `target` block: accuracy, per-class precision/recall/F1, macro and
  * weighted averages, balanced accuracy and the confusion matrix; per group too when `groups`
- * are given; plus the user metrics listed in `metrics`; with `adjust`, the same headline metrics
- * of post-hoc logit-adjusted predictions beside them (`adjusted.<metric>`).
+ * are given; plus the user metrics listed in `metrics`; with `adjust`, accuracy, balanced accuracy
+ * and macro F1 of post-hoc logit-adjusted predictions beside them (`adjusted.<metric>`).
  */
 export const classificationCodec = (metric: t.Type<MetricSpec, MetricSpec>) =>
   closed(

@@ -106,6 +106,9 @@ describe('ldam in a definition', () => {
       expect(Math.max(...trainCounts) / Math.min(...trainCounts)).toBeGreaterThan(5);
       const model = await loadModel(folder, record.model!.files);
       expect(model.layers.map((layer) => layer.getClassName())).toEqual(['Flatten', 'Dense', 'LosslabNormedDense']);
+      // the record's summary counts what was built: a normed output has no bias
+      expect(record.modelSummary?.parameters).toBe(model.countParams());
+      expect(record.modelSummary?.layers.at(-1)?.kind).toBe('normedDense');
       const logits = predictAll(model, test);
       model.dispose();
       const meanLoss = (counts: number[]): number => {

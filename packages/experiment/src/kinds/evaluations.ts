@@ -140,6 +140,9 @@ const lossOf = (context: EvaluationContext, scores: Float32Array): number =>
 
 type Classification = ClassificationEvaluation;
 
+/** The headline metrics repeated for adjusted predictions (the record's `adjustment` has their per-class table). */
+const ADJUSTED_METRICS = ['accuracy', 'balancedAccuracy', 'macroF1'] as const;
+
 /**
  * The post-hoc logit-adjusted predictions of a classification (see `posthoc-adjustment.ts`): their
  * headline metrics as `adjusted.<metric>`, and how τ was set.
@@ -169,7 +172,7 @@ function posthoc(
   return {
     // τ beside the metrics it gave (a grid's choice may differ from seed to seed)
     metrics: {
-      ...Object.fromEntries(Object.entries(averages).map(([name, value]) => [`adjusted.${name}`, value])),
+      ...Object.fromEntries(ADJUSTED_METRICS.map((name) => [`adjusted.${name}`, averages[name]])),
       'adjusted.tau': choice.tau,
     },
     adjustment: { ...choice, priors, perClass: classes, confusion },
@@ -252,9 +255,9 @@ const classificationEvaluation = (anyMetric: t.Type<MetricSpec, MetricSpec>): Ev
  * Classification of the `target` block: accuracy, per-class precision/recall/F1, macro and
  * weighted averages, balanced accuracy and the confusion matrix; the same per group (a group is
  * the samples whose `block` equals `equals`); plus registered `metrics`. `adjust: { tau }` or
- * `adjust: { tauGrid }` adds post-hoc logit adjustment (Menon et al. 2021): the headline metrics
- * of `argmax_y z_y − τ·log π_y` as `adjusted.<metric>` beside the plain ones, π the training
- * priors, a grid's τ chosen on the validation split.
+ * `adjust: { tauGrid }` adds post-hoc logit adjustment (Menon et al. 2021): accuracy, balanced
+ * accuracy and macro F1 of `argmax_y z_y − τ·log π_y` as `adjusted.<metric>` beside the plain
+ * ones, π the training priors, a grid's τ chosen on the validation split.
  *
  * @example classification({ split: 'train', target: 'digit', groups: [{ name: 'even', block: 'isOdd', equals: 0 }] })
  * @example classification({ split: 'test', target: 'digit', adjust: { tauGrid: [0, 0.5, 1, 1.5, 2] } })
