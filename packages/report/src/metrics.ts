@@ -76,7 +76,13 @@ export function metricUnit(key: string): string {
 export function metricRange(key: string): readonly [number, number] {
   const metric = metricName(key);
   if (isRateMetric(metric)) return [0, 1];
-  if (metric === 'loss' || /seconds$/i.test(metric) || metric === 'samplesPerSecond' || metric === 'learningRate')
+  if (
+    metric === 'loss' ||
+    /seconds$/i.test(metric) ||
+    metric === 'samplesPerSecond' ||
+    metric === 'learningRate' ||
+    key === POSTHOC_TAU
+  )
     return [0, Number.POSITIVE_INFINITY];
   return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
 }

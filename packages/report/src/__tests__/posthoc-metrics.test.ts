@@ -3,7 +3,7 @@ import { headlineMetrics } from '../compare.js';
 import { renderMarkdown } from '../markdown.js';
 import { buildReport } from '../model.js';
 import { classRecord } from './fixtures.js';
-import { DATA_METRICS, metricTitle, sortMetrics } from '../metrics.js';
+import { DATA_METRICS, metricRange, metricTitle, sortMetrics } from '../metrics.js';
 import type { GroupAggregate } from '../aggregate.js';
 
 describe('post-hoc adjusted metrics in the report', () => {
@@ -27,6 +27,8 @@ describe('post-hoc adjusted metrics in the report', () => {
     ]);
     expect(metricTitle('adjusted.balancedAccuracy')).toBe('adjusted balanced accuracy');
     expect(metricTitle('adjusted.tau')).toBe('adjusted τ');
+    // τ ≥ 0: its interval is clipped there
+    expect(metricRange('adjusted.tau')).toEqual([0, Number.POSITIVE_INFINITY]);
   });
 
   it('compares the adjusted metrics between variants, never the τ (a setting)', () => {
