@@ -61,6 +61,7 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
         blockWidth,
         target: enclosing,
         width: seen ?? labelWidth,
+        epochs: spec.train.epochs,
       }),
     );
     if (inner !== undefined) walk(inner, `${path}.loss`, target ?? enclosing);
@@ -100,6 +101,7 @@ export function checkRunSpec(spec: RunSpec, registry: Registry): string[] {
   needSplit('evaluation.split', evaluation.split(spec.evaluation));
   const validationSplit = evaluation.validationSplit?.(spec.evaluation);
   if (validationSplit !== undefined) needSplit('evaluation.validationSplit', validationSplit);
+  evaluation.readsSplits?.(spec.evaluation).forEach(({ field, split }) => needSplit(`evaluation.${field}`, split));
   if (spec.train.earlyStopping !== undefined && (validationSplit === undefined || evaluation.validate === undefined))
     problems.push(
       `train.earlyStopping: needs per-epoch validation, and evaluation "${spec.evaluation.kind}" has none here (give binaryDetection a validationSplit)`,

@@ -142,13 +142,10 @@ export async function evaluateRunFolder(
     );
   const model = await modelFromFiles(modelFiles);
   try {
-    const evaluation = evaluate(
-      runSpec,
-      registry,
-      shapedFor(data, model),
-      model,
-      buildLoss(runSpec.loss, data.layout, train, registry),
-    );
+    // the loss of the run's last epoch, as the run evaluated with (deferred re-weighting depends on it)
+    const lastEpoch = record.history.length;
+    const loss = buildLoss(runSpec.loss, data.layout, train, registry, lastEpoch > 0 ? lastEpoch : undefined);
+    const evaluation = evaluate(runSpec, registry, shapedFor(data, model), model, loss);
     return {
       record,
       evaluation,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fusedLstmTopology, standardTopology } from '@losslab/models';
+import { fusedLstmTopology, standardTopology, type CustomLayer } from '@losslab/models';
 import { sha256Hex } from '@losslab/runtime';
 import { writeFileAtomic } from '@losslab/schema/files';
 import { readRunFile } from './run-files.js';
@@ -10,7 +10,9 @@ import { readRunFile } from './run-files.js';
  * A trained model in the TF.js Layers format, in a run folder: `model.json` (topology and weights
  * manifest) and `weights.bin`, loadable with `tf.loadLayersModel` in a process that imports only
  * TF.js: losslab's layers are written as tfjs' own (`standardTopology`: FusedLstm as `LSTM`,
- * SeededDropout as `Dropout`, same weights). Written with a small IO handler, since tfjs-node's
+ * SeededDropout as `Dropout`, same weights). A normed (cosine) output layer has no TF.js
+ * equivalent: such a model loads after `import '@losslab/models'`, which model.json's
+ * `userDefinedMetadata.losslab.customLayers` names. Written with a small IO handler, since tfjs-node's
  * `file://` scheme is absent on the wasm and cpu backends.
  */
 
@@ -19,7 +21,11 @@ const WEIGHTS_FILE = 'weights.bin';
 
 /** What model.json's `userDefinedMetadata` (a TF.js field) holds for losslab's own loading. */
 interface LosslabMetadata {
-  readonly losslab?: { readonly fusedLstmLayers?: readonly string[] };
+  readonly losslab?: {
+    readonly fusedLstmLayers?: readonly string[];
+    /** Layer classes plain TF.js lacks, with the module whose import registers each (NormedDense). */
+    readonly customLayers?: readonly CustomLayer[];
+  };
 }
 
 /** A saved file, relative to the run folder, with the sha256 of its bytes. */
@@ -37,10 +43,17 @@ export async function saveModel(model: tfl.LayersModel, folder: string): Promise
       if (weightData === undefined || Array.isArray(weightData))
         throw new Error('saveModel: expected the weights as one buffer');
       const weights = new Uint8Array(weightData);
-      const { topology, fusedLstmLayers } = standardTopology(artifacts.modelTopology);
+      const { topology, fusedLstmLayers, customLayers } = standardTopology(artifacts.modelTopology);
       // only when there is something to say, so a model without LSTMs saves the same bytes as before
       const metadata: LosslabMetadata | undefined =
-        fusedLstmLayers.length > 0 ? { losslab: { fusedLstmLayers } } : undefined;
+        fusedLstmLayers.length > 0 || customLayers.length > 0
+          ? {
+              losslab: {
+                ...(fusedLstmLayers.length > 0 ? { fusedLstmLayers } : {}),
+                ...(customLayers.length > 0 ? { customLayers } : {}),
+              },
+            }
+          : undefined;
       const modelJson = `${JSON.stringify({
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy,

@@ -140,9 +140,19 @@ export interface BuiltLoss {
   readonly classWeights: readonly ComputedClassWeights[];
 }
 
-/** Builds the per-sample loss of a definition; class weights come from the train split. */
-export function buildLoss(spec: LossSpec, layout: LabelLayout, train: ArrayDataset, registry: Registry): losses.Loss {
-  return buildLossNoting(spec, layout, train, registry).loss;
+/**
+ * Builds the per-sample loss of a definition; class weights come from the train split. `epoch`
+ * (1-based) is the training epoch it is for, when it changes with the epoch (deferred re-weighting:
+ * `weighted` with `startEpoch`); absent, the loss after training.
+ */
+export function buildLoss(
+  spec: LossSpec,
+  layout: LabelLayout,
+  train: ArrayDataset,
+  registry: Registry,
+  epoch?: number,
+): losses.Loss {
+  return buildLossNoting(spec, layout, train, registry, epoch).loss;
 }
 
 /** {@link buildLoss}, also returning the class weights its strategies computed (for the record). */
@@ -151,9 +161,11 @@ export function buildLossNoting(
   layout: LabelLayout,
   train: ArrayDataset,
   registry: Registry,
+  epoch?: number,
 ): BuiltLoss {
   const noted: ComputedClassWeights[] = [];
   const context = (target: string | undefined): LossContext => ({
+    ...(epoch === undefined ? {} : { epoch }),
     layout,
     train,
     target,
@@ -207,6 +219,15 @@ export function evaluationContext(
     reduction: trainDefaults(spec.train).reduction,
     classNames: (block) => loaded.classNames[block] ?? [],
     metrics: registry.metrics,
+    classCounts: (block) => {
+      const train = loaded.splits.train;
+      if (train === undefined) throw new LosslabError('INVALID_DEFINITION', 'evaluation: the data has no train split');
+      return blockCounts(train, loaded.layout, block);
+    },
+    splitScores: (other) => {
+      const data = loaded.splits[other];
+      return data === undefined ? undefined : { data, scores: predictAll(model, data) };
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type ComputedClassWeights,
   type ExperimentDefinition,
   type ModelSummary,
+  type RunSpec,
 } from '@losslab/schema';
 import { deriveSeed, LosslabError, type BackendInfo } from '@losslab/runtime';
 import { batchAugmenter } from '@losslab/data';
@@ -23,6 +24,7 @@ import { blockCounts } from './drawn.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
 import {
+  buildLoss,
   buildLossNoting,
   buildModel,
   buildOptimizer,
@@ -210,7 +212,10 @@ async function train(
     const fitted = await phase('TrainFailed', () =>
       fitVariant(job, context, registry, b, trainSplit!, folder, { runId, ...key }, resumable),
     );
-    const evaluation = await phase('EvaluateFailed', () => evaluate(spec, registry, b.data, b.model, b.loss));
+    // the loss of the last epoch trained (it differs from b.loss only for a loss that changes with the epoch)
+    const evaluation = await phase('EvaluateFailed', () =>
+      evaluate(spec, registry, b.data, b.model, lossOfEpoch(spec, registry, b.data, fitted.stoppedAt)),
+    );
     return await phase('PersistFailed', async () => {
       const modelFiles = await saveModel(b.model, folder);
       const stopping = spec.train.earlyStopping;
@@ -296,6 +301,10 @@ function trainingData(b: Built): Pick<RunRecord, 'training'> {
   };
 }
 
+/** The loss of training epoch `epoch` (see `buildLoss`). */
+const lossOfEpoch = (spec: RunSpec, registry: Registry, data: LoadedData, epoch: number): Loss =>
+  buildLoss(spec.loss, data.layout, data.splits.train!, registry, epoch);
+
 /** The training of a built run: its declared settings with the defaults resolved beside them, validated per epoch when its evaluation asks. */
 function fitVariant(
   { variant, seed }: RunJob,
@@ -314,6 +323,7 @@ function fitVariant(
   return fit({
     model: b.model,
     loss: b.loss,
+    lossAt: (epoch) => lossOfEpoch(spec, registry, b.data, epoch),
     reduction: train.reduction,
     optimizer: b.optimizer,
     data: trainSplit,
@@ -333,8 +343,18 @@ function fitVariant(
     ...(validationSplit === undefined || validate === undefined
       ? {}
       : {
-          validate: () =>
-            validate(spec.evaluation, evaluationContext(spec, registry, b.data, validationSplit, b.model, b.loss)),
+          validate: (epoch) =>
+            validate(
+              spec.evaluation,
+              evaluationContext(
+                spec,
+                registry,
+                b.data,
+                validationSplit,
+                b.model,
+                lossOfEpoch(spec, registry, b.data, epoch),
+              ),
+            ),
         }),
     checkpoint: {
       every: train.checkpointEvery,

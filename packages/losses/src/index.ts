@@ -5,6 +5,8 @@ export { categoricalCrossentropy, binaryCrossentropy, binaryCrossentropyElementw
 export type { CrossentropyOptions, CategoricalCrossentropyOptions } from './crossentropy.js';
 export { softmaxCrossentropy, logitAdjusted, logitAdjustments, balancedSoftmax } from './logit-adjusted.js';
 export type { SoftmaxCrossentropyOptions, LogitAdjustedOptions, BalancedSoftmaxOptions } from './logit-adjusted.js';
+export { ldam, ldamMargins } from './ldam.js';
+export type { LdamOptions } from './ldam.js';
 export {
   absoluteError,
   squaredError,

@@ -68,7 +68,7 @@ export function logitAdjustments(counts: readonly number[], tau: number): number
 }
 
 /** Counts must be positive: a class never seen in training has prior 0 and offset −∞. */
-function requireCounts(what: string, counts: readonly number[]): readonly number[] {
+export function requireCounts(what: string, counts: readonly number[]): readonly number[] {
   if (!isArray(counts) || counts.length < 2) {
     throw new LosslabError('INVALID_ARGUMENT', `${what}: counts: expected one count per class (at least 2)`);
   }

@@ -17,4 +17,6 @@ export { createSequential, layerWithDefaults, sequentialSummary } from './sequen
 export type { SequentialSpec } from './sequential.js';
 export { countParameters, describeModel } from './summary.js';
 export { fusedLstmTopology, standardTopology } from './standard-topology.js';
-export type { StandardTopology } from './standard-topology.js';
+export type { CustomLayer, StandardTopology } from './standard-topology.js';
+export { NormedDense, normedDense, createNormedMlp } from './normed-dense.js';
+export type { NormedDenseArgs } from './normed-dense.js';

@@ -1,5 +1,6 @@
 import { LosslabError } from '@losslab/runtime';
 import { FusedLstm } from './fused-lstm.js';
+import { NormedDense } from './normed-dense.js';
 import { SeededDropout } from './seeded-dropout.js';
 
 /**
@@ -10,7 +11,21 @@ import { SeededDropout } from './seeded-dropout.js';
 export interface StandardTopology {
   readonly topology: object;
   readonly fusedLstmLayers: readonly string[];
+  /**
+   * losslab layers with no standard TF.js equivalent, kept as they are: each class and the module
+   * a process must import (it registers the class) before `tf.loadLayersModel`. Empty for most models.
+   */
+  readonly customLayers: readonly CustomLayer[];
 }
+
+/** A layer class a saved model keeps, and the module that registers it. */
+export interface CustomLayer {
+  readonly className: string;
+  readonly module: string;
+}
+
+/** Layers kept as they are because no standard TF.js layer computes them (see {@link CustomLayer}). */
+const KEPT_LAYERS: Readonly<Record<string, string>> = { [NormedDense.className]: '@losslab/models' };
 
 type LayerJson = { class_name: string; config: Record<string, unknown> } & Record<string, unknown>;
 
@@ -55,14 +70,16 @@ function standardDropout(config: Record<string, unknown>): Record<string, unknow
  * {@link FusedLstm} and `Dropout` for each {@link SeededDropout}. Layer names, and so the weight
  * names and the weight bytes, stay as they are: FusedLstm already holds tfjs' LSTM weights
  * (`kernel` [f, 4u], `recurrent_kernel` [u, 4u], `bias` [4u], gate order i, f, c, o). Nested
- * models are rewritten too. Any other `Losslab…` class is refused, naming it, so a new custom
- * layer cannot make saved models unloadable unnoticed.
+ * models are rewritten too. A {@link NormedDense} (cosine-normalised, no standard equivalent) is
+ * kept and listed in `customLayers` with the module to import. Any other `Losslab…` class is
+ * refused, naming it, so a new custom layer cannot make saved models unloadable unnoticed.
  *
  * @example
  * const { topology, fusedLstmLayers } = standardTopology(artifacts.modelTopology);
  */
 export function standardTopology(topology: unknown): StandardTopology {
   const fusedLstmLayers: string[] = [];
+  const customLayers = new Map<string, CustomLayer>();
   const rewrite = (layer: unknown, path: string): unknown => {
     if (!isLayerJson(layer)) return layer;
     const { config } = layer;
@@ -75,6 +92,11 @@ export function standardTopology(topology: unknown): StandardTopology {
     }
     if (layer.class_name === SeededDropout.className)
       return { ...layer, class_name: 'Dropout', config: standardDropout(config) };
+    const module = KEPT_LAYERS[layer.class_name];
+    if (module !== undefined) {
+      customLayers.set(layer.class_name, { className: layer.class_name, module });
+      return layer;
+    }
     if (layer.class_name.startsWith('Losslab'))
       throw new LosslabError(
         'INVALID_ARGUMENT',
@@ -84,7 +106,8 @@ export function standardTopology(topology: unknown): StandardTopology {
   };
   if (!isLayerJson(topology))
     throw new LosslabError('INVALID_ARGUMENT', 'modelTopology: expected { class_name, config }, got another value');
-  return { topology: rewrite(topology, 'modelTopology') as object, fusedLstmLayers };
+  const rewritten = rewrite(topology, 'modelTopology') as object;
+  return { topology: rewritten, fusedLstmLayers, customLayers: [...customLayers.values()] };
 }
 
 /**

@@ -14,8 +14,14 @@ export const MAJORITY_CURVE = `validation.${MAJORITY_ACCURACY}`;
 /** The curve of the learning rate a schedule set: a setting drawn per epoch, not an outcome to compare. */
 export const LEARNING_RATE_CURVE = 'training.learningRate';
 
-/** Metrics that describe the data, not a model: never ranked or compared between variants. */
-export const DATA_METRICS: ReadonlySet<string> = new Set([MAJORITY_ACCURACY, 'positiveRate']);
+/** The τ a post-hoc logit adjustment used (`evaluation.adjust`): a setting, shown beside its metrics. */
+const POSTHOC_TAU = 'adjusted.tau';
+
+/**
+ * Metrics that describe the data (or, for the post-hoc τ, a setting), not a model: never ranked or
+ * compared between variants.
+ */
+export const DATA_METRICS: ReadonlySet<string> = new Set([MAJORITY_ACCURACY, 'positiveRate', POSTHOC_TAU]);
 
 /** The metric part of a key: `validation.f1` → `f1`. */
 export function metricName(key: string): string {
@@ -39,6 +45,7 @@ export function metricTitle(key: string): string {
     precision: 'precision',
     recall: 'recall',
     majorityAccuracy: 'majority-class accuracy',
+    tau: 'τ',
     learningRate: 'learning rate',
     macroF1: 'macro F1',
     macroPrecision: 'macro precision',
@@ -72,7 +79,13 @@ export function metricUnit(key: string): string {
 export function metricRange(key: string): readonly [number, number] {
   const metric = metricName(key);
   if (isRateMetric(metric)) return [0, 1];
-  if (metric === 'loss' || /seconds$/i.test(metric) || metric === 'samplesPerSecond' || metric === 'learningRate')
+  if (
+    metric === 'loss' ||
+    /seconds$/i.test(metric) ||
+    metric === 'samplesPerSecond' ||
+    metric === 'learningRate' ||
+    key === POSTHOC_TAU
+  )
     return [0, Number.POSITIVE_INFINITY];
   return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
 }
@@ -110,12 +123,16 @@ const PREFERRED_ORDER = [
 /**
  * Sorts metric names for display: accuracy, balancedAccuracy, head/medium/tail accuracy, macroF1, f1, precision, recall,
  * macroPrecision, macroRecall, weightedF1, weightedPrecision, weightedRecall, prAuc, loss first,
- * then the rest alphabetically.
+ * then the rest alphabetically. A post-hoc adjusted metric (`adjusted.<metric>`) follows its
+ * unadjusted one; the τ it used (`adjusted.tau`) is one of the rest.
  *
  * @example sortMetrics(['loss', 'even.accuracy', 'accuracy']) // ['accuracy', 'loss', 'even.accuracy']
+ * @example sortMetrics(['adjusted.accuracy', 'balancedAccuracy', 'accuracy']) // ['accuracy', 'adjusted.accuracy', 'balancedAccuracy']
  */
 export function sortMetrics(metrics: readonly string[]): string[] {
   const rank = (metric: string): number => {
+    const adjusted = metric.startsWith('adjusted.') ? PREFERRED_ORDER.indexOf(metric.slice('adjusted.'.length)) : -1;
+    if (adjusted !== -1) return adjusted + 0.5;
     const index = PREFERRED_ORDER.indexOf(metric);
     return index === -1 ? PREFERRED_ORDER.length : index;
   };

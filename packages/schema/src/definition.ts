@@ -240,6 +240,37 @@ export type DenseLayer = t.TypeOf<typeof DenseLayer>;
 export const MlpModel = closed('mlp model', { kind: literal('mlp'), hidden: t.array(DenseLayer), output: DenseLayer });
 export type MlpModel = t.TypeOf<typeof MlpModel>;
 
+const MlpOutputFields = closed('an output layer', { units: PositiveInt, activation: Activation }, { normed: Bool });
+/**
+ * The output layer of an `mlp` in a definition: a dense layer, or with `normed: true` a
+ * cosine-normalised one (`normedDense` of @losslab/models, LDAM's NormedLinear: outputs
+ * `x/‖x‖ · W/‖W‖`, no bias), whose outputs are logits, so its activation must be `linear`.
+ */
+export const MlpOutputLayer = new t.Type<t.TypeOf<typeof MlpOutputFields>, t.TypeOf<typeof MlpOutputFields>, unknown>(
+  MlpOutputFields.name,
+  MlpOutputFields.is,
+  (u, c) => {
+    const result = MlpOutputFields.validate(u, c);
+    if (result._tag === 'Left' || result.right.normed !== true || result.right.activation === 'linear') return result;
+    return t.failure(
+      result.right.activation,
+      t.appendContext(c, 'activation', Activation, result.right.activation),
+      'a normed output gives cosine logits: expected "linear"',
+    );
+  },
+  t.identity,
+);
+/**
+ * The `mlp` kind as a definition writes it: {@link MlpModel} whose output may be `normed`
+ * (MlpModel stays the plain-dense spec that `createMlp` of @losslab/models builds).
+ */
+export const MlpDefinitionModel = closed('mlp model', {
+  kind: literal('mlp'),
+  hidden: t.array(DenseLayer),
+  output: MlpOutputLayer,
+});
+export type MlpDefinitionModel = t.TypeOf<typeof MlpDefinitionModel>;
+
 /** Stacked LSTM sequence classifier; the input shape ([timesteps, features]) comes from the data. */
 export const LstmModel = closed(
   'lstm model',
@@ -301,7 +332,7 @@ export const SequentialModel = closed('sequential model', {
 });
 export type SequentialModel = t.TypeOf<typeof SequentialModel>;
 
-export type ModelSpec = MlpModel | LstmModel | SequentialModel | UserKindSpec;
+export type ModelSpec = MlpModel | MlpDefinitionModel | LstmModel | SequentialModel | UserKindSpec;
 
 // ---- loss -------------------------------------------------------------------------------
 
@@ -355,21 +386,34 @@ export const LogitAdjustedLoss = closed(
 );
 /** Balanced softmax (Ren et al. 2020): cross-entropy on logits `z + log n`; reads logits. */
 export const BalancedSoftmaxLoss = closed('balancedSoftmax', { kind: literal('balancedSoftmax') }, crossentropyOptions);
+/**
+ * LDAM (Cao et al. 2019): cross-entropy on `scale · (z − Δ_y·e_y)`, `Δ_j ∝ n_j^{−1/4}` with the
+ * largest equal to `maxMargin` (defaults 0.5 and 30); reads (cosine) logits.
+ */
+export const LdamLoss = closed('ldam', { kind: literal('ldam') }, { maxMargin: PositiveNumber, scale: PositiveNumber });
 
 /** The codecs of the combinators, around any `inner` loss codec (the union of every loss kind). */
 export const slicedLossCodec = <L extends t.Mixed>(inner: L) =>
   closed('sliced loss', { kind: literal('sliced'), loss: inner, target: NonEmptyString });
 export const maskedLossCodec = <L extends t.Mixed>(inner: L) =>
   closed('masked loss', { kind: literal('masked'), loss: inner, target: NonEmptyString, mask: NonEmptyString });
-/** `column`: each output column's loss × its class weight (the blink reference); `sample`: Keras class_weight. */
+/**
+ * `column`: each output column's loss × its class weight (the blink reference); `sample`: Keras
+ * class_weight. `startEpoch` (1-based) defers the weights (Cao et al. 2019's deferred re-weighting,
+ * DRW): every weight is 1 before that epoch and the strategy's from it on.
+ */
 export const weightedLossCodec = <L extends t.Mixed>(inner: L) =>
-  closed('weighted loss', {
-    kind: literal('weighted'),
-    per: oneOf('"column" or "sample"', ['column', 'sample'] as const),
-    loss: inner,
-    target: NonEmptyString,
-    classWeights: ClassWeightsSpec,
-  });
+  closed(
+    'weighted loss',
+    {
+      kind: literal('weighted'),
+      per: oneOf('"column" or "sample"', ['column', 'sample'] as const),
+      loss: inner,
+      target: NonEmptyString,
+      classWeights: ClassWeightsSpec,
+    },
+    { startEpoch: PositiveInt },
+  );
 
 /** The codec of any loss, as the combinators see their wrapped loss. */
 type LossCodec = t.Type<LossSpec, LossSpec>;
@@ -394,6 +438,7 @@ export type LossSpec =
   | t.TypeOf<typeof FocalLoss>
   | t.TypeOf<typeof LogitAdjustedLoss>
   | t.TypeOf<typeof BalancedSoftmaxLoss>
+  | t.TypeOf<typeof LdamLoss>
   | SlicedLoss
   | MaskedLoss
   | WeightedLoss
@@ -534,15 +579,32 @@ export const EvaluationGroup = closed('a group', { name: VariantName, block: Non
 export type MetricSpec = UserKindSpec;
 
 /**
+ * Post-hoc logit adjustment (Menon et al. 2021, eq. 6), no retraining: predict
+ * `argmax_y z_y − τ·log π_y`, π the training split's class priors (after transforms), z the logits
+ * (log-probabilities for a softmax output, which have the same argmax). `{ tau }` fixes τ;
+ * `{ tauGrid }` chooses it on the `validation` split (the first τ of the grid with the highest
+ * balanced accuracy there), never on the evaluated split.
+ */
+export const PosthocAdjustment = t.union(
+  [
+    closed('a fixed τ', { tau: NonNegativeNumber }),
+    closed('a τ grid', { tauGrid: nonEmptyArray('a non-empty list of numbers ≥ 0', NonNegativeNumber) }),
+  ],
+  '{ tau } or { tauGrid } (τ ≥ 0)',
+);
+export type PosthocAdjustment = t.TypeOf<typeof PosthocAdjustment>;
+
+/**
  * Classification of the `target` block: accuracy, per-class precision/recall/F1, macro and
  * weighted averages, balanced accuracy and the confusion matrix; per group too when `groups`
- * are given; plus the user metrics listed in `metrics`.
+ * are given; plus the user metrics listed in `metrics`; with `adjust`, accuracy, balanced accuracy
+ * and macro F1 of post-hoc logit-adjusted predictions beside them (`adjusted.<metric>`).
  */
 export const classificationCodec = (metric: t.Type<MetricSpec, MetricSpec>) =>
   closed(
     'classification evaluation',
     { kind: literal('classification'), split: Split, target: NonEmptyString },
-    { groups: t.array(EvaluationGroup), metrics: t.array(metric) },
+    { groups: t.array(EvaluationGroup), metrics: t.array(metric), adjust: PosthocAdjustment },
   );
 export type ClassificationEvaluation = t.TypeOf<ReturnType<typeof classificationCodec>>;
 

@@ -267,9 +267,28 @@ export const ClassEvaluation = t.type({
 export type ClassEvaluation = t.TypeOf<typeof ClassEvaluation>;
 
 /**
+ * How a post-hoc logit adjustment was made (its headline metrics are `adjusted.<metric>` in the
+ * evaluation's metrics): τ, whether it was declared or chosen on the validation split (with the
+ * validation balanced accuracy of each τ of the grid), the training priors π it subtracted
+ * `τ·log π` of, and the per-class table and confusion matrix of the adjusted predictions.
+ */
+export const PosthocEvaluation = t.intersection([
+  t.type({
+    tau: NonNegativeNumber,
+    chosenOn: t.keyof({ declared: null, validation: null }),
+    priors: t.array(Rate),
+    perClass: t.array(ClassEvaluation),
+    confusion: t.array(t.array(NonNegativeInt)),
+  }),
+  t.partial({ grid: t.array(t.type({ tau: NonNegativeNumber, balancedAccuracy: Rate })) }),
+]);
+export type PosthocEvaluation = t.TypeOf<typeof PosthocEvaluation>;
+
+/**
  * Final evaluation of a run on one split: flat headline metrics, optional groups, and for
  * classification the per-class table (in class order, named by `classNames`) and the overall
- * confusion matrix (`confusion[trueClass][predictedClass]`).
+ * confusion matrix (`confusion[trueClass][predictedClass]`); with a post-hoc adjustment, how it
+ * was made (`adjustment`; absent in records before it existed).
  */
 export const Evaluation = t.intersection([
   t.type({ split: t.string, size: NonNegativeInt, metrics: MetricValues }),
@@ -278,6 +297,7 @@ export const Evaluation = t.intersection([
     classNames: t.array(t.string),
     perClass: t.array(ClassEvaluation),
     confusion: t.array(t.array(NonNegativeInt)),
+    adjustment: PosthocEvaluation,
   }),
 ]);
 export type Evaluation = t.TypeOf<typeof Evaluation>;

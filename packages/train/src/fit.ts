@@ -20,6 +20,12 @@ export interface FitOptions {
   readonly model: tfl.LayersModel;
   /** Per-sample loss of `(labels, predictions)`; labels may be wider than the model output. */
   readonly loss: Loss;
+  /**
+   * The loss of epoch `epoch` (1-based), for a loss that changes with the epoch (deferred
+   * re-weighting); `loss` when absent. Asked at the start of every epoch trained, so a resumed fit
+   * uses the loss an uninterrupted one would.
+   */
+  readonly lossAt?: (epoch: number) => Loss;
   /** How per-sample losses become the scalar that is minimised; Keras' default if omitted. */
   readonly reduction?: ScalarReduction;
   readonly optimizer: tf.Optimizer;
@@ -166,6 +172,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     const learningRate =
       schedule === undefined || baseRate === undefined ? undefined : learningRateAt(schedule, baseRate, epoch, epochs);
     if (learningRate !== undefined) setLearningRate(optimizer, learningRate);
+    const epochLoss = options.lossAt?.(epoch) ?? loss;
     progress.epochStart(epoch, epochs, steps);
     const started = performance.now();
     let lossSum = 0;
@@ -177,7 +184,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       let grads: tf.NamedTensorMap | undefined;
       try {
         const computed = optimizer.computeGradients(
-          () => reduceLoss(loss, batch.y, model.apply(batch.x, { training: true }) as tf.Tensor2D, reduction),
+          () => reduceLoss(epochLoss, batch.y, model.apply(batch.x, { training: true }) as tf.Tensor2D, reduction),
           variables,
         );
         grads = computed.grads;

@@ -26,6 +26,7 @@ import {
   balancedSoftmax,
   focal,
   logitAdjusted,
+  ldam,
   huber,
   idx,
   imageFolder,
@@ -113,7 +114,7 @@ describe('the kind table', () => {
   it('validates a user kind by its own codec, by path, and checks the blocks it names', () => {
     const registry = createRegistry();
     expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', 2)), registry)).toEqual([
-      'loss.kind: expected one of "categoricalCrossentropy", "binaryCrossentropy", "meanAbsoluteError", "meanSquaredError", "huber", "focal", "logitAdjusted", "balancedSoftmax", "sliced", "masked", "weighted", got "scaled"',
+      'loss.kind: expected one of "categoricalCrossentropy", "binaryCrossentropy", "meanAbsoluteError", "meanSquaredError", "huber", "focal", "logitAdjusted", "balancedSoftmax", "ldam", "sliced", "masked", "weighted", got "scaled"',
     ]);
     registry.losses.register(scaledKind());
     expect(problemsOf(setPath(tinyMnistOdd(), 'loss', scaled('digit', 2)), registry)).toEqual([]);
@@ -214,6 +215,7 @@ describe('the built-in families', () => {
       focal({ gamma: 1 }),
       logitAdjusted({ tau: 1 }),
       balancedSoftmax({ labelSmoothing: 0.1 }),
+      ldam({ maxMargin: 0.5, scale: 30 }),
       sliced(meanSquaredError(), { target: 'digit' }),
       masked(categoricalCrossentropy(), { target: 'digit', mask: 'isOdd' }),
       weighted(meanAbsoluteError(), { per: 'column', target: 'digit', classWeights: { kind: 'inverse' } }),

@@ -10,7 +10,7 @@ import {
   perClassMetrics,
   predictScores,
 } from '@losslab/metrics';
-import { labelBlock, type LabelLayout } from '@losslab/runtime';
+import { labelBlock, LosslabError, type LabelLayout } from '@losslab/runtime';
 import {
   BinaryDetectionEvaluation,
   classificationCodec,
@@ -18,9 +18,11 @@ import {
   type EvaluationSpec,
   type GroupEvaluation,
   type MetricSpec,
+  type PosthocEvaluation,
 } from '@losslab/schema';
 import type * as t from 'io-ts';
 import { builderOf, specBuilder, type Settings } from './define.js';
+import { adjustedPredictions, chooseTau, priorsOf } from '../posthoc-adjustment.js';
 import type { EvaluationContext, EvaluationKind } from './table.js';
 
 /**
@@ -138,6 +140,45 @@ const lossOf = (context: EvaluationContext, scores: Float32Array): number =>
 
 type Classification = ClassificationEvaluation;
 
+/** The headline metrics repeated for adjusted predictions (the record's `adjustment` has their per-class table). */
+const ADJUSTED_METRICS = ['accuracy', 'balancedAccuracy', 'macroF1'] as const;
+
+/**
+ * The post-hoc logit-adjusted predictions of a classification (see `posthoc-adjustment.ts`): their
+ * headline metrics as `adjusted.<metric>`, and how τ was set.
+ */
+function posthoc(
+  adjust: NonNullable<Classification['adjust']>,
+  target: string,
+  context: EvaluationContext,
+  scores: Float32Array,
+  truth: Int32Array,
+  classNames: readonly string[],
+): { metrics: Record<string, number>; adjustment: PosthocEvaluation } {
+  const counts = context.classCounts?.(target);
+  if (counts === undefined)
+    throw new LosslabError('INVALID_DEFINITION', 'evaluation.adjust: the training class counts are not available');
+  const priors = priorsOf(counts);
+  const fromLogits = context.fromLogits === true;
+  const choice = chooseTau(adjust, priors, fromLogits, () => {
+    const validation = context.splitScores?.('validation');
+    return validation === undefined
+      ? undefined
+      : { scores: validation.scores, truth: blockClasses(validation.data, context.layout, target) };
+  });
+  const predicted = adjustedPredictions(scores, priors.length, priors, choice.tau, fromLogits);
+  const confusion = confusionMatrix(truth, predicted, priors.length);
+  const { classes, ...averages } = perClassMetrics(confusion, [...classNames]);
+  return {
+    // τ beside the metrics it gave (a grid's choice may differ from seed to seed)
+    metrics: {
+      ...Object.fromEntries(ADJUSTED_METRICS.map((name) => [`adjusted.${name}`, averages[name]])),
+      'adjusted.tau': choice.tau,
+    },
+    adjustment: { ...choice, priors, perClass: classes, confusion },
+  };
+}
+
 /**
  * Accuracy, per-class precision/recall/F1, macro and weighted averages, balanced accuracy and
  * the confusion matrix of the target block; per group when groups are given; user metrics.
@@ -150,6 +191,21 @@ const classificationEvaluation = (anyMetric: t.Type<MetricSpec, MetricSpec>): Ev
     { field: 'target', block: spec.target },
     ...(spec.groups ?? []).map((group, i) => ({ field: `groups.${i}.block`, block: group.block })),
   ],
+  readsSplits: (spec) =>
+    spec.adjust !== undefined && 'tauGrid' in spec.adjust ? [{ field: 'adjust.tauGrid', split: 'validation' }] : [],
+  problems(spec, blockWidth) {
+    if (spec.adjust === undefined) return [];
+    const problems: string[] = [];
+    if (blockWidth(spec.target) === 1)
+      problems.push(
+        `adjust: post-hoc logit adjustment needs one score per class, and block "${spec.target}" has one column`,
+      );
+    if ('tauGrid' in spec.adjust && spec.split === 'validation')
+      problems.push(
+        'adjust.tauGrid: τ is chosen on the validation split, so the evaluated split must be another one (test)',
+      );
+    return problems;
+  },
   evaluate(spec, context) {
     const { data, layout } = context;
     const width = labelBlock(layout, spec.target).width;
@@ -172,7 +228,9 @@ const classificationEvaluation = (anyMetric: t.Type<MetricSpec, MetricSpec>): Ev
             : members[i] === group.equals,
       };
     });
-    const metrics: Record<string, number> = { loss: lossOf(context, scores), ...averages };
+    const adjusted =
+      spec.adjust === undefined ? undefined : posthoc(spec.adjust, spec.target, context, scores, truth, classNames);
+    const metrics: Record<string, number> = { loss: lossOf(context, scores), ...averages, ...adjusted?.metrics };
     for (const metric of spec.metrics ?? []) {
       metrics[metric.kind] = context.metrics.get(metric.kind).compute(metric, {
         truth,
@@ -189,15 +247,20 @@ const classificationEvaluation = (anyMetric: t.Type<MetricSpec, MetricSpec>): Ev
       classNames,
       perClass: classes,
       confusion,
+      ...(adjusted === undefined ? {} : { adjustment: adjusted.adjustment }),
     };
   },
 });
 /**
  * Classification of the `target` block: accuracy, per-class precision/recall/F1, macro and
  * weighted averages, balanced accuracy and the confusion matrix; the same per group (a group is
- * the samples whose `block` equals `equals`); plus registered `metrics`.
+ * the samples whose `block` equals `equals`); plus registered `metrics`. `adjust: { tau }` or
+ * `adjust: { tauGrid }` adds post-hoc logit adjustment (Menon et al. 2021): accuracy, balanced
+ * accuracy and macro F1 of `argmax_y z_y − τ·log π_y` as `adjusted.<metric>` beside the plain
+ * ones, π the training priors, a grid's τ chosen on the validation split.
  *
  * @example classification({ split: 'train', target: 'digit', groups: [{ name: 'even', block: 'isOdd', equals: 0 }] })
+ * @example classification({ split: 'test', target: 'digit', adjust: { tauGrid: [0, 0.5, 1, 1.5, 2] } })
  */
 export const classification = (options: Settings<Classification>): EvaluationSpec =>
   specBuilder<Classification>('classification')(options);

@@ -5,6 +5,7 @@ import {
   BinaryCrossentropyLoss,
   CategoricalCrossentropyLoss,
   LogitAdjustedLoss,
+  LdamLoss,
   FocalLoss,
   HuberLoss,
   maskedLossCodec,
@@ -49,6 +50,7 @@ type Focal = t.TypeOf<typeof FocalLoss>;
 type Crossentropy = t.TypeOf<typeof CategoricalCrossentropyLoss>;
 type LogitAdjusted = t.TypeOf<typeof LogitAdjustedLoss>;
 type BalancedSoftmax = t.TypeOf<typeof BalancedSoftmaxLoss>;
+type Ldam = t.TypeOf<typeof LdamLoss>;
 
 /** The declared label smoothing as the maths' option (absent when not declared). */
 const smoothingOf = (spec: { labelSmoothing?: number }): { labelSmoothing?: number } =>
@@ -124,6 +126,27 @@ const balancedSoftmaxLoss: LossKind<BalancedSoftmax> = {
  */
 export const balancedSoftmax = (options: Settings<BalancedSoftmax> = {}): LossSpec =>
   builderOf(balancedSoftmaxLoss)(options);
+
+const ldamLoss: LossKind<Ldam> = {
+  kind: 'ldam',
+  codec: LdamLoss,
+  fromLogits: () => true,
+  build: (spec, context) =>
+    losses.ldam({
+      counts: trainingCounts('ldam', context),
+      ...(spec.maxMargin === undefined ? {} : { maxMargin: spec.maxMargin }),
+      ...(spec.scale === undefined ? {} : { scale: spec.scale }),
+    }),
+};
+/**
+ * LDAM (Cao et al. 2019): per sample −log softmax(s·(z − Δ_y·e_y))_y on the cosine logits z of a
+ * normalised output, Δ_j ∝ n_j^{−1/4} from the training split after transforms, the largest equal
+ * to `maxMargin` (default 0.5), s = `scale` (default 30). LDAM-DRW adds deferred re-weighting:
+ * `weighted(ldam(), { per: 'sample', target, classWeights, startEpoch })`.
+ *
+ * @example ldam({ maxMargin: 0.5, scale: 30 }) // with mlp({ …, output: { units: 10, activation: 'linear', normed: true } })
+ */
+export const ldam = (options: Settings<Ldam> = {}): LossSpec => builderOf(ldamLoss)(options);
 
 const meanAbsoluteErrorLoss = baseLoss(
   'meanAbsoluteError',
@@ -258,8 +281,12 @@ const weightedLoss = (anyLoss: LossCodec): LossKind<WeightedLoss> => ({
   blocks: (spec) => [{ field: 'target', block: spec.target }],
   target: (spec) => spec.target,
   inner: (spec) => spec.loss,
-  problems(spec, { inner, blockWidth }) {
+  problems(spec, { inner, blockWidth, epochs }) {
     const problems = baseOnly('weighted', inner, spec.loss);
+    if (spec.startEpoch !== undefined && epochs !== undefined && spec.startEpoch > epochs)
+      problems.push(
+        `startEpoch: ${spec.startEpoch} is after the last epoch (train.epochs is ${epochs}), so the class weights would never switch on`,
+      );
     if (spec.per === 'column' && inner !== undefined && inner.elementwise === undefined) {
       problems.push(
         `loss.kind: column weighting needs an element-wise loss (meanAbsoluteError, meanSquaredError, binaryCrossentropy, huber), got "${spec.loss.kind}"`,
@@ -275,7 +302,10 @@ const weightedLoss = (anyLoss: LossCodec): LossKind<WeightedLoss> => ({
     return problems;
   },
   build(spec, context) {
-    const weights = context.classWeights(spec.target, spec.classWeights);
+    const strategy = context.classWeights(spec.target, spec.classWeights);
+    // Deferred re-weighting: weights of 1 (the loss unweighted) before `startEpoch`.
+    const deferred = spec.startEpoch !== undefined && context.epoch !== undefined && context.epoch < spec.startEpoch;
+    const weights = deferred ? strategy.map(() => 1) : strategy;
     const where = { layout: context.layout, target: spec.target };
     return spec.per === 'column'
       ? losses.columnWeighted(context.elementwise(spec.loss, 'loss'), weights, where)
@@ -285,13 +315,16 @@ const weightedLoss = (anyLoss: LossCodec): LossKind<WeightedLoss> => ({
 /**
  * Class weights on any loss. `per: 'column'` multiplies each output column's loss by its class
  * weight (the blink reference); `per: 'sample'` weights each sample by its class (Keras
- * `class_weight`).
+ * `class_weight`). `startEpoch` defers them (DRW, Cao et al. 2019): every weight is 1 before that
+ * epoch (1-based) and the strategy's from it on; the switch is a function of the epoch, so a
+ * resumed run switches where an uninterrupted one does.
  *
  * @example weighted(meanAbsoluteError(), { per: 'column', target: 'class', classWeights: { kind: 'inverse' } })
+ * @example weighted(ldam(), { per: 'sample', target: 'digit', classWeights: { kind: 'effectiveNumber', beta: 0.9999 }, startEpoch: 160 }) // LDAM-DRW
  */
 export const weighted = (
   loss: LossSpec,
-  options: { per: 'column' | 'sample'; target: string; classWeights: ClassWeightsSpec },
+  options: { per: 'column' | 'sample'; target: string; classWeights: ClassWeightsSpec; startEpoch?: number },
 ): LossSpec => specBuilder<WeightedLoss>('weighted')({ loss, ...options });
 
 /** The codec of any loss of a registry (the combinators validate their wrapped loss with it). */
@@ -307,6 +340,7 @@ export const lossKinds = (anyLoss: LossCodec): readonly LossKind[] => [
   focalLoss,
   logitAdjustedLoss,
   balancedSoftmaxLoss,
+  ldamLoss,
   slicedLoss(anyLoss),
   maskedLoss(anyLoss),
   weightedLoss(anyLoss),

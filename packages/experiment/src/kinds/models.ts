@@ -1,22 +1,40 @@
-import { createModel, createSequential, sequentialSummary } from '@losslab/models';
+import { createModel, createNormedMlp, createSequential, sequentialSummary } from '@losslab/models';
 import { LosslabError } from '@losslab/runtime';
-import { LstmModel, MlpModel, SequentialModel, type ModelSpec, type SequentialLayer } from '@losslab/schema';
+import {
+  LstmModel,
+  MlpDefinitionModel,
+  SequentialModel,
+  type ModelSpec,
+  type ModelSummary,
+  type SequentialLayer,
+} from '@losslab/schema';
 import { builderOf, type Settings } from './define.js';
 import type { ModelKind } from './table.js';
 
 /** The model family: the codec checks the settings, `@losslab/models` builds; each entry beside its builder. */
 
-const mlpModel: ModelKind<MlpModel> = {
+const mlpModel: ModelKind<MlpDefinitionModel> = {
   kind: 'mlp',
-  codec: MlpModel,
+  codec: MlpDefinitionModel,
   outputUnits: (spec) => spec.output.units,
   outputActivation: (spec) => spec.output.activation,
-  build: (spec, { inputShape, seed }) =>
-    createModel({ kind: 'mlp', inputShape: [...inputShape], hidden: spec.hidden, output: spec.output }, seed),
-  summary: (spec, inputShape) => sequentialSummary(mlpLayers(spec, inputShape), inputShape),
+  build(spec, { inputShape, seed }) {
+    const { normed, ...output } = spec.output;
+    const settings = { inputShape: [...inputShape], hidden: spec.hidden, output };
+    return normed === true ? createNormedMlp(settings, seed) : createModel({ kind: 'mlp', ...settings }, seed);
+  },
+  summary: (spec, inputShape) => {
+    const summary = sequentialSummary(mlpLayers(spec, inputShape), inputShape);
+    return spec.output.normed === true ? normedOutput(summary, spec.output.units) : summary;
+  },
 };
-/** @example mlp({ hidden: [{ units: 64, activation: 'relu' }], output: { units: 10, activation: 'softmax' } }) */
-export const mlp = (options: Settings<MlpModel>): ModelSpec => builderOf(mlpModel)(options);
+/**
+ * A multi-layer perceptron. `output: { units, activation: 'linear', normed: true }` makes the output
+ * layer cosine-normalised (`normedDense`, for `ldam`).
+ *
+ * @example mlp({ hidden: [{ units: 64, activation: 'relu' }], output: { units: 10, activation: 'softmax' } })
+ */
+export const mlp = (options: Settings<MlpDefinitionModel>): ModelSpec => builderOf(mlpModel)(options);
 
 const lstmModel: ModelKind<LstmModel> = {
   kind: 'lstm',
@@ -48,10 +66,21 @@ const lstmModel: ModelKind<LstmModel> = {
 export const lstm = (options: Settings<LstmModel>): ModelSpec => builderOf(lstmModel)(options);
 
 /** The layers an `mlp` is, as `sequential` layers: flatten (inputs of rank > 1), hidden, output. */
-const mlpLayers = (spec: MlpModel, inputShape: readonly number[]): SequentialLayer[] => [
+const mlpLayers = (spec: MlpDefinitionModel, inputShape: readonly number[]): SequentialLayer[] => [
   ...(inputShape.length > 1 ? [{ kind: 'flatten' as const }] : []),
-  ...[...spec.hidden, spec.output].map((layer) => ({ kind: 'dense' as const, ...layer })),
+  ...spec.hidden.map((layer) => ({ kind: 'dense' as const, ...layer })),
+  { kind: 'dense', units: spec.output.units, activation: spec.output.activation },
 ];
+
+/** A summary whose last (dense) layer is a `normedDense`: the same output shape, no bias. */
+function normedOutput(summary: ModelSummary, units: number): ModelSummary {
+  const layers = summary.layers.map((layer, index) =>
+    index === summary.layers.length - 1
+      ? { ...layer, kind: 'normedDense', parameters: layer.parameters - units }
+      : layer,
+  );
+  return { ...summary, layers, parameters: summary.parameters - units };
+}
 
 /** The layers an `lstm` is, as `sequential` layers: each LSTM (all but the last return sequences) with its dropout, then the output. */
 const lstmLayers = (spec: LstmModel): SequentialLayer[] => [

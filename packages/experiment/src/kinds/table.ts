@@ -160,6 +160,12 @@ export interface LossContext {
   readonly classWeights: (block: string, strategy: ClassWeightsSpec) => number[];
   /** The block a wrapped loss targets itself (its kind's `target`), if any. */
   readonly targetOf: (spec: LossSpec) => string | undefined;
+  /**
+   * The training epoch (1-based) the loss is built for, for a loss that changes with the epoch
+   * (deferred re-weighting); training builds the loss of every epoch. Absent: the loss after
+   * training (its last form).
+   */
+  readonly epoch?: number;
 }
 
 /** What a loss kind's own checks may ask. */
@@ -172,6 +178,8 @@ export interface LossCheckContext {
   readonly target: string | undefined;
   /** The width of the predictions this loss sees (the target block's, or the whole label's). */
   readonly width: number;
+  /** The epochs the run trains (`train.epochs`), for a loss that changes with the epoch. */
+  readonly epochs?: number;
 }
 
 export interface LossKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
@@ -214,6 +222,13 @@ export interface EvaluationContext {
   readonly fromLogits?: boolean;
   /** Scores already predicted for `data` (row-major [size, outputs]), if any. */
   readonly scores?: Float32Array;
+  /** Training rows per class of `block` (the training split after transforms): the class priors. */
+  readonly classCounts?: (block: string) => number[];
+  /**
+   * Another loaded split with the model's scores on it, for a choice made there (the post-hoc τ
+   * on the validation split); undefined when the data has no such split.
+   */
+  readonly splitScores?: (split: Split) => { readonly data: ArrayDataset; readonly scores: Float32Array } | undefined;
 }
 
 export interface EvaluationKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
@@ -221,6 +236,8 @@ export interface EvaluationKind<S extends KindSpec = KindSpec> extends KindEntry
   split(spec: S): Split;
   /** A split evaluated after every epoch (its metrics go into the history), if any. */
   validationSplit?(spec: S): Split | undefined;
+  /** Other splits the final evaluation reads, by field (checked to exist before a run starts). */
+  readsSplits?(spec: S): readonly { readonly field: string; readonly split: Split }[];
   blocks(spec: S): readonly BlockUse[];
   problems?(spec: S, blockWidth: (block: string) => number | undefined): readonly string[];
   /** Whole-split metrics after an epoch, on the validation split. */

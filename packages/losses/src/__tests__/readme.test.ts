@@ -11,7 +11,7 @@ const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
 const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
 
 describe('README examples', () => {
-  it('there are two: the combinators and model.fit', () => expect(examples).toHaveLength(2));
+  it('there are three: the combinators, model.fit and LDAM', () => expect(examples).toHaveLength(3));
 
   it.each(examples.map((code, i) => [i + 1, code] as const))(
     'example %i runs and prints what its // → comments say',

@@ -82,7 +82,7 @@ describe('standardTopology', () => {
   it('leaves a topology without losslab layers unchanged', () => {
     const dense = { class_name: 'Dense', config: { name: 'dense_1', units: 2 } };
     const topology = { class_name: 'Sequential', config: { name: 's', layers: [dense] } };
-    expect(standardTopology(topology)).toEqual({ topology, fusedLstmLayers: [] });
+    expect(standardTopology(topology)).toEqual({ topology, fusedLstmLayers: [], customLayers: [] });
   });
 
   it('refuses a losslab layer it cannot write as a standard one, naming where it is', () => {
