@@ -11,6 +11,7 @@ import { captureEnvironment, codeFingerprint } from './environment.js';
 import { messageOf } from './message.js';
 import { saveModel } from './model-files.js';
 import { currentProcess } from './run-files.js';
+import { progressFile } from './live-progress.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
 import {
@@ -276,6 +277,7 @@ function fitVariant(
   const evaluation = registry.evaluations.get(spec.evaluation.kind);
   const validationSplit = evaluation.validationSplit?.(spec.evaluation);
   const validate = evaluation.validate?.bind(evaluation);
+  const live = progressFile(folder, run.runId, resumable?.checkpoint.history ?? []);
   return fit({
     model: b.model,
     loss: b.loss,
@@ -291,7 +293,9 @@ function fitVariant(
     epochs: spec.train.epochs,
     ...(spec.train.schedule === undefined ? {} : { schedule: spec.train.schedule }),
     ...(spec.train.earlyStopping === undefined ? {} : { earlyStopping: spec.train.earlyStopping }),
-    progress: context.progress ?? silentProgress,
+    progress: live.reporter(context.progress ?? silentProgress),
+    onBatchEnd: live.onBatchEnd,
+    onEpochEnd: live.onEpochEnd,
     ...(validationSplit === undefined || validate === undefined
       ? {}
       : {
