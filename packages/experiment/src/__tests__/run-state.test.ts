@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { selectBackend } from '@losslab/runtime';
 import { temporaryFolders } from '@losslab/test-utils';
+import { main } from '../cli.js';
 import { resolveExperiment, runOne } from '../index.js';
 import { PROGRESS_FILE, type RunProgress } from '../live-progress.js';
 import { listRuns, readRunStatus } from '../run-state.js';
@@ -172,5 +173,46 @@ describe('readRunStatus', () => {
     expect(byId.get('invalid')!.reason).toMatch(/record\.json: .*runId/);
     expect(byId.get('linked')!.reason).toContain('is a symbolic link');
     expect(byId.get('stranger')!.reason).toContain('has no started.json');
+  });
+});
+
+describe('losslab runs', () => {
+  it('prints each run with its state, variant, seed, epochs and metrics; reasons under the table', async () => {
+    const runsDir = folders.make();
+    runFolderWith(runsDir, 'alive', {
+      'started.json': started('alive', process.ppid),
+      [PROGRESS_FILE]: {
+        schema: 'losslab.progress/1',
+        runId: 'alive',
+        epochs: 5,
+        epoch: 3,
+        step: 2,
+        steps: 10,
+        epochStartedAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        history: [epoch(1), { ...epoch(2), validation: { accuracy: 0.75 } }],
+      },
+    });
+    runFolderWith(runsDir, 'gone', { 'started.json': started('gone', endedPid()) });
+    runFolderWith(runsDir, 'broken', { 'started.json': '{"runId": "bro' });
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((text: string) => void out.push(text));
+    try {
+      expect(await main(['runs', `--runs-dir=${runsDir}`, '--experiment=exp'])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const lines = out.join('\n').split('\n');
+    expect(lines[0]).toBe('exp (3 runs)');
+    const row = (runId: string) =>
+      lines.find((line) => line.includes(` ${runId} `) || line.endsWith(` ${runId}`)) ?? '';
+    expect(row('alive')).toMatch(
+      /^ {2}running, epoch 3 of 5, ETA \S+ +masked +3 +2\/5 +alive +loss 0\.500 {2}validation\.accuracy 0\.750$/,
+    );
+    expect(row('gone')).toMatch(/^ {2}killed after epoch 0 +masked +3 +0 +gone$/);
+    expect(row('broken')).toMatch(/^ {2}unreadable +\? +\? +0 +broken$/);
+    expect(lines).toContain(
+      `  broken: unreadable: ${join(runsDir, 'exp', 'broken', 'started.json')}: not JSON (Unterminated string in JSON at position 14): half-written or corrupt`,
+    );
   });
 });
