@@ -13,10 +13,12 @@ import {
   parseReportArguments,
   parseRunArguments,
   parseRunsArguments,
+  parseServeArguments,
   parseWorkerArguments,
   REPORT,
   RUN,
   RUNS,
+  SERVE,
   WORKER,
   type CommandArguments,
 } from './command-options.js';
@@ -24,6 +26,7 @@ import { evaluateCommand } from './evaluate-command.js';
 import { initCommand } from './init-command.js';
 import { runCommand, runOneCommand } from './run-command.js';
 import { runsCommand } from './runs-command.js';
+import { serveCommand } from './serve/command.js';
 import { closestName } from './suggest.js';
 import { workerCommand } from './queue/worker.js';
 
@@ -85,6 +88,8 @@ export async function main(argv: readonly string[], entry: string = CLI_PATH): P
       return withArguments(REPORT, parseReportArguments(rest), (options) => reportCommand(options));
     case 'runs':
       return withArguments(RUNS, parseRunsArguments(rest), (options) => runsCommand(options));
+    case 'serve':
+      return withArguments(SERVE, parseServeArguments(rest), serveCommand);
     case '--version':
       console.log(version());
       return 0;

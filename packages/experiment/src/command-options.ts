@@ -744,4 +744,4 @@ export function parseServeArguments(argv: readonly string[]): CommandArguments<S
 }
 
 /** Every command `losslab --help` lists, in that order. */
-export const COMMANDS: readonly CommandSpec[] = [RUN, REPORT, RUNS, EVALUATE, WORKER, INIT];
+export const COMMANDS: readonly CommandSpec[] = [RUN, REPORT, RUNS, SERVE, EVALUATE, WORKER, INIT];

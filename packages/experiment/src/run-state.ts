@@ -236,6 +236,7 @@ export function describeState(status: RunStatus): string {
   const total = status.epochs === undefined ? '' : ` of ${status.epochs}`;
   switch (status.state) {
     case 'running': {
+      if (status.current === undefined && status.history.length === 0) return 'running, starting (no epoch yet)';
       const epoch = status.current?.epoch ?? status.history.length;
       const eta = status.etaSeconds === undefined ? '' : `, ETA ${formatDuration(status.etaSeconds)}`;
       return `running, epoch ${epoch}${total}${eta}`;
