@@ -192,7 +192,10 @@ async function modelLayers(folder: string): Promise<string[][] | undefined> {
   } catch {
     return undefined;
   }
-  const config = (topology as { model_config?: { config?: { layers?: unknown } } } | undefined)?.model_config?.config;
+  // TF.js writes the topology itself (`config.layers`); Keras files wrap it in `model_config`
+  const shape = topology as
+    { config?: { layers?: unknown }; model_config?: { config?: { layers?: unknown } } } | undefined;
+  const config = shape?.model_config?.config ?? shape?.config;
   const layers = config?.layers;
   if (!Array.isArray(layers)) return undefined;
   const shown = (value: unknown): string => (value === undefined || value === null ? '' : JSON.stringify(value));
