@@ -14,10 +14,10 @@ import { decodeStarted, STARTED_FILE } from './store.js';
  * process is gone and it never finished), `unreadable` (a file that is missing, corrupt, invalid
  * or a link, with the reason). The one place `losslab runs` and `losslab serve` learn a run's state.
  */
-export type RunState = 'running' | 'killed' | 'failed' | 'complete' | 'unreadable';
+type RunState = 'running' | 'killed' | 'failed' | 'complete' | 'unreadable';
 
 /** How far the epoch under way has got (from `progress.json`). */
-export interface EpochUnderWay {
+interface EpochUnderWay {
   readonly epoch: number;
   readonly step: number;
   readonly steps: number;
@@ -253,7 +253,7 @@ export function describeState(status: RunStatus): string {
 }
 
 /** `45s`, `3m 05s`, `1h 02m`. */
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;

@@ -34,7 +34,7 @@ function columns(rows: readonly (readonly string[])[]): string[] {
  *
  * @example runsTable([{ experiment: 'blink', runs }]) // ['blink', '  state ...', ...]
  */
-export function runsTable(experiments: Awaited<ReturnType<typeof listRuns>>): string[] {
+function runsTable(experiments: Awaited<ReturnType<typeof listRuns>>): string[] {
   const lines: string[] = [];
   for (const { experiment, runs } of experiments) {
     lines.push(`${experiment} (${runs.length} run${runs.length === 1 ? '' : 's'})`);

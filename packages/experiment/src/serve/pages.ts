@@ -22,7 +22,7 @@ import { metricsText } from '../runs-command.js';
  * no file watching (unreliable on network and container file systems) and no open connection per
  * tab; a page reconnects by itself when the server restarts.
  */
-export const POLL_MS = 500;
+const POLL_MS = 500;
 
 /** Escaped, with control characters made visible (text from run folders is not trusted). */
 const text = (value: string): string => escapeHtml(printable(value));
@@ -30,7 +30,7 @@ const text = (value: string): string => escapeHtml(printable(value));
 const url = (...parts: string[]): string => parts.map((part) => encodeURIComponent(part)).join('/');
 
 /** The link of a run's page. */
-export const runHref = (experiment: string, runId: string): string => `/run/${url(experiment, runId)}`;
+const runHref = (experiment: string, runId: string): string => `/run/${url(experiment, runId)}`;
 
 /** One run's label in lists and curves: `adam s0`. */
 export const runLabel = (status: RunStatus): string => `${status.variant ?? '?'} s${status.seed ?? '?'}`;

@@ -30,6 +30,7 @@ export interface ServeFolders {
  * expression interpreter), no frames, no form posts elsewhere. Inline styles are allowed: the
  * report's own `<style>` and the style attributes vega's SVG renderer writes; they cannot run code.
  */
+/** @internal exported for its tests */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
