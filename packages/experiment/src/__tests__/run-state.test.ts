@@ -7,7 +7,7 @@ import { selectBackend } from '@losslab/runtime';
 import { temporaryFolders } from '@losslab/test-utils';
 import { main } from '../cli.js';
 import { resolveExperiment, runOne } from '../index.js';
-import { PROGRESS_FILE, type RunProgress } from '../live-progress.js';
+import { PROGRESS_FILE, progressFile, type RunProgress } from '../live-progress.js';
 import { listRuns, readRunStatus } from '../run-state.js';
 import { tinyMnistOdd } from './fixtures.js';
 
@@ -214,5 +214,28 @@ describe('losslab runs', () => {
     expect(lines).toContain(
       `  broken: unreadable: ${join(runsDir, 'exp', 'broken', 'started.json')}: not JSON (Unterminated string in JSON at position 14): half-written or corrupt`,
     );
+  });
+});
+
+describe('progressFile', () => {
+  it('starts from a resumed run’s history, writes at most once a second within an epoch, and at once after each', async () => {
+    const folder = folders.make();
+    let clock = 0;
+    const file = progressFile(folder, 'r', [epoch(1)], () => clock);
+    const read = () => JSON.parse(readFileSync(join(folder, PROGRESS_FILE), 'utf8')) as RunProgress;
+    const reporter = file.reporter({ epochStart() {}, step() {}, epochEnd() {} });
+    reporter.epochStart(2, 4, 10);
+    await file.onBatchEnd(1);
+    expect(read()).toMatchObject({ epoch: 2, step: 1, steps: 10, epochs: 4 });
+    clock = 999;
+    await file.onBatchEnd(2);
+    expect(read().step).toBe(1); // within the second: not written again
+    clock = 1000;
+    await file.onBatchEnd(3);
+    expect(read().step).toBe(3);
+    clock = 1100;
+    await file.onEpochEnd(epoch(2));
+    expect(read()).toMatchObject({ epoch: 2, step: 10, steps: 10 });
+    expect(read().history.map((entry) => entry.epoch)).toEqual([1, 2]);
   });
 });
