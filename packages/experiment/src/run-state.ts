@@ -74,6 +74,25 @@ const byCodec =
     E.mapLeft(formatErrors)(codec.decode(raw));
 
 /**
+ * Complete records already decoded, by path, with the file identity they were read from: a page
+ * that polls every half second re-reads only the files that changed (a record is written once,
+ * last and atomically, so a complete run's is read once). A file replaced, relinked or touched
+ * has another identity and is read again.
+ */
+const decodedRecords = new Map<string, { identity: string; record: ReturnType<typeof readDecoded<RunRecord>> }>();
+
+async function readRecord(path: string): ReturnType<typeof readDecoded<RunRecord>> {
+  const info = await lstat(path).catch(() => undefined);
+  if (info?.isFile() !== true) return readDecoded(path, byCodec(RunRecord));
+  const identity = `${info.ino}/${info.size}/${info.mtimeMs}/${info.ctimeMs}`;
+  const known = decodedRecords.get(path);
+  if (known?.identity === identity) return known.record;
+  const record = readDecoded(path, byCodec(RunRecord));
+  decodedRecords.set(path, { identity, record });
+  return record;
+}
+
+/**
  * Seconds left of a running run: the mean time of its finished epochs (or, before the first ends,
  * of the steps so far) times the epochs left, less the part of the current epoch already done.
  */
@@ -123,7 +142,7 @@ export async function readRunStatus(
   } catch (error) {
     return unreadable(messageOf(error));
   }
-  const record = await readDecoded(join(folder, RECORD_FILE), byCodec(RunRecord));
+  const record = await readRecord(join(folder, RECORD_FILE));
   if (record !== undefined && 'value' in record) {
     const value = record.value;
     if (value.runId !== runId)
