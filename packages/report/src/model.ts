@@ -42,6 +42,7 @@ import type { RunRecord } from '@losslab/schema';
 import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference.js';
 import { isLossKey, MAJORITY_CURVE } from './metrics.js';
 import { reportView, type ExperimentView, type ReportView } from './view.js';
+import { forestChart } from './forest.js';
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
@@ -128,6 +129,8 @@ export interface ReportModel {
   readonly definitionDiffs: readonly DefinitionDiff[];
   readonly runs: readonly RunRow[];
   readonly charts: readonly RenderedChart[];
+  /** The verdict of each primary metric as a forest plot (see `forestChart`), shown above its sentences. */
+  readonly forest: readonly RenderedChart[];
   readonly skipped: readonly SkippedRun[];
 }
 
@@ -423,6 +426,10 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   );
 
   const charts = await renderCharts(chartSpecs(view, claims));
+  const verdictList = verdicts(aggregates, primary, comparisons, alpha);
+  const forest = await renderCharts(
+    verdictList.flatMap((verdict) => forestChart(verdict, experiments.length > 1 ? verdict.experiment : '') ?? []),
+  );
   return {
     title: options.title ?? `losslab report: ${experiments.join(', ')}`,
     experiments,
@@ -430,7 +437,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     aggregates,
     comparisons,
     primary,
-    verdicts: verdicts(aggregates, primary, comparisons, alpha),
+    verdicts: verdictList,
     alpha,
     mismatches,
     epochSummaries: epochSummaries(aggregates),
@@ -445,6 +452,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     definitionDiffs,
     runs,
     charts,
+    forest,
     skipped,
   };
 }

@@ -128,7 +128,7 @@ export function messagePage(title: string, message: string): string {
  * interactive chart in place of its static SVG. Nothing of the report is rendered here.
  */
 export function servedReport(html: string, model: ReportModel): string {
-  const specs = Object.fromEntries(model.charts.map((chart) => [chart.id, chart.spec]));
+  const specs = Object.fromEntries([...model.charts, ...model.forest].map((chart) => [chart.id, chart.spec]));
   // A JSON data block is never run; "<" escaped so no text in it can close the element.
   const data = `<script type="application/json" id="chart-specs">${JSON.stringify(specs).replace(/</g, '\\u003c')}</script>`;
   return html
