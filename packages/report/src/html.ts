@@ -196,7 +196,8 @@ export function renderHtml(model: ReportModel): string {
       .map(
         (entry) =>
           `<h3>${escapeHtml(entry.title)}</h3>\n${entry.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('\n')}\n` +
-          `<details><summary>${entry.table.rows.length} rows: recall, precision, F1, support, predicted</summary>\n${table(entry.table)}\n</details>`,
+          // open: the per-class table is what a classification study is read for
+          `<details open><summary>${entry.table.rows.length} rows: recall, precision, F1, support, predicted</summary>\n${table(entry.table)}\n</details>`,
       )
       .join('\n');
     const matrices =

@@ -50,3 +50,20 @@ describe('forestChart', () => {
     expect(verdict.match(/<figure id="chart-forest-/g)).toHaveLength(model.forest.length);
   });
 });
+
+describe('a classification report reads at normal zoom', () => {
+  it('has its per-class table open and confusion-matrix numbers of 12 px', async () => {
+    const model = await buildReport(classRecords());
+    const html = renderHtml(model);
+    const perClass = html.slice(html.indexOf('<section id="per-class">'));
+    expect(perClass).toMatch(/^[\s\S]*?<details open><summary>\d+ rows: recall/);
+    const confusions = model.charts.filter((chart) => chart.kind === 'overallConfusion');
+    expect(confusions.length).toBeGreaterThan(0);
+    for (const chart of confusions) {
+      const cellTexts = [...chart.svg.matchAll(/<g class="mark-text role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/g)].join('');
+      const sizes = [...cellTexts.matchAll(/font-size="(\d+)px"/g)].map((match) => Number(match[1]));
+      expect(sizes.length, chart.id).toBeGreaterThan(0);
+      expect(Math.min(...sizes), chart.id).toBeGreaterThanOrEqual(12);
+    }
+  });
+});
