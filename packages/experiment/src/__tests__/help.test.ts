@@ -99,7 +99,15 @@ describe('losslab <command> --help', () => {
   it('losslab --help is a short summary: every command with its line and usage, no option tables', async () => {
     const { code, out } = await capture(() => main(['--help']));
     expect(code).toBe(0);
-    expect(COMMANDS.map((command) => command.name)).toEqual(['run', 'report', 'runs', 'serve', 'evaluate', 'worker', 'init']);
+    expect(COMMANDS.map((command) => command.name)).toEqual([
+      'run',
+      'report',
+      'runs',
+      'serve',
+      'evaluate',
+      'worker',
+      'init',
+    ]);
     for (const command of COMMANDS) {
       expect(out).toContain(`\n  ${command.name.padEnd(10)}${command.summary}\n`);
       expect(out).toContain(`  losslab ${command.name} ${command.synopsis}`);
