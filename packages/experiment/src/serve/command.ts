@@ -11,10 +11,6 @@ const isLoopback = (host: string): boolean => host === LOOPBACK || host === 'loc
  */
 export async function serveCommand(options: ServeOptions): Promise<number> {
   const loopback = isLoopback(options.host);
-  if (!loopback)
-    console.error(
-      `warning: serving on ${options.host}: anyone who can reach port ${options.port} of this machine can read the runs and reports`,
-    );
   const server = serveRuns({ runsDir: options.runsDir, reportsDir: options.reportsDir }, loopback);
   try {
     await new Promise<void>((listening, failed) => {
@@ -26,6 +22,10 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     return 1;
   }
   const { port } = server.address() as AddressInfo;
+  if (!loopback)
+    console.error(
+      `warning: serving on ${options.host}: anyone who can reach port ${port} of this machine can read the runs and reports`,
+    );
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   console.log(
     `losslab serve: http://${host}:${port}/ (runs: ${options.runsDir}, reports: ${options.reportsDir}); Ctrl-C stops it`,
