@@ -258,16 +258,24 @@ export function renderHelp(command: CommandSpec): string {
   );
 }
 
-/** `losslab --help`: the commands, then each command's help, so every option is listed with its default. */
+/**
+ * `losslab --help`: a short summary — each command with its usage and one line — so it fits on a
+ * screen; `losslab <command> --help` lists every option of one command with its default.
+ */
 export function renderOverview(commands: readonly CommandSpec[], footer: string): string {
   const width = Math.max(...commands.map((command) => command.name.length)) + 2;
   return [
-    'usage: losslab <command> [options]   (losslab <command> --help shows one command)',
+    'usage: losslab <command> [options]',
     '',
     'commands:',
     ...commands.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
     '',
-    ...commands.flatMap((command) => [renderHelp(command), '']),
+    'usage of each:',
+    ...commands.map((command) => `  losslab ${command.name} ${command.synopsis}`),
+    '',
+    'losslab <command> --help   every option of a command, with its default',
+    'losslab --version          the version of losslab (@losslab/experiment)',
+    '',
     footer,
   ].join('\n');
 }

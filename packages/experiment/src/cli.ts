@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reportCommand } from '@losslab/report/node';
@@ -11,22 +12,28 @@ import {
   parseInitArguments,
   parseReportArguments,
   parseRunArguments,
+  parseRunsArguments,
+  parseServeArguments,
   parseWorkerArguments,
   REPORT,
   RUN,
+  RUNS,
+  SERVE,
   WORKER,
   type CommandArguments,
 } from './command-options.js';
 import { evaluateCommand } from './evaluate-command.js';
 import { initCommand } from './init-command.js';
 import { runCommand, runOneCommand } from './run-command.js';
+import { runsCommand } from './runs-command.js';
+import { serveCommand } from './serve/command.js';
 import { closestName } from './suggest.js';
 import { workerCommand } from './queue/worker.js';
 
 /**
  * The losslab command line (`npx losslab …`; in a checkout also `tsx --conditions=@losslab/source
  * packages/experiment/src/cli.ts …`): argument handling and dispatch only. Each command (`run`,
- * `report`, `evaluate`, `worker`, `init`) is read by one parser from its option table
+ * `report`, `runs`, `serve`, `evaluate`, `worker`, `init`) is read by one parser from its option table
  * (command-options.ts), which `--help` prints, and runs from its own module: `run` from
  * run-command.ts, whose runs execute in this process, in child processes (`run-one`, see
  * execution/child-pool.ts) or on queue workers (queue/sweep.ts).
@@ -38,7 +45,11 @@ const EXIT_CODES = `exit codes: 0 ok; 1 a run or a checked claim failed, or the 
 cannot load, a disk that is full), said in one line; 2 an invalid definition or invalid arguments.`;
 
 /** Names `main` answers to besides the commands' own, for "did you mean". */
-const HELP_NAMES = ['help', '--help', '-h'];
+const HELP_NAMES = ['help', '--help', '-h', '--version'];
+
+/** The version of @losslab/experiment, from its package.json (beside src/ and dist/ alike). */
+export const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * Prints the command's help, or its usage problems (exit 2), or runs it with its typed options.
@@ -60,7 +71,7 @@ async function withArguments<Options>(
   return act(parsed.options);
 }
 
-/** `losslab --help`: every command with every option. */
+/** `losslab --help`: each command in one line and its usage; `<command> --help` has its options. */
 const overview = (): string => renderOverview(COMMANDS, EXIT_CODES);
 
 /** Runs one CLI command and resolves to its exit code. `entry` is the script run children start from. */
@@ -75,6 +86,13 @@ export async function main(argv: readonly string[], entry: string = CLI_PATH): P
       return withArguments(WORKER, parseWorkerArguments(rest), workerCommand);
     case 'report':
       return withArguments(REPORT, parseReportArguments(rest), (options) => reportCommand(options));
+    case 'runs':
+      return withArguments(RUNS, parseRunsArguments(rest), (options) => runsCommand(options));
+    case 'serve':
+      return withArguments(SERVE, parseServeArguments(rest), serveCommand);
+    case '--version':
+      console.log(version());
+      return 0;
     case 'evaluate':
       return withArguments(EVALUATE, parseEvaluateArguments(rest), evaluateCommand);
     case 'init':

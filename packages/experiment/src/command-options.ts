@@ -615,7 +615,6 @@ export function parseReportArguments(argv: readonly string[]): CommandArguments<
   };
 }
 
-/** Every command `losslab --help` lists, in that order. */
 // ---- init ------------------------------------------------------------------------------------
 
 /** Options of `losslab init`. */
@@ -644,4 +643,105 @@ export function parseInitArguments(argv: readonly string[]): CommandArguments<In
   return { help: false, problems, options: { folder: parsed.operand } };
 }
 
-export const COMMANDS: readonly CommandSpec[] = [RUN, REPORT, EVALUATE, WORKER, INIT];
+// ---- runs ------------------------------------------------------------------------------------
+
+/** Options of `losslab runs`. */
+export interface RunsOptions {
+  readonly runsDir: string;
+  readonly experiment?: string;
+}
+
+export const RUNS = {
+  name: 'runs',
+  synopsis: '[options]',
+  summary: 'list stored runs with their state, epochs and metrics',
+  about: `Prints one table per experiment: every run folder with its state (running with its epoch and
+ETA, complete, killed, failed with the reason, or unreadable with the reason), variant, seed, epochs
+and latest metrics. Reads only; a running run shows every epoch it has finished.`,
+  options: {
+    'runs-dir': { type: 'string', value: 'DIR', default: 'runs', description: 'where runs are stored' },
+    experiment: {
+      type: 'string',
+      value: 'NAME',
+      default: { shown: 'every experiment in <runs-dir>' },
+      description: 'only the runs of <runs-dir>/NAME',
+    },
+  },
+} as const satisfies CommandSpec;
+
+/** Reads `runs [--runs-dir=DIR] [--experiment=NAME]`; returns the problems instead of throwing. */
+export function parseRunsArguments(argv: readonly string[]): CommandArguments<RunsOptions> {
+  const parsed = parseCommand(RUNS, argv);
+  if (parsed.help) return HELP;
+  if (parsed.problems.length > 0) return { help: false, problems: parsed.problems };
+  const { experiment } = parsed.values;
+  return {
+    help: false,
+    problems: [],
+    options: { runsDir: parsed.values['runs-dir'], ...(experiment === undefined ? {} : { experiment }) },
+  };
+}
+
+// ---- serve -----------------------------------------------------------------------------------
+
+/** Options of `losslab serve`. */
+export interface ServeOptions {
+  readonly runsDir: string;
+  readonly reportsDir: string;
+  readonly port: number;
+  readonly host: string;
+}
+
+/** The loopback address `serve` binds unless told otherwise. */
+export const LOOPBACK = '127.0.0.1';
+
+export const SERVE = {
+  name: 'serve',
+  synopsis: '[options]',
+  summary: 'watch runs live in a browser: states, curves, reports, comparisons',
+  about: `Serves a local page of the experiments in <runs-dir>: every run with its state (epoch k of N and
+an ETA while it runs), live learning curves, each experiment's report with interactive charts, a
+page per run and a comparison of chosen runs. Reads only, never writes; serves no file outside
+<runs-dir> and <reports-dir>; loads nothing from the network. Stop it with Ctrl-C.`,
+  options: {
+    'runs-dir': { type: 'string', value: 'DIR', default: 'runs', description: 'where runs are stored' },
+    'reports-dir': {
+      type: 'string',
+      value: 'DIR',
+      default: 'reports',
+      description: 'where written reports are (their files are linked from the page)',
+    },
+    port: {
+      type: 'string',
+      value: 'N',
+      default: '6070',
+      description: 'the port to listen on (0: any free port, printed)',
+      decode: (text, flag): Decoded<number> =>
+        /^\d+$/.test(text) && Number(text) <= 65535
+          ? { value: Number(text) }
+          : { problem: `${flag}: expected a port number from 0 to 65535, got "${text}"` },
+    },
+    host: {
+      type: 'string',
+      value: 'ADDRESS',
+      default: LOOPBACK,
+      description: 'the address to bind; any other than loopback lets anyone who reaches the port read the runs',
+    },
+  },
+} as const satisfies CommandSpec;
+
+/** Reads `serve [--runs-dir] [--reports-dir] [--port] [--host]`; returns the problems instead of throwing. */
+export function parseServeArguments(argv: readonly string[]): CommandArguments<ServeOptions> {
+  const parsed = parseCommand(SERVE, argv);
+  if (parsed.help) return HELP;
+  if (parsed.problems.length > 0) return { help: false, problems: parsed.problems };
+  const { values } = parsed;
+  return {
+    help: false,
+    problems: [],
+    options: { runsDir: values['runs-dir'], reportsDir: values['reports-dir'], port: values.port, host: values.host },
+  };
+}
+
+/** Every command `losslab --help` lists, in that order. */
+export const COMMANDS: readonly CommandSpec[] = [RUN, REPORT, RUNS, SERVE, EVALUATE, WORKER, INIT];

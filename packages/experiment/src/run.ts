@@ -21,6 +21,7 @@ import { saveModel } from './model-files.js';
 import { modelSummary, summaryLines } from './model-shapes.js';
 import { currentProcess } from './run-files.js';
 import { blockCounts } from './drawn.js';
+import { progressFile } from './live-progress.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
 import {
@@ -320,6 +321,7 @@ function fitVariant(
   const evaluation = registry.evaluations.get(spec.evaluation.kind);
   const validationSplit = evaluation.validationSplit?.(spec.evaluation);
   const validate = evaluation.validate?.bind(evaluation);
+  const live = progressFile(folder, run.runId, resumable?.checkpoint.history ?? []);
   return fit({
     model: b.model,
     loss: b.loss,
@@ -339,7 +341,9 @@ function fitVariant(
       : { augment: batchAugmenter(spec.train.augment, deriveSeed(seed, 'augment'), trainSplit.featureShape) }),
     ...(spec.train.schedule === undefined ? {} : { schedule: spec.train.schedule }),
     ...(spec.train.earlyStopping === undefined ? {} : { earlyStopping: spec.train.earlyStopping }),
-    progress: context.progress ?? silentProgress,
+    progress: live.reporter(context.progress ?? silentProgress),
+    onBatchEnd: live.onBatchEnd,
+    onEpochEnd: live.onEpochEnd,
     ...(validationSplit === undefined || validate === undefined
       ? {}
       : {

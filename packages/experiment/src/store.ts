@@ -242,7 +242,7 @@ const StartedOptional = t.partial({
 export type StartedRun = t.TypeOf<typeof StartedRequired> & t.TypeOf<typeof StartedOptional> & ProcessIdentity;
 
 /** `started.json` decoded, or its problems by path (two codecs rather than an intersection, whose paths start "0."). */
-function decodeStarted(raw: unknown): E.Either<string[], StartedRun> {
+export function decodeStarted(raw: unknown): E.Either<string[], StartedRun> {
   const required = StartedRequired.decode(raw);
   const optional = StartedOptional.decode(raw);
   if (E.isRight(required) && E.isRight(optional)) return E.right({ ...required.right, ...optional.right });

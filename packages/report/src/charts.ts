@@ -10,7 +10,7 @@ import type { GroupEvaluation } from '@losslab/schema';
 export interface ChartSpec {
   readonly id: string;
   /** Which section of the report the chart belongs to. */
-  readonly kind: 'curve' | 'confusion' | 'counts' | 'overallConfusion' | 'epochsToTarget';
+  readonly kind: 'curve' | 'confusion' | 'counts' | 'overallConfusion' | 'epochsToTarget' | 'forest';
   readonly title: string;
   /** What the chart shows, in words: the alt text and caption. */
   readonly description: string;
@@ -198,8 +198,9 @@ function confusionSpec(
   // matrix keeps whole numbers where the seeds agree (group charts always showed one decimal).
   const whole = matrices.length === 1 || (axes === 'overall' && rows.every((row) => Number.isInteger(row.count)));
   return {
-    width: Math.min(420, 34 * Math.max(size, 2)),
-    height: Math.min(420, 34 * Math.max(size, 2)),
+    // 40 px cells and 12 px numbers: readable at normal zoom (9 px numbers in 34 px cells were not)
+    width: Math.min(440, 40 * Math.max(size, 2)),
+    height: Math.min(440, 40 * Math.max(size, 2)),
     title,
     data: { values: rows },
     encoding: {
@@ -233,7 +234,7 @@ function confusionSpec(
       {
         // Zero cells stay blank so the non-zero ones stand out.
         transform: [{ filter: 'datum.count > 0' }],
-        mark: { type: 'text', fontSize: 9 },
+        mark: { type: 'text', fontSize: 12 },
         encoding: {
           text: { field: 'count', type: 'quantitative', format: whole ? 'd' : '.1f' },
           color: { condition: { test: `datum.count > ${maximum / 2}`, value: 'white' }, value: '#222222' },

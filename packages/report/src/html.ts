@@ -78,6 +78,7 @@ table.grid { display: table; }
 table.grid td { vertical-align: top; }
 table.grid figure { display: block; margin: 4px 0; }
 details > summary { cursor: pointer; color: #2f4b7c; margin: 6px 0; }
+div.forest figure { margin: 4px 8px 4px 0; padding: 4px; }
 `;
 
 function table(data: TextTable): string {
@@ -105,6 +106,11 @@ function folded(data: TextTable, summary = `${data.rows.length} rows`): string {
 
 function figure(chart: RenderedChart): string {
   return `<figure id="chart-${escapeHtml(chart.id)}" data-chart="${escapeHtml(chart.id)}">\n${chart.svg}\n<figcaption>${escapeHtml(chart.description)}</figcaption>\n</figure>`;
+}
+
+/** The verdict's forest plots side by side, above its sentences (none when nothing could be compared). */
+function forestPlots(model: ReportModel): string {
+  return model.forest.length === 0 ? '' : `<div class="forest">\n${model.forest.map(figure).join('\n')}\n</div>\n`;
 }
 
 function section(id: string, title: string, body: string): string {
@@ -136,7 +142,7 @@ export function renderHtml(model: ReportModel): string {
       section(
         'verdict',
         'Verdict',
-        `${mismatches}\n<ul class="verdict">\n${items.join('\n')}\n</ul>\n<p class="note">${escapeHtml(verdictNote(model))}</p>`,
+        `${mismatches}\n${forestPlots(model)}<ul class="verdict">\n${items.join('\n')}\n</ul>\n<p class="note">${escapeHtml(verdictNote(model))}</p>`,
       ),
     );
   }
@@ -191,7 +197,8 @@ export function renderHtml(model: ReportModel): string {
       .map(
         (entry) =>
           `<h3>${escapeHtml(entry.title)}</h3>\n${entry.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('\n')}\n` +
-          `<details><summary>${entry.table.rows.length} rows: recall, precision, F1, support, predicted</summary>\n${table(entry.table)}\n</details>`,
+          // open: the per-class table is what a classification study is read for
+          `<details open><summary>${entry.table.rows.length} rows: recall, precision, F1, support, predicted</summary>\n${table(entry.table)}\n</details>`,
       )
       .join('\n');
     const matrices =

@@ -43,6 +43,7 @@ import { crossGroupPredictions, referenceTable, type ReferenceTable } from './re
 import { isLossKey, MAJORITY_CURVE } from './metrics.js';
 import { trainingDataTables, type TrainingDataTable } from './training.js';
 import { reportView, type ExperimentView, type ReportView } from './view.js';
+import { forestChart } from './forest.js';
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
@@ -131,6 +132,8 @@ export interface ReportModel {
   readonly definitionDiffs: readonly DefinitionDiff[];
   readonly runs: readonly RunRow[];
   readonly charts: readonly RenderedChart[];
+  /** The verdict of each primary metric as a forest plot (see `forestChart`), shown above its sentences. */
+  readonly forest: readonly RenderedChart[];
   readonly skipped: readonly SkippedRun[];
 }
 
@@ -426,6 +429,10 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   );
 
   const charts = await renderCharts(chartSpecs(view, claims));
+  const verdictList = verdicts(aggregates, primary, comparisons, alpha);
+  const forest = await renderCharts(
+    verdictList.flatMap((verdict) => forestChart(verdict, experiments.length > 1 ? verdict.experiment : '') ?? []),
+  );
   return {
     title: options.title ?? `losslab report: ${experiments.join(', ')}`,
     experiments,
@@ -433,7 +440,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     aggregates,
     comparisons,
     primary,
-    verdicts: verdicts(aggregates, primary, comparisons, alpha),
+    verdicts: verdictList,
     alpha,
     mismatches,
     epochSummaries: epochSummaries(aggregates),
@@ -449,6 +456,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     definitionDiffs,
     runs,
     charts,
+    forest,
     skipped,
   };
 }

@@ -26,8 +26,9 @@ const cases: { name: string; records: () => RunRecord[]; charts: number }[] = [
   { name: 'mnist-odd', records: () => [mnistRecord()], charts: 5 },
   // One seed per variant: the report must still render and say no significance can be claimed.
   { name: 'one-seed', records: () => [blinkRecord('unweighted', 1), blinkRecord('class-weighted', 1)], charts: 9 },
-  // 10 classes, 4 variants × 3 seeds with per-class results: 4 curves + one confusion matrix per variant.
-  { name: 'per-class', records: classRecords, charts: 8 },
+  // 10 classes, 4 variants × 3 seeds with per-class results: 4 curves + one confusion matrix per
+  // variant + the verdict's forest plot.
+  { name: 'per-class', records: classRecords, charts: 9 },
 ];
 
 /**

@@ -208,7 +208,7 @@ describe('10 classes × 4 variants × 3 seeds', () => {
     // Learning curves only: validation loss, accuracy, training loss, macro F1.
     expect(others.map((chart) => chart.kind)).toEqual(['curve', 'curve', 'curve', 'curve']);
     expect(model.charts.length).toBeLessThanOrEqual(CLASS_VARIANTS.length + others.length);
-    expect(html.match(/<svg /g)).toHaveLength(model.charts.length);
+    expect(html.match(/<svg /g)).toHaveLength(model.charts.length + model.forest.length);
     // comparison, final metrics, over the epochs, per class, context, definition differences, environment, runs
     expect(html.match(/<table>/g)?.length).toBe(8);
     const [table] = perClassTables(model);

@@ -66,7 +66,7 @@ describe('report model and renderings', () => {
     expect(html).not.toMatch(/\b(src|href)\s*=\s*"(?!#)/i);
     expect(html).not.toMatch(/url\((?!#)/i);
     expect(html).not.toMatch(/@import|@font-face/i);
-    expect(html.match(/<svg /g)).toHaveLength(blink.charts.length);
+    expect(html.match(/<svg /g)).toHaveLength(blink.charts.length + blink.forest.length);
     expect(html).toContain('<th scope="row">class-weighted vs unweighted</th><td class="num">F1</td>');
     expect(html).toContain('<li class="pass"><span class="mark">✓</span>class-weighted reaches f1 ≥ 0.800');
     expect(html).toContain('⚠ near majority baseline');
