@@ -16,7 +16,7 @@ describe('beats claims and report settings', () => {
     expect(ReportSettings.is({ primary: [{ metric: 'macroF1', direction: 'higher' }], alpha: 0.01 })).toBe(true);
     const typo = ReportSettings.decode({ primry: [] });
     expect(typo._tag === 'Left' ? formatErrors(typo.left) : []).toEqual([
-      'primry: unknown key (expected one of: primary, alpha)',
+      'primry: unknown key (expected one of: primary, alpha, classGroups)',
     ]);
     const direction = ReportSettings.decode({ primary: [{ metric: 'loss', direction: 'down' }] });
     expect(direction._tag).toBe('Left');
