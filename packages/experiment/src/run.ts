@@ -23,6 +23,7 @@ import {
   type LoadedData,
 } from './pipeline.js';
 import { settingsHash, type ResolvedVariant } from './resolve.js';
+import type { RunIndex } from './run-index.js';
 import {
   completeRun,
   failRun,
@@ -70,6 +71,8 @@ export interface RunContext {
   readonly definitionFile?: string;
   /** The kinds the definition may use (default: the built-ins plus every kind registered in this process). */
   readonly registry?: Registry;
+  /** The complete runs of `runsDir`, read once and kept between runs (a worker's); absent: the folder is read. */
+  readonly runIndex?: RunIndex;
 }
 
 /** A completed run: its record and folder, and whether an earlier run was reused. */
@@ -123,7 +126,10 @@ export async function runOne(job: RunJob, context: RunContext): Promise<E.Either
   try {
     const { complete, killed } = await phase('RunStoreFailed', async () => {
       if (context.reuse === false) return {};
-      const found = await findReusableRun(context.runsDir, definition.name, key, log);
+      const found =
+        context.runIndex === undefined
+          ? await findReusableRun(context.runsDir, definition.name, key, log)
+          : context.runIndex.find(key);
       if (found !== undefined) return { complete: found };
       return { killed: await findResumableRun(context.runsDir, definition.name, key) };
     });
@@ -235,6 +241,7 @@ async function train(
       if (E.isLeft(checked))
         throw new Error(`the run record would be invalid: ${formatErrors(checked.left).join('; ')}`);
       await completeRun(folder, record);
+      context.runIndex?.add(record);
       if (!variant.train.keepCheckpoints) await removeCheckpoints(folder);
       return { record, folder, reused: false };
     });

@@ -73,13 +73,20 @@ export const RunJobData = t.exact(
 /** The data of one queued run. */
 export type RunJobData = t.TypeOf<typeof RunJobData>;
 
-/** What a worker returns: the run record (checked by the run-record codec on arrival) and the run folder's other files. */
+/**
+ * What a worker returns: the run record (checked by the run-record codec on arrival) and the run
+ * folder's other files, each either inline or by reference to the artifact store.
+ */
 export const RunJobResult = t.exact(
-  t.type({
-    record: t.unknown,
-    /** Files of the run folder that the record does not already hold (model, started.json), base64 by relative path. */
-    files: StringMap,
-  }),
+  t.intersection([
+    t.type({
+      record: t.unknown,
+      /** Files of the run folder that the record does not already hold (model, started.json), base64 by relative path. */
+      files: StringMap,
+    }),
+    /** Files put into the worker's artifact store (`--artifacts`): the sha256 of each, by relative path. */
+    t.partial({ artifacts: t.record(t.string, Sha256) }),
+  ]),
 );
 /** The return value of a run job. */
 export type RunJobResult = t.TypeOf<typeof RunJobResult>;

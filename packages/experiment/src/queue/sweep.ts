@@ -9,14 +9,26 @@ import { registry } from '../kinds/index.js';
 import { messageOf } from '../message.js';
 import type { Overrides } from '../resolve.js';
 import { cellLabel, metricsLine, type CellResult, type Execution, type RunCell } from '../execution/execution.js';
-import { findReusableRun, reuseKey } from '../store.js';
+import { RunIndex } from '../run-index.js';
+import { reuseKey } from '../store.js';
 import { collectRun, recordQueueFailure } from './collect.js';
 import { redisProblem, scrub, type QueueTarget } from './connection.js';
+import type { ArtifactStore } from './artifacts.js';
 import { sourceFingerprint } from './data-check.js';
 import { MAX_REFUSALS, QUEUE_NAME, Refusal, runJobId, type RunJobData, type RunJobResult } from './job.js';
 
-/** How long a finished job (its result, with the run's model files) stays in Redis for a coordinator to collect. */
+/**
+ * How long a finished job stays in Redis when no coordinator collects it (one that does removes it
+ * as soon as the run folder is written; the runs folder then answers a resubmit).
+ */
 const FINISHED_JOBS_KEPT_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The length BullMQ's event stream is trimmed to (its default is 10,000 events, each `completed`
+ * one holding the whole returned record): losslab's coordinator reads job states, not events, so
+ * a short tail for debugging with `XRANGE` is enough, and Redis stays flat in the number of runs.
+ */
+export const EVENTS_KEPT = 100;
 
 /** How the coordinator submits a sweep (from `losslab run --queue=…`). */
 export interface SweepOptions {
@@ -33,6 +45,8 @@ export interface SweepOptions {
   readonly code: CodeParts;
   /** How often the queue is read while waiting. */
   readonly pollMs?: number;
+  /** The artifact store the workers put run files in (`--artifacts`); fetched from and checked here. */
+  readonly artifacts?: ArtifactStore;
 }
 
 /** What the coordinator last saw of a job, so it prints changes only. */
@@ -116,17 +130,21 @@ async function runSweep(
   }
   const all = await jobData(definition, cells, options);
   const results = new Array<CellResult | undefined>(all.length);
-  const queue = new Queue<RunJobData, RunJobResult, string>(QUEUE_NAME, { connection: target.options });
+  const queue = new Queue<RunJobData, RunJobResult, string>(QUEUE_NAME, {
+    connection: target.options,
+    streams: { events: { maxLen: EVENTS_KEPT } },
+  });
   queue.on('error', (error) => console.error(`queue: ${scrub(target, error.message)}`));
   try {
     const pending = new Map<number, Seen>();
+    // The runs folder, read once for the whole sweep rather than once per run.
+    let runIndex: RunIndex | undefined;
     for (const [index, data] of all.entries()) {
       const label = cellLabel(data.variant, data.seed);
       const id = runJobId(data);
       if (!options.fresh) {
-        const local = await findReusableRun(
-          options.runsDir,
-          definition.name,
+        runIndex ??= await RunIndex.read(options.runsDir, definition.name);
+        const local = runIndex.find(
           reuseKey({ hash: data.definitionHash }, data.seed, data.backend, data.codeFingerprint),
         );
         if (local !== undefined) {
@@ -147,9 +165,8 @@ async function runSweep(
           jobId: id,
           attempts: options.attempts,
           backoff: { type: 'exponential', delay: 1000 },
-          // Kept for a week, so a restarted coordinator reads finished jobs from the queue; then
-          // evicted (BullMQ does so when a later job ends), so results with their models do not
-          // pile up in Redis's memory.
+          // Removed once collected; kept for a week while no coordinator collects it, so a
+          // restarted one still finds it; then evicted (BullMQ does so when a later job ends).
           removeOnComplete: { age: FINISHED_JOBS_KEPT_SECONDS },
           removeOnFail: { age: FINISHED_JOBS_KEPT_SECONDS },
         });
@@ -219,7 +236,13 @@ async function runSweep(
         }
         if (state === 'completed') {
           try {
-            const { record, folder } = await collectRun(options.runsDir, job.returnvalue, data, id);
+            const { record, folder } = await collectRun(options.runsDir, job.returnvalue, data, id, options.artifacts);
+            // The run folder now answers for this run: Redis keeps only what is in flight.
+            await job
+              .remove()
+              .catch((error: unknown) =>
+                console.error(`queue: job ${id} stays in Redis until it expires: ${scrub(target, messageOf(error))}`),
+              );
             console.log(
               `done ${label} on ${worker ?? '?'} after ${job.attemptsStarted} attempt(s): wrote ${folder} — ${metricsLine(record)}`,
             );
