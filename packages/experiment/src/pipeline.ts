@@ -7,7 +7,7 @@ import type { Evaluation, LossSpec, RunSpec, Split } from '@losslab/schema';
 import { readsLogits } from './checks.js';
 import { blockClasses, predictAll } from './kinds/evaluations.js';
 import { messageOf } from './message.js';
-import type { EvaluationContext, LossContext, Registry, RowsBySplit } from './kinds/table.js';
+import type { EvaluationContext, LoadedRows, LossContext, Registry, RowsBySplit } from './kinds/table.js';
 import { trainDefaults } from './resolve.js';
 
 /**
@@ -49,9 +49,19 @@ function layOut(
   });
 }
 
+/** Reads a run's data source; a queue worker passes one that keeps the rows of its last job. */
+export type SourceLoader = (data: RunSpec['data'], baseDir: string) => Promise<LoadedRows>;
+
 /** Loads the splits of a run: the data source, its transforms in order, then the label blocks. */
-export async function loadData(spec: RunSpec, registry: Registry, baseDir = process.cwd()): Promise<LoadedData> {
-  const loaded = await registry.data.get(spec.data.kind).load(spec.data, { baseDir });
+export async function loadData(
+  spec: RunSpec,
+  registry: Registry,
+  baseDir = process.cwd(),
+  source?: SourceLoader,
+): Promise<LoadedData> {
+  const loaded = await (source === undefined
+    ? registry.data.get(spec.data.kind).load(spec.data, { baseDir })
+    : source(spec.data, baseDir));
   let splits: RowsBySplit = loaded.splits;
   for (const transform of spec.transforms ?? [])
     splits = registry.transforms.get(transform.kind).apply(transform, splits);

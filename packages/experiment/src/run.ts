@@ -21,6 +21,7 @@ import {
   evaluationContext,
   loadData,
   type LoadedData,
+  type SourceLoader,
 } from './pipeline.js';
 import { settingsHash, type ResolvedVariant } from './resolve.js';
 import type { RunIndex } from './run-index.js';
@@ -73,6 +74,8 @@ export interface RunContext {
   readonly registry?: Registry;
   /** The complete runs of `runsDir`, read once and kept between runs (a worker's); absent: the folder is read. */
   readonly runIndex?: RunIndex;
+  /** Reads the data source (a worker's keeps the rows between jobs); absent: the data kind loads it. */
+  readonly loadSource?: SourceLoader;
 }
 
 /** A completed run: its record and folder, and whether an earlier run was reused. */
@@ -182,7 +185,7 @@ async function train(
       });
       return [];
     });
-    const data = await phase('LoadDataFailed', () => loadData(spec, registry, baseDir));
+    const data = await phase('LoadDataFailed', () => loadData(spec, registry, baseDir, context.loadSource));
     const trainSplit = data.splits.train;
     const b = await phase('BuildFailed', () => {
       if (trainSplit === undefined) throw new Error('the data has no train split');

@@ -10,6 +10,7 @@ import {
 } from '@losslab/data';
 import { readCsvSplit, readIdxSplit } from '@losslab/data/node';
 import { BlinkStreamData, CsvData, IdxData, type Split } from '@losslab/schema';
+import { cachedFileSha256 } from '../file-hash.js';
 import { messageOf } from '../message.js';
 import { builderOf, type Settings } from './define.js';
 import type { DataKind } from './table.js';
@@ -73,6 +74,14 @@ const idxData: DataKind<IdxData> = {
     if (spec.limit !== undefined) fingerprint.limit = String(spec.limit);
     return { splits, fingerprint };
   },
+  async fingerprint(spec, { baseDir }) {
+    const folder = dataFolder(spec, baseDir);
+    const fingerprint: Record<string, string> = {};
+    for (const [, files] of splitsOf(spec.splits))
+      for (const file of [files.images, files.labels]) fingerprint[file] = await cachedFileSha256(pathIn(folder, file));
+    if (spec.limit !== undefined) fingerprint.limit = String(spec.limit);
+    return fingerprint;
+  },
 };
 /**
  * IDX image and label files (plain or gzip), one pair per split; relative paths start from the
@@ -130,6 +139,13 @@ const csvData: DataKind<CsvData> = {
     }
     if (spec.limit !== undefined) fingerprint.limit = String(spec.limit);
     return { splits, fingerprint };
+  },
+  async fingerprint(spec, { baseDir }) {
+    const folder = dataFolder(spec, baseDir);
+    const fingerprint: Record<string, string> = {};
+    for (const [, file] of splitsOf(spec.splits)) fingerprint[file] = await cachedFileSha256(pathIn(folder, file));
+    if (spec.limit !== undefined) fingerprint.limit = String(spec.limit);
+    return fingerprint;
   },
 };
 /**

@@ -85,6 +85,11 @@ export interface DataKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
   /** The files `load` reads, checked before anything runs (a misspelt name never starts a run). */
   files?(spec: S, context: DataContext): readonly DataFile[];
   load(spec: S, context: DataContext): Promise<LoadedRows>;
+  /**
+   * The fingerprint `load` gives, without loading (hashing the files, not decoding them): a queue
+   * worker checks its data with it before every job. Absent: `load` is asked.
+   */
+  fingerprint?(spec: S, context: DataContext): Promise<Record<string, string>>;
 }
 
 export interface TransformKind<S extends KindSpec = KindSpec> extends KindEntry<S> {

@@ -3,12 +3,14 @@ import { dirname, join, relative } from 'node:path';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import * as E from 'fp-ts/lib/Either.js';
 import { formatErrors, type RunRecord } from '@losslab/schema';
-import { describeBackend, selectBackend, sha256Hex, type BackendInfo } from '@losslab/runtime';
+import { describeBackend, hashOf, selectBackend, sha256Hex, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress, type ProgressReporter } from '@losslab/train';
 import { codeFingerprint, codeParts } from '../environment.js';
 import { registry } from '../kinds/index.js';
 import { loadDefinitionFile } from '../load-definition.js';
+import type { LoadedRows } from '../kinds/table.js';
 import { messageOf } from '../message.js';
+import type { SourceLoader } from '../pipeline.js';
 import { resolveExperiment, type ResolvedVariant } from '../resolve.js';
 import { describeFailure, runOne } from '../run.js';
 import { RunIndex } from '../run-index.js';
@@ -100,6 +102,30 @@ async function workerRunIndex(runsDir: string, experiment: string): Promise<Kept
   runIndexes.set(name, fresh);
   return fresh;
 }
+
+/** The rows of the last job's data source, by its settings, folder and files' sha256. */
+let keptRows: { key: string; rows: Promise<LoadedRows> } | undefined;
+
+/**
+ * A data source loader that keeps the rows of the last job, so a sweep's jobs on the same data
+ * (every seed of a variant, usually every variant) load it once per worker process. Keyed by the
+ * files' sha256 as this job's data check found them: changed files are loaded again. The rows are
+ * typed arrays that training reads and never writes.
+ */
+const keptSource =
+  (files: Readonly<Record<string, string>>): SourceLoader =>
+  (data, baseDir) => {
+    const key = hashOf([data, baseDir, files]);
+    if (keptRows?.key !== key) {
+      const rows = registry.data.get(data.kind).load(data, { baseDir });
+      keptRows = { key, rows };
+      // A failed load is not kept: the next job tries again.
+      rows.catch(() => {
+        if (keptRows?.rows === rows) keptRows = undefined;
+      });
+    }
+    return keptRows.rows;
+  };
 
 /** Files at least this large go into the artifact store (the model's always do); smaller ones cost Redis less than a round trip. */
 const ARTIFACT_MIN_BYTES = 16 * 1024;
@@ -266,6 +292,7 @@ async function runJob(job: SandboxedRunJob, data: RunJobData): Promise<RunJobRes
     {
       runsDir,
       runIndex: runIndex.index,
+      loadSource: keptSource(here),
       backend,
       progress,
       reuse: !data.fresh,

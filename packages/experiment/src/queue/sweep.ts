@@ -30,6 +30,9 @@ const FINISHED_JOBS_KEPT_SECONDS = 7 * 24 * 3600;
  */
 export const EVENTS_KEPT = 100;
 
+/** How many pending jobs the coordinator reads at once while waiting. */
+const POLL_BATCH = 200;
+
 /** How the coordinator submits a sweep (from `losslab run --queue=…`). */
 export interface SweepOptions {
   readonly target: QueueTarget;
@@ -186,88 +189,105 @@ async function runSweep(
     };
     let lastCounts = '';
     while ([...pending.values()].some((s) => s.result === undefined)) {
-      for (const [index, seen] of pending) {
-        if (seen.result !== undefined) continue;
-        const data = all[index]!;
-        const label = cellLabel(data.variant, data.seed);
-        const id = runJobId(data);
-        // The state first, then the job: a job read first could finish before its state is read,
-        // and would then be 'completed' without the return value it had not yet when read.
-        const state = await queue.getJobState(id);
-        const job = await queue.getJob(id);
-        if (job === undefined || state === 'unknown') {
-          seen.result = results[index] = { label, ending: 'removed from the queue' };
-          console.error(`failed: ${label}: job ${id} was removed from the queue`);
-          continue;
-        }
-        const worker = job.processedBy;
-        if (job.stalledCounter > seen.stalled) {
-          console.log(
-            `requeued ${label}: worker ${seen.worker ?? worker ?? '?'} stopped renewing its lock (stalled ${job.stalledCounter}×)`,
-          );
-          seen.stalled = job.stalledCounter;
-        }
-        if (state === 'active' && (seen.state !== 'active' || job.attemptsStarted !== seen.attemptsStarted)) {
-          const retry = job.attemptsStarted > 1 ? `, retry ${job.attemptsStarted - 1}` : '';
-          console.log(`running ${label} on ${worker ?? '?'} (attempt ${job.attemptsStarted}${retry})`);
-        }
-        const refusals = refusalsOf(job.data);
-        if (refusals.length > seen.refusals) {
-          const last = refusals[refusals.length - 1];
-          console.log(
-            `handed back ${label} (job ${id}, refusal ${refusals.length} of ${MAX_REFUSALS}): worker ${last?.worker ?? '?'} refused it: ${scrub(target, last?.reason ?? '')}`,
-          );
-          seen.refusals = refusals.length;
-        } else if (
-          state === 'delayed' &&
-          seen.state !== 'delayed' &&
-          // Typed as a string, yet unset on a job handed back by a refusal (delayed without failing).
-          (job.failedReason as string | undefined) !== undefined
-        )
-          console.log(`retrying ${label} after attempt ${job.attemptsMade} failed: ${scrub(target, job.failedReason)}`);
-        seen.state = state;
-        seen.attemptsStarted = job.attemptsStarted;
-        if (worker !== undefined) seen.worker = worker;
-        const progress = (typeof job.progress === 'object' ? job.progress : {}) as { epoch?: number; loss?: number };
-        const shown = progress.epoch === undefined ? undefined : `${job.attemptsStarted}/${progress.epoch}`;
-        if (state === 'active' && shown !== undefined && shown !== seen.progress) {
-          console.log(`${label}: epoch ${progress.epoch}, loss ${progress.loss?.toFixed(4) ?? '?'} (${worker ?? '?'})`);
-          seen.progress = shown;
-        }
-        if (state === 'completed') {
-          try {
-            const { record, folder } = await collectRun(options.runsDir, job.returnvalue, data, id, options.artifacts);
-            // The run folder now answers for this run: Redis keeps only what is in flight.
-            await job
-              .remove()
-              .catch((error: unknown) =>
-                console.error(`queue: job ${id} stays in Redis until it expires: ${scrub(target, messageOf(error))}`),
-              );
-            console.log(
-              `done ${label} on ${worker ?? '?'} after ${job.attemptsStarted} attempt(s): wrote ${folder} — ${metricsLine(record)}`,
-            );
-            seen.result = results[index] = { label, record };
-          } catch (error) {
-            console.error(`failed: ${label}: ${messageOf(error)}`);
-            seen.result = results[index] = { label, ending: 'invalid result' };
+      const open = [...pending].filter(([, seen]) => seen.result === undefined);
+      for (let from = 0; from < open.length; from += POLL_BATCH) {
+        const batch = open.slice(from, from + POLL_BATCH);
+        const ids = batch.map(([index]) => runJobId(all[index]!));
+        // The states first, then the jobs: a job read first could finish before its state is read,
+        // and would then be 'completed' without the return value it had not yet when read. Each
+        // batch's requests go out together (pipelined on one connection), not one round trip each.
+        const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+        const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+        for (const [position, [index, seen]] of batch.entries()) {
+          const data = all[index]!;
+          const label = cellLabel(data.variant, data.seed);
+          const id = ids[position]!;
+          const state = states[position]!;
+          const job = jobs[position];
+          if (job === undefined || state === 'unknown') {
+            seen.result = results[index] = { label, ending: 'removed from the queue' };
+            console.error(`failed: ${label}: job ${id} was removed from the queue`);
+            continue;
           }
-        } else if (state === 'failed') {
-          const reason = scrub(target, job.failedReason);
-          const folder = await recordQueueFailure(options.runsDir, {
-            experiment: data.experiment,
-            variant: data.variant,
-            seed: data.seed,
-            definitionHash: data.definitionHash,
-            jobId: id,
-            reason,
-            attempts: job.attemptsMade,
-            startedAt: new Date(job.processedOn ?? job.timestamp),
-            failedAt: new Date(job.finishedOn ?? Date.now()),
-          });
-          console.error(
-            `error: ${label} failed after ${job.attemptsMade} attempt(s) (recorded in ${folder}): ${reason}`,
-          );
-          seen.result = results[index] = { label, ending: `failed after ${job.attemptsMade} attempt(s)` };
+          const worker = job.processedBy;
+          if (job.stalledCounter > seen.stalled) {
+            console.log(
+              `requeued ${label}: worker ${seen.worker ?? worker ?? '?'} stopped renewing its lock (stalled ${job.stalledCounter}×)`,
+            );
+            seen.stalled = job.stalledCounter;
+          }
+          if (state === 'active' && (seen.state !== 'active' || job.attemptsStarted !== seen.attemptsStarted)) {
+            const retry = job.attemptsStarted > 1 ? `, retry ${job.attemptsStarted - 1}` : '';
+            console.log(`running ${label} on ${worker ?? '?'} (attempt ${job.attemptsStarted}${retry})`);
+          }
+          const refusals = refusalsOf(job.data);
+          if (refusals.length > seen.refusals) {
+            const last = refusals[refusals.length - 1];
+            console.log(
+              `handed back ${label} (job ${id}, refusal ${refusals.length} of ${MAX_REFUSALS}): worker ${last?.worker ?? '?'} refused it: ${scrub(target, last?.reason ?? '')}`,
+            );
+            seen.refusals = refusals.length;
+          } else if (
+            state === 'delayed' &&
+            seen.state !== 'delayed' &&
+            // Typed as a string, yet unset on a job handed back by a refusal (delayed without failing).
+            (job.failedReason as string | undefined) !== undefined
+          )
+            console.log(
+              `retrying ${label} after attempt ${job.attemptsMade} failed: ${scrub(target, job.failedReason)}`,
+            );
+          seen.state = state;
+          seen.attemptsStarted = job.attemptsStarted;
+          if (worker !== undefined) seen.worker = worker;
+          const progress = (typeof job.progress === 'object' ? job.progress : {}) as { epoch?: number; loss?: number };
+          const shown = progress.epoch === undefined ? undefined : `${job.attemptsStarted}/${progress.epoch}`;
+          if (state === 'active' && shown !== undefined && shown !== seen.progress) {
+            console.log(
+              `${label}: epoch ${progress.epoch}, loss ${progress.loss?.toFixed(4) ?? '?'} (${worker ?? '?'})`,
+            );
+            seen.progress = shown;
+          }
+          if (state === 'completed') {
+            try {
+              const { record, folder } = await collectRun(
+                options.runsDir,
+                job.returnvalue,
+                data,
+                id,
+                options.artifacts,
+              );
+              // The run folder now answers for this run: Redis keeps only what is in flight.
+              await job
+                .remove()
+                .catch((error: unknown) =>
+                  console.error(`queue: job ${id} stays in Redis until it expires: ${scrub(target, messageOf(error))}`),
+                );
+              console.log(
+                `done ${label} on ${worker ?? '?'} after ${job.attemptsStarted} attempt(s): wrote ${folder} — ${metricsLine(record)}`,
+              );
+              seen.result = results[index] = { label, record };
+            } catch (error) {
+              console.error(`failed: ${label}: ${messageOf(error)}`);
+              seen.result = results[index] = { label, ending: 'invalid result' };
+            }
+          } else if (state === 'failed') {
+            const reason = scrub(target, job.failedReason);
+            const folder = await recordQueueFailure(options.runsDir, {
+              experiment: data.experiment,
+              variant: data.variant,
+              seed: data.seed,
+              definitionHash: data.definitionHash,
+              jobId: id,
+              reason,
+              attempts: job.attemptsMade,
+              startedAt: new Date(job.processedOn ?? job.timestamp),
+              failedAt: new Date(job.finishedOn ?? Date.now()),
+            });
+            console.error(
+              `error: ${label} failed after ${job.attemptsMade} attempt(s) (recorded in ${folder}): ${reason}`,
+            );
+            seen.result = results[index] = { label, ending: `failed after ${job.attemptsMade} attempt(s)` };
+          }
         }
       }
       const now = counts();
