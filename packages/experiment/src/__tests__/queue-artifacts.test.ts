@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashOf } from '@losslab/runtime';
 import { EVENTS_KEPT } from '../queue/sweep.js';
 import {
   exitOf,
@@ -115,6 +116,10 @@ describe.skipIf(mode === 'skip')('a sweep with --artifacts=file://', () => {
         ],
         ROOT,
       );
+      // A job waiting in the queue carries the code fingerprint, not the code map.
+      const [, lastId] = await waitFor(sweep, /queued base s23 \(job (\S+)\)/);
+      const waiting = await redis.hget(`bull:losslab-runs:${lastId!}`, 'data');
+      if (waiting !== null) expect(Object.keys(JSON.parse(waiting) as object)).not.toContain('code');
       expect(await exitOf(sweep), sweep.output()).toBe(0);
       expect(sweep.output()).toContain('24/24 run(s) complete');
       const after = await usedMemory();
@@ -155,6 +160,14 @@ describe.skipIf(mode === 'skip')('a sweep with --artifacts=file://', () => {
         (JSON.parse(files.get('history.json')!.toString()) as { loss: number }[]).map((e) => e.loss);
       expect(losses(b), key).toEqual(losses(a));
     }
+    // What every job shares is stored once: the code map, under the code fingerprint it hashes to.
+    const fingerprint = (
+      JSON.parse(readFileSync(join(there.get('base/0')!, 'record.json'), 'utf8')) as {
+        codeFingerprint: string;
+      }
+    ).codeFingerprint;
+    const codeMap = readFileSync(join(dir, 'store', 'sha256', fingerprint.slice(0, 2), fingerprint));
+    expect(hashOf(JSON.parse(codeMap.toString('utf8')))).toBe(fingerprint);
     // Each model file is in the store once, under its sha256.
     const stored = readdirSync(join(dir, 'store', 'sha256'), { recursive: true }).filter((p) =>
       /[0-9a-f]{64}$/.test(String(p)),

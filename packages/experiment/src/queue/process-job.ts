@@ -5,7 +5,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { formatErrors, type RunRecord } from '@losslab/schema';
 import { describeBackend, hashOf, selectBackend, sha256Hex, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress, type ProgressReporter } from '@losslab/train';
-import { codeFingerprint, codeParts } from '../environment.js';
+import { codeFingerprint, codeParts, type CodeParts } from '../environment.js';
 import { registry } from '../kinds/index.js';
 import { loadDefinitionFile } from '../load-definition.js';
 import type { LoadedRows } from '../kinds/table.js';
@@ -23,6 +23,7 @@ import {
   type ArtifactStore,
 } from './artifacts.js';
 import {
+  CodeMap,
   codeDifferences,
   dataDifferences,
   MAX_REFUSALS,
@@ -126,6 +127,22 @@ const keptSource =
     }
     return keptRows.rows;
   };
+
+/**
+ * The submitter's code map, stored once per sweep in the artifact store under its hash (the code
+ * fingerprint): read only to name what differs, and used only when its bytes hash to that
+ * fingerprint and it decodes as a code map.
+ */
+async function storedCode(fingerprint: string): Promise<CodeParts | undefined> {
+  try {
+    const bytes = await workerStore()?.get(fingerprint);
+    if (bytes === undefined || sha256Hex(bytes) !== fingerprint) return undefined;
+    const decoded = CodeMap.decode(JSON.parse(bytes.toString('utf8')));
+    return E.isRight(decoded) ? decoded.right : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Files at least this large go into the artifact store (the model's always do); smaller ones cost Redis less than a round trip. */
 const ARTIFACT_MIN_BYTES = 16 * 1024;
@@ -245,7 +262,13 @@ async function runJob(job: SandboxedRunJob, data: RunJobData): Promise<RunJobRes
   // Loading the definition registered its user kinds: their files are part of the code compared.
   const code = codeFingerprint(registry);
   if (code !== data.codeFingerprint) {
-    const differing = codeDifferences(codeParts(registry), data.code);
+    const submitted = data.code ?? (await storedCode(data.codeFingerprint));
+    const differing =
+      submitted === undefined
+        ? [
+            "the submitter's code map is not in this worker's artifact store (give the worker the submitter's --artifacts)",
+          ]
+        : codeDifferences(codeParts(registry), submitted);
     throw new Refusal(
       `this worker's code differs from the submitter's (fingerprint ${code.slice(0, 12)} here, ${data.codeFingerprint.slice(0, 12)} submitted): ${differing.slice(0, 5).join('; ')}${differing.length > 5 ? `; and ${differing.length - 5} more` : ''}`,
     );

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import type { ExperimentDefinition } from '@losslab/schema';
-import { hashOf, sha256Hex } from '@losslab/runtime';
+import { canonicalJson, hashOf, sha256Hex } from '@losslab/runtime';
 import type { CodeParts } from '../environment.js';
 import { registry } from '../kinds/index.js';
 import { messageOf } from '../message.js';
@@ -78,6 +78,9 @@ async function jobData(
 ): Promise<RunJobData[]> {
   const { code } = options;
   const fingerprint = hashOf(code);
+  // What every job shares is stored once: the code map goes into the artifact store under its own
+  // hash (the code fingerprint), and the jobs carry only that hash.
+  if (options.artifacts !== undefined) await options.artifacts.put(fingerprint, Buffer.from(canonicalJson(code)));
   const baseDir = dirname(resolve(options.definitionPath));
   // Workers import the definition file only when their copy has these bytes.
   const definitionSha256 = sha256Hex(await readFile(options.definitionPath));
@@ -104,7 +107,7 @@ async function jobData(
       definitionHash: variant.hash,
       backend: options.backend,
       codeFingerprint: fingerprint,
-      code,
+      ...(options.artifacts === undefined ? { code } : {}),
       dataFingerprint,
       fresh: options.fresh,
     });
