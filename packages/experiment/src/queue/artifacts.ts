@@ -166,7 +166,7 @@ export const WORKER_ARTIFACTS_ENV = 'LOSSLAB_WORKER_ARTIFACTS';
  * base64): the model of a small network (an MNIST MLP of 25,450 parameters is about 100 KB) fits;
  * beyond it the worker asks for `--artifacts`, so Redis never holds large models.
  */
-export const INLINE_FILES_LIMIT_BYTES = 1024 * 1024;
+const INLINE_FILES_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Checks that files returned inline stay within {@link INLINE_FILES_LIMIT_BYTES}; the message

@@ -27,6 +27,7 @@ const FINISHED_JOBS_KEPT_SECONDS = 7 * 24 * 3600;
  * The length BullMQ's event stream is trimmed to (its default is 10,000 events, each `completed`
  * one holding the whole returned record): losslab's coordinator reads job states, not events, so
  * a short tail for debugging with `XRANGE` is enough, and Redis stays flat in the number of runs.
+ * @internal exported for its test
  */
 export const EVENTS_KEPT = 100;
 
