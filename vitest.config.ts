@@ -7,7 +7,13 @@ const SOURCE_CONDITION = '@losslab/source';
 
 export default defineConfig({
   resolve: { conditions: [SOURCE_CONDITION, ...defaultClientConditions] },
-  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
+  // Tests run under Node's own conditions (as the CLI does), without Vite's `module`: Vitest passes
+  // these to Node, and the AWS SDK's `module` build is for bundlers (it imports files without extensions).
+  ssr: {
+    resolve: {
+      conditions: [SOURCE_CONDITION, ...defaultServerConditions.filter((condition) => condition !== 'module')],
+    },
+  },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'experiments/**/*.test.ts', 'tools/**/*.test.ts'],
     // TF.js keeps one global engine per process: isolate files in forks.

@@ -6,6 +6,7 @@ import type { ReportCommandOptions } from '@losslab/report/node';
 import { SPLITS, type Split } from '@losslab/schema';
 import { BACKENDS, type BackendName } from '@losslab/runtime';
 import { parseCommand, type CommandSpec, type Decoded } from './arguments.js';
+import { parseArtifactsUrl, type ArtifactLocation } from './queue/artifacts.js';
 import { parseQueueUrl, QUEUE_PASSWORD_ENV, withQueuePassword, type QueueTarget } from './queue/connection.js';
 import { overridePathProblem, type Overrides } from './resolve.js';
 
@@ -89,6 +90,18 @@ const queueUrl = (text: string): Decoded<QueueTarget> => {
   return target === undefined ? { problem: problem ?? `--queue: cannot read "${text}"` } : { value: target };
 };
 
+/** `--artifacts=URL`: the artifact store a sweep's model files go through (shared by submitter and workers). */
+const ARTIFACTS = {
+  type: 'string',
+  value: 'file:///DIR|s3://bucket/prefix',
+  default: { shown: 'none: small models travel through Redis' },
+  description: 'with --queue: the store run files go through (S3 credentials from the AWS environment)',
+  decode: (text: string): Decoded<ArtifactLocation> => {
+    const { location, problem } = parseArtifactsUrl(text);
+    return location === undefined ? { problem: problem ?? `--artifacts: cannot read "${text}"` } : { value: location };
+  },
+} as const;
+
 /** The `--queue` target with its password from the URL, the password file or the environment; problems are pushed. */
 function queueTarget(
   parsed: QueueTarget | undefined,
@@ -134,6 +147,8 @@ export interface RunOptions {
   readonly queue?: QueueTarget;
   /** With `queue`: times a run may fail before it is recorded as failed. */
   readonly attempts: number;
+  /** With `queue`: the artifact store the workers put run files in (`--artifacts`). */
+  readonly artifacts?: ArtifactLocation;
 }
 
 /** A shorthand's value: JSON when it parses, as `--set` reads it. */
@@ -220,6 +235,7 @@ same settings, seed, backend and code is reused, not retrained.`,
       decode: queueUrl,
     },
     'queue-password-file': QUEUE_PASSWORD_FILE,
+    artifacts: ARTIFACTS,
     attempts: {
       type: 'string',
       value: 'N',
@@ -299,6 +315,7 @@ export function parseRunArguments(
   if (definitionPath === undefined)
     problems.push('definition: expected the path of a definition file (e.g. experiments/mnist-odd.ts)');
   const queue = queueTarget(values.queue, values['queue-password-file'], env, problems);
+  if (values.artifacts !== undefined && queue === undefined) problems.push('--artifacts: given without --queue');
   if (parsed.help) return HELP;
   if (problems.length > 0 || definitionPath === undefined) return { help: false, problems };
   const sets: (readonly [string, unknown])[] = [];
@@ -322,6 +339,7 @@ export function parseRunArguments(
       runsDir: values['runs-dir'] ?? join(resultsFolder(definitionPath), 'runs'),
       reportsDir: values['reports-dir'] ?? join(resultsFolder(definitionPath), 'reports'),
       ...(queue === undefined ? {} : { queue }),
+      ...(values.artifacts === undefined ? {} : { artifacts: values.artifacts }),
       attempts: values.attempts,
       check: values.check,
       fresh: values.fresh,
@@ -352,6 +370,8 @@ export interface WorkerOptions {
   readonly name: string;
   /** Folders besides the working folder whose definition files a job may name (`--allow-definitions`). */
   readonly allowDefinitions: readonly string[];
+  /** Where run files go instead of Redis (`--artifacts`); absent: they travel inline, up to a limit. */
+  readonly artifacts?: ArtifactLocation;
 }
 
 export const WORKER = {
@@ -371,6 +391,7 @@ sha256 the job carries; it is checked before anything is imported.`,
       decode: queueUrl,
     },
     'queue-password-file': QUEUE_PASSWORD_FILE,
+    artifacts: ARTIFACTS,
     'allow-definitions': {
       type: 'string',
       value: 'DIR',
@@ -434,6 +455,7 @@ export function parseWorkerArguments(
       lockDurationMs: values['lock-duration'],
       name: values.name ?? `${hostname()}:${process.pid}`,
       allowDefinitions,
+      ...(values.artifacts === undefined ? {} : { artifacts: values.artifacts }),
     },
   };
 }

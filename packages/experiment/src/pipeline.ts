@@ -8,7 +8,7 @@ import { readsLogits } from './checks.js';
 import { blockCounts, drawnFingerprint, trainingClassCounts } from './drawn.js';
 import { predictAll } from './kinds/evaluations.js';
 import { messageOf } from './message.js';
-import type { EvaluationContext, LossContext, Registry, RowsBySplit } from './kinds/table.js';
+import type { EvaluationContext, LoadedRows, LossContext, Registry, RowsBySplit } from './kinds/table.js';
 import { trainDefaults } from './resolve.js';
 
 /**
@@ -37,6 +37,8 @@ export interface LoadOptions {
   readonly seed: number;
   /** Default: the working directory. */
   readonly baseDir?: string;
+  /** Reads the data source instead of its kind's `load` (a queue worker's cache). */
+  readonly source?: SourceLoader;
 }
 
 /** Label rows of one split laid out as the definition declares. */
@@ -64,7 +66,9 @@ function layOut(
   });
 }
 
-/**
+/** Reads a run's data source; a queue worker passes one that keeps the rows of its last job. */
+export type SourceLoader = (data: RunSpec['data'], baseDir: string) => Promise<LoadedRows>;
+
 /**
  * A source that knows the names of its class ids (image folders) and a `oneHot` block that names
  * its columns must agree, or the report would name every class wrongly.
@@ -87,7 +91,9 @@ function checkNamedClasses(spec: RunSpec, known: readonly string[] | undefined):
  */
 export async function loadData(spec: RunSpec, registry: Registry, options: LoadOptions): Promise<LoadedData> {
   const baseDir = options.baseDir ?? process.cwd();
-  const loaded = await registry.data.get(spec.data.kind).load(spec.data, { baseDir });
+  const loaded = await (options.source === undefined
+    ? registry.data.get(spec.data.kind).load(spec.data, { baseDir })
+    : options.source(spec.data, baseDir));
   let splits: RowsBySplit = loaded.splits;
   // What a transform measured on its input (standardize's statistics) is recorded beside the files.
   const recorded: Record<string, string> = {};

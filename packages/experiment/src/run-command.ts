@@ -17,9 +17,11 @@ import { registry } from './kinds/index.js';
 import { loadDefinitionFile } from './load-definition.js';
 import { modelShapes, summaryLines } from './model-shapes.js';
 import { firstLineOf, messageOf, stackOf } from './message.js';
+import { openArtifactStore } from './queue/artifacts.js';
 import { queueExecution } from './queue/sweep.js';
 import { resolveExperiment, type ResolvedExperiment } from './resolve.js';
-import { findReusableRun, reuseKey } from './store.js';
+import { RunIndex } from './run-index.js';
+import { reuseKey } from './store.js';
 
 /**
  * `losslab run`: resolves the definition once, runs its matrix through one {@link Execution} (in
@@ -132,6 +134,7 @@ function executionFor(
       attempts: options.attempts,
       backend: backend.name,
       code,
+      ...(options.artifacts === undefined ? {} : { artifacts: openArtifactStore(options.artifacts) }),
     });
   return options.jobs === 1
     ? inProcessExecution(resolved.definition, options, backend)
@@ -225,10 +228,14 @@ export async function runCommand(options: RunOptions, entry: string): Promise<nu
   // now is represented by an earlier complete run with the same settings, seed, backend and code,
   // if there is one (as after a --fresh rerun that failed).
   const records: RunRecord[] = [];
+  // Read once, and only when some run failed: the runs folder answers for all of them.
+  let runIndex: RunIndex | undefined;
   for (const [index, { variant, seed }] of cells.entries()) {
-    const record =
-      results[index]?.record ??
-      (await findReusableRun(options.runsDir, definition.name, reuseKey(variant, seed, backend.name, fingerprint)));
+    let record = results[index]?.record;
+    if (record === undefined) {
+      runIndex ??= await RunIndex.read(options.runsDir, definition.name);
+      record = runIndex.find(reuseKey(variant, seed, backend.name, fingerprint));
+    }
     if (record) records.push(record);
   }
   console.log(

@@ -33,8 +33,10 @@ import {
   evaluationContext,
   loadData,
   type LoadedData,
+  type SourceLoader,
 } from './pipeline.js';
 import { settingsHash, type ResolvedVariant } from './resolve.js';
+import type { RunIndex } from './run-index.js';
 import {
   completeRun,
   failRun,
@@ -82,6 +84,10 @@ export interface RunContext {
   readonly definitionFile?: string;
   /** The kinds the definition may use (default: the built-ins plus every kind registered in this process). */
   readonly registry?: Registry;
+  /** The complete runs of `runsDir`, read once and kept between runs (a worker's); absent: the folder is read. */
+  readonly runIndex?: RunIndex;
+  /** Reads the data source (a worker's keeps the rows between jobs); absent: the data kind loads it. */
+  readonly loadSource?: SourceLoader;
 }
 
 /** A completed run: its record and folder, and whether an earlier run was reused. */
@@ -137,7 +143,10 @@ export async function runOne(job: RunJob, context: RunContext): Promise<E.Either
   try {
     const { complete, killed } = await phase('RunStoreFailed', async () => {
       if (context.reuse === false) return {};
-      const found = await findReusableRun(context.runsDir, definition.name, key, log);
+      const found =
+        context.runIndex === undefined
+          ? await findReusableRun(context.runsDir, definition.name, key, log)
+          : context.runIndex.find(key);
       if (found !== undefined) return { complete: found };
       return { killed: await findResumableRun(context.runsDir, definition.name, key) };
     });
@@ -191,7 +200,13 @@ async function train(
       });
       return [];
     });
-    const data = await phase('LoadDataFailed', () => loadData(spec, registry, { baseDir, seed }));
+    const data = await phase('LoadDataFailed', () =>
+      loadData(spec, registry, {
+        baseDir,
+        seed,
+        ...(context.loadSource === undefined ? {} : { source: context.loadSource }),
+      }),
+    );
     const trainSplit = data.splits.train;
     const b = await phase('BuildFailed', () => {
       if (trainSplit === undefined) throw new Error('the data has no train split');
@@ -262,6 +277,7 @@ async function train(
       if (E.isLeft(checked))
         throw new Error(`the run record would be invalid: ${formatErrors(checked.left).join('; ')}`);
       await completeRun(folder, record);
+      context.runIndex?.add(record);
       if (!variant.train.keepCheckpoints) await removeCheckpoints(folder);
       return { record, folder, reused: false };
     });

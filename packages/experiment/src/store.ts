@@ -106,6 +106,16 @@ export async function startRun(folder: string, info: Record<string, unknown>): P
   });
 }
 
+/** The files {@link completeRun} writes from the record alone: a queued run need not send them (the submitter writes them again). */
+export const RECORD_PARTS: ReadonlySet<string> = new Set([
+  'definition.json',
+  'history.json',
+  'history.csv',
+  'evaluation.json',
+  'environment.json',
+  RECORD_FILE,
+]);
+
 /**
  * Finishes a run: the parts first (definition, history, evaluation, environment), the record
  * last, so `record.json` exists only when everything else does.

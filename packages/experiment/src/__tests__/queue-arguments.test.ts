@@ -142,7 +142,7 @@ describe('run --queue and worker arguments', () => {
     expect(parseWorkerArguments(['--concurrency=0', 'extra', '--colour=red']).problems).toEqual([
       '--concurrency: expected a positive integer, got "0"',
       'extra: unexpected argument (losslab worker takes only options)',
-      '--colour: unknown option (known: --queue, --queue-password-file, --allow-definitions, --concurrency, --runs-dir, --lock-duration, --name, --help)',
+      '--colour: unknown option (known: --queue, --queue-password-file, --artifacts, --allow-definitions, --concurrency, --runs-dir, --lock-duration, --name, --help)',
       '--queue: expected the Redis URL of the run queue',
     ]);
   });
@@ -190,6 +190,22 @@ describe('run jobs', () => {
   });
 });
 
+describe('--artifacts (issue 30)', () => {
+  it('worker and run take a file:// or s3:// store; run needs --queue for it; a bad URL is a problem naming the option', () => {
+    const worker = parseWorkerArguments(['--queue=redis://h', '--artifacts=file:///mnt/shared/losslab']).options;
+    expect(worker?.artifacts).toEqual({ kind: 'file', url: 'file:///mnt/shared/losslab', dir: '/mnt/shared/losslab' });
+    expect(parseWorkerArguments(['--queue=redis://h']).options?.artifacts).toBeUndefined();
+    const run = parseRunArguments(['d.ts', '--queue=redis://h', '--artifacts=s3://team/sweeps']).options;
+    expect(run?.artifacts).toMatchObject({ kind: 's3', bucket: 'team', prefix: 'sweeps' });
+    expect(parseRunArguments(['d.ts', '--artifacts=file:///x']).problems).toEqual([
+      '--artifacts: given without --queue',
+    ]);
+    expect(parseWorkerArguments(['--queue=redis://h', '--artifacts=ftp://x/y']).problems).toEqual([
+      '--artifacts: expected a file:// or s3:// URL, got ftp: in "ftp://x/y"',
+    ]);
+  });
+});
+
 describe('the README section "Run a sweep on several machines"', () => {
   const root = resolve(fileURLToPath(import.meta.url), '../../../../..');
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -222,5 +238,10 @@ describe('the README section "Run a sweep on several machines"', () => {
     expect(parsed.problems).toEqual([]);
     expect(parsed.options?.queue?.display).toBe('redis://10.0.0.5:6379/0');
     expect(parsed.options?.queue?.options.password).toBe('pw');
+    // Both sides name the same artifact store.
+    expect(parsed.options?.artifacts?.url).toBe('file:///mnt/shared/losslab');
+    expect(parseWorkerArguments(worker?.slice(3) ?? [], env).options?.artifacts?.url).toBe(
+      parsed.options?.artifacts?.url,
+    );
   });
 });

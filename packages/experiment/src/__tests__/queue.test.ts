@@ -161,13 +161,15 @@ describe.skipIf(mode === 'skip')('losslab run --queue with losslab worker proces
   }, 240_000);
 
   it('a worker SIGKILLed during its first job: the job goes back to the queue, the other worker runs it, the sweep completes', async () => {
-    const sweep = submit('killed', 2);
+    // Through an artifact store (issue 30): the models of the killed attempt never reach the submitter.
+    const store = [`--artifacts=file://${dir}/killed-store`];
+    const sweep = submit('killed', 2, store);
     await waitFor(sweep, /queued sgd s1/);
-    const doomed = worker('doomed', 2);
+    const doomed = worker('doomed', 2, store);
     const [, victim] = await waitFor(doomed, /started queued \/ (\S+ s\d+)/);
     killGroup(doomed); // the worker and its sandboxed job process, as when its machine dies
     expect(await exitOf(doomed)).toBe(137);
-    const survivor = worker('survivor', 2);
+    const survivor = worker('survivor', 2, store);
     expect(await exitOf(sweep), sweep.output()).toBe(0);
     const output = sweep.output();
     expect(output).toContain(`requeued ${victim}: worker doomed stopped renewing its lock`);

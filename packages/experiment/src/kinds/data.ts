@@ -9,6 +9,7 @@ import {
 } from '@losslab/data';
 import { readCsvSplit, readIdxShape, readIdxSplit } from '@losslab/data/node';
 import { BlinkStreamData, CsvData, IdxData, type Split } from '@losslab/schema';
+import { cachedFileSha256 } from '../file-hash.js';
 import { messageOf } from '../message.js';
 import { dataFolder, pathIn, splitsOf } from './data-paths.js';
 import { builderOf, type Settings } from './define.js';
@@ -75,6 +76,14 @@ const idxData: DataKind<IdxData> = {
     const [, ...sample] = await readIdxShape(pathIn(dataFolder(spec, baseDir), first[1].images));
     return withChannel(sample);
   },
+  async fingerprint(spec, { baseDir }) {
+    const folder = dataFolder(spec, baseDir);
+    const fingerprint: Record<string, string> = {};
+    for (const [, files] of splitsOf(spec.splits))
+      for (const file of [files.images, files.labels]) fingerprint[file] = await cachedFileSha256(pathIn(folder, file));
+    if (spec.limit !== undefined) fingerprint.limit = String(spec.limit);
+    return fingerprint;
+  },
 };
 /**
  * IDX image and label files (plain or gzip), one pair per split; relative paths start from the
@@ -135,6 +144,13 @@ const csvData: DataKind<CsvData> = {
   },
   sampleShape: (spec) =>
     Promise.resolve(spec.window === undefined ? [spec.features.length] : [spec.window.length, spec.features.length]),
+  async fingerprint(spec, { baseDir }) {
+    const folder = dataFolder(spec, baseDir);
+    const fingerprint: Record<string, string> = {};
+    for (const [, file] of splitsOf(spec.splits)) fingerprint[file] = await cachedFileSha256(pathIn(folder, file));
+    if (spec.limit !== undefined) fingerprint.limit = String(spec.limit);
+    return fingerprint;
+  },
 };
 /**
  * A CSV file per split with a header: `features` (numeric columns), `label` (class ids, or

@@ -96,6 +96,11 @@ export interface DataKind<S extends KindSpec = KindSpec> extends KindEntry<S> {
    * (from a file header at most), so model shapes are checked before any run.
    */
   sampleShape?(spec: S, context: DataContext): Promise<readonly number[]>;
+  /**
+   * The fingerprint `load` gives, without loading (hashing the files, not decoding them): a queue
+   * worker checks its data with it before every job. Absent: `load` is asked.
+   */
+  fingerprint?(spec: S, context: DataContext): Promise<Record<string, string>>;
 }
 
 /** What a transform is told about the run it draws for. */

@@ -4,7 +4,8 @@ import { dirname, isAbsolute, join, normalize } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { formatErrors, RECORD_FILE, RunRecord } from '@losslab/schema';
 import { hashOf, sha256Hex } from '@losslab/runtime';
-import { completeRun, failRun, runFolder, startRun } from '../store.js';
+import { completeRun, failRun, RECORD_PARTS, runFolder, startRun } from '../store.js';
+import type { ArtifactStore } from './artifacts.js';
 import { RunJobResult, type RunJobData } from './job.js';
 
 /**
@@ -47,8 +48,35 @@ function recordDifferences(record: RunRecord, job: RunJobData): string[] {
 }
 
 /**
+ * The bytes of a file returned by reference, fetched from the submitter's own store (a reference
+ * is only a sha256, so it names nothing outside it) and refused, naming the file and both hashes,
+ * unless they hash to the record's sha256 (for a model file) and to the reference.
+ */
+async function fetchChecked(
+  store: ArtifactStore,
+  path: string,
+  reference: string,
+  recorded: ReadonlyMap<string, string>,
+  jobId: string,
+): Promise<Buffer> {
+  const expected = recorded.get(path) ?? reference;
+  if (expected !== reference)
+    throw new Error(
+      `job ${jobId}: artifact ${path} is referenced as sha256 ${reference}, the record says ${expected} (damaged or forged); nothing written`,
+    );
+  const bytes = await store.get(reference);
+  const found = sha256Hex(bytes);
+  if (found !== expected)
+    throw new Error(
+      `job ${jobId}: artifact ${path} from ${store.url} has sha256 ${found}, expected ${expected} (damaged or forged); nothing written`,
+    );
+  return bytes;
+}
+
+/**
  * Checks a job's return value (the record by the run-record codec, against the job that was
- * submitted, and each model file by the sha256 the record gives) and writes the run folder under
+ * submitted, and each model file by the sha256 the record gives; a file returned by reference is
+ * fetched from `store`, the submitter's own `--artifacts`, and checked before it is written) and writes the run folder under
  * `runsDir`; an already collected run is left as it is. Writes into a hidden folder first and
  * renames it, so a killed coordinator never leaves a half-written run. Throws a one-line reason
  * naming the job and what differs when the value is not the run submitted; then nothing is written.
@@ -58,6 +86,7 @@ export async function collectRun(
   returned: unknown,
   job: RunJobData,
   jobId: string,
+  store?: ArtifactStore,
 ): Promise<{ record: RunRecord; folder: string }> {
   const result = RunJobResult.decode(returned);
   if (E.isLeft(result)) throw new Error(`job ${jobId} returned no run: ${formatErrors(result.left).join('; ')}`);
@@ -69,16 +98,30 @@ export async function collectRun(
   if (differing.length > 0)
     throw new Error(`job ${jobId} returned a record that is not the run submitted: ${differing.join('; ')}`);
   const files = new Map<string, Buffer>();
-  for (const [path, base64] of Object.entries(result.right.files)) {
-    if (!isInside(path) || path === RECORD_FILE)
+  const references = Object.entries(result.right.artifacts ?? {});
+  const named = new Set<string>();
+  for (const path of [...Object.keys(result.right.files), ...references.map(([name]) => name)]) {
+    if (!isInside(path) || path === RECORD_FILE || named.has(path))
       throw new Error(`job ${jobId} returned a run holding a file named "${path}"`);
-    files.set(path, Buffer.from(base64, 'base64'));
+    named.add(path);
   }
-  for (const model of record.model?.files ?? []) {
-    const bytes = files.get(model.path);
-    if (bytes === undefined) throw new Error(`job ${jobId} returned a run without its model file ${model.path}`);
-    if (sha256Hex(bytes) !== model.sha256)
-      throw new Error(`job ${jobId}: model file ${model.path} differs from the record's sha256 (damaged or forged)`);
+  // The record's parts (history, evaluation, …) are written from the record itself, whatever came with it.
+  for (const [path, base64] of Object.entries(result.right.files))
+    if (!RECORD_PARTS.has(path)) files.set(path, Buffer.from(base64, 'base64'));
+  const recorded = new Map((record.model?.files ?? []).map((file) => [file.path, file.sha256]));
+  if (references.length > 0) {
+    if (store === undefined)
+      throw new Error(
+        `job ${jobId} returned its files (${references.map(([path]) => path).join(', ')}) in the workers' artifact store; give this command the same --artifacts as the workers`,
+      );
+    for (const [path, reference] of references)
+      files.set(path, await fetchChecked(store, path, reference, recorded, jobId));
+  }
+  for (const [path, sha256] of recorded) {
+    const bytes = files.get(path);
+    if (bytes === undefined) throw new Error(`job ${jobId} returned a run without its model file ${path}`);
+    if (sha256Hex(bytes) !== sha256)
+      throw new Error(`job ${jobId}: model file ${path} differs from the record's sha256 (damaged or forged)`);
   }
   const folder = runFolder(runsDir, record.experiment, record.runId);
   if (existsSync(join(folder, RECORD_FILE))) return { record, folder };

@@ -14,9 +14,14 @@ export async function sourceFingerprint(
   registry: Registry,
   baseDir: string,
 ): Promise<Record<string, string>> {
-  const loaded = await registry.data.get(spec.data.kind).load(spec.data, { baseDir });
+  const kind = registry.data.get(spec.data.kind);
+  // Hashing the files (cached while they are unchanged) where the kind can; loading them otherwise.
+  const files =
+    kind.fingerprint === undefined
+      ? (await kind.load(spec.data, { baseDir })).fingerprint
+      : await kind.fingerprint(spec.data, { baseDir });
   // As pipeline.ts loadData keys them, so the worker's record can be checked against it too.
   const transforms: Record<string, string> =
     spec.transforms === undefined || spec.transforms.length === 0 ? {} : { transforms: hashOf(spec.transforms) };
-  return { ...loaded.fingerprint, ...transforms };
+  return { ...files, ...transforms };
 }

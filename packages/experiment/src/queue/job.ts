@@ -37,6 +37,11 @@ export const refusalDelayMs = (refusals: number): number => 2000 * refusals;
 export const Refusal = t.exact(t.type({ worker: t.string, reason: t.string }));
 export type Refusal = t.TypeOf<typeof Refusal>;
 
+/** The code of a checkout as `codeParts` gives it; its canonical JSON hashes to the code fingerprint. */
+export const CodeMap = t.exact(
+  t.intersection([t.type({ sources: StringMap, versions: StringMap }), t.partial({ userSources: StringMap })]),
+);
+
 /** One (variant, seed) of a sweep, as a worker needs it to run exactly what the coordinator resolved. */
 export const RunJobData = t.exact(
   t.intersection([
@@ -58,28 +63,40 @@ export const RunJobData = t.exact(
       definitionHash: Sha256,
       backend: t.string,
       codeFingerprint: Sha256,
-      code: t.exact(
-        t.intersection([t.type({ sources: StringMap, versions: StringMap }), t.partial({ userSources: StringMap })]),
-      ),
       /** The data source's files (sha256 by path) as the coordinator read them. */
       dataFingerprint: StringMap,
       /** `--fresh`: the worker trains even when it holds a matching complete run. */
       fresh: t.boolean,
     }),
-    /** Added by workers that refused the job and handed it back (at most {@link MAX_REFUSALS}). */
-    t.partial({ refusals: t.array(Refusal) }),
+    t.partial({
+      /**
+       * The code map (source and package hashes) whose hash is `codeFingerprint`, so a worker can
+       * name what differs. Absent when the sweep put it once into the artifact store, under
+       * `codeFingerprint` (every job of a sweep shares it).
+       */
+      code: CodeMap,
+      /** Added by workers that refused the job and handed it back (at most {@link MAX_REFUSALS}). */
+      refusals: t.array(Refusal),
+    }),
   ]),
 );
 /** The data of one queued run. */
 export type RunJobData = t.TypeOf<typeof RunJobData>;
 
-/** What a worker returns: the run record (checked by the run-record codec on arrival) and the run folder's other files. */
+/**
+ * What a worker returns: the run record (checked by the run-record codec on arrival) and the run
+ * folder's other files, each either inline or by reference to the artifact store.
+ */
 export const RunJobResult = t.exact(
-  t.type({
-    record: t.unknown,
-    /** Files of the run folder that the record does not already hold (model, started.json), base64 by relative path. */
-    files: StringMap,
-  }),
+  t.intersection([
+    t.type({
+      record: t.unknown,
+      /** Files of the run folder that the record does not already hold (model, started.json), base64 by relative path. */
+      files: StringMap,
+    }),
+    /** Files put into the worker's artifact store (`--artifacts`): the sha256 of each, by relative path. */
+    t.partial({ artifacts: t.record(t.string, Sha256) }),
+  ]),
 );
 /** The return value of a run job. */
 export type RunJobResult = t.TypeOf<typeof RunJobResult>;

@@ -1,17 +1,29 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import * as E from 'fp-ts/lib/Either.js';
-import { formatErrors, RECORD_FILE } from '@losslab/schema';
-import { describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
+import { formatErrors, type RunRecord } from '@losslab/schema';
+import { describeBackend, hashOf, selectBackend, sha256Hex, type BackendInfo } from '@losslab/runtime';
 import { kerasProgress, type ProgressReporter } from '@losslab/train';
-import { codeFingerprint, codeParts } from '../environment.js';
+import { codeFingerprint, codeParts, type CodeParts } from '../environment.js';
 import { registry } from '../kinds/index.js';
 import { loadDefinitionFile } from '../load-definition.js';
+import type { LoadedRows } from '../kinds/table.js';
 import { messageOf } from '../message.js';
+import type { SourceLoader } from '../pipeline.js';
 import { resolveExperiment, type ResolvedVariant } from '../resolve.js';
 import { describeFailure, runOne } from '../run.js';
+import { RunIndex } from '../run-index.js';
+import { RECORD_PARTS } from '../store.js';
 import {
+  checkInlineSize,
+  openArtifactStore,
+  parseArtifactsUrl,
+  WORKER_ARTIFACTS_ENV,
+  type ArtifactStore,
+} from './artifacts.js';
+import {
+  CodeMap,
   codeDifferences,
   dataDifferences,
   MAX_REFUSALS,
@@ -55,16 +67,132 @@ class Refusal extends Error {
 
 let backend: BackendInfo | undefined;
 
-/** The files of a run folder, base64 by path relative to it, except the record (sent as a value). */
-async function folderFiles(folder: string, root = folder): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
+/** The files of a run folder by path relative to it, except those the record holds (the submitter writes them again). */
+async function folderFiles(folder: string, root = folder): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
   for (const entry of await readdir(folder, { withFileTypes: true })) {
     const path = join(folder, entry.name);
-    if (entry.isDirectory()) Object.assign(files, await folderFiles(path, root));
-    else if (entry.isFile() && !(folder === root && entry.name === RECORD_FILE))
-      files[relative(root, path)] = (await readFile(path)).toString('base64');
+    if (entry.isDirectory()) (await folderFiles(path, root)).forEach((bytes, name) => files.set(name, bytes));
+    else if (entry.isFile() && !(folder === root && RECORD_PARTS.has(entry.name)))
+      files.set(relative(root, path), await readFile(path));
   }
   return files;
+}
+
+/** The worker's runs of an experiment by reuse key, with the version of its folder they were read from. */
+interface KeptIndex {
+  readonly index: RunIndex;
+  seen: string;
+}
+const runIndexes = new Map<string, KeptIndex>();
+
+/** The modification time of an experiment's runs folder: it changes when a run folder is added or removed. */
+const folderVersion = async (runsDir: string, experiment: string): Promise<string> =>
+  String((await stat(join(runsDir, experiment), { bigint: true }).catch(() => undefined))?.mtimeNs ?? 'absent');
+
+/**
+ * The worker's runs folder read once and kept between jobs, read again only when another process
+ * (a sibling job process, the user) has added or removed a run folder since.
+ */
+async function workerRunIndex(runsDir: string, experiment: string): Promise<KeptIndex> {
+  const name = JSON.stringify([runsDir, experiment]);
+  const version = await folderVersion(runsDir, experiment);
+  const kept = runIndexes.get(name);
+  if (kept?.seen === version) return kept;
+  const fresh = { index: await RunIndex.read(runsDir, experiment), seen: version };
+  runIndexes.set(name, fresh);
+  return fresh;
+}
+
+/** The rows of the last job's data source, by its settings, folder and files' sha256. */
+let keptRows: { key: string; rows: Promise<LoadedRows> } | undefined;
+
+/**
+ * A data source loader that keeps the rows of the last job, so a sweep's jobs on the same data
+ * (every seed of a variant, usually every variant) load it once per worker process. Keyed by the
+ * files' sha256 as this job's data check found them: changed files are loaded again. The rows are
+ * typed arrays that training reads and never writes.
+ */
+const keptSource =
+  (files: Readonly<Record<string, string>>): SourceLoader =>
+  (data, baseDir) => {
+    const key = hashOf([data, baseDir, files]);
+    if (keptRows?.key !== key) {
+      const rows = registry.data.get(data.kind).load(data, { baseDir });
+      keptRows = { key, rows };
+      // A failed load is not kept: the next job tries again.
+      rows.catch(() => {
+        if (keptRows?.rows === rows) keptRows = undefined;
+      });
+    }
+    return keptRows.rows;
+  };
+
+/**
+ * The submitter's code map, stored once per sweep in the artifact store under its hash (the code
+ * fingerprint): read only to name what differs, and used only when its bytes hash to that
+ * fingerprint and it decodes as a code map.
+ */
+async function storedCode(fingerprint: string): Promise<CodeParts | undefined> {
+  try {
+    const bytes = await workerStore()?.get(fingerprint);
+    if (bytes === undefined || sha256Hex(bytes) !== fingerprint) return undefined;
+    const decoded = CodeMap.decode(JSON.parse(bytes.toString('utf8')));
+    return E.isRight(decoded) ? decoded.right : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Files at least this large go into the artifact store (the model's always do); smaller ones cost Redis less than a round trip. */
+const ARTIFACT_MIN_BYTES = 16 * 1024;
+
+let store: ArtifactStore | undefined;
+
+/** The worker's artifact store (`losslab worker --artifacts`, passed down in the environment), opened once per process. */
+function workerStore(): ArtifactStore | undefined {
+  const text = process.env[WORKER_ARTIFACTS_ENV];
+  if (text === undefined || text === '') return undefined;
+  if (store === undefined) {
+    const { location, problem } = parseArtifactsUrl(text);
+    if (location === undefined) throw new UnrecoverableError(`[Refused] ${problem ?? text}`);
+    store = openArtifactStore(location);
+  }
+  return store;
+}
+
+/**
+ * The run folder's files as a job returns them: with an artifact store, the model files and every
+ * large file are put into it and returned as their sha256; the rest (and, without a store, all of
+ * them, up to the inline limit of artifacts.ts) inline as base64.
+ */
+async function returnedFiles(
+  record: RunRecord,
+  files: ReadonlyMap<string, Buffer>,
+  label: string,
+): Promise<Omit<RunJobResult, 'record'>> {
+  const target = workerStore();
+  if (target === undefined) {
+    try {
+      checkInlineSize(files);
+    } catch (error) {
+      // Trying again cannot make the files smaller: fail at once, with the way out.
+      throw new UnrecoverableError(`[TooLarge] ${label}: ${messageOf(error)}`);
+    }
+    return { files: Object.fromEntries([...files].map(([path, bytes]) => [path, bytes.toString('base64')])) };
+  }
+  const modelFiles = new Set((record.model?.files ?? []).map((file) => file.path));
+  const inline: Record<string, string> = {};
+  const artifacts: Record<string, string> = {};
+  for (const [path, bytes] of files) {
+    if (!modelFiles.has(path) && bytes.byteLength < ARTIFACT_MIN_BYTES) inline[path] = bytes.toString('base64');
+    else {
+      const sha256 = sha256Hex(bytes);
+      await target.put(sha256, bytes);
+      artifacts[path] = sha256;
+    }
+  }
+  return { files: inline, artifacts };
 }
 
 /**
@@ -134,7 +262,13 @@ async function runJob(job: SandboxedRunJob, data: RunJobData): Promise<RunJobRes
   // Loading the definition registered its user kinds: their files are part of the code compared.
   const code = codeFingerprint(registry);
   if (code !== data.codeFingerprint) {
-    const differing = codeDifferences(codeParts(registry), data.code);
+    const submitted = data.code ?? (await storedCode(data.codeFingerprint));
+    const differing =
+      submitted === undefined
+        ? [
+            "the submitter's code map is not in this worker's artifact store (give the worker the submitter's --artifacts)",
+          ]
+        : codeDifferences(codeParts(registry), submitted);
     throw new Refusal(
       `this worker's code differs from the submitter's (fingerprint ${code.slice(0, 12)} here, ${data.codeFingerprint.slice(0, 12)} submitted): ${differing.slice(0, 5).join('; ')}${differing.length > 5 ? `; and ${differing.length - 5} more` : ''}`,
     );
@@ -174,10 +308,14 @@ async function runJob(job: SandboxedRunJob, data: RunJobData): Promise<RunJobRes
       job.updateProgress({ epoch: summary.epoch, loss: summary.loss }).catch(() => {});
     },
   };
+  const runsDir = process.env[WORKER_RUNS_DIR_ENV] ?? 'runs';
+  const runIndex = await workerRunIndex(runsDir, data.experiment);
   const outcome = await runOne(
     { definition: resolved.right.definition, variant, seed: data.seed },
     {
-      runsDir: process.env[WORKER_RUNS_DIR_ENV] ?? 'runs',
+      runsDir,
+      runIndex: runIndex.index,
+      loadSource: keptSource(here),
       backend,
       progress,
       reuse: !data.fresh,
@@ -190,6 +328,7 @@ async function runJob(job: SandboxedRunJob, data: RunJobData): Promise<RunJobRes
     throw new Error(
       `[${outcome.left.tag}] ${describeFailure(outcome.left, { variant: data.variant, seed: data.seed })}`,
     );
+  runIndex.seen = await folderVersion(runsDir, data.experiment);
   const { record, folder, reused } = outcome.right;
   // Belt and braces: the data the run read is the data the coordinator fingerprinted.
   const recorded = Object.fromEntries(
@@ -198,5 +337,5 @@ async function runJob(job: SandboxedRunJob, data: RunJobData): Promise<RunJobRes
   const readOther = dataDifferences(recorded, data.dataFingerprint);
   if (readOther.length > 0) throw new Refusal(`the run read other data: ${readOther.join('; ')}`);
   console.log(`job ${job.id ?? '?'}: ${reused ? 'reused' : 'wrote'} ${folder}`);
-  return { record, files: await folderFiles(folder) };
+  return { record, ...(await returnedFiles(record, await folderFiles(folder), label)) };
 }

@@ -3,20 +3,36 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import type { ExperimentDefinition } from '@losslab/schema';
-import { hashOf, sha256Hex } from '@losslab/runtime';
+import { canonicalJson, hashOf, sha256Hex } from '@losslab/runtime';
 import type { CodeParts } from '../environment.js';
 import { registry } from '../kinds/index.js';
 import { messageOf } from '../message.js';
 import type { Overrides } from '../resolve.js';
 import { cellLabel, metricsLine, type CellResult, type Execution, type RunCell } from '../execution/execution.js';
-import { findReusableRun, reuseKey } from '../store.js';
+import { RunIndex } from '../run-index.js';
+import { reuseKey } from '../store.js';
 import { collectRun, recordQueueFailure } from './collect.js';
 import { redisProblem, scrub, type QueueTarget } from './connection.js';
+import type { ArtifactStore } from './artifacts.js';
 import { sourceFingerprint } from './data-check.js';
 import { MAX_REFUSALS, QUEUE_NAME, Refusal, runJobId, type RunJobData, type RunJobResult } from './job.js';
 
-/** How long a finished job (its result, with the run's model files) stays in Redis for a coordinator to collect. */
+/**
+ * How long a finished job stays in Redis when no coordinator collects it (one that does removes it
+ * as soon as the run folder is written; the runs folder then answers a resubmit).
+ */
 const FINISHED_JOBS_KEPT_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The length BullMQ's event stream is trimmed to (its default is 10,000 events, each `completed`
+ * one holding the whole returned record): losslab's coordinator reads job states, not events, so
+ * a short tail for debugging with `XRANGE` is enough, and Redis stays flat in the number of runs.
+ * @internal exported for its test
+ */
+export const EVENTS_KEPT = 100;
+
+/** How many pending jobs the coordinator reads at once while waiting. */
+const POLL_BATCH = 200;
 
 /** How the coordinator submits a sweep (from `losslab run --queue=…`). */
 export interface SweepOptions {
@@ -33,6 +49,8 @@ export interface SweepOptions {
   readonly code: CodeParts;
   /** How often the queue is read while waiting. */
   readonly pollMs?: number;
+  /** The artifact store the workers put run files in (`--artifacts`); fetched from and checked here. */
+  readonly artifacts?: ArtifactStore;
 }
 
 /** What the coordinator last saw of a job, so it prints changes only. */
@@ -61,6 +79,9 @@ async function jobData(
 ): Promise<RunJobData[]> {
   const { code } = options;
   const fingerprint = hashOf(code);
+  // What every job shares is stored once: the code map goes into the artifact store under its own
+  // hash (the code fingerprint), and the jobs carry only that hash.
+  if (options.artifacts !== undefined) await options.artifacts.put(fingerprint, Buffer.from(canonicalJson(code)));
   const baseDir = dirname(resolve(options.definitionPath));
   // Workers import the definition file only when their copy has these bytes.
   const definitionSha256 = sha256Hex(await readFile(options.definitionPath));
@@ -87,7 +108,7 @@ async function jobData(
       definitionHash: variant.hash,
       backend: options.backend,
       codeFingerprint: fingerprint,
-      code,
+      ...(options.artifacts === undefined ? { code } : {}),
       dataFingerprint,
       fresh: options.fresh,
     });
@@ -116,17 +137,21 @@ async function runSweep(
   }
   const all = await jobData(definition, cells, options);
   const results = new Array<CellResult | undefined>(all.length);
-  const queue = new Queue<RunJobData, RunJobResult, string>(QUEUE_NAME, { connection: target.options });
+  const queue = new Queue<RunJobData, RunJobResult, string>(QUEUE_NAME, {
+    connection: target.options,
+    streams: { events: { maxLen: EVENTS_KEPT } },
+  });
   queue.on('error', (error) => console.error(`queue: ${scrub(target, error.message)}`));
   try {
     const pending = new Map<number, Seen>();
+    // The runs folder, read once for the whole sweep rather than once per run.
+    let runIndex: RunIndex | undefined;
     for (const [index, data] of all.entries()) {
       const label = cellLabel(data.variant, data.seed);
       const id = runJobId(data);
       if (!options.fresh) {
-        const local = await findReusableRun(
-          options.runsDir,
-          definition.name,
+        runIndex ??= await RunIndex.read(options.runsDir, definition.name);
+        const local = runIndex.find(
           reuseKey({ hash: data.definitionHash }, data.seed, data.backend, data.codeFingerprint),
         );
         if (local !== undefined) {
@@ -147,9 +172,8 @@ async function runSweep(
           jobId: id,
           attempts: options.attempts,
           backoff: { type: 'exponential', delay: 1000 },
-          // Kept for a week, so a restarted coordinator reads finished jobs from the queue; then
-          // evicted (BullMQ does so when a later job ends), so results with their models do not
-          // pile up in Redis's memory.
+          // Removed once collected; kept for a week while no coordinator collects it, so a
+          // restarted one still finds it; then evicted (BullMQ does so when a later job ends).
           removeOnComplete: { age: FINISHED_JOBS_KEPT_SECONDS },
           removeOnFail: { age: FINISHED_JOBS_KEPT_SECONDS },
         });
@@ -169,82 +193,105 @@ async function runSweep(
     };
     let lastCounts = '';
     while ([...pending.values()].some((s) => s.result === undefined)) {
-      for (const [index, seen] of pending) {
-        if (seen.result !== undefined) continue;
-        const data = all[index]!;
-        const label = cellLabel(data.variant, data.seed);
-        const id = runJobId(data);
-        // The state first, then the job: a job read first could finish before its state is read,
-        // and would then be 'completed' without the return value it had not yet when read.
-        const state = await queue.getJobState(id);
-        const job = await queue.getJob(id);
-        if (job === undefined || state === 'unknown') {
-          seen.result = results[index] = { label, ending: 'removed from the queue' };
-          console.error(`failed: ${label}: job ${id} was removed from the queue`);
-          continue;
-        }
-        const worker = job.processedBy;
-        if (job.stalledCounter > seen.stalled) {
-          console.log(
-            `requeued ${label}: worker ${seen.worker ?? worker ?? '?'} stopped renewing its lock (stalled ${job.stalledCounter}×)`,
-          );
-          seen.stalled = job.stalledCounter;
-        }
-        if (state === 'active' && (seen.state !== 'active' || job.attemptsStarted !== seen.attemptsStarted)) {
-          const retry = job.attemptsStarted > 1 ? `, retry ${job.attemptsStarted - 1}` : '';
-          console.log(`running ${label} on ${worker ?? '?'} (attempt ${job.attemptsStarted}${retry})`);
-        }
-        const refusals = refusalsOf(job.data);
-        if (refusals.length > seen.refusals) {
-          const last = refusals[refusals.length - 1];
-          console.log(
-            `handed back ${label} (job ${id}, refusal ${refusals.length} of ${MAX_REFUSALS}): worker ${last?.worker ?? '?'} refused it: ${scrub(target, last?.reason ?? '')}`,
-          );
-          seen.refusals = refusals.length;
-        } else if (
-          state === 'delayed' &&
-          seen.state !== 'delayed' &&
-          // Typed as a string, yet unset on a job handed back by a refusal (delayed without failing).
-          (job.failedReason as string | undefined) !== undefined
-        )
-          console.log(`retrying ${label} after attempt ${job.attemptsMade} failed: ${scrub(target, job.failedReason)}`);
-        seen.state = state;
-        seen.attemptsStarted = job.attemptsStarted;
-        if (worker !== undefined) seen.worker = worker;
-        const progress = (typeof job.progress === 'object' ? job.progress : {}) as { epoch?: number; loss?: number };
-        const shown = progress.epoch === undefined ? undefined : `${job.attemptsStarted}/${progress.epoch}`;
-        if (state === 'active' && shown !== undefined && shown !== seen.progress) {
-          console.log(`${label}: epoch ${progress.epoch}, loss ${progress.loss?.toFixed(4) ?? '?'} (${worker ?? '?'})`);
-          seen.progress = shown;
-        }
-        if (state === 'completed') {
-          try {
-            const { record, folder } = await collectRun(options.runsDir, job.returnvalue, data, id);
-            console.log(
-              `done ${label} on ${worker ?? '?'} after ${job.attemptsStarted} attempt(s): wrote ${folder} — ${metricsLine(record)}`,
-            );
-            seen.result = results[index] = { label, record };
-          } catch (error) {
-            console.error(`failed: ${label}: ${messageOf(error)}`);
-            seen.result = results[index] = { label, ending: 'invalid result' };
+      const open = [...pending].filter(([, seen]) => seen.result === undefined);
+      for (let from = 0; from < open.length; from += POLL_BATCH) {
+        const batch = open.slice(from, from + POLL_BATCH);
+        const ids = batch.map(([index]) => runJobId(all[index]!));
+        // The states first, then the jobs: a job read first could finish before its state is read,
+        // and would then be 'completed' without the return value it had not yet when read. Each
+        // batch's requests go out together (pipelined on one connection), not one round trip each.
+        const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+        const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+        for (const [position, [index, seen]] of batch.entries()) {
+          const data = all[index]!;
+          const label = cellLabel(data.variant, data.seed);
+          const id = ids[position]!;
+          const state = states[position]!;
+          const job = jobs[position];
+          if (job === undefined || state === 'unknown') {
+            seen.result = results[index] = { label, ending: 'removed from the queue' };
+            console.error(`failed: ${label}: job ${id} was removed from the queue`);
+            continue;
           }
-        } else if (state === 'failed') {
-          const reason = scrub(target, job.failedReason);
-          const folder = await recordQueueFailure(options.runsDir, {
-            experiment: data.experiment,
-            variant: data.variant,
-            seed: data.seed,
-            definitionHash: data.definitionHash,
-            jobId: id,
-            reason,
-            attempts: job.attemptsMade,
-            startedAt: new Date(job.processedOn ?? job.timestamp),
-            failedAt: new Date(job.finishedOn ?? Date.now()),
-          });
-          console.error(
-            `error: ${label} failed after ${job.attemptsMade} attempt(s) (recorded in ${folder}): ${reason}`,
-          );
-          seen.result = results[index] = { label, ending: `failed after ${job.attemptsMade} attempt(s)` };
+          const worker = job.processedBy;
+          if (job.stalledCounter > seen.stalled) {
+            console.log(
+              `requeued ${label}: worker ${seen.worker ?? worker ?? '?'} stopped renewing its lock (stalled ${job.stalledCounter}×)`,
+            );
+            seen.stalled = job.stalledCounter;
+          }
+          if (state === 'active' && (seen.state !== 'active' || job.attemptsStarted !== seen.attemptsStarted)) {
+            const retry = job.attemptsStarted > 1 ? `, retry ${job.attemptsStarted - 1}` : '';
+            console.log(`running ${label} on ${worker ?? '?'} (attempt ${job.attemptsStarted}${retry})`);
+          }
+          const refusals = refusalsOf(job.data);
+          if (refusals.length > seen.refusals) {
+            const last = refusals[refusals.length - 1];
+            console.log(
+              `handed back ${label} (job ${id}, refusal ${refusals.length} of ${MAX_REFUSALS}): worker ${last?.worker ?? '?'} refused it: ${scrub(target, last?.reason ?? '')}`,
+            );
+            seen.refusals = refusals.length;
+          } else if (
+            state === 'delayed' &&
+            seen.state !== 'delayed' &&
+            // Typed as a string, yet unset on a job handed back by a refusal (delayed without failing).
+            (job.failedReason as string | undefined) !== undefined
+          )
+            console.log(
+              `retrying ${label} after attempt ${job.attemptsMade} failed: ${scrub(target, job.failedReason)}`,
+            );
+          seen.state = state;
+          seen.attemptsStarted = job.attemptsStarted;
+          if (worker !== undefined) seen.worker = worker;
+          const progress = (typeof job.progress === 'object' ? job.progress : {}) as { epoch?: number; loss?: number };
+          const shown = progress.epoch === undefined ? undefined : `${job.attemptsStarted}/${progress.epoch}`;
+          if (state === 'active' && shown !== undefined && shown !== seen.progress) {
+            console.log(
+              `${label}: epoch ${progress.epoch}, loss ${progress.loss?.toFixed(4) ?? '?'} (${worker ?? '?'})`,
+            );
+            seen.progress = shown;
+          }
+          if (state === 'completed') {
+            try {
+              const { record, folder } = await collectRun(
+                options.runsDir,
+                job.returnvalue,
+                data,
+                id,
+                options.artifacts,
+              );
+              // The run folder now answers for this run: Redis keeps only what is in flight.
+              await job
+                .remove()
+                .catch((error: unknown) =>
+                  console.error(`queue: job ${id} stays in Redis until it expires: ${scrub(target, messageOf(error))}`),
+                );
+              console.log(
+                `done ${label} on ${worker ?? '?'} after ${job.attemptsStarted} attempt(s): wrote ${folder} — ${metricsLine(record)}`,
+              );
+              seen.result = results[index] = { label, record };
+            } catch (error) {
+              console.error(`failed: ${label}: ${messageOf(error)}`);
+              seen.result = results[index] = { label, ending: 'invalid result' };
+            }
+          } else if (state === 'failed') {
+            const reason = scrub(target, job.failedReason);
+            const folder = await recordQueueFailure(options.runsDir, {
+              experiment: data.experiment,
+              variant: data.variant,
+              seed: data.seed,
+              definitionHash: data.definitionHash,
+              jobId: id,
+              reason,
+              attempts: job.attemptsMade,
+              startedAt: new Date(job.processedOn ?? job.timestamp),
+              failedAt: new Date(job.finishedOn ?? Date.now()),
+            });
+            console.error(
+              `error: ${label} failed after ${job.attemptsMade} attempt(s) (recorded in ${folder}): ${reason}`,
+            );
+            seen.result = results[index] = { label, ending: `failed after ${job.attemptsMade} attempt(s)` };
+          }
         }
       }
       const now = counts();

@@ -5,6 +5,7 @@ import type { WorkerOptions } from '../command-options.js';
 import { redisProblem, scrub } from './connection.js';
 import { definitionRoots, WORKER_DEFINITION_ROOTS_ENV } from './definition-access.js';
 import { messageOf } from '../message.js';
+import { WORKER_ARTIFACTS_ENV } from './artifacts.js';
 import { QUEUE_NAME, WORKER_NAME_ENV, WORKER_RUNS_DIR_ENV, type RunJobData, type RunJobResult } from './job.js';
 
 /** The sandboxed processor BullMQ forks for each job slot (a .mjs file: it registers tsx first). */
@@ -31,6 +32,7 @@ export async function workerCommand(options: WorkerOptions): Promise<number> {
   process.env[WORKER_RUNS_DIR_ENV] = resolve(options.runsDir);
   process.env[WORKER_DEFINITION_ROOTS_ENV] = JSON.stringify(roots);
   process.env[WORKER_NAME_ENV] = options.name;
+  if (options.artifacts !== undefined) process.env[WORKER_ARTIFACTS_ENV] = options.artifacts.url;
   const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, SANDBOX_FILE, {
     connection: { ...options.target.options, maxRetriesPerRequest: null },
     concurrency: options.concurrency,
@@ -52,7 +54,7 @@ export async function workerCommand(options: WorkerOptions): Promise<number> {
   worker.on('stalled', (jobId) => console.log(`requeued job ${jobId}: its worker stopped renewing its lock`));
   worker.on('error', (error) => console.error(`worker: ${scrub(options.target, error.message)}`));
   console.log(
-    `losslab worker ${options.name}: queue ${options.target.display}, concurrency ${options.concurrency}, runs kept in ${options.runsDir}, lock ${options.lockDurationMs} ms, definitions from ${roots.join(', ')} (pid ${process.pid})`,
+    `losslab worker ${options.name}: queue ${options.target.display}, concurrency ${options.concurrency}, runs kept in ${options.runsDir}, ${options.artifacts === undefined ? 'run files through Redis' : `run files into ${options.artifacts.url}`}, lock ${options.lockDurationMs} ms, definitions from ${roots.join(', ')} (pid ${process.pid})`,
   );
   return new Promise((done) => {
     let stopping = false;
