@@ -55,7 +55,13 @@ describe('README: the verdict', () => {
     expect(decoded(ReportSettings, value.report)).toEqual(value.report);
     expect(decoded(t.array(Claim), value.claims)).toEqual(value.claims);
     expect(value.claims).toEqual([
-      expect.objectContaining({ kind: 'beats', variant: 'cb-ce', than: 'ce', metric: 'macroF1', alpha: 0.05 }),
+      expect.objectContaining({
+        kind: 'beats',
+        variant: 'logit-adjusted',
+        than: 'ce',
+        metric: 'balancedAccuracy',
+        alpha: 0.05,
+      }),
     ]);
     // And the whole definition, with them, resolves.
     const file = join(ROOT, 'experiments/mnist-lt.ts');
