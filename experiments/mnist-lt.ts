@@ -101,11 +101,11 @@ export default defineExperiment({
     }),
     beats('logit-adjusted', 'ce', 'tailAccuracy', {
       alpha: 0.05,
-      description: 'logit adjustment raises tail-class accuracy over cross-entropy',
+      description: 'logit adjustment raises tail accuracy (the rarest third of the digits) over cross-entropy',
     }),
     beats('ce', 'logit-adjusted', 'headAccuracy', {
       alpha: 0.05,
-      description: 'logit adjustment pays with head-class accuracy: cross-entropy is higher on the head classes',
+      description: 'logit adjustment lowers head accuracy: cross-entropy is higher on the most frequent third',
     }),
     threshold('adjusted.balancedAccuracy', '>=', 0.9, {
       variant: 'ce',
