@@ -10,6 +10,7 @@ import { fit, silentProgress, type FitResult, type ProgressReporter } from '@los
 import { captureEnvironment, codeFingerprint } from './environment.js';
 import { messageOf } from './message.js';
 import { saveModel } from './model-files.js';
+import { savePredictions } from './prediction-files.js';
 import { currentProcess } from './run-files.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
@@ -17,7 +18,7 @@ import {
   buildLoss,
   buildModel,
   buildOptimizer,
-  evaluate,
+  evaluateWithPredictions,
   evaluationContext,
   loadData,
   type LoadedData,
@@ -191,9 +192,13 @@ async function train(
     const fitted = await phase('TrainFailed', () =>
       fitVariant(job, context, registry, b, trainSplit!, folder, { runId, ...key }, resumable),
     );
-    const evaluation = await phase('EvaluateFailed', () => evaluate(spec, registry, b.data, b.model, b.loss));
+    const { evaluation, predictions } = await phase('EvaluateFailed', () =>
+      evaluateWithPredictions(spec, registry, b.data, b.model, b.loss),
+    );
     return await phase('PersistFailed', async () => {
       const modelFiles = await saveModel(b.model, folder);
+      const savedPredictions =
+        predictions === undefined ? undefined : await savePredictions(predictions, evaluation.split, folder);
       const stopping = spec.train.earlyStopping;
       const finishedAt = new Date();
       const record: RunRecord = {
@@ -218,6 +223,7 @@ async function train(
         claims: [...(definition.claims ?? [])],
         model: { format: 'tfjs-layers', files: modelFiles },
         ...(resumes.length === 0 ? {} : { resumes: [...resumes] }),
+        ...(savedPredictions === undefined ? {} : { predictions: savedPredictions }),
         ...(stopping === undefined || fitted.bestEpoch === undefined
           ? {}
           : {

@@ -43,6 +43,13 @@ export {
 export { RecordedDefinition } from './recorded-definition.js';
 export { sha256Hex } from './sha256.js';
 export {
+  PREDICTIONS_FILE,
+  RecordedPredictions,
+  encodePredictions,
+  decodePredictions,
+  type ExamplePredictions,
+} from './predictions.js';
+export {
   Base64,
   StoredTensor,
   StoredRandomState,

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { RecordedPredictions } from './predictions.js';
 import {
   closed,
   FiniteNumber,
@@ -380,6 +381,8 @@ export const RunRecord = t.intersection([
     report: ReportSettings,
     /** Each time the run was resumed after a kill: from the checkpoint of which epoch, and when. */
     resumes: t.array(t.type({ afterEpoch: PositiveInt, at: IsoDateTime })),
+    /** The final evaluation's per-example predictions in the run folder (see `predictions.ts`). */
+    predictions: RecordedPredictions,
   }),
 ]);
 export type RunRecord = t.TypeOf<typeof RunRecord>;
