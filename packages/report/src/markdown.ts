@@ -27,6 +27,7 @@ import {
   type TextTable,
   cellText,
 } from './layout.js';
+import { certaintySections } from './certainty-layout.js';
 import { printable } from './format.js';
 import type { ReportModel } from './model.js';
 
@@ -174,6 +175,12 @@ export function renderMarkdown(model: ReportModel): string {
     '',
   );
   for (const note of finalMetricsNotes(model)) out.push(block(note), '');
+  for (const section of certaintySections(model)) {
+    out.push(`## ${inline(section.title)}`, '');
+    for (const paragraph of section.paragraphs) out.push(block(paragraph), '');
+    for (const data of section.tables) out.push(table(data), '');
+    for (const chart of section.charts) out.push(...chartLines(chart));
+  }
   if (model.epochSummaries.length > 0) {
     const epochs = epochSummaryTable(model);
     out.push('## Over the epochs', '', block(EPOCHS_NOTE), '');

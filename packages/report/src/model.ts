@@ -42,6 +42,8 @@ import type { RunRecord } from '@losslab/schema';
 import { crossGroupPredictions, referenceTable, type ReferenceTable } from './reference.js';
 import { isLossKey, MAJORITY_CURVE } from './metrics.js';
 import { reportView, type ExperimentView, type ReportView } from './view.js';
+import type { RunPredictions } from './calibration.js';
+import { groupCalibrations, reliabilityChart, type CalibrationResults } from './certainty.js';
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
@@ -57,6 +59,10 @@ export interface BuildReportOptions {
   readonly primary?: readonly DeclaredPrimary[];
   /** Family-wise level of the verdict and of `beats` claims without their own; default 0.05. */
   readonly alpha?: number;
+  /** Per-example predictions of the runs that kept them (from `loadPredictions`): calibration and example-level resampling. */
+  readonly predictions?: RunPredictions;
+  /** Why recorded predictions files were not used (from `loadPredictions`), shown as warnings. */
+  readonly predictionProblems?: readonly string[];
 }
 
 /** One line per run in the context block. */
@@ -128,6 +134,8 @@ export interface ReportModel {
   readonly definitionDiffs: readonly DefinitionDiff[];
   readonly runs: readonly RunRow[];
   readonly charts: readonly RenderedChart[];
+  /** Calibration (ECE, Brier, NLL, reliability bins) per group whose runs kept predictions. */
+  readonly calibration: CalibrationResults;
   readonly skipped: readonly SkippedRun[];
 }
 
@@ -422,7 +430,9 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     }),
   );
 
-  const charts = await renderCharts(chartSpecs(view, claims));
+  const calibration = groupCalibrations(groups, options.predictions ?? new Map());
+  warnings.push(...(options.predictionProblems ?? []));
+  const charts = await renderCharts([...chartSpecs(view, claims), ...calibration.groups.map(reliabilityChart)]);
   return {
     title: options.title ?? `losslab report: ${experiments.join(', ')}`,
     experiments,
@@ -446,5 +456,6 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     runs,
     charts,
     skipped,
+    calibration,
   };
 }
