@@ -1,6 +1,8 @@
 import { CALIBRATION_BINS, NLL_EPSILON } from './calibration.js';
 import type { RenderedChart } from './charts.js';
-import { formatSd, formatValue } from './format.js';
+import { BOOTSTRAP_REPLICATES } from './bootstrap.js';
+import { IQM_MIN_SEEDS } from './comparison-certainty.js';
+import { formatP, formatSd, formatSigned, formatValue } from './format.js';
 import type { TextTable } from './layout.js';
 import type { ReportModel } from './model.js';
 import type { Summary } from './stats.js';
@@ -36,6 +38,50 @@ export function calibrationTable(model: ReportModel): TextTable {
   };
 }
 
+const bracket = ([low, high]: readonly [number, number], signed = false): string =>
+  signed ? `[${formatSigned(low)}, ${formatSigned(high)}]` : `[${formatValue(low)}, ${formatValue(high)}]`;
+
+export const CERTAINTY_NOTE = `Each tested comparison on a primary metric, A against B. P(A > B): the probability that a run of A beats a run of B (every pair of seeds, ties half; for a metric where lower is better, "beats" means lower), with a 95% stratified bootstrap interval (each variant's seeds resampled on their own). Difference: mean(A) − mean(B) with a 95% percentile bootstrap interval, two-level where both variants kept predictions for the same seeds (seeds drawn with replacement, then within each drawn seed the test examples, the same seeds and examples for both variants), else over the paired seeds. IQM: interquartile mean (mean of the middle half of the seeds) with its stratified bootstrap interval, shown from ${IQM_MIN_SEEDS} seeds per variant. The last column says whether the t-test (unadjusted p < α), the bootstrap interval (excluding 0) and P(A > B) (interval excluding 1/2) find the same. ${BOOTSTRAP_REPLICATES} replicates each, drawn by xoshiro128** seeded with the sha256 of the compared run ids (and their predictions' sha256s), so the same runs give the same intervals. Formulas and simulated coverage: STATISTICS.md.`;
+
+/** One row per primary comparison: P(A > B), the difference's bootstrap interval, IQMs and agreement. */
+export function certaintyTable(model: ReportModel): TextTable {
+  const several = model.experiments.length > 1;
+  return {
+    header: [
+      'A vs B',
+      'metric',
+      'P(A > B) [95%]',
+      'difference [95% bootstrap]',
+      'resampled',
+      't-test p',
+      'IQM A | IQM B',
+      'methods',
+    ],
+    rows: model.certainty.map((entry) => {
+      const comparison = model.comparisons.find(
+        (c) =>
+          c.experiment === entry.experiment &&
+          c.label === entry.label &&
+          c.baseline === entry.baseline &&
+          c.metric === entry.metric,
+      );
+      const p = comparison?.test.p;
+      return [
+        `${several ? `${entry.experiment}: ` : ''}${entry.label} vs ${entry.baseline}`,
+        entry.metric,
+        `${formatValue(entry.probability)} ${bracket(entry.probabilityInterval)}`,
+        `${formatSigned(entry.difference)} ${bracket(entry.differenceInterval, true)}`,
+        entry.examplesNote === null ? entry.resampled : `${entry.resampled} (${entry.examplesNote})`,
+        p === null || p === undefined ? '—' : formatP(p),
+        entry.iqm === null
+          ? `— (fewer than ${IQM_MIN_SEEDS} seeds)`
+          : `${formatValue(entry.iqm.label)} ${bracket(entry.iqm.labelInterval)} | ${formatValue(entry.iqm.baseline)} ${bracket(entry.iqm.baselineInterval)}`,
+        entry.agree ? 'agree' : { text: 'disagree', strong: true },
+      ];
+    }),
+  };
+}
+
 /** The sections on calibration (and, when computed, on the certainty of comparisons); empty when no run kept predictions. */
 export function certaintySections(model: ReportModel): CertaintySection[] {
   const sections: CertaintySection[] = [];
@@ -46,6 +92,15 @@ export function certaintySections(model: ReportModel): CertaintySection[] {
       paragraphs: [CALIBRATION_NOTE, ...model.calibration.notes],
       tables: model.calibration.groups.length > 0 ? [calibrationTable(model)] : [],
       charts: model.charts.filter((chart) => chart.kind === 'reliability'),
+    });
+  }
+  if (model.certainty.length > 0) {
+    sections.push({
+      id: 'certainty',
+      title: 'How sure the comparisons are',
+      paragraphs: [CERTAINTY_NOTE],
+      tables: [certaintyTable(model)],
+      charts: [],
     });
   }
   return sections;

@@ -44,6 +44,7 @@ import { isLossKey, MAJORITY_CURVE } from './metrics.js';
 import { reportView, type ExperimentView, type ReportView } from './view.js';
 import type { RunPredictions } from './calibration.js';
 import { groupCalibrations, reliabilityChart, type CalibrationResults } from './certainty.js';
+import { comparisonCertainty, type ComparisonCertainty } from './comparison-certainty.js';
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
@@ -136,6 +137,8 @@ export interface ReportModel {
   readonly charts: readonly RenderedChart[];
   /** Calibration (ECE, Brier, NLL, reliability bins) per group whose runs kept predictions. */
   readonly calibration: CalibrationResults;
+  /** Per tested primary comparison: P(A > B), bootstrap intervals, interquartile means and whether the methods agree. */
+  readonly certainty: readonly ComparisonCertainty[];
   readonly skipped: readonly SkippedRun[];
 }
 
@@ -431,6 +434,14 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   );
 
   const calibration = groupCalibrations(groups, options.predictions ?? new Map());
+  const directions = new Map(
+    view.experiments.flatMap((experiment) =>
+      experiment.primary.map(
+        (choice) => [JSON.stringify([experiment.experiment, choice.metric]), choice.direction] as const,
+      ),
+    ),
+  );
+  const certainty = comparisonCertainty(comparisons, groups, directions, options.predictions ?? new Map(), alpha);
   warnings.push(...(options.predictionProblems ?? []));
   const charts = await renderCharts([...chartSpecs(view, claims), ...calibration.groups.map(reliabilityChart)]);
   return {
@@ -457,5 +468,6 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     charts,
     skipped,
     calibration,
+    certainty,
   };
 }

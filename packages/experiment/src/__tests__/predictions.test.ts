@@ -68,7 +68,7 @@ describe('per-example predictions of the final evaluation', () => {
     for (let i = 0; i < predictions.truth.length; i++) {
       const positive = predictions.probabilities[2 * i + 1] ?? Number.NaN;
       expect((predictions.probabilities[2 * i] ?? Number.NaN) + positive).toBeCloseTo(1, 6);
-      confusion[predictions.truth[i] ?? 0]![positive >= 0.5 ? 1 : 0]! += 1;
+      confusion[predictions.truth[i] ?? 0]![positive > 0.5 ? 1 : 0]! += 1;
     }
     expect(confusion).toEqual(run.record.evaluation.groups?.[0]?.confusion);
   }, 60_000);

@@ -15,7 +15,7 @@ const predictions = (truth: number[], probabilities: number[], classes: number) 
 // each alone in its bin (13, 10, 9, 7).
 const small = predictions([1, 0, 0, 1], [0.1, 0.9, 0.3, 0.7, 0.62, 0.38, 0.5, 0.5], 2);
 
-// Fixed data and the numbers numpy 2.4 computes for it (/usr/bin/python3, bins as Guo et al.'s
+// Fixed data and the numbers numpy 1.24 computes for it (/usr/bin/python3, bins as Guo et al.'s
 // code: np.linspace(0, 1, 16), (lower, upper]; Brier Σ_k; NLL with p clipped at 1e-7).
 const PROBABILITIES = [
   0.6399999856948853, 0.20000000298023224, 0.1599999964237213, 0.17000000178813934, 0.6600000262260437,

@@ -6,6 +6,11 @@ import { temporaryFolders } from '@losslab/test-utils';
 import { encodePredictions, sha256Hex, type ExamplePredictions, type RunRecord } from '@losslab/schema';
 import { reportCommand } from '../command.js';
 import { loadPredictions } from '../load-predictions.js';
+import { pairedConfusions } from '../bootstrap.js';
+import { CONFUSION_METRICS } from '../confusion-metrics.js';
+import { comparisonCertainty } from '../comparison-certainty.js';
+import type { MetricComparison } from '../compare.js';
+import type { RunGroup } from '../groups.js';
 import { blinkRecord, writeRuns } from './fixtures.js';
 
 const folders = temporaryFolders('losslab-certainty-');
@@ -56,30 +61,144 @@ async function writeWithPredictions(
   return records.map(({ record }) => record);
 }
 
+/** The record with the detection metrics its predictions give (threshold 0.5), so they can be resampled. */
+function matching(record: RunRecord, predictions: ExamplePredictions): RunRecord {
+  const predicted = Int32Array.from(predictions.truth, (_, i) =>
+    (predictions.probabilities[2 * i + 1] ?? 0) > 0.5 ? 1 : 0,
+  );
+  const { a } = pairedConfusions({
+    truth: predictions.truth,
+    predictedA: predicted,
+    predictedB: predicted,
+    classes: 2,
+  });
+  const metrics = { ...record.evaluation.metrics };
+  for (const name of ['accuracy', 'balancedAccuracy', 'precision', 'recall', 'f1'])
+    metrics[name] = CONFUSION_METRICS[name]!(a);
+  return { ...record, evaluation: { ...record.evaluation, metrics } };
+}
+
 const blinkRuns = () =>
+  [1, 2, 3]
+    .flatMap((seed) => [
+      { record: blinkRecord('unweighted', seed), predictions: syntheticPredictions(seed, 1) },
+      { record: blinkRecord('class-weighted', seed), predictions: syntheticPredictions(seed, 4) },
+    ])
+    .map(({ record, predictions }) => ({ record: matching(record, predictions), predictions }));
+
+const blinkRunsUnmatched = () =>
   [1, 2, 3].flatMap((seed) => [
     { record: blinkRecord('unweighted', seed), predictions: syntheticPredictions(seed, 1) },
     { record: blinkRecord('class-weighted', seed), predictions: syntheticPredictions(seed, 4) },
   ]);
 
+describe('agreement of the t-test, the bootstrap interval and P(A > B)', () => {
+  const group = (label: string) =>
+    ({
+      label,
+      experiment: 'e',
+      variant: label,
+      cohort: null,
+      records: [1, 2, 3].map((seed) => ({
+        experiment: 'e',
+        runId: `${label}-${seed}`,
+        seed,
+        evaluation: { metrics: {} },
+        definition: {},
+      })),
+    }) as unknown as RunGroup;
+  const comparison = (values: number[], baselineValues: number[], p: number, difference: number): MetricComparison =>
+    ({
+      experiment: 'e',
+      label: 'a',
+      baseline: 'b',
+      metric: 'score',
+      values,
+      baselineValues,
+      family: 'primary',
+      test: { method: 'paired', p, difference },
+    }) as unknown as MetricComparison;
+
+  // Catches: comparing P(A > B) with 0 instead of 1/2, or declaring agreement without looking at it.
+  it('says they disagree when a steady paired gain hides in a large seed-to-seed spread', () => {
+    // A beats B by 0.01 on every seed (t-test and paired bootstrap: A better), but across seeds the
+    // values overlap: P(A > B) = 6/9 with an interval that holds 1/2.
+    const [result] = comparisonCertainty(
+      [comparison([0.51, 0.61, 0.71], [0.5, 0.6, 0.7], 0.0001, 0.01)],
+      [group('a'), group('b')],
+      new Map(),
+      new Map(),
+      0.05,
+    );
+    expect(result?.probability).toBeCloseTo(6 / 9, 12);
+    expect(result?.findings).toEqual({ tTest: 'label', bootstrap: 'label', probability: 'neither' });
+    expect(result?.agree).toBe(false);
+    expect(result?.sentence).toMatch(/^the methods disagree: t-test a better, bootstrap interval a better/);
+    expect(result?.resampled).toBe('paired seeds');
+  });
+
+  it('orients every finding by the direction of the metric (lower is better)', () => {
+    const [result] = comparisonCertainty(
+      [comparison([0.1, 0.2, 0.15], [0.5, 0.6, 0.55], 0.001, -0.4)],
+      [group('a'), group('b')],
+      new Map([[JSON.stringify(['e', 'score']), 'lower' as const]]),
+      new Map(),
+      0.05,
+    );
+    expect(result?.probability).toBe(1);
+    expect(result?.findings).toEqual({ tTest: 'label', bootstrap: 'label', probability: 'label' });
+    expect(result?.sentence).toMatch(/^t-test, bootstrap interval and P\(A > B\) agree \(a better\)/);
+  });
+});
+
 describe('a report from runs that kept their predictions', () => {
-  it('shows calibration per variant beside accuracy, with a reliability diagram each', async () => {
+  // Catches: P(A > B) or the intervals missing from the report, the example level not used when it can be,
+  // intervals that change between two builds of the same runs.
+  it('shows calibration per variant and gives each primary comparison P(A > B) and a two-level bootstrap interval, the same each time', async () => {
     const runsDir = folders.make();
     await writeWithPredictions(runsDir, blinkRuns());
-    const out = join(folders.make(), 'report');
-    const lines: string[] = [];
-    const code = await reportCommand(
-      { experiment: 'blink', runsDir, out, groupBy: 'variant', check: false },
-      { log: (line) => lines.push(line), error: (line) => lines.push(line) },
-    );
-    expect(code).toBe(0);
-    const markdown = readFileSync(join(out, 'report.md'), 'utf8');
+    const outs = [join(folders.make(), 'a'), join(folders.make(), 'b')];
+    for (const out of outs)
+      expect(
+        await reportCommand(
+          { experiment: 'blink', runsDir, out, groupBy: 'variant', check: false },
+          { log: () => {}, error: () => {} },
+        ),
+      ).toBe(0);
+    const [first, second] = outs.map((out) => readFileSync(join(out, 'report.md'), 'utf8'));
+    expect(first).toBe(second);
+    // calibration per variant beside accuracy, with a reliability diagram each
+    const markdown = first!;
     expect(markdown).toContain('## Calibration');
     expect(markdown).toMatch(/\| variant \| split \| runs \| accuracy \| ECE \(15 bins\) \| Brier \| NLL \|/);
     expect(markdown).toMatch(/\| unweighted \| test \| 3 \| /);
     expect(markdown).toContain('![Reliability diagram: unweighted](reliability-unweighted.svg)');
     expect(markdown).toContain('![Reliability diagram: class-weighted](reliability-class-weighted.svg)');
-    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<section id="calibration">');
+    expect(readFileSync(join(outs[0]!, 'index.html'), 'utf8')).toContain('<section id="calibration">');
+    expect(first).toContain('## How sure the comparisons are');
+    const section = first!.slice(first!.indexOf('## How sure'));
+    const rows = section
+      .slice(0, section.indexOf('\n## '))
+      .split('\n')
+      .filter((line) => line.startsWith('| class-weighted vs unweighted | accuracy |'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(
+      /\| 1\.000 \[1\.000, 1\.000\] \| \+0\.\d+ \[\+0\.\d+, \+0\.\d+\] \| seeds and test examples \|/,
+    );
+    expect(rows[0]).toContain('| agree |');
+  });
+
+  it('falls back to resampling seeds when the predictions do not reproduce the recorded metric, and says why', async () => {
+    const runsDir = folders.make();
+    await writeWithPredictions(runsDir, blinkRunsUnmatched());
+    const out = join(folders.make(), 'report');
+    await reportCommand(
+      { experiment: 'blink', runsDir, out, groupBy: 'variant', check: false },
+      { log: () => {}, error: () => {} },
+    );
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(
+      'paired seeds (seed 1: the predictions do not reproduce the recorded accuracy)',
+    );
   });
 
   // Catches reading a changed file as if it were the run's.
