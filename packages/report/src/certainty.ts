@@ -8,6 +8,7 @@ import {
 } from './calibration.js';
 import { slug, type ChartSpec } from './charts.js';
 import type { RunGroup } from './groups.js';
+import { formatSd, formatValue } from './format.js';
 import { summarize, type Summary } from './stats.js';
 
 /** Calibration of one group (variant) over its seeds, from the runs that kept their predictions. */
@@ -169,4 +170,34 @@ export function reliabilityChart(calibration: GroupCalibration): ChartSpec {
     description: `Reliability diagram of ${label} on the ${calibration.split} split (${calibration.measured} run(s), examples pooled): per ${CALIBRATION_BINS} equal-width confidence bins, bars are the accuracy of the bin's examples, red dots their mean confidence; a calibrated model's bars reach the dashed diagonal.`,
     spec,
   };
+}
+
+/** `mean ± sd`, or the mean alone for one run. */
+const meanSd = (summary: Summary): string =>
+  summary.sd === null ? formatValue(summary.mean) : `${formatValue(summary.mean)} ± ${formatSd(summary.sd)}`;
+
+/**
+ * Calibration beside accuracy for the verdict, one block per experiment whose runs kept
+ * predictions: the best calibrated variant (lowest mean ECE), then each variant's accuracy, ECE,
+ * Brier score and NLL (mean ± sd over seeds).
+ */
+export function calibrationVerdicts(
+  calibration: CalibrationResults,
+  several: boolean,
+): { headline: string; lines: string[]; outcomes: string[] }[] {
+  const experiments = [...new Set(calibration.groups.map((group) => group.experiment))];
+  return experiments.map((experiment) => {
+    const own = calibration.groups.filter((group) => group.experiment === experiment);
+    const best = own.reduce((a, b) => (b.ece.mean < a.ece.mean ? b : a));
+    const worst = own.reduce((a, b) => (b.ece.mean > a.ece.mean ? b : a));
+    const spread = own.length > 1 ? `; ${worst.label} is worst calibrated (ECE ${formatValue(worst.ece.mean)})` : '';
+    return {
+      headline: `${several ? `${experiment}: ` : ''}calibration beside accuracy (ECE over ${CALIBRATION_BINS} bins, lower is better): ${best.label} is best calibrated (ECE ${formatValue(best.ece.mean)})${spread}.`,
+      lines: own.map(
+        (group) =>
+          `${group.label}: accuracy ${meanSd(group.accuracy)}, ECE ${meanSd(group.ece)}, Brier ${meanSd(group.brier)}, NLL ${meanSd(group.nll)} (${group.measured} run(s), ${group.split} split)`,
+      ),
+      outcomes: own.map(() => 'note'),
+    };
+  });
 }

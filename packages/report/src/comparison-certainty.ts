@@ -51,8 +51,6 @@ export interface ComparisonCertainty {
   /** What each method finds: the t-test at unadjusted p < α, the bootstrap interval of the difference excluding 0, P(A > B)'s interval excluding 1/2. */
   readonly findings: { readonly tTest: Finding | null; readonly bootstrap: Finding; readonly probability: Finding };
   readonly agree: boolean;
-  /** The agreement in words, for the verdict. */
-  readonly sentence: string;
   /** The text whose sha256 seeded the resampling (run ids and predictions sha256s): the same runs give the same intervals. */
   readonly seedText: string;
 }
@@ -139,6 +137,63 @@ const findingText = (finding: Finding, label: string, baseline: string): string 
 
 const interval = ([low, high]: readonly [number, number], signed = false): string =>
   signed ? `[${formatSigned(low)}, ${formatSigned(high)}]` : `[${formatValue(low)}, ${formatValue(high)}]`;
+
+/** Whether the t-test, the bootstrap interval and P(A > B) agree, in words, for the verdict. */
+export function certaintySentence(entry: ComparisonCertainty): string {
+  const { label, baseline, findings } = entry;
+  const pText = `P(${label} > ${baseline}) = ${formatValue(entry.probability)} ${interval(entry.probabilityInterval)}`;
+  const dText = `bootstrap ${interval(entry.differenceInterval, true)}`;
+  return entry.agree
+    ? `t-test, bootstrap interval and P(A > B) agree (${findingText(findings.bootstrap, label, baseline)}): ${pText}, ${dText}`
+    : `the methods disagree: t-test ${findings.tTest === null ? 'untestable' : findingText(findings.tTest, label, baseline)}, bootstrap interval ${findingText(findings.bootstrap, label, baseline)} ${interval(entry.differenceInterval, true)}, ${pText} (${findingText(findings.probability, label, baseline)})`;
+}
+
+const swapped = (finding: Finding | null): Finding | null =>
+  finding === 'label' ? 'baseline' : finding === 'baseline' ? 'label' : finding;
+
+/**
+ * The certainty of `label` against `baseline` from the entry of either orientation: reversed,
+ * P(B > A) = 1 − P(A > B) (ties count half on both sides) and the difference changes sign.
+ */
+export function certaintyOf(
+  entries: readonly ComparisonCertainty[],
+  experiment: string,
+  metric: string,
+  label: string,
+  baseline: string,
+): ComparisonCertainty | undefined {
+  const same = (entry: ComparisonCertainty, a: string, b: string): boolean =>
+    entry.experiment === experiment && entry.metric === metric && entry.label === a && entry.baseline === b;
+  const direct = entries.find((entry) => same(entry, label, baseline));
+  if (direct !== undefined) return direct;
+  const reverse = entries.find((entry) => same(entry, baseline, label));
+  if (reverse === undefined) return undefined;
+  const [pLow, pHigh] = reverse.probabilityInterval;
+  const [dLow, dHigh] = reverse.differenceInterval;
+  return {
+    ...reverse,
+    label,
+    baseline,
+    probability: 1 - reverse.probability,
+    probabilityInterval: [1 - pHigh, 1 - pLow],
+    difference: -reverse.difference,
+    differenceInterval: [-dHigh, -dLow],
+    iqm:
+      reverse.iqm === null
+        ? null
+        : {
+            label: reverse.iqm.baseline,
+            labelInterval: reverse.iqm.baselineInterval,
+            baseline: reverse.iqm.label,
+            baselineInterval: reverse.iqm.labelInterval,
+          },
+    findings: {
+      tTest: swapped(reverse.findings.tTest),
+      bootstrap: swapped(reverse.findings.bootstrap) ?? 'neither',
+      probability: swapped(reverse.findings.probability) ?? 'neither',
+    },
+  };
+}
 
 /** The seeds of a group's runs, each seed's (first) run. */
 const bySeed = (group: RunGroup): Map<number, RunRecord> => {
@@ -227,11 +282,6 @@ export function comparisonCertainty(
       findings.bootstrap === findings.probability && (findings.tTest === null || findings.tTest === findings.bootstrap);
     const resampled =
       'seeds' in examples ? 'seeds and test examples' : paired ? 'paired seeds' : 'each variant’s seeds';
-    const pText = `P(${label} > ${baseline}) = ${formatValue(improvement.estimate)} ${interval(improvement.interval)}`;
-    const dText = `bootstrap ${interval(difference.interval, true)}`;
-    const sentence = agree
-      ? `t-test, bootstrap interval and P(A > B) agree (${findingText(findings.bootstrap, label, baseline)}): ${pText}, ${dText}`
-      : `the methods disagree: t-test ${findings.tTest === null ? 'untestable' : findingText(findings.tTest, label, baseline)}, bootstrap interval ${findingText(findings.bootstrap, label, baseline)} ${interval(difference.interval, true)}, ${pText} (${findingText(findings.probability, label, baseline)})`;
     return [
       {
         experiment,
@@ -248,9 +298,41 @@ export function comparisonCertainty(
         iqm,
         findings,
         agree,
-        sentence,
         seedText,
       },
     ];
   });
+}
+
+/**
+ * One line for a verdict block: whether the t-test, the bootstrap interval and P(A > B) agree on
+ * each comparison of `best` with the `others` (each oriented best against other), naming every
+ * comparison on which they disagree; null when none was computed.
+ */
+export function certaintyLine(
+  entries: readonly ComparisonCertainty[],
+  where: { experiment: string; metric: string; best: string; others: readonly string[] },
+): string | null {
+  const found = where.others.flatMap((other) => {
+    const entry = certaintyOf(entries, where.experiment, where.metric, where.best, other);
+    return entry === undefined ? [] : [entry];
+  });
+  if (found.length === 0) return null;
+  const agreeing = found.filter((entry) => entry.agree);
+  const disagreeing = found.filter((entry) => !entry.agree);
+  const probabilities = (list: readonly ComparisonCertainty[]): string =>
+    list
+      .map(
+        (entry) =>
+          `P(${entry.label} > ${entry.baseline}) = ${formatValue(entry.probability)} ${interval(entry.probabilityInterval)}, bootstrap ${interval(entry.differenceInterval, true)}`,
+      )
+      .join('; ');
+  const agreement =
+    agreeing.length === 0
+      ? ''
+      : `t-test, bootstrap interval and P(A > B) agree on ${found.length === 1 ? 'this comparison' : disagreeing.length === 0 ? `all ${found.length} comparisons` : `${agreeing.length} of ${found.length} comparisons`}: ${probabilities(agreeing)}`;
+  const disagreement = disagreeing
+    .map((entry) => `${entry.label} vs ${entry.baseline}: ${certaintySentence(entry)}`)
+    .join('; ');
+  return [disagreement, agreement].filter((text) => text !== '').join('. ');
 }

@@ -136,7 +136,8 @@ export function renderMarkdown(model: ReportModel): string {
     for (const entry of verdict) {
       out.push(`- **${inline(entry.headline)}**`);
       entry.lines.forEach((line, index) => {
-        const mark = entry.outcomes[index] === 'beats' ? '✓' : entry.outcomes[index] === 'tie' ? '≈' : '?';
+        const outcome = entry.outcomes[index];
+        const mark = outcome === 'beats' ? '✓' : outcome === 'tie' ? '≈' : outcome === 'note' ? '·' : '?';
         out.push(`  - ${mark} ${inline(line)}`);
       });
     }

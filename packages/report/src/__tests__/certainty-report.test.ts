@@ -8,7 +8,7 @@ import { reportCommand } from '../command.js';
 import { loadPredictions } from '../load-predictions.js';
 import { pairedConfusions } from '../bootstrap.js';
 import { CONFUSION_METRICS } from '../confusion-metrics.js';
-import { comparisonCertainty } from '../comparison-certainty.js';
+import { certaintyLine, certaintyOf, certaintySentence, comparisonCertainty } from '../comparison-certainty.js';
 import type { MetricComparison } from '../compare.js';
 import type { RunGroup } from '../groups.js';
 import { blinkRecord, writeRuns } from './fixtures.js';
@@ -133,8 +133,12 @@ describe('agreement of the t-test, the bootstrap interval and P(A > B)', () => {
     expect(result?.probability).toBeCloseTo(6 / 9, 12);
     expect(result?.findings).toEqual({ tTest: 'label', bootstrap: 'label', probability: 'neither' });
     expect(result?.agree).toBe(false);
-    expect(result?.sentence).toMatch(/^the methods disagree: t-test a better, bootstrap interval a better/);
+    expect(certaintySentence(result!)).toMatch(/^the methods disagree: t-test a better, bootstrap interval a better/);
     expect(result?.resampled).toBe('paired seeds');
+    // the verdict names the comparison on which they disagree
+    expect(certaintyLine([result!], { experiment: 'e', metric: 'score', best: 'a', others: ['b'] })).toMatch(
+      /^a vs b: the methods disagree: t-test a better/,
+    );
   });
 
   it('orients every finding by the direction of the metric (lower is better)', () => {
@@ -147,7 +151,14 @@ describe('agreement of the t-test, the bootstrap interval and P(A > B)', () => {
     );
     expect(result?.probability).toBe(1);
     expect(result?.findings).toEqual({ tTest: 'label', bootstrap: 'label', probability: 'label' });
-    expect(result?.sentence).toMatch(/^t-test, bootstrap interval and P\(A > B\) agree \(a better\)/);
+    expect(certaintySentence(result!)).toMatch(/^t-test, bootstrap interval and P\(A > B\) agree \(a better\)/);
+    // seen from the other side: P(b > a) = 1 − P(a > b), the interval of the difference negated
+    const reversed = certaintyOf([result!], 'e', 'score', 'b', 'a')!;
+    expect(reversed.probability).toBe(0);
+    expect(reversed.differenceInterval[0]).toBe(-result!.differenceInterval[1]);
+    expect(certaintySentence(reversed)).toMatch(
+      /^t-test, bootstrap interval and P\(A > B\) agree \(a better\): P\(b > a\) = 0\.000/,
+    );
   });
 });
 
@@ -167,6 +178,18 @@ describe('a report from runs that kept their predictions', () => {
       ).toBe(0);
     const [first, second] = outs.map((out) => readFileSync(join(out, 'report.md'), 'utf8'));
     expect(first).toBe(second);
+    // the verdict: the methods' agreement on each line, calibration beside accuracy
+    const verdict = first!.slice(
+      first!.indexOf('## Verdict'),
+      first!.indexOf('\n## ', first!.indexOf('## Verdict') + 1),
+    );
+    expect(verdict).toMatch(
+      /✓ class-weighted beats unweighted by .*\n {2}- · t-test, bootstrap interval and P\(A \\> B\) agree on this comparison: P\(class-weighted \\> unweighted\) = 1\.000 \[1\.000, 1\.000\], bootstrap \[\+0\.\d+, \+0\.\d+\]\n/,
+    );
+    expect(verdict).toMatch(
+      /- \*\*calibration beside accuracy \(ECE over 15 bins, lower is better\): class-weighted is best calibrated \(ECE 0\.\d+\); unweighted is worst calibrated \(ECE 0\.\d+\)\.\*\*/,
+    );
+    expect(verdict).toMatch(/ {2}- · unweighted: accuracy 0\.\d+ ± 0\.\d+, ECE 0\.\d+ ± 0\.\d+, Brier/);
     // calibration per variant beside accuracy, with a reliability diagram each
     const markdown = first!;
     expect(markdown).toContain('## Calibration');
