@@ -23,23 +23,22 @@ export type Random = () => number;
  */
 export function seededRandom(seedText: string): Random {
   const hex = sha256Hex(seedText);
-  const state = Uint32Array.from([0, 1, 2, 3], (i) => Number.parseInt(hex.slice(8 * i, 8 * i + 8), 16));
-  if (state.every((word) => word === 0)) state[0] = 1;
-  const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
+  const word = (i: number): number => Number.parseInt(hex.slice(8 * i, 8 * i + 8), 16) >>> 0;
+  let s0 = word(0);
+  let s1 = word(1);
+  let s2 = word(2);
+  let s3 = word(3);
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
   return () => {
-    const [s0 = 0, s1 = 0, s2 = 0, s3 = 0] = state;
-    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (s1 << 9) >>> 0;
-    let n2 = (s2 ^ s0) >>> 0;
-    let n3 = (s3 ^ s1) >>> 0;
-    const n1 = (s1 ^ n2) >>> 0;
-    const n0 = (s0 ^ n3) >>> 0;
-    n2 = (n2 ^ t) >>> 0;
-    n3 = rotl(n3, 11);
-    state[0] = n0;
-    state[1] = n1;
-    state[2] = n2;
-    state[3] = n3;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
     return result / 4294967296;
   };
 }
@@ -73,7 +72,7 @@ export function interquartileMean(values: readonly number[]): number {
 }
 
 /** The `q` quantile of `values` with linear interpolation between order statistics (numpy's default). */
-export function quantile(values: readonly number[], q: number): number {
+function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((x, y) => x - y);
   const h = (sorted.length - 1) * q;
   const low = Math.floor(h);
@@ -81,7 +80,9 @@ export function quantile(values: readonly number[], q: number): number {
   return lower + (h - low) * ((sorted[Math.min(low + 1, sorted.length - 1)] ?? lower) - lower);
 }
 
-/** The percentile interval at `level` of bootstrap replicates: their (1 − level)/2 and (1 + level)/2 quantiles. */
+/** The percentile interval at `level` of bootstrap replicates: their (1 − level)/2 and (1 + level)/2 quantiles.
+ * @internal
+ */
 export const percentileInterval = (replicates: readonly number[], level = 0.95): readonly [number, number] => [
   quantile(replicates, (1 - level) / 2),
   quantile(replicates, (1 + level) / 2),
@@ -184,21 +185,36 @@ export function twoLevelBootstrap(
   replicates = BOOTSTRAP_REPLICATES,
   level = 0.95,
 ): BootstrapEstimate {
-  const differenceOf = (seed: PairedExamples, rows?: ArrayLike<number>): number => {
-    const { a, b } = pairedConfusions(seed, rows);
+  const differenceOf = (seed: PairedExamples): number => {
+    const { a, b } = pairedConfusions(seed);
     return metric(a) - metric(b);
   };
   const estimate = seeds.reduce((sum, seed) => sum + differenceOf(seed), 0) / seeds.length;
+  // one pair of matrices, refilled for every drawn seed: the replicates allocate nothing
+  const classes = Math.max(...seeds.map((seed) => seed.classes));
+  const a = Array.from({ length: classes }, () => new Float64Array(classes));
+  const b = Array.from({ length: classes }, () => new Float64Array(classes));
   const values: number[] = [];
   for (let r = 0; r < replicates; r++) {
     let sum = 0;
     for (const _ of seeds) {
       const seed = seeds[draw(random, seeds.length)];
       if (seed === undefined) continue;
-      const size = seed.truth.length;
-      const rows = new Uint32Array(size);
-      for (let i = 0; i < size; i++) rows[i] = draw(random, size);
-      sum += differenceOf(seed, rows);
+      for (const row of a) row.fill(0);
+      for (const row of b) row.fill(0);
+      const { truth, predictedA, predictedB } = seed;
+      const size = truth.length;
+      for (let k = 0; k < size; k++) {
+        const i = draw(random, size);
+        const label = truth[i] ?? 0;
+        const rowA = a[label]!;
+        const rowB = b[label]!;
+        rowA[predictedA[i] ?? 0]! += 1;
+        rowB[predictedB[i] ?? 0]! += 1;
+      }
+      const square = (matrix: Float64Array[]): Float64Array[] =>
+        seed.classes === classes ? matrix : matrix.slice(0, seed.classes).map((row) => row.subarray(0, seed.classes));
+      sum += metric(square(a)) - metric(square(b));
     }
     values.push(sum / seeds.length);
   }

@@ -16,7 +16,7 @@ export const NLL_EPSILON = 1e-7;
 const PROBABILITY_SLACK = 1e-3;
 
 /** One confidence bin of a reliability diagram. */
-export interface ReliabilityBin {
+interface ReliabilityBin {
   /** The bin is (lower, upper]; the first also holds confidence 0. */
   readonly lower: number;
   readonly upper: number;
@@ -39,7 +39,9 @@ export interface Calibration {
   readonly size: number;
 }
 
-/** The bin of a confidence: ⌈15·c⌉ − 1, so bins are (lower, upper] and 0 falls into the first. */
+/** The bin of a confidence: ⌈15·c⌉ − 1, so bins are (lower, upper] and 0 falls into the first.
+ * @internal
+ */
 export const confidenceBin = (confidence: number): number =>
   Math.min(CALIBRATION_BINS - 1, Math.max(0, Math.ceil(confidence * CALIBRATION_BINS) - 1));
 

@@ -20,10 +20,10 @@ export interface CertaintySection {
 const meanSd = (summary: Summary): string =>
   summary.sd === null ? formatValue(summary.mean) : `${formatValue(summary.mean)} ± ${formatSd(summary.sd)}`;
 
-export const CALIBRATION_NOTE = `mean ± sample sd over seeds, from each run's per-example predictions. ECE: expected calibration error over ${CALIBRATION_BINS} equal-width bins of the top-class probability (lower is better); Brier: mean squared error of the probabilities (two classes: of the positive class's); NLL: mean −ln p(true class), p clipped at ${NLL_EPSILON}. Accuracy here is the share of examples whose most probable class is the true one. Formulas: STATISTICS.md.`;
+const CALIBRATION_NOTE = `mean ± sample sd over seeds, from each run's per-example predictions. ECE: expected calibration error over ${CALIBRATION_BINS} equal-width bins of the top-class probability (lower is better); Brier: mean squared error of the probabilities (two classes: of the positive class's); NLL: mean −ln p(true class), p clipped at ${NLL_EPSILON}. Accuracy here is the share of examples whose most probable class is the true one. Formulas: STATISTICS.md.`;
 
 /** Calibration per group beside its accuracy. */
-export function calibrationTable(model: ReportModel): TextTable {
+function calibrationTable(model: ReportModel): TextTable {
   return {
     header: ['variant', 'split', 'runs', 'accuracy', `ECE (${CALIBRATION_BINS} bins)`, 'Brier', 'NLL'],
     rows: model.calibration.groups.map((group) => [
@@ -41,10 +41,10 @@ export function calibrationTable(model: ReportModel): TextTable {
 const bracket = ([low, high]: readonly [number, number], signed = false): string =>
   signed ? `[${formatSigned(low)}, ${formatSigned(high)}]` : `[${formatValue(low)}, ${formatValue(high)}]`;
 
-export const CERTAINTY_NOTE = `Each tested comparison on a primary metric, A against B. P(A > B): the probability that a run of A beats a run of B (every pair of seeds, ties half; for a metric where lower is better, "beats" means lower), with a 95% stratified bootstrap interval (each variant's seeds resampled on their own). Difference: mean(A) − mean(B) with a 95% percentile bootstrap interval, two-level where both variants kept predictions for the same seeds (seeds drawn with replacement, then within each drawn seed the test examples, the same seeds and examples for both variants), else over the paired seeds. IQM: interquartile mean (mean of the middle half of the seeds) with its stratified bootstrap interval, shown from ${IQM_MIN_SEEDS} seeds per variant. The last column says whether the t-test (unadjusted p < α), the bootstrap interval (excluding 0) and P(A > B) (interval excluding 1/2) find the same. ${BOOTSTRAP_REPLICATES} replicates each, drawn by xoshiro128** seeded with the sha256 of the compared run ids (and their predictions' sha256s), so the same runs give the same intervals. Formulas and simulated coverage: STATISTICS.md.`;
+const CERTAINTY_NOTE = `Each tested comparison on a primary metric, A against B. P(A > B): the probability that a run of A beats a run of B (every pair of seeds, ties half; for a metric where lower is better, "beats" means lower), with a 95% stratified bootstrap interval (each variant's seeds resampled on their own). Difference: mean(A) − mean(B) with a 95% percentile bootstrap interval, two-level where both variants kept predictions for the same seeds (seeds drawn with replacement, then within each drawn seed the test examples, the same seeds and examples for both variants), else over the paired seeds. IQM: interquartile mean (mean of the middle half of the seeds) with its stratified bootstrap interval, shown from ${IQM_MIN_SEEDS} seeds per variant. The last column says whether the t-test (unadjusted p < α), the bootstrap interval (excluding 0) and P(A > B) (interval excluding 1/2) find the same. ${BOOTSTRAP_REPLICATES} replicates each, drawn by xoshiro128** seeded with the sha256 of the compared run ids (and their predictions' sha256s), so the same runs give the same intervals. Formulas and simulated coverage: STATISTICS.md.`;
 
 /** One row per primary comparison: P(A > B), the difference's bootstrap interval, IQMs and agreement. */
-export function certaintyTable(model: ReportModel): TextTable {
+function certaintyTable(model: ReportModel): TextTable {
   const several = model.experiments.length > 1;
   return {
     header: [

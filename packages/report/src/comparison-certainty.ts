@@ -21,7 +21,7 @@ import type { ExamplePredictions, RunRecord } from '@losslab/schema';
 export const IQM_MIN_SEEDS = 5;
 
 /** Which variant a method finds better, or `neither` when it shows no difference. */
-export type Finding = 'label' | 'baseline' | 'neither';
+type Finding = 'label' | 'baseline' | 'neither';
 
 /** How sure one primary comparison is, by three methods that should agree. */
 export interface ComparisonCertainty {
@@ -138,7 +138,9 @@ const findingText = (finding: Finding, label: string, baseline: string): string 
 const interval = ([low, high]: readonly [number, number], signed = false): string =>
   signed ? `[${formatSigned(low)}, ${formatSigned(high)}]` : `[${formatValue(low)}, ${formatValue(high)}]`;
 
-/** Whether the t-test, the bootstrap interval and P(A > B) agree, in words, for the verdict. */
+/** Whether the t-test, the bootstrap interval and P(A > B) agree, in words, for the verdict.
+ * @internal
+ */
 export function certaintySentence(entry: ComparisonCertainty): string {
   const { label, baseline, findings } = entry;
   const pText = `P(${label} > ${baseline}) = ${formatValue(entry.probability)} ${interval(entry.probabilityInterval)}`;
@@ -154,6 +156,8 @@ const swapped = (finding: Finding | null): Finding | null =>
 /**
  * The certainty of `label` against `baseline` from the entry of either orientation: reversed,
  * P(B > A) = 1 − P(A > B) (ties count half on both sides) and the difference changes sign.
+ *
+ * @internal
  */
 export function certaintyOf(
   entries: readonly ComparisonCertainty[],

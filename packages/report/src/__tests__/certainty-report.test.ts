@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { temporaryFolders } from '@losslab/test-utils';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodePredictions, sha256Hex, type ExamplePredictions, type RunRecord } from '@losslab/schema';
 import { reportCommand } from '../command.js';
 import { loadPredictions } from '../load-predictions.js';
@@ -13,7 +13,16 @@ import type { MetricComparison } from '../compare.js';
 import type { RunGroup } from '../groups.js';
 import { blinkRecord, writeRuns } from './fixtures.js';
 
-const folders = temporaryFolders('losslab-certainty-');
+const made: string[] = [];
+/** A new temporary folder, removed after the tests. */
+async function folder(): Promise<string> {
+  const path = await mkdtemp(join(tmpdir(), 'losslab-certainty-'));
+  made.push(path);
+  return path;
+}
+afterAll(async () => {
+  for (const folder of made) await rm(folder, { recursive: true, force: true });
+});
 
 /** Deterministic predictions of 200 examples (20 % positive): `sharp` pushes probabilities towards 0 and 1. */
 function syntheticPredictions(seed: number, sharp: number): ExamplePredictions {
@@ -166,9 +175,9 @@ describe('a report from runs that kept their predictions', () => {
   // Catches: P(A > B) or the intervals missing from the report, the example level not used when it can be,
   // intervals that change between two builds of the same runs.
   it('shows calibration per variant and gives each primary comparison P(A > B) and a two-level bootstrap interval, the same each time', async () => {
-    const runsDir = folders.make();
+    const runsDir = await folder();
     await writeWithPredictions(runsDir, blinkRuns());
-    const outs = [join(folders.make(), 'a'), join(folders.make(), 'b')];
+    const outs = [join(await folder(), 'a'), join(await folder(), 'b')];
     for (const out of outs)
       expect(
         await reportCommand(
@@ -212,9 +221,9 @@ describe('a report from runs that kept their predictions', () => {
   });
 
   it('falls back to resampling seeds when the predictions do not reproduce the recorded metric, and says why', async () => {
-    const runsDir = folders.make();
+    const runsDir = await folder();
     await writeWithPredictions(runsDir, blinkRunsUnmatched());
-    const out = join(folders.make(), 'report');
+    const out = join(await folder(), 'report');
     await reportCommand(
       { experiment: 'blink', runsDir, out, groupBy: 'variant', check: false },
       { log: () => {}, error: () => {} },
@@ -226,7 +235,7 @@ describe('a report from runs that kept their predictions', () => {
 
   // Catches reading a changed file as if it were the run's.
   it('leaves out a predictions file whose sha256 is not the recorded one, and says so', async () => {
-    const runsDir = folders.make();
+    const runsDir = await folder();
     const records = await writeWithPredictions(runsDir, blinkRuns().slice(0, 2));
     const [first] = records;
     await writeFile(join(runsDir, 'blink', first!.runId, 'predictions.bin'), new Uint8Array(8 + 4 * 2));
