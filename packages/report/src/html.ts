@@ -73,6 +73,7 @@ ul.verdict ul { margin: 4px 0 0; padding-left: 22px; font-size: 0.92rem; }
 ul.verdict li.beats::marker { content: '✓ '; }
 ul.verdict li.tie::marker { content: '≈ '; }
 ul.verdict li.untestable::marker { content: '? '; }
+ul.verdict li.note::marker { content: '· '; }
 p.note { font-size: 0.88rem; color: #4a5366; }
 table.grid { display: table; }
 table.grid td { vertical-align: top; }
