@@ -26,6 +26,7 @@ import {
   skippedLines,
   type TextTable,
 } from './layout.js';
+import { certaintySections } from './certainty-layout.js';
 import { printable } from './format.js';
 import type { ReportModel } from './model.js';
 
@@ -73,6 +74,7 @@ ul.verdict ul { margin: 4px 0 0; padding-left: 22px; font-size: 0.92rem; }
 ul.verdict li.beats::marker { content: '✓ '; }
 ul.verdict li.tie::marker { content: '≈ '; }
 ul.verdict li.untestable::marker { content: '? '; }
+ul.verdict li.note::marker { content: '· '; }
 p.note { font-size: 0.88rem; color: #4a5366; }
 table.grid { display: table; }
 table.grid td { vertical-align: top; }
@@ -185,6 +187,16 @@ export function renderHtml(model: ReportModel): string {
       `<p>mean ± sample sd [95% CI] (n = runs) on the final evaluation.</p>\n${table(finalMetricsTable(model))}${metricNotes}`,
     ),
   );
+  for (const entry of certaintySections(model)) {
+    const paragraphs = entry.paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`);
+    parts.push(
+      section(
+        entry.id,
+        entry.title,
+        [...paragraphs, ...entry.tables.map((data) => folded(data)), ...entry.charts.map(figure)].join('\n'),
+      ),
+    );
+  }
   if (model.epochSummaries.length > 0) {
     parts.push(
       section('epochs', 'Over the epochs', `<p>${escapeHtml(EPOCHS_NOTE)}</p>\n${folded(epochSummaryTable(model))}`),

@@ -1,3 +1,5 @@
+import { calibrationVerdicts } from './certainty.js';
+import { certaintyLine } from './comparison-certainty.js';
 import type { GroupAggregate } from './aggregate.js';
 import type { RenderedChart } from './charts.js';
 import { claimSymbol } from './claims.js';
@@ -168,11 +170,23 @@ export function verdictBlocks(
   model: ReportModel,
 ): { headline: string; lines: readonly string[]; outcomes: readonly string[] }[] {
   const several = model.experiments.length > 1;
-  return model.verdicts.map((verdict) => ({
-    headline: several ? `${verdict.experiment}: ${verdict.headline}` : verdict.headline,
-    lines: verdict.lines.map((line) => line.sentence),
-    outcomes: verdict.lines.map((line) => line.outcome),
-  }));
+  return [
+    ...model.verdicts.map((verdict) => {
+      // whether the t-test, the bootstrap interval and P(A > B) agree, or on what they disagree
+      const certainty = certaintyLine(model.certainty, {
+        experiment: verdict.experiment,
+        metric: verdict.metric,
+        best: verdict.best ?? '',
+        others: verdict.lines.map((line) => line.other),
+      });
+      return {
+        headline: several ? `${verdict.experiment}: ${verdict.headline}` : verdict.headline,
+        lines: [...verdict.lines.map((line) => line.sentence), ...(certainty === null ? [] : [certainty])],
+        outcomes: [...verdict.lines.map((line) => line.outcome), ...(certainty === null ? [] : ['note'])],
+      };
+    }),
+    ...calibrationVerdicts(model.calibration, several),
+  ];
 }
 
 /** Where the primary metrics came from, said under the verdict. */

@@ -28,6 +28,7 @@ import {
   type TextTable,
   cellText,
 } from './layout.js';
+import { certaintySections } from './certainty-layout.js';
 import { printable } from './format.js';
 import type { ReportModel } from './model.js';
 
@@ -136,7 +137,8 @@ export function renderMarkdown(model: ReportModel): string {
     for (const entry of verdict) {
       out.push(`- **${inline(entry.headline)}**`);
       entry.lines.forEach((line, index) => {
-        const mark = entry.outcomes[index] === 'beats' ? '✓' : entry.outcomes[index] === 'tie' ? '≈' : '?';
+        const outcome = entry.outcomes[index];
+        const mark = outcome === 'beats' ? '✓' : outcome === 'tie' ? '≈' : outcome === 'note' ? '·' : '?';
         out.push(`  - ${mark} ${inline(line)}`);
       });
     }
@@ -175,6 +177,12 @@ export function renderMarkdown(model: ReportModel): string {
     '',
   );
   for (const note of finalMetricsNotes(model)) out.push(block(note), '');
+  for (const section of certaintySections(model)) {
+    out.push(`## ${inline(section.title)}`, '');
+    for (const paragraph of section.paragraphs) out.push(block(paragraph), '');
+    for (const data of section.tables) out.push(table(data), '');
+    for (const chart of section.charts) out.push(...chartLines(chart));
+  }
   if (model.epochSummaries.length > 0) {
     const epochs = epochSummaryTable(model);
     out.push('## Over the epochs', '', block(EPOCHS_NOTE), '');

@@ -44,6 +44,9 @@ import { isLossKey, MAJORITY_CURVE } from './metrics.js';
 import { trainingDataTables, type TrainingDataTable } from './training.js';
 import { reportView, type ExperimentView, type ReportView } from './view.js';
 import { forestChart } from './forest.js';
+import type { RunPredictions } from './calibration.js';
+import { groupCalibrations, reliabilityChart, type CalibrationResults } from './certainty.js';
+import { comparisonCertainty, type ComparisonCertainty } from './comparison-certainty.js';
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
@@ -59,6 +62,10 @@ export interface BuildReportOptions {
   readonly primary?: readonly DeclaredPrimary[];
   /** Family-wise level of the verdict and of `beats` claims without their own; default 0.05. */
   readonly alpha?: number;
+  /** Per-example predictions of the runs that kept them (from `loadPredictions`): calibration and example-level resampling. */
+  readonly predictions?: RunPredictions;
+  /** Why recorded predictions files were not used (from `loadPredictions`), shown as warnings. */
+  readonly predictionProblems?: readonly string[];
 }
 
 /** One line per run in the context block. */
@@ -134,6 +141,10 @@ export interface ReportModel {
   readonly charts: readonly RenderedChart[];
   /** The verdict of each primary metric as a forest plot (see `forestChart`), shown above its sentences. */
   readonly forest: readonly RenderedChart[];
+  /** Calibration (ECE, Brier, NLL, reliability bins) per group whose runs kept predictions. */
+  readonly calibration: CalibrationResults;
+  /** Per tested primary comparison: P(A > B), bootstrap intervals, interquartile means and whether the methods agree. */
+  readonly certainty: readonly ComparisonCertainty[];
   readonly skipped: readonly SkippedRun[];
 }
 
@@ -428,7 +439,17 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     }),
   );
 
-  const charts = await renderCharts(chartSpecs(view, claims));
+  const calibration = groupCalibrations(groups, options.predictions ?? new Map());
+  const directions = new Map(
+    view.experiments.flatMap((experiment) =>
+      experiment.primary.map(
+        (choice) => [JSON.stringify([experiment.experiment, choice.metric]), choice.direction] as const,
+      ),
+    ),
+  );
+  const certainty = comparisonCertainty(comparisons, groups, directions, options.predictions ?? new Map(), alpha);
+  warnings.push(...(options.predictionProblems ?? []));
+  const charts = await renderCharts([...chartSpecs(view, claims), ...calibration.groups.map(reliabilityChart)]);
   const verdictList = verdicts(aggregates, primary, comparisons, alpha);
   const forest = await renderCharts(
     verdictList.flatMap((verdict) => forestChart(verdict, experiments.length > 1 ? verdict.experiment : '') ?? []),
@@ -458,5 +479,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     charts,
     forest,
     skipped,
+    calibration,
+    certainty,
   };
 }

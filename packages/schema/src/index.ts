@@ -46,6 +46,13 @@ export { RecordedDefinition } from './recorded-definition.js';
 export { ClassGroups, ComputedClassWeights, TrainingData } from './training-data.js';
 export { sha256Hex } from './sha256.js';
 export {
+  PREDICTIONS_FILE,
+  RecordedPredictions,
+  encodePredictions,
+  decodePredictions,
+  type ExamplePredictions,
+} from './predictions.js';
+export {
   Base64,
   StoredTensor,
   StoredRandomState,

@@ -60,6 +60,7 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
       'history.json',
       'model.json',
       'progress.json',
+      'predictions.bin',
       'record.json',
       'started.json',
       'weights.bin',
