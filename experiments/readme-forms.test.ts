@@ -15,11 +15,16 @@ import { isolatedNxEnv } from '@losslab/test-utils';
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
-/** `npx nx run …` lines of the README's sh blocks, without their trailing comments. */
+/** `npx nx run …` lines of the README's sh blocks, without their trailing comments or a trailing `&` (run in the background). */
 const documentedCommands = (): string[] =>
   [...README.matchAll(/```sh\n([\s\S]*?)```/g)]
     .flatMap((block) => (block[1] ?? '').split('\n'))
-    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .map((line) =>
+      line
+        .replace(/\s+#.*$/, '')
+        .replace(/\s+&$/, '')
+        .trim(),
+    )
     .filter((line, i, all) => line.startsWith('npx nx run ') && all.indexOf(line) === i);
 
 function nx(args: string[]): Promise<{ code: number; output: string }> {
