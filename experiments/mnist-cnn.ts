@@ -38,7 +38,7 @@ const optimizers = {
  * mnist-cnn: a small CNN against mnist-odd's MLP on the same MNIST subset, each with Adam, AdamW
  * and momentum SGD, 3 seeds. Sized (training subset, epochs, filters) to run in under 10 minutes
  * with --jobs=2 on wasm on a shared machine: 18 runs took 209 s here (3 min 34 s for the Nx
- * target) at a load average of 12–16 on 2 cores. Each claim is paired by seed and Holm-adjusted.
+ * target) at a load average of 11–16 on 2 cores. Each claim is paired by seed and Holm-adjusted.
  */
 export default defineExperiment({
   name: 'mnist-cnn',
