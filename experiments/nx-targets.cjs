@@ -17,6 +17,7 @@ const EXPERIMENTS = {
   blink: { parallel: 2 },
   'blink-long': { parallel: 2, imports: ['blink.ts'] },
   'mnist-lt': { parallel: 2 },
+  'mnist-cnn': { parallel: 2 },
 };
 
 /**
