@@ -1,4 +1,5 @@
 import { calibrationVerdicts } from './certainty.js';
+import { verdictAsTable, verdictTable } from './glance.js';
 import { certaintyLine } from './comparison-certainty.js';
 import type { GroupAggregate } from './aggregate.js';
 import type { RenderedChart } from './charts.js';
@@ -166,9 +167,13 @@ export function comparisonNote(model: ReportModel): string {
 }
 
 /** The verdict section: one block per primary metric, a headline and one line per other variant. */
-export function verdictBlocks(
-  model: ReportModel,
-): { headline: string; lines: readonly string[]; outcomes: readonly string[] }[] {
+export function verdictBlocks(model: ReportModel): {
+  headline: string;
+  lines: readonly string[];
+  outcomes: readonly string[];
+  /** The comparisons as a table, instead of their sentences, when there are more than three variants. */
+  table?: TextTable;
+}[] {
   const several = model.experiments.length > 1;
   return [
     ...model.verdicts.map((verdict) => {
@@ -179,10 +184,13 @@ export function verdictBlocks(
         best: verdict.best ?? '',
         others: verdict.lines.map((line) => line.other),
       });
+      const asTable = verdictAsTable(verdict);
+      const sentences = asTable ? [] : verdict.lines;
       return {
         headline: several ? `${verdict.experiment}: ${verdict.headline}` : verdict.headline,
-        lines: [...verdict.lines.map((line) => line.sentence), ...(certainty === null ? [] : [certainty])],
-        outcomes: [...verdict.lines.map((line) => line.outcome), ...(certainty === null ? [] : ['note'])],
+        lines: [...sentences.map((line) => line.sentence), ...(certainty === null ? [] : [certainty])],
+        outcomes: [...sentences.map((line) => line.outcome), ...(certainty === null ? [] : ['note'])],
+        ...(asTable ? { table: verdictTable(verdict) } : {}),
       };
     }),
     ...calibrationVerdicts(model.calibration, several),
@@ -520,7 +528,8 @@ export function evaluationGrid(model: ReportModel): ChartGrid | null {
   };
 }
 
-/** The warnings other than the like-with-like ones, which the verdict shows first. */
+/** The warnings other than the like-with-like and majority-baseline ones, which the verdict shows first as one table. */
 export function otherWarnings(model: ReportModel): string[] {
-  return model.warnings.filter((warning) => !model.mismatches.includes(warning));
+  const tabled = new Set([...model.mismatches, ...model.majority.map((finding) => finding.warning)]);
+  return model.warnings.filter((warning) => !tabled.has(warning));
 }
