@@ -1,5 +1,5 @@
 import { formatP, formatSigned, formatValue } from './format.js';
-import type { TextTable } from './layout.js';
+import type { TextTable } from './table.js';
 import type { ReportModel } from './model.js';
 import type { MetricVerdict } from './verdict.js';
 

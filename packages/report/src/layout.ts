@@ -12,21 +12,9 @@ import type { SkippedRun } from './load.js';
 import type { ReportModel } from './model.js';
 import type { ClassSummary } from './perclass.js';
 import { clipInterval, MAX_SEEDS, type Summary } from './stats.js';
+import type { TableCell, TextTable } from './table.js';
 
-/**
- * Shared, format-neutral pieces of the two renderings: tables as header + rows of plain text,
- * so HTML and Markdown show the same numbers.
- */
-export interface TextTable {
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly TableCell[])[];
-}
-
-/**
- * A cell of a {@link TextTable}: its text, or its text emphasised (bold in both renderings; never
- * colour alone), e.g. the best value of a class among the variants.
- */
-export type TableCell = string | { readonly text: string; readonly strong: true };
+export type { TableCell, TextTable } from './table.js';
 
 /** `text`, emphasised when `strong`. */
 const emphasised = (text: string, strong: boolean): TableCell => (strong ? { text, strong: true } : text);
