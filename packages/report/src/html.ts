@@ -27,6 +27,7 @@ import {
   type TextTable,
 } from './layout.js';
 import { certaintySections } from './certainty-layout.js';
+import { baselineWarningNote, baselineWarningTable } from './glance.js';
 import { printable } from './format.js';
 import type { ReportModel } from './model.js';
 
@@ -130,11 +131,19 @@ export function renderHtml(model: ReportModel): string {
   parts.push(`<h1>${escapeHtml(model.title)}</h1>`);
   parts.push(`<p class="lead">${escapeHtml(leadSentence(model))}</p>`);
   const verdict = verdictBlocks(model);
-  if (verdict.length > 0 || model.mismatches.length > 0) {
-    const mismatches = model.mismatches.map((line) => `<div class="warning">⚠ ${escapeHtml(line)}</div>`).join('\n');
+  const baselineWarnings = baselineWarningTable(model);
+  if (verdict.length > 0 || baselineWarnings !== null) {
+    // the majority-baseline and like-with-like warnings: one box, one table, the details below it
+    const mismatches =
+      baselineWarnings === null
+        ? ''
+        : `<div class="warning" id="baseline-warnings"><p>${escapeHtml(baselineWarningNote(model))}</p>\n${table(baselineWarnings)}\n` +
+          model.mismatches.map((line) => `<p class="note">${escapeHtml(line)}</p>\n`).join('') +
+          '</div>';
     const items = verdict.map(
       (entry) =>
         `<li><strong>${escapeHtml(entry.headline)}</strong>` +
+        (entry.table === undefined ? '' : table(entry.table)) +
         (entry.lines.length === 0
           ? ''
           : `<ul>${entry.lines.map((line, index) => `<li class="${entry.outcomes[index] ?? 'untestable'}">${escapeHtml(line)}</li>`).join('')}</ul>`) +

@@ -29,6 +29,7 @@ import {
   cellText,
 } from './layout.js';
 import { certaintySections } from './certainty-layout.js';
+import { baselineWarningNote, baselineWarningTable } from './glance.js';
 import { printable } from './format.js';
 import type { ReportModel } from './model.js';
 
@@ -131,11 +132,17 @@ export function renderMarkdown(model: ReportModel): string {
   const block = escapeMarkdownBlock;
   const out: string[] = [`# ${inline(model.title)}`, '', block(leadSentence(model)), ''];
   const verdict = verdictBlocks(model);
-  if (verdict.length > 0 || model.mismatches.length > 0) {
+  const baselineWarnings = baselineWarningTable(model);
+  if (verdict.length > 0 || baselineWarnings !== null) {
     out.push('## Verdict', '');
-    for (const mismatch of model.mismatches) out.push(`> ⚠ ${inline(mismatch)}`, '');
+    if (baselineWarnings !== null) {
+      // the majority-baseline and like-with-like warnings: one table, the details below it
+      out.push(`> ${inline(baselineWarningNote(model))}`, '', table(baselineWarnings), '');
+      for (const mismatch of model.mismatches) out.push(block(mismatch), '');
+    }
     for (const entry of verdict) {
       out.push(`- **${inline(entry.headline)}**`);
+      if (entry.table !== undefined) out.push('', table(entry.table), '');
       entry.lines.forEach((line, index) => {
         const outcome = entry.outcomes[index];
         const mark = outcome === 'beats' ? '✓' : outcome === 'tie' ? '≈' : outcome === 'note' ? '·' : '?';

@@ -30,7 +30,9 @@ import {
   diffDefinitions,
   groupContext,
   likeWithLike,
-  majorityWarnings,
+  likeWithLikeByVariant,
+  majorityFindings,
+  type MajorityFinding,
   type DefinitionDifference,
   type GroupContext,
 } from './context.js';
@@ -116,6 +118,10 @@ export interface ReportModel {
   readonly alpha: number;
   /** Like-with-like problems: variants compared although their data, epochs or code differ (see `likeWithLike`). */
   readonly mismatches: readonly string[];
+  /** The accuracies near the majority baseline, one per variant and split (their warnings are among `warnings`). */
+  readonly majority: readonly MajorityFinding[];
+  /** Per variant of an experiment with a like-with-like problem, its own values of the differing settings. */
+  readonly likeWithLikeByVariant: readonly { experiment: string; label: string; differing: readonly string[] }[];
   /** Best epoch and epochs to a shared target per curve and variant (see `epochSummaries`). */
   readonly epochSummaries: readonly EpochSummary[];
   /** Loss comparisons left out because the losses differ in definition or reduction, with the reason. */
@@ -392,7 +398,14 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     groupBy === 'variant'
       ? view.experiments.flatMap((experiment) => likeWithLike(experiment.groups.map(({ group }) => group)))
       : [];
-  const warnings = [...mismatches, ...majorityWarnings(aggregates)];
+  const likeByVariant =
+    groupBy === 'variant'
+      ? view.experiments.flatMap(({ experiment, groups: own }) =>
+          likeWithLikeByVariant(own.map(({ group }) => group)).map((row) => ({ experiment, ...row })),
+        )
+      : [];
+  const majority = majorityFindings(aggregates);
+  const warnings = [...mismatches, ...majority.map((finding) => finding.warning)];
   for (const aggregate of aggregates) {
     if (aggregate.seeds.length === 1) {
       warnings.push(
@@ -464,6 +477,8 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     verdicts: verdictList,
     alpha,
     mismatches,
+    majority,
+    likeWithLikeByVariant: likeByVariant,
     epochSummaries: epochSummaries(aggregates),
     lossNotes,
     finalLossMix: lossMix(aggregates.filter((aggregate) => aggregate.final.loss !== undefined)),
