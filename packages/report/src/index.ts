@@ -102,3 +102,4 @@ export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './
 export { renderHtml, escapeHtml } from './html.js';
 export { renderMarkdown, chartFileName, escapeMarkdown, escapeMarkdownBlock } from './markdown.js';
 export type { SkippedRun, SkipReason } from './load.js';
+export type { ReportSearch } from './search.js';

@@ -1,4 +1,5 @@
 import type { GroupAggregate } from './aggregate.js';
+import type { ReportSearch } from './search.js';
 import {
   learningCurveChart,
   confusionChart,
@@ -58,6 +59,8 @@ export interface BuildReportOptions {
   readonly primary?: readonly DeclaredPrimary[];
   /** Family-wise level of the verdict and of `beats` claims without their own; default 0.05. */
   readonly alpha?: number;
+  /** The searches that tuned the variants (search.ts), shown in their own section. */
+  readonly searches?: readonly ReportSearch[];
 }
 
 /** One line per run in the context block. */
@@ -92,6 +95,8 @@ export interface DefinitionDiff {
  */
 export interface ReportModel {
   readonly title: string;
+  /** The searches that tuned the variants, as given (empty: the variants ran as declared). */
+  readonly searches: readonly ReportSearch[];
   readonly experiments: readonly string[];
   readonly groupBy: GroupBy;
   readonly aggregates: readonly GroupAggregate[];
@@ -428,6 +433,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   const charts = await renderCharts(chartSpecs(view, claims));
   return {
     title: options.title ?? `losslab report: ${experiments.join(', ')}`,
+    searches: options.searches ?? [],
     experiments,
     groupBy,
     aggregates,

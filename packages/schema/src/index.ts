@@ -127,3 +127,4 @@ export type {
   ExperimentDefinition,
   RunPartCodecs,
 } from './definition.js';
+export { SearchValue, SearchDimension, SearchSelect, SearchSpec } from './search.js';
