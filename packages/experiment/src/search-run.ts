@@ -42,13 +42,13 @@ export async function runSearches(
   console.log(`search: ${cells.length} trial run(s) of ${resolved.searches.length} variant(s)`);
   const results = await execution.run(cells);
   if (results === undefined) return undefined;
-  const failed = results.filter((result) => result.record === undefined);
-  if (failed.length > 0) {
-    console.error(
-      `error: ${failed.length} trial(s) failed (${failed.map((f) => f.label).join(', ')}); no variant was tuned`,
+  // A trial that failed (a learning rate too large may make the loss NaN) is left out of the
+  // selection and said so; a search none of whose trials finished tunes nothing.
+  results
+    .filter((result) => result.record === undefined)
+    .forEach((result) =>
+      console.error(`trial failed, left out of its search: ${result.label} (${result.ending ?? 'no record'})`),
     );
-    return undefined;
-  }
   const outcomes: SearchOutcome[] = [];
   let next = 0;
   for (const search of resolved.searches) {
