@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -214,4 +214,15 @@ describe('a search run', () => {
       Number(/test: .*?accuracy ([\d.]+)/.exec(out.filter((l) => l.includes(' — test: ')).join('\n'))?.[1]);
     expect(testAccuracy(spoiled.out)).toBeCloseTo(1 - testAccuracy(first.out), 3);
   }, 120_000);
+});
+
+describe("the README's search example", () => {
+  it('is the search of examples/tiny-search.ts, as written there', () => {
+    const root = join(import.meta.dirname, '../../../..');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = /```ts\n\/\/ search \(examples\/tiny-search\.ts\)\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const squeeze = (text: string) => text.replace(/\s+/g, ' ').trim();
+    expect(squeeze(readFileSync(join(root, 'examples/tiny-search.ts'), 'utf8'))).toContain(squeeze(block ?? 'missing'));
+  });
 });
