@@ -251,8 +251,8 @@ same settings, seed, backend and code is reused, not retrained.`,
       type: 'string',
       value: 'path=value',
       default: { shown: 'none' },
-      description:
-        'set a field of every variant, checked like the file; repeatable; path=v1,v2,v3 runs a grid of the values (see search.ts)',
+      // `path=v1,v2,v3` runs a grid of the values (setValue, search.ts); the README says so.
+      description: 'set a field of every variant, checked like the file; repeatable',
       decode: (text, flag): Decoded<readonly [string, unknown]> => {
         const at = text.indexOf('=');
         if (at <= 0) return { problem: `${flag}: expected path=value, got "${text}"` };

@@ -1,4 +1,4 @@
-import type { ResolvedExperiment } from './resolve.js';
+import type { ResolvedExperiment, ResolvedTrial } from './resolve.js';
 
 /**
  * What `--dry-run` says of each search: its trials (name and settings hash), the seed they train
@@ -7,7 +7,7 @@ import type { ResolvedExperiment } from './resolve.js';
 export function searchPlanLines(resolved: ResolvedExperiment): string[] {
   return resolved.searches.flatMap((search) => [
     `  search of ${search.variant}: ${search.trials.length} trial(s) on seed ${search.seed}, evaluated on ${search.select.split}; the ${search.select.direction === 'max' ? 'highest' : 'lowest'} ${search.select.metric} is chosen and runs on the declared seeds`,
-    ...search.trials.map(({ variant }) => `    trial ${variant.name} (${variant.hash.slice(0, 12)})`),
+    ...search.trials.map(({ variant }: ResolvedTrial) => `    trial ${variant.name} (${variant.hash.slice(0, 12)})`),
   ]);
 }
 

@@ -1,5 +1,5 @@
 import type { Execution, RunCell } from './execution/execution.js';
-import type { Overrides, ResolvedExperiment } from './resolve.js';
+import type { Overrides, ResolvedExperiment, VariantSearch } from './resolve.js';
 import { selectTrial, type Selection } from './search.js';
 
 /**
@@ -21,7 +21,7 @@ export interface SearchOutcome extends Selection {
 }
 
 /** Each variant's search in plain lines: its trials with their metric, the chosen one marked. */
-export function searchLines(outcome: SearchOutcome): string[] {
+function searchLines(outcome: SearchOutcome): string[] {
   return [
     `search of ${outcome.variant}: ${outcome.scores.length} trial(s) on seed ${outcome.seed}, ${outcome.metric} on validation (${outcome.direction === 'max' ? 'higher' : 'lower'} is better)`,
     ...outcome.scores.map(
@@ -51,7 +51,8 @@ export async function runSearches(
     );
   const outcomes: SearchOutcome[] = [];
   let next = 0;
-  for (const search of resolved.searches) {
+  const searches: readonly VariantSearch[] = resolved.searches;
+  for (const search of searches) {
     const trials = search.trials.map(({ variant }) => ({ name: variant.name, record: results[next++]?.record }));
     let selection: Selection;
     try {

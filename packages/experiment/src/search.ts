@@ -27,12 +27,15 @@ import { createRng, deriveSeed } from '@losslab/runtime';
 /** A trial's settings: the values it sets, in the space's order. */
 export type TrialValues = readonly (readonly [string, SearchValue])[];
 
-/** Separates a variant's name from its trial's values in run folders and reports: `sgd~optimizer.learningRate=0.01`. */
+/** Separates a variant's name from its trial's values in run folders and reports: `sgd~optimizer.learningRate=0.01~train.batchSize=32`. */
 export const TRIAL_SEPARATOR = '~';
 
-/** `variant~path=value,path=value`: the name of a trial. */
+/**
+ * `variant~path=value~path=value`: the name of a trial. No comma: a name travels in `--variant=a,b`
+ * lists to child processes and queue workers.
+ */
 export const trialName = (variant: string, values: TrialValues): string =>
-  `${variant}${TRIAL_SEPARATOR}${values.map(([path, value]) => `${path}=${String(value)}`).join(',')}`;
+  [variant, ...values.map(([path, value]) => `${path}=${String(value)}`)].join(TRIAL_SEPARATOR);
 
 const threeDigits = (value: number): number => Number(value.toPrecision(3));
 

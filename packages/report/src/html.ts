@@ -1,5 +1,5 @@
 import type { RenderedChart } from './charts.js';
-import { searchesNote, searchTables } from './search.js';
+import { searchesNote, searchTables } from './search-layout.js';
 import { claimSymbol } from './claims.js';
 import {
   comparisonNote,

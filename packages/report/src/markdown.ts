@@ -1,5 +1,5 @@
 import { sha256Hex } from '@losslab/schema';
-import { searchesNote, searchTables } from './search.js';
+import { searchesNote, searchTables } from './search-layout.js';
 import { slug, type RenderedChart } from './charts.js';
 import {
   claimHeadline,

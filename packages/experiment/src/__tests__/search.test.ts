@@ -8,7 +8,7 @@ import { choice, grid, logUniform, uniform } from '../builders.js';
 import { parseRunArguments } from '../command-options.js';
 import { resolveExperiment } from '../resolve.js';
 import { runCommand } from '../run-command.js';
-import { searchTrials, selectTrial } from '../search.js';
+import { searchTrials, selectTrial, trialName } from '../search.js';
 
 /** A two-feature, two-class problem: class c has features near (c, -c); fixed rows, no randomness. */
 function rows(count: number, offset: number, flip = false): string {
@@ -128,6 +128,17 @@ describe('search trials', () => {
       seed: 0,
     });
     expect(mixed.map((trial) => trial[0]?.[1])).toEqual([32, 32, 64, 64]);
+  });
+});
+
+describe('trial names', () => {
+  it('name a trial by its values and survive a --variant list (as children and workers receive them)', () => {
+    const name = trialName('sgd', [
+      ['optimizer.learningRate', 0.157],
+      ['train.batchSize', 32],
+    ]);
+    expect(name).toBe('sgd~optimizer.learningRate=0.157~train.batchSize=32');
+    expect(parseRunArguments(['d.ts', `--variant=${name}`]).options?.variants).toEqual([name]);
   });
 });
 
