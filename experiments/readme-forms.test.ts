@@ -59,6 +59,10 @@ function expectedPlan(words: string[]): RegExp[] {
   if (epochs) checks.push(new RegExp(`"epochs": ${epochs}\\b`));
   const set = words[words.indexOf('--set') + 1];
   if (words.includes('--set') && set === 'train.batchSize=64') checks.push(/"batchSize": 64\b/);
+  // `--set path=v1,v2` is a grid: one variant per value, named by it (Nx must pass the commas through).
+  const [path, values] = set?.split('=') ?? [];
+  if (words.includes('--set') && values?.includes(','))
+    for (const value of values.split(',')) checks.push(new RegExp(`variant \\S+~${path}=${value} \\(`));
   return checks;
 }
 

@@ -1,4 +1,5 @@
 import type { RenderedChart } from './charts.js';
+import { searchesNote, searchTables } from './search-layout.js';
 import { claimSymbol } from './claims.js';
 import {
   comparisonNote,
@@ -170,6 +171,14 @@ export function renderHtml(model: ReportModel): string {
         `<ul>${result.evidence.map((line) => `<li>${escapeHtml(line.trim())}</li>`).join('')}</ul></li>`,
     );
     parts.push(section('claims', 'Claims', `<ul class="claims">\n${items.join('\n')}\n</ul>`));
+  }
+  if (model.searches.length > 0) {
+    const tables = searchTables(model.searches).map(
+      (entry) => `<h3>${escapeHtml(entry.title)}</h3>\n${table(entry.table)}`,
+    );
+    parts.push(
+      section('searches', 'Searches', [`<p>${escapeHtml(searchesNote(model.searches))}</p>`, ...tables].join('\n')),
+    );
   }
   if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
     const notes =

@@ -104,3 +104,4 @@ export { renderMarkdown, chartFileName, escapeMarkdown, escapeMarkdownBlock } fr
 export type { SkippedRun, SkipReason } from './load.js';
 export { DEFAULT_SIMULATION, simulateIntervals, simulationTable } from './simulate.js';
 export type { SimulationResult, SimulationSettings } from './simulate.js';
+export type { ReportSearch } from './search.js';

@@ -1,4 +1,5 @@
 import { sha256Hex } from '@losslab/schema';
+import { searchesNote, searchTables } from './search-layout.js';
 import { slug, type RenderedChart } from './charts.js';
 import {
   claimHeadline,
@@ -161,6 +162,11 @@ export function renderMarkdown(model: ReportModel): string {
       for (const line of result.evidence) out.push(`  - ${block(line.trim())}`);
     }
     out.push('');
+  }
+  if (model.searches.length > 0) {
+    out.push('## Searches', '', block(searchesNote(model.searches)), '');
+    for (const entry of searchTables(model.searches))
+      out.push(`### ${inline(entry.title)}`, '', table(entry.table), '');
   }
   if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
     out.push('## Variant comparison', '');

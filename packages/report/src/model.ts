@@ -1,4 +1,5 @@
 import type { GroupAggregate } from './aggregate.js';
+import type { ReportSearch } from './search.js';
 import {
   learningCurveChart,
   confusionChart,
@@ -68,6 +69,8 @@ export interface BuildReportOptions {
   readonly predictions?: RunPredictions;
   /** Why recorded predictions files were not used (from `loadPredictions`), shown as warnings. */
   readonly predictionProblems?: readonly string[];
+  /** The searches that tuned the variants (search.ts), shown in their own section. */
+  readonly searches?: readonly ReportSearch[];
 }
 
 /** One line per run in the context block. */
@@ -102,6 +105,8 @@ export interface DefinitionDiff {
  */
 export interface ReportModel {
   readonly title: string;
+  /** The searches that tuned the variants, as given (empty: the variants ran as declared). */
+  readonly searches: readonly ReportSearch[];
   readonly experiments: readonly string[];
   readonly groupBy: GroupBy;
   readonly aggregates: readonly GroupAggregate[];
@@ -469,6 +474,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   );
   return {
     title: options.title ?? `losslab report: ${experiments.join(', ')}`,
+    searches: options.searches ?? [],
     experiments,
     groupBy,
     aggregates,

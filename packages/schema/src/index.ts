@@ -139,3 +139,4 @@ export type {
   ExperimentDefinition,
   RunPartCodecs,
 } from './definition.js';
+export { SearchValue, SearchDimension, SearchSelect, SearchSpec } from './search.js';
