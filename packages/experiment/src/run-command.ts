@@ -23,7 +23,7 @@ import { resolveExperiment, type ResolvedExperiment } from './resolve.js';
 import { RunIndex } from './run-index.js';
 import { runSearches, type SearchOutcome } from './search-run.js';
 import { searchPlanLines, searchSeedProblems } from './search-plan.js';
-import { findReusableRun, reuseKey } from './store.js';
+import { reuseKey } from './store.js';
 
 /**
  * `losslab run`: resolves the definition once, runs its matrix through one {@link Execution} (in
