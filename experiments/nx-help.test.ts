@@ -24,19 +24,25 @@ const hasScript = (() => {
 if (!hasScript) console.warn('nx-help.test.ts: skipped, util-linux `script` is not installed');
 
 describe.skipIf(!hasScript)('nx run … --help', () => {
-  it('experiment:mnist-odd --help ends with losslab --help', { timeout: 120_000 }, async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'losslab-nx-cache-'));
-    const output = await new Promise<string>((done) => {
-      const child = spawn('script', ['-qec', 'npx nx run experiment:mnist-odd --help', '/dev/null'], {
-        cwd: ROOT,
-        env: isolatedNxEnv(cache),
+  it(
+    'experiment:mnist-odd --help ends with losslab --help (the commands and how to see their options)',
+    { timeout: 120_000 },
+    async () => {
+      const cache = mkdtempSync(join(tmpdir(), 'losslab-nx-cache-'));
+      const output = await new Promise<string>((done) => {
+        const child = spawn('script', ['-qec', 'npx nx run experiment:mnist-odd --help', '/dev/null'], {
+          cwd: ROOT,
+          env: isolatedNxEnv(cache),
+        });
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        child.on('close', () => done(text));
       });
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.on('close', () => done(text));
-    });
-    rmSync(cache, { recursive: true, force: true });
-    expect(output).toContain('usage: losslab run <definition.ts> [options]');
-    expect(output).toContain('--parallel=N');
-  });
+      rmSync(cache, { recursive: true, force: true });
+      // losslab's overview: its commands, and how to get every option of one
+      expect(output).toContain('usage: losslab <command> [options]');
+      expect(output).toMatch(/^ {2}run +train every variant/m);
+      expect(output).toContain('losslab <command> --help');
+    },
+  );
 });

@@ -16,7 +16,9 @@ const EXPERIMENTS = {
   'mnist-odd': {},
   blink: { parallel: 2 },
   'blink-long': { parallel: 2, imports: ['blink.ts'] },
+  'blink-tuned': { parallel: 2, imports: ['blink.ts'] },
   'mnist-lt': { parallel: 2 },
+  'mnist-cnn': { parallel: 2 },
 };
 
 /**

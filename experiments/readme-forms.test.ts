@@ -15,11 +15,16 @@ import { isolatedNxEnv } from '@losslab/test-utils';
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
-/** `npx nx run …` lines of the README's sh blocks, without their trailing comments. */
+/** `npx nx run …` lines of the README's sh blocks, without their trailing comments or a trailing `&` (run in the background). */
 const documentedCommands = (): string[] =>
   [...README.matchAll(/```sh\n([\s\S]*?)```/g)]
     .flatMap((block) => (block[1] ?? '').split('\n'))
-    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .map((line) =>
+      line
+        .replace(/\s+#.*$/, '')
+        .replace(/\s+&$/, '')
+        .trim(),
+    )
     .filter((line, i, all) => line.startsWith('npx nx run ') && all.indexOf(line) === i);
 
 function nx(args: string[]): Promise<{ code: number; output: string }> {
@@ -54,6 +59,10 @@ function expectedPlan(words: string[]): RegExp[] {
   if (epochs) checks.push(new RegExp(`"epochs": ${epochs}\\b`));
   const set = words[words.indexOf('--set') + 1];
   if (words.includes('--set') && set === 'train.batchSize=64') checks.push(/"batchSize": 64\b/);
+  // `--set path=v1,v2` is a grid: one variant per value, named by it (Nx must pass the commas through).
+  const [path, values] = set?.split('=') ?? [];
+  if (words.includes('--set') && values?.includes(','))
+    for (const value of values.split(',')) checks.push(new RegExp(`variant \\S+~${path}=${value} \\(`));
   return checks;
 }
 

@@ -281,6 +281,64 @@ describe('the losslab command, installed', () => {
   });
 });
 
+describe('saved models, in a project with only @tensorflow/tfjs', () => {
+  it(
+    'an MLP, a CNN (batch norm, dropout) and an LSTM trained by losslab load with plain tf.loadLayersModel and predict what the runs recorded',
+    { timeout: 600_000 },
+    async () => {
+      for (const definition of ['portable-images.ts', 'portable-blink.ts'])
+        await inProject(project)('npx', ['losslab', 'run', definition], 600_000);
+      const tfjsOnly = join(work, 'tfjs-only');
+      mkdirSync(tfjsOnly);
+      writeFileSync(
+        join(tfjsOnly, 'package.json'),
+        JSON.stringify({ name: 'tfjs-only', private: true, type: 'module' }),
+      );
+      await inProject(tfjsOnly)('npm', [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '@tensorflow/tfjs@4.22.0',
+      ]);
+      expect(readdirSync(join(tfjsOnly, 'node_modules')).filter((name) => name.startsWith('@losslab'))).toEqual([]);
+      cpSync(join(FIXTURES, 'tfjs-only-predict.mjs'), join(tfjsOnly, 'predict.mjs'));
+
+      const layersOf = {
+        mlp: ['Flatten', 'Dense', 'Dense'],
+        cnn: ['Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Flatten', 'Dropout', 'Dense'],
+        lstm: ['LSTM', 'Dropout', 'Dense'],
+      };
+      for (const [experiment, variant] of [
+        ['portable-images', 'mlp'],
+        ['portable-images', 'cnn'],
+        ['portable-blink', 'lstm'],
+      ] as const) {
+        const runsFolder = join(project, 'runs', experiment);
+        const runId = readdirSync(runsFolder).find((id) => id.includes(`-${variant}-s0-`));
+        expect(runId, `${experiment}: a run of ${variant}`).toBeDefined();
+        const folder = join(runsFolder, runId!);
+        const dataFile = join(work, `${variant}-data.json`);
+        await inProject(project)('node', ['export-split.mjs', folder, dataFile]);
+        const { recorded } = JSON.parse(readFileSync(dataFile, 'utf8')) as {
+          recorded: { accuracy: number; loss: number };
+        };
+        const predicted = lastLine((await inProject(tfjsOnly)('node', ['predict.mjs', folder, dataFile])).stdout) as {
+          layers: string[];
+          accuracy: number;
+          loss: number;
+        };
+        expect(predicted.layers, variant).toEqual(layersOf[variant]);
+        expect(predicted.accuracy, `${variant}: test accuracy`).toBe(recorded.accuracy);
+        expect(
+          Math.abs(predicted.loss - recorded.loss),
+          `${variant}: test loss ${predicted.loss} vs ${recorded.loss}`,
+        ).toBeLessThan(1e-4);
+      }
+    },
+  );
+});
+
 describe('beyond plain Node', () => {
   it('(e) a TypeScript project with NodeNext type-checks against the published .d.ts', async () => {
     // skipLibCheck as every TF.js user needs it (tfjs-layers' own .d.ts fail under strict); the

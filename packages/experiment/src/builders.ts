@@ -1,4 +1,12 @@
-import type { Claim, Direction, ExperimentDefinition, Reference } from '@losslab/schema';
+import type {
+  Claim,
+  Direction,
+  ExperimentDefinition,
+  Reference,
+  SearchDimension,
+  SearchSpec,
+  SearchValue,
+} from '@losslab/schema';
 
 /**
  * Builders: typed helpers that return plain definition data (no functions inside), so an
@@ -79,3 +87,42 @@ export const beats = (
 
 /** Published numbers the experiment reproduces (`reference` of a definition). */
 export type { Reference };
+
+// ---- searches (expanded and run by search.ts)
+
+/**
+ * Every value in turn: a grid dimension is crossed with the search's other grid dimensions.
+ *
+ * @example grid([0.001, 0.01, 0.1])
+ */
+export const grid = (values: readonly SearchValue[]): SearchDimension => ({ kind: 'grid', values: [...values] });
+
+/**
+ * One of `values`, drawn per trial.
+ *
+ * @example choice([64, 128])
+ */
+export const choice = (values: readonly SearchValue[]): SearchDimension => ({ kind: 'choice', values: [...values] });
+
+/**
+ * A number drawn uniformly in [min, max) per trial (kept to 3 significant digits, so trials are named by their values).
+ *
+ * @example uniform(0.1, 0.9)
+ */
+export const uniform = (min: number, max: number): SearchDimension => ({ kind: 'uniform', min, max });
+
+/**
+ * A number whose logarithm is drawn uniformly in [log min, log max) per trial (3 significant digits).
+ *
+ * @example logUniform(1e-4, 1e-1)
+ */
+export const logUniform = (min: number, max: number): SearchDimension => ({ kind: 'logUniform', min, max });
+
+/**
+ * A search: `space` maps run-field paths to dimensions; `select` chooses each variant's best trial
+ * on the validation split (without it, every trial is a variant of its own: a sweep).
+ *
+ * @example search({ space: { 'optimizer.learningRate': logUniform(1e-4, 1e-1) }, trials: 8, seed: 100,
+ *   select: { metric: 'accuracy', direction: 'max', split: 'validation' } })
+ */
+export const search = (spec: SearchSpec): SearchSpec => spec;

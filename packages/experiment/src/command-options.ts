@@ -73,6 +73,19 @@ export function parseValue(text: string): unknown {
   }
 }
 
+/**
+ * A `--set` value: JSON when it parses; otherwise a comma list of two or more values (Hydra's
+ * multirun form) is a grid dimension, each item JSON when it parses; otherwise the text.
+ *
+ * @example setValue('0.001,0.01') // { kind: 'grid', values: [0.001, 0.01] }
+ */
+function setValue(text: string): unknown {
+  const value = parseValue(text);
+  // A JSON string ("a,b") is one value: only text that is not JSON can be a list.
+  if (value !== text || !text.includes(',')) return value;
+  return { kind: 'grid', values: value.split(',').map((item) => parseValue(item.trim())) };
+}
+
 /** `--help` was given: the command prints its help, whatever else is wrong. */
 const HELP = { help: true, problems: [] } as const;
 
@@ -254,13 +267,14 @@ same settings, seed, backend and code is reused, not retrained.`,
       type: 'string',
       value: 'path=value',
       default: { shown: 'none' },
+      // `path=v1,v2,v3` runs a grid of the values (setValue, search.ts); the README says so.
       description: 'set a field of every variant, checked like the file; repeatable',
       decode: (text, flag): Decoded<readonly [string, unknown]> => {
         const at = text.indexOf('=');
         if (at <= 0) return { problem: `${flag}: expected path=value, got "${text}"` };
         const problem = overridePathProblem(text.slice(0, at));
         return problem === undefined
-          ? { value: [text.slice(0, at), parseValue(text.slice(at + 1))] }
+          ? { value: [text.slice(0, at), setValue(text.slice(at + 1))] }
           : { problem: `${flag}: ${problem} (in ${JSON.stringify(text)})` };
       },
     },

@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { arrayDataset, combineLabels, type ArrayDataset, type LabelledRows } from '@losslab/data';
 import * as losses from '@losslab/losses';
 import { canonicalJson, deriveSeed, hashOf, labelLayout, LosslabError, type LabelLayout } from '@losslab/runtime';
-import type { ComputedClassWeights, Evaluation, LossSpec, RunSpec, Split } from '@losslab/schema';
+import type { ComputedClassWeights, Evaluation, ExamplePredictions, LossSpec, RunSpec, Split } from '@losslab/schema';
 import { readsLogits } from './checks.js';
 import { blockCounts, drawnFingerprint, trainingClassCounts } from './drawn.js';
 import { predictAll } from './kinds/evaluations.js';
@@ -249,4 +249,20 @@ export function evaluate(
   const context = evaluationContext(spec, registry, loaded, entry.split(spec.evaluation), model, loss);
   // One forward pass over the split serves the loss and the metrics.
   return entry.evaluate(spec.evaluation, { ...context, scores: predictAll(model, context.data) });
+}
+
+/** {@link evaluate} and, when the evaluation kind keeps them, the per-example predictions (one forward pass). */
+export function evaluateWithPredictions(
+  spec: RunSpec,
+  registry: Registry,
+  loaded: LoadedData,
+  model: tfl.LayersModel,
+  loss: losses.Loss,
+): { evaluation: Evaluation; predictions?: ExamplePredictions } {
+  const entry = registry.evaluations.get(spec.evaluation.kind);
+  const context = evaluationContext(spec, registry, loaded, entry.split(spec.evaluation), model, loss);
+  const scored = { ...context, scores: predictAll(model, context.data) };
+  const evaluation = entry.evaluate(spec.evaluation, scored);
+  const predictions = entry.predictions?.(spec.evaluation, scored);
+  return predictions === undefined ? { evaluation } : { evaluation, predictions };
 }

@@ -9,6 +9,8 @@ import {
   type ExperimentDefinition,
   type RunPartCodecs,
   type RunSpec,
+  type SearchSelect,
+  type SearchSpec,
   type TrainSpec,
 } from '@losslab/schema';
 import { DEFAULT_REDUCTION } from '@losslab/losses';
@@ -16,6 +18,7 @@ import { canonicalJson, hashOf } from './canonical.js';
 import { checkRunSpec } from './checks.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
+import { isGridValue, searchProblems, searchTrials, TRIAL_SEPARATOR, trialName, type TrialValues } from './search.js';
 
 /** A definition that failed validation: one line per problem, each naming its path. */
 export interface DefinitionProblem {
@@ -71,10 +74,32 @@ const resolvedVariant = (name: string, spec: RunSpec): ResolvedVariant => ({
   hash: settingsHash(spec),
 });
 
-/** A validated definition and its (selected) variants, each resolved to complete run settings. */
+/** One trial of a tuning search: the values it sets and the variant it resolves to (named by them). */
+export interface ResolvedTrial {
+  readonly values: TrialValues;
+  readonly variant: ResolvedVariant;
+}
+
+/**
+ * A variant tuned by a search (search.ts): its trials train on `seed` and are evaluated on
+ * `select.split`; the chosen trial's values then run on the declared seeds under `variant`.
+ */
+export interface VariantSearch {
+  readonly variant: string;
+  readonly select: SearchSelect;
+  readonly seed: number;
+  readonly trials: readonly ResolvedTrial[];
+}
+
+/**
+ * A validated definition and its (selected) variants, each resolved to complete run settings.
+ * A variant listed in `searches` holds its declared settings until its search has chosen; a sweep's
+ * trials (a search without `select`) are variants of their own.
+ */
 export interface ResolvedExperiment {
   readonly definition: ExperimentDefinition;
   readonly variants: readonly ResolvedVariant[];
+  readonly searches: readonly VariantSearch[];
 }
 
 const isPlainObject = (u: unknown): u is Record<string, unknown> =>
@@ -185,6 +210,19 @@ function identicalVariants(variants: readonly ResolvedVariant[]): string[] {
 }
 
 /**
+ * A variant's search with the command line's grid dimensions (`--set path=v1,v2`) added; a search
+ * whose drawn dimensions the grid replaced runs every grid point, so its `trials` no longer apply.
+ * Without a declared search the grid is a sweep (search.ts).
+ */
+function withCommandLineGrid(declared: SearchSpec | undefined, cliSpace: SearchSpec['space']): SearchSpec | undefined {
+  if (Object.keys(cliSpace).length === 0) return declared;
+  const { trials, ...rest } = declared ?? { seed: 0, space: {} };
+  const space = { ...rest.space, ...cliSpace };
+  const drawn = Object.values(space).some((dimension) => dimension.kind !== 'grid');
+  return { ...rest, space, ...(drawn && trials !== undefined ? { trials } : {}) };
+}
+
+/**
  * Validates a raw definition and resolves each (selected) variant into complete run settings,
  * checking that the pieces fit together (label blocks exist, widths agree) and that no two
  * selected variants resolve to identical settings. Every problem is listed by path; nothing runs
@@ -205,11 +243,15 @@ export function resolveExperiment(
     return problem === undefined ? [] : [`--set ${path}: ${problem}`];
   });
   if (badPaths.length > 0) return E.left(invalid(source, badPaths));
-  const runOverrides = overrides.filter(([path]) =>
+  // `--set path=v1,v2` (a grid) adds a dimension to every variant's search; the rest set values.
+  const gridOverrides = overrides.flatMap(([path, value]) => (isGridValue(value) ? [[path, value] as const] : []));
+  const valueOverrides = overrides.filter(([, value]) => !isGridValue(value));
+  const cliSpace = Object.fromEntries(gridOverrides);
+  const runOverrides = valueOverrides.filter(([path]) =>
     (RUN_FIELDS as readonly string[]).includes(path.split('.')[0] ?? ''),
   );
   return pipe(
-    decodeWith(experimentCodec(parts), applyOverrides(raw, overrides), source),
+    decodeWith(experimentCodec(parts), applyOverrides(raw, valueOverrides), source),
     E.chain((definition) => {
       const names = Object.keys(definition.variants);
       const problems: string[] = [];
@@ -218,16 +260,19 @@ export function resolveExperiment(
       if (new Set(definition.seeds).size !== definition.seeds.length)
         problems.push(`seeds: expected distinct seeds, got ${JSON.stringify(definition.seeds)}`);
       const selected = options.variants ?? names;
-      for (const name of selected) {
-        if (!names.includes(name)) problems.push(`variant: "${name}" is not defined (variants: ${names.join(', ')})`);
-      }
+      // A selected trial (`run-one` of a child or worker) resolves its variant's search.
+      const ownerOf = (name: string) => name.split(TRIAL_SEPARATOR)[0] ?? name;
       const base = Object.fromEntries(RUN_FIELDS.map((field) => [field, definition[field]]));
       const variants: ResolvedVariant[] = [];
-      for (const name of selected.filter((n) => names.includes(n))) {
-        const override = definition.variants[name] ?? {};
+      const searches: VariantSearch[] = [];
+      const selectedTrials: ResolvedVariant[] = [];
+      const found = new Set<string>();
+      for (const name of names.filter((n) => selected.some((s) => ownerOf(s) === n))) {
+        const { search: ownSearch, ...override } = definition.variants[name] ?? {};
+        const declared = mergeOverride(base, override);
         const decoded = decodeWith(
           runSpecCodec(parts),
-          applyOverrides(mergeOverride(base, override), runOverrides),
+          applyOverrides(declared, runOverrides),
           source,
           `variants.${name}`,
         );
@@ -237,10 +282,67 @@ export function resolveExperiment(
         }
         const root = names.length > 1 || Object.keys(override).length > 0 ? `variants.${name}` : '';
         problems.push(...checkRunSpec(decoded.right, registry).map((p) => (root ? `${root} → ${p}` : p)));
-        variants.push(resolvedVariant(name, decoded.right));
+        const declaredSearch: SearchSpec | undefined = ownSearch ?? definition.search;
+        const search = withCommandLineGrid(declaredSearch, cliSpace);
+        if (search === undefined) {
+          found.add(name);
+          variants.push(resolvedVariant(name, decoded.right));
+          continue;
+        }
+        const searchRoot = ownSearch === undefined ? 'search' : `variants.${name}.search`;
+        const ownProblems = searchProblems(search, searchRoot);
+        problems.push(...ownProblems);
+        found.add(name);
+        if (ownProblems.length > 0) continue;
+        const trials: ResolvedTrial[] = [];
+        for (const values of searchTrials(search)) {
+          const trialRaw = applyOverrides(applyOverrides(declared, runOverrides), [
+            ...values,
+            // A tuning trial is evaluated on the selection split, so its record never holds test metrics.
+            ...(search.select === undefined ? [] : [['evaluation.split', search.select.split] as const]),
+          ]);
+          const trialSpec = decodeWith(
+            runSpecCodec(parts),
+            trialRaw,
+            source,
+            `${searchRoot} (trial ${trialName(name, values)})`,
+          );
+          if (E.isLeft(trialSpec)) {
+            problems.push(...trialSpec.left.problems);
+            continue;
+          }
+          problems.push(...checkRunSpec(trialSpec.right, registry).map((p) => `${trialName(name, values)} → ${p}`));
+          trials.push({ values, variant: resolvedVariant(trialName(name, values), trialSpec.right) });
+        }
+        for (const trial of trials) found.add(trial.variant.name);
+        if (search.select === undefined) {
+          // A sweep: every trial is a variant of its own.
+          variants.push(
+            ...trials
+              .filter((trial) => selected.includes(trial.variant.name) || selected.includes(name))
+              .map((trial) => trial.variant),
+          );
+          if (selected.includes(name)) found.add(name);
+          continue;
+        }
+        found.add(name);
+        if (selected.includes(name)) {
+          variants.push(resolvedVariant(name, decoded.right));
+          searches.push({ variant: name, select: search.select, seed: search.seed, trials });
+        }
+        selectedTrials.push(
+          ...trials.filter((trial) => selected.includes(trial.variant.name)).map((trial) => trial.variant),
+        );
       }
+      for (const name of selected) {
+        if (!names.includes(name) && !found.has(name))
+          problems.push(`variant: "${name}" is not defined (variants: ${names.join(', ')})`);
+      }
+      variants.push(...selectedTrials);
       problems.push(...identicalVariants(variants));
-      return problems.length > 0 ? E.left(invalid(source, [...new Set(problems)])) : E.right({ definition, variants });
+      return problems.length > 0
+        ? E.left(invalid(source, [...new Set(problems)]))
+        : E.right({ definition, variants, searches });
     }),
   );
 }

@@ -21,6 +21,8 @@ import { openArtifactStore } from './queue/artifacts.js';
 import { queueExecution } from './queue/sweep.js';
 import { resolveExperiment, type ResolvedExperiment } from './resolve.js';
 import { RunIndex } from './run-index.js';
+import { runSearches, type SearchOutcome } from './search-run.js';
+import { searchPlanLines, searchSeedProblems } from './search-plan.js';
 import { reuseKey } from './store.js';
 
 /**
@@ -97,6 +99,7 @@ function printPlan(
     const summary = summaries.get(variant.name);
     if (summary !== undefined) console.log(`  model of ${variant.name}:\n    ${summaryLines(summary).join('\n    ')}`);
   }
+  searchPlanLines(resolved).forEach((line) => console.log(line));
 }
 
 /**
@@ -146,6 +149,7 @@ async function report(
   options: RunOptions,
   resolved: ResolvedExperiment,
   records: readonly RunRecord[],
+  searches: readonly SearchOutcome[],
 ): Promise<number> {
   const { definition } = resolved;
   const reportDir = resolve(options.reportsDir, definition.name);
@@ -158,6 +162,7 @@ async function report(
       skipped,
       ...(primary === undefined ? {} : { primary }),
       ...(alpha === undefined ? {} : { alpha }),
+      searches,
     });
   } catch (error) {
     console.error(
@@ -176,10 +181,38 @@ async function report(
   );
 }
 
+/**
+ * Runs the searches of `resolved` (search-run.ts) and resolves the definition again with each
+ * variant's chosen values; the same options and definition when there is no search.
+ */
+async function tuneVariants(
+  options: RunOptions,
+  resolved: ResolvedExperiment,
+  backend: BackendInfo,
+  entry: string,
+  code: CodeParts,
+): Promise<{ options: RunOptions; resolved: ResolvedExperiment; searches: readonly SearchOutcome[] } | undefined> {
+  if (resolved.searches.length === 0) return { options, resolved, searches: [] };
+  const searches = await runSearches(resolved, executionFor(options, resolved, backend, entry, code));
+  if (searches === undefined) return undefined;
+  const tunedOptions = { ...options, sets: [...options.sets, ...searches.flatMap((search) => search.values)] };
+  const tuned = await prepare(tunedOptions);
+  return tuned === undefined ? undefined : { options: tunedOptions, resolved: tuned, searches };
+}
+
 /** `losslab run`: resolves to its exit code (see `EXIT_CODES` in cli.ts). */
-export async function runCommand(options: RunOptions, entry: string): Promise<number> {
-  const resolved = await prepare(options);
-  if (resolved === undefined) return 2;
+export async function runCommand(given: RunOptions, entry: string): Promise<number> {
+  const declared = await prepare(given);
+  if (declared === undefined) return 2;
+  let options = given;
+  let resolved = declared;
+  const seedProblems = searchSeedProblems(resolved);
+  if (seedProblems.length > 0) {
+    console.error(`error: ${options.definitionPath} is not a valid experiment definition:`);
+    seedProblems.forEach((problem) => console.error(`  ${problem}`));
+    console.error('nothing was run');
+    return 2;
+  }
   // A misspelt data file would fail every run, each leaving a failed folder. Queue workers may run
   // on other machines with their own copies of the data, so a sweep checks only with --dry-run.
   let summaries: ReadonlyMap<string, ModelSummary> = new Map();
@@ -206,12 +239,15 @@ export async function runCommand(options: RunOptions, entry: string): Promise<nu
     printPlan(options, resolved, summaries);
     return 0;
   }
-  const { definition, variants } = resolved;
   const backend = await chooseBackend(options.backend);
   if (backend === undefined) return 1;
   // Taken once, before the runs start (each run takes its own), after the definition registered its
   // user kinds: runs are matched by the code they ran, and queue workers must run the same.
   const code = codeParts(registry);
+  const tuned = await tuneVariants(options, resolved, backend, entry, code);
+  if (tuned === undefined) return 1;
+  ({ options, resolved } = tuned);
+  const { definition, variants } = resolved;
   const execution = executionFor(options, resolved, backend, entry, code);
   console.log(
     `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}, ${execution.where}`,
@@ -243,7 +279,7 @@ export async function runCommand(options: RunOptions, entry: string): Promise<nu
   );
   failed.forEach((f) => console.error(printable(`failed: ${f.label} (${f.ending ?? 'no record'})`)));
   if (records.length === 0) return 1;
-  const outcome = await report(options, resolved, records);
+  const outcome = await report(options, resolved, records, tuned.searches);
   return failed.length > 0 ? 1 : outcome;
 }
 

@@ -19,6 +19,7 @@ import { captureEnvironment, codeFingerprint } from './environment.js';
 import { messageOf } from './message.js';
 import { saveModel } from './model-files.js';
 import { modelSummary, summaryLines } from './model-shapes.js';
+import { savePredictions } from './prediction-files.js';
 import { currentProcess } from './run-files.js';
 import { blockCounts } from './drawn.js';
 import { progressFile } from './live-progress.js';
@@ -29,7 +30,7 @@ import {
   buildLossNoting,
   buildModel,
   buildOptimizer,
-  evaluate,
+  evaluateWithPredictions,
   evaluationContext,
   loadData,
   type LoadedData,
@@ -229,11 +230,13 @@ async function train(
       fitVariant(job, context, registry, b, trainSplit!, folder, { runId, ...key }, resumable),
     );
     // the loss of the last epoch trained (it differs from b.loss only for a loss that changes with the epoch)
-    const evaluation = await phase('EvaluateFailed', () =>
-      evaluate(spec, registry, b.data, b.model, lossOfEpoch(spec, registry, b.data, fitted.stoppedAt)),
+    const { evaluation, predictions } = await phase('EvaluateFailed', () =>
+      evaluateWithPredictions(spec, registry, b.data, b.model, lossOfEpoch(spec, registry, b.data, fitted.stoppedAt)),
     );
     return await phase('PersistFailed', async () => {
       const modelFiles = await saveModel(b.model, folder);
+      const savedPredictions =
+        predictions === undefined ? undefined : await savePredictions(predictions, evaluation.split, folder);
       const stopping = spec.train.earlyStopping;
       const finishedAt = new Date();
       const record: RunRecord = {
@@ -260,6 +263,7 @@ async function train(
         ...(summary === undefined ? {} : { modelSummary: summary }),
         ...(resumes.length === 0 ? {} : { resumes: [...resumes] }),
         ...trainingData(b),
+        ...(savedPredictions === undefined ? {} : { predictions: savedPredictions }),
         ...(stopping === undefined || fitted.bestEpoch === undefined
           ? {}
           : {

@@ -10,7 +10,7 @@ import type { GroupEvaluation } from '@losslab/schema';
 export interface ChartSpec {
   readonly id: string;
   /** Which section of the report the chart belongs to. */
-  readonly kind: 'curve' | 'confusion' | 'counts' | 'overallConfusion' | 'epochsToTarget' | 'forest';
+  readonly kind: 'curve' | 'confusion' | 'counts' | 'overallConfusion' | 'epochsToTarget' | 'forest' | 'reliability';
   readonly title: string;
   /** What the chart shows, in words: the alt text and caption. */
   readonly description: string;

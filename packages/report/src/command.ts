@@ -2,6 +2,7 @@ import { ReportError } from './errors.js';
 import { printable } from './format.js';
 import type { GroupBy } from './groups.js';
 import { latestRuns, loadRuns } from './load.js';
+import { loadPredictions } from './load-predictions.js';
 import { printOutcome } from './outcome.js';
 import type { DeclaredPrimary } from './verdict.js';
 import { writeReport } from './write.js';
@@ -68,7 +69,10 @@ export async function reportCommand(options: ReportCommandOptions, given: Comman
       );
       return 2;
     }
+    const predictions = await loadPredictions(options.runsDir, records);
     const { files, model } = await writeReport(records, options.out, {
+      predictions: predictions.predictions,
+      predictionProblems: predictions.problems,
       groupBy: options.groupBy,
       skipped,
       ...(options.baseline === undefined ? {} : { baseline: options.baseline }),

@@ -122,6 +122,58 @@ export function groupContext(group: RunGroup, aggregate: GroupAggregate): GroupC
 /** How close (in fraction units) an accuracy may come to the majority baseline before a warning. */
 export const MAJORITY_MARGIN = 0.01;
 
+/** One accuracy within {@link MAJORITY_MARGIN} of the majority-class baseline. */
+export interface MajorityFinding {
+  readonly experiment: string;
+  readonly label: string;
+  /** `test`: the final accuracy (mean over seeds); `validation`: the last epoch's validation accuracy. */
+  readonly split: 'test' | 'validation';
+  readonly accuracy: number;
+  readonly majority: number;
+  /** The epoch of a validation accuracy; null for the final one. */
+  readonly epoch: number | null;
+  /** The finding as a plain-language warning (see {@link majorityWarnings}). */
+  readonly warning: string;
+}
+
+/**
+ * Every accuracy within 1 percentage point of the majority-class baseline (`majorityAccuracy`):
+ * the final test accuracy (mean over seeds) and the last epoch's validation accuracy, per group.
+ */
+export function majorityFindings(aggregates: readonly GroupAggregate[]): MajorityFinding[] {
+  const findings: MajorityFinding[] = [];
+  const check = (
+    aggregate: GroupAggregate,
+    split: MajorityFinding['split'],
+    epoch: number | null,
+    accuracy: number | undefined,
+    majority: number | undefined,
+  ): void => {
+    if (accuracy === undefined || majority === undefined) return;
+    if (Math.abs(accuracy - majority) <= MAJORITY_MARGIN) {
+      const what = epoch === null ? 'final accuracy (mean over seeds)' : `validation accuracy at epoch ${epoch}`;
+      findings.push({
+        experiment: aggregate.experiment,
+        label: aggregate.label,
+        split,
+        accuracy,
+        majority,
+        epoch,
+        warning: `${aggregate.label}: ${what} ${formatValue(accuracy)} is within 1 percentage point of the majority-class baseline ${formatValue(majority)}; the model may only be predicting the majority class.`,
+      });
+    }
+  };
+  for (const aggregate of aggregates) {
+    check(aggregate, 'test', null, aggregate.final.accuracy?.mean, aggregate.final.majorityAccuracy?.mean);
+    const accuracyCurve = aggregate.curves['validation.accuracy'];
+    const majorityCurve = aggregate.curves[MAJORITY_CURVE];
+    const last = accuracyCurve?.[accuracyCurve.length - 1];
+    const lastMajority = majorityCurve?.find((point) => point.epoch === last?.epoch);
+    if (last !== undefined) check(aggregate, 'validation', last.epoch, last.summary.mean, lastMajority?.summary.mean);
+  }
+  return findings;
+}
+
 /**
  * Warnings for every accuracy within 1 percentage point of the majority-class baseline
  * (`majorityAccuracy`): the final test accuracy (mean over seeds) and the last epoch's validation
@@ -130,35 +182,7 @@ export const MAJORITY_MARGIN = 0.01;
  * @example majorityWarnings(aggregates) // ['unweighted: test accuracy 0.951 is within 1 percentage point of ...']
  */
 export function majorityWarnings(aggregates: readonly GroupAggregate[]): string[] {
-  const warnings: string[] = [];
-  const check = (label: string, what: string, accuracy: number | undefined, majority: number | undefined): void => {
-    if (accuracy === undefined || majority === undefined) return;
-    if (Math.abs(accuracy - majority) <= MAJORITY_MARGIN) {
-      warnings.push(
-        `${label}: ${what} ${formatValue(accuracy)} is within 1 percentage point of the majority-class baseline ${formatValue(majority)}; the model may only be predicting the majority class.`,
-      );
-    }
-  };
-  for (const aggregate of aggregates) {
-    check(
-      aggregate.label,
-      'final accuracy (mean over seeds)',
-      aggregate.final.accuracy?.mean,
-      aggregate.final.majorityAccuracy?.mean,
-    );
-    const accuracyCurve = aggregate.curves['validation.accuracy'];
-    const majorityCurve = aggregate.curves[MAJORITY_CURVE];
-    const last = accuracyCurve?.[accuracyCurve.length - 1];
-    const lastMajority = majorityCurve?.find((point) => point.epoch === last?.epoch);
-    if (last !== undefined)
-      check(
-        aggregate.label,
-        `validation accuracy at epoch ${last.epoch}`,
-        last.summary.mean,
-        lastMajority?.summary.mean,
-      );
-  }
-  return warnings;
+  return majorityFindings(aggregates).map((finding) => finding.warning);
 }
 
 /** True when `accuracy` is within {@link MAJORITY_MARGIN} of `majority`. */
@@ -237,6 +261,25 @@ function dataFingerprintDifference(groups: readonly RunGroup[]): string | null {
     ([difference, list]) => `for seed${list.length === 1 ? '' : 's'} ${list.join(', ')} (${difference})`,
   );
   return `${name} differs ${parts.join('; ')}`;
+}
+
+/**
+ * Per variant of one experiment, its own values of the settings {@link likeWithLike} finds
+ * differing (`epochs: 2`), and `data fingerprint` when the runs of a seed drew different data;
+ * empty when all agree. What the warnings table shows in a variant's row.
+ */
+export function likeWithLikeByVariant(groups: readonly RunGroup[]): { label: string; differing: string[] }[] {
+  if (groups.length < 2) return [];
+  const data = dataFingerprintDifference(groups) === null ? [] : ['data fingerprint'];
+  const fields = LIKE_FIELDS.filter(({ read }) => differentValues(groups, read, () => true) !== null);
+  if (data.length === 0 && fields.length === 0) return [];
+  return groups.map((group) => ({
+    label: group.label,
+    differing: [
+      ...data,
+      ...fields.map(({ name, read }) => `${name}: ${[...new Set(group.records.map(read))].join(' / ')}`),
+    ],
+  }));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RenderedChart } from './charts.js';
+import { searchesNote, searchTables } from './search-layout.js';
 import { claimSymbol } from './claims.js';
 import {
   comparisonNote,
@@ -26,6 +27,8 @@ import {
   skippedLines,
   type TextTable,
 } from './layout.js';
+import { certaintySections } from './certainty-layout.js';
+import { baselineWarningNote, baselineWarningTable } from './glance.js';
 import { printable } from './format.js';
 import type { ReportModel } from './model.js';
 
@@ -73,6 +76,7 @@ ul.verdict ul { margin: 4px 0 0; padding-left: 22px; font-size: 0.92rem; }
 ul.verdict li.beats::marker { content: '✓ '; }
 ul.verdict li.tie::marker { content: '≈ '; }
 ul.verdict li.untestable::marker { content: '? '; }
+ul.verdict li.note::marker { content: '· '; }
 p.note { font-size: 0.88rem; color: #4a5366; }
 table.grid { display: table; }
 table.grid td { vertical-align: top; }
@@ -128,11 +132,19 @@ export function renderHtml(model: ReportModel): string {
   parts.push(`<h1>${escapeHtml(model.title)}</h1>`);
   parts.push(`<p class="lead">${escapeHtml(leadSentence(model))}</p>`);
   const verdict = verdictBlocks(model);
-  if (verdict.length > 0 || model.mismatches.length > 0) {
-    const mismatches = model.mismatches.map((line) => `<div class="warning">⚠ ${escapeHtml(line)}</div>`).join('\n');
+  const baselineWarnings = baselineWarningTable(model);
+  if (verdict.length > 0 || baselineWarnings !== null) {
+    // the majority-baseline and like-with-like warnings: one box, one table, the details below it
+    const mismatches =
+      baselineWarnings === null
+        ? ''
+        : `<div class="warning" id="baseline-warnings"><p>${escapeHtml(baselineWarningNote(model))}</p>\n${table(baselineWarnings)}\n` +
+          model.mismatches.map((line) => `<p class="note">${escapeHtml(line)}</p>\n`).join('') +
+          '</div>';
     const items = verdict.map(
       (entry) =>
         `<li><strong>${escapeHtml(entry.headline)}</strong>` +
+        (entry.table === undefined ? '' : table(entry.table)) +
         (entry.lines.length === 0
           ? ''
           : `<ul>${entry.lines.map((line, index) => `<li class="${entry.outcomes[index] ?? 'untestable'}">${escapeHtml(line)}</li>`).join('')}</ul>`) +
@@ -160,6 +172,14 @@ export function renderHtml(model: ReportModel): string {
     );
     parts.push(section('claims', 'Claims', `<ul class="claims">\n${items.join('\n')}\n</ul>`));
   }
+  if (model.searches.length > 0) {
+    const tables = searchTables(model.searches).map(
+      (entry) => `<h3>${escapeHtml(entry.title)}</h3>\n${table(entry.table)}`,
+    );
+    parts.push(
+      section('searches', 'Searches', [`<p>${escapeHtml(searchesNote(model.searches))}</p>`, ...tables].join('\n')),
+    );
+  }
   if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
     const notes =
       model.lossNotes.length > 0
@@ -185,6 +205,16 @@ export function renderHtml(model: ReportModel): string {
       `<p>mean ± sample sd [95% CI] (n = runs) on the final evaluation.</p>\n${table(finalMetricsTable(model))}${metricNotes}`,
     ),
   );
+  for (const entry of certaintySections(model)) {
+    const paragraphs = entry.paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`);
+    parts.push(
+      section(
+        entry.id,
+        entry.title,
+        [...paragraphs, ...entry.tables.map((data) => folded(data)), ...entry.charts.map(figure)].join('\n'),
+      ),
+    );
+  }
   if (model.epochSummaries.length > 0) {
     parts.push(
       section('epochs', 'Over the epochs', `<p>${escapeHtml(EPOCHS_NOTE)}</p>\n${folded(epochSummaryTable(model))}`),

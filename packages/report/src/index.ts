@@ -102,3 +102,6 @@ export type { BuildReportOptions, ReportModel, RunRow, DefinitionDiff } from './
 export { renderHtml, escapeHtml } from './html.js';
 export { renderMarkdown, chartFileName, escapeMarkdown, escapeMarkdownBlock } from './markdown.js';
 export type { SkippedRun, SkipReason } from './load.js';
+export { DEFAULT_SIMULATION, simulateIntervals, simulationTable } from './simulate.js';
+export type { SimulationResult, SimulationSettings } from './simulate.js';
+export type { ReportSearch } from './search.js';

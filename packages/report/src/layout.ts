@@ -1,3 +1,6 @@
+import { calibrationVerdicts } from './certainty.js';
+import { verdictAsTable, verdictTable } from './glance.js';
+import { certaintyLine } from './comparison-certainty.js';
 import type { GroupAggregate } from './aggregate.js';
 import type { RenderedChart } from './charts.js';
 import { claimSymbol } from './claims.js';
@@ -9,21 +12,9 @@ import type { SkippedRun } from './load.js';
 import type { ReportModel } from './model.js';
 import type { ClassSummary } from './perclass.js';
 import { clipInterval, MAX_SEEDS, type Summary } from './stats.js';
+import type { TableCell, TextTable } from './table.js';
 
-/**
- * Shared, format-neutral pieces of the two renderings: tables as header + rows of plain text,
- * so HTML and Markdown show the same numbers.
- */
-export interface TextTable {
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly TableCell[])[];
-}
-
-/**
- * A cell of a {@link TextTable}: its text, or its text emphasised (bold in both renderings; never
- * colour alone), e.g. the best value of a class among the variants.
- */
-export type TableCell = string | { readonly text: string; readonly strong: true };
+export type { TableCell, TextTable } from './table.js';
 
 /** `text`, emphasised when `strong`. */
 const emphasised = (text: string, strong: boolean): TableCell => (strong ? { text, strong: true } : text);
@@ -164,15 +155,34 @@ export function comparisonNote(model: ReportModel): string {
 }
 
 /** The verdict section: one block per primary metric, a headline and one line per other variant. */
-export function verdictBlocks(
-  model: ReportModel,
-): { headline: string; lines: readonly string[]; outcomes: readonly string[] }[] {
+export function verdictBlocks(model: ReportModel): {
+  headline: string;
+  lines: readonly string[];
+  outcomes: readonly string[];
+  /** The comparisons as a table, instead of their sentences, when there are more than three variants. */
+  table?: TextTable;
+}[] {
   const several = model.experiments.length > 1;
-  return model.verdicts.map((verdict) => ({
-    headline: several ? `${verdict.experiment}: ${verdict.headline}` : verdict.headline,
-    lines: verdict.lines.map((line) => line.sentence),
-    outcomes: verdict.lines.map((line) => line.outcome),
-  }));
+  return [
+    ...model.verdicts.map((verdict) => {
+      // whether the t-test, the bootstrap interval and P(A > B) agree, or on what they disagree
+      const certainty = certaintyLine(model.certainty, {
+        experiment: verdict.experiment,
+        metric: verdict.metric,
+        best: verdict.best ?? '',
+        others: verdict.lines.map((line) => line.other),
+      });
+      const asTable = verdictAsTable(verdict);
+      const sentences = asTable ? [] : verdict.lines;
+      return {
+        headline: several ? `${verdict.experiment}: ${verdict.headline}` : verdict.headline,
+        lines: [...sentences.map((line) => line.sentence), ...(certainty === null ? [] : [certainty])],
+        outcomes: [...sentences.map((line) => line.outcome), ...(certainty === null ? [] : ['note'])],
+        ...(asTable ? { table: verdictTable(verdict) } : {}),
+      };
+    }),
+    ...calibrationVerdicts(model.calibration, several),
+  ];
 }
 
 /** Where the primary metrics came from, said under the verdict. */
@@ -506,7 +516,8 @@ export function evaluationGrid(model: ReportModel): ChartGrid | null {
   };
 }
 
-/** The warnings other than the like-with-like ones, which the verdict shows first. */
+/** The warnings other than the like-with-like and majority-baseline ones, which the verdict shows first as one table. */
 export function otherWarnings(model: ReportModel): string[] {
-  return model.warnings.filter((warning) => !model.mismatches.includes(warning));
+  const tabled = new Set([...model.mismatches, ...model.majority.map((finding) => finding.warning)]);
+  return model.warnings.filter((warning) => !tabled.has(warning));
 }

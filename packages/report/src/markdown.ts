@@ -1,4 +1,5 @@
 import { sha256Hex } from '@losslab/schema';
+import { searchesNote, searchTables } from './search-layout.js';
 import { slug, type RenderedChart } from './charts.js';
 import {
   claimHeadline,
@@ -28,6 +29,8 @@ import {
   type TextTable,
   cellText,
 } from './layout.js';
+import { certaintySections } from './certainty-layout.js';
+import { baselineWarningNote, baselineWarningTable } from './glance.js';
 import { printable } from './format.js';
 import type { ReportModel } from './model.js';
 
@@ -130,13 +133,20 @@ export function renderMarkdown(model: ReportModel): string {
   const block = escapeMarkdownBlock;
   const out: string[] = [`# ${inline(model.title)}`, '', block(leadSentence(model)), ''];
   const verdict = verdictBlocks(model);
-  if (verdict.length > 0 || model.mismatches.length > 0) {
+  const baselineWarnings = baselineWarningTable(model);
+  if (verdict.length > 0 || baselineWarnings !== null) {
     out.push('## Verdict', '');
-    for (const mismatch of model.mismatches) out.push(`> ⚠ ${inline(mismatch)}`, '');
+    if (baselineWarnings !== null) {
+      // the majority-baseline and like-with-like warnings: one table, the details below it
+      out.push(`> ${inline(baselineWarningNote(model))}`, '', table(baselineWarnings), '');
+      for (const mismatch of model.mismatches) out.push(block(mismatch), '');
+    }
     for (const entry of verdict) {
       out.push(`- **${inline(entry.headline)}**`);
+      if (entry.table !== undefined) out.push('', table(entry.table), '');
       entry.lines.forEach((line, index) => {
-        const mark = entry.outcomes[index] === 'beats' ? '✓' : entry.outcomes[index] === 'tie' ? '≈' : '?';
+        const outcome = entry.outcomes[index];
+        const mark = outcome === 'beats' ? '✓' : outcome === 'tie' ? '≈' : outcome === 'note' ? '·' : '?';
         out.push(`  - ${mark} ${inline(line)}`);
       });
     }
@@ -152,6 +162,11 @@ export function renderMarkdown(model: ReportModel): string {
       for (const line of result.evidence) out.push(`  - ${block(line.trim())}`);
     }
     out.push('');
+  }
+  if (model.searches.length > 0) {
+    out.push('## Searches', '', block(searchesNote(model.searches)), '');
+    for (const entry of searchTables(model.searches))
+      out.push(`### ${inline(entry.title)}`, '', table(entry.table), '');
   }
   if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
     out.push('## Variant comparison', '');
@@ -175,6 +190,12 @@ export function renderMarkdown(model: ReportModel): string {
     '',
   );
   for (const note of finalMetricsNotes(model)) out.push(block(note), '');
+  for (const section of certaintySections(model)) {
+    out.push(`## ${inline(section.title)}`, '');
+    for (const paragraph of section.paragraphs) out.push(block(paragraph), '');
+    for (const data of section.tables) out.push(table(data), '');
+    for (const chart of section.charts) out.push(...chartLines(chart));
+  }
   if (model.epochSummaries.length > 0) {
     const epochs = epochSummaryTable(model);
     out.push('## Over the epochs', '', block(EPOCHS_NOTE), '');

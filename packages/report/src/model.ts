@@ -1,4 +1,5 @@
 import type { GroupAggregate } from './aggregate.js';
+import type { ReportSearch } from './search.js';
 import {
   learningCurveChart,
   confusionChart,
@@ -30,7 +31,9 @@ import {
   diffDefinitions,
   groupContext,
   likeWithLike,
-  majorityWarnings,
+  likeWithLikeByVariant,
+  majorityFindings,
+  type MajorityFinding,
   type DefinitionDifference,
   type GroupContext,
 } from './context.js';
@@ -44,6 +47,9 @@ import { isLossKey, MAJORITY_CURVE } from './metrics.js';
 import { trainingDataTables, type TrainingDataTable } from './training.js';
 import { reportView, type ExperimentView, type ReportView } from './view.js';
 import { forestChart } from './forest.js';
+import type { RunPredictions } from './calibration.js';
+import { groupCalibrations, reliabilityChart, type CalibrationResults } from './certainty.js';
+import { comparisonCertainty, type ComparisonCertainty } from './comparison-certainty.js';
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
@@ -59,6 +65,12 @@ export interface BuildReportOptions {
   readonly primary?: readonly DeclaredPrimary[];
   /** Family-wise level of the verdict and of `beats` claims without their own; default 0.05. */
   readonly alpha?: number;
+  /** Per-example predictions of the runs that kept them (from `loadPredictions`): calibration and example-level resampling. */
+  readonly predictions?: RunPredictions;
+  /** Why recorded predictions files were not used (from `loadPredictions`), shown as warnings. */
+  readonly predictionProblems?: readonly string[];
+  /** The searches that tuned the variants (search.ts), shown in their own section. */
+  readonly searches?: readonly ReportSearch[];
 }
 
 /** One line per run in the context block. */
@@ -93,6 +105,8 @@ export interface DefinitionDiff {
  */
 export interface ReportModel {
   readonly title: string;
+  /** The searches that tuned the variants, as given (empty: the variants ran as declared). */
+  readonly searches: readonly ReportSearch[];
   readonly experiments: readonly string[];
   readonly groupBy: GroupBy;
   readonly aggregates: readonly GroupAggregate[];
@@ -109,6 +123,10 @@ export interface ReportModel {
   readonly alpha: number;
   /** Like-with-like problems: variants compared although their data, epochs or code differ (see `likeWithLike`). */
   readonly mismatches: readonly string[];
+  /** The accuracies near the majority baseline, one per variant and split (their warnings are among `warnings`). */
+  readonly majority: readonly MajorityFinding[];
+  /** Per variant of an experiment with a like-with-like problem, its own values of the differing settings. */
+  readonly likeWithLikeByVariant: readonly { experiment: string; label: string; differing: readonly string[] }[];
   /** Best epoch and epochs to a shared target per curve and variant (see `epochSummaries`). */
   readonly epochSummaries: readonly EpochSummary[];
   /** Loss comparisons left out because the losses differ in definition or reduction, with the reason. */
@@ -134,6 +152,10 @@ export interface ReportModel {
   readonly charts: readonly RenderedChart[];
   /** The verdict of each primary metric as a forest plot (see `forestChart`), shown above its sentences. */
   readonly forest: readonly RenderedChart[];
+  /** Calibration (ECE, Brier, NLL, reliability bins) per group whose runs kept predictions. */
+  readonly calibration: CalibrationResults;
+  /** Per tested primary comparison: P(A > B), bootstrap intervals, interquartile means and whether the methods agree. */
+  readonly certainty: readonly ComparisonCertainty[];
   readonly skipped: readonly SkippedRun[];
 }
 
@@ -381,7 +403,14 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     groupBy === 'variant'
       ? view.experiments.flatMap((experiment) => likeWithLike(experiment.groups.map(({ group }) => group)))
       : [];
-  const warnings = [...mismatches, ...majorityWarnings(aggregates)];
+  const likeByVariant =
+    groupBy === 'variant'
+      ? view.experiments.flatMap(({ experiment, groups: own }) =>
+          likeWithLikeByVariant(own.map(({ group }) => group)).map((row) => ({ experiment, ...row })),
+        )
+      : [];
+  const majority = majorityFindings(aggregates);
+  const warnings = [...mismatches, ...majority.map((finding) => finding.warning)];
   for (const aggregate of aggregates) {
     if (aggregate.seeds.length === 1) {
       warnings.push(
@@ -428,13 +457,24 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     }),
   );
 
-  const charts = await renderCharts(chartSpecs(view, claims));
+  const calibration = groupCalibrations(groups, options.predictions ?? new Map());
+  const directions = new Map(
+    view.experiments.flatMap((experiment) =>
+      experiment.primary.map(
+        (choice) => [JSON.stringify([experiment.experiment, choice.metric]), choice.direction] as const,
+      ),
+    ),
+  );
+  const certainty = comparisonCertainty(comparisons, groups, directions, options.predictions ?? new Map(), alpha);
+  warnings.push(...(options.predictionProblems ?? []));
+  const charts = await renderCharts([...chartSpecs(view, claims), ...calibration.groups.map(reliabilityChart)]);
   const verdictList = verdicts(aggregates, primary, comparisons, alpha);
   const forest = await renderCharts(
     verdictList.flatMap((verdict) => forestChart(verdict, experiments.length > 1 ? verdict.experiment : '') ?? []),
   );
   return {
     title: options.title ?? `losslab report: ${experiments.join(', ')}`,
+    searches: options.searches ?? [],
     experiments,
     groupBy,
     aggregates,
@@ -443,6 +483,8 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     verdicts: verdictList,
     alpha,
     mismatches,
+    majority,
+    likeWithLikeByVariant: likeByVariant,
     epochSummaries: epochSummaries(aggregates),
     lossNotes,
     finalLossMix: lossMix(aggregates.filter((aggregate) => aggregate.final.loss !== undefined)),
@@ -458,5 +500,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     charts,
     forest,
     skipped,
+    calibration,
+    certainty,
   };
 }

@@ -9,3 +9,5 @@ export { writeReport, REPORT_MARKER } from './write.js';
 export type { WrittenReport } from './write.js';
 export { reportCommand } from './command.js';
 export type { CommandOutput, ReportCommandOptions } from './command.js';
+export { loadPredictions } from './load-predictions.js';
+export type { LoadedPredictions } from './load-predictions.js';

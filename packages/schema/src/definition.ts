@@ -16,6 +16,7 @@ import {
   tagged,
 } from './codec.js';
 import { Claim, Reference, ReportSettings } from './record.js';
+import { SearchSpec } from './search.js';
 
 /**
  * The experiment definition: plain JSON-serialisable data. This file holds the codecs of every
@@ -646,7 +647,9 @@ export const VariantOverride = t.partial(
     optimizer: t.unknown,
     train: t.unknown,
     evaluation: t.unknown,
-  } satisfies Record<(typeof RUN_FIELDS)[number], t.Mixed>,
+    /** This variant's search (search.ts); not a run field: it is expanded into trials, never merged. */
+    search: SearchSpec,
+  } satisfies Record<(typeof RUN_FIELDS)[number] | 'search', t.Mixed>,
   `an override object of run fields (${RUN_FIELDS.join(', ')})`,
 );
 export type VariantOverride = t.TypeOf<typeof VariantOverride>;
@@ -709,6 +712,8 @@ export function experimentCodec(parts: RunPartCodecs) {
       reference: Reference,
       /** What the report decides on: primary metrics with their direction, the family-wise α. */
       report: ReportSettings,
+      /** A search for every variant that declares none (search.ts). */
+      search: SearchSpec,
     },
   );
 }

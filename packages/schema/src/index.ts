@@ -46,6 +46,13 @@ export { RecordedDefinition } from './recorded-definition.js';
 export { ClassGroups, ComputedClassWeights, TrainingData } from './training-data.js';
 export { sha256Hex } from './sha256.js';
 export {
+  PREDICTIONS_FILE,
+  RecordedPredictions,
+  encodePredictions,
+  decodePredictions,
+  type ExamplePredictions,
+} from './predictions.js';
+export {
   Base64,
   StoredTensor,
   StoredRandomState,
@@ -132,3 +139,4 @@ export type {
   ExperimentDefinition,
   RunPartCodecs,
 } from './definition.js';
+export { SearchValue, SearchDimension, SearchSelect, SearchSpec } from './search.js';

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { RecordedPredictions } from './predictions.js';
 import {
   closed,
   FiniteNumber,
@@ -427,6 +428,8 @@ export const RunRecord = t.intersection([
     resumes: t.array(t.type({ afterEpoch: PositiveInt, at: IsoDateTime })),
     /** The training split after transforms: rows per class, and the class weights the loss computed. */
     training: TrainingData,
+    /** The final evaluation's per-example predictions in the run folder (see `predictions.ts`). */
+    predictions: RecordedPredictions,
   }),
 ]);
 export type RunRecord = t.TypeOf<typeof RunRecord>;

@@ -195,7 +195,10 @@ describe.each(backends)('the %s artifact store', (_name, make) => {
   it('a run returned by reference is written byte for byte as the worker wrote it', async () => {
     const store = openArtifactStore(make().location);
     const { value, artifacts, job } = await returnedThrough(store);
-    expect(Object.keys(artifacts).sort()).toEqual(['model.json', 'weights.bin']);
+    // the model's files always go by reference, and nothing of 16 KB or more travels inline
+    expect(Object.keys(artifacts)).toEqual(expect.arrayContaining(['model.json', 'weights.bin']));
+    for (const [path, base64] of Object.entries(value.files))
+      expect(Buffer.from(base64, 'base64').byteLength, path).toBeLessThan(16 * 1024);
     const runs = mkdtempSync(join(root, 'collect-'));
     const { folder } = await collectRun(runs, value, job, 'job-1', store);
     const written = filesUnder(folder);
@@ -233,10 +236,11 @@ describe.each(backends)('the %s artifact store', (_name, make) => {
 
   it('a submitter without --artifacts says so instead of writing a run without its model', async () => {
     const store = openArtifactStore(make().location);
-    const { value, job } = await returnedThrough(store);
+    const { value, artifacts, job } = await returnedThrough(store);
     const runs = mkdtempSync(join(root, 'collect-'));
+    expect(Object.keys(artifacts)).toEqual(expect.arrayContaining(['model.json', 'weights.bin']));
     expect((await rejectionOf(collectRun(runs, value, job, 'job-1'))).message).toBe(
-      "job job-1 returned its files (model.json, weights.bin) in the workers' artifact store; give this command the same --artifacts as the workers",
+      `job job-1 returned its files (${Object.keys(artifacts).sort().join(', ')}) in the workers' artifact store; give this command the same --artifacts as the workers`,
     );
   });
 });

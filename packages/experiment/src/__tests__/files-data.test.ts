@@ -80,6 +80,9 @@ describe('data files from outside the repository', () => {
         'imageFolder.classes',
         'images/test',
         'images/train',
+        // the rows each split holds after the transforms
+        'test.drawn',
+        'train.drawn',
         'test.rows',
         'train.rows',
         'transforms',

@@ -59,6 +59,7 @@ describe.each(['cpu', 'wasm'] as BackendName[])('runOne on %s', (name) => {
       'history.csv',
       'history.json',
       'model.json',
+      'predictions.bin',
       'progress.json',
       'record.json',
       'started.json',

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { temporaryFolders } from '@losslab/test-utils';
-import type { RunRecord } from '@losslab/schema';
+import { liveTensorCount, selectBackend } from '@losslab/runtime';
+import type { RunRecord, SequentialLayer } from '@losslab/schema';
 import { registry } from '../kinds/index.js';
 import { modelShapes } from '../model-shapes.js';
 import { exec, LAUNCHER } from './outside-definition.js';
 import {
+  adamw,
   blinkStream,
   categoricalCrossentropy,
   classification,
@@ -16,6 +18,8 @@ import {
   mnist,
   oneHot,
   resolveExperiment,
+  runOne,
+  sequential,
   sgd,
   sliced,
 } from '../index.js';
@@ -23,6 +27,14 @@ import {
 const folders = temporaryFolders('losslab-cnn-');
 
 // The model exactly as the issue's acceptance check declares it.
+const CNN_LAYERS: SequentialLayer[] = [
+  { kind: 'conv2d', filters: 8, kernelSize: 3, activation: 'relu' },
+  { kind: 'batchNormalization' },
+  { kind: 'maxPooling2d', poolSize: 2 },
+  { kind: 'flatten' },
+  { kind: 'dropout', rate: 0.25 },
+  { kind: 'dense', units: 10, activation: 'softmax' },
+];
 const CNN_MODEL = `{
     kind: 'sequential',
     layers: [
@@ -65,11 +77,17 @@ const outsideArgs = (dir: string) => [`--runs-dir=${join(dir, 'runs')}`, `--repo
 
 describe('a sequential CNN declared outside the repository', () => {
   it(
-    'trains with `npx losslab run` on MNIST images [28, 28, 1]; the run prints and records its summary',
+    'trains with `npx losslab run` on wasm on MNIST images [28, 28, 1]; the run prints and records its summary',
     { timeout: 240_000 },
     async () => {
       const { dir, file } = writeDefinition(CNN_MODEL);
-      const { code, stdout, stderr } = await exec('npx', ['losslab', 'run', file, ...outsideArgs(dir)]);
+      const { code, stdout, stderr } = await exec('npx', [
+        'losslab',
+        'run',
+        file,
+        '--backend=wasm',
+        ...outsideArgs(dir),
+      ]);
       expect(code, stderr).toBe(0);
       expect(stdout).toContain('1/1 run(s) complete');
       // printed when the run starts: each layer, its output shape and parameters
@@ -87,6 +105,7 @@ describe('a sequential CNN declared outside the repository', () => {
         'dropout',
         'dense',
       ]);
+      expect(record.environment.backend).toBe('wasm');
       expect(record.history).toHaveLength(2);
       // it learned something: 2 epochs on 256 images beat chance (0.1) on the test split
       expect(record.evaluation.metrics.accuracy).toBeGreaterThan(0.2);
@@ -124,6 +143,46 @@ describe('a sequential CNN declared outside the repository', () => {
       }
     },
   );
+});
+
+describe('the same CNN definition in this process', () => {
+  it('trains on cpu and on wasm from one seed to the same losses and metrics', { timeout: 120_000 }, async () => {
+    // 16 images, two steps: the cpu backend's JavaScript convolutions are slow, and agreement needs no more
+    const definition = defineExperiment({
+      name: 'cnn',
+      description: 'the acceptance CNN on 16 MNIST images',
+      data: mnist({ limit: 16 }),
+      labels: { digit: oneHot(10) },
+      model: sequential({ layers: CNN_LAYERS }),
+      loss: categoricalCrossentropy(),
+      optimizer: adamw({ learningRate: 0.01, weightDecay: 0.01 }),
+      train: { epochs: 1, batchSize: 8 },
+      evaluation: classification({ split: 'test', target: 'digit' }),
+      seeds: [0],
+      variants: { cnn: {} },
+    });
+    const resolved = resolveExperiment(definition, 'cnn.ts');
+    if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('\n'));
+    const { definition: checked, variants } = resolved.right;
+    const records: RunRecord[] = [];
+    for (const name of ['cpu', 'wasm'] as const) {
+      const backend = await selectBackend({ requested: name });
+      const before = liveTensorCount();
+      const outcome = await runOne(
+        { definition: checked, variant: variants[0]!, seed: 0 },
+        { runsDir: join(folders.make(), 'runs'), backend },
+      );
+      if (E.isLeft(outcome)) throw new Error(`${outcome.left.tag}: ${outcome.left.message}`);
+      expect(liveTensorCount(), `tensors left by the ${name} run`).toBe(before);
+      records.push(outcome.right.record);
+    }
+    const [cpu, wasm] = records as [RunRecord, RunRecord];
+    expect([cpu.environment.backend, wasm.environment.backend]).toEqual(['cpu', 'wasm']);
+    const loss = (record: RunRecord) => record.history[0]!.loss;
+    expect(Math.abs(loss(wasm) - loss(cpu)) / loss(cpu)).toBeLessThan(1e-5);
+    expect(Math.abs(wasm.evaluation.metrics.loss! - cpu.evaluation.metrics.loss!)).toBeLessThan(1e-4);
+    expect(wasm.evaluation.metrics.accuracy).toBe(cpu.evaluation.metrics.accuracy);
+  });
 });
 
 describe('model shapes, checked before any run', () => {
@@ -173,6 +232,37 @@ describe('model shapes, checked before any run', () => {
     );
     const sliceOf = defineExperiment({ ...definition, loss: sliced(categoricalCrossentropy(), { target: 'digit' }) });
     expect((await problemsOf(sliceOf))[0]).toMatch(/^model\.layers\.1\.units: the model outputs 4 columns but/);
+  });
+
+  it('refuses a pooling layer whose output would be empty (stock wasm AvgPool crashes on it), naming its index', async () => {
+    const definition = defineExperiment({
+      ...base,
+      data: mnist({ limit: 8 }),
+      model: sequential({
+        layers: [
+          { kind: 'conv2d', filters: 4, kernelSize: [3, 28] },
+          { kind: 'averagePooling2d', poolSize: 2 },
+          { kind: 'flatten' },
+          { kind: 'dense', units: 10, activation: 'softmax' },
+        ],
+      }),
+    });
+    expect(await problemsOf(definition)).toEqual([
+      'model.layers.1: averagePooling2d with a 2×2 window on [26, 1, 4] leaves nothing (padding "valid")',
+    ]);
+    // the same window with same padding keeps one column: ceil(1 / 2) = 1
+    const padded = defineExperiment({
+      ...definition,
+      model: sequential({
+        layers: [
+          { kind: 'conv2d', filters: 4, kernelSize: [3, 28] },
+          { kind: 'averagePooling2d', poolSize: 2, padding: 'same' },
+          { kind: 'flatten' },
+          { kind: 'dense', units: 10, activation: 'softmax' },
+        ],
+      }),
+    });
+    expect(await problemsOf(padded)).toEqual([]);
   });
 
   it('refuses a model whose output is not one row per sample, naming its last layer and the shape', async () => {

@@ -16,6 +16,7 @@ import {
   classificationCodec,
   type ClassificationEvaluation,
   type EvaluationSpec,
+  type ExamplePredictions,
   type GroupEvaluation,
   type MetricSpec,
   type PosthocEvaluation,
@@ -138,6 +139,24 @@ const probabilitiesOf = (context: EvaluationContext, scores: Float32Array): Floa
 const lossOf = (context: EvaluationContext, scores: Float32Array): number =>
   datasetLoss(context.model, context.loss, context.data, context.reduction, context.train.batchSize, scores);
 
+/** Examples `0 .. size - 1` of the split with their true classes and `[size, classes]` probabilities. */
+const examplePredictions = (truth: Int32Array, probabilities: Float32Array, classes: number): ExamplePredictions => ({
+  index: Uint32Array.from(truth, (_, i) => i),
+  truth,
+  probabilities,
+  classes,
+});
+
+/** Two columns [1 - p, p] from one probability per row. */
+function complementColumns(positive: Float32Array): Float32Array {
+  const rows = new Float32Array(positive.length * 2);
+  positive.forEach((p, i) => {
+    rows[2 * i] = 1 - p;
+    rows[2 * i + 1] = p;
+  });
+  return rows;
+}
+
 type Classification = ClassificationEvaluation;
 
 /** The headline metrics repeated for adjusted predictions (the record's `adjustment` has their per-class table). */
@@ -250,6 +269,15 @@ const classificationEvaluation = (anyMetric: t.Type<MetricSpec, MetricSpec>): Ev
       ...(adjusted === undefined ? {} : { adjustment: adjusted.adjustment }),
     };
   },
+  predictions(spec, context) {
+    const width = labelBlock(context.layout, spec.target).width;
+    const probabilities = probabilitiesOf(context, context.scores ?? predictAll(context.model, context.data));
+    const truth = blockClasses(context.data, context.layout, spec.target);
+    // one output unit is the probability of class 1
+    return width === 1
+      ? examplePredictions(truth, complementColumns(probabilities), 2)
+      : examplePredictions(truth, probabilities, width);
+  },
 });
 /**
  * Classification of the `target` block: accuracy, per-class precision/recall/F1, macro and
@@ -278,15 +306,12 @@ const DETECTION_METRICS = [
   'majorityAccuracy',
 ] as const;
 
-/**
- * Binary detection over a whole split (never averaged batch by batch): the rates of
- * {@link DETECTION_METRICS} and the confusion of [other, positive class] as a group.
- */
-function detection(
+/** The positive class's score per example and whether each example is of the positive class (1) or not (0). */
+function detectionScores(
   spec: Detection,
   context: EvaluationContext,
   scores: Float32Array,
-): { metrics: Record<string, number>; group: GroupEvaluation } {
+): { positive: Float32Array; truth: Int32Array } {
   const { data } = context;
   const outputWidth = scores.length / Math.max(data.size, 1);
   const positive = new Float32Array(data.size);
@@ -298,6 +323,20 @@ function detection(
   const truth = Int32Array.from(blockClasses(data, context.layout, spec.target), (c) =>
     c === spec.positiveClass ? 1 : 0,
   );
+  return { positive, truth };
+}
+
+/**
+ * Binary detection over a whole split (never averaged batch by batch): the rates of
+ * {@link DETECTION_METRICS} and the confusion of [other, positive class] as a group.
+ */
+function detection(
+  spec: Detection,
+  context: EvaluationContext,
+  scores: Float32Array,
+): { metrics: Record<string, number>; group: GroupEvaluation } {
+  const { data } = context;
+  const { positive, truth } = detectionScores(spec, context, scores);
   const m = binaryMetrics(truth, positive, spec.threshold ?? 0.5);
   const metrics = Object.fromEntries(DETECTION_METRICS.map((name) => [name, m[name]]));
   const group: GroupEvaluation = {
@@ -343,6 +382,11 @@ const binaryDetectionEvaluation: EvaluationKind<Detection> = {
       groups: [group],
       classNames: ['other', spec.positiveName ?? `class ${spec.positiveClass}`],
     };
+  },
+  predictions(spec, context) {
+    const scores = context.scores ?? predictAll(context.model, context.data);
+    const { positive, truth } = detectionScores(spec, context, probabilitiesOf(context, scores));
+    return examplePredictions(truth, complementColumns(positive), 2);
   },
 };
 /**

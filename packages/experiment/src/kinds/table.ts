@@ -9,6 +9,7 @@ import {
   tagged,
   type DataSpec,
   type Evaluation,
+  type ExamplePredictions,
   type EvaluationSpec,
   type KindSpec,
   type LabelSpec,
@@ -248,6 +249,8 @@ export interface EvaluationKind<S extends KindSpec = KindSpec> extends KindEntry
   /** Whole-split metrics after an epoch, on the validation split. */
   validate?(spec: S, context: EvaluationContext): Record<string, number>;
   evaluate(spec: S, context: EvaluationContext): Evaluation;
+  /** The final evaluation's per-example class probabilities, kept in the run folder (see `PREDICTIONS_FILE`). */
+  predictions?(spec: S, context: EvaluationContext): ExamplePredictions;
 }
 
 /** What a metric sees: true and predicted classes of the target block, and the raw scores. */

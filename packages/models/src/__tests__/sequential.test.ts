@@ -122,6 +122,62 @@ describe.each(TEST_BACKENDS)('sequential models on %s', (backend) => {
   });
 });
 
+/**
+ * Trains the CNN (conv, batch norm, max pool, dropout, dense) a few SGD steps on `backend` from
+ * seed 3: its initial weights, each step's loss, the final weights and moving statistics, and the
+ * live tensors after each step, and how many tensors it left behind.
+ */
+async function trainCnn(backend: 'cpu' | 'wasm', steps: number) {
+  await useBackend(backend);
+  const before = tf.memory().numTensors;
+  const model = createSequential({ inputShape: [8, 7, 1], layers: CNN }, 3);
+  const initial = values(model).map((w) => Float32Array.from(w));
+  const images = tf.randomUniform([6, 8, 7, 1], 0, 1, 'float32', 21);
+  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 3, 9, 1, 3, 7], 'int32'), 10));
+  const optimizer = tf.train.sgd(0.1);
+  const losses: number[] = [];
+  const live: number[] = [];
+  for (let step = 0; step < steps; step++) {
+    const loss = optimizer.minimize(
+      () =>
+        tf.tidy(() => {
+          const predicted = model.apply(images, { training: true }) as tf.Tensor;
+          return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.add(predicted, 1e-7))), 1)));
+        }) as tf.Scalar,
+      true,
+    )!;
+    losses.push(loss.dataSync()[0]!);
+    loss.dispose();
+    live.push(tf.memory().numTensors);
+  }
+  const final = values(model).map((w) => Float32Array.from(w));
+  tf.dispose([images, labels]);
+  optimizer.dispose();
+  model.dispose();
+  return { initial, losses, final, live, leaked: tf.memory().numTensors - before };
+}
+
+/** Largest |a − b| / max(|b|, 1) over every value of every array (as the runtime's kernel tests measure). */
+const largestRelativeDifference = (a: Float32Array[], b: Float32Array[]): number =>
+  Math.max(
+    ...a.flatMap((array, i) => Array.from(array, (v, j) => Math.abs(v - b[i]![j]!) / Math.max(Math.abs(b[i]![j]!), 1))),
+  );
+
+describe('a CNN with batch normalisation trains alike on wasm and cpu', () => {
+  it('starts from identical weights and ends within float32 tolerance, with no tensor growing across steps', async () => {
+    const cpu = await trainCnn('cpu', 4);
+    const wasm = await trainCnn('wasm', 4);
+    expect(wasm.initial).toEqual(cpu.initial);
+    expect(wasm.losses.at(-1)!).toBeLessThan(wasm.losses[0]!);
+    // the moving statistics moved: the run went through batch normalisation in training mode
+    expect(wasm.final[4]!.some((mean) => mean !== 0)).toBe(true);
+    expect(largestRelativeDifference(wasm.final, cpu.final)).toBeLessThan(1e-5);
+    wasm.losses.forEach((loss, i) => expect(Math.abs(loss - cpu.losses[i]!) / cpu.losses[i]!).toBeLessThan(1e-5));
+    expect(new Set(wasm.live).size, `live tensors per step ${wasm.live.join(', ')}`).toBe(1);
+    expect([cpu.leaked, wasm.leaked]).toEqual([0, 0]);
+  });
+});
+
 describe('sequential shapes', () => {
   it('rejects a layer that cannot take its input, naming its index and both shapes', () => {
     const conv = thrownBy(() => sequentialSummary(CNN, [16, 2]));

@@ -209,8 +209,8 @@ describe('10 classes × 4 variants × 3 seeds', () => {
     expect(others.map((chart) => chart.kind)).toEqual(['curve', 'curve', 'curve', 'curve']);
     expect(model.charts.length).toBeLessThanOrEqual(CLASS_VARIANTS.length + others.length);
     expect(html.match(/<svg /g)).toHaveLength(model.charts.length + model.forest.length);
-    // comparison, final metrics, over the epochs, per class, context, definition differences, environment, runs
-    expect(html.match(/<table>/g)?.length).toBe(8);
+    // the verdict (4 variants: a table), comparison, final metrics, how sure the comparisons are, over the epochs, per class, context, definition differences, environment, runs
+    expect(html.match(/<table>/g)?.length).toBe(10);
     const [table] = perClassTables(model);
     expect(table?.table.rows).toHaveLength(10 * 4);
   });

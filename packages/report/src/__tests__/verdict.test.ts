@@ -214,8 +214,12 @@ describe('like with like', () => {
     const model = await buildReport(mixed);
     expect(model.mismatches).toEqual([expected]);
     const markdown = renderMarkdown(model);
-    expect(markdown.indexOf('> ⚠ Not like with like')).toBeGreaterThan(markdown.indexOf('## Verdict'));
-    expect(markdown.indexOf('> ⚠ Not like with like')).toBeLessThan(markdown.indexOf('- **macroF1'));
+    // one warnings table, a row per variant with its own values, the whole sentence under it
+    const table = markdown.indexOf('| plain | data fingerprint; epochs: 14; code fingerprint: unknown |');
+    expect(table).toBeGreaterThan(markdown.indexOf('## Verdict'));
+    expect(markdown).toContain('| focal | data fingerprint; epochs: 1; code fingerprint: cccccccccccc |');
+    expect(markdown.indexOf('Not like with like (lt)')).toBeGreaterThan(table);
+    expect(markdown.indexOf('Not like with like (lt)')).toBeLessThan(markdown.indexOf('- **macroF1'));
   });
 
   it('is quiet when data, epochs, code, backend and definition file agree', () => {
