@@ -40,12 +40,56 @@ function reshaped(x: tf.TensorInfo, shape: number[], args: KernelArgs): tf.Tenso
   return kernelOf('Reshape').kernelFunc({ inputs: { x }, backend: args.backend, attrs: { shape } }) as tf.TensorInfo;
 }
 
-interface BackpropFilterAttrs {
+/** The attributes both convolution gradients take, beside the shape of what they compute. */
+interface ConvGradientAttrs {
   strides: [number, number] | number;
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
+}
+
+type Shape4 = [number, number, number, number];
+
+/** The convolution's geometry; only channels-last data is supported. */
+function channelsLastConvInfo(
+  kernel: string,
+  inputShape: Shape4,
+  filterShape: Shape4,
+  attrs: ConvGradientAttrs,
+): tf.backend_util.Conv2DInfo {
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+  if (info.dataFormat !== 'channelsLast') {
+    throw new Error(`wasm ${kernel} supports dataFormat 'NHWC' only, got '${attrs.dataFormat}'`);
+  }
+  return info;
+}
+
+/** A new float32 output of zeros (a gradient over an empty convolution). */
+function zerosOutput(backend: WasmBackend, shape: number[]): tf.TensorInfo {
+  const zeros = backend.makeOutput(shape, 'float32');
+  backend.typedArrayFromHeap(zeros).fill(0);
+  return zeros;
+}
+
+/** a · b through the wasm BatchMatMul kernel, neither operand transposed (XNNPACK's fast path). */
+const untransposedMatMul = (a: tf.TensorInfo, b: tf.TensorInfo, args: KernelArgs): tf.TensorInfo =>
+  kernelOf('BatchMatMul').kernelFunc({
+    inputs: { a, b },
+    backend: args.backend,
+    attrs: { transposeA: false, transposeB: false },
+  }) as tf.TensorInfo;
+
+interface BackpropFilterAttrs extends ConvGradientAttrs {
+  filterShape: Shape4;
 }
 
 /**
@@ -58,28 +102,12 @@ function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as BackpropFilterAttrs;
   const backend = wasmBackendOf(args);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
-  );
-  if (info.dataFormat !== 'channelsLast') {
-    throw new Error(`wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got '${attrs.dataFormat}'`);
-  }
+  const info = channelsLastConvInfo('Conv2DBackpropFilter', x.shape as Shape4, attrs.filterShape, attrs);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const taps = filterHeight * filterWidth * inChannels;
   const positions = batchSize * outHeight * outWidth;
-  if (taps * positions * outChannels === 0) {
-    const zeros = backend.makeOutput(attrs.filterShape, 'float32');
-    backend.typedArrayFromHeap(zeros).fill(0);
-    return zeros;
-  }
+  if (taps * positions * outChannels === 0) return zerosOutput(backend, attrs.filterShape);
   const patches = backend.makeOutput([taps, positions], 'float32');
   // Views after the allocation: allocating may grow the heap and detach earlier views.
   const source = backend.typedArrayFromHeap(x);
@@ -113,11 +141,7 @@ function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const gradient = reshaped(dy, [positions, outChannels], args);
   let product: tf.TensorInfo | undefined;
   try {
-    product = kernelOf('BatchMatMul').kernelFunc({
-      inputs: { a: patches, b: gradient },
-      backend: args.backend,
-      attrs: { transposeA: false, transposeB: false },
-    }) as tf.TensorInfo;
+    product = untransposedMatMul(patches, gradient, args);
     return reshaped(product, attrs.filterShape, args);
   } finally {
     backend.disposeData(patches.dataId);
@@ -126,12 +150,8 @@ function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   }
 }
 
-interface BackpropInputAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  inputShape: [number, number, number, number];
+interface BackpropInputAttrs extends ConvGradientAttrs {
+  inputShape: Shape4;
 }
 
 /**
@@ -145,28 +165,12 @@ function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as unknown as BackpropInputAttrs;
   const backend = wasmBackendOf(args);
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
-  );
-  if (info.dataFormat !== 'channelsLast') {
-    throw new Error(`wasm Conv2DBackpropInput supports dataFormat 'NHWC' only, got '${attrs.dataFormat}'`);
-  }
+  const info = channelsLastConvInfo('Conv2DBackpropInput', attrs.inputShape, filter.shape as Shape4, attrs);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const taps = filterHeight * filterWidth * inChannels;
   const positions = batchSize * outHeight * outWidth;
-  if (taps * positions * outChannels === 0) {
-    const zeros = backend.makeOutput(attrs.inputShape, 'float32');
-    backend.typedArrayFromHeap(zeros).fill(0);
-    return zeros;
-  }
+  if (taps * positions * outChannels === 0) return zerosOutput(backend, attrs.inputShape);
   const temporaries: tf.TensorInfo[] = [];
   const keep = (t: tf.TensorInfo): tf.TensorInfo => {
     temporaries.push(t);
@@ -182,13 +186,7 @@ function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
       }) as tf.TensorInfo,
     );
     const gradient = keep(reshaped(dy, [positions, outChannels], args));
-    const columns = keep(
-      kernelOf('BatchMatMul').kernelFunc({
-        inputs: { a: gradient, b: filterT },
-        backend: args.backend,
-        attrs: { transposeA: false, transposeB: false },
-      }) as tf.TensorInfo,
-    );
+    const columns = keep(untransposedMatMul(gradient, filterT, args));
     const dx = backend.makeOutput(attrs.inputShape, 'float32');
     // Views after the allocation: allocating may grow the heap and detach earlier views.
     const source = backend.typedArrayFromHeap({ ...columns, shape: [positions, taps] });
