@@ -26,38 +26,51 @@ afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
+/** Runs seed 0 of a one-variant definition on cpu into a temporary runs folder. */
+async function runFixture(definition: Parameters<typeof resolveExperiment>[0]) {
+  const backend = await selectBackend({ requested: 'cpu' });
+  const result = resolveExperiment(definition, 'fixture');
+  if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
+  const runsDir = mkdtempSync(join(tmpdir(), 'losslab-portable-'));
+  folders.push(runsDir);
+  const variant = result.right.variants[0]!;
+  const outcome = await runOne({ definition: result.right.definition, variant, seed: 0 }, { runsDir, backend });
+  if (E.isLeft(outcome)) throw new Error(outcome.left.message);
+  return { runsDir, variant, ...outcome.right };
+}
+
+/** The saved model's layer classes and its scores on `data`, from a process that imports only TF.js. */
+async function plainTfjsScores(
+  folder: string,
+  runsDir: string,
+  data: { features: Float32Array; featureShape: readonly number[]; size: number },
+): Promise<{ layers: string[]; scores: number[] }> {
+  const dataFile = join(runsDir, 'data.json');
+  writeFileSync(
+    dataFile,
+    JSON.stringify({ features: Array.from(data.features), shape: [data.size, ...data.featureShape] }),
+  );
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '--eval', LOADER, folder, dataFile],
+    { cwd: REPOSITORY_ROOT },
+  );
+  return JSON.parse(stdout) as { layers: string[]; scores: number[] };
+}
+
 describe('a saved LSTM model (with dropout)', () => {
   it('loads with only TF.js in another process, predicts what the run recorded, and losslab evaluate still matches', async () => {
-    const backend = await selectBackend({ requested: 'cpu' });
-    const definition = {
+    const { runsDir, variant, folder, record } = await runFixture({
       ...tinyBlink(),
       model: lstm({ layers: [{ units: 4 }], dropout: 0.2, output: { units: 2, activation: 'softmax' } }),
-    };
-    const result = resolveExperiment(definition, 'fixture');
-    if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
-    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-portable-'));
-    folders.push(runsDir);
-    const variant = result.right.variants[0]!;
-    const outcome = await runOne({ definition: result.right.definition, variant, seed: 0 }, { runsDir, backend });
-    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
-    const { folder, record } = outcome.right;
+    });
 
     // the record names the bytes written
     for (const file of record.model!.files)
       expect(sha256Hex(readFileSync(join(folder, file.path))), file.path).toBe(file.sha256);
 
     const test = (await loadData(variant.spec, registry, { seed: 0 })).splits.test!;
-    const dataFile = join(runsDir, 'data.json');
-    writeFileSync(
-      dataFile,
-      JSON.stringify({ features: Array.from(test.features), shape: [test.size, ...test.featureShape] }),
-    );
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--input-type=module', '--eval', LOADER, folder, dataFile],
-      { cwd: REPOSITORY_ROOT },
-    );
-    const { layers, scores } = JSON.parse(stdout) as { layers: string[]; scores: number[] };
+    const { layers, scores } = await plainTfjsScores(folder, runsDir, test);
     expect(layers).toEqual(['LSTM', 'Dropout', 'Dense']);
 
     // the same scores as the run's own model (loaded by losslab as its FusedLstm), within float32 rounding
@@ -82,41 +95,24 @@ describe('a saved LSTM model (with dropout)', () => {
 
 describe('a saved CNN with batch normalisation and dropout', () => {
   it('loads with only TF.js in another process with its moving statistics: the same scores as the run, and evaluate matches', async () => {
-    const backend = await selectBackend({ requested: 'cpu' });
-    const definition = tinyMnistOdd({
-      data: mnist({ limit: 64 }),
-      model: sequential({
-        layers: [
-          { kind: 'conv2d', filters: 4, kernelSize: 3, strides: 2, activation: 'relu' },
-          { kind: 'batchNormalization', momentum: 0.5 },
-          { kind: 'maxPooling2d', poolSize: 2 },
-          { kind: 'flatten' },
-          { kind: 'dropout', rate: 0.25 },
-          { kind: 'dense', units: 10, activation: 'softmax' },
-        ],
+    const { runsDir, variant, folder, record } = await runFixture(
+      tinyMnistOdd({
+        data: mnist({ limit: 64 }),
+        model: sequential({
+          layers: [
+            { kind: 'conv2d', filters: 4, kernelSize: 3, strides: 2, activation: 'relu' },
+            { kind: 'batchNormalization', momentum: 0.5 },
+            { kind: 'maxPooling2d', poolSize: 2 },
+            { kind: 'flatten' },
+            { kind: 'dropout', rate: 0.25 },
+            { kind: 'dense', units: 10, activation: 'softmax' },
+          ],
+        }),
       }),
-    });
-    const result = resolveExperiment(definition, 'fixture');
-    if (E.isLeft(result)) throw new Error(result.left.problems.join('\n'));
-    const runsDir = mkdtempSync(join(tmpdir(), 'losslab-portable-'));
-    folders.push(runsDir);
-    const variant = result.right.variants[0]!;
-    const outcome = await runOne({ definition: result.right.definition, variant, seed: 0 }, { runsDir, backend });
-    if (E.isLeft(outcome)) throw new Error(outcome.left.message);
-    const { folder, record } = outcome.right;
+    );
 
     const train = (await loadData(variant.spec, registry, { seed: 0 })).splits.train!;
-    const dataFile = join(runsDir, 'data.json');
-    writeFileSync(
-      dataFile,
-      JSON.stringify({ features: Array.from(train.features), shape: [train.size, ...train.featureShape] }),
-    );
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--input-type=module', '--eval', LOADER, folder, dataFile],
-      { cwd: REPOSITORY_ROOT },
-    );
-    const { layers, scores } = JSON.parse(stdout) as { layers: string[]; scores: number[] };
+    const { layers, scores } = await plainTfjsScores(folder, runsDir, train);
     expect(layers).toEqual(['Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Flatten', 'Dropout', 'Dense']);
 
     const model = await loadModel(folder, record.model!.files);
