@@ -41,9 +41,9 @@ function calibrationTable(model: ReportModel): TextTable {
 const bracket = ([low, high]: readonly [number, number], signed = false): string =>
   signed ? `[${formatSigned(low)}, ${formatSigned(high)}]` : `[${formatValue(low)}, ${formatValue(high)}]`;
 
-const CERTAINTY_NOTE = `Each tested comparison on a primary metric, A against B. P(A > B): the probability that a run of A beats a run of B (every pair of seeds, ties half; for a metric where lower is better, "beats" means lower), with a 95% stratified bootstrap interval (each variant's seeds resampled on their own). Difference: mean(A) − mean(B) with a 95% percentile bootstrap interval, two-level where both variants kept predictions for the same seeds (seeds drawn with replacement, then within each drawn seed the test examples, the same seeds and examples for both variants), else over the paired seeds (with few seeds that interval is too narrow: 86% coverage with 5 seeds in STATISTICS.md's simulation). IQM: interquartile mean (mean of the middle half of the seeds) with its stratified bootstrap interval, shown from ${IQM_MIN_SEEDS} seeds per variant. The last column says whether the t-test (unadjusted p < α), the bootstrap interval (excluding 0) and P(A > B) (interval excluding 1/2) find the same. ${BOOTSTRAP_REPLICATES} replicates each, drawn by xoshiro128** seeded with the sha256 of the compared run ids (and their predictions' sha256s), so the same runs give the same intervals. Formulas and simulated coverage: STATISTICS.md.`;
+const CERTAINTY_NOTE = `Each tested comparison on a primary metric, A against B. P(A > B): the probability that a run of A beats a run of B (every pair of seeds, ties half; for a metric where lower is better, "beats" means lower), with a 95% stratified bootstrap interval (each variant's seeds resampled on their own; with paired seeds it is cautious: it rarely excludes 1/2, see STATISTICS.md). Difference: mean(A) − mean(B) with a 95% interval; the "interval" column says which. Two-level, where both variants kept predictions for the same seeds: Student's t over the paired seeds plus the variance the shared test set adds, from resampling its examples (the same examples for every seed and both variants). Paired t, where the runs kept no predictions: the t-test's own interval (a percentile bootstrap over 5 seeds would cover only 86%). Welch, where the variants ran different seeds. IQM: interquartile mean (mean of the middle half of the seeds) with a jackknife t interval, shown from ${IQM_MIN_SEEDS} seeds per variant. The last column says whether the t-test (unadjusted p < α), the difference's interval (excluding 0) and P(A > B) (interval excluding 1/2) find the same. ${BOOTSTRAP_REPLICATES} bootstrap replicates each, drawn by xoshiro128** seeded with the sha256 of the compared run ids (and their predictions' sha256s), so the same runs give the same intervals. Formulas and simulated coverage: STATISTICS.md.`;
 
-/** One row per primary comparison: P(A > B), the difference's bootstrap interval, IQMs and agreement. */
+/** One row per primary comparison: P(A > B), the difference's interval, IQMs and agreement. */
 function certaintyTable(model: ReportModel): TextTable {
   const several = model.experiments.length > 1;
   return {
@@ -51,8 +51,8 @@ function certaintyTable(model: ReportModel): TextTable {
       'A vs B',
       'metric',
       'P(A > B) [95%]',
-      'difference [95% bootstrap]',
-      'resampled',
+      'difference [95%]',
+      'interval',
       't-test p',
       'IQM A | IQM B',
       'methods',

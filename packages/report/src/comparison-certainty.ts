@@ -1,11 +1,10 @@
 import {
-  interquartileMean,
-  pairedBootstrap,
+  interquartileMeanInterval,
   pairedConfusions,
   probabilityOfImprovement,
   seededRandom,
   stratifiedBootstrap,
-  twoLevelBootstrap,
+  twoLevelInterval,
   type PairedExamples,
 } from './bootstrap.js';
 import { predictionsKey, type RunPredictions } from './calibration.js';
@@ -14,6 +13,7 @@ import { CONFUSION_METRICS } from './confusion-metrics.js';
 import { formatSigned, formatValue } from './format.js';
 import type { RunGroup } from './groups.js';
 import { defaultDirection } from './metrics.js';
+import { pairedTTest, welchTest } from './stats.js';
 import type { Direction } from './verdict.js';
 import type { ExamplePredictions, RunRecord } from '@losslab/schema';
 
@@ -34,21 +34,25 @@ export interface ComparisonCertainty {
   /** P(A better than B) over seeds (ties half) and its stratified bootstrap interval (95 %). */
   readonly probability: number;
   readonly probabilityInterval: readonly [number, number];
-  /** mean(A) − mean(B) and its bootstrap interval (95 %). */
+  /** mean(A) − mean(B) and its interval (95 %). */
   readonly difference: number;
   readonly differenceInterval: readonly [number, number];
-  /** What the difference's bootstrap resampled. */
-  readonly resampled: 'seeds and test examples' | 'paired seeds' | 'each variant’s seeds';
+  /**
+   * Which interval the difference has: two-level (t over paired seeds plus the shared test set's
+   * variance, bootstrapped over its examples), the paired t interval over seeds (no predictions
+   * to resample), or Welch's t interval (different seeds).
+   */
+  readonly resampled: 'seeds (t) and test examples (bootstrap)' | 'paired t over seeds' | 'Welch t over seeds';
   /** Why the test examples were not resampled, when they were not. */
   readonly examplesNote: string | null;
-  /** Interquartile means of A and B with stratified bootstrap intervals, with at least {@link IQM_MIN_SEEDS} seeds each. */
+  /** Interquartile means of A and B with trimmed-mean t intervals (Tukey–McLaughlin), with at least {@link IQM_MIN_SEEDS} seeds each. */
   readonly iqm: {
     readonly label: number;
     readonly labelInterval: readonly [number, number];
     readonly baseline: number;
     readonly baselineInterval: readonly [number, number];
   } | null;
-  /** What each method finds: the t-test at unadjusted p < α, the bootstrap interval of the difference excluding 0, P(A > B)'s interval excluding 1/2. */
+  /** What each method finds: the t-test at unadjusted p < α, the difference's interval excluding 0, P(A > B)'s interval excluding 1/2. */
   readonly findings: { readonly tTest: Finding | null; readonly bootstrap: Finding; readonly probability: Finding };
   readonly agree: boolean;
   /** The text whose sha256 seeded the resampling (run ids and predictions sha256s): the same runs give the same intervals. */
@@ -92,11 +96,13 @@ function pairedExamples(
   b: ReadonlyMap<number, RunRecord>,
   seeds: readonly number[],
   predictions: RunPredictions,
-): { seeds: PairedExamples[]; hashes: string[] } | { reason: string } {
+): { seeds: PairedExamples[]; hashes: string[]; sharedExamples: boolean } | { reason: string } {
   const compute = CONFUSION_METRICS[metric];
   if (compute === undefined) return { reason: `${metric} is not recomputed from predictions` };
   const paired: PairedExamples[] = [];
   const hashes: string[] = [];
+  let first: ExamplePredictions | undefined;
+  let sharedExamples = true;
   for (const seed of seeds) {
     const recordA = a.get(seed);
     const recordB = b.get(seed);
@@ -119,10 +125,13 @@ function pairedExamples(
       !reproduces(compute(confusionB), recordB.evaluation.metrics[metric])
     )
       return { reason: `seed ${seed}: the predictions do not reproduce the recorded ${metric}` };
+    // one test set for every seed (crossed design), or each seed its own (e.g. a seeded data draw)
+    first ??= predictionsA;
+    if (!sameExamples(first, predictionsA)) sharedExamples = false;
     paired.push(examples);
     hashes.push(recordA.predictions?.sha256 ?? '', recordB.predictions?.sha256 ?? '');
   }
-  return { seeds: paired, hashes };
+  return { seeds: paired, hashes, sharedExamples };
 }
 
 /** The variant an interval favours: above `center` A (oriented by direction), below B, else neither. */
@@ -138,16 +147,25 @@ const findingText = (finding: Finding, label: string, baseline: string): string 
 const interval = ([low, high]: readonly [number, number], signed = false): string =>
   signed ? `[${formatSigned(low)}, ${formatSigned(high)}]` : `[${formatValue(low)}, ${formatValue(high)}]`;
 
-/** Whether the t-test, the bootstrap interval and P(A > B) agree, in words, for the verdict.
+/** The name of a difference's interval in the verdict's words. */
+const intervalName = (entry: ComparisonCertainty): string =>
+  entry.resampled === 'seeds (t) and test examples (bootstrap)'
+    ? 'two-level interval'
+    : entry.resampled === 'paired t over seeds'
+      ? 'paired t interval'
+      : 'Welch interval';
+
+/** Whether the t-test, the difference's interval and P(A > B) agree, in words, for the verdict.
  * @internal
  */
 export function certaintySentence(entry: ComparisonCertainty): string {
   const { label, baseline, findings } = entry;
   const pText = `P(${label} > ${baseline}) = ${formatValue(entry.probability)} ${interval(entry.probabilityInterval)}`;
-  const dText = `bootstrap ${interval(entry.differenceInterval, true)}`;
+  const name = intervalName(entry);
+  const dText = `${name} ${interval(entry.differenceInterval, true)}`;
   return entry.agree
-    ? `t-test, bootstrap interval and P(A > B) agree (${findingText(findings.bootstrap, label, baseline)}): ${pText}, ${dText}`
-    : `the methods disagree: t-test ${findings.tTest === null ? 'untestable' : findingText(findings.tTest, label, baseline)}, bootstrap interval ${findingText(findings.bootstrap, label, baseline)} ${interval(entry.differenceInterval, true)}, ${pText} (${findingText(findings.probability, label, baseline)})`;
+    ? `t-test, ${name} and P(A > B) agree (${findingText(findings.bootstrap, label, baseline)}): ${pText}, ${dText}`
+    : `the methods disagree: t-test ${findings.tTest === null ? 'untestable' : findingText(findings.tTest, label, baseline)}, ${name} ${findingText(findings.bootstrap, label, baseline)} ${interval(entry.differenceInterval, true)}, ${pText} (${findingText(findings.probability, label, baseline)})`;
 }
 
 const swapped = (finding: Finding | null): Finding | null =>
@@ -208,10 +226,11 @@ const bySeed = (group: RunGroup): Map<number, RunRecord> => {
 
 /**
  * For each tested primary comparison: P(A > B) with its stratified bootstrap interval, the
- * difference's bootstrap interval (two-level over seeds and test examples when both variants kept
- * predictions for the same seeds and these reproduce the recorded metric; else over paired seeds,
- * or each variant's seeds when they are not paired), the interquartile means with at least five
- * seeds, and whether the t-test (unadjusted p < α), the interval and P(A > B) agree.
+ * difference's interval (two-level — t over paired seeds plus the shared test set's bootstrapped
+ * variance — when both variants kept predictions for the same seeds and these reproduce the
+ * recorded metric; else the paired t interval, or Welch's when the seeds differ), the
+ * interquartile means with trimmed-mean t intervals from five seeds, and whether the t-test
+ * (unadjusted p < α), the interval and P(A > B) agree.
  */
 export function comparisonCertainty(
   comparisons: readonly MetricComparison[],
@@ -254,20 +273,18 @@ export function comparisonCertainty(
       undefined,
       level,
     );
-    const difference =
-      'seeds' in examples
-        ? twoLevelBootstrap(examples.seeds, CONFUSION_METRICS[metric]!, random, undefined, level)
-        : paired
-          ? pairedBootstrap(values, baselineValues, random, undefined, level)
-          : stratifiedBootstrap(
-              [values, baselineValues],
-              ([x = [], y = []]) => x.reduce((s, v) => s + v, 0) / x.length - y.reduce((s, v) => s + v, 0) / y.length,
-              random,
-              undefined,
-              level,
-            );
-    const iqmOf = (list: readonly number[]) =>
-      stratifiedBootstrap([list], ([x = []]) => interquartileMean(x), random, undefined, level);
+    // With 5 seeds a percentile bootstrap over seeds covers ~86 % (STATISTICS.md): the seed level is Student's t.
+    const difference = ((): { estimate: number; interval: readonly [number, number] } => {
+      if ('seeds' in examples)
+        return twoLevelInterval(examples.seeds, CONFUSION_METRICS[metric]!, random, {
+          level,
+          sharedExamples: examples.sharedExamples,
+        });
+      const fallback = paired ? pairedTTest(values, baselineValues, level) : welchTest(values, baselineValues, level);
+      // no spread at all: the interval is the point (the t-test is untestable then)
+      return { estimate: fallback.difference, interval: fallback.ci ?? [fallback.difference, fallback.difference] };
+    })();
+    const iqmOf = (list: readonly number[]) => interquartileMeanInterval(list, level);
     const iqm =
       values.length >= IQM_MIN_SEEDS && baselineValues.length >= IQM_MIN_SEEDS
         ? (() => {
@@ -285,7 +302,11 @@ export function comparisonCertainty(
     const agree =
       findings.bootstrap === findings.probability && (findings.tTest === null || findings.tTest === findings.bootstrap);
     const resampled =
-      'seeds' in examples ? 'seeds and test examples' : paired ? 'paired seeds' : 'each variant’s seeds';
+      'seeds' in examples
+        ? 'seeds (t) and test examples (bootstrap)'
+        : paired
+          ? 'paired t over seeds'
+          : 'Welch t over seeds';
     return [
       {
         experiment,
@@ -298,7 +319,12 @@ export function comparisonCertainty(
         difference: difference.estimate,
         differenceInterval: difference.interval,
         resampled,
-        examplesNote: 'reason' in examples ? examples.reason : null,
+        examplesNote:
+          'reason' in examples
+            ? examples.reason
+            : examples.sharedExamples
+              ? null
+              : 'each seed has its own test examples, whose variation the seeds’ spread already holds',
         iqm,
         findings,
         agree,
@@ -309,7 +335,7 @@ export function comparisonCertainty(
 }
 
 /**
- * One line for a verdict block: whether the t-test, the bootstrap interval and P(A > B) agree on
+ * One line for a verdict block: whether the t-test, the difference's interval and P(A > B) agree on
  * each comparison of `best` with the `others` (each oriented best against other), naming every
  * comparison on which they disagree; null when none was computed.
  */
@@ -328,13 +354,13 @@ export function certaintyLine(
     list
       .map(
         (entry) =>
-          `P(${entry.label} > ${entry.baseline}) = ${formatValue(entry.probability)} ${interval(entry.probabilityInterval)}, bootstrap ${interval(entry.differenceInterval, true)}`,
+          `P(${entry.label} > ${entry.baseline}) = ${formatValue(entry.probability)} ${interval(entry.probabilityInterval)}, ${intervalName(entry)} ${interval(entry.differenceInterval, true)}`,
       )
       .join('; ');
   const agreement =
     agreeing.length === 0
       ? ''
-      : `t-test, bootstrap interval and P(A > B) agree on ${found.length === 1 ? 'this comparison' : disagreeing.length === 0 ? `all ${found.length} comparisons` : `${agreeing.length} of ${found.length} comparisons`}: ${probabilities(agreeing)}`;
+      : `t-test, ${[...new Set(agreeing.map(intervalName))].join(' / ')} and P(A > B) agree on ${found.length === 1 ? 'this comparison' : disagreeing.length === 0 ? `all ${found.length} comparisons` : `${agreeing.length} of ${found.length} comparisons`}: ${probabilities(agreeing)}`;
   const disagreement = disagreeing
     .map((entry) => `${entry.label} vs ${entry.baseline}: ${certaintySentence(entry)}`)
     .join('; ');

@@ -1,9 +1,12 @@
 import {
+  interquartileMean,
+  interquartileMeanInterval,
   pairedBootstrap,
+  percentileInterval,
   probabilityOfImprovement,
   seededRandom,
   stratifiedBootstrap,
-  twoLevelBootstrap,
+  twoLevelInterval,
   type PairedExamples,
   type Random,
 } from './bootstrap.js';
@@ -65,18 +68,25 @@ export interface SimulationResult {
   readonly trueDifference: number;
   /** P(A > B) between independent seeds on one test set, over test sets (Monte Carlo; exactly 1/2 without a difference). */
   readonly trueProbability: number;
+  /** Share of studies whose interval holds the true value: the intervals a report shows, then two it does not (for comparison). */
   readonly coverage: {
     readonly twoLevel: number;
-    readonly pairedSeeds: number;
-    readonly probability: number;
     readonly tInterval: number;
+    readonly probability: number;
+    /** A's interquartile mean: its trimmed-mean t interval against the IQM of A's seeds on the study's test set. */
+    readonly iqm: number;
+    /** Not shown: the percentile bootstrap over paired seeds (the former fallback). */
+    readonly pairedSeeds: number;
+    /** Not shown: P(A > B) with a percentile bootstrap over paired seeds (the same seeds drawn for A and B). */
+    readonly probabilityPaired: number;
   };
   /** Share of studies where the method declares a difference: interval excluding 0 (or 1/2), t-test p < α. */
   readonly declared: {
     readonly twoLevel: number;
-    readonly pairedSeeds: number;
-    readonly probability: number;
     readonly tTest: number;
+    readonly probability: number;
+    readonly pairedSeeds: number;
+    readonly probabilityPaired: number;
   };
   /** Monte-Carlo standard error of a share near 95 % (or near α) over this many studies. */
   readonly monteCarloError: { readonly coverage: number; readonly rate: number };
@@ -168,10 +178,25 @@ const holds = (interval: readonly [number, number], value: number): boolean =>
   interval[0] <= value && value <= interval[1];
 const excludes = (interval: readonly [number, number], value: number): boolean => !holds(interval, value);
 
+/** A's interquartile mean over seeds on one test set (its true value for that test set), from `draws` simulated seeds. */
+function trueIqmOnTestSet(settings: SimulationSettings, random: Random, test: TestSet, draws: number): number {
+  const accuracies = Array.from({ length: draws }, () => {
+    const [pA] = seedAccuracies(settings, random, settings.seedSd * normal(random));
+    const seed = seedExamples(settings, random, test, [pA, pA]);
+    return accuracyOf(test.truth, seed.predictedA);
+  });
+  return interquartileMean(accuracies);
+}
+
+/** Seeds drawn per study for the true IQM on its test set (its Monte-Carlo error ≈ 0.001, against intervals ≈ ±0.06). */
+const IQM_TRUTH_DRAWS = 1000;
+
 /**
- * Runs `settings.studies` simulated studies and returns the coverage of the two-level bootstrap
- * interval, the paired-seeds bootstrap interval, P(A > B)'s stratified bootstrap interval and the
- * paired t interval, and how often each declares a difference. Deterministic for given settings.
+ * Runs `settings.studies` simulated studies and returns the coverage of the intervals a report
+ * shows — the two-level interval of the difference, the paired t interval (the fallback without
+ * predictions), P(A > B)'s stratified bootstrap interval and A's IQM trimmed-mean t interval —
+ * and of two it does not show (the percentile bootstrap over paired seeds, for the difference and
+ * for P(A > B)), and how often each declares a difference. Deterministic for given settings.
  *
  * @example simulateIntervals({ ...DEFAULT_SIMULATION, studies: 200 }).coverage.twoLevel // ≈ 0.95
  */
@@ -183,9 +208,10 @@ export function simulateIntervals(settings: SimulationSettings): SimulationResul
   const trueProbability = truth.probability;
   const trueDifference = truth.difference;
   const level = 1 - settings.alpha;
-  const counts = { twoLevel: 0, pairedSeeds: 0, probability: 0, tInterval: 0 };
-  const declared = { twoLevel: 0, pairedSeeds: 0, probability: 0, tTest: 0 };
+  const counts = { twoLevel: 0, tInterval: 0, probability: 0, iqm: 0, pairedSeeds: 0, probabilityPaired: 0 };
+  const declared = { twoLevel: 0, tTest: 0, probability: 0, pairedSeeds: 0, probabilityPaired: 0 };
   const accuracy = CONFUSION_METRICS.accuracy!;
+  const improvementOf = (x: readonly number[], y: readonly number[]): number => probabilityOfImprovement(x, y);
   for (let study = 0; study < settings.studies; study++) {
     const test = testSet(settings, random);
     const seeds = Array.from({ length: settings.seeds }, () =>
@@ -193,44 +219,45 @@ export function simulateIntervals(settings: SimulationSettings): SimulationResul
     );
     const a = seeds.map((seed) => accuracyOf(seed.truth, seed.predictedA));
     const b = seeds.map((seed) => accuracyOf(seed.truth, seed.predictedB));
+    const trueIqm = trueIqmOnTestSet(settings, random, test, IQM_TRUTH_DRAWS);
     // each study's resampling seeded from its own data, as a report seeds from its runs
     const resampling = seededRandom(`${settings.seed}|study ${study}|${a.join(',')}|${b.join(',')}`);
-    const twoLevel = twoLevelBootstrap(seeds, accuracy, resampling, settings.replicates, level);
-    const paired = pairedBootstrap(a, b, resampling, settings.replicates, level);
+    const twoLevel = twoLevelInterval(seeds, accuracy, resampling, { replicates: settings.replicates, level });
+    const tTest = pairedTTest(a, b, level);
     const improvement = stratifiedBootstrap(
       [a, b],
-      ([x = [], y = []]) => probabilityOfImprovement(x, y),
+      ([x = [], y = []]) => improvementOf(x, y),
       resampling,
       settings.replicates,
       level,
     );
-    const tTest = pairedTTest(a, b, level);
+    const iqm = interquartileMeanInterval(a, level);
+    const paired = pairedBootstrap(a, b, resampling, settings.replicates, level);
+    const pairedImprovement = pairedSeedsImprovement(a, b, resampling, settings.replicates, level);
     if (holds(twoLevel.interval, trueDifference)) counts.twoLevel++;
-    if (holds(paired.interval, trueDifference)) counts.pairedSeeds++;
-    if (holds(improvement.interval, trueProbability)) counts.probability++;
     if (tTest.ci !== null && holds(tTest.ci, trueDifference)) counts.tInterval++;
+    if (holds(improvement.interval, trueProbability)) counts.probability++;
+    if (holds(iqm.interval, trueIqm)) counts.iqm++;
+    if (holds(paired.interval, trueDifference)) counts.pairedSeeds++;
+    if (holds(pairedImprovement, trueProbability)) counts.probabilityPaired++;
     if (excludes(twoLevel.interval, 0)) declared.twoLevel++;
-    if (excludes(paired.interval, 0)) declared.pairedSeeds++;
-    if (excludes(improvement.interval, 0.5)) declared.probability++;
     if (tTest.p !== null && tTest.p < settings.alpha) declared.tTest++;
+    if (excludes(improvement.interval, 0.5)) declared.probability++;
+    if (excludes(paired.interval, 0)) declared.pairedSeeds++;
+    if (excludes(pairedImprovement, 0.5)) declared.probabilityPaired++;
   }
   const share = (count: number): number => count / settings.studies;
+  const shares = <K extends string>(record: Record<K, number>): Record<K, number> =>
+    Object.fromEntries(Object.entries(record).map(([key, count]) => [key, share(count as number)])) as Record<
+      K,
+      number
+    >;
   return {
     settings,
     trueDifference,
     trueProbability,
-    coverage: {
-      twoLevel: share(counts.twoLevel),
-      pairedSeeds: share(counts.pairedSeeds),
-      probability: share(counts.probability),
-      tInterval: share(counts.tInterval),
-    },
-    declared: {
-      twoLevel: share(declared.twoLevel),
-      pairedSeeds: share(declared.pairedSeeds),
-      probability: share(declared.probability),
-      tTest: share(declared.tTest),
-    },
+    coverage: shares(counts),
+    declared: shares(declared),
     monteCarloError: {
       coverage: Math.sqrt((level * (1 - level)) / settings.studies),
       rate: Math.sqrt((settings.alpha * (1 - settings.alpha)) / settings.studies),
@@ -238,17 +265,35 @@ export function simulateIntervals(settings: SimulationSettings): SimulationResul
   };
 }
 
+/** P(A > B) with a percentile bootstrap that draws the same seeds for A and B (not shown in reports; simulated to compare). */
+function pairedSeedsImprovement(
+  a: readonly number[],
+  b: readonly number[],
+  random: Random,
+  replicates: number,
+  level: number,
+): readonly [number, number] {
+  const values = Array.from({ length: replicates }, () => {
+    const drawn = a.map(() => Math.min(a.length - 1, Math.floor(random() * a.length)));
+    return probabilityOfImprovement(
+      drawn.map((s) => a[s] ?? Number.NaN),
+      drawn.map((s) => b[s] ?? Number.NaN),
+    );
+  });
+  return percentileInterval(values, level);
+}
+
 const percent = (share: number): string => `${(100 * share).toFixed(1)} %`;
 
 /** The simulation's results as a Markdown table, one row per result (as STATISTICS.md shows it). */
 export function simulationTable(results: readonly SimulationResult[]): string {
   const lines = [
-    '| scenario | seeds | test examples | studies | true difference | true P(A > B) | coverage: two-level bootstrap | coverage: paired-seeds bootstrap | coverage: P(A > B) interval | coverage: paired t interval | declared: two-level | declared: paired seeds | declared: P(A > B) | declared: t-test p < α | Monte-Carlo SE (coverage / rate) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| scenario | seeds | test examples | studies | true difference | true P(A > B) | coverage: two-level interval | coverage: paired t interval | coverage: P(A > B) interval | coverage: IQM interval | not shown — coverage: percentile bootstrap over paired seeds | not shown — coverage: P(A > B) paired percentile | declared: two-level | declared: t-test p < α | declared: P(A > B) | not shown — declared: paired percentile | not shown — declared: P(A > B) paired | Monte-Carlo SE (coverage / rate) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { settings, trueDifference, trueProbability, coverage, declared, monteCarloError } of results) {
     lines.push(
-      `| ${settings.difference === 0 ? 'no difference' : `A − B = ${settings.difference}`} | ${settings.seeds} | ${settings.examples} | ${settings.studies} | ${trueDifference.toFixed(4)} | ${trueProbability.toFixed(3)} | ${percent(coverage.twoLevel)} | ${percent(coverage.pairedSeeds)} | ${percent(coverage.probability)} | ${percent(coverage.tInterval)} | ${percent(declared.twoLevel)} | ${percent(declared.pairedSeeds)} | ${percent(declared.probability)} | ${percent(declared.tTest)} | ${percent(monteCarloError.coverage)} / ${percent(monteCarloError.rate)} |`,
+      `| ${settings.difference === 0 ? 'no difference' : `A − B = ${settings.difference}`} | ${settings.seeds} | ${settings.examples} | ${settings.studies} | ${trueDifference.toFixed(4)} | ${trueProbability.toFixed(3)} | ${percent(coverage.twoLevel)} | ${percent(coverage.tInterval)} | ${percent(coverage.probability)} | ${percent(coverage.iqm)} | ${percent(coverage.pairedSeeds)} | ${percent(coverage.probabilityPaired)} | ${percent(declared.twoLevel)} | ${percent(declared.tTest)} | ${percent(declared.probability)} | ${percent(declared.pairedSeeds)} | ${percent(declared.probabilityPaired)} | ${percent(monteCarloError.coverage)} / ${percent(monteCarloError.rate)} |`,
     );
   }
   return lines.join('\n');

@@ -5,10 +5,14 @@ import {
   percentileInterval,
   probabilityOfImprovement,
   seededRandom,
+  sharedExampleCovariance,
   stratifiedBootstrap,
-  twoLevelBootstrap,
+  twoLevelInterval,
+  interquartileMeanInterval,
+  type PairedExamples,
 } from '../bootstrap.js';
 import { CONFUSION_METRICS } from '../confusion-metrics.js';
+import { pairedTTest, studentTQuantile } from '../stats.js';
 
 /*
  * Reference numbers from an independent implementation: Python 3.11 with numpy 2.4 and scipy 1.17,
@@ -78,23 +82,6 @@ describe('bootstrap intervals against exact enumeration', () => {
     expect(sd(result.replicates) / 0.004145781).toBeLessThan(1.03);
   });
 
-  // Catches: different test examples drawn for A and B (sd 0.234), examples not resampled (sd 0),
-  // seeds not resampled, or each seed's examples drawn once for all replicates.
-  it('two-level bootstrap over seeds and test examples: exact mean 0.25 and sd 0.1530931', () => {
-    const seed = (truth: number[], a: number[], b: number[]) => ({
-      truth: Int32Array.from(truth),
-      predictedA: Int32Array.from(a),
-      predictedB: Int32Array.from(b),
-      classes: 2,
-    });
-    const seeds = [seed([0, 1, 1, 0], [0, 1, 1, 1], [0, 1, 0, 1]), seed([1, 1, 0, 0], [1, 0, 0, 0], [1, 0, 0, 1])];
-    const result = twoLevelBootstrap(seeds, CONFUSION_METRICS.accuracy!, seededRandom('test two-level'), REPLICATES);
-    expect(result.estimate).toBeCloseTo(0.25, 15);
-    expect(Math.abs(mean(result.replicates) - 0.25)).toBeLessThan((4 * 0.1530931089) / Math.sqrt(REPLICATES));
-    expect(sd(result.replicates) / 0.1530931089).toBeGreaterThan(0.97);
-    expect(sd(result.replicates) / 0.1530931089).toBeLessThan(1.03);
-  });
-
   it('draws the same numbers from the same seed text, and others from another', () => {
     const first = seededRandom('runs a,b');
     const again = seededRandom('runs a,b');
@@ -123,5 +110,107 @@ describe('metrics recomputed from a confusion matrix', () => {
     expect(CONFUSION_METRICS.precision!(binary)).toBeCloseTo(2 / 3, 15);
     expect(CONFUSION_METRICS.recall!(binary)).toBeCloseTo(0.5, 15);
     expect(CONFUSION_METRICS.f1!(binary)).toBeCloseTo(4 / 7, 15);
+  });
+});
+
+/*
+ * The two-level interval on fixed data: 3 seeds share 10 test examples; A is right on most of the
+ * first six and wrong on the last four in every seed, B's errors fall elsewhere. Reference numbers
+ * from Python 3.11 with numpy 2.4 and scipy 1.17:
+ * - exact: Dₛ = −0.3, −0.1, 0.1; s_d²/n = 1/75; for a mean over examples the bootstrap covariance
+ *   of two seeds' deviations under one shared draw is exactly Σᵢ (xₛᵢ − x̄ₛ)(xₜᵢ − x̄ₜ) / N²
+ *   (xₛᵢ = A right − B right), whose mean over pairs s ≠ t is Ĉ = 0.0103333; Satterthwaite
+ *   ν = 5.5592452 and the interval [−0.4837864846, 0.2837864846] (scipy.stats.t.ppf);
+ * - scipy.stats.bootstrap(paired=True, vectorized, 200,000 resamples, numpy default_rng(20261206))
+ *   of the seeds' mean difference and of each seed's: standard error 0.1337140179 and variances
+ *   0.0606702, 0.0290771, 0.0090427, so Ĉ = (n·se² − mean variance)/(n − 1) = 0.0103541;
+ * - the deliberate bugs: A's and B's examples drawn apart (unpaired) give Ĉ = 0.021 exactly, B's
+ *   drawn apart per seed 0.0213333, A's −0.0003333, each seed's examples drawn on its own (the
+ *   nested, double-counting resample) 0;
+ * - scipy.stats.ttest_rel(...).confidence_interval(): [−0.5968275424, 0.3968275424].
+ */
+const TRUTH = [0, 1, 1, 0, 1, 0, 0, 1, 1, 0];
+const PREDICTED_A = [
+  [0, 1, 1, 0, 0, 0, 1, 0, 0, 1],
+  [0, 1, 1, 0, 1, 0, 1, 0, 0, 1],
+  [0, 1, 1, 0, 1, 0, 1, 0, 0, 1],
+];
+const PREDICTED_B = [
+  [0, 0, 1, 0, 1, 1, 0, 1, 1, 0],
+  [0, 1, 1, 0, 1, 1, 0, 0, 0, 0],
+  [0, 1, 1, 1, 1, 0, 1, 0, 0, 1],
+];
+const SHARED: PairedExamples[] = PREDICTED_A.map((a, s) => ({
+  truth: Int32Array.from(TRUTH),
+  predictedA: Int32Array.from(a),
+  predictedB: Int32Array.from(PREDICTED_B[s]!),
+  classes: 2,
+}));
+
+describe('two-level paired interval of a difference (t over seeds, bootstrap over the shared test set)', () => {
+  const accuracy = CONFUSION_METRICS.accuracy!;
+
+  // Catches an unpaired resample (A's and B's examples drawn apart: Ĉ 0.021, or −0.0003 / 0.0213
+  // when only one variant's draw is shared by the seeds), a nested resample (each seed's examples
+  // drawn on its own, the double counting: Ĉ ≈ 0) and a seed's own variance taken for the
+  // covariance between seeds (0.009 to 0.061).
+  it('estimates the shared test set’s variance as scipy.stats.bootstrap and the exact formula do', () => {
+    const differences = [-0.3, -0.1, 0.1];
+    const covariance = sharedExampleCovariance(SHARED, differences, accuracy, seededRandom('test shared'), 20_000);
+    expect(Math.abs(covariance - 0.0103333333)).toBeLessThan(0.001);
+    expect(Math.abs(covariance - 0.0103541)).toBeLessThan(0.001);
+  });
+
+  // Catches: a percentile interval in place of t, the n rather than n − 1 variance over seeds, a
+  // wrong Satterthwaite df, Ĉ added without the seeds' part or twice.
+  it('is d̄ ± t_ν √(s_d²/n + Ĉ), near the exact interval [−0.48379, 0.28379]', () => {
+    const result = twoLevelInterval(SHARED, accuracy, seededRandom('test two-level'), { replicates: 20_000 });
+    expect(result.estimate).toBeCloseTo(-0.1, 14);
+    expect(result.seedVariance).toBeCloseTo(1 / 75, 14);
+    expect(Math.abs(result.testSetVariance - 0.0103333333)).toBeLessThan(0.001);
+    const variance = 1 / 75 + result.testSetVariance;
+    const df = variance ** 2 / ((1 / 75) ** 2 / 2 + result.testSetVariance ** 2 / 9);
+    expect(result.df).toBeCloseTo(df, 10);
+    const half = studentTQuantile(0.975, df) * Math.sqrt(variance);
+    expect(result.interval[0]).toBeCloseTo(-0.1 - half, 12);
+    expect(result.interval[1]).toBeCloseTo(-0.1 + half, 12);
+    expect(Math.abs(result.interval[0] - -0.4837864846)).toBeLessThan(0.02);
+    expect(Math.abs(result.interval[1] - 0.2837864846)).toBeLessThan(0.02);
+    // the same seed text gives the same interval
+    expect(twoLevelInterval(SHARED, accuracy, seededRandom('test two-level'), { replicates: 20_000 })).toEqual(result);
+  });
+
+  // Catches a test-set term added when each seed has its own examples (their spread already holds it).
+  it('is the paired t interval when the seeds do not share their test examples (scipy.stats.ttest_rel)', () => {
+    const result = twoLevelInterval(SHARED, accuracy, seededRandom('x'), { sharedExamples: false });
+    expect(result.testSetVariance).toBe(0);
+    expect(result.df).toBe(2);
+    expect(result.interval[0]).toBeCloseTo(-0.5968275423500661, 12);
+    expect(result.interval[1]).toBeCloseTo(0.396827542350066, 12);
+    const t = pairedTTest([0.5, 0.6, 0.6], [0.8, 0.7, 0.5]);
+    expect(result.interval[0]).toBeCloseTo(t.ci![0], 12);
+  });
+
+  it('needs two seeds', () => {
+    expect(() => twoLevelInterval(SHARED.slice(0, 1), accuracy, seededRandom('x'))).toThrow(/at least 2 paired seeds/);
+  });
+});
+
+describe('interquartile mean interval', () => {
+  /*
+   * numpy by hand (Python 3.11, numpy 2.4, scipy.stats.t.ppf): sorted [0.79, 0.80, 0.81, 0.84, 0.86],
+   * g = 1; leaving each out and averaging the middle two gives 0.825, 0.825, 0.82, 0.805, 0.805;
+   * se = √(4/5 · Σ (θᵢ − 0.816)²) = 0.0183303028; t(0.975, 2) = 4.30265273;
+   * interval 0.8166667 ± 0.0788689 = [0.7377977394, 0.8955355940].
+   */
+  // Catches: trimming the leave-one-out samples by ⌊(n−1)/4⌋, n − 1 degrees of freedom, the
+  // jackknife without its (n − 1)/n factor, the winsorized (Tukey–McLaughlin) standard error.
+  it('is the IQM ± t_{n−2g−1} · its jackknife standard error', () => {
+    const { estimate, interval } = interquartileMeanInterval([0.81, 0.79, 0.84, 0.8, 0.86]);
+    expect(estimate).toBeCloseTo(0.8166666666666668, 14);
+    expect(interval[0]).toBeCloseTo(0.7377977393739259, 12);
+    expect(interval[1]).toBeCloseTo(0.8955355939594076, 12);
+    // 8 seeds: g = 2, 3 degrees of freedom; equal values give a zero-width interval
+    expect(interquartileMeanInterval([1, 1, 1, 1, 1, 1, 1, 1]).interval).toEqual([1, 1]);
   });
 });

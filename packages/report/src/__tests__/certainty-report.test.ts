@@ -101,7 +101,7 @@ const blinkRunsUnmatched = () =>
     { record: blinkRecord('class-weighted', seed), predictions: syntheticPredictions(seed, 4) },
   ]);
 
-describe('agreement of the t-test, the bootstrap interval and P(A > B)', () => {
+describe('agreement of the t-test, the difference interval and P(A > B)', () => {
   const group = (label: string) =>
     ({
       label,
@@ -130,10 +130,10 @@ describe('agreement of the t-test, the bootstrap interval and P(A > B)', () => {
 
   // Catches: comparing P(A > B) with 0 instead of 1/2, or declaring agreement without looking at it.
   it('says they disagree when a steady paired gain hides in a large seed-to-seed spread', () => {
-    // A beats B by 0.01 on every seed (t-test and paired bootstrap: A better), but across seeds the
-    // values overlap: P(A > B) = 6/9 with an interval that holds 1/2.
+    // A beats B by about 0.01 on every seed (t-test and paired t interval: A better), but across
+    // seeds the values overlap: P(A > B) = 6/9 with an interval that holds 1/2.
     const [result] = comparisonCertainty(
-      [comparison([0.51, 0.61, 0.71], [0.5, 0.6, 0.7], 0.0001, 0.01)],
+      [comparison([0.511, 0.609, 0.712], [0.5, 0.6, 0.7], 0.0001, 0.01)],
       [group('a'), group('b')],
       new Map(),
       new Map(),
@@ -142,8 +142,12 @@ describe('agreement of the t-test, the bootstrap interval and P(A > B)', () => {
     expect(result?.probability).toBeCloseTo(6 / 9, 12);
     expect(result?.findings).toEqual({ tTest: 'label', bootstrap: 'label', probability: 'neither' });
     expect(result?.agree).toBe(false);
-    expect(certaintySentence(result!)).toMatch(/^the methods disagree: t-test a better, bootstrap interval a better/);
-    expect(result?.resampled).toBe('paired seeds');
+    expect(certaintySentence(result!)).toMatch(/^the methods disagree: t-test a better, paired t interval a better/);
+    expect(result?.resampled).toBe('paired t over seeds');
+    // the t-test's own interval at 1 − α (differences 0.011, 0.009, 0.012: scipy.stats.ttest_rel
+    // gives [0.0068721, 0.0144612])
+    expect(result?.differenceInterval[0]).toBeCloseTo(0.0068720836, 8);
+    expect(result?.differenceInterval[1]).toBeCloseTo(0.0144612497, 8);
     // the verdict names the comparison on which they disagree
     expect(certaintyLine([result!], { experiment: 'e', metric: 'score', best: 'a', others: ['b'] })).toMatch(
       /^a vs b: the methods disagree: t-test a better/,
@@ -160,13 +164,13 @@ describe('agreement of the t-test, the bootstrap interval and P(A > B)', () => {
     );
     expect(result?.probability).toBe(1);
     expect(result?.findings).toEqual({ tTest: 'label', bootstrap: 'label', probability: 'label' });
-    expect(certaintySentence(result!)).toMatch(/^t-test, bootstrap interval and P\(A > B\) agree \(a better\)/);
+    expect(certaintySentence(result!)).toMatch(/^t-test, paired t interval and P\(A > B\) agree \(a better\)/);
     // seen from the other side: P(b > a) = 1 − P(a > b), the interval of the difference negated
     const reversed = certaintyOf([result!], 'e', 'score', 'b', 'a')!;
     expect(reversed.probability).toBe(0);
     expect(reversed.differenceInterval[0]).toBe(-result!.differenceInterval[1]);
     expect(certaintySentence(reversed)).toMatch(
-      /^t-test, bootstrap interval and P\(A > B\) agree \(a better\): P\(b > a\) = 0\.000/,
+      /^t-test, paired t interval and P\(A > B\) agree \(a better\): P\(b > a\) = 0\.000/,
     );
   });
 });
@@ -174,7 +178,7 @@ describe('agreement of the t-test, the bootstrap interval and P(A > B)', () => {
 describe('a report from runs that kept their predictions', () => {
   // Catches: P(A > B) or the intervals missing from the report, the example level not used when it can be,
   // intervals that change between two builds of the same runs.
-  it('shows calibration per variant and gives each primary comparison P(A > B) and a two-level bootstrap interval, the same each time', async () => {
+  it('shows calibration per variant and gives each primary comparison P(A > B) and a two-level interval, the same each time', async () => {
     const runsDir = await folder();
     await writeWithPredictions(runsDir, blinkRuns());
     const outs = [join(await folder(), 'a'), join(await folder(), 'b')];
@@ -193,7 +197,7 @@ describe('a report from runs that kept their predictions', () => {
       first!.indexOf('\n## ', first!.indexOf('## Verdict') + 1),
     );
     expect(verdict).toMatch(
-      /✓ class-weighted beats unweighted by .*\n {2}- · t-test, bootstrap interval and P\(A \\> B\) agree on this comparison: P\(class-weighted \\> unweighted\) = 1\.000 \[1\.000, 1\.000\], bootstrap \[\+0\.\d+, \+0\.\d+\]\n/,
+      /✓ class-weighted beats unweighted by .*\n {2}- · t-test, two-level interval and P\(A \\> B\) agree on this comparison: P\(class-weighted \\> unweighted\) = 1\.000 \[1\.000, 1\.000\], two-level interval \[\+0\.\d+, \+0\.\d+\]\n/,
     );
     expect(verdict).toMatch(
       /- \*\*calibration beside accuracy \(ECE over 15 bins, lower is better\): class-weighted is best calibrated \(ECE 0\.\d+\); unweighted is worst calibrated \(ECE 0\.\d+\)\.\*\*/,
@@ -215,12 +219,12 @@ describe('a report from runs that kept their predictions', () => {
       .filter((line) => line.startsWith('| class-weighted vs unweighted | accuracy |'));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(
-      /\| 1\.000 \[1\.000, 1\.000\] \| \+0\.\d+ \[\+0\.\d+, \+0\.\d+\] \| seeds and test examples \|/,
+      /\| 1\.000 \[1\.000, 1\.000\] \| \+0\.\d+ \[\+0\.\d+, \+0\.\d+\] \| seeds \(t\) and test examples \(bootstrap\) \|/,
     );
     expect(rows[0]).toContain('| agree |');
   });
 
-  it('falls back to resampling seeds when the predictions do not reproduce the recorded metric, and says why', async () => {
+  it('falls back to the paired t interval when the predictions do not reproduce the recorded metric, and says so and why', async () => {
     const runsDir = await folder();
     await writeWithPredictions(runsDir, blinkRunsUnmatched());
     const out = join(await folder(), 'report');
@@ -229,7 +233,7 @@ describe('a report from runs that kept their predictions', () => {
       { log: () => {}, error: () => {} },
     );
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(
-      'paired seeds (seed 1: the predictions do not reproduce the recorded accuracy)',
+      'paired t over seeds (seed 1: the predictions do not reproduce the recorded accuracy)',
     );
   });
 

@@ -5,7 +5,8 @@ import { DEFAULT_SIMULATION, simulateIntervals, simulationTable } from '../simul
 const small = { ...DEFAULT_SIMULATION, studies: 40, examples: 30, replicates: 200, seed: 'test simulation' };
 
 describe('simulated studies', () => {
-  // Catches: intervals at the wrong level or of the wrong quantity (coverage collapses), a
+  // Catches: intervals at the wrong level or of the wrong quantity (coverage collapses), an IQM
+  // interval judged against the wrong truth, a
   // simulation that is not reproducible, a null scenario whose truth is not "no difference".
   it('is reproducible, and its intervals cover the truth in a broad band around 95 %', () => {
     expect(simulateIntervals({ ...small, studies: 3 })).toEqual(simulateIntervals({ ...small, studies: 3 }));
@@ -16,6 +17,7 @@ describe('simulated studies', () => {
     expect(first.coverage.twoLevel).toBeGreaterThanOrEqual(0.84);
     expect(first.coverage.tInterval).toBeGreaterThanOrEqual(0.84);
     expect(first.coverage.probability).toBeGreaterThanOrEqual(0.84);
+    expect(first.coverage.iqm).toBeGreaterThanOrEqual(0.84);
     expect(first.declared.twoLevel).toBeLessThanOrEqual(0.16);
     expect(first.declared.tTest).toBeLessThanOrEqual(0.16);
   }, 60_000);
