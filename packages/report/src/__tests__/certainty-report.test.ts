@@ -11,7 +11,7 @@ import { CONFUSION_METRICS } from '../confusion-metrics.js';
 import { certaintyLine, certaintyOf, certaintySentence, comparisonCertainty } from '../comparison-certainty.js';
 import type { MetricComparison } from '../compare.js';
 import type { RunGroup } from '../groups.js';
-import { blinkRecord, writeRuns } from './fixtures.js';
+import { blinkRecord, classRecord, writeRuns } from './fixtures.js';
 
 const made: string[] = [];
 /** A new temporary folder, removed after the tests. */
@@ -55,7 +55,7 @@ async function writeWithPredictions(
           sha256: sha256Hex(bytes),
           split: 'test',
           size: predictions.truth.length,
-          classes: 2,
+          classes: predictions.classes,
         },
       },
       bytes,
@@ -234,6 +234,50 @@ describe('a report from runs that kept their predictions', () => {
     );
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(
       'paired t over seeds (seed 1: the predictions do not reproduce the recorded accuracy)',
+    );
+  });
+
+  // Catches calibration shown only for binary detections, or the methods' agreement missing from a
+  // classification verdict.
+  it('puts calibration beside accuracy in a classification verdict, with the methods’ agreement', async () => {
+    // 10 classes, 100 examples each; each run's predictions reproduce its confusion matrix
+    // (class c right `confusion[c][c]` times, else the next class), the predicted class at p = 0.6
+    const predictionsOf = (record: RunRecord): ExamplePredictions => {
+      const confusion = record.evaluation.confusion!;
+      const classes = confusion.length;
+      const truth = Int32Array.from({ length: 100 * classes }, (_, i) => Math.floor(i / 100));
+      const probabilities = new Float32Array(truth.length * classes).fill(0.4 / (classes - 1));
+      truth.forEach((c, i) => {
+        const predicted = i % 100 < (confusion[c]?.[c] ?? 0) ? c : (c + 1) % classes;
+        probabilities[i * classes + predicted] = 0.6;
+      });
+      return { index: Uint32Array.from(truth, (_, i) => i), truth, probabilities, classes };
+    };
+    const runsDir = await folder();
+    await writeWithPredictions(
+      runsDir,
+      [1, 2, 3].flatMap((seed) =>
+        ['ce', 'focal'].map((variant) => {
+          const record = classRecord(variant, seed);
+          return { record, predictions: predictionsOf(record) };
+        }),
+      ),
+    );
+    const out = join(await folder(), 'report');
+    await reportCommand(
+      { experiment: 'digits', runsDir, out, groupBy: 'variant', check: false },
+      { log: () => {}, error: () => {} },
+    );
+    const markdown = readFileSync(join(out, 'report.md'), 'utf8');
+    const verdict = markdown.slice(
+      markdown.indexOf('## Verdict'),
+      markdown.indexOf('\n## ', markdown.indexOf('## Verdict') + 1),
+    );
+    expect(verdict).toMatch(/calibration beside accuracy \(ECE over 15 bins, lower is better\)/);
+    expect(verdict).toMatch(/ {2}- · ce: accuracy 0\.\d+ ± 0\.\d+, ECE 0\.\d+ ± 0\.\d+, Brier/);
+    // the runs' spread is 0 (paired t interval [+0.200, +0.200]); the two-level interval adds the shared test set's
+    expect(verdict).toMatch(
+      /t-test, two-level interval and P\(A \\> B\) agree on this comparison: P\(focal \\> ce\) = 1\.000 \[1\.000, 1\.000\], two-level interval \[\+0\.1\d\d, \+0\.2[1-9]\d\]/,
     );
   });
 
