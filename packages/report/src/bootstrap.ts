@@ -83,9 +83,7 @@ function quantile(values: readonly number[], q: number): number {
   return lower + (h - low) * ((sorted[Math.min(low + 1, sorted.length - 1)] ?? lower) - lower);
 }
 
-/** The percentile interval at `level` of bootstrap replicates: their (1 − level)/2 and (1 + level)/2 quantiles.
- * @internal
- */
+/** The percentile interval at `level` of bootstrap replicates: their (1 − level)/2 and (1 + level)/2 quantiles. */
 export const percentileInterval = (replicates: readonly number[], level = 0.95): readonly [number, number] => [
   quantile(replicates, (1 - level) / 2),
   quantile(replicates, (1 + level) / 2),
