@@ -45,7 +45,7 @@ export interface ComparisonCertainty {
   readonly resampled: 'seeds (t) and test examples (bootstrap)' | 'paired t over seeds' | 'Welch t over seeds';
   /** Why the test examples were not resampled, when they were not. */
   readonly examplesNote: string | null;
-  /** Interquartile means of A and B with trimmed-mean t intervals (Tukey–McLaughlin), with at least {@link IQM_MIN_SEEDS} seeds each. */
+  /** Interquartile means of A and B with jackknife t intervals, with at least {@link IQM_MIN_SEEDS} seeds each. */
   readonly iqm: {
     readonly label: number;
     readonly labelInterval: readonly [number, number];
@@ -229,7 +229,7 @@ const bySeed = (group: RunGroup): Map<number, RunRecord> => {
  * difference's interval (two-level — t over paired seeds plus the shared test set's bootstrapped
  * variance — when both variants kept predictions for the same seeds and these reproduce the
  * recorded metric; else the paired t interval, or Welch's when the seeds differ), the
- * interquartile means with trimmed-mean t intervals from five seeds, and whether the t-test
+ * interquartile means with jackknife t intervals from five seeds, and whether the t-test
  * (unadjusted p < α), the interval and P(A > B) agree.
  */
 export function comparisonCertainty(
