@@ -109,6 +109,7 @@ export {
   DEFAULT_SMALLEST_EFFECT,
   lookLines,
   nominalLevels,
+  normalLevels,
   obrienFlemingSpending,
   openVariants,
   sequentialFamily,

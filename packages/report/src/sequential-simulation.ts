@@ -2,6 +2,7 @@ import { seededRandom, type Random } from './bootstrap.js';
 import {
   decideLook,
   nominalLevels,
+  normalLevels,
   sequentialPlan,
   type ComparisonStanding,
   type LevelsAtLooks,
@@ -82,6 +83,8 @@ export interface SequentialSimulationResult {
   readonly sequential: ProcedureSummary;
   /** Every look tested at the full level, without spending: what the spending is for. */
   readonly naive: ProcedureSummary;
+  /** The normal-theory levels used for t-tests uncalibrated: what the calibration is for. */
+  readonly normal: ProcedureSummary;
   /** One look at the budget's seeds, Holm at α. */
   readonly fixed: ProcedureSummary;
   /** Monte-Carlo standard error of a share near α over this many studies. */
@@ -201,15 +204,17 @@ export function simulateSequential(settings: SequentialSimulationSettings): Sequ
     maxSeeds: settings.maxSeeds,
     ...common,
   });
-  const endings: { sequential: StudyEnding[]; naive: StudyEnding[]; fixed: StudyEnding[] } = {
+  const endings: { sequential: StudyEnding[]; naive: StudyEnding[]; normal: StudyEnding[]; fixed: StudyEnding[] } = {
     sequential: [],
     naive: [],
+    normal: [],
     fixed: [],
   };
   for (let study = 0; study < settings.studies; study++) {
     const values = drawStudy(settings, random);
     endings.sequential.push(runStudy(plan, values, nominalLevels));
     endings.naive.push(runStudy(plan, values, levelsWithoutSpending));
+    endings.normal.push(runStudy(plan, values, normalLevels));
     endings.fixed.push(runStudy(fixedPlan, values, nominalLevels));
   }
   return {
@@ -217,6 +222,7 @@ export function simulateSequential(settings: SequentialSimulationSettings): Sequ
     looks: plan.looks,
     sequential: summarise(settings, endings.sequential),
     naive: summarise(settings, endings.naive),
+    normal: summarise(settings, endings.normal),
     fixed: summarise(settings, endings.fixed),
     monteCarloError: Math.sqrt((settings.alpha * (1 - settings.alpha)) / settings.studies),
   };
@@ -234,9 +240,10 @@ export function sequentialSimulationTable(results: readonly SequentialSimulation
     const { settings } = result;
     const scenario = `differences ${settings.differences.join(', ')}; looks at ${result.looks.join(', ')} seeds`;
     const rows: [string, ProcedureSummary][] = [
-      ['until decided (O’Brien–Fleming spending, Holm)', result.sequential],
+      ['until decided (O’Brien–Fleming spending calibrated to t, Holm)', result.sequential],
       [`fixed: ${settings.maxSeeds} seeds, Holm`, result.fixed],
       ['every look at full α (no spending)', result.naive],
+      ['until decided with normal-theory levels (uncalibrated)', result.normal],
     ];
     for (const [name, summary] of rows)
       lines.push(

@@ -1,4 +1,5 @@
 import { NEGLIGIBLE_RATE_DIFFERENCE } from './compare.js';
+import { seededRandom } from './bootstrap.js';
 import { ReportError } from './errors.js';
 import { formatSigned, printable } from './format.js';
 import { mean, normalCdf, sampleVariance, studentTCdf, studentTQuantile } from './stats.js';
@@ -196,14 +197,16 @@ export function sequentialPlan(options: SequentialPlanOptions): SequentialPlan {
 const boundaryCache = new Map<string, readonly number[]>();
 
 /**
- * The nominal two-sided p-value a test at each look must fall below, at family level `level`:
- * p_k = 2(1 − Φ(c_k)) of the {@link spendingBoundaries} at fractions n_k / maxSeeds. A t-test
- * compares its own p with it (the usual small-sample use of normal boundaries).
+ * The nominal two-sided p-value a test at each look must fall below, at family level `level`, as
+ * normal theory gives it: p_k = 2(1 − Φ(c_k)) of the {@link spendingBoundaries} at fractions
+ * n_k / maxSeeds. A t-test with few seeds that compares its p with these spends a little more than
+ * α over the looks (its statistics at successive looks are less correlated than z's, their
+ * variance being estimated anew): {@link nominalLevels} calibrates them to the t-statistics.
  *
- * @example nominalLevels(sequentialPlan({ declared: [0, 1, 2, 3, 4], round: 5, maxSeeds: 10, alpha: 0.05, smallestEffect: 0.005 }), 0.05) // ≈ [0.00305, 0.0490]
+ * @example normalLevels(sequentialPlan({ declared: [0, 1, 2, 3, 4], round: 5, maxSeeds: 10, alpha: 0.05, smallestEffect: 0.005 }), 0.05) // ≈ [0.00305, 0.0490]
  */
-export function nominalLevels(plan: SequentialPlan, level: number): readonly number[] {
-  const key = JSON.stringify([plan.looks, plan.maxSeeds, level]);
+export function normalLevels(plan: SequentialPlan, level: number): readonly number[] {
+  const key = JSON.stringify(['normal', plan.looks, plan.maxSeeds, level]);
   let levels = boundaryCache.get(key);
   if (levels === undefined) {
     const boundaries = spendingBoundaries(
@@ -213,6 +216,117 @@ export function nominalLevels(plan: SequentialPlan, level: number): readonly num
     levels = boundaries.map((c) => 2 * upperTail(c));
     boundaryCache.set(key, levels);
   }
+  return levels;
+}
+
+/** |T| of each simulated null path at one look, and the paths in order of decreasing |T|. */
+interface LookPaths {
+  readonly values: Float64Array;
+  readonly order: Uint32Array;
+}
+
+/** Simulated null paths per plan. */
+const pathCache = new Map<string, readonly LookPaths[]>();
+
+/** Null paths simulated to calibrate the levels: enough for ±0.07 points on α = 0.05. */
+const CALIBRATION_PATHS = 100_000;
+
+/** A standard normal number (Box–Muller). */
+function standardNormal(random: () => number): number {
+  const u = Math.max(random(), Number.MIN_VALUE);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/**
+ * |T_k| of the paired t-test at each look along {@link CALIBRATION_PATHS} simulated null studies
+ * (differences N(0, 1): the t-statistics are pivotal, so their joint law depends only on the seed
+ * counts). Seeded by the looks, so every run of the same plan gets the same levels.
+ */
+function nullPaths(plan: SequentialPlan): readonly LookPaths[] {
+  const key = JSON.stringify(plan.looks);
+  const known = pathCache.get(key);
+  if (known !== undefined) return known;
+  const random = seededRandom(`losslab sequential calibration ${key}`);
+  const columns = plan.looks.map(() => new Float64Array(CALIBRATION_PATHS));
+  const last = plan.looks[plan.looks.length - 1] ?? 0;
+  for (let path = 0; path < CALIBRATION_PATHS; path++) {
+    let sum = 0;
+    let squares = 0;
+    let look = 0;
+    for (let n = 1; n <= last; n++) {
+      const x = standardNormal(random);
+      sum += x;
+      squares += x * x;
+      while (plan.looks[look] === n) {
+        const variance = n < 2 ? 0 : (squares - (sum * sum) / n) / (n - 1);
+        const column = columns[look];
+        if (column !== undefined) column[path] = variance > 0 ? Math.abs(sum / n / Math.sqrt(variance / n)) : 0;
+        look++;
+      }
+    }
+  }
+  const paths = columns.map((values) => ({
+    values,
+    order: Uint32Array.from({ length: CALIBRATION_PATHS }, (_, i) => i).sort(
+      (a, b) => (values[b] ?? 0) - (values[a] ?? 0),
+    ),
+  }));
+  pathCache.set(key, paths);
+  return paths;
+}
+
+/**
+ * The nominal two-sided p-value a paired t-test at each look must fall below, at family level
+ * `level`: calibrated so that, along simulated null studies of the same looks, the share first
+ * crossing at look k is the O'Brien–Fleming spending α(t_k) − α(t_{k−1}) of
+ * {@link obrienFlemingSpending} (t_k = n_k / maxSeeds), as {@link spendingBoundaries} does for
+ * z-statistics. Where a look may spend fewer than 10 of the simulated paths the normal-theory level
+ * ({@link normalLevels}) stands in; a look with fewer than 2 seeds tests nothing (level 0).
+ *
+ * @example nominalLevels(sequentialPlan({ declared: [0, 1, 2, 3, 4], round: 5, maxSeeds: 10, alpha: 0.05, smallestEffect: 0.005 }), 0.05) // ≈ [0.0026, 0.046]
+ */
+export function nominalLevels(plan: SequentialPlan, level: number): readonly number[] {
+  const key = JSON.stringify(['t', plan.looks, plan.maxSeeds, level]);
+  const known = boundaryCache.get(key);
+  if (known !== undefined) return known;
+  const paths = nullPaths(plan);
+  const normal = normalLevels(plan, level);
+  const alive = new Uint8Array(CALIBRATION_PATHS).fill(1);
+  let spent = 0;
+  const levels = plan.looks.map((n, k) => {
+    const increment = obrienFlemingSpending(n / plan.maxSeeds, level) - spent;
+    spent += increment;
+    const look = paths[k];
+    if (n < 2 || look === undefined) return 0;
+    const { values, order } = look;
+    const target = increment * CALIBRATION_PATHS;
+    let threshold: number;
+    if (target < 10) threshold = studentTQuantile(1 - (normal[k] ?? 0) / 2, n - 1);
+    else {
+      // Walk the paths by decreasing |T|, counting survivors: the |T| with `target` of them at or
+      // above it, interpolated between the two order statistics around it.
+      const below = Math.floor(target);
+      let counted = 0;
+      let upper = Infinity;
+      let lower = 0;
+      for (const path of order) {
+        if (alive[path] !== 1) continue;
+        counted++;
+        if (counted === below) upper = values[path] ?? 0;
+        if (counted === below + 1) {
+          lower = values[path] ?? 0;
+          break;
+        }
+      }
+      threshold = upper - (target - below) * (upper - lower);
+    }
+    for (const path of order) {
+      if ((values[path] ?? 0) < threshold) break;
+      alive[path] = 0;
+    }
+    return Math.min(1, 2 * studentTCdf(-threshold, n - 1));
+  });
+  boundaryCache.set(key, levels);
   return levels;
 }
 
