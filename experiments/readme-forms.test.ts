@@ -53,6 +53,9 @@ function expectedPlan(words: string[]): RegExp[] {
   if (backend) checks.push(new RegExp(`backend ${backend};`));
   if (words.includes('--check')) checks.push(/check true;/);
   if (words.includes('--fresh')) checks.push(/fresh true/);
+  const maxSeeds = value('max-seeds');
+  if (words.includes('--until-decided'))
+    checks.push(new RegExp(`until decided: looks at .*\\(budget ${maxSeeds ?? '\\d+'},`));
   const variant = value('variant');
   if (variant) checks.push(new RegExp(`— 1 variant\\(s\\)[\\s\\S]*variant ${variant} \\(`));
   const epochs = value('epochs');

@@ -162,6 +162,18 @@ export interface RunOptions {
   readonly attempts: number;
   /** With `queue`: the artifact store the workers put run files in (`--artifacts`). */
   readonly artifacts?: ArtifactLocation;
+  /** `--until-decided`: add seeds in rounds until every primary comparison is decided (until-decided.ts). */
+  readonly untilDecided?: UntilDecidedOptions;
+}
+
+/** The settings of `--until-decided` (`--max-seeds`, `--round`, `--smallest-effect`). */
+export interface UntilDecidedOptions {
+  /** Seeds per variant at most; absent: twice the declared seeds. */
+  readonly maxSeeds?: number;
+  /** Seeds added per variant at each round. */
+  readonly round: number;
+  /** The smallest difference that matters, in the metric's units. */
+  readonly smallestEffect: number;
 }
 
 /** A shorthand's value: JSON when it parses, as `--set` reads it. */
@@ -258,6 +270,37 @@ same settings, seed, backend and code is reused, not retrained.`,
     },
     check: { type: 'boolean', description: 'exit 1 when a claim of the definition does not hold' },
     fresh: { type: 'boolean', description: 'rerun even when a complete run with the same settings exists' },
+    'until-decided': {
+      type: 'boolean',
+      description:
+        'add seeds in rounds until every primary comparison is decided (better, worse or too small to matter) or --max-seeds is reached; family-wise α kept across looks',
+    },
+    'max-seeds': {
+      type: 'string',
+      value: 'N',
+      default: { shown: 'twice the declared seeds' },
+      description: 'with --until-decided: the budget, seeds per variant at most (at least the declared seeds)',
+      decode: positiveInteger,
+    },
+    round: {
+      type: 'string',
+      value: 'K',
+      default: '1',
+      description:
+        'with --until-decided: seeds added per variant at each round (new seeds: the integers after the largest declared one)',
+      decode: positiveInteger,
+    },
+    'smallest-effect': {
+      type: 'string',
+      value: 'X',
+      default: '0.005',
+      description:
+        'with --until-decided: a difference whose repeated interval stays within ±X is too small to matter (metric units)',
+      decode: (text, flag): Decoded<number> =>
+        /^\d+(\.\d+)?$/.test(text)
+          ? { value: Number(text) }
+          : { problem: `${flag}: expected a number ≥ 0, got "${text}"` },
+    },
     'dry-run': {
       type: 'boolean',
       description: "print every variant's settings with their defaults, check the data files, run nothing",
@@ -330,6 +373,9 @@ export function parseRunArguments(
     problems.push('definition: expected the path of a definition file (e.g. experiments/mnist-odd.ts)');
   const queue = queueTarget(values.queue, values['queue-password-file'], env, problems);
   if (values.artifacts !== undefined && queue === undefined) problems.push('--artifacts: given without --queue');
+  if (!values['until-decided'])
+    for (const name of ['max-seeds', 'round', 'smallest-effect'])
+      if (parsed.mentioned.has(name)) problems.push(`--${name}: given without --until-decided`);
   if (parsed.help) return HELP;
   if (problems.length > 0 || definitionPath === undefined) return { help: false, problems };
   const sets: (readonly [string, unknown])[] = [];
@@ -360,6 +406,15 @@ export function parseRunArguments(
       dryRun: values['dry-run'],
       debug: values.debug,
       sets: seeds === undefined ? sets : [...sets, ['seeds', seeds] as const],
+      ...(values['until-decided']
+        ? {
+            untilDecided: {
+              ...(values['max-seeds'] === undefined ? {} : { maxSeeds: values['max-seeds'] }),
+              round: values.round,
+              smallestEffect: values['smallest-effect'],
+            },
+          }
+        : {}),
     },
   };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { printable, printOutcome, type SkippedRun } from '@losslab/report';
+import { printable, printOutcome, type SequentialOutcome, type SequentialPlan, type SkippedRun } from '@losslab/report';
 import { loadRuns, writeReport } from '@losslab/report/node';
 import { RECORD_FILE, type ModelSummary, type RunRecord } from '@losslab/schema';
 import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
@@ -11,7 +11,7 @@ import { hashOf } from './canonical.js';
 import { codeParts, type CodeParts } from './environment.js';
 import { dataFileProblems, prettySettings, settingsWithDefaults } from './dry-run.js';
 import { childPoolExecution, endWithParent, sendRecordToParent } from './execution/child-pool.js';
-import type { Execution, RunCell } from './execution/execution.js';
+import type { CellResult, Execution, RunCell } from './execution/execution.js';
 import { inProcessExecution, runHere } from './execution/in-process.js';
 import { registry } from './kinds/index.js';
 import { loadDefinitionFile } from './load-definition.js';
@@ -24,6 +24,7 @@ import { RunIndex } from './run-index.js';
 import { runSearches, type SearchOutcome } from './search-run.js';
 import { searchPlanLines, searchSeedProblems } from './search-plan.js';
 import { reuseKey } from './store.js';
+import { runUntilDecided, untilDecidedPlan, untilDecidedPlanLine } from './until-decided.js';
 
 /**
  * `losslab run`: resolves the definition once, runs its matrix through one {@link Execution} (in
@@ -80,6 +81,7 @@ function printPlan(
   options: RunOptions,
   resolved: ResolvedExperiment,
   summaries: ReadonlyMap<string, ModelSummary>,
+  sequential: SequentialPlan | undefined,
 ): void {
   const { definition, variants } = resolved;
   console.log(
@@ -93,6 +95,7 @@ function printPlan(
   );
   if (options.queue !== undefined)
     console.log(`  on the workers of ${options.queue.display}, ${options.attempts} attempt(s) per run`);
+  if (sequential !== undefined) console.log(untilDecidedPlanLine(sequential));
   for (const variant of variants) {
     const settings = prettySettings(settingsWithDefaults(variant.spec)).replace(/\n/g, '\n  ');
     console.log(`  variant ${variant.name} (${variant.hash.slice(0, 12)}): ${settings}`);
@@ -150,6 +153,7 @@ async function report(
   resolved: ResolvedExperiment,
   records: readonly RunRecord[],
   searches: readonly SearchOutcome[],
+  sequential?: SequentialOutcome,
 ): Promise<number> {
   const { definition } = resolved;
   const reportDir = resolve(options.reportsDir, definition.name);
@@ -163,6 +167,7 @@ async function report(
       ...(primary === undefined ? {} : { primary }),
       ...(alpha === undefined ? {} : { alpha }),
       searches,
+      ...(sequential === undefined ? {} : { sequential }),
     });
   } catch (error) {
     console.error(
@@ -235,8 +240,15 @@ export async function runCommand(given: RunOptions, entry: string): Promise<numb
     }
     summaries = shapes.summaries;
   }
+  const planned = options.untilDecided === undefined ? undefined : untilDecidedPlan(resolved, options.untilDecided);
+  if (planned !== undefined && 'problem' in planned) {
+    console.error(`error: ${planned.problem}`);
+    console.error('nothing was run');
+    return 2;
+  }
+  const sequentialPlan = planned?.plan;
   if (options.dryRun) {
-    printPlan(options, resolved, summaries);
+    printPlan(options, resolved, summaries, sequentialPlan);
     return 0;
   }
   const backend = await chooseBackend(options.backend);
@@ -249,37 +261,56 @@ export async function runCommand(given: RunOptions, entry: string): Promise<numb
   ({ options, resolved } = tuned);
   const { definition, variants } = resolved;
   const execution = executionFor(options, resolved, backend, entry, code);
+  const budget = sequentialPlan === undefined ? '' : `, until decided (at most ${sequentialPlan.maxSeeds} seeds)`;
   console.log(
-    `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s), ${describeBackend(backend)}, ${execution.where}`,
+    `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s)${budget}, ${describeBackend(backend)}, ${execution.where}`,
   );
-  const cells: RunCell[] = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
   const fingerprint = hashOf(code);
   const started = performance.now();
-  const results = await execution.run(cells);
-  // The queue cannot be used: said in one line, nothing written.
-  if (results === undefined) return 1;
-  const wall = (performance.now() - started) / 1000;
-  const failed = results.filter((result) => result.record === undefined);
-  // The report compares one run per (variant, seed): the one just made or reused. A run that failed
-  // now is represented by an earlier complete run with the same settings, seed, backend and code,
-  // if there is one (as after a --fresh rerun that failed).
-  const records: RunRecord[] = [];
+  const failed: CellResult[] = [];
   // Read once, and only when some run failed: the runs folder answers for all of them.
   let runIndex: RunIndex | undefined;
-  for (const [index, { variant, seed }] of cells.entries()) {
-    let record = results[index]?.record;
-    if (record === undefined) {
-      runIndex ??= await RunIndex.read(options.runsDir, definition.name);
-      record = runIndex.find(reuseKey(variant, seed, backend.name, fingerprint));
+  /** Runs `cells` and resolves to a record per cell that has one; undefined when the execution cannot start. */
+  const runCells = async (cells: readonly RunCell[]): Promise<RunRecord[] | undefined> => {
+    const results = await execution.run(cells);
+    // The queue cannot be used: said in one line, nothing written.
+    if (results === undefined) return undefined;
+    failed.push(...results.filter((result) => result.record === undefined));
+    // The report compares one run per (variant, seed): the one just made or reused. A run that failed
+    // now is represented by an earlier complete run with the same settings, seed, backend and code,
+    // if there is one (as after a --fresh rerun that failed).
+    const records: RunRecord[] = [];
+    for (const [index, { variant, seed }] of cells.entries()) {
+      let record = results[index]?.record;
+      if (record === undefined) {
+        runIndex ??= await RunIndex.read(options.runsDir, definition.name);
+        record = runIndex.find(reuseKey(variant, seed, backend.name, fingerprint));
+      }
+      if (record) records.push(record);
     }
-    if (record) records.push(record);
+    return records;
+  };
+  let records: readonly RunRecord[];
+  let cellCount: number;
+  let sequential: SequentialOutcome | undefined;
+  if (sequentialPlan === undefined) {
+    const cells: RunCell[] = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
+    const made = await runCells(cells);
+    if (made === undefined) return 1;
+    records = made;
+    cellCount = cells.length;
+  } else {
+    const study = await runUntilDecided(resolved, sequentialPlan, runCells);
+    if (study === undefined) return 1;
+    ({ records, outcome: sequential, cells: cellCount } = study);
   }
+  const wall = (performance.now() - started) / 1000;
   console.log(
-    `${records.length}/${cells.length} run(s) complete in ${wall.toFixed(1)} s (${options.queue ? 'through the queue' : `parallel ${options.jobs}`})`,
+    `${records.length}/${cellCount} run(s) complete in ${wall.toFixed(1)} s (${options.queue ? 'through the queue' : `parallel ${options.jobs}`})`,
   );
   failed.forEach((f) => console.error(printable(`failed: ${f.label} (${f.ending ?? 'no record'})`)));
   if (records.length === 0) return 1;
-  const outcome = await report(options, resolved, records, tuned.searches);
+  const outcome = await report(options, resolved, records, tuned.searches, sequential);
   return failed.length > 0 ? 1 : outcome;
 }
 

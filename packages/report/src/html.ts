@@ -1,5 +1,6 @@
 import type { RenderedChart } from './charts.js';
 import { searchesNote, searchTables } from './search-layout.js';
+import { sequentialNote, sequentialTable } from './sequential-layout.js';
 import { claimSymbol } from './claims.js';
 import {
   comparisonNote,
@@ -180,6 +181,14 @@ export function renderHtml(model: ReportModel): string {
       section('searches', 'Searches', [`<p>${escapeHtml(searchesNote(model.searches))}</p>`, ...tables].join('\n')),
     );
   }
+  if (model.sequential !== null)
+    parts.push(
+      section(
+        'sequential',
+        'Seeds until decided',
+        `<p>${escapeHtml(sequentialNote(model.sequential))}</p>\n${table(sequentialTable(model.sequential))}`,
+      ),
+    );
   if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
     const notes =
       model.lossNotes.length > 0

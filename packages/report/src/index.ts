@@ -105,3 +105,30 @@ export type { SkippedRun, SkipReason } from './load.js';
 export { DEFAULT_SIMULATION, simulateIntervals, simulationTable } from './simulate.js';
 export type { SimulationResult, SimulationSettings } from './simulate.js';
 export type { ReportSearch } from './search.js';
+export {
+  DEFAULT_SMALLEST_EFFECT,
+  lookLines,
+  nominalLevels,
+  normalLevels,
+  obrienFlemingSpending,
+  openVariants,
+  sequentialFamily,
+  sequentialLook,
+  sequentialPlan,
+  spendingBoundaries,
+} from './sequential.js';
+export type {
+  ComparisonStanding,
+  LookSummary,
+  SequentialComparison,
+  SequentialDecision,
+  SequentialOutcome,
+  SequentialPlan,
+  SequentialPlanOptions,
+} from './sequential.js';
+export {
+  DEFAULT_SEQUENTIAL_SIMULATION,
+  simulateSequential,
+  sequentialSimulationTable,
+} from './sequential-simulation.js';
+export type { SequentialSimulationResult, SequentialSimulationSettings } from './sequential-simulation.js';

@@ -1,5 +1,6 @@
 import { sha256Hex } from '@losslab/schema';
 import { searchesNote, searchTables } from './search-layout.js';
+import { sequentialNote, sequentialTable } from './sequential-layout.js';
 import { slug, type RenderedChart } from './charts.js';
 import {
   claimHeadline,
@@ -168,6 +169,15 @@ export function renderMarkdown(model: ReportModel): string {
     for (const entry of searchTables(model.searches))
       out.push(`### ${inline(entry.title)}`, '', table(entry.table), '');
   }
+  if (model.sequential !== null)
+    out.push(
+      '## Seeds until decided',
+      '',
+      block(sequentialNote(model.sequential)),
+      '',
+      table(sequentialTable(model.sequential)),
+      '',
+    );
   if (model.comparisons.length > 0 || model.lossNotes.length > 0) {
     out.push('## Variant comparison', '');
     if (model.comparisons.length > 0) {

@@ -1,5 +1,6 @@
 import type { GroupAggregate } from './aggregate.js';
 import type { ReportSearch } from './search.js';
+import type { SequentialOutcome } from './sequential.js';
 import {
   learningCurveChart,
   confusionChart,
@@ -71,6 +72,8 @@ export interface BuildReportOptions {
   readonly predictionProblems?: readonly string[];
   /** The searches that tuned the variants (search.ts), shown in their own section. */
   readonly searches?: readonly ReportSearch[];
+  /** The study of `losslab run --until-decided` (sequential.ts), shown in its own section. */
+  readonly sequential?: SequentialOutcome;
 }
 
 /** One line per run in the context block. */
@@ -107,6 +110,8 @@ export interface ReportModel {
   readonly title: string;
   /** The searches that tuned the variants, as given (empty: the variants ran as declared). */
   readonly searches: readonly ReportSearch[];
+  /** The sequential study that chose the seeds, as given (null: the seeds were declared). */
+  readonly sequential: SequentialOutcome | null;
   readonly experiments: readonly string[];
   readonly groupBy: GroupBy;
   readonly aggregates: readonly GroupAggregate[];
@@ -475,6 +480,7 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   return {
     title: options.title ?? `losslab report: ${experiments.join(', ')}`,
     searches: options.searches ?? [],
+    sequential: options.sequential ?? null,
     experiments,
     groupBy,
     aggregates,
