@@ -357,7 +357,8 @@ export function resolveExperiment(
         );
       }
       // A variance study: per studied variant and source, a variant of its own (seed-design.ts),
-      // resolved when its owner is selected or it is named itself (`run-one` of a child).
+      // resolved with the whole experiment or when named itself (`--variant=V` is V's own runs alone,
+      // so a `run-one` child or a queue job given one name resolves exactly one variant).
       const study = definition.variance;
       for (const [index, name] of (study === undefined ? [] : (study.variants ?? names)).entries()) {
         if (!names.includes(name) || (definition.variants[name]?.search ?? definition.search) !== undefined) {
@@ -370,7 +371,7 @@ export function resolveExperiment(
         const studied = variants.find((variant) => variant.name === name);
         if (study === undefined || studied === undefined) continue;
         for (const variant of studyVariants(study, name, studied.spec)) {
-          if (selected.includes(variant.name) || selected.includes(name))
+          if (selected.includes(variant.name) || options.variants === undefined)
             variants.push({ ...resolvedVariant(variant.name, variant.spec), seeds: variant.seeds });
         }
       }

@@ -7,8 +7,11 @@ import type { VarianceEstimate } from './variance-sources.js';
 const formatVariance = (value: number): string =>
   value === 0 ? '0' : value < 0.001 ? value.toExponential(1) : value.toPrecision(2);
 
-const formatPercent = (value: number): string =>
-  !Number.isFinite(value) ? '∞' : `${value >= 10 ? Math.round(100 * value) : (100 * value).toPrecision(2)} %`;
+const formatPercent = (value: number): string => {
+  const percent = 100 * value;
+  if (!Number.isFinite(percent)) return '∞';
+  return `${percent === 0 ? '0' : percent >= 10 ? Math.round(percent) : percent.toPrecision(2)} %`;
+};
 
 const varianceCell = (estimate: VarianceEstimate | null): string =>
   estimate === null

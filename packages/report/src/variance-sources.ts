@@ -180,8 +180,7 @@ function advise(sources: readonly SourceVariance[], all: VarianceEstimate | null
   const shareText =
     top.share === null || all === null ? '' : ` (alone ${percent(top.share.share)} of the variance when all vary)`;
   const zero = measured.filter((source) => source.estimate!.variance === 0).map((source) => source.source);
-  const zeroText =
-    zero.length === 0 ? '' : ` ${zero.join(' and ')} changed nothing between seeds (drawn from fixed seeds here).`;
+  const zeroText = zero.length === 0 ? '' : ` ${zero.join(' and ')} did not change this metric between seeds.`;
   const clearly =
     next === undefined || next.estimate === null
       ? ''

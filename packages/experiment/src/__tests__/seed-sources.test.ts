@@ -80,6 +80,8 @@ describe('seed designs and variance studies resolve', () => {
     expect(new Set(study.variants.map((v) => v.hash)).size).toBe(3);
     // the plain variant is unchanged by the study
     expect(study.variants[0]!.hash).toBe(resolve(definition({ seeds: [0, 1, 2] })).variants[0]!.hash);
+    // a variant named alone is that variant alone (a run-one child, a queue job); its study variants are named
+    expect(resolve(raw, ['masked']).variants.map((v) => v.name)).toEqual(['masked']);
     const alone = resolve(raw, ['masked~vary=order']);
     expect(alone.variants.map((v) => [v.name, v.hash])).toEqual([['masked~vary=order', study.variants[2]!.hash]]);
   });

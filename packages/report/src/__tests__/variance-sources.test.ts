@@ -102,6 +102,19 @@ describe('the report: variance by source', () => {
     expect(renderHtml(model)).toContain('Variance by source');
   });
 
+  it('a source that changes nothing: variance 0 and a share of 0 %, said in the advice', async () => {
+    const flat = RECORDS.map((record) =>
+      record.variant === 'masked~vary=order'
+        ? { ...record, evaluation: { ...record.evaluation, metrics: { accuracy: 0.8, loss: 0.3 } } }
+        : record,
+    );
+    const model = await buildReport(flat, { primary: [{ metric: 'accuracy', direction: 'higher' }] });
+    expect(model.varianceBySource[0]!.advice).toMatch(/ order did not change this metric between seeds\.$/);
+    expect(renderMarkdown(model)).toContain(
+      '| masked | accuracy | only order | 3 (0, 1, 2) | 0 | 0 [0, 0] | 0 % [0 %, 0 %] |',
+    );
+  });
+
   it('says when a study run does not share its variant’s settings, and shows no section without a study', async () => {
     const changed = RECORDS.map((record) =>
       record.variant === 'masked~vary=order'
