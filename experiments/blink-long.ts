@@ -8,6 +8,8 @@ import blink, { perColumn, perSample, SGD_LEARNING_RATE } from './blink.js';
  */
 export default defineExperiment({
   ...blink,
+  // blink's variance study stays blink's own.
+  variance: undefined,
   name: 'blink-long',
   description:
     'The SGD cells of experiments/blink.ts (same SYNTHETIC data, model, loss and evaluation; SGD learning rate ' +

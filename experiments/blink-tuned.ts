@@ -17,6 +17,8 @@ export const LEARNING_RATES = [SGD_LEARNING_RATE, 0.05, 0.25];
 
 export default defineExperiment({
   ...blink,
+  // blink's variance study stays blink's own.
+  variance: undefined,
   name: 'blink-tuned',
   description:
     'The SGD cells of experiments/blink.ts (same SYNTHETIC data, model, loss and evaluation; batch 128) with the ' +

@@ -6,6 +6,7 @@ import {
   RECORD_FILE,
   RunRecord,
   runSpecCodec,
+  sourceSeeds,
   type Evaluation,
   type RunSpec,
   type Split,
@@ -132,7 +133,7 @@ export async function evaluateRunFolder(
   const runSpec = { ...spec.right, evaluation: { ...spec.right.evaluation, split } } as RunSpec;
   const baseDir = definitionFile === undefined ? process.cwd() : dirname(definitionFile);
   // The run's seed draws the same rows its transforms drew when it trained.
-  const data = await loadData(runSpec, registry, { baseDir, seed: record.seed });
+  const data = await loadData(runSpec, registry, { baseDir, seed: sourceSeeds(record.seed, runSpec.seeding).data });
   const train = data.splits.train;
   if (train === undefined) throw new LosslabError('INVALID_DEFINITION', 'the data has no train split');
   if (data.splits[split] === undefined)

@@ -5,7 +5,8 @@ import {
   experimentCodec,
   formatErrors,
   RUN_FIELDS,
-  runSpecCodec,
+  declaredRunSpecCodec,
+  SEED_SOURCES,
   type ExperimentDefinition,
   type RunPartCodecs,
   type RunSpec,
@@ -19,6 +20,14 @@ import { checkRunSpec } from './checks.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
 import { isGridValue, searchProblems, searchTrials, TRIAL_SEPARATOR, trialName, type TrialValues } from './search.js';
+import {
+  designSeeding,
+  seedDesignProblems,
+  seedList,
+  seedsOverride,
+  studyVariantName,
+  studyVariants,
+} from './seed-design.js';
 
 /** A definition that failed validation: one line per problem, each naming its path. */
 export interface DefinitionProblem {
@@ -64,6 +73,8 @@ export interface ResolvedVariant {
   readonly train: TrainDefaults;
   /** `settingsHash(spec)`: the run's `definitionHash`, the first part of its reuse key. */
   readonly hash: string;
+  /** A variance-study variant's own seeds (seed-design.ts); absent: the definition's seeds. */
+  readonly seeds?: readonly number[];
 }
 
 /** A variant resolved from its declared settings (see {@link ResolvedVariant}). */
@@ -97,7 +108,8 @@ export interface VariantSearch {
  * trials (a search without `select`) are variants of their own.
  */
 export interface ResolvedExperiment {
-  readonly definition: ExperimentDefinition;
+  /** The definition, its `seeds` as the list of seeds to run (a seed design's `vary` is in each variant's `spec.seeding`). */
+  readonly definition: Omit<ExperimentDefinition, 'seeds'> & { readonly seeds: number[] };
   readonly variants: readonly ResolvedVariant[];
   readonly searches: readonly VariantSearch[];
 }
@@ -245,20 +257,30 @@ export function resolveExperiment(
   if (badPaths.length > 0) return E.left(invalid(source, badPaths));
   // `--set path=v1,v2` (a grid) adds a dimension to every variant's search; the rest set values.
   const gridOverrides = overrides.flatMap(([path, value]) => (isGridValue(value) ? [[path, value] as const] : []));
-  const valueOverrides = overrides.filter(([, value]) => !isGridValue(value));
+  // `--seeds` on a seed design keeps its `vary` and `base` (seed-design.ts).
+  const valueOverrides = overrides
+    .filter(([, value]) => !isGridValue(value))
+    .map(([path, value]) => [path, seedsOverride(raw, path, value)] as const);
   const cliSpace = Object.fromEntries(gridOverrides);
   const runOverrides = valueOverrides.filter(([path]) =>
     (RUN_FIELDS as readonly string[]).includes(path.split('.')[0] ?? ''),
   );
   return pipe(
     decodeWith(experimentCodec(parts), applyOverrides(raw, valueOverrides), source),
-    E.chain((definition) => {
+    E.chain((declaredDefinition) => {
+      const seeds = seedList(declaredDefinition.seeds);
+      const seeding = designSeeding(declaredDefinition.seeds);
+      const definition = { ...declaredDefinition, seeds };
       const names = Object.keys(definition.variants);
-      const problems: string[] = [];
+      const problems: string[] = [...seedDesignProblems(declaredDefinition.seeds)];
       if (names.length === 0) problems.push('variants: expected at least one variant (use { base: {} } for none)');
       if (definition.seeds.length === 0) problems.push('seeds: expected at least one seed');
       if (new Set(definition.seeds).size !== definition.seeds.length)
         problems.push(`seeds: expected distinct seeds, got ${JSON.stringify(definition.seeds)}`);
+      if (seeding !== undefined && definition.variance !== undefined)
+        problems.push(
+          'variance: a variance study varies each source alone against runs that vary all of them; remove seeds.vary or the study',
+        );
       const selected = options.variants ?? names;
       // A selected trial (`run-one` of a child or worker) resolves its variant's search.
       const ownerOf = (name: string) => name.split(TRIAL_SEPARATOR)[0] ?? name;
@@ -271,7 +293,7 @@ export function resolveExperiment(
         const { search: ownSearch, ...override } = definition.variants[name] ?? {};
         const declared = mergeOverride(base, override);
         const decoded = decodeWith(
-          runSpecCodec(parts),
+          declaredRunSpecCodec(parts),
           applyOverrides(declared, runOverrides),
           source,
           `variants.${name}`,
@@ -302,7 +324,7 @@ export function resolveExperiment(
             ...(search.select === undefined ? [] : [['evaluation.split', search.select.split] as const]),
           ]);
           const trialSpec = decodeWith(
-            runSpecCodec(parts),
+            declaredRunSpecCodec(parts),
             trialRaw,
             source,
             `${searchRoot} (trial ${trialName(name, values)})`,
@@ -334,15 +356,48 @@ export function resolveExperiment(
           ...trials.filter((trial) => selected.includes(trial.variant.name)).map((trial) => trial.variant),
         );
       }
+      // A variance study: per studied variant and source, a variant of its own (seed-design.ts),
+      // resolved with the whole experiment or when named itself (`--variant=V` is V's own runs alone,
+      // so a `run-one` child or a queue job given one name resolves exactly one variant).
+      const study = definition.variance;
+      for (const [index, name] of (study === undefined ? [] : (study.variants ?? names)).entries()) {
+        if (!names.includes(name) || (definition.variants[name]?.search ?? definition.search) !== undefined) {
+          problems.push(
+            `variance.variants.${index}: expected a variant without a search (variants: ${names.join(', ')}), got ${JSON.stringify(name)}`,
+          );
+          continue;
+        }
+        for (const source of study?.sources ?? SEED_SOURCES) found.add(studyVariantName(name, source));
+        const studied = variants.find((variant) => variant.name === name);
+        if (study === undefined || studied === undefined) continue;
+        for (const variant of studyVariants(study, name, studied.spec)) {
+          if (selected.includes(variant.name) || options.variants === undefined)
+            variants.push({ ...resolvedVariant(variant.name, variant.spec), seeds: variant.seeds });
+        }
+      }
       for (const name of selected) {
         if (!names.includes(name) && !found.has(name))
           problems.push(`variant: "${name}" is not defined (variants: ${names.join(', ')})`);
       }
       variants.push(...selectedTrials);
-      problems.push(...identicalVariants(variants));
+      // A study variant named alone (`run-one` of a child) resolves without its owner.
+      const kept = variants.filter(
+        (variant) => selected.includes(variant.name) || selected.includes(ownerOf(variant.name)),
+      );
+      problems.push(...identicalVariants(kept));
+      // A seed design that fixes some sources: in every run's settings (seed-design.ts).
+      const seeded = (variant: ResolvedVariant): ResolvedVariant =>
+        seeding === undefined ? variant : resolvedVariant(variant.name, { ...variant.spec, seeding });
       return problems.length > 0
         ? E.left(invalid(source, [...new Set(problems)]))
-        : E.right({ definition, variants, searches });
+        : E.right({
+            definition,
+            variants: kept.map(seeded),
+            searches: searches.map((search) => ({
+              ...search,
+              trials: search.trials.map((trial) => ({ ...trial, variant: seeded(trial.variant) })),
+            })),
+          });
     }),
   );
 }

@@ -85,7 +85,7 @@ function printPlan(
 ): void {
   const { definition, variants } = resolved;
   console.log(
-    `dry run: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s) = ${variants.length * definition.seeds.length} run(s)`,
+    `dry run: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s) = ${variants.reduce((runs, variant) => runs + (variant.seeds ?? definition.seeds).length, 0)} run(s)`,
   );
   console.log(
     `  seeds ${definition.seeds.join(', ')}; parallel jobs ${options.jobs}; backend ${options.backend ?? process.env[BACKEND_ENV_VAR] ?? 'auto'}; check ${options.check}; fresh ${options.fresh}`,
@@ -294,7 +294,10 @@ export async function runCommand(given: RunOptions, entry: string): Promise<numb
   let cellCount: number;
   let sequential: SequentialOutcome | undefined;
   if (sequentialPlan === undefined) {
-    const cells: RunCell[] = variants.flatMap((variant) => definition.seeds.map((seed) => ({ variant, seed })));
+    // A variance-study variant runs its own seeds (seed-design.ts).
+    const cells: RunCell[] = variants.flatMap((variant) =>
+      (variant.seeds ?? definition.seeds).map((seed) => ({ variant, seed })),
+    );
     const made = await runCells(cells);
     if (made === undefined) return 1;
     records = made;

@@ -11,6 +11,7 @@ import {
   type ExperimentDefinition,
   type ModelSummary,
   type RunSpec,
+  sourceSeeds,
 } from '@losslab/schema';
 import { deriveSeed, LosslabError, type BackendInfo } from '@losslab/runtime';
 import { batchAugmenter } from '@losslab/data';
@@ -204,7 +205,7 @@ async function train(
     const data = await phase('LoadDataFailed', () =>
       loadData(spec, registry, {
         baseDir,
-        seed,
+        seed: sourceSeeds(seed, spec.seeding).data,
         ...(context.loadSource === undefined ? {} : { source: context.loadSource }),
       }),
     );
@@ -219,7 +220,12 @@ async function train(
       const loss = buildLossNoting(spec.loss, data.layout, trainSplit, registry);
       built = {
         data,
-        model: buildModel(spec, registry, trainSplit.featureShape, deriveSeed(seed, 'model')),
+        model: buildModel(
+          spec,
+          registry,
+          trainSplit.featureShape,
+          deriveSeed(sourceSeeds(seed, spec.seeding).init, 'model'),
+        ),
         loss: loss.loss,
         classWeights: loss.classWeights,
         optimizer: buildOptimizer(spec, registry),
@@ -264,6 +270,7 @@ async function train(
         ...(resumes.length === 0 ? {} : { resumes: [...resumes] }),
         ...trainingData(b),
         ...(savedPredictions === undefined ? {} : { predictions: savedPredictions }),
+        ...(spec.seeding === undefined ? {} : { seeding: spec.seeding }),
         ...(stopping === undefined || fitted.bestEpoch === undefined
           ? {}
           : {
@@ -353,12 +360,18 @@ function fitVariant(
       batchSize: spec.train.batchSize,
       shuffle: train.shuffle,
       remainder: train.remainder,
-      seed: deriveSeed(seed, 'shuffle'),
+      seed: deriveSeed(sourceSeeds(seed, spec.seeding).order, 'shuffle'),
     },
     epochs: spec.train.epochs,
     ...(spec.train.augment === undefined || spec.train.augment.length === 0
       ? {}
-      : { augment: batchAugmenter(spec.train.augment, deriveSeed(seed, 'augment'), trainSplit.featureShape) }),
+      : {
+          augment: batchAugmenter(
+            spec.train.augment,
+            deriveSeed(sourceSeeds(seed, spec.seeding).order, 'augment'),
+            trainSplit.featureShape,
+          ),
+        }),
     ...(spec.train.schedule === undefined ? {} : { schedule: spec.train.schedule }),
     ...(spec.train.earlyStopping === undefined ? {} : { earlyStopping: spec.train.earlyStopping }),
     progress: live.reporter(context.progress ?? silentProgress),

@@ -72,9 +72,12 @@ export async function runUntilDecided(
   plan: SequentialPlan,
   runCells: (cells: readonly RunCell[]) => Promise<readonly RunRecord[] | undefined>,
 ): Promise<UntilDecidedResult | undefined> {
-  const { variants } = resolved;
+  // A variance-study variant runs its own seeds once, in the first round, and is no comparison.
+  const variants = resolved.variants.filter((variant) => variant.seeds === undefined);
+  const studyCells = resolved.variants.flatMap((variant) => (variant.seeds ?? []).map((seed) => ({ variant, seed })));
   const declaredPrimary = resolved.definition.report?.primary;
   const records: RunRecord[] = [];
+  const studyRecords: RunRecord[] = [];
   let outcome: SequentialOutcome | undefined;
   let cells = 0;
   for (const [lookIndex, seedsAtLook] of plan.looks.entries()) {
@@ -88,9 +91,12 @@ export async function runUntilDecided(
     );
     const round = running.flatMap((variant) => newSeeds.map((seed) => ({ variant, seed })));
     cells += round.length;
-    const made = await runCells(round);
+    const made = await runCells(lookIndex === 0 ? [...round, ...studyCells] : round);
     if (made === undefined) return undefined;
-    records.push(...made);
+    if (lookIndex === 0) cells += studyCells.length;
+    const isStudy = (record: RunRecord) => !variants.some((variant) => variant.name === record.variant);
+    records.push(...made.filter((record) => !isStudy(record)));
+    studyRecords.push(...made.filter(isStudy));
     outcome = sequentialLook(plan, lookIndex, records, outcome, declaredPrimary);
     if (outcome.comparisons.length === 0) console.log('no primary comparison to decide (fewer than two variants)');
     lookLines(outcome).forEach((line) => console.log(line));
@@ -105,5 +111,5 @@ export async function runUntilDecided(
       (order.get(a.variant) ?? 0) - (order.get(b.variant) ?? 0) ||
       (seedOrder.get(a.seed) ?? 0) - (seedOrder.get(b.seed) ?? 0),
   );
-  return { records: sorted, outcome, cells };
+  return { records: [...sorted, ...studyRecords], outcome, cells };
 }

@@ -29,6 +29,7 @@ import {
   type TextTable,
 } from './layout.js';
 import { certaintySections } from './certainty-layout.js';
+import { varianceSections } from './variance-layout.js';
 import { baselineWarningNote, baselineWarningTable } from './glance.js';
 import { printable } from './format.js';
 import type { ReportModel } from './model.js';
@@ -214,7 +215,7 @@ export function renderHtml(model: ReportModel): string {
       `<p>mean ± sample sd [95% CI] (n = runs) on the final evaluation.</p>\n${table(finalMetricsTable(model))}${metricNotes}`,
     ),
   );
-  for (const entry of certaintySections(model)) {
+  for (const entry of [...certaintySections(model), ...varianceSections(model)]) {
     const paragraphs = entry.paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`);
     parts.push(
       section(

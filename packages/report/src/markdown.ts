@@ -31,6 +31,7 @@ import {
   cellText,
 } from './layout.js';
 import { certaintySections } from './certainty-layout.js';
+import { varianceSections } from './variance-layout.js';
 import { baselineWarningNote, baselineWarningTable } from './glance.js';
 import { printable } from './format.js';
 import type { ReportModel } from './model.js';
@@ -200,7 +201,7 @@ export function renderMarkdown(model: ReportModel): string {
     '',
   );
   for (const note of finalMetricsNotes(model)) out.push(block(note), '');
-  for (const section of certaintySections(model)) {
+  for (const section of [...certaintySections(model), ...varianceSections(model)]) {
     out.push(`## ${inline(section.title)}`, '');
     for (const paragraph of section.paragraphs) out.push(block(paragraph), '');
     for (const data of section.tables) out.push(table(data), '');

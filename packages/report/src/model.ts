@@ -51,6 +51,7 @@ import { forestChart } from './forest.js';
 import type { RunPredictions } from './calibration.js';
 import { groupCalibrations, reliabilityChart, type CalibrationResults } from './certainty.js';
 import { comparisonCertainty, type ComparisonCertainty } from './comparison-certainty.js';
+import { isStudyRun, varianceBySource, type VarianceBySource } from './variance-sources.js';
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
@@ -161,6 +162,8 @@ export interface ReportModel {
   readonly calibration: CalibrationResults;
   /** Per tested primary comparison: P(A > B), bootstrap intervals, interquartile means and whether the methods agree. */
   readonly certainty: readonly ComparisonCertainty[];
+  /** Per studied variant and primary metric: the variance each seed source contributes (variance-sources.ts); empty without a variance study. */
+  readonly varianceBySource: readonly VarianceBySource[];
   readonly skipped: readonly SkippedRun[];
 }
 
@@ -373,7 +376,10 @@ function onePerRunFolder(records: readonly RunRecord[]): RunRecord[] {
 export async function buildReport(given: readonly RunRecord[], options: BuildReportOptions = {}): Promise<ReportModel> {
   if (given.length === 0)
     throw new ReportError('INVALID_ARGUMENT', 'records: expected at least one run record, got none');
-  const records = onePerRunFolder(given);
+  const all = onePerRunFolder(given);
+  // A variance study's runs are set apart: they are no variant of their own (variance-sources.ts).
+  const studyRecords = all.filter(isStudyRun);
+  const records = studyRecords.length === all.length ? all : all.filter((record) => !isStudyRun(record));
   const groupBy = options.groupBy ?? 'variant';
   // Settings given here win; otherwise the definition's, as its runs recorded them.
   const view = reportView(records, groupBy, options.primary);
@@ -508,5 +514,11 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
     skipped,
     calibration,
     certainty,
+    varianceBySource: varianceBySource(
+      studyRecords,
+      aggregates,
+      new Map([...primary].map(([experiment, choices]) => [experiment, choices.map((choice) => choice.metric)])),
+      records,
+    ),
   };
 }

@@ -17,6 +17,7 @@ import {
 } from './codec.js';
 import { Claim, Reference, ReportSettings } from './record.js';
 import { SearchSpec } from './search.js';
+import { Seeding, SeedsSpec, VarianceStudy } from './seed-sources.js';
 
 /**
  * The experiment definition: plain JSON-serialisable data. This file holds the codecs of every
@@ -681,10 +682,16 @@ const runProps = (parts: RunPartCodecs) => ({
   },
 });
 
-/** The codec of one run's settings, from the codecs of its parts. */
-export function runSpecCodec(parts: RunPartCodecs) {
+/** The codec of one run's settings as a definition declares them (no `seeding`: resolution adds it). */
+export function declaredRunSpecCodec(parts: RunPartCodecs) {
   const { required, optional } = runProps(parts);
   return closed('run settings', required, optional);
+}
+
+/** The codec of one run's settings, from the codecs of its parts (`seeding` from a seed design or a variance study). */
+export function runSpecCodec(parts: RunPartCodecs) {
+  const { required, optional } = runProps(parts);
+  return closed('run settings', required, { ...optional, seeding: Seeding });
 }
 /** One run's settings: what a variant resolves to. */
 export type RunSpec = t.TypeOf<ReturnType<typeof runSpecCodec>>;
@@ -702,7 +709,8 @@ export function experimentCodec(parts: RunPartCodecs) {
       name: ExperimentName,
       description: Str,
       ...required,
-      seeds: t.array(NonNegativeInt, 'a list of non-negative integer seeds'),
+      /** A list of seeds, or a seed design `{ count, vary?, base? }` (seed-sources.ts). */
+      seeds: SeedsSpec,
       /** Variant name → a partial override of the run fields (may be `{}`). */
       variants: namedRecord('variants (name → override object)', VariantName, VariantOverride),
     },
@@ -714,6 +722,8 @@ export function experimentCodec(parts: RunPartCodecs) {
       report: ReportSettings,
       /** A search for every variant that declares none (search.ts). */
       search: SearchSpec,
+      /** A variance study: each seed source varied alone (seed-sources.ts). */
+      variance: VarianceStudy,
     },
   );
 }

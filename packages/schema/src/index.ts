@@ -117,6 +117,7 @@ export {
   RUN_FIELDS,
   VariantOverride,
   runSpecCodec,
+  declaredRunSpecCodec,
   experimentCodec,
 } from './definition.js';
 export type {
@@ -140,3 +141,12 @@ export type {
   RunPartCodecs,
 } from './definition.js';
 export { SearchValue, SearchDimension, SearchSelect, SearchSpec } from './search.js';
+export {
+  SEED_SOURCES,
+  SeedSource,
+  SeedDesign,
+  SeedsSpec,
+  VarianceStudy,
+  Seeding,
+  sourceSeeds,
+} from './seed-sources.js';

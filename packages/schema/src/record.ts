@@ -11,6 +11,7 @@ import {
   tagged,
 } from './codec.js';
 import { RecordedDefinition } from './recorded-definition.js';
+import { Seeding } from './seed-sources.js';
 import { ClassGroups, TrainingData } from './training-data.js';
 
 /**
@@ -430,6 +431,8 @@ export const RunRecord = t.intersection([
     training: TrainingData,
     /** The final evaluation's per-example predictions in the run folder (see `predictions.ts`). */
     predictions: RecordedPredictions,
+    /** Which seed sources followed the run seed, when not all did (a seed design, or a variance-study run and the variant it studies). */
+    seeding: Seeding,
   }),
 ]);
 export type RunRecord = t.TypeOf<typeof RunRecord>;
