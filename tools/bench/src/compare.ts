@@ -458,7 +458,7 @@ async function main(): Promise<void> {
   const met = (ok: boolean | undefined): string => (ok === undefined ? '–' : ok ? 'yes' : '**no**');
   const known = (x: number): boolean | undefined => (Number.isFinite(x) ? true : undefined);
   const headline = [
-    `Measured by \`npx nx run bench:compare${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\` on ${date}, commit ${commit}${dirty ? ' (uncommitted changes)' : ''}; ` +
+    `Measured by \`npx nx run bench:compare${args.length > 0 ? ` ${args.join(' ')}` : ''}\` on ${date}, commit ${commit}${dirty ? ' (uncommitted changes)' : ''}; ` +
       `backend ${backend}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}, PyTorch ${torchVersion ?? '–'}; ` +
       `1-minute load average during the run: median ${fmt(load.median)}, ${fmt(load.min)}–${fmt(load.max)} (${load.n} samples). ` +
       `Seconds are medians (min–max) over epochs 2+ of ${reps} process(es) per side.`,
