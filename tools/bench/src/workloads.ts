@@ -1,13 +1,17 @@
 /**
- * The two training workloads of the benchmark, run through losslab's own `fit`:
+ * The three training workloads of the benchmark, run through losslab's own `fit`:
  * - `mlp`: mnist-odd — 60,000 MNIST images, MLP 784→64 relu→10 softmax, masked categorical
  *   cross-entropy, Adam, batch 128 (468 steps per epoch);
  * - `lstm`: LSTM(32) → dense 2 softmax, L1 (mean absolute error), 4,096 seeded random windows ×
- *   30 frames × 1 feature with random one-hot labels, Adam, batch 64 (64 steps per epoch).
+ *   30 frames × 1 feature with random one-hot labels, Adam, batch 64 (64 steps per epoch);
+ * - `cnn`: the network of `experiments/mnist-cnn.ts` (`sequential`: conv 8 3×3 relu → max-pool 2 →
+ *   conv 16 3×3 relu → max-pool 2 → flatten → dropout 0.25 → dense 10 softmax, 5,258 parameters),
+ *   categorical cross-entropy, Adam 0.003, batch 64 with the last partial batch kept, on the first
+ *   `--images=N` MNIST training images (default {@link CNN_IMAGES}, the study's 5,000: 79 steps).
  *
- * Usage: tsx tools/bench/src/workloads.ts <mlp|lstm> [--epochs=N] [--backend=wasm|cpu] [--adam=host|tf]
- * [--fast-kernels=false] [--lstm=layers]: each switches one optimisation off, for before/after
- * measurements (stock wasm matMul/Slice kernels, tf.train.adam, tfjs-layers' LSTM).
+ * Usage: tsx tools/bench/src/workloads.ts <mlp|lstm|cnn> [--epochs=N] [--backend=wasm|cpu] [--images=N]
+ * [--adam=host|tf] [--fast-kernels=false] [--lstm=layers]: each switch turns one optimisation off,
+ * for before/after measurements (stock wasm matMul/Slice kernels, tf.train.adam, tfjs-layers' LSTM).
  * Prints one JSON line: per-epoch seconds, live tensors and RSS after each epoch, and the loss.
  */
 import { writeFileSync } from 'node:fs';
@@ -15,18 +19,42 @@ import * as tf from '@tensorflow/tfjs-core';
 import { arrayDataset, combineLabels, oneHot, scalePixels, type ArrayDataset } from '@losslab/data';
 import { loadMnist } from '@losslab/data/node';
 import { categoricalCrossentropy, masked, meanAbsoluteError, type Loss } from '@losslab/losses';
-import { createLstmClassifier, createMlp } from '@losslab/models';
+import { createLstmClassifier, createMlp, createSequential, type SequentialSpec } from '@losslab/models';
 import { createRng, labelLayout, selectBackend } from '@losslab/runtime';
 import { createOptimizer, fit } from '@losslab/train';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-export type WorkloadName = 'mlp' | 'lstm';
+export const WORKLOADS = ['mlp', 'lstm', 'cnn'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+/** The CNN workload's training images: the first 5,000, as `experiment:mnist-cnn` trains on. */
+export const CNN_IMAGES = 5000;
+/** The CNN workload's batch size, from `experiments/mnist-cnn.ts`. */
+export const CNN_BATCH = 64;
+
+/** `experiments/mnist-cnn.ts`'s network, on MNIST images [28, 28, 1]. */
+const CNN: SequentialSpec = {
+  inputShape: [28, 28, 1],
+  layers: [
+    { kind: 'conv2d', filters: 8, kernelSize: 3, activation: 'relu' },
+    { kind: 'maxPooling2d', poolSize: 2 },
+    { kind: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu' },
+    { kind: 'maxPooling2d', poolSize: 2 },
+    { kind: 'flatten' },
+    { kind: 'dropout', rate: 0.25 },
+    { kind: 'dense', units: 10, activation: 'softmax' },
+  ],
+};
 
 export interface Workload {
   readonly model: tfl.LayersModel;
   readonly loss: Loss;
   readonly data: ArrayDataset;
   readonly batchSize: number;
+  /** Adam's learning rate (the definitions': Keras' 0.001 for the MLP and LSTM, 0.003 for the CNN). */
+  readonly learningRate: number;
+  /** Whether the last partial batch is trained (the CNN study keeps it) or dropped. */
+  readonly remainder: 'keep' | 'drop';
 }
 
 /** The LSTM workload's data: seeded uniform frames in [0, 1), seeded one-hot labels (both written for PyTorch too). */
@@ -42,8 +70,28 @@ export function lstmData(count = 4096, frames = 30, seed = 0): ArrayDataset {
 export async function createWorkload(
   name: WorkloadName,
   seed = 0,
-  lstm: 'fused' | 'layers' = 'fused',
+  options: { lstm?: 'fused' | 'layers'; images?: number } = {},
 ): Promise<Workload> {
+  if (name === 'cnn') {
+    const images = options.images ?? CNN_IMAGES;
+    const train = await loadMnist({ split: 'train' });
+    if (!Number.isInteger(images) || images < 1 || images > train.count)
+      throw new Error(`--images must be an integer in [1, ${train.count}], got ${images}`);
+    const data = arrayDataset({
+      features: scalePixels(train.images.subarray(0, images * 784)),
+      featureShape: [28, 28, 1],
+      labels: oneHot(train.labels.subarray(0, images), 10),
+      labelWidth: 10,
+    });
+    return {
+      model: createSequential(CNN, seed),
+      loss: categoricalCrossentropy(),
+      data,
+      batchSize: CNN_BATCH,
+      learningRate: 0.003,
+      remainder: 'keep',
+    };
+  }
   if (name === 'mlp') {
     const train = await loadMnist({ split: 'train' });
     const layout = labelLayout({ digit: 10, isOdd: 1 });
@@ -67,14 +115,23 @@ export async function createWorkload(
       loss: masked(categoricalCrossentropy(), layout, { target: 'digit', mask: 'isOdd' }),
       data,
       batchSize: 128,
+      learningRate: 0.001,
+      remainder: 'drop',
     };
   }
   const model = createLstmClassifier(
     { inputShape: [30, 1], layers: [{ units: 32 }], output: { units: 2, activation: 'softmax' } },
     seed,
-    { implementation: lstm },
+    { implementation: options.lstm ?? 'fused' },
   );
-  return { model, loss: meanAbsoluteError(), data: lstmData(), batchSize: 64 };
+  return {
+    model,
+    loss: meanAbsoluteError(),
+    data: lstmData(),
+    batchSize: 64,
+    learningRate: 0.001,
+    remainder: 'drop',
+  };
 }
 
 /** Writes {@link lstmData} for the PyTorch script: float32 features [n, 30, 1], then float32 labels [n, 2]. */
@@ -89,26 +146,30 @@ export function writeLstmData(path: string): void {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const name = args[0];
-  if (name !== 'mlp' && name !== 'lstm')
-    throw new Error('usage: workloads.ts <mlp|lstm> [--epochs=N] [--backend=wasm|cpu]');
+  if (!(WORKLOADS as readonly (string | undefined)[]).includes(name))
+    throw new Error('usage: workloads.ts <mlp|lstm|cnn> [--epochs=N] [--backend=wasm|cpu] [--images=N]');
   const option = (key: string): string | undefined => args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1];
   const epochs = Number(option('epochs') ?? 3);
   const backend = await selectBackend({
     requested: option('backend') ?? 'wasm',
     fastMatMul: option('fast-kernels') !== 'false',
   });
-  const workload = await createWorkload(name, 0, option('lstm') === 'layers' ? 'layers' : 'fused');
+  const images = option('images');
+  const workload = await createWorkload(name as WorkloadName, 0, {
+    lstm: option('lstm') === 'layers' ? 'layers' : 'fused',
+    ...(images === undefined ? {} : { images: Number(images) }),
+  });
   const tensors: number[] = [];
   const rss: number[] = [];
   const { history } = await fit({
     model: workload.model,
     loss: workload.loss,
     optimizer: createOptimizer(
-      { kind: 'adam' },
+      { kind: 'adam', learningRate: workload.learningRate },
       option('adam') === undefined ? {} : { host: option('adam') === 'host' },
     ),
     data: workload.data,
-    plan: { batchSize: workload.batchSize, shuffle: true, remainder: 'drop', seed: 0 },
+    plan: { batchSize: workload.batchSize, shuffle: true, remainder: workload.remainder, seed: 0 },
     epochs,
     validate: () => {
       tensors.push(tf.memory().numTensors);
