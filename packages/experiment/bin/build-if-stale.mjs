@@ -113,6 +113,7 @@ export function buildIfStale(root) {
       process.exit(built.status ?? 1);
     }
     // The stamp of the sources as they were before compiling: an edit made meanwhile rebuilds next time.
+    mkdirSync(dirname(stampFile), { recursive: true });
     writeFileSync(stampFile, stamp);
   });
 }
