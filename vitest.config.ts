@@ -18,6 +18,9 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'experiments/**/*.test.ts', 'tools/**/*.test.ts'],
     // TF.js keeps one global engine per process: isolate files in forks.
     pool: 'forks',
+    // The `losslab` processes tests start (packages/experiment/bin/losslab.mjs) run the sources
+    // too, not dist/ (which the command otherwise builds when it is missing or stale).
+    env: { LOSSLAB_FROM_SOURCES: '1' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Files run in a new random order each time, so none relies on another having run first (e.g.

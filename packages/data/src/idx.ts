@@ -5,6 +5,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { LosslabError } from '@losslab/runtime';
+import { fileIdentity, fileSha256, knownFileSha256, rememberFileSha256 } from './file-hash.js';
 
 /** Element types an IDX file can hold (the third byte of its magic number). */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -346,10 +347,12 @@ async function streamIdx(
 ): Promise<{ readonly array: IdxArray; readonly items: number; readonly file: DataFile }> {
   const parser = new IdxParser(path, options);
   const gzip = await startsWithGzip(path);
-  const hash = createHash('sha256');
+  // The file's sha256 is known while it is the file hashed before (file-hash.ts): then not hashed again.
+  const known = await knownFileSha256(path);
+  const hash = known.sha256 === undefined ? createHash('sha256') : undefined;
   const hashed = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
+      hash?.update(chunk);
       done(null, chunk);
     },
   });
@@ -381,7 +384,15 @@ async function streamIdx(
       throw formatError(path, `starts with the gzip magic 1f 8b but does not gunzip: ${(error as Error).message}`);
     throw ioError(path, error);
   }
-  return { ...parser.finish(), file: { path, sha256: hash.digest('hex') } };
+  const array = parser.finish();
+  if (hash !== undefined) {
+    const sha256 = hash.digest('hex');
+    await rememberFileSha256(path, known.identity, sha256);
+    return { ...array, file: { path, sha256 } };
+  }
+  // Replaced or edited while it was read: the bytes read are not those the remembered hash is of.
+  const sha256 = (await fileIdentity(path)) === known.identity ? known.sha256! : await fileSha256(path);
+  return { ...array, file: { path, sha256 } };
 }
 
 /**
@@ -489,24 +500,4 @@ export async function writeIdx(path: string, array: IdxArray, options: { gzip?: 
   } catch (error) {
     throw new LosslabError('IO', `cannot write ${path}: ${(error as Error).message}`);
   }
-}
-
-/**
- * Hex sha256 of a file's bytes as stored (a gzip file hashes its compressed bytes); used as a
- * data fingerprint in run records. A missing file is an `IO` error naming the path.
- *
- * @example
- * const fingerprint = await fileSha256('data/train-labels-idx1-ubyte'); // 64 hex characters
- */
-export function fileSha256(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('error', (error: NodeJS.ErrnoException) => {
-        const reason = error.code === 'ENOENT' ? 'file not found' : error.message;
-        reject(new LosslabError('IO', `cannot read ${path}: ${reason}`));
-      })
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }

@@ -4,7 +4,8 @@
  * images — and file hashing. Everything else is
  * on the main entry, `@losslab/data`.
  */
-export { readIdx, readIdxShape, decodeIdx, encodeIdx, writeIdx, fileSha256, DEFAULT_MAX_IDX_BYTES } from './idx.js';
+export { readIdx, readIdxShape, decodeIdx, encodeIdx, writeIdx, DEFAULT_MAX_IDX_BYTES } from './idx.js';
+export { fileSha256, cachedFileSha256 } from './file-hash.js';
 export type { IdxArray, IdxDtype, IdxData, IdxReadOptions, DataFile } from './idx.js';
 export { loadMnist, loadMnistLabels, mnistDataDir, mnistFiles } from './mnist.js';
 export type { MnistSplit, MnistOptions, MnistData, MnistLabels } from './mnist.js';

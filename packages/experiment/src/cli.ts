@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { reportCommand } from '@losslab/report/node';
 import { firstLineOf } from './message.js';
 import { renderHelp, renderOverview, type CommandSpec } from './arguments.js';
 import {
@@ -22,13 +21,7 @@ import {
   WORKER,
   type CommandArguments,
 } from './command-options.js';
-import { evaluateCommand } from './evaluate-command.js';
-import { initCommand } from './init-command.js';
-import { runCommand, runOneCommand } from './run-command.js';
-import { runsCommand } from './runs-command.js';
-import { serveCommand } from './serve/command.js';
 import { closestName } from './suggest.js';
-import { workerCommand } from './queue/worker.js';
 
 /**
  * The losslab command line (`npx losslab …`; in a checkout also `tsx --conditions=@losslab/source
@@ -36,7 +29,8 @@ import { workerCommand } from './queue/worker.js';
  * `report`, `runs`, `serve`, `evaluate`, `worker`, `init`) is read by one parser from its option table
  * (command-options.ts), which `--help` prints, and runs from its own module: `run` from
  * run-command.ts, whose runs execute in this process, in child processes (`run-one`, see
- * execution/child-pool.ts) or on queue workers (queue/sweep.ts).
+ * execution/child-pool.ts) or on queue workers (queue/sweep.ts). A command's module is imported
+ * only when that command runs, so `--help` or `runs` never loads TensorFlow.js, the queue or vega.
  */
 
 const CLI_PATH = fileURLToPath(import.meta.url);
@@ -79,24 +73,40 @@ export async function main(argv: readonly string[], entry: string = CLI_PATH): P
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
-      return withArguments(RUN, parseRunArguments(rest), (options) => runCommand(options, entry));
+      return withArguments(RUN, parseRunArguments(rest), async (options) =>
+        (await import('./run-command.js')).runCommand(options, entry),
+      );
     case 'run-one':
-      return withArguments(RUN, parseRunArguments(rest), runOneCommand);
+      return withArguments(RUN, parseRunArguments(rest), async (options) =>
+        (await import('./run-command.js')).runOneCommand(options),
+      );
     case 'worker':
-      return withArguments(WORKER, parseWorkerArguments(rest), workerCommand);
+      return withArguments(WORKER, parseWorkerArguments(rest), async (options) =>
+        (await import('./queue/worker.js')).workerCommand(options),
+      );
     case 'report':
-      return withArguments(REPORT, parseReportArguments(rest), (options) => reportCommand(options));
+      return withArguments(REPORT, parseReportArguments(rest), async (options) =>
+        (await import('@losslab/report/node')).reportCommand(options),
+      );
     case 'runs':
-      return withArguments(RUNS, parseRunsArguments(rest), (options) => runsCommand(options));
+      return withArguments(RUNS, parseRunsArguments(rest), async (options) =>
+        (await import('./runs-command.js')).runsCommand(options),
+      );
     case 'serve':
-      return withArguments(SERVE, parseServeArguments(rest), serveCommand);
+      return withArguments(SERVE, parseServeArguments(rest), async (options) =>
+        (await import('./serve/command.js')).serveCommand(options),
+      );
     case '--version':
       console.log(version());
       return 0;
     case 'evaluate':
-      return withArguments(EVALUATE, parseEvaluateArguments(rest), evaluateCommand);
+      return withArguments(EVALUATE, parseEvaluateArguments(rest), async (options) =>
+        (await import('./evaluate-command.js')).evaluateCommand(options),
+      );
     case 'init':
-      return withArguments(INIT, parseInitArguments(rest), initCommand);
+      return withArguments(INIT, parseInitArguments(rest), async (options) =>
+        (await import('./init-command.js')).initCommand(options),
+      );
     case 'help':
     case '--help':
     case '-h': {

@@ -3,12 +3,12 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { DeclaredPrimary, GroupBy } from '@losslab/report';
 import type { ReportCommandOptions } from '@losslab/report/node';
-import { SPLITS, type Split } from '@losslab/schema';
-import { BACKENDS, type BackendName } from '@losslab/runtime';
+import { BACKENDS, SPLITS, type BackendName, type Split } from '@losslab/schema';
 import { parseCommand, type CommandSpec, type Decoded } from './arguments.js';
 import { parseArtifactsUrl, type ArtifactLocation } from './queue/artifacts.js';
 import { parseQueueUrl, QUEUE_PASSWORD_ENV, withQueuePassword, type QueueTarget } from './queue/connection.js';
-import { overridePathProblem, type Overrides } from './resolve.js';
+import { overridePathProblem } from './override-path.js';
+import type { Overrides } from './resolve.js';
 
 /**
  * The options of every `losslab` command: one table each (what `--help` prints and what the parser

@@ -14,6 +14,21 @@ const WORKSPACE = new URL('../../../', import.meta.url).href;
 
 let hooksRegistered = false;
 
+let typeScriptLoaderRegistered = false;
+
+/**
+ * Registers tsx's loader (once per process) so that TypeScript definition files and the user's
+ * own kinds import: only here, when a definition is loaded, so that commands reading none
+ * (`--help`, `report`, `runs`) start without it. When this file is itself TypeScript, a
+ * TypeScript loader is already at work (tsx, or Vitest in the tests) and none is added.
+ */
+async function registerTypeScriptLoader(): Promise<void> {
+  if (typeScriptLoaderRegistered || import.meta.url.endsWith('.ts')) return;
+  typeScriptLoaderRegistered = true;
+  const { register: registerTypeScript } = await import('tsx/esm/api');
+  registerTypeScript();
+}
+
 /**
  * Registers the resolve hook of `definition-hooks.mjs` (once per process): a definition file in
  * any folder, say `/tmp/study/def.ts`, then gets the workspace's `@losslab/*`, `@tensorflow/*`,
@@ -32,8 +47,8 @@ function registerDefinitionHooks(): void {
 
 /**
  * Loads a definition module from any folder and returns its default export (or its export named
- * `definition`), not yet validated. TypeScript files need a TypeScript loader in the process
- * (the `losslab` command and `tsx` provide one). An error thrown while importing it is rethrown
+ * `definition`), not yet validated. TypeScript files load through tsx's loader, registered here
+ * on first use. An error thrown while importing it is rethrown
  * naming the file, with the original error as its `cause` (see `stackOf`).
  *
  * @example
@@ -44,6 +59,7 @@ export async function loadDefinitionFile(path: string): Promise<unknown> {
   if (!existsSync(absolute))
     throw new Error(`${path}: no such definition file${absolute === path ? '' : ` (looked for ${absolute})`}`);
   if (!statSync(absolute).isFile()) throw new Error(`${path}: expected a definition file, but it is a folder`);
+  await registerTypeScriptLoader();
   registerDefinitionHooks();
   let module: { default?: unknown; definition?: unknown };
   try {

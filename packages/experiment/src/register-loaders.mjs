@@ -1,14 +1,16 @@
-// Loaders every losslab process registers before importing the CLI or a job body (bin/losslab.mjs,
-// queue/sandbox.mjs): tsx's, because definition files and user kinds are TypeScript; and, when
-// this file runs from a checkout's src/ (an installed package runs from dist/), the hook that
-// resolves @losslab packages to their sources.
+// Loaders a losslab process registers before importing the CLI or a job body (bin/losslab.mjs,
+// queue/sandbox.mjs). Run from a checkout's src/ (the tests): the hook that resolves @losslab
+// packages to their sources, and tsx's loader, which those TypeScript sources need. Run from dist/
+// (the `losslab` command, an installed package): nothing here; tsx's loader is registered only
+// when a definition file is imported (load-definition.ts), so commands that import none skip it.
 import { register } from 'node:module';
-import { register as registerTypeScript } from 'tsx/esm/api';
 
 // True when this process runs losslab from its TypeScript sources (a checkout, not an install).
 const fromSources = import.meta.url.endsWith('/src/register-loaders.mjs');
 
-export function registerLoaders() {
-  if (fromSources) register('./source-condition-hooks.mjs', import.meta.url);
+export async function registerLoaders() {
+  if (!fromSources) return;
+  register('./source-condition-hooks.mjs', import.meta.url);
+  const { register: registerTypeScript } = await import('tsx/esm/api');
   registerTypeScript();
 }

@@ -17,6 +17,7 @@ import {
 import { DEFAULT_REDUCTION } from '@losslab/losses';
 import { canonicalJson, hashOf } from './canonical.js';
 import { checkRunSpec } from './checks.js';
+import { overridePathProblem } from './override-path.js';
 import { registry as defaultRegistry } from './kinds/index.js';
 import type { Registry } from './kinds/table.js';
 import { isGridValue, searchProblems, searchTrials, TRIAL_SEPARATOR, trialName, type TrialValues } from './search.js';
@@ -128,17 +129,6 @@ export function mergeOverride(base: unknown, override: unknown): unknown {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) merged[key] = mergeOverride(base[key], value);
   return merged;
-}
-
-/**
- * What is wrong with an override path, or undefined when it is field names joined by dots. An
- * empty name (`train..epochs`, `.train`, `train.`) would otherwise set the field before it whole.
- *
- * @example overridePathProblem('train..epochs') // 'expected field names joined by dots (e.g. train.epochs), got an empty name in "train..epochs"'
- */
-export function overridePathProblem(path: string): string | undefined {
-  if (path.split('.').every((name) => name.trim() !== '')) return undefined;
-  return `expected field names joined by dots (e.g. train.epochs), got an empty name in ${JSON.stringify(path)}`;
 }
 
 /**

@@ -1,5 +1,4 @@
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { GroupAggregate } from './aggregate.js';
 import type { EpochsToTarget } from './claims.js';
 import { formatValue, printable } from './format.js';
@@ -471,6 +470,8 @@ function prefixIds(svg: string, prefix: string): string {
  * @example const svg = await renderChartSvg(learningCurveChart('training.loss', aggregates));
  */
 export async function renderChartSvg(chart: ChartSpec): Promise<string> {
+  // Imported on first use: commands that read the report's tables but draw no chart skip loading them.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = compile(chart.spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BACKENDS, type BackendName } from '@losslab/schema';
 import { LosslabError } from './errors.js';
 import { installWasmConvKernels } from './wasm-conv-kernels.js';
 import { installWasmMatMulKernels } from './wasm-kernels.js';
 
-/** Backends losslab knows, fastest first. `tensorflow` is native TF via `@tensorflow/tfjs-node`. */
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendName };
 
 /** The environment variable that overrides the automatic backend choice. */
 export const BACKEND_ENV_VAR = 'LOSSLAB_BACKEND';

@@ -23,7 +23,7 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** Hex sha256 of bytes or of a string's UTF-8 encoding: `@losslab/schema`'s, which runs in browsers too. */
+/** Hex sha256 of bytes or of a string's UTF-8 encoding: `@losslab/schema`'s (`node:crypto` under Node, portable in browsers). */
 export { sha256Hex };
 
 /** Hex sha256 of the canonical JSON of `value`: equal data, equal hash, whatever the key order. */

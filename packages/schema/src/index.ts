@@ -45,6 +45,7 @@ export {
 export { RecordedDefinition } from './recorded-definition.js';
 export { ClassGroups, ComputedClassWeights, TrainingData } from './training-data.js';
 export { sha256Hex } from './sha256.js';
+export { BACKENDS, type BackendName } from './backends.js';
 export {
   PREDICTIONS_FILE,
   RecordedPredictions,

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { fileSha256 } from '@losslab/data/node';
+import { cachedFileSha256, fileSha256 } from '@losslab/data/node';
 import { hashOf } from '@losslab/runtime';
-import { cachedFileSha256 } from '../file-hash.js';
 import {
   adam,
   categoricalCrossentropy,

@@ -7,9 +7,8 @@ import {
   type ArrayDataset,
   type LabelledRows,
 } from '@losslab/data';
-import { readCsvSplit, readIdxShape, readIdxSplit } from '@losslab/data/node';
+import { cachedFileSha256, readCsvSplit, readIdxShape, readIdxSplit } from '@losslab/data/node';
 import { BlinkStreamData, CsvData, IdxData, type Split } from '@losslab/schema';
-import { cachedFileSha256 } from '../file-hash.js';
 import { messageOf } from '../message.js';
 import { dataFolder, pathIn, splitsOf } from './data-paths.js';
 import { builderOf, type Settings } from './define.js';

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 
 /** The connection settings a URL gives, as both ioredis and BullMQ take them. */
 interface RedisTargetOptions {
@@ -122,6 +121,8 @@ export function scrub(target: QueueTarget, text: string | undefined): string {
  * password), or undefined when it answers PING. Run before anything is enqueued or written.
  */
 export async function redisProblem(target: QueueTarget, timeoutMs = 5000): Promise<string | undefined> {
+  // Imported here: the command-line parser reads this file, and most commands never use Redis.
+  const { Redis } = await import('ioredis');
   const client = new Redis({
     ...target.options,
     lazyConnect: true,

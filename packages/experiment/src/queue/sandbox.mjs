@@ -11,7 +11,7 @@ import { registerLoaders } from '../register-loaders.mjs';
 process.once('disconnect', () => process.exit(129));
 if (process.send !== undefined && !process.connected) process.exit(129);
 
-registerLoaders();
+await registerLoaders();
 const { processRunJob } = await import('./process-job.js');
 
 /** BullMQ calls the default export with each job and its lock token; its return value becomes the job's result. */

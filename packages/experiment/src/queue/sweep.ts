@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, resolve } from 'node:path';
-import { Queue } from 'bullmq';
 import type { ExperimentDefinition } from '@losslab/schema';
 import { canonicalJson, hashOf, sha256Hex } from '@losslab/runtime';
 import type { CodeParts } from '../environment.js';
@@ -137,6 +136,8 @@ async function runSweep(
   }
   const all = await jobData(definition, cells, options);
   const results = new Array<CellResult | undefined>(all.length);
+  // Imported here: `losslab run` loads this file, and only runs with --queue use BullMQ.
+  const { Queue } = await import('bullmq');
   const queue = new Queue<RunJobData, RunJobResult, string>(QUEUE_NAME, {
     connection: target.options,
     streams: { events: { maxLen: EVENTS_KEPT } },
