@@ -141,7 +141,7 @@ export interface RunOptions {
   readonly backend?: string;
   /**
    * Runs at once (`--parallel=N`, or its alias `--jobs=N`; the last given wins). With 1 the runs
-   * execute one after another in the CLI's own process; with more, each run is a child process.
+   * execute one after another in the CLI's own process; with more, on that many long-lived worker processes.
    */
   readonly jobs: number;
   /** Print the resolved run matrix and settings, run nothing. */
@@ -230,7 +230,7 @@ same settings, seed, backend and code is reused, not retrained.`,
       type: 'string',
       value: 'N',
       default: '1',
-      description: 'runs at once: 1 runs them one after another in this process, N > 1 each in a child process',
+      description: 'runs at once: 1 runs them one after another in this process, N > 1 on N worker processes',
       decode: positiveInteger,
     },
     jobs: {

@@ -10,9 +10,10 @@ import { backendChoiceProblem, type RunOptions } from './command-options.js';
 import { hashOf } from './canonical.js';
 import { codeParts, type CodeParts } from './environment.js';
 import { dataFileProblems, prettySettings, settingsWithDefaults } from './dry-run.js';
-import { childPoolExecution, endWithParent, sendRecordToParent } from './execution/child-pool.js';
+import { endWithParent, sendRecordToParent } from './execution/child-processes.js';
 import type { CellResult, Execution, RunCell } from './execution/execution.js';
 import { inProcessExecution, runHere } from './execution/in-process.js';
+import { workerPoolExecution } from './execution/worker-pool.js';
 import { registry } from './kinds/index.js';
 import { loadDefinitionFile } from './load-definition.js';
 import { modelShapes, summaryLines } from './model-shapes.js';
@@ -144,7 +145,7 @@ function executionFor(
     });
   return options.jobs === 1
     ? inProcessExecution(resolved.definition, options, backend)
-    : childPoolExecution(entry, options, backend);
+    : workerPoolExecution(options, backend);
 }
 
 /** Writes the report of `records` and prints its outcome; resolves to the exit code. */

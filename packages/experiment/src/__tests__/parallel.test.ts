@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { temporaryFolders } from '@losslab/test-utils';
 import { parseRunArguments } from '../index.js';
@@ -26,6 +28,8 @@ describe('where runs execute', () => {
       'run',
       outside.file,
       `--parallel=${parallel}`,
+      // Three runs: with two workers, one of them runs two, the second on its kept data.
+      '--seeds=0,1,2',
       `--runs-dir=${runs}`,
       `--reports-dir=${outside.reports}-${parallel}`,
     ]);
@@ -34,30 +38,39 @@ describe('where runs execute', () => {
     const { code, stdout, stderr, pid } = await losslab(1, `${outside.runs}-1`);
     expect(code, stderr).toBe(0);
     expect(stdout).toContain(`in this process (pid ${pid})`);
-    expect(stdout).toMatch(/run 1\/2: adam seed 0[\s\S]*run 2\/2: adam seed 1/);
+    expect(stdout).toMatch(/run 1\/3: adam seed 0[\s\S]*run 2\/3: adam seed 1[\s\S]*run 3\/3: adam seed 2/);
     inProcess = storedRuns(`${outside.runs}-1`);
-    expect([...inProcess.keys()].sort()).toEqual(['adam/0', 'adam/1']);
+    expect([...inProcess.keys()].sort()).toEqual(['adam/0', 'adam/1', 'adam/2']);
     for (const run of inProcess.values()) {
       expect(run.pid).toBe(pid);
       expect(run.runId.endsWith(`-${pid}`)).toBe(true);
     }
   });
 
-  it('--parallel=2 runs each in a child process and gets the same records', async () => {
+  it('--parallel=2 runs them on two long-lived worker processes and writes the same bytes', async () => {
     const { code, stdout, stderr, pid } = await losslab(2, `${outside.runs}-2`);
     expect(code, stderr).toBe(0);
-    expect(stdout).toContain('2 child processes at a time');
-    const children = storedRuns(`${outside.runs}-2`);
-    expect([...children.keys()].sort()).toEqual(['adam/0', 'adam/1']);
-    const pids = [...children.values()].map((run) => run.pid);
+    expect(stdout).toContain('2 worker processes, each running one run after another');
+    // Each run's lines carry its label, as the worker writes them.
+    expect(stdout).toMatch(/^\[adam s2\] run in worker process \d+ \(its run 2\)$/m);
+    const workers = storedRuns(`${outside.runs}-2`);
+    expect([...workers.keys()].sort()).toEqual(['adam/0', 'adam/1', 'adam/2']);
+    const pids = [...workers.values()].map((run) => run.pid);
     expect(pids).not.toContain(pid);
+    expect(pids.filter((p) => p === workers.get('adam/2')?.pid)).toHaveLength(2);
     expect(new Set(pids).size).toBe(2);
     expect(inProcess).toBeDefined();
-    for (const [key, child] of children) {
+    const bytes = (runs: string, run: StoredRun | undefined, file: string) =>
+      readFileSync(join(runs, 'anywhere', run?.runId ?? '?', file));
+    for (const [key, worker] of workers) {
       const here = inProcess?.get(key);
-      expect(child.definitionHash).toBe(here?.definitionHash);
-      expect(child.evaluation.metrics).toEqual(here?.evaluation.metrics);
-      expect(child.history.map((epoch) => epoch.loss)).toEqual(here?.history.map((epoch) => epoch.loss));
+      expect(worker.definitionHash).toBe(here?.definitionHash);
+      expect(worker.history.map((epoch) => epoch.loss)).toEqual(here?.history.map((epoch) => epoch.loss));
+      // model.json is left out: it holds TF.js layer names, numbered per process.
+      for (const file of ['evaluation.json', 'weights.bin', 'predictions.bin'])
+        expect(bytes(`${outside.runs}-2`, worker, file).equals(bytes(`${outside.runs}-1`, here, file)), file).toBe(
+          true,
+        );
     }
   });
 });

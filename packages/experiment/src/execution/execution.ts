@@ -2,8 +2,8 @@ import type { RunRecord } from '@losslab/schema';
 import type { ResolvedVariant } from '../resolve.js';
 
 /**
- * Where the runs of a matrix execute — in this process (in-process.ts), in child processes
- * (child-pool.ts) or on the workers of a queue (queue/sweep.ts) — behind one interface, so the run
+ * Where the runs of a matrix execute — in this process (in-process.ts), in worker processes
+ * (worker-pool.ts) or on the workers of a queue (queue/sweep.ts) — behind one interface, so the run
  * command treats them alike.
  */
 

@@ -4,19 +4,25 @@ import type { BackendInfo } from '@losslab/runtime';
 import { kerasProgress } from '@losslab/train';
 import type { RunOptions } from '../command-options.js';
 import { firstLineOf } from '../message.js';
+import type { SourceLoader } from '../pipeline.js';
 import { describeFailure, runOne } from '../run.js';
-import { forwardStopSignals } from './child-pool.js';
+import { forwardStopSignals } from './child-processes.js';
 import { cellLabel, metricsLine, type CellResult, type Execution, type RunCell } from './execution.js';
 
+/** The options {@link runHere} reads. */
+type HereOptions = Pick<RunOptions, 'runsDir' | 'fresh' | 'definitionPath' | 'debug'>;
+
 /**
- * Runs one cell in this process (every run with `--parallel=1`, or the one of a `run-one` child),
- * printing its progress and outcome; never throws.
+ * Runs one cell in this process (every run with `--parallel=1`, the one of a `run-one` child, or
+ * each run of a pool's worker process, which passes its kept data as `loadSource`), printing its
+ * progress and outcome; never throws.
  */
 export async function runHere(
   definition: ExperimentDefinition,
   { variant, seed }: RunCell,
-  options: RunOptions,
+  options: HereOptions,
   backend: BackendInfo,
+  loadSource?: SourceLoader,
 ): Promise<CellResult> {
   const label = cellLabel(variant.name, seed);
   try {
@@ -29,6 +35,7 @@ export async function runHere(
         reuse: !options.fresh,
         log: (line) => console.log(line),
         definitionFile: options.definitionPath,
+        ...(loadSource === undefined ? {} : { loadSource }),
       },
     );
     if (E.isLeft(outcome)) {

@@ -1,0 +1,50 @@
+import * as t from 'io-ts';
+
+/**
+ * What a `--jobs=N` pool (worker-pool.ts) and its worker processes (worker-child.ts) say to each
+ * other over IPC. Each side decodes what it receives: the other side is another program run.
+ */
+
+/** The environment variable that hands a worker its settings (JSON of {@link WorkerSettings}). */
+export const WORKER_SETTINGS_ENV = 'LOSSLAB_POOL_WORKER';
+
+/** What every run of one pool shares: set once when its worker processes start. */
+export const WorkerSettings = t.type({
+  /** `worker 2`: names the worker in its output lines between runs. */
+  name: t.string,
+  definitionPath: t.string,
+  sets: t.array(t.tuple([t.string, t.unknown])),
+  /** The backend every run of the pool runs on (one pool per backend). */
+  backend: t.string,
+  runsDir: t.string,
+  fresh: t.boolean,
+  debug: t.boolean,
+});
+export type WorkerSettings = t.TypeOf<typeof WorkerSettings>;
+
+/** Parent → worker: run one (variant, seed), resolved by the parent to the settings `hash`. */
+export const RunRequest = t.type({
+  kind: t.literal('run'),
+  variant: t.string,
+  seed: t.number,
+  hash: t.string,
+  backend: t.string,
+});
+export type RunRequest = t.TypeOf<typeof RunRequest>;
+
+/** Worker → parent: loaded and ready; said once before the first result. */
+export const WorkerReady = t.type({ kind: t.literal('ready'), backend: t.string });
+
+/** Worker → parent: it cannot run anything (definition or backend does not load); it exits next. */
+export const WorkerUnusable = t.type({ kind: t.literal('unusable'), problem: t.string });
+
+/** Worker → parent: how a run ended, and the live tensors before and after it. */
+export const RunReply = t.intersection([
+  t.type({
+    kind: t.literal('result'),
+    tensorsBefore: t.number,
+    tensorsAfter: t.number,
+  }),
+  t.partial({ record: t.unknown, ending: t.string }),
+]);
+export type RunReply = t.TypeOf<typeof RunReply>;
