@@ -192,22 +192,21 @@ const workerOf = (line: string, label: string): number | undefined => {
 
 describe('--jobs=2 worker processes', () => {
   it('a killed worker fails only its run, and the next runs start on fresh workers', async () => {
-    const killed: number[] = [];
+    // The two slow runs start in either order: each kill is kept under its run's label.
+    const killedBy = new Map<string, number>();
     const result = await startPool([], (line) => {
       for (const label of ['slow s0', 'slow s1']) {
         const pid = workerOf(line, label);
         if (pid !== undefined) {
-          killed.push(pid);
+          killedBy.set(label, pid);
           process.kill(pid, 'SIGKILL');
         }
       }
     });
     expect(result.code, result.stderr).toBe(1);
+    const killed = [...killedBy.values()];
     expect(killed).toHaveLength(2);
-    for (const [label, pid] of [
-      ['slow s0', killed[0]],
-      ['slow s1', killed[1]],
-    ] as const)
+    for (const [label, pid] of killedBy)
       expect(result.stderr).toMatch(
         new RegExp(`error: ${label}: its worker process \\(pid ${pid}\\) ended during the run \\(killed by SIGKILL\\)`),
       );

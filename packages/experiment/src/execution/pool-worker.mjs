@@ -11,7 +11,7 @@ const orphaned = () => process.exit(129);
 process.once('disconnect', orphaned);
 if (process.send !== undefined && !process.connected) process.exit(129);
 
-registerLoaders();
+await registerLoaders();
 const { serveRuns } = await import('./worker-child.js');
 process.off('disconnect', orphaned);
 await serveRuns();
