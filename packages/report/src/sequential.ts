@@ -603,7 +603,7 @@ export function formatLevel(p: number): string {
 }
 
 /** `focal vs ce, balancedAccuracy`. */
-export const comparisonName = (comparison: SequentialComparison): string =>
+const comparisonName = (comparison: SequentialComparison): string =>
   `${comparison.variant} vs ${comparison.baseline}, ${comparison.metric}`;
 
 /** What a decision says in words: `focal better than ce`, `too small to matter (within ±0.005)`, `open`. */
