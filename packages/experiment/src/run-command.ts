@@ -13,7 +13,7 @@ import { dataFileProblems, prettySettings, settingsWithDefaults } from './dry-ru
 import { endWithParent, sendRecordToParent } from './execution/child-processes.js';
 import type { CellResult, Execution, RunCell } from './execution/execution.js';
 import { inProcessExecution, runHere } from './execution/in-process.js';
-import { workerPoolExecution } from './execution/worker-pool.js';
+import { WorkerPool, workerPoolExecution } from './execution/worker-pool.js';
 import { registry } from './kinds/index.js';
 import { loadDefinitionFile } from './load-definition.js';
 import { modelShapes, summaryLines } from './model-shapes.js';
@@ -128,7 +128,7 @@ function executionFor(
   options: RunOptions,
   resolved: ResolvedExperiment,
   backend: BackendInfo,
-  entry: string,
+  pool: WorkerPool | undefined,
   code: CodeParts,
 ): Execution {
   if (options.queue !== undefined)
@@ -145,7 +145,7 @@ function executionFor(
     });
   return options.jobs === 1
     ? inProcessExecution(resolved.definition, options, backend)
-    : workerPoolExecution(options, backend);
+    : workerPoolExecution(options, backend, pool);
 }
 
 /** Writes the report of `records` and prints its outcome; resolves to the exit code. */
@@ -195,19 +195,34 @@ async function tuneVariants(
   options: RunOptions,
   resolved: ResolvedExperiment,
   backend: BackendInfo,
-  entry: string,
+  pool: WorkerPool | undefined,
   code: CodeParts,
 ): Promise<{ options: RunOptions; resolved: ResolvedExperiment; searches: readonly SearchOutcome[] } | undefined> {
   if (resolved.searches.length === 0) return { options, resolved, searches: [] };
-  const searches = await runSearches(resolved, executionFor(options, resolved, backend, entry, code));
+  const searches = await runSearches(resolved, executionFor(options, resolved, backend, pool, code));
   if (searches === undefined) return undefined;
   const tunedOptions = { ...options, sets: [...options.sets, ...searches.flatMap((search) => search.values)] };
   const tuned = await prepare(tunedOptions);
   return tuned === undefined ? undefined : { options: tunedOptions, resolved: tuned, searches };
 }
 
-/** `losslab run`: resolves to its exit code (see `EXIT_CODES` in cli.ts). */
-export async function runCommand(given: RunOptions, entry: string): Promise<number> {
+/**
+ * `losslab run`: resolves to its exit code (see `EXIT_CODES` in cli.ts). With `--jobs=N` (N > 1)
+ * the worker processes start first, so they load while this process checks the definition and data.
+ * (`_entry`, the script `run-one` children started from, is no longer used: the pool's workers
+ * start from execution/pool-worker.mjs.)
+ */
+export async function runCommand(given: RunOptions, _entry?: string): Promise<number> {
+  const pool =
+    given.jobs > 1 && given.queue === undefined && !given.dryRun ? new WorkerPool(given, given.jobs) : undefined;
+  try {
+    return await runMatrix(given, pool);
+  } finally {
+    pool?.close();
+  }
+}
+
+async function runMatrix(given: RunOptions, pool: WorkerPool | undefined): Promise<number> {
   const declared = await prepare(given);
   if (declared === undefined) return 2;
   let options = given;
@@ -257,11 +272,11 @@ export async function runCommand(given: RunOptions, entry: string): Promise<numb
   // Taken once, before the runs start (each run takes its own), after the definition registered its
   // user kinds: runs are matched by the code they ran, and queue workers must run the same.
   const code = codeParts(registry);
-  const tuned = await tuneVariants(options, resolved, backend, entry, code);
+  const tuned = await tuneVariants(options, resolved, backend, pool, code);
   if (tuned === undefined) return 1;
   ({ options, resolved } = tuned);
   const { definition, variants } = resolved;
-  const execution = executionFor(options, resolved, backend, entry, code);
+  const execution = executionFor(options, resolved, backend, pool, code);
   const budget = sequentialPlan === undefined ? '' : `, until decided (at most ${sequentialPlan.maxSeeds} seeds)`;
   console.log(
     `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s)${budget}, ${describeBackend(backend)}, ${execution.where}`,

@@ -59,7 +59,7 @@ export const DEFAULT_SEQUENTIAL_SIMULATION: SequentialSimulationSettings = {
 };
 
 /** What one procedure did over all studies. */
-export interface ProcedureSummary {
+interface ProcedureSummary {
   /** Share of studies deciding some comparison wrongly: better or worse without a difference, or the wrong way. */
   readonly falseDecision: number;
   /** Share of studies calling a true difference of at least the smallest effect "too small to matter". */
@@ -97,7 +97,10 @@ function normal(random: Random): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
 
-/** Testing every look at the family level itself: the "look without spending" the spending guards against. */
+/**
+ * Testing every look at the family level itself: the "look without spending" the spending guards against.
+ * @internal exported for its test
+ */
 export const levelsWithoutSpending: LevelsAtLooks = (plan, level) => plan.looks.map(() => level);
 
 /** One study's values: [seed][0 = baseline, 1… = variants]. */

@@ -404,6 +404,7 @@ export interface LookData {
  * The family of primary comparisons: every other variant against the baseline (the first
  * variant) on each primary metric, then each `beats` claim whose pair is not already in it.
  * Fixed at the first look; the verdict's "best against the rest" depends on the data and cannot be planned.
+ * A comparison on a metric either variant does not report is left out (the verdict names such metrics).
  */
 export function sequentialFamily(
   records: readonly RunRecord[],
@@ -432,7 +433,13 @@ export function sequentialFamily(
       direction: claim.direction ?? direction,
     });
   }
-  return { experiment: view.experiment, comparisons };
+  // A metric a variant does not report (a misspelt declared one) could never be decided.
+  const reports = (label: string, metric: string): boolean =>
+    view.groups.some(({ group, aggregate }) => group.label === label && aggregate.final[metric] !== undefined);
+  return {
+    experiment: view.experiment,
+    comparisons: comparisons.filter((c) => reports(c.variant, c.metric) && reports(c.baseline, c.metric)),
+  };
 }
 
 /** The paired differences of each comparison over `seeds` (the seeds both variants have, in that order). */
@@ -603,7 +610,7 @@ export function formatLevel(p: number): string {
 }
 
 /** `focal vs ce, balancedAccuracy`. */
-export const comparisonName = (comparison: SequentialComparison): string =>
+const comparisonName = (comparison: SequentialComparison): string =>
   `${comparison.variant} vs ${comparison.baseline}, ${comparison.metric}`;
 
 /** What a decision says in words: `focal better than ce`, `too small to matter (within ±0.005)`, `open`. */

@@ -11,6 +11,7 @@ import { registry } from '../kinds/index.js';
 import { resolveExperiment } from '../resolve.js';
 import { keptSourceLoader } from '../execution/kept-data.js';
 import { runRequest, startWorker } from '../execution/worker-child.js';
+import { nodeFlags } from '../execution/worker-pool.js';
 import { LAUNCHER } from './outside-definition.js';
 
 /**
@@ -78,7 +79,7 @@ describe('a worker between runs', () => {
     ['train.epochs', 1],
   ];
   const runsDir = join(folders.make(), 'runs');
-  const settings = { name: 'worker 1', definitionPath, sets, backend: 'cpu', runsDir, fresh: true, debug: false };
+  const settings = { name: 'worker 1', definitionPath, backend: 'cpu', runsDir, fresh: true, debug: false };
   const hashOf = async (seed: number) => {
     const resolved = resolveExperiment(await loadDefinitionFile(definitionPath), definitionPath, {
       variants: ['adam'],
@@ -94,6 +95,7 @@ describe('a worker between runs', () => {
       kind: 'run' as const,
       variant: 'adam',
       seed,
+      sets,
       hash: await hashOf(seed),
       backend: 'cpu',
       ...overrides,
@@ -116,6 +118,24 @@ describe('a worker between runs', () => {
       ending: 'refused: settings differ',
     });
     expect(readdirSync(join(runsDir, 'tiny-mnist-odd')).filter((run) => !run.startsWith('.')).length).toBe(2);
+  });
+});
+
+describe("a worker's Node flags", () => {
+  it("are this process's, without tsx's own loader (the worker entry registers it)", () => {
+    expect(
+      nodeFlags([
+        '--require',
+        '/w/node_modules/tsx/dist/preflight.cjs',
+        '--import',
+        'file:///w/node_modules/tsx/dist/loader.mjs',
+        '--max-old-space-size=4096',
+        '--import=file:///w/node_modules/tsx/dist/loader.mjs',
+        '--import',
+        './my-hooks.mjs',
+        '--conditions=@losslab/source',
+      ]),
+    ).toEqual(['--max-old-space-size=4096', '--import', './my-hooks.mjs', '--conditions=@losslab/source']);
   });
 });
 

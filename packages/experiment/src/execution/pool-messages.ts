@@ -8,25 +8,31 @@ import * as t from 'io-ts';
 /** The environment variable that hands a worker its settings (JSON of {@link WorkerSettings}). */
 export const WORKER_SETTINGS_ENV = 'LOSSLAB_POOL_WORKER';
 
-/** What every run of one pool shares: set once when its worker processes start. */
-export const WorkerSettings = t.type({
-  /** `worker 2`: names the worker in its output lines between runs. */
-  name: t.string,
-  definitionPath: t.string,
-  sets: t.array(t.tuple([t.string, t.unknown])),
-  /** The backend every run of the pool runs on (one pool per backend). */
-  backend: t.string,
-  runsDir: t.string,
-  fresh: t.boolean,
-  debug: t.boolean,
-});
+/** What every run of one worker shares: set once when the worker process starts. */
+export const WorkerSettings = t.intersection([
+  t.type({
+    /** `worker 2`: names the worker in its output lines between runs. */
+    name: t.string,
+    definitionPath: t.string,
+    runsDir: t.string,
+    fresh: t.boolean,
+    debug: t.boolean,
+  }),
+  /** The backend this worker runs every run on; absent: chosen as `losslab run` chooses (env, auto). */
+  t.partial({ backend: t.string }),
+]);
 export type WorkerSettings = t.TypeOf<typeof WorkerSettings>;
 
-/** Parent → worker: run one (variant, seed), resolved by the parent to the settings `hash`. */
+/**
+ * Parent → worker: run one (variant, seed) of the definition with the overrides `sets` (the
+ * command line's, and a search's chosen values), which the parent resolved to the settings `hash`,
+ * on `backend`.
+ */
 export const RunRequest = t.type({
   kind: t.literal('run'),
   variant: t.string,
   seed: t.number,
+  sets: t.array(t.tuple([t.string, t.unknown])),
   hash: t.string,
   backend: t.string,
 });

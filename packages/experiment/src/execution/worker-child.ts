@@ -52,7 +52,7 @@ export async function runRequest(worker: WorkerState, request: RunRequest): Prom
   const { settings } = worker;
   const resolved = resolveExperiment(worker.raw, settings.definitionPath, {
     variants: [request.variant],
-    overrides: [...settings.sets.filter(([path]) => path !== 'seeds'), ['seeds', [request.seed]]],
+    overrides: [...request.sets.filter(([path]) => path !== 'seeds'), ['seeds', [request.seed]]],
   });
   const variant = E.isRight(resolved) ? resolved.right.variants[0] : undefined;
   if (E.isLeft(resolved) || variant === undefined) {
@@ -145,9 +145,8 @@ export async function serveRuns(): Promise<void> {
     console.log(`worker process ${process.pid}: ${describeBackend(worker.backend)}`);
     await send({ kind: 'ready', backend: worker.backend.name });
   } catch (error) {
-    const problem = firstLineOf(error);
-    console.error(`error: ${problem}`);
-    await send({ kind: 'unusable', problem });
+    // Said by the parent, once, when it asks this worker for a run (it may have stopped already).
+    await send({ kind: 'unusable', problem: firstLineOf(error) });
     process.exit(1);
   }
 }

@@ -5,7 +5,7 @@ import { formatErrors, RunRecord } from '@losslab/schema';
 import type { BackendInfo } from '@losslab/runtime';
 import type { RunOptions } from '../command-options.js';
 import { forgetChild, forwardStopSignals, keepChild, relayLines } from './child-processes.js';
-import { cellLabel, type CellResult, type Execution } from './execution.js';
+import { cellLabel, type CellResult, type Execution, type RunCell } from './execution.js';
 import {
   RunReply,
   WORKER_SETTINGS_ENV,
@@ -24,6 +24,28 @@ import {
 /** The worker entry, beside this file in src/ (run through the loaders it registers) and in dist/. */
 const WORKER_ENTRY = fileURLToPath(new URL('./pool-worker.mjs', import.meta.url));
 
+/**
+ * This process's Node flags without tsx's own loader (`npx tsx …` adds `--require …/tsx/…` and
+ * `--import …/tsx/…`): the worker entry registers tsx itself, and twice costs each worker about
+ * 0.4 s of CPU at start.
+ */
+/** @internal */
+export function nodeFlags(execArgv: readonly string[]): string[] {
+  const flags: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i]!;
+    const [name, inline] = flag.split(/=(.*)/s);
+    const isLoader = name === '--require' || name === '-r' || name === '--import';
+    const value = inline ?? (isLoader ? execArgv[i + 1] : undefined);
+    if (isLoader && value !== undefined && /[\\/]tsx[\\/]/.test(value)) {
+      if (inline === undefined) i++;
+      continue;
+    }
+    flags.push(flag);
+  }
+  return flags;
+}
+
 /** How a request to a worker came back: its reply, or the worker's end (and why it could not run). */
 type Outcome = { readonly reply: RunReply } | { readonly ended: string; readonly unusable?: string };
 
@@ -31,13 +53,13 @@ type Outcome = { readonly reply: RunReply } | { readonly ended: string; readonly
 class PoolWorker {
   private readonly child: ChildProcess;
   private pending: ((outcome: Outcome) => void) | undefined;
-  private unusable: string | undefined;
-  private ended: string | undefined;
+  private why: string | undefined;
+  private problem: string | undefined;
 
   constructor(settings: WorkerSettings) {
-    // Started the way this process was (same Node flags, e.g. tsx's loader); the IPC channel is
-    // the worker's lifeline: it closes when this process dies, even by SIGKILL.
-    this.child = spawn(process.execPath, [...process.execArgv, WORKER_ENTRY], {
+    // Started with this process's Node flags; the IPC channel is the worker's lifeline: it closes
+    // when this process dies, even by SIGKILL.
+    this.child = spawn(process.execPath, [...nodeFlags(process.execArgv), WORKER_ENTRY], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, [WORKER_SETTINGS_ENV]: JSON.stringify(settings) },
     });
@@ -47,7 +69,7 @@ class PoolWorker {
     relayLines(this.child.stderr, process.stderr);
     this.child.on('message', (message: unknown) => {
       const unusable = WorkerUnusable.decode(message);
-      if (E.isRight(unusable)) this.unusable = unusable.right.problem;
+      if (E.isRight(unusable)) this.problem = unusable.right.problem;
       const reply = RunReply.decode(message);
       if (E.isRight(reply)) this.settle({ reply: reply.right });
     });
@@ -60,10 +82,24 @@ class PoolWorker {
     return this.child.pid;
   }
 
+  /** Whether the process has ended. */
+  get ended(): boolean {
+    return this.why !== undefined;
+  }
+
+  /** Why it cannot run anything, when it said so before it ended. */
+  get unusable(): string | undefined {
+    return this.problem;
+  }
+
   private end(why: string): void {
     forgetChild(this.child);
-    this.ended ??= why;
-    this.settle({ ended: this.ended, ...(this.unusable === undefined ? {} : { unusable: this.unusable }) });
+    this.why ??= why;
+    this.settle(this.endOutcome(this.why));
+  }
+
+  private endOutcome(why: string): Outcome {
+    return { ended: why, ...(this.problem === undefined ? {} : { unusable: this.problem }) };
   }
 
   private settle(outcome: Outcome): void {
@@ -75,8 +111,8 @@ class PoolWorker {
   /** Asks for one run; resolves with its reply, or with the worker's end if it dies first. */
   run(request: RunRequest): Promise<Outcome> {
     return new Promise((done) => {
-      if (this.ended !== undefined) {
-        done({ ended: this.ended });
+      if (this.why !== undefined) {
+        done(this.endOutcome(this.why));
         return;
       }
       this.pending = done;
@@ -110,47 +146,80 @@ function cellResult(label: string, outcome: Outcome, worker: PoolWorker): CellRe
   return { label, ending: 'invalid record' };
 }
 
-/** `--jobs=N` (N > 1): the runs on at most N worker processes of this backend at a time. */
-export const workerPoolExecution = (options: RunOptions, backend: BackendInfo): Execution => ({
-  where: `${options.jobs} worker processes, each running one run after another`,
-  async run(cells) {
-    forwardStopSignals();
-    const settings: Omit<WorkerSettings, 'name'> = {
-      definitionPath: options.definitionPath,
-      sets: options.sets.map(([path, value]) => [path, value]),
-      backend: backend.name,
-      runsDir: options.runsDir,
-      fresh: options.fresh,
-      debug: options.debug,
-    };
+/** The ending of a run a worker refused because it runs on another backend (worker-child.ts). */
+const OTHER_BACKEND = 'refused: other backend';
+
+/**
+ * The worker processes of one `losslab run --jobs=N`, started as early as the command knows N (so
+ * they load while the command checks the definition and data) and kept for every matrix the command
+ * runs (a search's trials, then the runs). Closing it lets every worker end.
+ */
+export class WorkerPool {
+  private readonly idle: PoolWorker[] = [];
+  private started = 0;
+  /** Set when a worker could not even load: every later worker would fail the same way. */
+  private unusable: string | undefined;
+  private settings: Omit<WorkerSettings, 'name'>;
+
+  constructor(
+    options: Pick<RunOptions, 'definitionPath' | 'runsDir' | 'fresh' | 'debug' | 'backend'>,
+    readonly size: number,
+  ) {
+    const { definitionPath, runsDir, fresh, debug, backend } = options;
+    this.settings = { definitionPath, runsDir, fresh, debug, ...(backend === undefined ? {} : { backend }) };
+    for (let i = 0; i < size; i++) this.idle.push(this.startWorker());
+  }
+
+  /** Says once that workers cannot start; the runs not begun yet then fail with the reason. */
+  private markUnusable(problem: string): void {
+    if (this.unusable !== undefined) return;
+    this.unusable = `worker could not start: ${problem}`;
+    console.error(`error: a worker process could not start: ${problem}`);
+  }
+
+  private startWorker(): PoolWorker {
+    return new PoolWorker({ ...this.settings, name: `worker ${++this.started}` });
+  }
+
+  /** Runs `cells` on at most `size` workers, on `backend`, with the overrides `sets`. */
+  async run(cells: readonly RunCell[], backend: BackendInfo, sets: RunOptions['sets']): Promise<CellResult[]> {
+    // A worker started from now on runs on this backend by name; one started before and found on
+    // another refuses its run, which then goes to a fresh worker.
+    this.settings = { ...this.settings, backend: backend.name };
     const results = new Array<CellResult>(cells.length);
     let next = 0;
     let begun = 0;
-    let workers = 0;
-    // Set when a worker could not even load: every later worker would fail the same way.
-    let unusable: string | undefined;
     const slot = async () => {
-      let worker: PoolWorker | undefined;
+      let worker = this.idle.pop();
       while (next < cells.length) {
         const index = next++;
         const { variant, seed } = cells[index]!;
         const label = cellLabel(variant.name, seed);
-        if (unusable !== undefined) {
-          results[index] = { label, ending: unusable };
+        if (this.unusable !== undefined) {
+          results[index] = { label, ending: this.unusable };
           continue;
         }
         console.log(`run ${++begun}/${cells.length}: ${variant.name} seed ${seed}`);
-        worker ??= new PoolWorker({ ...settings, name: `worker ${++workers}` });
-        const outcome = await worker.run({
+        const request: RunRequest = {
           kind: 'run',
           variant: variant.name,
           seed,
+          sets: sets.map(([path, value]) => [path, value]),
           hash: variant.hash,
           backend: backend.name,
-        });
+        };
+        // An idle worker that died before its first run (not for a reason every worker shares) is replaced.
+        if (worker?.ended === true && worker.unusable === undefined) worker = undefined;
+        worker ??= this.startWorker();
+        let outcome = await worker.run(request);
+        if ('reply' in outcome && outcome.reply.ending === OTHER_BACKEND) {
+          worker.close();
+          worker = this.startWorker();
+          outcome = await worker.run(request);
+        }
         results[index] = cellResult(label, outcome, worker);
         if ('ended' in outcome) {
-          if (outcome.unusable !== undefined) unusable ??= `worker could not start: ${outcome.unusable}`;
+          if (outcome.unusable !== undefined) this.markUnusable(outcome.unusable);
           worker = undefined;
         } else if (outcome.reply.tensorsAfter !== outcome.reply.tensorsBefore) {
           console.error(
@@ -160,9 +229,35 @@ export const workerPoolExecution = (options: RunOptions, backend: BackendInfo): 
           worker = undefined;
         }
       }
-      worker?.close();
+      if (worker !== undefined) this.idle.push(worker);
     };
-    await Promise.all(Array.from({ length: Math.min(options.jobs, cells.length) }, slot));
+    await Promise.all(Array.from({ length: Math.min(this.size, cells.length) }, slot));
     return results;
+  }
+
+  /** Lets every idle worker end (each exits once its IPC channel closes). */
+  close(): void {
+    this.idle.splice(0).forEach((worker) => worker.close());
+  }
+}
+
+/**
+ * `--jobs=N` (N > 1): the runs on the worker processes of `pool`, or of a pool of `options.jobs`
+ * started now (closed when the runs are done).
+ */
+export const workerPoolExecution = (
+  options: RunOptions,
+  backend: BackendInfo,
+  pool: WorkerPool | undefined,
+): Execution => ({
+  where: `${options.jobs} worker processes, each running one run after another`,
+  async run(cells) {
+    forwardStopSignals();
+    const workers = pool ?? new WorkerPool(options, options.jobs);
+    try {
+      return await workers.run(cells, backend, options.sets);
+    } finally {
+      if (pool === undefined) workers.close();
+    }
   },
 });

@@ -16,6 +16,9 @@ import {
 import { DEFAULT_SEQUENTIAL_SIMULATION, levelsWithoutSpending, simulateSequential } from '../sequential-simulation.js';
 import { normalCdf, studentTQuantile } from '../stats.js';
 import { classRecord } from './fixtures.js';
+import { buildReport } from '../model.js';
+import { renderHtml } from '../html.js';
+import { renderMarkdown } from '../markdown.js';
 
 /** z_{1−α/4} for α = 0.05, i.e. Φ⁻¹(0.9875), from a normal table. */
 const Z_09875 = 2.241402727604947;
@@ -267,7 +270,8 @@ describe('a study on records', () => {
   const declared = [{ metric: 'accuracy', direction: 'higher' as const }];
 
   it('the family: every variant against the first on each primary metric, then beats claims not already in it', () => {
-    const family = sequentialFamily(records([1, 2]), declared);
+    // A declared metric no run reports could never be decided: left out.
+    const family = sequentialFamily(records([1, 2]), [...declared, { metric: 'noSuchMetric' }]);
     expect(family.experiment).toBe('digits');
     expect(family.comparisons.map((c) => `${c.variant}/${c.baseline}/${c.metric}`)).toEqual([
       'focal/ce/accuracy',
@@ -296,5 +300,30 @@ describe('a study on records', () => {
       /^ {2}focal vs ce, accuracy: (focal better than ce at look \d \(\d seeds\)|open): [+-]0\.\d+/,
     );
     if (outcome.stopped === 'decided') expect(openVariants(outcome)).toEqual([]);
+  });
+});
+
+describe('the report section', () => {
+  it('Markdown and HTML both show "Seeds until decided" with each comparison’s decision, seeds and look', async () => {
+    const records = [1, 2, 3].flatMap((seed) => ['ce', 'focal-balanced'].map((variant) => classRecord(variant, seed)));
+    const declared = [{ metric: 'accuracy', direction: 'higher' as const }];
+    const plan = sequentialPlan({ declared: [1, 2, 3], round: 1, maxSeeds: 4, alpha: 0.05, smallestEffect: 0.005 });
+    const outcome = sequentialLook(plan, 0, records, undefined, declared);
+    const [standing] = outcome.comparisons;
+    const model = await buildReport(records, { primary: declared, sequential: outcome });
+    const markdown = renderMarkdown(model);
+    const html = renderHtml(model);
+    expect(markdown).toContain('## Seeds until decided');
+    expect(html).toContain('<h2>Seeds until decided</h2>');
+    const seeds = standing?.decision === 'open' ? 'more than 3' : '3';
+    const look = standing?.decidedAt === null ? '—' : '1';
+    expect(markdown).toContain(`| focal-balanced vs ce | accuracy | `);
+    expect(markdown).toMatch(
+      new RegExp(`\\| focal-balanced vs ce \\| accuracy \\| [^|]+ \\| ${seeds} \\| ${look} \\|`),
+    );
+    expect(html).toContain(`<td class="num">${seeds}</td><td class="num">${look}</td>`);
+    expect(markdown).toContain('planned looks at 3, 4; budget 4, 1 seed per round');
+    // Without a sequential study there is no such section.
+    expect(renderMarkdown(await buildReport(records, { primary: declared }))).not.toContain('Seeds until decided');
   });
 });
