@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '@losslab/schema';
@@ -7,6 +8,7 @@ import { registry, resolveExperiment, runOne, subsample, type ResolvedExperiment
 import { tinyMnistOdd } from './fixtures.js';
 
 const runsFolders = temporaryFolders('losslab-seed-sources-');
+const README = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
 
 function resolve(raw: unknown, variants?: string[]): ResolvedExperiment {
   const result = resolveExperiment(raw, 'fixture', variants === undefined ? {} : { variants });
@@ -50,7 +52,10 @@ describe('seed designs and variance studies resolve', () => {
   });
 
   it('names an unknown source, a bad count and a hand-written seeding by path', () => {
-    expect(problemsOf(definition({ seeds: { count: 2, vary: ['init', 'weights'] } })).join('\n')).toMatch(
+    const unknown = problemsOf(definition({ seeds: { count: 2, vary: ['init', 'weights'] } }));
+    // the root README shows this line as it is printed
+    expect(README).toContain(`\n${unknown[0]}\n`);
+    expect(unknown.join('\n')).toMatch(
       /^seeds\.vary\.1: expected a seed source: one of "init", "order", "data", got "weights"$/m,
     );
     expect(problemsOf(definition({ variance: { seeds: 3, sources: ['dropout'] } })).join('\n')).toMatch(
@@ -66,6 +71,12 @@ describe('seed designs and variance studies resolve', () => {
     expect(
       problemsOf(definition({ variants: { masked: { seeding: { vary: ['init'], base: 0 } } } })).join('\n'),
     ).toMatch(/variants\.masked\.seeding: unknown key/);
+  });
+
+  it("the README shows blink's variance study as blink declares it", () => {
+    const line = "variance: { seeds: 3, sources: ['init', 'order'], variants: ['sgd-sample-weighted'] },";
+    expect(README).toContain(line);
+    expect(readFileSync(new URL('../../../../experiments/blink.ts', import.meta.url), 'utf8')).toContain(line);
   });
 
   it('a variance study adds one variant per source, with its own seeds and hash; run-one resolves one alone', () => {
