@@ -84,8 +84,8 @@ describe('seed designs and variance studies resolve', () => {
     const study = resolve(raw);
     expect(study.variants.map((v) => [v.name, v.seeds])).toEqual([
       ['masked', undefined],
-      ['masked~vary=init', [0, 1]],
-      ['masked~vary=order', [0, 1]],
+      ['masked~vary=init', [1, 2]],
+      ['masked~vary=order', [1, 2]],
     ]);
     expect(study.variants[2]!.spec.seeding).toEqual({ vary: ['order'], base: 0, studyOf: 'masked' });
     expect(new Set(study.variants.map((v) => v.hash)).size).toBe(3);
@@ -139,12 +139,17 @@ describe('a variance-study run varies only its source (cpu)', () => {
     const study = resolve(definition({ variance: { seeds: 2 } }));
     const runsDir = runsFolders.make();
     const before = liveTensorCount();
-    const order = [
-      await run(study, 'masked~vary=order', 0, runsDir),
-      await run(study, 'masked~vary=order', 1, runsDir),
-    ];
-    const init = [await run(study, 'masked~vary=init', 0, runsDir), await run(study, 'masked~vary=init', 1, runsDir)];
-    const data = [await run(study, 'masked~vary=data', 0, runsDir), await run(study, 'masked~vary=data', 1, runsDir)];
+    // each study variant on its own seeds (1 and 2: the seeds other than the base 0), and the ordinary run at the base
+    const runAll = async (name: string) => {
+      const outcomes = [];
+      for (const seed of study.variants.find((v) => v.name === name)!.seeds!)
+        outcomes.push(await run(study, name, seed, runsDir));
+      return outcomes;
+    };
+    const order = await runAll('masked~vary=order');
+    const init = await runAll('masked~vary=init');
+    const data = await runAll('masked~vary=data');
+    const base = await run(study, 'masked', 0, runsDir);
     expect(liveTensorCount()).toBe(before);
     const drawn = (record: RunRecord) => record.dataFingerprint['train.drawn'];
 
@@ -159,12 +164,15 @@ describe('a variance-study run varies only its source (cpu)', () => {
     expect(data[1]!.weights).toEqual(data[0]!.weights);
     expect(drawn(data[1]!.record)).not.toBe(drawn(data[0]!.record));
 
-    // the base seed (0) is shared: every source at 0 is the same computation
-    expect(init[0]!.weights).toEqual(order[0]!.weights);
-    expect(init[0]!.batches).toEqual(order[0]!.batches);
+    // a fixed source draws from the base seed: what the ordinary run of seed 0 drew
+    expect(order[0]!.weights).toEqual(base.weights);
+    expect(init[0]!.batches).toEqual(base.batches);
+    expect(init[0]!.weights).not.toEqual(base.weights);
+    expect(drawn(order[0]!.record)).toBe(drawn(base.record));
+    expect(base.record.seeding).toBeUndefined();
 
     expect(order[1]!.record.seeding).toEqual({ vary: ['order'], base: 0, studyOf: 'masked' });
     expect(order[1]!.record.variant).toBe('masked~vary=order');
-    expect(order[1]!.record.seed).toBe(1);
+    expect(order[1]!.record.seed).toBe(2);
   }, 60_000);
 });
