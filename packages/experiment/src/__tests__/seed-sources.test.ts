@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '@losslab/schema';
 import { liveTensorCount, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { temporaryFolders } from '@losslab/test-utils';
-import { registry, resolveExperiment, runOne, subsample, type ResolvedExperiment } from '../index.js';
+import { carveValidation, registry, resolveExperiment, runOne, subsample, type ResolvedExperiment } from '../index.js';
 import { tinyMnistOdd } from './fixtures.js';
 
 const runsFolders = temporaryFolders('losslab-seed-sources-');
@@ -71,6 +71,24 @@ describe('seed designs and variance studies resolve', () => {
     expect(
       problemsOf(definition({ variants: { masked: { seeding: { vary: ['init'], base: 0 } } } })).join('\n'),
     ).toMatch(/variants\.masked\.seeding: unknown key/);
+  });
+
+  it('a study without `variants` studies every variant without a search (a searched one must first choose)', () => {
+    const tuned = {
+      train: { epochs: 2 },
+      transforms: [carveValidation({ fraction: 0.25, seed: 1 })],
+      search: {
+        space: { 'optimizer.learningRate': { kind: 'grid', values: [0.01, 0.1] } },
+        seed: 0,
+        select: { metric: 'accuracy', direction: 'max', split: 'validation' },
+      },
+    };
+    const raw = definition({ variance: { seeds: 2, sources: ['init'] }, variants: { masked: {}, tuned } });
+    expect(resolve(raw).variants.map((v) => v.name)).toEqual(['masked', 'tuned', 'masked~vary=init']);
+    const named = definition({ variance: { seeds: 2, variants: ['tuned'] }, variants: { masked: {}, tuned } });
+    expect(problemsOf(named).join('\n')).toMatch(
+      /variance\.variants\.0: expected a variant without a search .* got "tuned"/,
+    );
   });
 
   it("the README shows blink's variance study as blink declares it", () => {
