@@ -97,7 +97,7 @@ export default defineExperiment({
   }),
   seeds: [0, 1, 2],
   // Where sgd-sample-weighted's seed-to-seed spread comes from: its initial weights alone, then its batch
-  // order alone, 3 seeds each, the other source at seed 0 (runs `sgd-sample-weighted~vary=init`, `~vary=order`).
+  // order alone, on seeds 1, 2, 3, the other source at seed 0 (runs `sgd-sample-weighted~vary=init`, `~vary=order`).
   // The data draw is fixed here (dataSeed 7, no transforms), so `data` would vary nothing.
   variance: { seeds: 3, sources: ['init', 'order'], variants: ['sgd-sample-weighted'] },
   variants: {

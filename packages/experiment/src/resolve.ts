@@ -350,17 +350,20 @@ export function resolveExperiment(
       // resolved with the whole experiment or when named itself (`--variant=V` is V's own runs alone,
       // so a `run-one` child or a queue job given one name resolves exactly one variant).
       const study = definition.variance;
-      for (const [index, name] of (study === undefined ? [] : (study.variants ?? names)).entries()) {
-        if (!names.includes(name) || (definition.variants[name]?.search ?? definition.search) !== undefined) {
+      const searched = (name: string): boolean =>
+        (definition.variants[name]?.search ?? definition.search) !== undefined;
+      const studied = study === undefined ? [] : (study.variants ?? names.filter((name) => !searched(name)));
+      for (const [index, name] of studied.entries()) {
+        if (!names.includes(name) || searched(name)) {
           problems.push(
             `variance.variants.${index}: expected a variant without a search (variants: ${names.join(', ')}), got ${JSON.stringify(name)}`,
           );
           continue;
         }
         for (const source of study?.sources ?? SEED_SOURCES) found.add(studyVariantName(name, source));
-        const studied = variants.find((variant) => variant.name === name);
-        if (study === undefined || studied === undefined) continue;
-        for (const variant of studyVariants(study, name, studied.spec)) {
+        const owner = variants.find((variant) => variant.name === name);
+        if (study === undefined || owner === undefined) continue;
+        for (const variant of studyVariants(study, name, owner.spec)) {
           if (selected.includes(variant.name) || options.variants === undefined)
             variants.push({ ...resolvedVariant(variant.name, variant.spec), seeds: variant.seeds });
         }

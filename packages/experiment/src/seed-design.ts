@@ -70,7 +70,8 @@ export interface StudyVariant {
 
 /**
  * The variance study's variants of one studied variant: per source, its settings with only that
- * source following the seed (the others at `base`), on seeds 0 … seeds − 1.
+ * source following the seed (the others at `base`), on the first `seeds` seeds other than `base`
+ * (base 0: 1, 2, 3, …), so no study run repeats the base computation (every source at `base`).
  *
  * @example studyVariants({ seeds: 3, sources: ['order'] }, 'sgd', spec)[0].name // 'sgd~vary=order'
  */
@@ -79,10 +80,11 @@ export function studyVariants(
   variant: string,
   spec: RunSpec,
 ): StudyVariant[] {
-  const seeds = Array.from({ length: study.seeds }, (_, i) => i);
+  const base = study.base ?? 0;
+  const seeds = Array.from({ length: study.seeds }, (_, i) => (i < base ? i : i + 1));
   return inOrder(study.sources ?? SEED_SOURCES).map((source) => ({
     name: studyVariantName(variant, source),
-    spec: { ...spec, seeding: { vary: [source], base: study.base ?? 0, studyOf: variant } },
+    spec: { ...spec, seeding: { vary: [source], base, studyOf: variant } },
     seeds,
   }));
 }

@@ -21,7 +21,7 @@ const varianceCell = (estimate: VarianceEstimate | null): string =>
 const sdCell = (estimate: VarianceEstimate | null): string =>
   estimate === null ? '—' : formatVariance(Math.sqrt(estimate.variance));
 
-export const VARIANCE_NOTE =
+const VARIANCE_NOTE =
   'Each studied variant ran once per seed with only one source of randomness following the seed (init: initial weights and dropout masks; order: batch order and augmentation; data: the data draw of transforms), the others fixed at the base seed, beside its ordinary runs in which every source varies. Variance: sample variance over seeds with its 95% chi-square interval; share: that variance over the all-vary variance, with the 95% F interval of a ratio of two variances. Sources interact, so the shares need not add up to 100 %; with few seeds the intervals are wide. Formulas: STATISTICS.md, "Variance by source".';
 
 /** One row per source (and one for all sources) of each studied variant and primary metric. */

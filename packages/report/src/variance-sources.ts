@@ -68,6 +68,8 @@ function quantileOf(cdf: (x: number) => number, p: number): number {
  * The p-quantile of the chi-square distribution with `df` degrees of freedom.
  *
  * @example chiSquareQuantile(0.975, 2) // −2 ln 0.025 = 7.3778…
+ *
+ * @internal
  */
 export function chiSquareQuantile(p: number, df: number): number {
   return quantileOf((x) => lowerGammaRegularized(df / 2, x / 2), p);
@@ -78,6 +80,8 @@ export function chiSquareQuantile(p: number, df: number): number {
  * I_{d1 x / (d1 x + d2)}(d1 / 2, d2 / 2).
  *
  * @example fQuantile(0.975, 2, 2) // 39 (F(2, 2) has CDF x / (1 + x))
+ *
+ * @internal
  */
 export function fQuantile(p: number, d1: number, d2: number): number {
   return quantileOf((x) => regularizedIncompleteBeta((d1 * x) / (d1 * x + d2), d1 / 2, d2 / 2), p);
@@ -97,6 +101,8 @@ export interface VarianceEstimate {
  * The sample variance of `values` and its chi-square interval at `level` (needs n ≥ 2).
  *
  * @example varianceEstimate([1, 2, 3]) // { n: 3, variance: 1, interval: [2 / 7.3778, 2 / 0.050636] }
+ *
+ * @internal
  */
 export function varianceEstimate(values: readonly number[], level = 0.95): VarianceEstimate {
   const n = values.length;
@@ -117,6 +123,8 @@ export function varianceEstimate(values: readonly number[], level = 0.95): Varia
  * Null when the all-vary variance is 0.
  *
  * @example varianceShare(varianceEstimate([1, 2, 3]), varianceEstimate([0, 2, 4])) // { share: 0.25, interval: [0.25 / 39, 0.25 · 39] }
+ *
+ * @internal
  */
 export function varianceShare(
   part: VarianceEstimate,
@@ -136,7 +144,7 @@ export function varianceShare(
 }
 
 /** One source of one variant's study on one metric. */
-export interface SourceVariance {
+interface SourceVariance {
   readonly source: string;
   /** Null with fewer than 2 runs. */
   readonly estimate: VarianceEstimate | null;

@@ -57,7 +57,7 @@ export type SeedsSpec = t.TypeOf<typeof SeedsSpec>;
 
 /**
  * A variance study: for each study variant (default: every variant) and each source (default:
- * all), `seeds` runs (seeds 0 … seeds − 1) in which only that source follows the seed and the
+ * all), `seeds` runs (the first `seeds` seeds other than `base`) in which only that source follows the seed and the
  * others stay at `base` (default 0). Its runs are variants of their own, `<variant>~vary=<source>`.
  *
  * @example { seeds: 3, sources: ['init', 'order'], variants: ['sgd-sample-weighted'] }

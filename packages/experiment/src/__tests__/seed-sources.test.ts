@@ -1,12 +1,14 @@
+import { readFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '@losslab/schema';
 import { liveTensorCount, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { temporaryFolders } from '@losslab/test-utils';
-import { registry, resolveExperiment, runOne, subsample, type ResolvedExperiment } from '../index.js';
+import { carveValidation, registry, resolveExperiment, runOne, subsample, type ResolvedExperiment } from '../index.js';
 import { tinyMnistOdd } from './fixtures.js';
 
 const runsFolders = temporaryFolders('losslab-seed-sources-');
+const README = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
 
 function resolve(raw: unknown, variants?: string[]): ResolvedExperiment {
   const result = resolveExperiment(raw, 'fixture', variants === undefined ? {} : { variants });
@@ -50,7 +52,10 @@ describe('seed designs and variance studies resolve', () => {
   });
 
   it('names an unknown source, a bad count and a hand-written seeding by path', () => {
-    expect(problemsOf(definition({ seeds: { count: 2, vary: ['init', 'weights'] } })).join('\n')).toMatch(
+    const unknown = problemsOf(definition({ seeds: { count: 2, vary: ['init', 'weights'] } }));
+    // the root README shows this line as it is printed
+    expect(README).toContain(`\n${unknown[0]}\n`);
+    expect(unknown.join('\n')).toMatch(
       /^seeds\.vary\.1: expected a seed source: one of "init", "order", "data", got "weights"$/m,
     );
     expect(problemsOf(definition({ variance: { seeds: 3, sources: ['dropout'] } })).join('\n')).toMatch(
@@ -68,13 +73,37 @@ describe('seed designs and variance studies resolve', () => {
     ).toMatch(/variants\.masked\.seeding: unknown key/);
   });
 
+  it('a study without `variants` studies every variant without a search (a searched one must first choose)', () => {
+    const tuned = {
+      train: { epochs: 2 },
+      transforms: [carveValidation({ fraction: 0.25, seed: 1 })],
+      search: {
+        space: { 'optimizer.learningRate': { kind: 'grid', values: [0.01, 0.1] } },
+        seed: 0,
+        select: { metric: 'accuracy', direction: 'max', split: 'validation' },
+      },
+    };
+    const raw = definition({ variance: { seeds: 2, sources: ['init'] }, variants: { masked: {}, tuned } });
+    expect(resolve(raw).variants.map((v) => v.name)).toEqual(['masked', 'tuned', 'masked~vary=init']);
+    const named = definition({ variance: { seeds: 2, variants: ['tuned'] }, variants: { masked: {}, tuned } });
+    expect(problemsOf(named).join('\n')).toMatch(
+      /variance\.variants\.0: expected a variant without a search .* got "tuned"/,
+    );
+  });
+
+  it("the README shows blink's variance study as blink declares it", () => {
+    const line = "variance: { seeds: 3, sources: ['init', 'order'], variants: ['sgd-sample-weighted'] },";
+    expect(README).toContain(line);
+    expect(readFileSync(new URL('../../../../experiments/blink.ts', import.meta.url), 'utf8')).toContain(line);
+  });
+
   it('a variance study adds one variant per source, with its own seeds and hash; run-one resolves one alone', () => {
     const raw = definition({ seeds: [0, 1, 2], variance: { seeds: 2, sources: ['order', 'init'] } });
     const study = resolve(raw);
     expect(study.variants.map((v) => [v.name, v.seeds])).toEqual([
       ['masked', undefined],
-      ['masked~vary=init', [0, 1]],
-      ['masked~vary=order', [0, 1]],
+      ['masked~vary=init', [1, 2]],
+      ['masked~vary=order', [1, 2]],
     ]);
     expect(study.variants[2]!.spec.seeding).toEqual({ vary: ['order'], base: 0, studyOf: 'masked' });
     expect(new Set(study.variants.map((v) => v.hash)).size).toBe(3);
@@ -128,12 +157,17 @@ describe('a variance-study run varies only its source (cpu)', () => {
     const study = resolve(definition({ variance: { seeds: 2 } }));
     const runsDir = runsFolders.make();
     const before = liveTensorCount();
-    const order = [
-      await run(study, 'masked~vary=order', 0, runsDir),
-      await run(study, 'masked~vary=order', 1, runsDir),
-    ];
-    const init = [await run(study, 'masked~vary=init', 0, runsDir), await run(study, 'masked~vary=init', 1, runsDir)];
-    const data = [await run(study, 'masked~vary=data', 0, runsDir), await run(study, 'masked~vary=data', 1, runsDir)];
+    // each study variant on its own seeds (1 and 2: the seeds other than the base 0), and the ordinary run at the base
+    const runAll = async (name: string) => {
+      const outcomes = [];
+      for (const seed of study.variants.find((v) => v.name === name)!.seeds!)
+        outcomes.push(await run(study, name, seed, runsDir));
+      return outcomes;
+    };
+    const order = await runAll('masked~vary=order');
+    const init = await runAll('masked~vary=init');
+    const data = await runAll('masked~vary=data');
+    const base = await run(study, 'masked', 0, runsDir);
     expect(liveTensorCount()).toBe(before);
     const drawn = (record: RunRecord) => record.dataFingerprint['train.drawn'];
 
@@ -148,12 +182,15 @@ describe('a variance-study run varies only its source (cpu)', () => {
     expect(data[1]!.weights).toEqual(data[0]!.weights);
     expect(drawn(data[1]!.record)).not.toBe(drawn(data[0]!.record));
 
-    // the base seed (0) is shared: every source at 0 is the same computation
-    expect(init[0]!.weights).toEqual(order[0]!.weights);
-    expect(init[0]!.batches).toEqual(order[0]!.batches);
+    // a fixed source draws from the base seed: what the ordinary run of seed 0 drew
+    expect(order[0]!.weights).toEqual(base.weights);
+    expect(init[0]!.batches).toEqual(base.batches);
+    expect(init[0]!.weights).not.toEqual(base.weights);
+    expect(drawn(order[0]!.record)).toBe(drawn(base.record));
+    expect(base.record.seeding).toBeUndefined();
 
     expect(order[1]!.record.seeding).toEqual({ vary: ['order'], base: 0, studyOf: 'masked' });
     expect(order[1]!.record.variant).toBe('masked~vary=order');
-    expect(order[1]!.record.seed).toBe(1);
+    expect(order[1]!.record.seed).toBe(2);
   }, 60_000);
 });
