@@ -4,7 +4,7 @@ import { softmaxCrossentropyOnHost, type Loss, type ScalarReduction } from '@los
 import { denseStackOf } from './dense-stack.js';
 
 /** What `optimizer.computeGradients` returns: the loss and each variable's gradient by name. */
-export interface StepGradients {
+interface StepGradients {
   readonly value: tf.Scalar;
   readonly grads: tf.NamedTensorMap;
 }
