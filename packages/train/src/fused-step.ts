@@ -40,8 +40,12 @@ export function fusedDenseStep(model: tfl.LayersModel, loss: Loss, reduction: Sc
   const stack = denseStackOf(model);
   if (stack?.outputActivation !== 'softmax') return undefined;
   const names = stack.variables.map((v) => v.name);
+  // The shape the model declares for one sample; anything else goes to model.apply, which names it.
+  const sampleShape = model.inputs[0]?.shape.slice(1) ?? [];
+  const fits = (x: tf.Tensor): boolean =>
+    x.dtype === 'float32' && x.rank === sampleShape.length + 1 && sampleShape.every((d, i) => d === x.shape[i + 1]);
   return (x, y) => {
-    if (y.rank !== 2 || x.shape[0] !== y.shape[0]) return undefined;
+    if (!fits(x) || y.rank !== 2 || x.shape[0] !== y.shape[0]) return undefined;
     const [batch, labelWidth] = y.shape;
     let value: number | undefined;
     const grads = tf.tidy((): tf.NamedTensorMap | undefined => {

@@ -345,6 +345,13 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
       expect(fusedDenseStep(model, l, 'sumOverBatchSize')).toBeUndefined();
       model.dispose();
     }
+    // A batch whose samples do not have the model's input shape goes to model.apply, which names the mismatch.
+    const model = mlpOf({ inputShape: [6], hidden: [] })();
+    const x = tf.zeros([8, 2, 3]);
+    const y = tf.zeros<tf.Rank.R2>([8, 5]);
+    expect(fusedDenseStep(model, loss, 'sumOverBatchSize')!(x, y)).toBeUndefined();
+    tf.dispose([x, y]);
+    model.dispose();
   });
 
   if (backend === 'wasm') {
