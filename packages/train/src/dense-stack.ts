@@ -51,12 +51,7 @@ export class DenseStack {
     this.layers.forEach((layer, i) => {
       inputs.push(h);
       const fusable = i < last && (layer.activation === 'relu' || layer.activation === 'linear');
-      const z: tf.Tensor2D = tf.fused.matMul({
-        a: h,
-        b: layer.kernel,
-        bias: layer.bias,
-        activation: fusable ? layer.activation : 'linear',
-      }) as tf.Tensor2D;
+      const z = denseKernel(h, layer, fusable ? layer.activation : 'linear');
       h =
         i === last || fusable
           ? z
@@ -104,6 +99,25 @@ export class DenseStack {
     }
     return grads;
   }
+}
+
+/**
+ * `input·kernel + bias` and the activation in one `_FusedMatMul` kernel, as `tf.fused.matMul`
+ * (which tfjs-layers' Dense calls) runs it, without that op's gradient wrapper: nothing here is
+ * recorded by a tape. The kernel takes rank-3 operands; the reshapes are views.
+ */
+function denseKernel(input: tf.Tensor2D, layer: DenseLayerWeights, activation: 'relu' | 'linear'): tf.Tensor2D {
+  const [rows, columns] = [input.shape[0], layer.kernel.shape[1]!];
+  const out = tf.engine().runKernel<tf.Tensor>(
+    '_FusedMatMul',
+    {
+      a: tf.reshape(input, [1, ...input.shape]),
+      b: tf.reshape(layer.kernel, [1, ...layer.kernel.shape]),
+      bias: layer.bias,
+    },
+    { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 },
+  );
+  return tf.reshape(out, [rows, columns]);
 }
 
 /** A layer's config entry, or undefined. */
