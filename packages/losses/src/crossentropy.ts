@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkLossInputs } from './guards.js';
 import { requireOpenInterval } from './options.js';
+import { withCrossentropyTerms } from './fused-crossentropy.js';
 import { defineElementwiseLoss, defineLoss } from './types.js';
 import type { ElementwiseLoss, Loss } from './types.js';
 
@@ -51,12 +52,17 @@ export function categoricalCrossentropy(options: CategoricalCrossentropyOptions 
   const epsilon = requireOpenInterval('categoricalCrossentropy: epsilon', options.epsilon ?? 1e-7, 0, 0.5);
   const normalize = options.normalize ?? false;
   const smoothing = requireLabelSmoothing('categoricalCrossentropy', options.labelSmoothing);
-  return defineLoss('categoricalCrossentropy', (yTrue, yPred) => {
+  const loss = defineLoss('categoricalCrossentropy', (yTrue, yPred) => {
     checkLossInputs('categoricalCrossentropy', yTrue, yPred);
     const probabilities: tf.Tensor2D = normalize ? tf.div(yPred, tf.sum(yPred, 1, true)) : yPred;
     const targets = smoothLabels(yTrue, smoothing, yTrue.shape[1]);
     return tf.neg(tf.sum<tf.Tensor1D>(tf.mul(targets, tf.log(clipProbabilities(probabilities, epsilon))), 1));
   });
+  // Row normalisation has a gradient of its own that the fused step does not compute.
+  return withCrossentropyTerms(
+    loss,
+    normalize ? undefined : { epsilon, labelSmoothing: smoothing, targetStart: 0, weightColumns: [] },
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 export { defineLoss, defineElementwiseLoss, nameOf } from './types.js';
-export type { Loss, ElementwiseLoss } from './types.js';
+export type { Loss, ElementwiseLoss, CrossentropyTerms } from './types.js';
 export { checkLossInputs, checkTargetWidth } from './guards.js';
 export { categoricalCrossentropy, binaryCrossentropy, binaryCrossentropyElementwise } from './crossentropy.js';
 export type { CrossentropyOptions, CategoricalCrossentropyOptions } from './crossentropy.js';
@@ -35,3 +35,5 @@ export { DEFAULT_REDUCTION, REDUCTIONS, requireReduction, reducePerSample, reduc
 export type { Reduction, ScalarReduction } from './reduction.js';
 export { toLayersLoss } from './layers-loss.js';
 export type { LayersLossFunction, LayersLossOptions } from './layers-loss.js';
+export { softmaxCrossentropyOnHost } from './fused-crossentropy.js';
+export type { HostCrossentropy } from './fused-crossentropy.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { labelBlock } from '@losslab/runtime';
 import type { LabelLayout } from '@losslab/runtime';
+import { termsWithin, withCrossentropyTerms } from './fused-crossentropy.js';
 import { columnOf, requireSingleColumnBlock } from './guards.js';
 import { labelsFor, labelsForWeights, safeRows, weightRows } from './rows.js';
 import { defineLoss, nameOf } from './types.js';
@@ -23,12 +24,14 @@ export function weightedByLabelColumn(
   target: string | undefined,
   column: string,
 ): Loss {
-  requireSingleColumnBlock(who, layout, column, role);
-  if (target !== undefined) labelBlock(layout, target);
+  const weightBlock = requireSingleColumnBlock(who, layout, column, role);
+  const targetBlock = target === undefined ? undefined : labelBlock(layout, target);
   const innerWeights = loss.sampleWeights;
   const columnValues = (yTrue: tf.Tensor2D): tf.Tensor1D => columnOf(who, yTrue, layout, column);
   const targetPart = target === undefined ? '' : `, target=${target}`;
-  return defineLoss(
+  const inner = termsWithin(loss.crossentropyTerms, layout, targetBlock);
+  const terms = inner && { ...inner, weightColumns: [...inner.weightColumns, weightBlock.start] };
+  const weighted = defineLoss(
     `${who}(${nameOf(loss)}${targetPart}, ${role}=${column})`,
     (yTrue, yPred) => {
       const labels = labelsFor(who, yTrue, yPred, layout, target);
@@ -43,4 +46,5 @@ export function weightedByLabelColumn(
       return weightRows(innerWeights(labels), weights);
     },
   );
+  return withCrossentropyTerms(weighted, terms);
 }

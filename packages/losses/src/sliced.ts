@@ -1,4 +1,5 @@
 import { labelBlock, sliceBlock } from '@losslab/runtime';
+import { termsWithin, withCrossentropyTerms } from './fused-crossentropy.js';
 import type { LabelLayout } from '@losslab/runtime';
 import { targetColumns } from './guards.js';
 import { defineLoss, nameOf } from './types.js';
@@ -16,11 +17,14 @@ import type { Loss } from './types.js';
  * const digitLoss = sliced(categoricalCrossentropy(), layout, 'digit'); // yTrue [b, 11], yPred [b, 10]
  */
 export function sliced(loss: Loss, layout: LabelLayout, block: string): Loss {
-  labelBlock(layout, block); // an unknown block fails here, not at the first batch
+  const target = labelBlock(layout, block); // an unknown block fails here, not at the first batch
   const innerWeights = loss.sampleWeights;
-  return defineLoss(
-    `sliced(${nameOf(loss)}, ${block})`,
-    (yTrue, yPred) => loss(targetColumns('sliced', yTrue, yPred, layout, block), yPred),
-    innerWeights && ((yTrue) => innerWeights(sliceBlock(yTrue, layout, block))),
+  return withCrossentropyTerms(
+    defineLoss(
+      `sliced(${nameOf(loss)}, ${block})`,
+      (yTrue, yPred) => loss(targetColumns('sliced', yTrue, yPred, layout, block), yPred),
+      innerWeights && ((yTrue) => innerWeights(sliceBlock(yTrue, layout, block))),
+    ),
+    termsWithin(loss.crossentropyTerms, layout, target),
   );
 }

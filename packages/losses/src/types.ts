@@ -20,6 +20,12 @@ export interface Loss {
   (yTrue: tf.Tensor2D, yPred: tf.Tensor2D): tf.Tensor1D;
   readonly lossName?: string;
   readonly sampleWeights?: (yTrue: tf.Tensor2D) => tf.Tensor1D;
+  /**
+   * Set on categorical cross-entropy and on `sliced`, `masked` and `sampleWeighted` around it:
+   * what the loss computes, as data, so that a fused training step can compute it and its
+   * gradient without tensor ops ({@link CrossentropyTerms}).
+   */
+  readonly crossentropyTerms?: CrossentropyTerms;
 }
 
 /**
@@ -72,3 +78,24 @@ export function defineElementwiseLoss(
 /** The `lossName` of a loss, or the function's own name, or `'loss'`. */
 export const nameOf = (loss: Loss | ElementwiseLoss): string =>
   loss.lossName ?? (loss.name !== '' ? loss.name : 'loss');
+
+/**
+ * What a loss built from `categoricalCrossentropy` by `sliced`, `masked` and
+ * `sampleWeighted` computes, as data: per sample
+ * `L_i = w_i · −Σ_j t_ij · log(clip(p_ij, ε, 1 − ε))` with `t = yTrue[:, targetStart + j]`
+ * (label-smoothed when `labelSmoothing` > 0), `w_i` the product of the columns
+ * `weightColumns` (exactly 0 where one of them is 0; 1 when there are none). A fused training
+ * step that owns the softmax reads it to compute the loss and its gradient w.r.t. the logits
+ * without tensor ops (`softmaxCrossentropyOnHost`). Losses that do not carry it (every
+ * other loss and combinator) are trained the straightforward way.
+ */
+export interface CrossentropyTerms {
+  readonly epsilon: number;
+  readonly labelSmoothing: number;
+  /** The label width the loss expects; absent: the label is the target itself (its width equals the output's). */
+  readonly labelWidth?: number;
+  readonly targetStart: number;
+  /** The target's width (the number of classes); absent together with `labelWidth`. */
+  readonly targetWidth?: number;
+  readonly weightColumns: readonly number[];
+}

@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { batchCount, batches, type ArrayDataset, type BatchAugment, type BatchPlan } from '@losslab/data';
 import { DEFAULT_REDUCTION, reduceLoss, type Loss, type ScalarReduction } from '@losslab/losses';
 import { LosslabError, requireInteger } from '@losslab/runtime';
+import { fusedDenseStep } from './fused-step.js';
 import { isHostAdam } from './host-adam.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
 import { earlyStoppingState, learningRateAt, learningRateOf, setLearningRate } from './schedule.js';
@@ -56,6 +57,13 @@ export interface FitOptions {
    * one an uninterrupted fit would have given.
    */
   readonly resume?: TrainingState;
+  /**
+   * Train a dense stack with a (sliced, masked, sample-weighted) categorical cross-entropy by the
+   * fused dense path (`fusedDenseStep`: hand-written backward pass, the loss on the host) on the
+   * cpu and wasm backends. Default true; false always takes the straightforward autodiff path
+   * (to measure against it). Other models and losses take that path anyway.
+   */
+  readonly fusedDense?: boolean;
 }
 
 /** What {@link fit} trained: its history, where it stopped and, with early stopping, which epoch it kept. */
@@ -94,10 +102,17 @@ function firstNonFinite(named: readonly { name: string; tensor: tf.Tensor }[]): 
   return 'a tensor';
 }
 
-/** True when every value is finite (no NaN, no ±Infinity). */
+/**
+ * True when every value is finite (no NaN, no ±Infinity): `x − x` is 0 exactly for finite x.
+ * An indexed loop that accumulates, without a branch per element: `for…of` with
+ * `Number.isFinite` took about 0.5 ms per mnist-odd step (100,000 values).
+ */
 function allFinite(values: Float32Array): boolean {
-  for (const value of values) if (!Number.isFinite(value)) return false;
-  return true;
+  let probe = 0;
+  // for…of over a Float32Array is itself about 4 times slower here.
+  // eslint-disable-next-line @typescript-eslint/prefer-for-of
+  for (let i = 0; i < values.length; i++) probe += values[i]! - values[i]!;
+  return probe === 0;
 }
 
 /** One turn of the event loop: `setImmediate` in Node (no 1 ms timer floor), a timer elsewhere. */
@@ -173,6 +188,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       schedule === undefined || baseRate === undefined ? undefined : learningRateAt(schedule, baseRate, epoch, epochs);
     if (learningRate !== undefined) setLearningRate(optimizer, learningRate);
     const epochLoss = options.lossAt?.(epoch) ?? loss;
+    const fused = options.fusedDense === false ? undefined : fusedDenseStep(model, epochLoss, reduction);
     progress.epochStart(epoch, epochs, steps);
     const started = performance.now();
     let lossSum = 0;
@@ -183,10 +199,12 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       step++;
       let grads: tf.NamedTensorMap | undefined;
       try {
-        const computed = optimizer.computeGradients(
-          () => reduceLoss(epochLoss, batch.y, model.apply(batch.x, { training: true }) as tf.Tensor2D, reduction),
-          variables,
-        );
+        const computed =
+          fused?.(batch.x, batch.y) ??
+          optimizer.computeGradients(
+            () => reduceLoss(epochLoss, batch.y, model.apply(batch.x, { training: true }) as tf.Tensor2D, reduction),
+            variables,
+          );
         grads = computed.grads;
         // A variable the loss does not reach has no gradient; minimize passes it on the same way.
         const named = variables.map((v) => ({ name: v.name, tensor: computed.grads[v.name] }));
@@ -194,22 +212,33 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         let value: number;
         if (host !== undefined) {
           // Host optimiser (cpu/wasm): the loss, the weights and the gradients are read back as
-          // they are (memory copies there) and checked on the host, with no probe ops.
+          // they are (memory copies there). The update checks its own results: a non-finite
+          // weight or gradient makes a new weight non-finite, and only then are they searched
+          // (in the order of the probe path below) for the message; nothing is applied.
           [value = Number.NaN] = await computed.value.data();
           computed.value.dispose();
           const weightValues = variables.map((v) => v.dataSync() as Float32Array);
-          if (!weightValues.every(allFinite)) throw weightsError();
-          if (!Number.isFinite(value)) {
-            throw new LosslabError('NON_FINITE_LOSS', `loss became ${value} at ${at(epoch, step)}`);
-          }
           const gradientValues = named.map((g) => g.tensor?.dataSync() as Float32Array | undefined);
-          if (!gradientValues.every((g) => g === undefined || allFinite(g))) {
+          const unapplied = Number.isFinite(value)
+            ? host.stepIfFinite(variables, weightValues, gradientValues)
+            : undefined;
+          if (unapplied !== undefined || !Number.isFinite(value)) {
+            if (!weightValues.every(allFinite)) throw weightsError();
+            if (!Number.isFinite(value)) {
+              throw new LosslabError('NON_FINITE_LOSS', `loss became ${value} at ${at(epoch, step)}`);
+            }
+            if (!gradientValues.every((g) => g === undefined || allFinite(g))) {
+              throw new LosslabError(
+                'NON_FINITE_LOSS',
+                `gradient became non-finite at ${at(epoch, step)}: ${firstNonFinite(present)}; the loss was ${value}`,
+              );
+            }
+            const overflowed = variables[unapplied?.variable ?? 0]?.name ?? 'a weight';
             throw new LosslabError(
               'NON_FINITE_LOSS',
-              `gradient became non-finite at ${at(epoch, step)}: ${firstNonFinite(present)}; the loss was ${value}`,
+              `weights became non-finite after the update at ${at(epoch, step)}: ${overflowed} (${String(unapplied?.value)})`,
             );
           }
-          host.step(variables, weightValues, gradientValues);
         } else {
           // One readback per step: the loss and whether the gradients and the weights (as the
           // previous update left them) are all finite.

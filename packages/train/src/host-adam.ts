@@ -8,8 +8,13 @@ interface NamedTensor {
 
 const f32 = Math.fround;
 
-/** One Adam update of one variable: updates m and v in place and returns the new weights. */
+/**
+ * One Adam update of one variable into `next`: updates m and v in place and returns 0 when every
+ * new weight is finite (as stored, in float32), NaN otherwise. The check rides along in the
+ * loop: a non-finite weight, gradient or update makes the new weight non-finite.
+ */
 function adamUpdate(
+  next: Float32Array,
   w: Float32Array,
   g: Float32Array,
   m: Float32Array,
@@ -22,17 +27,26 @@ function adamUpdate(
   inverse2: number,
   eps: number,
   lr: number,
-): Float32Array {
-  const next = new Float32Array(w.length);
+): number {
+  let probe = 0;
   for (let j = 0; j < w.length; j++) {
     const gj = g[j]!;
     const mj = b1 * m[j]! + oneMinusB1 * gj;
     const vj = b2 * v[j]! + oneMinusB2 * gj * gj;
     m[j] = mj;
     v[j] = vj;
-    next[j] = w[j]! - (lr * mj * inverse1) / (Math.sqrt(vj * inverse2) + eps);
+    const stored = f32(w[j]! - (lr * mj * inverse1) / (Math.sqrt(vj * inverse2) + eps));
+    next[j] = stored;
+    probe += stored - stored;
   }
-  return next;
+  return probe;
+}
+
+/** The first non-finite new weight of a {@link HostAdam.stepIfFinite} that was not applied. */
+export interface NonFiniteWeight {
+  /** Index of the variable in the list passed. */
+  readonly variable: number;
+  readonly value: number;
 }
 
 /** One variable's Adam state on the host. */
@@ -82,13 +96,36 @@ export class HostAdam extends tf.Optimizer {
   /**
    * One Adam update of `variables` from host copies of their current values and gradients
    * (`undefined`: no gradient, the variable is left alone, as tfjs' Adam does). Writes each new
-   * value with `variable.assign`.
+   * value with `variable.assign`, finite or not.
    */
   step(
     variables: readonly tf.Variable[],
     values: readonly Float32Array[],
     gradients: readonly (Float32Array | undefined)[],
   ): void {
+    this.update(variables, values, gradients, false);
+  }
+
+  /**
+   * {@link step}, but writes the new values only when every one of them is finite; otherwise
+   * writes none and returns the first non-finite one (the moments and the step count have
+   * advanced: the caller stops training). A non-finite weight or gradient always gives a
+   * non-finite new weight, so {@link fit} needs no separate finiteness pass over them.
+   */
+  stepIfFinite(
+    variables: readonly tf.Variable[],
+    values: readonly Float32Array[],
+    gradients: readonly (Float32Array | undefined)[],
+  ): NonFiniteWeight | undefined {
+    return this.update(variables, values, gradients, true);
+  }
+
+  private update(
+    variables: readonly tf.Variable[],
+    values: readonly Float32Array[],
+    gradients: readonly (Float32Array | undefined)[],
+    onlyIfFinite: boolean,
+  ): NonFiniteWeight | undefined {
     const b1 = f32(this.beta1);
     const b2 = f32(this.beta2);
     const oneMinusB1 = f32(1 - this.beta1);
@@ -99,11 +136,15 @@ export class HostAdam extends tf.Optimizer {
     const inverse2 = 1 / f32(1 - this.accBeta2);
     const eps = f32(this.epsilon);
     const lr = f32(this.learningRate);
+    const updates: { variable: tf.Variable; next: Float32Array }[] = [];
+    let nonFinite: NonFiniteWeight | undefined;
     variables.forEach((variable, i) => {
       const slot = this.slotOf(variable);
       const g = gradients[i];
       if (g === undefined) return;
-      const next = adamUpdate(
+      const next = new Float32Array(variable.size);
+      const probe = adamUpdate(
+        next,
         values[i]!,
         g,
         slot.m,
@@ -117,11 +158,17 @@ export class HostAdam extends tf.Optimizer {
         eps,
         lr,
       );
-      tf.tidy(() => variable.assign(tf.tensor(next, variable.shape, 'float32')));
+      if (probe !== 0 && nonFinite === undefined)
+        nonFinite = { variable: i, value: next.find((x) => !Number.isFinite(x)) ?? Number.NaN };
+      updates.push({ variable, next });
     });
     this.accBeta1 = f32(this.accBeta1 * b1);
     this.accBeta2 = f32(this.accBeta2 * b2);
     this.incrementIterations();
+    if (onlyIfFinite && nonFinite !== undefined) return nonFinite;
+    for (const { variable, next } of updates)
+      tf.tidy(() => variable.assign(tf.tensor(next, variable.shape, 'float32')));
+    return undefined;
   }
 
   private slotOf(variable: tf.Variable): Slot {

@@ -11,6 +11,7 @@ export type { CheckpointProgress, Sha256 } from './checkpoint.js';
 export { createOptimizer, RMSPROP_DEFAULTS, ADAMW_DEFAULTS } from './optimizer.js';
 export type { OptimizerSpec, AdamSpec, SgdSpec, RmspropSpec, AdamwSpec, CreateOptimizerOptions } from './optimizer.js';
 export { HostAdam, isHostAdam } from './host-adam.js';
+export type { NonFiniteWeight } from './host-adam.js';
 export { HostOptimizer } from './host-optimizer.js';
 export type { HostRule, SgdRule, RmspropRule, AdamwRule, GradientTransforms } from './host-optimizer.js';
 export { formatEta, kerasProgress, progressBar, silentProgress } from './progress.js';

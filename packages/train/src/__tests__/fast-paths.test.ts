@@ -2,8 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { arrayDataset, combineLabels, oneHot, type ArrayDataset } from '@losslab/data';
-import { categoricalCrossentropy, masked, meanAbsoluteError, type Loss } from '@losslab/losses';
-import { createLstmClassifier, createMlp } from '@losslab/models';
+import {
+  categoricalCrossentropy,
+  classWeighted,
+  masked,
+  meanAbsoluteError,
+  reduceLoss,
+  sampleWeighted,
+  sliced,
+  type Loss,
+  type ScalarReduction,
+} from '@losslab/losses';
+import { createLstmClassifier, createMlp, createSequential, type MlpSpec } from '@losslab/models';
 import {
   createRng,
   installWasmMatMulKernels,
@@ -13,6 +23,7 @@ import {
 } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
 import { HostAdam, createOptimizer, fit, isHostAdam } from '../index.js';
+import { fusedDenseStep } from '../fused-step.js';
 
 /**
  * Each optimised training path against the straightforward one on a tiny problem: the loss
@@ -31,6 +42,16 @@ function mlpData(): ArrayDataset {
     size,
   );
   return arrayDataset({ features, featureShape: [6], labels, labelWidth: layout.width });
+}
+
+/** `data` with a third label block `weight: 1` holding fractional sample weights, one of them 0. */
+function withWeightColumn(data: ArrayDataset, featureShape: number[] = [6]): ArrayDataset {
+  const labels = new Float32Array(data.size * 5);
+  for (let i = 0; i < data.size; i++) {
+    labels.set(data.labels.subarray(i * 4, i * 4 + 4), i * 5);
+    labels[i * 5 + 4] = i % 7 === 0 ? 0 : 0.5 + (i % 3) / 2;
+  }
+  return arrayDataset({ features: data.features, featureShape, labels, labelWidth: 5 });
 }
 
 function sequenceData(): ArrayDataset {
@@ -69,7 +90,11 @@ const problems: Record<'mlp' | 'lstm', Problem> = {
   },
 };
 
-async function train(problem: Problem, optimizer: tf.Optimizer): Promise<{ losses: number[]; weights: number[] }> {
+async function train(
+  problem: Problem,
+  optimizer: tf.Optimizer,
+  options: { fusedDense?: boolean; reduction?: ScalarReduction } = {},
+): Promise<{ losses: number[]; weights: number[] }> {
   const model = problem.model();
   try {
     const { history } = await fit({
@@ -79,6 +104,7 @@ async function train(problem: Problem, optimizer: tf.Optimizer): Promise<{ losse
       data: problem.data,
       plan: { batchSize: 8, shuffle: true, remainder: 'drop', seed: 5 },
       epochs: 3,
+      ...options,
     });
     return { losses: history.map((h) => h.loss), weights: model.getWeights().flatMap((w) => Array.from(w.dataSync())) };
   } finally {
@@ -156,6 +182,177 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
       expectClose(fused.weights, stock.weights, 1e-4);
     }
     expect(liveTensorCount()).toBe(before);
+  });
+
+  // The fused dense path against autodiff, for models and losses it takes: one step's loss and
+  // gradients, then 18 steps of training (loss curve and weights), each reduction.
+  const fusedLayout = labelLayout({ digit: 3, isOdd: 1, weight: 1 });
+  const fusedData = withWeightColumn(mlpData());
+  const mlpOf = (spec: Omit<MlpSpec, 'output'>) => () =>
+    createMlp({ ...spec, output: { units: 3, activation: 'softmax' } }, 1);
+  const flatData = withWeightColumn(mlpData(), [2, 3]);
+  const fusedCases: {
+    name: string;
+    model: () => tfl.LayersModel;
+    loss: Loss;
+    reduction: ScalarReduction;
+    data?: ArrayDataset;
+  }[] = [
+    {
+      name: 'mnist-odd: relu, masked',
+      model: mlpOf({ inputShape: [6], hidden: [{ units: 5, activation: 'relu' }] }),
+      loss: masked(categoricalCrossentropy(), fusedLayout, { target: 'digit', mask: 'isOdd' }),
+      reduction: 'sumOverBatchSize',
+    },
+    {
+      name: 'flatten, tanh then sigmoid, sample-weighted with label smoothing',
+      model: mlpOf({
+        inputShape: [2, 3],
+        hidden: [
+          { units: 5, activation: 'tanh' },
+          { units: 4, activation: 'sigmoid' },
+        ],
+      }),
+      loss: sampleWeighted(categoricalCrossentropy({ labelSmoothing: 0.1 }), fusedLayout, {
+        target: 'digit',
+        weight: 'weight',
+      }),
+      reduction: 'sumOverWeights',
+      data: flatData,
+    },
+    {
+      name: 'no hidden layer, linear hidden layer, sliced',
+      model: mlpOf({ inputShape: [6], hidden: [{ units: 4, activation: 'linear' }] }),
+      loss: sliced(categoricalCrossentropy(), fusedLayout, 'digit'),
+      reduction: 'sum',
+    },
+    {
+      name: 'masked, sumOverNonzeroWeights',
+      model: mlpOf({ inputShape: [6], hidden: [] }),
+      loss: masked(categoricalCrossentropy(), fusedLayout, { target: 'digit', mask: 'isOdd' }),
+      reduction: 'sumOverNonzeroWeights',
+    },
+  ];
+
+  it.each(fusedCases)('mlp, $name: the fused dense path gives autodiff’s loss and gradients', async (c) => {
+    await useBackend(backend);
+    const before = liveTensorCount();
+    const model = c.model();
+    const data = c.data ?? fusedData;
+    const x = tf.tensor(data.features.slice(0, 8 * 6), [8, ...data.featureShape]);
+    const y = tf.tensor2d(fusedData.labels.slice(0, 8 * 5), [8, 5]);
+    const step = fusedDenseStep(model, c.loss, c.reduction);
+    expect(step, 'the fused path takes this model and loss').toBeDefined();
+    const fused = step!(x, y)!;
+    // LayerVariable.read() returns its tf.Variable, typed as a plain Tensor.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const stock = tf.variableGrads(
+      () => reduceLoss(c.loss, y, model.apply(x, { training: true }) as tf.Tensor2D, c.reduction),
+      variables,
+    );
+    expectClose(fused.value.dataSync() as unknown as number[], stock.value.dataSync() as unknown as number[]);
+    expect(Object.keys(fused.grads)).toEqual(variables.map((v) => v.name));
+    for (const v of variables) {
+      expectClose(Array.from(fused.grads[v.name]!.dataSync()), Array.from(stock.grads[v.name]!.dataSync()));
+    }
+    tf.dispose([x, y, fused.value, stock.value, ...Object.values(fused.grads), ...Object.values(stock.grads)]);
+    model.dispose();
+    expect(liveTensorCount()).toBe(before);
+  });
+
+  it.each(fusedCases)(
+    'mlp, $name: fit with the fused dense path gives the autodiff loss curve and weights',
+    async (c) => {
+      await useBackend(backend);
+      const before = liveTensorCount();
+      const problem = { model: c.model, loss: c.loss, data: c.data ?? fusedData };
+      const spec = { kind: 'adam', learningRate: 0.02 } as const;
+      const fused = await train(problem, createOptimizer(spec), { reduction: c.reduction });
+      const stock = await train(problem, createOptimizer(spec), { reduction: c.reduction, fusedDense: false });
+      expectClose(fused.losses, stock.losses);
+      expectClose(fused.weights, stock.weights, 1e-4);
+      expect(liveTensorCount()).toBe(before);
+    },
+  );
+
+  it('mlp: a fused step runs 8 kernels where autodiff runs ~100 (mnist-odd’s model and loss)', async () => {
+    await useBackend(backend);
+    const c = fusedCases[0]!;
+    const model = c.model();
+    const x = tf.tensor2d(fusedData.features.slice(0, 8 * 6), [8, 6]);
+    const y = tf.tensor2d(fusedData.labels.slice(0, 8 * 5), [8, 5]);
+    const step = fusedDenseStep(model, c.loss, c.reduction)!;
+    // LayerVariable.read() returns its tf.Variable, typed as a plain Tensor.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const kernels = async (run: () => { value: tf.Scalar; grads: tf.NamedTensorMap }): Promise<string[]> => {
+      let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+      const info = await tf.profile(() => {
+        result = run();
+      });
+      tf.dispose([result!.value, ...Object.values(result!.grads)]);
+      return info.kernels.map((k) => k.name);
+    };
+    const fused = await kernels(() => step(x, y)!);
+    const stock = await kernels(() =>
+      tf.variableGrads(() => reduceLoss(c.loss, y, model.apply(x, { training: true }) as tf.Tensor2D), variables),
+    );
+    // Two fused matMuls (each with 3 Reshapes of its operands and result, views), dW and dx of
+    // the output layer, relu's step and its product, dW and db of the hidden layer.
+    expect(fused.filter((k) => k === 'Reshape')).toHaveLength(6);
+    expect(fused.filter((k) => k !== 'Reshape')).toEqual([
+      '_FusedMatMul',
+      '_FusedMatMul',
+      'BatchMatMul',
+      'BatchMatMul',
+      'Step',
+      'Multiply',
+      'BatchMatMul',
+      'Sum',
+    ]);
+    expect(stock.length).toBeGreaterThan(80);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('mlp: the fused path declines other models and losses', async () => {
+    await useBackend(backend);
+    const loss = masked(categoricalCrossentropy(), fusedLayout, { target: 'digit', mask: 'isOdd' });
+    const declined = [
+      { model: mlpOf({ inputShape: [6], hidden: [] }), loss: classWeighted(categoricalCrossentropy(), [1, 2, 1]) },
+      {
+        model: () => createMlp({ inputShape: [6], hidden: [], output: { units: 3, activation: 'sigmoid' } }, 1),
+        loss,
+      },
+      {
+        model: () =>
+          createSequential(
+            {
+              inputShape: [6],
+              layers: [
+                { kind: 'dense', units: 4, activation: 'relu' },
+                { kind: 'dropout', rate: 0.5 },
+                { kind: 'dense', units: 3, activation: 'softmax' },
+              ],
+            },
+            1,
+          ),
+        loss,
+      },
+    ];
+    for (const { model: build, loss: l } of declined) {
+      const model = build();
+      expect(fusedDenseStep(model, l, 'sumOverBatchSize')).toBeUndefined();
+      model.dispose();
+    }
+    // A batch whose samples do not have the model's input shape goes to model.apply, which names the mismatch.
+    const model = mlpOf({ inputShape: [6], hidden: [] })();
+    const x = tf.zeros([8, 2, 3]);
+    const y = tf.zeros<tf.Rank.R2>([8, 5]);
+    expect(fusedDenseStep(model, loss, 'sumOverBatchSize')!(x, y)).toBeUndefined();
+    tf.dispose([x, y]);
+    model.dispose();
   });
 
   if (backend === 'wasm') {

@@ -148,6 +148,33 @@ describe.each(TEST_BACKENDS)(
       expect(liveTensorCount(), 'live tensors after the failed fit').toBe(before);
     });
 
+    it('with HostAdam: names the step whose update overflowed and leaves the weights of the step before', async () => {
+      await useBackend(backend);
+      const before = liveTensorCount();
+      const model = createMlp({ inputShape: [4], hidden: [], output: { units: 4, activation: 'softmax' } }, 0);
+      // Adam moves each weight by about lr per step: 1e39 overflows float32 at the first update.
+      const optimizer = createOptimizer({ kind: 'adam', learningRate: 1e39 });
+      const initial = model.getWeights().map((w) => Array.from(w.dataSync()));
+      const error = await rejectionOf(
+        fit({
+          model,
+          loss: categoricalCrossentropy(),
+          optimizer,
+          data: withLabels(tinyDataset(), 4, (_, l) => l.slice(0, 4)),
+          plan: inOrder,
+          epochs: 1,
+        }),
+      );
+      expect(isLosslabError(error, 'NON_FINITE_LOSS')).toBe(true);
+      expect(error.message).toMatch(
+        /^weights became non-finite after the update at epoch 1, step 1 of 4: dense_\w+\/kernel \(-?Infinity\)$/,
+      );
+      expect(model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(initial);
+      model.dispose();
+      optimizer.dispose();
+      expect(liveTensorCount(), 'live tensors after the failed fit').toBe(before);
+    });
+
     it.each([
       { scaledStep: 3, expected: 'epoch 1, step 3 of 4' },
       // The last step of an epoch: once reported as "loss became NaN at epoch 2, step 1".
