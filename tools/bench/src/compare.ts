@@ -187,13 +187,18 @@ async function losslabWorkload(
  * The flags are workloads.ts's, mapped onto existing options: --fast-kernels=false is
  * selectBackend's `fastMatMul: false` (the wasm convolution kernels stay: convolutions do not
  * train without them), --adam=tf is createOptimizer's `host: false`, --lstm=layers is
- * createLstmClassifier's `implementation: 'layers'`.
+ * createLstmClassifier's `implementation: 'layers'`, --dense=autodiff is fit's `fusedDense: false`.
  */
 const ABLATION: Record<WorkloadName, { label: string; flags: string[] }[]> = {
   mlp: [
-    { label: 'stock (tfjs kernels, tf.train.adam)', flags: ['--fast-kernels=false', '--adam=tf'] },
-    { label: '+ explicit-transpose matMul and view Slice kernels', flags: ['--adam=tf'] },
-    { label: '+ HostAdam and host-side checks (all on)', flags: [] },
+    {
+      label: 'stock (tfjs kernels, tf.train.adam, autodiff)',
+      flags: ['--fast-kernels=false', '--adam=tf', '--dense=autodiff'],
+    },
+    { label: '+ explicit-transpose matMul and view Slice kernels', flags: ['--adam=tf', '--dense=autodiff'] },
+    { label: '+ HostAdam', flags: ['--dense=autodiff'] },
+    { label: '+ fused dense step (all on)', flags: [] },
+    { label: 'fused dense step with tf.train.adam', flags: ['--adam=tf'] },
   ],
   lstm: [
     {

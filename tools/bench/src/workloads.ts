@@ -10,8 +10,9 @@
  *   `--images=N` MNIST training images (default {@link CNN_IMAGES}, the study's 5,000: 79 steps).
  *
  * Usage: tsx tools/bench/src/workloads.ts <mlp|lstm|cnn> [--epochs=N] [--backend=wasm|cpu] [--images=N]
- * [--adam=host|tf] [--fast-kernels=false] [--lstm=layers]: each switch turns one optimisation off,
- * for before/after measurements (stock wasm matMul/Slice kernels, tf.train.adam, tfjs-layers' LSTM).
+ * [--adam=host|tf] [--fast-kernels=false] [--lstm=layers] [--dense=autodiff]: each switch turns one
+ * optimisation off, for before/after measurements (stock wasm matMul/Slice kernels, tf.train.adam,
+ * tfjs-layers' LSTM, the MLP trained through autodiff instead of train's fused dense step).
  * Prints one JSON line: per-epoch seconds, live tensors and RSS after each epoch, and the loss.
  */
 import { writeFileSync } from 'node:fs';
@@ -171,6 +172,7 @@ async function main(): Promise<void> {
     data: workload.data,
     plan: { batchSize: workload.batchSize, shuffle: true, remainder: workload.remainder, seed: 0 },
     epochs,
+    ...(option('dense') === 'autodiff' ? { fusedDense: false } : {}),
     validate: () => {
       tensors.push(tf.memory().numTensors);
       rss.push(process.memoryUsage.rss());
