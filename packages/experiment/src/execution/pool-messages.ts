@@ -38,9 +38,6 @@ export const RunRequest = t.type({
 });
 export type RunRequest = t.TypeOf<typeof RunRequest>;
 
-/** Worker → parent: loaded and ready; said once before the first result. */
-export const WorkerReady = t.type({ kind: t.literal('ready'), backend: t.string });
-
 /** Worker → parent: it cannot run anything (definition or backend does not load); it exits next. */
 export const WorkerUnusable = t.type({ kind: t.literal('unusable'), problem: t.string });
 

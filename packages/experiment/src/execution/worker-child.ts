@@ -20,7 +20,10 @@ import { RunRequest, WORKER_SETTINGS_ENV, WorkerSettings, type RunReply } from '
  * this worker's backend; each run's output lines carry its label, as a `run-one` child's did.
  */
 
-/** What a worker keeps between runs. */
+/**
+ * What a worker keeps between runs.
+ * @internal exported for its tests
+ */
 export interface WorkerState {
   readonly settings: WorkerSettings;
   /** The definition file's default export, loaded once (loading registered its user kinds). */
@@ -29,7 +32,10 @@ export interface WorkerState {
   readonly loadSource: SourceLoader;
 }
 
-/** Loads the definition and the backend the pool's runs share; throws when either cannot load. */
+/**
+ * Loads the definition and the backend the pool's runs share; throws when either cannot load.
+ * @internal exported for its tests
+ */
 export async function startWorker(settings: WorkerSettings): Promise<WorkerState> {
   const raw = await loadDefinitionFile(settings.definitionPath);
   const backend = await selectBackend({ requested: settings.backend });
@@ -39,6 +45,7 @@ export async function startWorker(settings: WorkerSettings): Promise<WorkerState
 /**
  * Runs one request in this worker and says how it ended; never throws. A run asking for another
  * backend than the one this worker (and TF.js, right now) runs on is refused, not run on the wrong one.
+ * @internal exported for its tests
  */
 export async function runRequest(worker: WorkerState, request: RunRequest): Promise<CellResult> {
   const label = cellLabel(request.variant, request.seed);
@@ -143,7 +150,6 @@ export async function serveRuns(): Promise<void> {
   try {
     const worker = await started;
     console.log(`worker process ${process.pid}: ${describeBackend(worker.backend)}`);
-    await send({ kind: 'ready', backend: worker.backend.name });
   } catch (error) {
     // Said by the parent, once, when it asks this worker for a run (it may have stopped already).
     await send({ kind: 'unusable', problem: firstLineOf(error) });

@@ -28,8 +28,8 @@ const WORKER_ENTRY = fileURLToPath(new URL('./pool-worker.mjs', import.meta.url)
  * This process's Node flags without tsx's own loader (`npx tsx …` adds `--require …/tsx/…` and
  * `--import …/tsx/…`): the worker entry registers tsx itself, and twice costs each worker about
  * 0.4 s of CPU at start.
+ * @internal exported for its tests
  */
-/** @internal */
 export function nodeFlags(execArgv: readonly string[]): string[] {
   const flags: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
