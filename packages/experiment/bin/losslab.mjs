@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The `losslab` command (`npx losslab run path/to/definition.ts`). It runs the built JavaScript of
 // the packages (dist/). In a losslab checkout it first rebuilds dist/ when the sources changed
-// (build-if-stale.mjs; a fresh clone builds it on the first command), except under the tests,
-// which set LOSSLAB_FROM_SOURCES=1 and run the TypeScript sources through tsx (no dist/ needed).
-// Children of `run --parallel=N` start from this file as well and inherit that choice. How a
-// definition outside the workspace finds `@losslab/experiment`: src/load-definition.ts.
+// (build-if-stale.mjs, not published; a fresh clone builds on its first command), except under
+// the tests, which set LOSSLAB_FROM_SOURCES=1 and run the TypeScript sources through tsx (no
+// dist/ needed). Children of `run --parallel=N` start from this file as well and inherit that
+// choice. How a definition outside the workspace finds `@losslab/experiment`: src/load-definition.ts.
 import { existsSync } from 'node:fs';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';

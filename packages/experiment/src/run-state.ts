@@ -6,7 +6,7 @@ import { FAILED_FILE, FailedRun, formatErrors, RECORD_FILE, RunRecord, type Epoc
 import { PROGRESS_FILE, RunProgress } from './live-progress.js';
 import { messageOf } from './message.js';
 import { processAlive, readRunText } from './run-files.js';
-import { decodeStarted, STARTED_FILE } from './store.js';
+import { decodeStarted, STARTED_FILE } from './started-file.js';
 
 /**
  * What a run folder says of its run, read without trusting it: `complete` (a valid record),

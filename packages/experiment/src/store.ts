@@ -3,16 +3,12 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import * as t from 'io-ts';
 import {
   Checkpoint,
   CHECKPOINTS_FOLDER,
   checkpointFileName,
   FAILED_FILE,
   formatErrors,
-  NonEmptyString,
-  NonNegativeInt,
-  PositiveInt,
   RECORD_FILE,
   RunRecord,
   type CheckpointRun,
@@ -28,11 +24,10 @@ import {
   makeFolder,
   processAlive,
   readRunText,
-  type ProcessIdentity,
 } from './run-files.js';
+import { decodeStarted, STARTED_FILE, type StartedRun } from './started-file.js';
 
-/** File written when a run starts; a folder with it and without `record.json` is an incomplete run. */
-export const STARTED_FILE = 'started.json';
+export { STARTED_FILE, type StartedRun };
 
 /** A unique, sortable, readable run id: `2026-11-23T02-20-00-123Z-masked-s0-4711`. */
 export const newRunId = (variant: string, seed: number, now = new Date()): string =>
@@ -225,40 +220,6 @@ export async function findReusableRun(
     sameReuseKey(recordKey(record), key),
   );
   return matches[matches.length - 1];
-}
-
-/**
- * `started.json`, as far as resuming needs it. The run id must be the folder's own name (a run id
- * read back names the folder the run completes in and goes into its record).
- */
-const StartedRequired = t.type({
-  runId: NonEmptyString,
-  variant: NonEmptyString,
-  startedAt: NonEmptyString,
-  definitionHash: NonEmptyString,
-  seed: NonNegativeInt,
-  backend: NonEmptyString,
-  codeFingerprint: NonEmptyString,
-  /** The process running it now (updated on every resume). */
-  pid: PositiveInt,
-});
-const StartedOptional = t.partial({
-  processStart: NonNegativeInt,
-  bootId: NonEmptyString,
-  resumes: t.array(t.type({ afterEpoch: PositiveInt, at: NonEmptyString })),
-});
-
-/** What `started.json` says of a run: enough to tell whether an incomplete run can be resumed. */
-export type StartedRun = t.TypeOf<typeof StartedRequired> & t.TypeOf<typeof StartedOptional> & ProcessIdentity;
-
-/** `started.json` decoded, or its problems by path (two codecs rather than an intersection, whose paths start "0."). */
-export function decodeStarted(raw: unknown): E.Either<string[], StartedRun> {
-  const required = StartedRequired.decode(raw);
-  const optional = StartedOptional.decode(raw);
-  if (E.isRight(required) && E.isRight(optional)) return E.right({ ...required.right, ...optional.right });
-  return E.left(
-    formatErrors([...(E.isLeft(required) ? required.left : []), ...(E.isLeft(optional) ? optional.left : [])]),
-  );
 }
 
 /** An incomplete run that a rerun continues: its folder, what started it, and its newest checkpoint. */
