@@ -68,13 +68,17 @@ function viewSlice(original: tf.KernelConfig): tf.KernelFunc {
     const strides = new Array<number>(rank);
     strides[rank - 1] = 1;
     for (let d = rank - 2; d >= 0; d--) strides[d] = strides[d + 1]! * x.shape[d + 1]!;
-    const run = extent[rank - 1]!;
-    const index = new Array<number>(rank - 1).fill(0);
+    // Trailing axes taken whole are one contiguous run with the innermost axis that is not: a batch
+    // of [n, 28, 28, 1] images is n·784 values copied at once, not 784·n runs of one value each.
+    let runAxis = rank - 1;
+    while (runAxis > 0 && start[runAxis] === 0 && extent[runAxis] === x.shape[runAxis]) runAxis--;
+    const run = extent[runAxis]! * strides[runAxis]!;
+    const index = new Array<number>(runAxis).fill(0);
     for (let written = 0; written < total; written += run) {
-      let offset = start[rank - 1]!;
-      for (let d = 0; d < rank - 1; d++) offset += (start[d]! + index[d]!) * strides[d]!;
+      let offset = start[runAxis]! * strides[runAxis]!;
+      for (let d = 0; d < runAxis; d++) offset += (start[d]! + index[d]!) * strides[d]!;
       target.set(source.subarray(offset, offset + run), written);
-      for (let d = rank - 2; d >= 0; d--) {
+      for (let d = runAxis - 1; d >= 0; d--) {
         if (++index[d]! < extent[d]!) break;
         index[d] = 0;
       }

@@ -40,6 +40,14 @@ function products(): Float32Array[] {
       tf.slice(random([6, 8], 7), [2, 3], [3, 5]),
       tf.slice(random([9], 8), [4], [3]),
       tf.slice(random([2, 3, 4], 9), [1, 0, 0], [1, 3, 4]),
+      // Trailing axes taken whole merge into one run (a batch of images), partly (only the last
+      // axis whole) or not at all (a whole middle axis before a partial last one, or trailing axes that
+      // start at 0 but end early), and the whole tensor.
+      tf.slice(random([5, 4, 4, 1], 10), [1, 0, 0, 0], [3, 4, 4, 1]),
+      tf.slice(random([4, 3, 5, 2], 11), [1, 1, 0, 0], [2, 2, 5, 2]),
+      tf.slice(random([3, 4, 5], 12), [0, 0, 1], [3, 4, 2]),
+      tf.slice(random([3, 4, 5], 13), [0, 0, 0], [3, 4, 5]),
+      tf.slice(random([3, 4, 5], 14), [1, 0, 0], [2, 4, 3]),
       tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), [1, 1], [2, 1]),
       tf.tile(random([1, 1, 1, 3], 10), [2, 3, 4, 1]),
       tf.tile(random([2, 1, 3], 11), [1, 4, 2]),
