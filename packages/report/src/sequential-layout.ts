@@ -1,5 +1,5 @@
 import { formatSigned, plural } from './format.js';
-import { decisionText, formatLevel, type SequentialOutcome } from './sequential.js';
+import { decisionText, formatLevel, formatThreshold, type SequentialOutcome } from './sequential.js';
 import type { TableCell, TextTable } from './table.js';
 
 /** The "Seeds until decided" section of a report (sequential.ts), as format-neutral text and a table. */
@@ -60,7 +60,7 @@ export function sequentialTable(outcome: SequentialOutcome): TextTable {
         standing.difference === null ? '—' : `${formatSigned(standing.difference)}${interval}`,
         standing.p === null
           ? '—'
-          : `${formatLevel(standing.p)}${standing.threshold === null ? '' : ` (< ${formatLevel(standing.threshold)})`}`,
+          : `${formatLevel(standing.p)}${standing.threshold === null ? '' : ` (< ${formatThreshold(standing.threshold)})`}`,
       ];
     }),
   };

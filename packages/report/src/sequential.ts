@@ -609,6 +609,10 @@ export function formatLevel(p: number): string {
   return p >= 0.01 ? p.toFixed(3) : p.toPrecision(2);
 }
 
+/** A look's level, in full below 0.0001 (e.g. `2.3e-5`): "p must be < < 0.0001" would say nothing. */
+export const formatThreshold = (level: number): string =>
+  level < 0.0001 ? level.toExponential(1) : formatLevel(level);
+
 /** `focal vs ce, balancedAccuracy`. */
 const comparisonName = (comparison: SequentialComparison): string =>
   `${comparison.variant} vs ${comparison.baseline}, ${comparison.metric}`;
@@ -637,7 +641,7 @@ function evidenceText(standing: ComparisonStanding): string {
     standing.p === null
       ? ', no spread to test'
       : `, p ${standing.p < 0.0001 ? '< 0.0001' : `= ${formatLevel(standing.p)}`}`;
-  const needs = standing.threshold === null ? '' : ` (needs < ${formatLevel(standing.threshold)})`;
+  const needs = standing.threshold === null ? '' : ` (needs < ${formatThreshold(standing.threshold)})`;
   return `${formatSigned(standing.difference)}${interval}${p}${needs}`;
 }
 

@@ -12,6 +12,7 @@ import {
   sequentialPlan,
   spendingBoundaries,
   type SequentialComparison,
+  formatThreshold,
 } from '../sequential.js';
 import { DEFAULT_SEQUENTIAL_SIMULATION, levelsWithoutSpending, simulateSequential } from '../sequential-simulation.js';
 import { normalCdf, studentTQuantile } from '../stats.js';
@@ -325,5 +326,13 @@ describe('the report section', () => {
     expect(markdown).toContain('planned looks at 3, 4; budget 4, 1 seed per round');
     // Without a sequential study there is no such section.
     expect(renderMarkdown(await buildReport(records, { primary: declared }))).not.toContain('Seeds until decided');
+  });
+});
+
+describe('formatThreshold', () => {
+  it('prints a level below 0.0001 in full, never as "< < 0.0001"', () => {
+    expect(formatThreshold(2.34e-5)).toBe('2.3e-5');
+    expect(formatThreshold(0.0031)).toBe('0.0031');
+    expect(formatThreshold(0.025)).toBe('0.025');
   });
 });
