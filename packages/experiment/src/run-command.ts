@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { printable, printOutcome, type SequentialOutcome, type SequentialPlan, type SkippedRun } from '@losslab/report';
-import { loadRuns, writeReport } from '@losslab/report/node';
+import { loadPredictions, loadRuns, writeReport } from '@losslab/report/node';
 import { RECORD_FILE, type ModelSummary, type RunRecord } from '@losslab/schema';
 import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { backendChoiceProblem, type RunOptions } from './command-options.js';
@@ -163,7 +163,11 @@ async function report(
     const skipped = await unfinishedRuns(options.runsDir, definition.name);
     // The definition's report settings decide the verdict (each record carries the same ones in `report`).
     const { primary, alpha } = definition.report ?? {};
+    // As `losslab report` does: calibration and the example-level intervals need each run's predictions.
+    const predictions = await loadPredictions(options.runsDir, records);
     written = await writeReport(records, reportDir, {
+      predictions: predictions.predictions,
+      predictionProblems: predictions.problems,
       skipped,
       ...(primary === undefined ? {} : { primary }),
       ...(alpha === undefined ? {} : { alpha }),

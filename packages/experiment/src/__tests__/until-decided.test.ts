@@ -125,6 +125,8 @@ describe('losslab run --until-decided on a tiny definition', () => {
     expect(stored()).toEqual([...seedList.map((s) => `base/${s}`), ...seedList.map((s) => `slower/${s}`)]);
     const report = readFileSync(join(reports, 'until-decided', 'report.md'), 'utf8');
     expect(report).toContain('## Seeds until decided');
+    // The run's own report reads each run's predictions (as `losslab report` does): calibration shows.
+    expect(report).toMatch(/\| variant \| split \| runs \| accuracy \| ECE \(15 bins\) \| Brier \| NLL \|/);
     expect(report).toContain(
       `| slower vs base | accuracy | **too small to matter (within ±0.05)** | ${seeds} | ${look} |`,
     );
