@@ -28,8 +28,8 @@ import { closestName } from './suggest.js';
  * packages/experiment/src/cli.ts …`): argument handling and dispatch only. Each command (`run`,
  * `report`, `runs`, `serve`, `evaluate`, `worker`, `init`) is read by one parser from its option table
  * (command-options.ts), which `--help` prints, and runs from its own module: `run` from
- * run-command.ts, whose runs execute in this process, in child processes (`run-one`, see
- * execution/child-pool.ts) or on queue workers (queue/sweep.ts). A command's module is imported
+ * run-command.ts, whose runs execute in this process, on long-lived worker processes (`--jobs=N`,
+ * execution/worker-pool.ts) or on queue workers (queue/sweep.ts). A command's module is imported
  * only when that command runs, so `--help` or `runs` never loads TensorFlow.js, the queue or vega.
  */
 
