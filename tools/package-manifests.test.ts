@@ -81,7 +81,12 @@ describe('package manifests', () => {
     '%s: ships only dist/ (and bin/), with license, repository, engines and a build before packing',
     (name, m) => {
       const folder = name.replace('@losslab/', '');
-      expect(m.files).toEqual(name === RUNNER ? ['dist', '!dist/.tsbuildinfo', 'bin'] : ['dist', '!dist/.tsbuildinfo']);
+      // The runner's checkout-only rebuild (bin/build-if-stale.mjs and its stamp) is not published.
+      expect(m.files).toEqual(
+        name === RUNNER
+          ? ['dist', '!dist/.tsbuildinfo', '!dist/.build-stamp', 'bin', '!bin/build-if-stale.*']
+          : ['dist', '!dist/.tsbuildinfo'],
+      );
       expect(m.license).toBe('MIT');
       expect(m.repository?.directory).toBe(`packages/${folder}`);
       expect(m.engines?.node).toBe('^20.19.0 || ^22.12.0 || >=24.0.0');
