@@ -53,7 +53,15 @@ export interface NonFiniteWeight {
 interface Slot {
   readonly m: Float32Array;
   readonly v: Float32Array;
+  /** The new weights of the last step, reused when the backend copies what a tensor is made from. */
+  next?: Float32Array;
 }
+
+/**
+ * Backends whose `tf.tensor(values)` copies `values` into their own memory (wasm copies into its
+ * heap; cpu keeps the array itself as the tensor's data, so there a buffer is never reused).
+ */
+const COPYING_BACKENDS = new Set(['wasm']);
 
 /**
  * Adam whose update runs on the host, in one loop per variable, instead of ~14 tensor ops per
@@ -136,13 +144,17 @@ export class HostAdam extends tf.Optimizer {
     const inverse2 = 1 / f32(1 - this.accBeta2);
     const eps = f32(this.epsilon);
     const lr = f32(this.learningRate);
+    const reuse = COPYING_BACKENDS.has(tf.getBackend());
     const updates: { variable: tf.Variable; next: Float32Array }[] = [];
     let nonFinite: NonFiniteWeight | undefined;
-    variables.forEach((variable, i) => {
+    for (let i = 0; i < variables.length; i++) {
+      const variable = variables[i]!;
       const slot = this.slotOf(variable);
       const g = gradients[i];
-      if (g === undefined) return;
-      const next = new Float32Array(variable.size);
+      if (g === undefined) continue;
+      // A fresh 200 KB array per step and variable costs its zeroing and the collector's time.
+      const next = reuse && slot.next?.length === variable.size ? slot.next : new Float32Array(variable.size);
+      if (reuse) slot.next = next;
       const probe = adamUpdate(
         next,
         values[i]!,
@@ -161,7 +173,7 @@ export class HostAdam extends tf.Optimizer {
       if (probe !== 0 && nonFinite === undefined)
         nonFinite = { variable: i, value: next.find((x) => !Number.isFinite(x)) ?? Number.NaN };
       updates.push({ variable, next });
-    });
+    }
     this.accBeta1 = f32(this.accBeta1 * b1);
     this.accBeta2 = f32(this.accBeta2 * b2);
     this.incrementIterations();
