@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosslabError, createRng, deriveSeed, requireInteger } from '@losslab/runtime';
 import type { BatchAugment } from './augment.js';
-import { type ArrayDataset, type Batch, checkDataset, subset } from './dataset.js';
+import { type ArrayDataset, type Batch, checkDataset, featureSize, subset } from './dataset.js';
 
 /**
  * How an epoch is cut into batches: rows are shuffled per epoch from `seed` when `shuffle`, and
@@ -82,11 +82,46 @@ export function* batches(
   checkDataset(dataset);
   const order = epochOrder(dataset.size, plan, epoch);
   const count = batchCount(dataset.size, plan);
+  // wasm copies a tensor's values into its heap, so one pair of gather buffers serves every
+  // batch there (cpu keeps the array as the tensor's data; an augment may keep its input).
+  const gather = augment === undefined && tf.getBackend() === 'wasm' ? reusingGather(dataset) : subset;
   for (let b = 0; b < count; b++) {
-    const rows = subset(dataset, order.subarray(b * plan.batchSize, Math.min((b + 1) * plan.batchSize, dataset.size)));
+    const rows = gather(dataset, order.subarray(b * plan.batchSize, Math.min((b + 1) * plan.batchSize, dataset.size)));
     const features = augment === undefined ? rows.features : augment(rows.features, epoch, b);
     const x = tf.tensor(features, [rows.size, ...rows.featureShape], 'float32');
     const y = tf.tensor2d(rows.labels, [rows.size, rows.labelWidth], 'float32');
     yield { x, y, size: rows.size };
   }
+}
+
+/**
+ * `subset` into buffers reused from call to call (sized for the largest batch so far): the rows
+ * of `dataset` at `indices`, which {@link epochOrder} made (in range, no check per row). Each
+ * call overwrites the previous call's rows.
+ */
+function reusingGather(dataset: ArrayDataset): (data: ArrayDataset, indices: Int32Array) => ArrayDataset {
+  const perSample = featureSize(dataset.featureShape);
+  const width = dataset.labelWidth;
+  let features = new Float32Array(0);
+  let labels = new Float32Array(0);
+  return (data, indices) => {
+    const rows = indices.length;
+    if (features.length < rows * perSample) features = new Float32Array(rows * perSample);
+    if (labels.length < rows * width) labels = new Float32Array(rows * width);
+    const source = data.features;
+    const sourceLabels = data.labels;
+    for (let row = 0; row < rows; row++) {
+      const at = indices[row]!;
+      features.set(source.subarray(at * perSample, (at + 1) * perSample), row * perSample);
+      // Label rows are a few values: a loop beats making a subarray view per row.
+      for (let k = 0; k < width; k++) labels[row * width + k] = sourceLabels[at * width + k]!;
+    }
+    return {
+      features: features.subarray(0, rows * perSample),
+      featureShape: data.featureShape,
+      labels: labels.subarray(0, rows * width),
+      labelWidth: width,
+      size: rows,
+    };
+  };
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { SimdAdam, type AdamRegion } from './adam-simd.js';
 
 /** A named tensor, as `tf.Optimizer` takes and returns them (not exported by tfjs-core's index). */
 interface NamedTensor {
@@ -49,11 +50,25 @@ export interface NonFiniteWeight {
   readonly value: number;
 }
 
-/** One variable's Adam state on the host. */
-interface Slot {
-  readonly m: Float32Array;
-  readonly v: Float32Array;
-}
+/**
+ * One variable's Adam state on the host: in the SIMD kernel's memory, or in arrays of its own
+ * where WebAssembly SIMD is unavailable.
+ */
+type Slot =
+  | { readonly region: AdamRegion }
+  | {
+      readonly region?: undefined;
+      readonly m: Float32Array;
+      readonly v: Float32Array;
+      /** The new weights of the last step, reused when the backend copies what a tensor is made from. */
+      next?: Float32Array;
+    };
+
+/**
+ * Backends whose `tf.tensor(values)` copies `values` into their own memory (wasm copies into its
+ * heap; cpu keeps the array itself as the tensor's data, so there a buffer is never reused).
+ */
+const COPYING_BACKENDS = new Set(['wasm']);
 
 /**
  * Adam whose update runs on the host, in one loop per variable, instead of ~14 tensor ops per
@@ -77,6 +92,8 @@ export class HostAdam extends tf.Optimizer {
   readonly hostOptimizer = 'adam' as const;
   static readonly className = 'HostAdam';
   private readonly slots = new Map<string, Slot>();
+  /** The update loop as a WebAssembly SIMD kernel (bit-identical to {@link adamUpdate}), where available. */
+  private simd = SimdAdam.create();
   // float32 scalars as tfjs keeps them: β1ᵗ and β2ᵗ are float32 variables multiplied each step.
   private accBeta1: number;
   private accBeta2: number;
@@ -136,32 +153,34 @@ export class HostAdam extends tf.Optimizer {
     const inverse2 = 1 / f32(1 - this.accBeta2);
     const eps = f32(this.epsilon);
     const lr = f32(this.learningRate);
+    const reuse = COPYING_BACKENDS.has(tf.getBackend());
+    const constants = [b1, b2, oneMinusB1, oneMinusB2, inverse1, inverse2, eps, lr] as const;
+    // Every slot first: a new SIMD region may grow the kernel's memory, which detaches its views.
+    const slots = variables.map((variable) => this.slotOf(variable));
     const updates: { variable: tf.Variable; next: Float32Array }[] = [];
     let nonFinite: NonFiniteWeight | undefined;
-    variables.forEach((variable, i) => {
-      const slot = this.slotOf(variable);
+    for (let i = 0; i < variables.length; i++) {
+      const variable = variables[i]!;
+      const slot = slots[i]!;
       const g = gradients[i];
-      if (g === undefined) return;
-      const next = new Float32Array(variable.size);
-      const probe = adamUpdate(
-        next,
-        values[i]!,
-        g,
-        slot.m,
-        slot.v,
-        b1,
-        b2,
-        oneMinusB1,
-        oneMinusB2,
-        inverse1,
-        inverse2,
-        eps,
-        lr,
-      );
+      if (g === undefined) continue;
+      let next: Float32Array;
+      let probe: number;
+      if (slot.region !== undefined) {
+        const result = this.simd!.step(slot.region, values[i]!, g, constants);
+        // The view is overwritten by the next step: cpu keeps a tensor's array, so it gets a copy.
+        next = reuse ? result.next : result.next.slice();
+        probe = result.probe;
+      } else {
+        // A fresh 200 KB array per step and variable costs its zeroing and the collector's time.
+        next = reuse && slot.next?.length === variable.size ? slot.next : new Float32Array(variable.size);
+        if (reuse) slot.next = next;
+        probe = adamUpdate(next, values[i]!, g, slot.m, slot.v, ...constants);
+      }
       if (probe !== 0 && nonFinite === undefined)
         nonFinite = { variable: i, value: next.find((x) => !Number.isFinite(x)) ?? Number.NaN };
       updates.push({ variable, next });
-    });
+    }
     this.accBeta1 = f32(this.accBeta1 * b1);
     this.accBeta2 = f32(this.accBeta2 * b2);
     this.incrementIterations();
@@ -174,10 +193,22 @@ export class HostAdam extends tf.Optimizer {
   private slotOf(variable: tf.Variable): Slot {
     let slot = this.slots.get(variable.name);
     if (slot === undefined) {
-      slot = { m: new Float32Array(variable.size), v: new Float32Array(variable.size) };
+      slot = this.newSlot(variable.size);
       this.slots.set(variable.name, slot);
     }
     return slot;
+  }
+
+  /** A slot of zero moments for a variable of `size` weights. */
+  private newSlot(size: number): Slot {
+    return this.simd === undefined
+      ? { m: new Float32Array(size), v: new Float32Array(size) }
+      : { region: this.simd.allocate(size) };
+  }
+
+  /** A slot's moments (views into the kernel's memory for a SIMD slot: valid until the next new slot). */
+  private momentsOf(slot: Slot): { m: Float32Array; v: Float32Array } {
+    return slot.region === undefined ? slot : this.simd!.moments(slot.region);
   }
 
   /** The `tf.Optimizer` entry point: reads the gradients and the variables back, then {@link step}. */
@@ -195,6 +226,7 @@ export class HostAdam extends tf.Optimizer {
 
   override dispose(): void {
     this.slots.clear();
+    this.simd = SimdAdam.create();
   }
 
   /** tfjs' Adam layout: the iteration count, then every first moment, then every second moment. */
@@ -202,8 +234,8 @@ export class HostAdam extends tf.Optimizer {
     const slots = [...this.slots.entries()];
     return [
       await this.saveIterations(),
-      ...slots.map(([name, s]) => ({ name: `${name}/m`, tensor: tf.tensor(s.m.slice()) })),
-      ...slots.map(([name, s]) => ({ name: `${name}/v`, tensor: tf.tensor(s.v.slice()) })),
+      ...slots.map(([name, s]) => ({ name: `${name}/m`, tensor: tf.tensor(this.momentsOf(s).m.slice()) })),
+      ...slots.map(([name, s]) => ({ name: `${name}/v`, tensor: tf.tensor(this.momentsOf(s).v.slice()) })),
     ];
   }
 
@@ -211,13 +243,14 @@ export class HostAdam extends tf.Optimizer {
     const rest = await this.extractIterations(weightValues);
     const half = rest.length / 2;
     this.slots.clear();
-    for (let i = 0; i < half; i++) {
-      const m = rest[i]!;
-      const v = rest[i + half]!;
-      this.slots.set(m.name.replace(/\/m$/, ''), {
-        m: Float32Array.from(m.tensor.dataSync()),
-        v: Float32Array.from(v.tensor.dataSync()),
-      });
+    this.simd = SimdAdam.create();
+    const restored = rest.slice(0, half).map((m, i) => ({ m, v: rest[i + half]!, slot: this.newSlot(m.tensor.size) }));
+    // Filled once all are allocated (a new SIMD slot may move the others' views).
+    for (const { m, v, slot } of restored) {
+      this.slots.set(m.name.replace(/\/m$/, ''), slot);
+      const moments = this.momentsOf(slot);
+      moments.m.set(m.tensor.dataSync());
+      moments.v.set(v.tensor.dataSync());
     }
     this.accBeta1 = f32(this.beta1);
     this.accBeta2 = f32(this.beta2);

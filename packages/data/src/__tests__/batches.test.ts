@@ -169,6 +169,25 @@ describe.each(TEST_BACKENDS)('batches on %s', (backend) => {
     });
   });
 
+  it('each batch keeps its rows while later batches are gathered', async () => {
+    const ds = tinyDataset(10);
+    const p = plan({ batchSize: 4, remainder: 'keep' });
+    await expectNoTensorLeak('batches kept', () => {
+      // All batches alive at once: a gather buffer shared with an earlier batch's tensors would show here.
+      const all = [...batches(ds, p, 1)];
+      const ids = all.flatMap(({ y }) => Array.from(y.dataSync()).filter((_, j) => j % 2 === 0));
+      expect(ids).toEqual(Array.from(epochOrder(10, p, 1)));
+      all.forEach(({ x, y }) =>
+        expect(Array.from(x.dataSync()).filter((_, j) => j % 6 === 0)).toEqual(
+          Array.from(y.dataSync())
+            .filter((_, j) => j % 2 === 0)
+            .map((id) => id * 100),
+        ),
+      );
+      tf.dispose(all.flatMap(({ x, y }) => [x, y]));
+    });
+  });
+
   it('drops the remainder when asked', async () => {
     const ds = tinyDataset(10);
     await expectNoTensorLeak('batches drop', () => {

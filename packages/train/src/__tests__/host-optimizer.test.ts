@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { liveTensorCount } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, setLearningRate, type OptimizerSpec } from '../index.js';
+import { HostAdam, createOptimizer, setLearningRate, type OptimizerSpec } from '../index.js';
 
 /**
  * Two steps from w = [1, −2] with gradients g1 = [0.5, −1] (norm √1.25 ≈ 1.118) at learning rate
@@ -97,6 +97,30 @@ describe.each(TEST_BACKENDS)('each optimiser equals its formula over two hand-co
     await useBackend(backend);
     const before = liveTensorCount();
     await twoSteps({ kind: 'adamw', learningRate: 0.1, weightDecay: 0.1, clipNorm: 1 });
+    expect(liveTensorCount()).toBe(before);
+  });
+
+  it("HostAdam: a tensor sharing an earlier step's weights keeps them while later steps run", async () => {
+    await useBackend(backend);
+    const before = liveTensorCount();
+    const adam = new HostAdam(0.1, 0.9, 0.999, 1e-7);
+    const initial = tf.tensor1d([1, -2]);
+    const w = tf.variable(initial);
+    const g = tf.tensor1d([0.5, -1]);
+    adam.applyGradients({ [w.name]: g });
+    const afterFirst = Array.from(w.dataSync());
+    // Adam's first step is w − lr·g/(|g| + ε) up to float32 rounding of its constants.
+    expect(afterFirst[0]).toBeCloseTo(0.9, 5);
+    expect(afterFirst[1]).toBeCloseTo(-1.9, 5);
+    // tf.clone shares the variable's data: if a later step wrote into that buffer, this would move.
+    const first = tf.clone(w);
+    adam.applyGradients({ [w.name]: g });
+    adam.applyGradients({ [w.name]: g });
+    expect(Array.from(first.dataSync())).toEqual(afterFirst);
+    // With the same gradient every step moves it by ≈ lr.
+    expect(w.dataSync()[0]).toBeCloseTo(0.7, 5);
+    tf.dispose([first, w, g, initial]);
+    adam.dispose();
     expect(liveTensorCount()).toBe(before);
   });
 });
