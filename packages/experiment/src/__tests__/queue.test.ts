@@ -17,6 +17,7 @@ import type { RunRecord } from '@losslab/schema';
 import { sha256Hex } from '@losslab/runtime';
 import { collectRun } from '../queue/collect.js';
 import type { RunJobData } from '../queue/job.js';
+import { UNTIL_DECIDED_DEFINITION } from './until-decided-definition.js';
 import {
   exitOf,
   filesUnder,
@@ -159,6 +160,35 @@ describe.skipIf(mode === 'skip')('losslab run --queue with losslab worker proces
     for (const folder of ['sweep-runs', 'sweep-reports', 'w1-runs', 'w2-runs'])
       for (const [name, bytes] of filesUnder(join(dir, folder))) expect(bytes.includes(PASSWORD), name).toBe(false);
   }, 240_000);
+
+  it('--until-decided through the queue: each round enqueues only its new seeds, and the study stops by itself', async () => {
+    const file = join(dir, 'until-decided.ts');
+    writeFileSync(file, UNTIL_DECIDED_DEFINITION);
+    const w = worker('until-worker', 10);
+    const sweep = submit('until', 10, ['--until-decided', '--max-seeds=8', '--smallest-effect=0.05'], file);
+    expect(await exitOf(sweep, 240_000), sweep.output()).toBe(0);
+    await stopWorkers(w);
+    const out = sweep.output();
+    expect(out).toContain('round 1: base, slower on seed(s) 0, 1, 2');
+    const decided =
+      /^look (\d) of 6 \((\d) seeds per variant\): 1 decided, 0 open — every comparison decided, stopping$/m.exec(out);
+    expect(decided, out).not.toBeNull();
+    const [, look = '', seeds = ''] = decided ?? [];
+    expect(Number(look)).toBeGreaterThan(1);
+    // Every later round submitted the one new seed, and nothing after the deciding look.
+    for (let round = 2; round <= Number(look); round++)
+      expect(out).toContain(`round ${round}: base, slower on seed(s) ${round + 1}`);
+    expect(out).not.toContain(`round ${Number(look) + 1}:`);
+    const seedList = Array.from({ length: Number(seeds) }, (_, seed) => seed);
+    expect([...runFolders(join(dir, 'until-runs'), 'until-decided').keys()].sort()).toEqual([
+      ...seedList.map((seed) => `base/${seed}`),
+      ...seedList.map((seed) => `slower/${seed}`),
+    ]);
+    const report = readFileSync(join(dir, 'until-reports', 'until-decided', 'report.md'), 'utf8');
+    expect(report).toContain(
+      `| slower vs base | accuracy | **too small to matter (within ±0.05)** | ${seeds} | ${look} |`,
+    );
+  });
 
   it('a worker SIGKILLed during its first job: the job goes back to the queue, the other worker runs it, the sweep completes', async () => {
     // Through an artifact store (issue 30): the models of the killed attempt never reach the submitter.

@@ -5,25 +5,7 @@ import { temporaryFolders } from '@losslab/test-utils';
 import { main } from '../cli.js';
 import { parseRunArguments } from '../command-options.js';
 import { exec, LAUNCHER } from './outside-definition.js';
-
-/** Two learning rates of a tiny MLP on 128 MNIST images, 3 declared seeds, one primary metric. */
-const DEFINITION = `import { adam, categoricalCrossentropy, classification, defineExperiment, mlp, mnist, oneHot } from '@losslab/experiment';
-
-export default defineExperiment({
-  name: 'until-decided',
-  description: 'two learning rates of a tiny MLP on 128 MNIST images',
-  data: mnist({ limit: 128 }),
-  labels: { digit: oneHot(10) },
-  model: mlp({ hidden: [{ units: 8, activation: 'relu' }], output: { units: 10, activation: 'softmax' } }),
-  loss: categoricalCrossentropy(),
-  optimizer: adam({ learningRate: 0.01 }),
-  train: { epochs: 1, batchSize: 64 },
-  evaluation: classification({ split: 'train', target: 'digit' }),
-  seeds: [0, 1, 2],
-  variants: { base: {}, slower: { optimizer: adam({ learningRate: 0.009 }) } },
-  report: { primary: [{ metric: 'accuracy', direction: 'higher' }] },
-});
-`;
+import { UNTIL_DECIDED_DEFINITION as DEFINITION } from './until-decided-definition.js';
 
 describe('--until-decided, --max-seeds, --round, --smallest-effect: reading them', () => {
   it('reads the settings, with round 1 and smallest effect 0.005 by default and no budget until the definition is known', () => {
