@@ -25,12 +25,24 @@ export function sequentialNote(outcome: SequentialOutcome): string {
     `and the beats claims) is a paired t-test at each look, at the nominal level of Lan–DeMets O’Brien–Fleming ` +
     `alpha spending over Holm’s step-down (family-wise α = ${plan.alpha} across all looks); it is too small to ` +
     `matter when its repeated confidence interval (level α/${comparisons.length} with the same spending) lies ` +
-    `within ±${plan.smallestEffect}. A variant got more seeds only while one of its comparisons was open. ` +
+    `within ±${plan.smallestEffect}. ` +
+    holmNote(comparisons.length) +
+    `A variant got more seeds only while one of its comparisons was open. ` +
     `The verdict and the comparisons elsewhere in this report test the final seeds as if their number had been ` +
     `fixed in advance, so after looks their p-values are optimistic: the decisions in this table are the ones ` +
     `that keep α. See STATISTICS.md, "Seeds until decided".`
   );
 }
+
+/** Why a decided comparison's interval may reach 0: it is simultaneous, Holm's later steps are not. */
+const holmNote = (m: number): string => {
+  if (m < 2) return '';
+  const later = m === 2 ? 'α/1' : m === 3 ? 'α/2 and α/1' : `α/${m - 1}, α/${m - 2}, … down to α/1`;
+  return (
+    `That interval holds all ${m} comparisons at once (Bonferroni), while Holm's later steps test at ${later}: ` +
+    `a comparison decided at a later step can show an interval that still reaches 0. `
+  );
+};
 
 /** One row per comparison: its decision, the seeds it needed and the look that decided it, with the numbers. */
 export function sequentialTable(outcome: SequentialOutcome): TextTable {

@@ -14,6 +14,7 @@ import {
   type SequentialComparison,
   formatThreshold,
 } from '../sequential.js';
+import { sequentialNote } from '../sequential-layout.js';
 import { DEFAULT_SEQUENTIAL_SIMULATION, levelsWithoutSpending, simulateSequential } from '../sequential-simulation.js';
 import { normalCdf, studentTQuantile } from '../stats.js';
 import { classRecord } from './fixtures.js';
@@ -305,6 +306,18 @@ describe('a study on records', () => {
 });
 
 describe('the report section', () => {
+  it('explains, with two or more comparisons, why a decided one can show an interval that reaches 0', () => {
+    const records = [1, 2, 3].flatMap((seed) =>
+      ['ce', 'focal', 'focal-balanced'].map((variant) => classRecord(variant, seed)),
+    );
+    const declared = [{ metric: 'accuracy', direction: 'higher' as const }];
+    const plan = sequentialPlan({ declared: [1, 2, 3], round: 1, maxSeeds: 4, alpha: 0.05, smallestEffect: 0.005 });
+    const note = sequentialNote(sequentialLook(plan, 0, records, undefined, declared));
+    expect(note).toContain('repeated confidence interval (level α/2 with the same spending)');
+    expect(note).toContain("holds all 2 comparisons at once (Bonferroni), while Holm's later steps test at α/1:");
+    expect(note).not.toContain('α/0');
+  });
+
   it('Markdown and HTML both show "Seeds until decided" with each comparison’s decision, seeds and look', async () => {
     const records = [1, 2, 3].flatMap((seed) => ['ce', 'focal-balanced'].map((variant) => classRecord(variant, seed)));
     const declared = [{ metric: 'accuracy', direction: 'higher' as const }];
@@ -324,6 +337,9 @@ describe('the report section', () => {
     );
     expect(html).toContain(`<td class="num">${seeds}</td><td class="num">${look}</td>`);
     expect(markdown).toContain('planned looks at 3, 4; budget 4, 1 seed per round');
+    // One comparison: no Holm steps after the first, so no note on them (and never "α/0").
+    expect(markdown).not.toContain('comparisons at once');
+    expect(markdown).not.toContain('α/0');
     // Without a sequential study there is no such section.
     expect(renderMarkdown(await buildReport(records, { primary: declared }))).not.toContain('Seeds until decided');
   });
