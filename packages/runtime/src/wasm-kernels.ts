@@ -36,12 +36,13 @@ interface WasmHeap {
 }
 
 /**
- * The wasm `Slice` kernel reads its whole input with `readSync`, a copy of all of x, for every
- * slice (tfjs-backend-wasm 4.22 `kernels/Slice.ts`): slicing rows of a large tensor, as
- * `LayersModel.predict` and `tf.unstack` do, costs O(size of x) per slice. This one copies only
- * the sliced runs, from a view on the wasm heap taken after the output is allocated.
+ * `kernel` run on the wasm heap, or the original kernel where it cannot run: string tensors, or a
+ * backend without the heap accessors (another backend, another tfjs-backend-wasm version).
  */
-function viewSlice(original: tf.KernelConfig): tf.KernelFunc {
+function onHeap(
+  original: tf.KernelConfig,
+  kernel: (x: tf.TensorInfo, backend: WasmHeap, args: KernelArgs) => tf.TensorInfo,
+): tf.KernelFunc {
   return (args: KernelArgs) => {
     const x = (args.inputs as { x: tf.TensorInfo }).x;
     const backend = args.backend as unknown as Partial<WasmHeap>;
@@ -52,6 +53,18 @@ function viewSlice(original: tf.KernelConfig): tf.KernelFunc {
     ) {
       return original.kernelFunc(args);
     }
+    return kernel(x, backend as WasmHeap, args);
+  };
+}
+
+/**
+ * The wasm `Slice` kernel reads its whole input with `readSync`, a copy of all of x, for every
+ * slice (tfjs-backend-wasm 4.22 `kernels/Slice.ts`): slicing rows of a large tensor, as
+ * `LayersModel.predict` and `tf.unstack` do, costs O(size of x) per slice. This one copies only
+ * the sliced runs, from a view on the wasm heap taken after the output is allocated.
+ */
+function viewSlice(original: tf.KernelConfig): tf.KernelFunc {
+  return onHeap(original, (x, backend, args) => {
     const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
     const [start, extent] = tf.slice_util.parseSliceParams(x, begin, size) as [number[], number[]];
     const out = backend.makeOutput(extent, x.dtype);
@@ -84,7 +97,7 @@ function viewSlice(original: tf.KernelConfig): tf.KernelFunc {
       }
     }
     return out;
-  };
+  });
 }
 
 /**
@@ -93,16 +106,7 @@ function viewSlice(original: tf.KernelConfig): tf.KernelFunc {
  * writing the output, not of an index computation per element.
  */
 function copyTile(original: tf.KernelConfig): tf.KernelFunc {
-  return (args: KernelArgs) => {
-    const x = (args.inputs as { x: tf.TensorInfo }).x;
-    const backend = args.backend as unknown as Partial<WasmHeap>;
-    if (
-      x.dtype === 'string' ||
-      typeof backend.typedArrayFromHeap !== 'function' ||
-      typeof backend.makeOutput !== 'function'
-    ) {
-      return original.kernelFunc(args);
-    }
+  return onHeap(original, (x, backend, args) => {
     const { reps } = args.attrs as unknown as { reps: number[] };
     const rank = x.shape.length;
     const shape = x.shape.map((d, i) => d * reps[i]!);
@@ -133,7 +137,7 @@ function copyTile(original: tf.KernelConfig): tf.KernelFunc {
     };
     fill(0, 0, 0);
     return out;
-  };
+  });
 }
 
 /** The original wasm kernels while the explicit-transpose ones are installed. */
