@@ -164,10 +164,8 @@ async function report(
     // The definition's report settings decide the verdict (each record carries the same ones in `report`).
     const { primary, alpha } = definition.report ?? {};
     // As `losslab report` does: calibration and the example-level intervals need each run's predictions.
-    const predictions = await loadPredictions(options.runsDir, records);
     written = await writeReport(records, reportDir, {
-      predictions: predictions.predictions,
-      predictionProblems: predictions.problems,
+      ...(await loadPredictions(options.runsDir, records)),
       skipped,
       ...(primary === undefined ? {} : { primary }),
       ...(alpha === undefined ? {} : { alpha }),

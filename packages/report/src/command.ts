@@ -69,10 +69,8 @@ export async function reportCommand(options: ReportCommandOptions, given: Comman
       );
       return 2;
     }
-    const predictions = await loadPredictions(options.runsDir, records);
     const { files, model } = await writeReport(records, options.out, {
-      predictions: predictions.predictions,
-      predictionProblems: predictions.problems,
+      ...(await loadPredictions(options.runsDir, records)),
       groupBy: options.groupBy,
       skipped,
       ...(options.baseline === undefined ? {} : { baseline: options.baseline }),

@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { decodePredictions, sha256Hex, type RunRecord } from '@losslab/schema';
 import { predictionsKey, type RunPredictions } from './calibration.js';
 
-/** What {@link loadPredictions} read: the predictions by run, and why any recorded file was not used. */
+/**
+ * What {@link loadPredictions} read: the predictions by run, and why any recorded file was not used;
+ * named as `buildReport`'s and `writeReport`'s options, so it is passed to them as it is.
+ */
 export interface LoadedPredictions {
   readonly predictions: RunPredictions;
-  readonly problems: readonly string[];
+  readonly predictionProblems: readonly string[];
 }
 
 /** The bytes of `path`, opened without following a link; a regular file only. */
@@ -25,9 +28,9 @@ async function readRegularFile(path: string): Promise<Buffer> {
  * Reads the per-example predictions of the runs whose records name them
  * (`<runsDir>/<experiment>/<runId>/predictions.bin`): each file's sha256 must be the record's and
  * its bytes must fit the record's shape. A file that fails is left out with its reason in
- * `problems`; runs without predictions (older runs) are simply absent.
+ * `predictionProblems`; runs without predictions (older runs) are simply absent.
  *
- * @example const { predictions } = await loadPredictions('runs', records);
+ * @example await writeReport(records, 'reports/blink', { ...(await loadPredictions('runs', records)) });
  */
 export async function loadPredictions(runsDir: string, records: readonly RunRecord[]): Promise<LoadedPredictions> {
   const predictions = new Map<string, ReturnType<typeof decodePredictions>>();
@@ -57,5 +60,5 @@ export async function loadPredictions(runsDir: string, records: readonly RunReco
       problems.push(code === undefined && reason.startsWith(where) ? reason : `${where}: ${reason}; not used`);
     }
   }
-  return { predictions, problems };
+  return { predictions, predictionProblems: problems };
 }

@@ -287,7 +287,7 @@ describe('a report from runs that kept their predictions', () => {
     const records = await writeWithPredictions(runsDir, blinkRuns().slice(0, 2));
     const [first] = records;
     await writeFile(join(runsDir, 'blink', first!.runId, 'predictions.bin'), new Uint8Array(8 + 4 * 2));
-    const { predictions, problems } = await loadPredictions(runsDir, records);
+    const { predictions, predictionProblems: problems } = await loadPredictions(runsDir, records);
     expect(predictions.size).toBe(1);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
