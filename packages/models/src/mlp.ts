@@ -21,21 +21,42 @@ import { validateMlpSpec, type MlpSpec } from './spec.js';
 export function createMlp(spec: MlpSpec, seed: number): tfl.LayersModel {
   requireInteger('seed', seed, 0);
   validateMlpSpec(spec);
+  const { model, outputInput } = mlpHiddenLayers(spec, seed);
+  model.add(seededDense(spec.output, spec.hidden.length, seed, outputInput));
+  return model;
+}
+
+type DenseLayerSpec = MlpSpec['output'];
+
+/** Dense layer `index` of an MLP: its Glorot-uniform kernel seeded by position, a zero bias. */
+const seededDense = (
+  layer: DenseLayerSpec,
+  index: number,
+  seed: number,
+  input: { inputShape?: number[] },
+): tfl.layers.Layer =>
+  tfl.layers.dense({
+    ...input,
+    units: layer.units,
+    activation: layer.activation,
+    kernelInitializer: seededGlorotUniform(seed, index, 'kernel'),
+    biasInitializer: 'zeros',
+  });
+
+/**
+ * An MLP up to its output layer: the flatten (input rank > 1) and the hidden dense layers, and the
+ * `inputShape` the output layer must declare when it is the model's first layer. `createMlp` and
+ * `createNormedMlp` add their own output to it.
+ */
+export function mlpHiddenLayers(
+  spec: MlpSpec,
+  seed: number,
+): { model: tfl.Sequential; outputInput: { inputShape?: number[] } } {
   const model = tfl.sequential();
   const inputShape = [...spec.inputShape];
   const flatten = inputShape.length > 1;
   if (flatten) model.add(tfl.layers.flatten({ inputShape }));
-  const dense = [...spec.hidden, spec.output];
-  dense.forEach((layer, index) => {
-    model.add(
-      tfl.layers.dense({
-        ...(index === 0 && !flatten ? { inputShape } : {}),
-        units: layer.units,
-        activation: layer.activation,
-        kernelInitializer: seededGlorotUniform(seed, index, 'kernel'),
-        biasInitializer: 'zeros',
-      }),
-    );
-  });
-  return model;
+  const inputOf = (index: number) => (index === 0 && !flatten ? { inputShape } : {});
+  spec.hidden.forEach((layer, index) => model.add(seededDense(layer, index, seed, inputOf(index))));
+  return { model, outputInput: inputOf(spec.hidden.length) };
 }

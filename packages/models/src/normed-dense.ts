@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { LosslabError, requireInteger } from '@losslab/runtime';
 import { seededGlorotUniform, type Initializer } from './seeds.js';
 import { validateMlpSpec, type MlpSpec } from './spec.js';
+import { mlpHiddenLayers } from './mlp.js';
 
 /** Constructor arguments of {@link NormedDense}. */
 export interface NormedDenseArgs {
@@ -117,24 +118,10 @@ export function createNormedMlp(spec: MlpSpec, seed: number): tfl.LayersModel {
       'INVALID_DEFINITION',
       `output.activation: a normed output gives cosine logits, so its activation must be "linear", got "${spec.output.activation}"`,
     );
-  const model = tfl.sequential();
-  const inputShape = [...spec.inputShape];
-  const flatten = inputShape.length > 1;
-  if (flatten) model.add(tfl.layers.flatten({ inputShape }));
-  spec.hidden.forEach((layer, index) => {
-    model.add(
-      tfl.layers.dense({
-        ...(index === 0 && !flatten ? { inputShape } : {}),
-        units: layer.units,
-        activation: layer.activation,
-        kernelInitializer: seededGlorotUniform(seed, index, 'kernel'),
-        biasInitializer: 'zeros',
-      }),
-    );
-  });
+  const { model, outputInput } = mlpHiddenLayers(spec, seed);
   model.add(
     normedDense({
-      ...(spec.hidden.length === 0 && !flatten ? { inputShape } : {}),
+      ...outputInput,
       units: spec.output.units,
       kernelInitializer: seededGlorotUniform(seed, spec.hidden.length, 'kernel'),
     }),
