@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -43,12 +43,51 @@ function git(args: string[], cwd: string): string | null {
   }
 }
 
+/** {@link git} in a child process that runs while this one goes on (a run's training, say). */
+function gitSoon(args: string[], cwd: string): Promise<string | null> {
+  return new Promise((answer) => {
+    execFile('git', args, { cwd, encoding: 'utf8' }, (error, stdout) => answer(error === null ? stdout.trim() : null));
+  });
+}
+
+const GIT_HEAD = ['rev-parse', 'HEAD'];
+const GIT_STATUS = ['status', '--porcelain', '--untracked-files=no'];
+const GIT_TOP = ['rev-parse', '--show-toplevel'];
+const fileStatus = (inRepo: string): string[] => ['status', '--porcelain', '--ignored', '--', inRepo];
+
+const repositoryState = (commit: string, status: string | null): RunEnvironment['git'] => ({
+  commit,
+  dirty: status === null ? null : status.length > 0,
+});
+
 /** Git commit of `cwd` and whether tracked files differ from it (null outside a checkout). */
 export function gitState(cwd = process.cwd()): RunEnvironment['git'] {
-  const commit = git(['rev-parse', 'HEAD'], cwd);
-  if (commit === null) return { commit: null, dirty: null };
-  const status = git(['status', '--porcelain', '--untracked-files=no'], cwd);
-  return { commit, dirty: status === null ? null : status.length > 0 };
+  const commit = git(GIT_HEAD, cwd);
+  return commit === null ? { commit: null, dirty: null } : repositoryState(commit, git(GIT_STATUS, cwd));
+}
+
+async function gitStateSoon(cwd: string): Promise<RunEnvironment['git']> {
+  const commit = await gitSoon(GIT_HEAD, cwd);
+  return commit === null ? { commit: null, dirty: null } : repositoryState(commit, await gitSoon(GIT_STATUS, cwd));
+}
+
+/** The definition file's path and bytes, before git is asked about it. */
+function definitionBytes(path: string, cwd: string): { absolute: string; sha256: string } {
+  const absolute = resolve(cwd, path);
+  return { absolute, sha256: sha256Hex(readFileSync(absolute)) };
+}
+
+function fileState(
+  { absolute, sha256 }: { absolute: string; sha256: string },
+  top: string | null,
+  status: (inRepo: string) => string | null,
+): DefinitionFile {
+  if (top === null) return { path: absolute, sha256, git: 'outside-repository' };
+  const inRepo = relative(top, absolute);
+  const code = status(inRepo)?.slice(0, 2) ?? '';
+  const state: DefinitionFile['git'] =
+    code === '' ? 'tracked' : code === '??' ? 'untracked' : code === '!!' ? 'ignored' : 'modified';
+  return { path: inRepo, sha256, git: state };
 }
 
 /**
@@ -56,22 +95,45 @@ export function gitState(cwd = process.cwd()): RunEnvironment['git'] {
  * definition outside the repository is in no commit at all: only this says which bytes ran.
  */
 export function definitionFileState(path: string, cwd = process.cwd()): DefinitionFile {
-  const absolute = resolve(cwd, path);
-  const sha256 = sha256Hex(readFileSync(absolute));
-  const top = git(['rev-parse', '--show-toplevel'], dirname(absolute));
-  if (top === null) return { path: absolute, sha256, git: 'outside-repository' };
-  const inRepo = relative(top, absolute);
-  const status = git(['status', '--porcelain', '--ignored', '--', inRepo], top);
-  const code = status?.slice(0, 2) ?? '';
-  const state: DefinitionFile['git'] =
-    code === '' ? 'tracked' : code === '??' ? 'untracked' : code === '!!' ? 'ignored' : 'modified';
-  return { path: inRepo, sha256, git: state };
+  const file = definitionBytes(path, cwd);
+  const top = git(GIT_TOP, dirname(file.absolute));
+  return fileState(file, top, (inRepo) => git(fileStatus(inRepo), top!));
+}
+
+async function definitionFileStateSoon(path: string, cwd: string): Promise<DefinitionFile> {
+  const file = definitionBytes(path, cwd);
+  const top = await gitSoon(GIT_TOP, dirname(file.absolute));
+  const status = top === null ? null : await gitSoon(fileStatus(relative(top, file.absolute)), top);
+  return fileState(file, top, () => status);
 }
 
 /** Everything about where a run ran that a reader needs to trust or reproduce it. */
 export function captureEnvironment(backend: BackendInfo, cwd = process.cwd(), definitionFile?: string): RunEnvironment {
   const definition = definitionFile === undefined ? undefined : definitionFileState(definitionFile, cwd);
-  const repository = gitState(cwd);
+  return environmentOf(backend, gitState(cwd), definition);
+}
+
+/**
+ * {@link captureEnvironment} with git asked in child processes that run meanwhile: a run starts it
+ * before training and awaits it when it writes its record (the definition file's bytes are read now).
+ */
+export async function captureEnvironmentSoon(
+  backend: BackendInfo,
+  cwd = process.cwd(),
+  definitionFile?: string,
+): Promise<RunEnvironment> {
+  const [repository, definition] = await Promise.all([
+    gitStateSoon(cwd),
+    definitionFile === undefined ? undefined : definitionFileStateSoon(definitionFile, cwd),
+  ]);
+  return environmentOf(backend, repository, definition);
+}
+
+function environmentOf(
+  backend: BackendInfo,
+  repository: RunEnvironment['git'],
+  definition: DefinitionFile | undefined,
+): RunEnvironment {
   // A definition that is not the committed one makes the run's code differ from the commit.
   const definitionChanged =
     definition !== undefined && definition.git !== 'tracked' && definition.git !== 'outside-repository';

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { printable, printOutcome, type SequentialOutcome, type SequentialPlan, type SkippedRun } from '@losslab/report';
-import { loadPredictions, loadRuns, writeReport } from '@losslab/report/node';
+import { loadPredictions, loadRuns, startChartThread, writeReport, type ChartThread } from '@losslab/report/node';
 import { RECORD_FILE, type ModelSummary, type RunRecord } from '@losslab/schema';
 import { BACKEND_ENV_VAR, describeBackend, selectBackend, type BackendInfo } from '@losslab/runtime';
 import { backendChoiceProblem, type RunOptions } from './command-options.js';
@@ -155,6 +155,7 @@ async function report(
   records: readonly RunRecord[],
   searches: readonly SearchOutcome[],
   sequential?: SequentialOutcome,
+  charts?: ChartThread,
 ): Promise<number> {
   const { definition } = resolved;
   const reportDir = resolve(options.reportsDir, definition.name);
@@ -171,6 +172,7 @@ async function report(
       ...(alpha === undefined ? {} : { alpha }),
       searches,
       ...(sequential === undefined ? {} : { sequential }),
+      ...(charts === undefined ? {} : { renderSvg: charts.render }),
     });
   } catch (error) {
     console.error(
@@ -217,14 +219,20 @@ async function tuneVariants(
 export async function runCommand(given: RunOptions, _entry?: string): Promise<number> {
   const pool =
     given.jobs > 1 && given.queue === undefined && !given.dryRun ? new WorkerPool(given, given.jobs) : undefined;
+  const charts: { thread?: ChartThread } = {};
   try {
-    return await runMatrix(given, pool);
+    return await runMatrix(given, pool, charts);
   } finally {
     pool?.close();
+    charts.thread?.close();
   }
 }
 
-async function runMatrix(given: RunOptions, pool: WorkerPool | undefined): Promise<number> {
+async function runMatrix(
+  given: RunOptions,
+  pool: WorkerPool | undefined,
+  charts: { thread?: ChartThread },
+): Promise<number> {
   const declared = await prepare(given);
   if (declared === undefined) return 2;
   let options = given;
@@ -283,6 +291,9 @@ async function runMatrix(given: RunOptions, pool: WorkerPool | undefined): Promi
   console.log(
     `losslab: ${definition.name} — ${variants.length} variant(s) × ${definition.seeds.length} seed(s)${budget}, ${describeBackend(backend)}, ${execution.where}`,
   );
+  // vega loads on a worker thread while the runs train, for the report's charts; it also draws a
+  // few charts to warm up when the runs train here (one core busy), not in worker processes.
+  charts.thread = startChartThread({ warmUpRounds: options.jobs === 1 && options.queue === undefined ? 4 : 0 });
   const fingerprint = hashOf(code);
   const started = performance.now();
   const failed: CellResult[] = [];
@@ -331,7 +342,7 @@ async function runMatrix(given: RunOptions, pool: WorkerPool | undefined): Promi
   );
   failed.forEach((f) => console.error(printable(`failed: ${f.label} (${f.ending ?? 'no record'})`)));
   if (records.length === 0) return 1;
-  const outcome = await report(options, resolved, records, tuned.searches, sequential);
+  const outcome = await report(options, resolved, records, tuned.searches, sequential, charts.thread);
   return failed.length > 0 ? 1 : outcome;
 }
 

@@ -16,7 +16,7 @@ import {
 import { deriveSeed, LosslabError, type BackendInfo } from '@losslab/runtime';
 import { batchAugmenter } from '@losslab/data';
 import { fit, silentProgress, type FitResult, type ProgressReporter } from '@losslab/train';
-import { captureEnvironment, codeFingerprint } from './environment.js';
+import { captureEnvironmentSoon, codeFingerprint } from './environment.js';
 import { messageOf } from './message.js';
 import { saveModel } from './model-files.js';
 import { modelSummary, summaryLines } from './model-shapes.js';
@@ -190,6 +190,10 @@ async function train(
   const baseDir = context.definitionFile === undefined ? process.cwd() : dirname(resolve(context.definitionFile));
   let built: Built | undefined;
   let summary: ModelSummary | undefined;
+  // git runs in child processes while this one trains; awaited for the record (handled here so
+  // that a run failing before then leaves no unhandled rejection).
+  const environment = captureEnvironmentSoon(context.backend, process.cwd(), context.definitionFile);
+  environment.catch(() => undefined);
   try {
     const resumes = await phase('PersistFailed', async () => {
       if (resumable !== undefined) return (await markResumed(resumable, now)).resumes ?? [];
@@ -255,7 +259,7 @@ async function train(
         definition: spec,
         definitionHash: variant.hash,
         codeFingerprint: code,
-        environment: captureEnvironment(context.backend, process.cwd(), context.definitionFile),
+        environment: await environment,
         dataFingerprint: b.data.fingerprint,
         timing: {
           startedAt: startedAt.toISOString(),

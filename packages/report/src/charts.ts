@@ -464,31 +464,51 @@ function prefixIds(svg: string, prefix: string): string {
 }
 
 /**
+ * Renders a Vega-Lite spec to the SVG text of a headless `vega.View`: {@link renderVegaLiteSvg} in
+ * this thread, or (under Node) a worker thread that loaded vega while the runs trained
+ * (`startChartThread` in `@losslab/report/node`). Both give the same text.
+ */
+export type SvgRenderer = (spec: TopLevelSpec) => Promise<string>;
+
+/**
  * Compiles a Vega-Lite spec with `vega-lite` and renders it to an SVG string with a headless
  * `vega.View` (no DOM, no canvas, no network: all data is inline).
- *
- * @example const svg = await renderChartSvg(learningCurveChart('training.loss', aggregates));
  */
-export async function renderChartSvg(chart: ChartSpec): Promise<string> {
+export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
   // Imported on first use: commands that read the report's tables but draw no chart skip loading them.
   const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
-  const compiled = compile(chart.spec).spec;
+  const compiled = compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
-    const svg = await view.toSVG();
-    const labelled = svg.replace(/^<svg /, `<svg role="img" aria-label="${escapeAttribute(chart.description)}" `);
-    return printable(prefixIds(labelled, chart.id));
+    return await view.toSVG();
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * Renders a chart to a standalone SVG string (labelled with its description, its ids prefixed
+ * with the chart's id), by default with {@link renderVegaLiteSvg}.
+ *
+ * @example const svg = await renderChartSvg(learningCurveChart('training.loss', aggregates));
+ */
+export async function renderChartSvg(chart: ChartSpec, render: SvgRenderer = renderVegaLiteSvg): Promise<string> {
+  const svg = await render(chart.spec);
+  const labelled = svg.replace(/^<svg /, `<svg role="img" aria-label="${escapeAttribute(chart.description)}" `);
+  return printable(prefixIds(labelled, chart.id));
 }
 
 function escapeAttribute(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Renders every chart; ids must be unique (they become file names). */
-export async function renderCharts(charts: readonly ChartSpec[]): Promise<RenderedChart[]> {
+/**
+ * Renders every chart; ids must be unique (they become file names). In this thread one after
+ * another; a given renderer (a worker thread) gets them all at once.
+ */
+export async function renderCharts(charts: readonly ChartSpec[], render?: SvgRenderer): Promise<RenderedChart[]> {
+  if (render !== undefined)
+    return Promise.all(charts.map(async (chart) => ({ ...chart, svg: await renderChartSvg(chart, render) })));
   const rendered: RenderedChart[] = [];
   for (const chart of charts) rendered.push({ ...chart, svg: await renderChartSvg(chart) });
   return rendered;

@@ -91,7 +91,7 @@ export {
   renderCharts,
   slug,
 } from './charts.js';
-export type { ChartSpec, RenderedChart } from './charts.js';
+export type { ChartSpec, RenderedChart, SvgRenderer } from './charts.js';
 export { formatValue, formatSigned, formatP, formatSd, formatSummary, plural, printable } from './format.js';
 export { perClassResults, overallConfusions, classEvaluation, isClassMetric, CLASS_METRICS } from './perclass.js';
 export type { ClassMetric, ClassResults, ClassSummary, GroupConfusion, PerClassResults } from './perclass.js';

@@ -9,6 +9,7 @@ import {
   epochsToTargetChart,
   renderCharts,
   type ChartSpec,
+  type SvgRenderer,
   type RenderedChart,
 } from './charts.js';
 import { DEFAULT_ALPHA, evaluateExperimentClaims, findComparison, type ClaimResult } from './claims.js';
@@ -75,6 +76,8 @@ export interface BuildReportOptions {
   readonly searches?: readonly ReportSearch[];
   /** The study of `losslab run --until-decided` (sequential.ts), shown in its own section. */
   readonly sequential?: SequentialOutcome;
+  /** Renders the charts (default: in this thread); `startChartThread` in `@losslab/report/node` gives one on a worker thread. */
+  readonly renderSvg?: SvgRenderer;
 }
 
 /** One line per run in the context block. */
@@ -478,11 +481,16 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   );
   const certainty = comparisonCertainty(comparisons, groups, directions, options.predictions ?? new Map(), alpha);
   warnings.push(...(options.predictionProblems ?? []));
-  const charts = await renderCharts([...chartSpecs(view, claims), ...calibration.groups.map(reliabilityChart)]);
   const verdictList = verdicts(aggregates, primary, comparisons, alpha);
-  const forest = await renderCharts(
-    verdictList.flatMap((verdict) => forestChart(verdict, experiments.length > 1 ? verdict.experiment : '') ?? []),
+  const chartList = [...chartSpecs(view, claims), ...calibration.groups.map(reliabilityChart)];
+  const forestList = verdictList.flatMap(
+    (verdict) => forestChart(verdict, experiments.length > 1 ? verdict.experiment : '') ?? [],
   );
+  // One call, so that a worker thread gets every chart at once.
+  const rendered = await renderCharts([...chartList, ...forestList], options.renderSvg);
+  const charts = rendered.slice(0, chartList.length);
+  const forest = rendered.slice(chartList.length);
+
   return {
     title: options.title ?? `losslab report: ${experiments.join(', ')}`,
     searches: options.searches ?? [],

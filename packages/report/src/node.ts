@@ -11,3 +11,5 @@ export { reportCommand } from './command.js';
 export type { CommandOutput, ReportCommandOptions } from './command.js';
 export { loadPredictions } from './load-predictions.js';
 export type { LoadedPredictions } from './load-predictions.js';
+export { startChartThread } from './chart-thread.js';
+export type { ChartThread } from './chart-thread.js';
