@@ -293,7 +293,7 @@ async function runMatrix(
   );
   // vega loads on a worker thread while the runs train, for the report's charts; it also draws a
   // few charts to warm up when the runs train here (one core busy), not in worker processes.
-  charts.thread = startChartThread({ warmUpRounds: options.jobs === 1 && options.queue === undefined ? 4 : 0 });
+  charts.thread = startChartThread({ warmUpRounds: options.jobs === 1 && options.queue === undefined ? 3 : 0 });
   const fingerprint = hashOf(code);
   const started = performance.now();
   const failed: CellResult[] = [];

@@ -110,6 +110,17 @@ const WARM_UP_SPECS = [
 /** The thread's code: CommonJS, given the modules' URLs so it needs no resolution of its own. */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const os = require('node:os');
+// Loading and warming up give way to the runs on a busy machine (on Linux the nice value of
+// this thread only); drawing the charts asked for goes back to normal where that is allowed.
+const setPriority = (value) => {
+  // Elsewhere the nice value is the whole process's.
+  if (process.platform !== 'linux') return;
+  try {
+    os.setPriority(value);
+  } catch {}
+};
+setPriority(19);
 const loaded = Promise.all([import(workerData.vega), import(workerData.vegaLite)]);
 loaded.catch(() => {});
 async function draw(spec) {
@@ -140,6 +151,7 @@ parentPort.on('message', ({ id, spec }) => {
       if (first) {
         // vega numbers gradients and clip paths per process: start as a fresh process would.
         first = false;
+        setPriority(0);
         (await loaded)[0].resetSVGDefIds();
       }
       parentPort.postMessage({ id, svg: await draw(spec) });
