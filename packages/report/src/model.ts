@@ -411,6 +411,11 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   );
   const experiments = view.experiments.map((experiment) => experiment.experiment);
   const skipped = options.skipped ?? [];
+  // With a renderer of its own (a worker thread), the charts known by now are drawn while the rest
+  // is computed; they are asked for first, so they are drawn in the same order as in this thread.
+  const firstCharts = chartSpecs(view, claims);
+  const drawingFirst = options.renderSvg === undefined ? undefined : renderCharts(firstCharts, options.renderSvg);
+  drawingFirst?.catch(() => undefined);
 
   // Grouped by commit or run, differing code is the point of the comparison: check variants only.
   const mismatches =
@@ -482,14 +487,16 @@ export async function buildReport(given: readonly RunRecord[], options: BuildRep
   const certainty = comparisonCertainty(comparisons, groups, directions, options.predictions ?? new Map(), alpha);
   warnings.push(...(options.predictionProblems ?? []));
   const verdictList = verdicts(aggregates, primary, comparisons, alpha);
-  const chartList = [...chartSpecs(view, claims), ...calibration.groups.map(reliabilityChart)];
+  const reliability = calibration.groups.map(reliabilityChart);
   const forestList = verdictList.flatMap(
     (verdict) => forestChart(verdict, experiments.length > 1 ? verdict.experiment : '') ?? [],
   );
-  // One call, so that a worker thread gets every chart at once.
-  const rendered = await renderCharts([...chartList, ...forestList], options.renderSvg);
-  const charts = rendered.slice(0, chartList.length);
-  const forest = rendered.slice(chartList.length);
+  const rendered =
+    drawingFirst === undefined
+      ? await renderCharts([...firstCharts, ...reliability, ...forestList])
+      : (await Promise.all([drawingFirst, renderCharts([...reliability, ...forestList], options.renderSvg)])).flat();
+  const charts = rendered.slice(0, firstCharts.length + reliability.length);
+  const forest = rendered.slice(firstCharts.length + reliability.length);
 
   return {
     title: options.title ?? `losslab report: ${experiments.join(', ')}`,

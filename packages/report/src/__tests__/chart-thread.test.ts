@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLiteSvg } from '../charts.js';
+import { buildReport } from '../model.js';
+import { blinkRecords, classRecords } from './fixtures.js';
 import { startChartThread, type ChartThread } from '../chart-thread.js';
 
 /** A heatmap with a quantitative colour legend (a gradient, numbered by vega per process) and a clipped layer. */
@@ -53,5 +55,29 @@ describe('startChartThread', () => {
     const afterClose = await thread.render(heatmap('d', [1, 1, 1, 1]));
     resetSVGDefIds();
     expect(afterClose).toBe(await renderVegaLiteSvg(heatmap('d', [1, 1, 1, 1])));
+  });
+
+  it('gives buildReport the same charts, forest plots included, in the same places as drawing here', async () => {
+    thread = startChartThread({ warmUpRounds: 1 });
+    if (thread === undefined) return expect.fail('no chart thread: vega could not be located');
+    await thread.warmedUp;
+    const { resetSVGDefIds } = await import('vega');
+    for (const [records, forestPlots] of [
+      [blinkRecords(), 0],
+      [classRecords(), 1],
+    ] as const) {
+      const onThread = await buildReport(records, { renderSvg: thread.render });
+      resetSVGDefIds();
+      const here = await buildReport(records);
+      resetSVGDefIds();
+      expect(onThread.charts.length).toBeGreaterThan(3);
+      expect(onThread.charts.map((chart) => [chart.id, chart.svg])).toEqual(
+        here.charts.map((chart) => [chart.id, chart.svg]),
+      );
+      expect(onThread.forest).toHaveLength(forestPlots);
+      expect(onThread.forest.map((chart) => [chart.id, chart.svg])).toEqual(
+        here.forest.map((chart) => [chart.id, chart.svg]),
+      );
+    }
   });
 });
