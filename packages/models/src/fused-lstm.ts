@@ -162,23 +162,22 @@ function lstmByKernels(
 ): tf.Tensor {
   const [batch, steps, features] = x.shape;
   const units = recurrent.shape[0];
-  const depth = units + features + 1;
   const run = tf.customGrad((...args: (tf.Tensor | ((saved: tf.Tensor[]) => void))[]) => {
     const [xIn, kernelIn, recurrentIn, biasIn] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[4] as (saved: tf.Tensor[]) => void;
-    const [gates, cells, cellTanhs, hiddens, operands] = tf
+    const [gates, cells, cellTanhs, hiddens, operandsT] = tf
       .engine()
-      .runKernel<tf.Tensor3D[]>(
+      .runKernel<tf.Tensor[]>(
         LSTM_FORWARD,
         { x: tf.transpose(xIn, [1, 0, 2]), kernel: kernelIn, recurrent: recurrentIn, bias: biasIn },
         {},
       );
-    save([gates!, cells!, cellTanhs!, operands!]);
+    save([gates!, cells!, cellTanhs!, operandsT!]);
     const value = returnSequences
       ? tf.transpose(hiddens!, [1, 0, 2])
       : tf.reshape(tf.slice(hiddens!, [steps - 1, 0, 0], [1, batch, units]), [batch, units]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [G, C, TC, operandRows] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      const [G, C, TC, operandsT] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
       const dz = tf.engine().runKernel<tf.Tensor3D>(
         LSTM_BACKWARD,
         {
@@ -191,8 +190,8 @@ function lstmByKernels(
         { sequences: returnSequences },
       );
       const dzRows = tf.reshape<tf.Rank.R2>(dz, [steps * batch, 4 * units]);
-      // [dU; dW; db] = Σ_t [h_{t−1}, x_t, 1]ᵀ·dz_t, one matMul for all steps.
-      const dStacked = tf.matMul(tf.reshape(operandRows, [steps * batch, depth]), dzRows, true, false);
+      // [dU; dW; db] = Σ_t [h_{t−1}, x_t, 1]ᵀ·dz_t: one matMul for all steps.
+      const dStacked = tf.matMul(operandsT, dzRows);
       const dRecurrent = tf.slice(dStacked, [0, 0], [units, 4 * units]);
       const dKernel = tf.slice(dStacked, [units, 0], [features, 4 * units]);
       const dBias = tf.reshape(tf.slice(dStacked, [units + features, 0], [1, 4 * units]), [4 * units]);

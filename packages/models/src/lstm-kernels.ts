@@ -26,7 +26,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * - {@link LSTM_FORWARD}: inputs `x` [steps, batch, f] (time-major), `kernel` W [f, 4u],
  *   `recurrent` U [u, 4u], `bias` b [4u]; outputs the activated gates [steps, batch, 4u] (i, f,
  *   g = tanh z_c, o), the cells c_t, their tanh and the hidden states h_t (each [steps, batch, u])
- *   and the operands [steps, batch, u + f + 1].
+ *   and every step's operand transposed, [u + f + 1, steps·batch] (the weight gradient's matMul
+ *   takes it untransposed).
  * - {@link LSTM_BACKWARD}: inputs `dHidden` (the gradient reaching h: [steps, batch, u] with
  *   attribute `sequences`, else [batch, u] for the last step only), `gates`, `cells`,
  *   `cellTanhs` as the forward pass wrote them and `recurrent` U; output dz [steps, batch, 4u],
@@ -37,17 +38,6 @@ export const LSTM_BACKWARD = 'LosslabLstmBackward';
 const BACKENDS = ['wasm', 'cpu'] as const;
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-/** Float32 tensors of one backend's memory: allocate, view, multiply, free. */
-interface Memory {
-  alloc(shape: number[]): tf.TensorInfo;
-  /** A view on the values; take it again after any alloc or matMul (the wasm heap may grow). */
-  view(info: tf.TensorInfo): Float32Array;
-  matMul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo;
-  /** The backend's own sigmoid kernel (XNNPACK's on wasm: vectorised, ~10× faster than `Math.exp`). */
-  sigmoid(x: tf.TensorInfo): tf.TensorInfo;
-  free(info: tf.TensorInfo): void;
-}
 
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -60,43 +50,166 @@ interface CpuBackend {
   disposeData(dataId: object): boolean;
 }
 
+/**
+ * Float32 tensors of one backend's memory: allocate, view, multiply, free. A class (one call
+ * target per backend kind), not closures made per call: V8 deoptimises the kernels' loops when a
+ * call target changes from one kernel call to the next.
+ */
+abstract class Memory {
+  constructor(
+    private readonly args: KernelArgs,
+    private readonly matMulKernel: tf.KernelConfig,
+    private readonly sigmoidKernel: tf.KernelConfig,
+  ) {}
+  abstract alloc(shape: number[]): tf.TensorInfo;
+  /** A view on the values; take it again after any alloc, matMul or sigmoid (the wasm heap may grow). */
+  abstract view(info: tf.TensorInfo): Float32Array;
+  abstract free(info: tf.TensorInfo): void;
+  matMul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+    const attrs = { transposeA: false, transposeB: false };
+    return this.matMulKernel.kernelFunc({ inputs: { a, b }, backend: this.args.backend, attrs }) as tf.TensorInfo;
+  }
+  /** The backend's own sigmoid kernel (XNNPACK's on wasm: vectorised, ~10× faster than `Math.exp`). */
+  sigmoid(x: tf.TensorInfo): tf.TensorInfo {
+    return this.sigmoidKernel.kernelFunc({ inputs: { x }, backend: this.args.backend, attrs: {} }) as tf.TensorInfo;
+  }
+}
+
+class WasmMemory extends Memory {
+  constructor(
+    args: KernelArgs,
+    matMul: tf.KernelConfig,
+    sigmoid: tf.KernelConfig,
+    private readonly backend: WasmBackend,
+  ) {
+    super(args, matMul, sigmoid);
+  }
+  alloc(shape: number[]): tf.TensorInfo {
+    return this.backend.makeOutput(shape, 'float32');
+  }
+  view(info: tf.TensorInfo): Float32Array {
+    return this.backend.typedArrayFromHeap(info);
+  }
+  free(info: tf.TensorInfo): void {
+    this.backend.disposeData(info.dataId);
+  }
+}
+
+class CpuMemory extends Memory {
+  constructor(
+    args: KernelArgs,
+    matMul: tf.KernelConfig,
+    sigmoid: tf.KernelConfig,
+    private readonly backend: CpuBackend,
+  ) {
+    super(args, matMul, sigmoid);
+  }
+  alloc(shape: number[]): tf.TensorInfo {
+    return this.backend.makeTensorInfo(shape, 'float32', new Float32Array(tf.util.sizeFromShape(shape)));
+  }
+  view(info: tf.TensorInfo): Float32Array {
+    return this.backend.data.get(info.dataId).values as Float32Array;
+  }
+  free(info: tf.TensorInfo): void {
+    this.backend.disposeData(info.dataId);
+  }
+}
+
 function memoryOf(args: KernelArgs, backendName: string): Memory | undefined {
   const matMul = tf.getKernel('BatchMatMul', backendName) as tf.KernelConfig | undefined;
-  const sigmoidKernel = tf.getKernel('Sigmoid', backendName) as tf.KernelConfig | undefined;
-  if (matMul === undefined || sigmoidKernel === undefined) return undefined;
-  const multiply = (a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo =>
-    matMul.kernelFunc({
-      inputs: { a, b },
-      backend: args.backend,
-      attrs: { transposeA: false, transposeB: false },
-    }) as tf.TensorInfo;
-  const sigmoid = (x: tf.TensorInfo): tf.TensorInfo =>
-    sigmoidKernel.kernelFunc({ inputs: { x }, backend: args.backend, attrs: {} }) as tf.TensorInfo;
+  const sigmoid = tf.getKernel('Sigmoid', backendName) as tf.KernelConfig | undefined;
+  if (matMul === undefined || sigmoid === undefined) return undefined;
   const backend = args.backend as unknown as Partial<WasmBackend & CpuBackend>;
-  if (typeof backend.makeOutput === 'function' && typeof backend.typedArrayFromHeap === 'function') {
-    const wasm = backend as WasmBackend;
-    return {
-      alloc: (shape) => wasm.makeOutput(shape, 'float32'),
-      view: (info) => wasm.typedArrayFromHeap(info),
-      matMul: multiply,
-      sigmoid,
-      free: (info) => void wasm.disposeData(info.dataId),
-    };
-  }
-  if (typeof backend.makeTensorInfo === 'function' && backend.data !== undefined) {
-    const cpu = backend as CpuBackend;
-    return {
-      alloc: (shape) => cpu.makeTensorInfo(shape, 'float32', new Float32Array(tf.util.sizeFromShape(shape))),
-      view: (info) => cpu.data.get(info.dataId).values as Float32Array,
-      matMul: multiply,
-      sigmoid,
-      free: (info) => void cpu.disposeData(info.dataId),
-    };
-  }
+  if (typeof backend.makeOutput === 'function' && typeof backend.typedArrayFromHeap === 'function')
+    return new WasmMemory(args, matMul, sigmoid, backend as WasmBackend);
+  if (typeof backend.makeTensorInfo === 'function' && backend.data !== undefined)
+    return new CpuMemory(args, matMul, sigmoid, backend as CpuBackend);
   return undefined;
 }
 
 const round = Math.fround;
+
+/** Writes the [rows, columns] matrix `source` transposed into `target` from column `offset` (rows of `stride`). */
+function transposeInto(
+  target: Float32Array,
+  stride: number,
+  offset: number,
+  source: Float32Array,
+  rows: number,
+  columns: number,
+): void {
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < columns; c++) target[c * stride + offset + r] = source[r * columns + c]!;
+}
+
+/** Sizes of one sequence; `depth` is an operand row's width: h_{t−1}, x_t, 1. */
+interface Sizes {
+  readonly steps: number;
+  readonly batch: number;
+  readonly features: number;
+  readonly units: number;
+  readonly width: number;
+  readonly depth: number;
+}
+
+/**
+ * Step t's gates (G holds the sigmoids of z_t, the cell gate's of 2z_c) → g = 2σ(2z_c) − 1 in
+ * place, c_t into C and 2c_t into D. P holds c_{t−1} from `previous` (zeros at t = 0: f·0 + i·g
+ * is i·g exactly, so the first step needs no branch).
+ */
+function cellStep(
+  G: Float32Array,
+  C: Float32Array,
+  P: Float32Array,
+  previous: number,
+  D: Float32Array,
+  t: number,
+  n: Sizes,
+): void {
+  const { batch, units, width } = n;
+  const zBase = t * batch * width;
+  const uBase = t * batch * units;
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < units; j++) {
+      const r = zBase + b * width + j;
+      const u = b * units + j;
+      const i = G[r]!;
+      const g = round(2 * G[r + 2 * units]! - 1);
+      const c = round(round(G[r + units]! * P[previous + u]!) + round(i * g));
+      G[r + 2 * units] = g;
+      C[uBase + u] = c;
+      D[u] = 2 * c;
+    }
+  }
+}
+
+/** tanh c_t = 2σ(2c_t) − 1 from SC, h_t = o ⊙ tanh c_t into H and into the next operand A, with x_{t+1}. */
+function hiddenStep(
+  SC: Float32Array,
+  G: Float32Array,
+  TC: Float32Array,
+  H: Float32Array,
+  A: Float32Array,
+  X: Float32Array,
+  t: number,
+  n: Sizes,
+): void {
+  const { steps, batch, features, units, width, depth } = n;
+  const zBase = t * batch * width;
+  const uBase = t * batch * units;
+  const next = (t + 1) * batch * features;
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < units; j++) {
+      const u = b * units + j;
+      const tc = round(2 * SC[u]! - 1);
+      const h = round(G[zBase + b * width + 3 * units + j]! * tc);
+      TC[uBase + u] = tc;
+      H[uBase + u] = h;
+      A[b * depth + j] = h;
+    }
+    if (t + 1 < steps) for (let e = 0; e < features; e++) A[b * depth + units + e] = X[next + b * features + e]!;
+  }
+}
 
 function forward(
   memory: Memory,
@@ -105,22 +218,23 @@ function forward(
   const [steps, batch, features] = inputs.x.shape as [number, number, number];
   const units = inputs.recurrent.shape[0]!;
   const width = 4 * units;
-  const depth = units + features + 1; // an operand row: h_{t−1}, x_t, 1
+  const depth = units + features + 1;
+  const n: Sizes = { steps, batch, features, units, width, depth };
   const gates = memory.alloc([steps, batch, width]);
   const cells = memory.alloc([steps, batch, units]);
   const cellTanhs = memory.alloc([steps, batch, units]);
   const hiddens = memory.alloc([steps, batch, units]);
-  const operands = memory.alloc([steps, batch, depth]);
+  const operands = memory.alloc([depth, steps * batch]); // every step's operand, transposed
   const stacked = memory.alloc([depth, width]); // [U; W; b], the cell gate's columns doubled
   const operand = memory.alloc([batch, depth]);
   const doubledCells = memory.alloc([batch, units]);
+  const zeros = new Float32Array(batch * units);
   try {
     {
       const S = memory.view(stacked);
-      const sources = [memory.view(inputs.recurrent), memory.view(inputs.kernel), memory.view(inputs.bias)];
-      S.set(sources[0]!, 0);
-      S.set(sources[1]!, units * width);
-      S.set(sources[2]!, (units + features) * width);
+      S.set(memory.view(inputs.recurrent), 0);
+      S.set(memory.view(inputs.kernel), units * width);
+      S.set(memory.view(inputs.bias), (units + features) * width);
       for (let row = 0; row < depth; row++)
         for (let k = 2 * units; k < 3 * units; k++) S[row * width + k] = 2 * S[row * width + k]!;
       const A = memory.view(operand);
@@ -131,55 +245,36 @@ function forward(
         A[b * depth + units + features] = 1;
       }
     }
+    // Views after every allocation (the matMul's and sigmoid's outputs may grow the wasm heap).
     for (let t = 0; t < steps; t++) {
-      const zBase = t * batch * width;
-      const uBase = t * batch * units;
-      const previous = uBase - batch * units;
       const product = memory.matMul(operand, stacked);
-      memory.view(operands).set(memory.view(operand), t * batch * depth);
+      transposeInto(memory.view(operands), steps * batch, t * batch, memory.view(operand), batch, depth);
       const activated = memory.sigmoid(product);
       memory.free(product);
-      // Views after every allocation (the matMul's and sigmoid's outputs may grow the wasm heap).
-      {
-        const G = memory.view(gates);
-        G.set(memory.view(activated), zBase);
-        const C = memory.view(cells);
-        const D = memory.view(doubledCells);
-        for (let b = 0; b < batch; b++) {
-          for (let j = 0; j < units; j++) {
-            const r = zBase + b * width + j;
-            const u = b * units + j;
-            const i = G[r]!;
-            const g = round(2 * G[r + 2 * units]! - 1);
-            const c = t === 0 ? round(i * g) : round(round(G[r + units]! * C[previous + u]!) + round(i * g));
-            G[r + 2 * units] = g;
-            C[uBase + u] = c;
-            D[u] = 2 * c;
-          }
-        }
-      }
+      memory.view(gates).set(memory.view(activated), t * batch * width);
       memory.free(activated);
+      const C = memory.view(cells);
+      const first = t === 0;
+      cellStep(
+        memory.view(gates),
+        C,
+        first ? zeros : C,
+        first ? 0 : (t - 1) * batch * units,
+        memory.view(doubledCells),
+        t,
+        n,
+      );
       const cellSigmoids = memory.sigmoid(doubledCells);
-      {
-        const SC = memory.view(cellSigmoids);
-        const G = memory.view(gates);
-        const TC = memory.view(cellTanhs);
-        const H = memory.view(hiddens);
-        const A = memory.view(operand);
-        const X = memory.view(inputs.x);
-        const next = (t + 1) * batch * features;
-        for (let b = 0; b < batch; b++) {
-          for (let j = 0; j < units; j++) {
-            const u = b * units + j;
-            const tc = round(2 * SC[u]! - 1);
-            const h = round(G[zBase + b * width + 3 * units + j]! * tc);
-            TC[uBase + u] = tc;
-            H[uBase + u] = h;
-            A[b * depth + j] = h;
-          }
-          if (t + 1 < steps) for (let e = 0; e < features; e++) A[b * depth + units + e] = X[next + b * features + e]!;
-        }
-      }
+      hiddenStep(
+        memory.view(cellSigmoids),
+        memory.view(gates),
+        memory.view(cellTanhs),
+        memory.view(hiddens),
+        memory.view(operand),
+        memory.view(inputs.x),
+        t,
+        n,
+      );
       memory.free(cellSigmoids);
     }
   } finally {
@@ -190,6 +285,48 @@ function forward(
   return [gates, cells, cellTanhs, hiddens, operands];
 }
 
+/**
+ * Step t backward: dh_t = R + dOut (R: dz_{t+1}·Uᵀ, dOut: the output's gradient at t from
+ * `outAt`) and the carry dc_{t+1} ⊙ f_{t+1} → dz_t into D, the new carry dc_t ⊙ f_t. Where a term
+ * does not exist (R and the carry at the last step, dOut before the last step without sequences,
+ * c_{t−1} at t = 0) the caller passes zeros: x + 0 and x·0 are exact, so no branches.
+ */
+function gradientStep(
+  dOut: Float32Array,
+  outAt: number,
+  R: Float32Array,
+  G: Float32Array,
+  TC: Float32Array,
+  P: Float32Array,
+  previous: number,
+  D: Float32Array,
+  carry: Float32Array,
+  t: number,
+  n: Sizes,
+): void {
+  const { batch, units, width } = n;
+  const zBase = t * batch * width;
+  const uBase = t * batch * units;
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < units; j++) {
+      const u = b * units + j;
+      const r = b * width + j;
+      const dh = round(R[u]! + dOut[outAt + u]!);
+      const i = G[zBase + r]!;
+      const f = G[zBase + r + units]!;
+      const g = G[zBase + r + 2 * units]!;
+      const o = G[zBase + r + 3 * units]!;
+      const tc = TC[uBase + u]!;
+      const dc = round(carry[u]! + round(dh * round(o * round(1 - round(tc * tc)))));
+      D[r] = round(dc * round(g * round(i * round(1 - i))));
+      D[r + units] = round(dc * round(P[previous + u]! * round(f * round(1 - f))));
+      D[r + 2 * units] = round(dc * round(i * round(1 - round(g * g))));
+      D[r + 3 * units] = round(dh * round(tc * round(o * round(1 - o))));
+      carry[u] = round(dc * f);
+    }
+  }
+}
+
 function backward(
   memory: Memory,
   inputs: { dHidden: tf.TensorInfo; gates: tf.TensorInfo; cells: tf.TensorInfo; cellTanhs: tf.TensorInfo },
@@ -198,10 +335,12 @@ function backward(
 ): tf.TensorInfo {
   const [steps, batch, width] = inputs.gates.shape as [number, number, number];
   const units = width / 4;
+  const n: Sizes = { steps, batch, features: 0, units, width, depth: 0 };
   const dz = memory.alloc([steps, batch, width]);
-  const step = memory.alloc([batch, width]); // dz_t, the matMul's operand
+  const step = memory.alloc([batch, width]); // dz_t, the matMul's first operand
   const recurrentT = memory.alloc([width, units]);
   const carry = new Float32Array(batch * units); // dc_{t+1} ⊙ f_{t+1}
+  const zeros = new Float32Array(batch * units);
   try {
     {
       const U = memory.view(recurrent);
@@ -211,38 +350,25 @@ function backward(
     let product: tf.TensorInfo | undefined; // dz_{t+1}·Uᵀ
     for (let t = steps - 1; t >= 0; t--) {
       const dY = memory.view(inputs.dHidden);
-      const G = memory.view(inputs.gates);
       const C = memory.view(inputs.cells);
-      const TC = memory.view(inputs.cellTanhs);
-      const D = memory.view(step);
-      const R = product === undefined ? undefined : memory.view(product);
-      const zBase = t * batch * width;
-      const uBase = t * batch * units;
-      const previous = uBase - batch * units;
-      for (let b = 0; b < batch; b++) {
-        for (let j = 0; j < units; j++) {
-          const u = b * units + j;
-          const r = b * width + j;
-          // dh_t: the output's gradient at t plus what step t + 1 sends back through U.
-          const dOut = sequences ? dY[uBase + u]! : t === steps - 1 ? dY[u]! : 0;
-          const dh = R === undefined ? dOut : sequences ? round(R[u]! + dOut) : R[u]!;
-          const i = G[zBase + r]!;
-          const f = G[zBase + r + units]!;
-          const g = G[zBase + r + 2 * units]!;
-          const o = G[zBase + r + 3 * units]!;
-          const tc = TC[uBase + u]!;
-          const here = round(dh * round(o * round(1 - round(tc * tc))));
-          const dc = t === steps - 1 ? here : round(carry[u]! + here);
-          const cPrevious = t === 0 ? 0 : C[previous + u]!;
-          D[r] = round(dc * round(g * round(i * round(1 - i))));
-          D[r + units] = round(dc * round(cPrevious * round(f * round(1 - f))));
-          D[r + 2 * units] = round(dc * round(i * round(1 - round(g * g))));
-          D[r + 3 * units] = round(dh * round(tc * round(o * round(1 - o))));
-          carry[u] = round(dc * f);
-        }
-      }
-      memory.view(dz).set(memory.view(step), zBase);
+      const output = sequences || t === steps - 1;
+      gradientStep(
+        output ? dY : zeros,
+        sequences ? t * batch * units : 0,
+        product === undefined ? zeros : memory.view(product),
+        memory.view(inputs.gates),
+        memory.view(inputs.cellTanhs),
+        t === 0 ? zeros : C,
+        t === 0 ? 0 : (t - 1) * batch * units,
+        memory.view(step),
+        carry,
+        t,
+        n,
+      );
+      memory.view(dz).set(memory.view(step), t * batch * width);
       if (product !== undefined) memory.free(product);
+      // The wasm matMul caches its second operand's packed values by tensor id: Uᵀ, packed once a
+      // sequence (a second operand with new values each step would be packed 30 times: ~3× slower).
       product = t > 0 ? memory.matMul(step, recurrentT) : undefined;
     }
   } finally {
