@@ -3,7 +3,7 @@ import { createRng, liveTensorCount } from '@losslab/runtime';
 import { TEST_BACKENDS, numericGradient, useBackend } from '@losslab/test-utils';
 import { describe, expect, it } from 'vitest';
 import { lstmSequence } from '../fused-lstm.js';
-import { sequenceKernelsAvailable } from '../lstm-kernels.js';
+import { LSTM_BACKWARD, LSTM_FORWARD, sequenceKernelsAvailable } from '../lstm-kernels.js';
 
 /**
  * lstmSequence's sequence kernels against its op-by-op path (itself compared with tfjs-layers'
@@ -128,5 +128,36 @@ describe.each(TEST_BACKENDS)('lstmSequence kernels on %s', (backend) => {
     const [short, long] = [await count(4, true), await count(8, true)];
     expect(long).toBe(short);
     expect((await count(8, false)) - (await count(4, false))).toBeGreaterThan(4 * 20);
+  });
+});
+
+describe('lstmSequence on a backend without the sequence kernels', () => {
+  it('takes the op path and computes what the kernels compute (cpu)', async () => {
+    await useBackend('cpu');
+    const { inputs, outputWeights } = problem();
+    const expected = run(inputs, outputWeights(true), true, true);
+    // The cpu backend under another name, with every cpu kernel but the sequence kernels (as tfjs-node
+    // or webgl have none).
+    const name = 'cpu-without-lstm-kernels';
+    const CpuBackend = tf.findBackend('cpu').constructor as new () => tf.KernelBackend;
+    for (const config of tf.getKernelsForBackend('cpu'))
+      if (config.kernelName !== LSTM_FORWARD && config.kernelName !== LSTM_BACKWARD)
+        tf.registerKernel({ ...config, backendName: name });
+    tf.registerBackend(name, () => new CpuBackend());
+    try {
+      await tf.setBackend(name);
+      expect(sequenceKernelsAvailable()).toBe(false);
+      const moved = inputs.map((t) => tf.tensor(t.dataSync(), t.shape));
+      const weights = tf.tensor(outputWeights(true).dataSync(), outputWeights(true).shape);
+      const actual = run(moved, weights, true, true);
+      expectClose(actual.value, expected.value, 1e-6);
+      actual.grads.forEach((g, i) => expectClose(g, expected.grads[i]!, 1e-5));
+      tf.dispose([...moved, weights]);
+    } finally {
+      await useBackend('cpu');
+      tf.removeBackend(name);
+      for (const config of tf.getKernelsForBackend(name)) tf.unregisterKernel(config.kernelName, name);
+    }
+    tf.dispose([...inputs, outputWeights(true), outputWeights(false)]);
   });
 });
