@@ -156,8 +156,9 @@ async function main(): Promise<void> {
     fastMatMul: option('fast-kernels') !== 'false',
   });
   const images = option('images');
+  const lstm = option('lstm');
   const workload = await createWorkload(name as WorkloadName, 0, {
-    lstm: option('lstm') === 'layers' || option('lstm') === 'ops' ? (option('lstm') as 'layers' | 'ops') : 'fused',
+    lstm: lstm === 'layers' || lstm === 'ops' ? lstm : 'fused',
     ...(images === undefined ? {} : { images: Number(images) }),
   });
   const tensors: number[] = [];
