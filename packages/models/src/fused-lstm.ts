@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LosslabError } from '@losslab/runtime';
 import type { Initializer } from './seeds.js';
+import { LSTM_BACKWARD, LSTM_FORWARD, sequenceKernelsAvailable } from './lstm-kernels.js';
 
 /**
  * A whole LSTM sequence as one differentiable op with a hand-written backward pass.
@@ -12,6 +13,12 @@ import type { Initializer } from './seeds.js';
  * (one matMul for every step's input projection, then per step: one matMul, sigmoid and tanh of
  * all four gates at once, four slices, five element-wise ops), and the backward pass needs
  * ~20 ops per step, with the weight gradients of all steps in three matMuls at the end.
+ *
+ * On the `wasm` and `cpu` backends (unless `kernels` is false) the recurrence runs in two
+ * kernels of its own ({@link LSTM_FORWARD}, {@link LSTM_BACKWARD} in `lstm-kernels.ts`): one call
+ * for all forward steps, one for all backward steps, each step's matMul the backend's own kernel
+ * called directly — about 20 engine kernels per training step for the layer instead of ~760.
+ * Elsewhere (tfjs-node, webgl), or with `kernels: false`, the steps are tfjs ops as described above.
  *
  * Math (Keras/tfjs gate order i, f, c, o; sigmoid gates, tanh activation, zero initial state):
  * z_t = x_t·W + b + h_{t−1}·U; i, f, o = σ(z_i, z_f, z_o); g = tanh(z_c);
@@ -30,6 +37,7 @@ export function lstmSequence(
   recurrent: tf.Tensor2D,
   bias: tf.Tensor1D,
   returnSequences: boolean,
+  kernels = true,
 ): tf.Tensor {
   const [batch, steps, features] = x.shape;
   const units = recurrent.shape[0];
@@ -44,6 +52,7 @@ export function lstmSequence(
       `lstmSequence: expected kernel [${features}, ${4 * units}], recurrent [${units}, ${4 * units}], bias [${4 * units}], got [${kernel.shape.join(', ')}], [${recurrent.shape.join(', ')}], [${bias.shape.join(', ')}]`,
     );
   }
+  if (kernels && sequenceKernelsAvailable()) return lstmByKernels(x, kernel, recurrent, bias, returnSequences);
   // Per-step tensors stay [1, batch, width] (no reshapes): step t of a time-major [steps, batch,
   // width] tensor is one tf.slice (not tf.unstack, whose wasm kernel copies all of its input per step).
   const at = (t: tf.Tensor3D, step: number, start = 0, width = t.shape[2] - start): tf.Tensor3D =>
@@ -143,6 +152,60 @@ export function lstmSequence(
   return run(x, kernel, recurrent, bias);
 }
 
+/** {@link lstmSequence} with the recurrence in the sequence kernels (shapes already checked). */
+function lstmByKernels(
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrent: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  returnSequences: boolean,
+): tf.Tensor {
+  const [batch, steps, features] = x.shape;
+  const units = recurrent.shape[0];
+  const run = tf.customGrad((...args: (tf.Tensor | ((saved: tf.Tensor[]) => void))[]) => {
+    const [xIn, kernelIn, recurrentIn, biasIn] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const save = args[4] as (saved: tf.Tensor[]) => void;
+    const [gates, cells, cellTanhs, hiddens, operandsT] = tf
+      .engine()
+      .runKernel<tf.Tensor[]>(
+        LSTM_FORWARD,
+        { x: tf.transpose(xIn, [1, 0, 2]), kernel: kernelIn, recurrent: recurrentIn, bias: biasIn },
+        {},
+      );
+    save([gates!, cells!, cellTanhs!, operandsT!]);
+    const value = returnSequences
+      ? tf.transpose(hiddens!, [1, 0, 2])
+      : tf.reshape(tf.slice(hiddens!, [steps - 1, 0, 0], [1, batch, units]), [batch, units]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [G, C, TC, operandsT] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
+      const dz = tf.engine().runKernel<tf.Tensor3D>(
+        LSTM_BACKWARD,
+        {
+          dHidden: returnSequences ? tf.transpose(dy, [1, 0, 2]) : dy,
+          gates: G,
+          cells: C,
+          cellTanhs: TC,
+          recurrent: recurrentIn,
+        },
+        { sequences: returnSequences },
+      );
+      const dzRows = tf.reshape<tf.Rank.R2>(dz, [steps * batch, 4 * units]);
+      // [dU; dW; db] = Σ_t [h_{t−1}, x_t, 1]ᵀ·dz_t: one matMul for all steps.
+      const dStacked = tf.matMul(operandsT, dzRows);
+      const dRecurrent = tf.slice(dStacked, [0, 0], [units, 4 * units]);
+      const dKernel = tf.slice(dStacked, [units, 0], [features, 4 * units]);
+      const dBias = tf.reshape(tf.slice(dStacked, [units + features, 0], [1, 4 * units]), [4 * units]);
+      const dx = tf.transpose(
+        tf.reshape(tf.matMul(dzRows, kernelIn, false, true), [steps, batch, features]),
+        [1, 0, 2],
+      );
+      return [dx, dKernel, dRecurrent, dBias];
+    };
+    return { value, gradFunc };
+  });
+  return run(x, kernel, recurrent, bias);
+}
+
 /** Constructor arguments of {@link FusedLstm}: tfjs' LSTM arguments that losslab uses. */
 export interface FusedLstmArgs {
   readonly units: number;
@@ -152,6 +215,8 @@ export interface FusedLstmArgs {
   readonly batchInputShape?: (number | null)[];
   readonly kernelInitializer?: Initializer;
   readonly name?: string;
+  /** False: the op-by-op path even where the sequence kernels run (to compare; not saved). */
+  readonly sequenceKernels?: boolean;
 }
 
 /**
@@ -166,6 +231,7 @@ export class FusedLstm extends tfl.layers.Layer {
   readonly units: number;
   readonly returnSequences: boolean;
   private readonly kernelInitializer: Initializer | undefined;
+  private readonly sequenceKernels: boolean;
   private kernel?: tfl.LayerVariable;
   private recurrentKernel?: tfl.LayerVariable;
   private bias?: tfl.LayerVariable;
@@ -179,6 +245,7 @@ export class FusedLstm extends tfl.layers.Layer {
     this.units = args.units;
     this.returnSequences = args.returnSequences ?? false;
     this.kernelInitializer = args.kernelInitializer;
+    this.sequenceKernels = args.sequenceKernels ?? true;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -209,6 +276,7 @@ export class FusedLstm extends tfl.layers.Layer {
       this.recurrentKernel!.read() as tf.Tensor2D,
       this.bias!.read() as tf.Tensor1D,
       this.returnSequences,
+      this.sequenceKernels,
     );
   }
 

@@ -12,9 +12,10 @@ export interface LstmOptions {
   /**
    * `fused` (default): {@link FusedLstm}, the whole sequence as one op with a hand-written
    * backward pass (several times fewer ops per step); `layers`: tfjs-layers' own LSTM. Same
-   * weights, same results up to float32 summation order.
+   * weights, same results up to float32 summation order. `ops`: FusedLstm with its recurrence
+   * as tfjs ops even on the backends where its sequence kernels run (to compare).
    */
-  readonly implementation?: 'fused' | 'layers';
+  readonly implementation?: 'fused' | 'ops' | 'layers';
 }
 
 /**
@@ -47,14 +48,21 @@ export function createLstmClassifier(
   validateLstmClassifierSpec(spec);
   const dropout = spec.dropout ?? 0;
   const model = tfl.sequential();
-  const fused = (options.implementation ?? 'fused') === 'fused';
+  const implementation = options.implementation ?? 'fused';
+  const fused = implementation !== 'layers';
   const lstms: tfl.layers.Layer[] = [];
   spec.layers.forEach((layer, index) => {
     const returnSequences = index < spec.layers.length - 1;
     const kernelInitializer = seededGlorotUniform(seed, index, 'kernel');
     const inputShape = index === 0 ? { inputShape: [...spec.inputShape] } : {};
     const lstm = fused
-      ? new FusedLstm({ ...inputShape, units: layer.units, returnSequences, kernelInitializer })
+      ? new FusedLstm({
+          ...inputShape,
+          units: layer.units,
+          returnSequences,
+          kernelInitializer,
+          sequenceKernels: implementation === 'fused',
+        })
       : tfl.layers.lstm({
           ...inputShape,
           units: layer.units,

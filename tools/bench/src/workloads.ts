@@ -10,9 +10,9 @@
  *   `--images=N` MNIST training images (default {@link CNN_IMAGES}, the study's 5,000: 79 steps).
  *
  * Usage: tsx tools/bench/src/workloads.ts <mlp|lstm|cnn> [--epochs=N] [--backend=wasm|cpu] [--images=N]
- * [--adam=host|tf] [--fast-kernels=false] [--lstm=layers] [--dense=autodiff]: each switch turns one
+ * [--adam=host|tf] [--fast-kernels=false] [--lstm=ops|layers] [--dense=autodiff]: each switch turns one
  * optimisation off, for before/after measurements (stock wasm matMul/Slice kernels, tf.train.adam,
- * tfjs-layers' LSTM, the MLP trained through autodiff instead of train's fused dense step).
+ * FusedLstm's op-by-op recurrence instead of its sequence kernels or tfjs-layers' LSTM, the MLP trained through autodiff instead of train's fused dense step).
  * Prints one JSON line: per-epoch seconds, live tensors and RSS after each epoch, and the loss.
  */
 import { writeFileSync } from 'node:fs';
@@ -71,7 +71,7 @@ export function lstmData(count = 4096, frames = 30, seed = 0): ArrayDataset {
 export async function createWorkload(
   name: WorkloadName,
   seed = 0,
-  options: { lstm?: 'fused' | 'layers'; images?: number } = {},
+  options: { lstm?: 'fused' | 'ops' | 'layers'; images?: number } = {},
 ): Promise<Workload> {
   if (name === 'cnn') {
     const images = options.images ?? CNN_IMAGES;
@@ -156,8 +156,9 @@ async function main(): Promise<void> {
     fastMatMul: option('fast-kernels') !== 'false',
   });
   const images = option('images');
+  const lstm = option('lstm');
   const workload = await createWorkload(name as WorkloadName, 0, {
-    lstm: option('lstm') === 'layers' ? 'layers' : 'fused',
+    lstm: lstm === 'layers' || lstm === 'ops' ? lstm : 'fused',
     ...(images === undefined ? {} : { images: Number(images) }),
   });
   const tensors: number[] = [];

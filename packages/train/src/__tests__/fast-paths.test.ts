@@ -167,21 +167,56 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
     expect(liveTensorCount()).toBe(before);
   });
 
-  it('lstm: the fused LSTM gives the tfjs-layers LSTM loss curve and weights, also stacked with sequences', async () => {
+  it('lstm: the fused LSTM (sequence kernels and op path) gives the tfjs-layers LSTM loss curve and weights, also stacked with sequences', async () => {
     await useBackend(backend);
     const before = liveTensorCount();
     for (const layers of [[{ units: 4 }], [{ units: 3 }, { units: 4 }]]) {
-      const build = (implementation: 'fused' | 'layers') => () =>
+      const build = (implementation: 'fused' | 'ops' | 'layers') => () =>
         createLstmClassifier({ inputShape: [5, 1], layers, output: { units: 2, activation: 'softmax' } }, 2, {
           implementation,
         });
       const spec = { kind: 'adam', learningRate: 0.02 } as const;
-      const fused = await train({ ...problems.lstm, model: build('fused') }, createOptimizer(spec));
       const stock = await train({ ...problems.lstm, model: build('layers') }, createOptimizer(spec));
-      expectClose(fused.losses, stock.losses);
-      expectClose(fused.weights, stock.weights, 1e-4);
+      for (const implementation of ['fused', 'ops'] as const) {
+        const fused = await train({ ...problems.lstm, model: build(implementation) }, createOptimizer(spec));
+        expectClose(fused.losses, stock.losses);
+        expectClose(fused.weights, stock.weights, 1e-4);
+      }
     }
     expect(liveTensorCount()).toBe(before);
+  });
+
+  it('lstm: a training step with the sequence kernels runs ~70 kernels whatever the sequence length, the op path ~26 more per time step', async () => {
+    await useBackend(backend);
+    const steps = 5;
+    const x = tf.tensor3d(sequenceData().features.slice(0, 8 * steps), [8, steps, 1]);
+    const y = tf.tensor2d(sequenceData().labels.slice(0, 8 * 2), [8, 2]);
+    const count = async (implementation: 'fused' | 'ops'): Promise<number> => {
+      const model = createLstmClassifier(
+        { inputShape: [steps, 1], layers: [{ units: 4 }], output: { units: 2, activation: 'softmax' } },
+        2,
+        { implementation },
+      );
+      // LayerVariable.read() returns its tf.Variable, typed as a plain Tensor.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+      const info = await tf.profile(() => {
+        result = tf.variableGrads(
+          () => reduceLoss(meanAbsoluteError(), y, model.apply(x, { training: true }) as tf.Tensor2D),
+          variables,
+        );
+      });
+      tf.dispose([result!.value, ...Object.values(result!.grads)]);
+      model.dispose();
+      return info.kernels.length;
+    };
+    const kernels = await count('fused');
+    const ops = await count('ops');
+    // The LSTM's share: 4 kernels forward, 10 backward; the rest is the dense layer, loss and autodiff's.
+    expect(kernels).toBeLessThan(75);
+    expect(ops - kernels).toBeGreaterThan(20 * steps);
+    tf.dispose([x, y]);
   });
 
   // The fused dense path against autodiff, for models and losses it takes: one step's loss and
