@@ -11,7 +11,7 @@
  *                   split into phases, plus the data phases in one process (phases.ts);
  *   matrix          the 2×2 matrix (matrix.ts) serially and with `--jobs=2`: throughput ratio;
  *   ablation        each selected workload with the optimisations switched on one after another
- *                   (workloads.ts --fast-kernels=false --adam=tf --lstm=layers; see ABLATION).
+ *                   (workloads.ts --fast-kernels=false --adam=tf --lstm=layers|ops; see ABLATION).
  * Prints the headline table (issue 28's "Done when" figures, ratios and targets side by side) and
  * the details, and writes the table as Markdown (compare.md, to paste into BENCHMARKS.md) and every
  * sample as JSON (compare.json), by default in tools/bench/out/.
@@ -186,8 +186,8 @@ async function losslabWorkload(
  * Each optimisation switched on in turn: median epoch seconds (epochs 2–3 of one process each).
  * The flags are workloads.ts's, mapped onto existing options: --fast-kernels=false is
  * selectBackend's `fastMatMul: false` (the wasm convolution kernels stay: convolutions do not
- * train without them), --adam=tf is createOptimizer's `host: false`, --lstm=layers is
- * createLstmClassifier's `implementation: 'layers'`, --dense=autodiff is fit's `fusedDense: false`.
+ * train without them), --adam=tf is createOptimizer's `host: false`, --lstm=layers and --lstm=ops
+ * are createLstmClassifier's `implementation: 'layers'` and `'ops'`, --dense=autodiff is fit's `fusedDense: false`.
  */
 const ABLATION: Record<WorkloadName, { label: string; flags: string[] }[]> = {
   mlp: [
@@ -206,7 +206,8 @@ const ABLATION: Record<WorkloadName, { label: string; flags: string[] }[]> = {
       flags: ['--fast-kernels=false', '--adam=tf', '--lstm=layers'],
     },
     { label: '+ explicit-transpose matMul and view Slice kernels', flags: ['--adam=tf', '--lstm=layers'] },
-    { label: '+ FusedLstm', flags: ['--adam=tf'] },
+    { label: '+ FusedLstm on tfjs ops', flags: ['--adam=tf', '--lstm=ops'] },
+    { label: '+ sequence kernels', flags: ['--adam=tf'] },
     { label: '+ HostAdam and host-side checks (all on)', flags: [] },
   ],
   cnn: [
