@@ -7,7 +7,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it, vi } from 'vitest';
 import { temporaryFolders } from '@losslab/test-utils';
 import { loadDefinitionFile } from '../load-definition.js';
-import { registry } from '../kinds/index.js';
+import { adam, categoricalCrossentropy, classification, csv, defineExperiment, mlp, oneHot } from '../index.js';
+import { createRegistry, registry } from '../kinds/index.js';
+import { definitionToHandOver } from '../execution/definition-handoff.js';
 import { resolveExperiment } from '../resolve.js';
 import { keptSourceLoader } from '../execution/kept-data.js';
 import { runRequest, startWorker } from '../execution/worker-child.js';
@@ -118,6 +120,82 @@ describe('a worker between runs', () => {
       ending: 'refused: settings differ',
     });
     expect(readdirSync(join(runsDir, 'tiny-mnist-odd')).filter((run) => !run.startsWith('.')).length).toBe(2);
+  });
+});
+
+describe('the definition a worker takes from its parent', () => {
+  /** A plain definition on a CSV file beside `file`, as a definition file's default export would be. */
+  const csvDefinition = (seeds = [0]) =>
+    defineExperiment({
+      name: 'handed',
+      description: 'resolved from the definition its parent handed over',
+      data: csv({ splits: { train: 'rows.csv' }, features: ['a'], label: 'c', classNames: ['no', 'yes'] }),
+      labels: { c: oneHot(['no', 'yes']) },
+      model: mlp({ hidden: [], output: { units: 2, activation: 'softmax' } }),
+      loss: categoricalCrossentropy(),
+      optimizer: adam(),
+      train: { epochs: 1, batchSize: 4 },
+      evaluation: classification({ split: 'train', target: 'c' }),
+      seeds,
+      variants: { base: {} },
+    });
+
+  it('is handed over only when loading it registered no user kinds and it crosses IPC unchanged', () => {
+    const raw = csvDefinition();
+    expect(definitionToHandOver(raw, createRegistry())).toBe(raw);
+    // A user kind exists in a worker only once it imports the file that registers it.
+    const withUserKind = createRegistry();
+    withUserKind.losses.register({
+      ...registry.losses.get('categoricalCrossentropy'),
+      kind: 'mine',
+      source: '/x/mine.ts',
+    });
+    expect(definitionToHandOver(raw, withUserKind)).toBeUndefined();
+    // IPC sends JSON: what JSON would change is not handed over.
+    for (const odd of [undefined, Number.NaN, -0, () => 1, new Date(0), new Map()])
+      expect(definitionToHandOver({ ...raw, description: odd }, createRegistry())).toBeUndefined();
+    expect(definitionToHandOver({ ...raw, extra: { nested: [1, 'two', null, true] } }, createRegistry())).toBeDefined();
+  });
+
+  it('spares the worker importing the file: a run that carries it never imports it', async () => {
+    const dir = folders.make();
+    writeFileSync(
+      join(dir, 'rows.csv'),
+      `a,c\n${Array.from({ length: 8 }, (_, i) => `${i / 8},${i % 2 ? 'yes' : 'no'}`).join('\n')}\n`,
+    );
+    // Importing this file fails: a run can only succeed if the worker never imports it.
+    const definitionPath = join(dir, 'def.ts');
+    writeFileSync(definitionPath, "throw new Error('this definition file was imported');\n");
+    const raw = csvDefinition([4]);
+    const resolved = resolveExperiment(raw, definitionPath, { variants: ['base'], overrides: [['seeds', [4]]] });
+    if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('; '));
+    const worker = await startWorker({
+      name: 'worker 1',
+      definitionPath,
+      backend: 'cpu',
+      runsDir: join(dir, 'runs'),
+      fresh: true,
+      debug: false,
+    });
+    const request = {
+      kind: 'run' as const,
+      variant: 'base',
+      seed: 4,
+      sets: [],
+      hash: resolved.right.variants[0]!.hash,
+      backend: 'cpu',
+    };
+    const handed = await runRequest(worker, { ...request, definition: raw });
+    expect(handed.ending).toBeUndefined();
+    expect(handed.record?.seed).toBe(4);
+    // Without it the worker imports the file, which here fails, and says so.
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await runRequest(worker, request)).toEqual({ label: 'base s4', ending: 'refused: definition' });
+      expect(error.mock.calls.join('\n')).toContain('this definition file was imported');
+    } finally {
+      error.mockRestore();
+    }
   });
 });
 
