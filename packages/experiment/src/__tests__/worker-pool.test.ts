@@ -12,6 +12,9 @@ import { createRegistry, registry } from '../kinds/index.js';
 import { definitionToHandOver } from '../execution/definition-handoff.js';
 import { resolveExperiment } from '../resolve.js';
 import { keptSourceLoader } from '../execution/kept-data.js';
+import { inProcessExecution } from '../execution/in-process.js';
+import { parseRunArguments } from '../command-options.js';
+import { selectBackend } from '@losslab/runtime';
 import { runRequest, startWorker } from '../execution/worker-child.js';
 import { nodeFlags } from '../execution/worker-pool.js';
 import { LAUNCHER } from './outside-definition.js';
@@ -55,6 +58,44 @@ describe('the data a worker keeps between runs', () => {
       expect(load).toHaveBeenCalledTimes(3);
     } finally {
       load.mockRestore();
+    }
+  });
+
+  it('is kept alike by the serial runs of --parallel=1, so that serial and pooled runs are compared fairly', async () => {
+    writeFileSync(join(root, 'def.ts'), "throw new Error('not imported by this test');\n");
+    writeFileSync(join(root, 'serial.csv'), 'a,c\n1,0\n2,1\n3,0\n4,1\n');
+    const raw = defineExperiment({
+      name: 'serial-kept',
+      description: 'two seeds on one CSV file, in this process',
+      data: csv({ splits: { train: 'serial.csv' }, features: ['a'], label: 'c' }),
+      labels: { c: oneHot(2) },
+      model: mlp({ hidden: [], output: { units: 2, activation: 'softmax' } }),
+      loss: categoricalCrossentropy(),
+      optimizer: adam(),
+      train: { epochs: 1, batchSize: 2 },
+      evaluation: classification({ split: 'train', target: 'c' }),
+      seeds: [0, 1],
+      variants: { base: {} },
+    });
+    const definitionPath = join(root, 'def.ts');
+    const resolved = resolveExperiment(raw, definitionPath);
+    if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('; '));
+    const options = parseRunArguments([definitionPath, '--fresh', `--runs-dir=${join(root, 'serial-runs')}`]).options!;
+    const cells = resolved.right.definition.seeds.map((seed) => ({ variant: resolved.right.variants[0]!, seed }));
+    const load = vi.spyOn(registry.data.get('csv'), 'load');
+    const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const execution = inProcessExecution(
+        resolved.right.definition,
+        options,
+        await selectBackend({ requested: 'cpu' }),
+      );
+      const results = await execution.run(cells);
+      expect(results?.map((result) => result.record?.seed)).toEqual([0, 1]);
+      expect(load).toHaveBeenCalledTimes(1);
+    } finally {
+      load.mockRestore();
+      quiet.mockRestore();
     }
   });
 
