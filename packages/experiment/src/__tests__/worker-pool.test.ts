@@ -16,7 +16,7 @@ import { inProcessExecution } from '../execution/in-process.js';
 import { parseRunArguments } from '../command-options.js';
 import { selectBackend } from '@losslab/runtime';
 import { runRequest, startWorker } from '../execution/worker-child.js';
-import { nodeFlags } from '../execution/worker-pool.js';
+import { nodeFlags, startWorkersEarly, WorkerPool } from '../execution/worker-pool.js';
 import { LAUNCHER } from './outside-definition.js';
 
 /**
@@ -273,6 +273,54 @@ async function ended(pids: readonly number[]): Promise<boolean> {
   for (let tries = 0; tries < 100 && pids.some(alive); tries++) await new Promise((r) => setTimeout(r, 100));
   return !pids.some(alive);
 }
+
+/** The live pool worker processes this test process started. */
+function poolWorkers(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const parent = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+        return (
+          parent === process.pid &&
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pool-worker.mjs') &&
+          alive(pid)
+        );
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .sort();
+}
+
+describe('--jobs=N workers started early (cli.ts, before the run command loads)', () => {
+  it("are the ones the command's pool runs on; a pool with other settings closes them; --dry-run starts none", async () => {
+    const dir = folders.make();
+    const options = parseRunArguments([join(dir, 'def.ts'), '--jobs=2', `--runs-dir=${join(dir, 'runs')}`]).options!;
+    startWorkersEarly(options);
+    const early = poolWorkers();
+    expect(early).toHaveLength(2);
+    const pool = new WorkerPool(options, 2);
+    expect(poolWorkers()).toEqual(early);
+    pool.close();
+    expect(await ended(early)).toBe(true);
+
+    startWorkersEarly(options);
+    const stale = poolWorkers();
+    expect(stale).toHaveLength(2);
+    const other = new WorkerPool({ ...options, fresh: true }, 2);
+    expect(await ended(stale)).toBe(true);
+    const own = poolWorkers();
+    expect(own).toHaveLength(2);
+    other.close();
+    expect(await ended(own)).toBe(true);
+
+    startWorkersEarly({ ...options, dryRun: true });
+    startWorkersEarly({ ...options, jobs: 1 });
+    expect(poolWorkers()).toEqual([]);
+  });
+});
 
 /** A definition with a run too long to finish before the test stops it, and quick ones. */
 const SLOW_AND_QUICK = `import { adam, categoricalCrossentropy, classification, defineExperiment, mlp, mnist, oneHot } from '@losslab/experiment';
