@@ -73,9 +73,11 @@ export async function main(argv: readonly string[], entry: string = CLI_PATH): P
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
-      return withArguments(RUN, parseRunArguments(rest), async (options) =>
-        (await import('./run-command.js')).runCommand(options, entry),
-      );
+      return withArguments(RUN, parseRunArguments(rest), async (options) => {
+        // --jobs=N: the workers load while this process imports the run command.
+        (await import('./execution/worker-pool.js')).startWorkersEarly(options);
+        return (await import('./run-command.js')).runCommand(options, entry);
+      });
     case 'run-one':
       return withArguments(RUN, parseRunArguments(rest), async (options) =>
         (await import('./run-command.js')).runOneCommand(options),

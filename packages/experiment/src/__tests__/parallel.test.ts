@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { temporaryFolders } from '@losslab/test-utils';
 import { parseRunArguments } from '../index.js';
 import { exec, LAUNCHER, storedRuns, writeOutsideDefinition, type StoredRun } from './outside-definition.js';
+import { runFolders, writeCsvDefinition } from './queue-processes.js';
 
 describe('--parallel=N (alias --jobs=N)', () => {
   it('sets how many runs go at once; the last of the two flags wins; 0 is rejected by its name', () => {
@@ -72,5 +73,49 @@ describe('where runs execute', () => {
           true,
         );
     }
+  });
+});
+
+describe('--parallel=2 on a definition that registers a kind of its own', () => {
+  it("imports the file in each worker (the parent's copy alone lacks the kind) and gives the serial runs' numbers", async () => {
+    // Its workers cannot take the definition from the parent (definition-handoff.ts): only
+    // importing the file registers the user's loss kind in a worker.
+    const dir = temporaryFolders('losslab-user-kind-').make();
+    const { file } = writeCsvDefinition(dir);
+    const records = async (parallel: number) => {
+      const runs = join(dir, `runs-${parallel}`);
+      const { code, stderr } = await exec(process.execPath, [
+        LAUNCHER,
+        'run',
+        file,
+        `--parallel=${parallel}`,
+        '--seeds=0,1',
+        `--runs-dir=${runs}`,
+        `--reports-dir=${dir}/reports-${parallel}`,
+      ]);
+      expect(code, stderr).toBe(0);
+      const folders = runFolders(runs, 'queued-csv');
+      expect([...folders.keys()].sort()).toEqual(['base/0', 'base/1']);
+      return new Map(
+        [...folders].map(([key, folder]) => {
+          const record = JSON.parse(readFileSync(join(folder, 'record.json'), 'utf8')) as {
+            codeFingerprint: string;
+            history: { loss: number }[];
+            evaluation: { metrics: Record<string, number> };
+          };
+          return [
+            key,
+            {
+              code: record.codeFingerprint,
+              history: record.history.map((epoch) => epoch.loss),
+              metrics: record.evaluation.metrics,
+            },
+          ];
+        }),
+      );
+    };
+    const serial = await records(1);
+    const pooled = await records(2);
+    expect(pooled).toEqual(serial);
   });
 });

@@ -7,11 +7,16 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it, vi } from 'vitest';
 import { temporaryFolders } from '@losslab/test-utils';
 import { loadDefinitionFile } from '../load-definition.js';
-import { registry } from '../kinds/index.js';
+import { adam, categoricalCrossentropy, classification, csv, defineExperiment, mlp, oneHot } from '../index.js';
+import { createRegistry, registry } from '../kinds/index.js';
+import { definitionToHandOver } from '../execution/definition-handoff.js';
 import { resolveExperiment } from '../resolve.js';
 import { keptSourceLoader } from '../execution/kept-data.js';
+import { inProcessExecution } from '../execution/in-process.js';
+import { parseRunArguments } from '../command-options.js';
+import { selectBackend } from '@losslab/runtime';
 import { runRequest, startWorker } from '../execution/worker-child.js';
-import { nodeFlags } from '../execution/worker-pool.js';
+import { nodeFlags, startWorkersEarly, WorkerPool } from '../execution/worker-pool.js';
 import { LAUNCHER } from './outside-definition.js';
 
 /**
@@ -53,6 +58,44 @@ describe('the data a worker keeps between runs', () => {
       expect(load).toHaveBeenCalledTimes(3);
     } finally {
       load.mockRestore();
+    }
+  });
+
+  it('is kept alike by the serial runs of --parallel=1, so that serial and pooled runs are compared fairly', async () => {
+    writeFileSync(join(root, 'def.ts'), "throw new Error('not imported by this test');\n");
+    writeFileSync(join(root, 'serial.csv'), 'a,c\n1,0\n2,1\n3,0\n4,1\n');
+    const raw = defineExperiment({
+      name: 'serial-kept',
+      description: 'two seeds on one CSV file, in this process',
+      data: csv({ splits: { train: 'serial.csv' }, features: ['a'], label: 'c' }),
+      labels: { c: oneHot(2) },
+      model: mlp({ hidden: [], output: { units: 2, activation: 'softmax' } }),
+      loss: categoricalCrossentropy(),
+      optimizer: adam(),
+      train: { epochs: 1, batchSize: 2 },
+      evaluation: classification({ split: 'train', target: 'c' }),
+      seeds: [0, 1],
+      variants: { base: {} },
+    });
+    const definitionPath = join(root, 'def.ts');
+    const resolved = resolveExperiment(raw, definitionPath);
+    if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('; '));
+    const options = parseRunArguments([definitionPath, '--fresh', `--runs-dir=${join(root, 'serial-runs')}`]).options!;
+    const cells = resolved.right.definition.seeds.map((seed) => ({ variant: resolved.right.variants[0]!, seed }));
+    const load = vi.spyOn(registry.data.get('csv'), 'load');
+    const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const execution = inProcessExecution(
+        resolved.right.definition,
+        options,
+        await selectBackend({ requested: 'cpu' }),
+      );
+      const results = await execution.run(cells);
+      expect(results?.map((result) => result.record?.seed)).toEqual([0, 1]);
+      expect(load).toHaveBeenCalledTimes(1);
+    } finally {
+      load.mockRestore();
+      quiet.mockRestore();
     }
   });
 
@@ -121,6 +164,82 @@ describe('a worker between runs', () => {
   });
 });
 
+describe('the definition a worker takes from its parent', () => {
+  /** A plain definition on a CSV file beside `file`, as a definition file's default export would be. */
+  const csvDefinition = (seeds = [0]) =>
+    defineExperiment({
+      name: 'handed',
+      description: 'resolved from the definition its parent handed over',
+      data: csv({ splits: { train: 'rows.csv' }, features: ['a'], label: 'c', classNames: ['no', 'yes'] }),
+      labels: { c: oneHot(['no', 'yes']) },
+      model: mlp({ hidden: [], output: { units: 2, activation: 'softmax' } }),
+      loss: categoricalCrossentropy(),
+      optimizer: adam(),
+      train: { epochs: 1, batchSize: 4 },
+      evaluation: classification({ split: 'train', target: 'c' }),
+      seeds,
+      variants: { base: {} },
+    });
+
+  it('is handed over only when loading it registered no user kinds and it crosses IPC unchanged', () => {
+    const raw = csvDefinition();
+    expect(definitionToHandOver(raw, createRegistry())).toBe(raw);
+    // A user kind exists in a worker only once it imports the file that registers it.
+    const withUserKind = createRegistry();
+    withUserKind.losses.register({
+      ...registry.losses.get('categoricalCrossentropy'),
+      kind: 'mine',
+      source: '/x/mine.ts',
+    });
+    expect(definitionToHandOver(raw, withUserKind)).toBeUndefined();
+    // IPC sends JSON: what JSON would change is not handed over.
+    for (const odd of [undefined, Number.NaN, -0, () => 1, new Date(0), new Map()])
+      expect(definitionToHandOver({ ...raw, description: odd }, createRegistry())).toBeUndefined();
+    expect(definitionToHandOver({ ...raw, extra: { nested: [1, 'two', null, true] } }, createRegistry())).toBeDefined();
+  });
+
+  it('spares the worker importing the file: a run that carries it never imports it', async () => {
+    const dir = folders.make();
+    writeFileSync(
+      join(dir, 'rows.csv'),
+      `a,c\n${Array.from({ length: 8 }, (_, i) => `${i / 8},${i % 2 ? 'yes' : 'no'}`).join('\n')}\n`,
+    );
+    // Importing this file fails: a run can only succeed if the worker never imports it.
+    const definitionPath = join(dir, 'def.ts');
+    writeFileSync(definitionPath, "throw new Error('this definition file was imported');\n");
+    const raw = csvDefinition([4]);
+    const resolved = resolveExperiment(raw, definitionPath, { variants: ['base'], overrides: [['seeds', [4]]] });
+    if (E.isLeft(resolved)) throw new Error(resolved.left.problems.join('; '));
+    const worker = await startWorker({
+      name: 'worker 1',
+      definitionPath,
+      backend: 'cpu',
+      runsDir: join(dir, 'runs'),
+      fresh: true,
+      debug: false,
+    });
+    const request = {
+      kind: 'run' as const,
+      variant: 'base',
+      seed: 4,
+      sets: [],
+      hash: resolved.right.variants[0]!.hash,
+      backend: 'cpu',
+    };
+    const handed = await runRequest(worker, { ...request, definition: raw });
+    expect(handed.ending).toBeUndefined();
+    expect(handed.record?.seed).toBe(4);
+    // Without it the worker imports the file, which here fails, and says so.
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await runRequest(worker, request)).toEqual({ label: 'base s4', ending: 'refused: definition' });
+      expect(error.mock.calls.join('\n')).toContain('this definition file was imported');
+    } finally {
+      error.mockRestore();
+    }
+  });
+});
+
 describe("a worker's Node flags", () => {
   it("are this process's, without tsx's own loader (the worker entry registers it)", () => {
     expect(
@@ -154,6 +273,54 @@ async function ended(pids: readonly number[]): Promise<boolean> {
   for (let tries = 0; tries < 100 && pids.some(alive); tries++) await new Promise((r) => setTimeout(r, 100));
   return !pids.some(alive);
 }
+
+/** The live pool worker processes this test process started. */
+function poolWorkers(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const parent = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+        return (
+          parent === process.pid &&
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pool-worker.mjs') &&
+          alive(pid)
+        );
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .sort();
+}
+
+describe('--jobs=N workers started early (cli.ts, before the run command loads)', () => {
+  it("are the ones the command's pool runs on; a pool with other settings closes them; --dry-run starts none", async () => {
+    const dir = folders.make();
+    const options = parseRunArguments([join(dir, 'def.ts'), '--jobs=2', `--runs-dir=${join(dir, 'runs')}`]).options!;
+    startWorkersEarly(options);
+    const early = poolWorkers();
+    expect(early).toHaveLength(2);
+    const pool = new WorkerPool(options, 2);
+    expect(poolWorkers()).toEqual(early);
+    pool.close();
+    expect(await ended(early)).toBe(true);
+
+    startWorkersEarly(options);
+    const stale = poolWorkers();
+    expect(stale).toHaveLength(2);
+    const other = new WorkerPool({ ...options, fresh: true }, 2);
+    expect(await ended(stale)).toBe(true);
+    const own = poolWorkers();
+    expect(own).toHaveLength(2);
+    other.close();
+    expect(await ended(own)).toBe(true);
+
+    startWorkersEarly({ ...options, dryRun: true });
+    startWorkersEarly({ ...options, jobs: 1 });
+    expect(poolWorkers()).toEqual([]);
+  });
+});
 
 /** A definition with a run too long to finish before the test stops it, and quick ones. */
 const SLOW_AND_QUICK = `import { adam, categoricalCrossentropy, classification, defineExperiment, mlp, mnist, oneHot } from '@losslab/experiment';

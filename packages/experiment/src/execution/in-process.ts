@@ -3,11 +3,13 @@ import type { ExperimentDefinition } from '@losslab/schema';
 import type { BackendInfo } from '@losslab/runtime';
 import { kerasProgress } from '@losslab/train';
 import type { RunOptions } from '../command-options.js';
+import { registry } from '../kinds/index.js';
 import { firstLineOf } from '../message.js';
 import type { SourceLoader } from '../pipeline.js';
 import { describeFailure, runOne } from '../run.js';
 import { forwardStopSignals } from './child-processes.js';
 import { cellLabel, metricsLine, type CellResult, type Execution, type RunCell } from './execution.js';
+import { keptSourceLoader } from './kept-data.js';
 
 /** The options {@link runHere} reads. */
 type HereOptions = Pick<RunOptions, 'runsDir' | 'fresh' | 'definitionPath' | 'debug'>;
@@ -53,7 +55,14 @@ export async function runHere(
   }
 }
 
-/** `--parallel=1`: the runs one after another in this process. */
+/**
+ * The data source of this process's last run, kept for its next (kept-data.ts): the runs of
+ * `--parallel=1` share their data as a `--jobs=N` worker's runs do, so that neither reads and
+ * decodes the files for every run while the other does not.
+ */
+let keptData: SourceLoader | undefined;
+
+/** `--parallel=1`: the runs one after another in this process, keeping their data between runs. */
 export const inProcessExecution = (
   definition: ExperimentDefinition,
   options: RunOptions,
@@ -65,7 +74,8 @@ export const inProcessExecution = (
     const results: CellResult[] = [];
     for (const [index, cell] of cells.entries()) {
       console.log(`run ${index + 1}/${cells.length}: ${cell.variant.name} seed ${cell.seed}`);
-      results.push(await runHere(definition, cell, options, backend));
+      keptData ??= keptSourceLoader(registry);
+      results.push(await runHere(definition, cell, options, backend, keptData));
     }
     return results;
   },

@@ -26,16 +26,21 @@ export type WorkerSettings = t.TypeOf<typeof WorkerSettings>;
 /**
  * Parent → worker: run one (variant, seed) of the definition with the overrides `sets` (the
  * command line's, and a search's chosen values), which the parent resolved to the settings `hash`,
- * on `backend`.
+ * on `backend`. `definition`: the definition file's default export as the parent loaded it, when
+ * the worker may resolve it without importing the file (worker-pool.ts `definitionToHandOver`);
+ * absent, the worker imports the file itself.
  */
-export const RunRequest = t.type({
-  kind: t.literal('run'),
-  variant: t.string,
-  seed: t.number,
-  sets: t.array(t.tuple([t.string, t.unknown])),
-  hash: t.string,
-  backend: t.string,
-});
+export const RunRequest = t.intersection([
+  t.type({
+    kind: t.literal('run'),
+    variant: t.string,
+    seed: t.number,
+    sets: t.array(t.tuple([t.string, t.unknown])),
+    hash: t.string,
+    backend: t.string,
+  }),
+  t.partial({ definition: t.unknown }),
+]);
 export type RunRequest = t.TypeOf<typeof RunRequest>;
 
 /** Worker → parent: it cannot run anything (definition or backend does not load); it exits next. */

@@ -14,10 +14,11 @@ import { RunRequest, WORKER_SETTINGS_ENV, WorkerSettings, type RunReply } from '
 
 /**
  * The worker side of a `--jobs=N` pool (worker-pool.ts), started through pool-worker.mjs: loads
- * the definition and the backend once, then runs one (variant, seed) after another as the parent
- * asks, keeping the loaded data between runs of the same data settings (kept-data.ts). Each run
- * resolves its variant again here and must come to the parent's settings hash, and must ask for
- * this worker's backend; each run's output lines carry its label, as a `run-one` child's did.
+ * the backend once, then runs one (variant, seed) after another as the parent asks, keeping the
+ * loaded data between runs of the same data settings (kept-data.ts). Each run resolves its variant
+ * again here — from the definition the parent hands over with the request when that is safe, else
+ * from the definition file, imported once — and must come to the parent's settings hash, and must
+ * ask for this worker's backend; each run's output lines carry its label, as a `run-one` child's did.
  */
 
 /**
@@ -26,20 +27,26 @@ import { RunRequest, WORKER_SETTINGS_ENV, WorkerSettings, type RunReply } from '
  */
 export interface WorkerState {
   readonly settings: WorkerSettings;
-  /** The definition file's default export, loaded once (loading registered its user kinds). */
-  readonly raw: unknown;
+  /**
+   * The definition file's default export, imported on first use and kept (importing it registers
+   * its user kinds). Runs whose request carries the parent's definition never import it: no tsx,
+   * no compile of the file.
+   */
+  readonly definitionFile: () => Promise<unknown>;
   readonly backend: BackendInfo;
   readonly loadSource: SourceLoader;
 }
 
 /**
- * Loads the definition and the backend the pool's runs share; throws when either cannot load.
+ * Loads the backend the pool's runs share; throws when it cannot load. The definition file is
+ * imported only when a run needs it.
  * @internal exported for its tests
  */
 export async function startWorker(settings: WorkerSettings): Promise<WorkerState> {
-  const raw = await loadDefinitionFile(settings.definitionPath);
   const backend = await selectBackend({ requested: settings.backend });
-  return { settings, raw, backend, loadSource: keptSourceLoader(registry) };
+  let imported: Promise<unknown> | undefined;
+  const definitionFile = () => (imported ??= loadDefinitionFile(settings.definitionPath));
+  return { settings, definitionFile, backend, loadSource: keptSourceLoader(registry) };
 }
 
 /**
@@ -57,7 +64,14 @@ export async function runRequest(worker: WorkerState, request: RunRequest): Prom
     return { label, ending: 'refused: other backend' };
   }
   const { settings } = worker;
-  const resolved = resolveExperiment(worker.raw, settings.definitionPath, {
+  let raw: unknown;
+  try {
+    raw = request.definition ?? (await worker.definitionFile());
+  } catch (error) {
+    console.error(`error: ${label}: ${firstLineOf(error)}`);
+    return { label, ending: 'refused: definition' };
+  }
+  const resolved = resolveExperiment(raw, settings.definitionPath, {
     variants: [request.variant],
     overrides: [...request.sets.filter(([path]) => path !== 'seeds'), ['seeds', [request.seed]]],
   });
@@ -104,6 +118,19 @@ const send = (message: object): Promise<void> =>
     else process.send(message, undefined, {}, () => done());
   });
 
+/**
+ * Imports the definition file for a run that needs it; when it cannot be imported, tells the
+ * parent that this worker cannot run anything (as when its backend does not load) and exits.
+ */
+async function importDefinitionOrEnd(worker: WorkerState): Promise<void> {
+  try {
+    await worker.definitionFile();
+  } catch (error) {
+    await send({ kind: 'unusable', problem: firstLineOf(error) });
+    process.exit(1);
+  }
+}
+
 /** The worker process: set up from its environment, then serves the parent's requests one at a time until it disconnects. */
 export async function serveRuns(): Promise<void> {
   const decoded = WorkerSettings.decode(JSON.parse(process.env[WORKER_SETTINGS_ENV] ?? 'null'));
@@ -129,6 +156,7 @@ export async function serveRuns(): Promise<void> {
       const worker = await started;
       const request = RunRequest.decode(message);
       if (E.isLeft(request)) return;
+      if (request.right.definition === undefined) await importDefinitionOrEnd(worker);
       label = cellLabel(request.right.variant, request.right.seed);
       running = true;
       console.log(`run in worker process ${process.pid} (its run ${++runs})`);

@@ -146,6 +146,51 @@ function cellResult(label: string, outcome: Outcome, worker: PoolWorker): CellRe
   return { label, ending: 'invalid record' };
 }
 
+/** What a pool's workers are started from. */
+type PoolOptions = Pick<RunOptions, 'definitionPath' | 'runsDir' | 'fresh' | 'debug' | 'backend'>;
+
+const poolSettings = ({
+  definitionPath,
+  runsDir,
+  fresh,
+  debug,
+  backend,
+}: PoolOptions): Omit<WorkerSettings, 'name'> => ({
+  definitionPath,
+  runsDir,
+  fresh,
+  debug,
+  ...(backend === undefined ? {} : { backend }),
+});
+
+/** The workers {@link startWorkersEarly} started, under their settings, until a pool adopts them. */
+let earlyWorkers: { readonly settings: string; readonly workers: PoolWorker[] } | undefined;
+
+/**
+ * `losslab run --jobs=N` starts its N workers first thing (cli.ts), before this process imports
+ * the run command's own modules (about 0.3 s of CPU), so they load while it does; the command's
+ * {@link WorkerPool} adopts them. Only when the command makes a pool (run-command.ts: N > 1, no
+ * --queue, no --dry-run); a pool made with other settings closes them and starts its own.
+ */
+export function startWorkersEarly(options: RunOptions): void {
+  if (options.jobs <= 1 || options.queue !== undefined || options.dryRun) return;
+  const settings = poolSettings(options);
+  earlyWorkers = {
+    settings: JSON.stringify(settings),
+    workers: Array.from({ length: options.jobs }, (_, i) => new PoolWorker({ ...settings, name: `worker ${i + 1}` })),
+  };
+}
+
+/** The early workers started with `settings`, at most `size`; any others are closed. */
+function adoptEarlyWorkers(settings: Omit<WorkerSettings, 'name'>, size: number): PoolWorker[] {
+  const early = earlyWorkers;
+  earlyWorkers = undefined;
+  if (early === undefined) return [];
+  const adopted = early.settings === JSON.stringify(settings) ? early.workers.splice(0, size) : [];
+  early.workers.forEach((worker) => worker.close());
+  return adopted;
+}
+
 /** The ending of a run a worker refused because it runs on another backend (worker-child.ts). */
 const OTHER_BACKEND = 'refused: other backend';
 
@@ -162,12 +207,13 @@ export class WorkerPool {
   private settings: Omit<WorkerSettings, 'name'>;
 
   constructor(
-    options: Pick<RunOptions, 'definitionPath' | 'runsDir' | 'fresh' | 'debug' | 'backend'>,
+    options: PoolOptions,
     readonly size: number,
   ) {
-    const { definitionPath, runsDir, fresh, debug, backend } = options;
-    this.settings = { definitionPath, runsDir, fresh, debug, ...(backend === undefined ? {} : { backend }) };
-    for (let i = 0; i < size; i++) this.idle.push(this.startWorker());
+    this.settings = poolSettings(options);
+    this.idle.push(...adoptEarlyWorkers(this.settings, size));
+    this.started = this.idle.length;
+    while (this.idle.length < size) this.idle.push(this.startWorker());
   }
 
   /** Says once that workers cannot start; the runs not begun yet then fail with the reason. */
@@ -186,6 +232,10 @@ export class WorkerPool {
     // A worker started from now on runs on this backend by name; one started before and found on
     // another refuses its run, which then goes to a fresh worker.
     this.settings = { ...this.settings, backend: backend.name };
+    // Imported here, not at the top: cli.ts imports this file to start the workers early.
+    const definition = await (
+      await import('./definition-handoff.js')
+    ).definitionForWorkers(this.settings.definitionPath);
     const results = new Array<CellResult>(cells.length);
     let next = 0;
     let begun = 0;
@@ -207,6 +257,7 @@ export class WorkerPool {
           sets: sets.map(([path, value]) => [path, value]),
           hash: variant.hash,
           backend: backend.name,
+          ...(definition === undefined ? {} : { definition }),
         };
         // An idle worker that died before its first run (not for a reason every worker shares) is replaced.
         if (worker?.ended === true && worker.unusable === undefined) worker = undefined;
