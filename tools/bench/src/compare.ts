@@ -20,7 +20,7 @@
  * leaves out the PyTorch columns); --reps=N (processes per workload and side, default 2);
  * --epochs=N (epochs of the extra losslab processes, default 4; the first runs 10);
  * --cnn-images=N (MNIST training images of the CNN epoch, default 5,000 as the study trains);
- * --help-reps=N (default 5); --backend=wasm; --out=path.json (the .md goes beside it).
+ * --help-reps=N (default 5); --matrix-reps=N (default 3); --backend=wasm; --out=path.json (the .md goes beside it).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,6 +51,7 @@ const reps = count('reps', 2, 1);
 const extraEpochs = count('epochs', 4, 2);
 const cnnImages = count('cnn-images', CNN_IMAGES, 1);
 const helpReps = count('help-reps', 5, 1);
+const matrixReps = count('matrix-reps', 3, 1);
 const backend = option('backend', 'wasm');
 const only = list('only', PARTS);
 const skip = new Set(list('skip', [...PARTS, 'torch']));
@@ -331,28 +332,46 @@ async function helpTimes(): Promise<{ bin: Spread; npx: Spread }> {
   return { bin: spread(bin), npx: spread(npx) };
 }
 
-/** 2 variants × 2 seeds through the `losslab` command, serially and with --jobs=2. */
+/**
+ * 2 variants × 2 seeds through the `losslab` command, serially and with --jobs=2, alternating,
+ * `--matrix-reps` times each: one pair of commands swings by up to 2× on a shared machine, so the
+ * ratio is of the medians.
+ */
 async function matrix(): Promise<Record<string, number>> {
-  const results: Record<string, number> = {};
-  for (const jobs of [1, 2]) {
-    const dir = mkdtempSync(join(tmpdir(), 'losslab-bench-'));
-    log(`2×2 matrix with --jobs=${jobs}`);
-    sampleLoad();
-    const r = await run(LOSSLAB_BIN, [
-      'run',
-      'tools/bench/matrix.ts',
-      '--fresh',
-      `--jobs=${jobs}`,
-      `--backend=${backend}`,
-      `--runs-dir=${join(dir, 'runs')}`,
-      `--reports-dir=${join(dir, 'reports')}`,
-    ]);
-    rmSync(dir, { recursive: true, force: true });
-    // The command's own figure: from its first run's start to its last run's end (no start-up, no report).
-    const runsSeconds = Number(/run\(s\) complete in ([\d.]+) s/.exec(r.stdout)?.[1] ?? Number.NaN);
-    results[jobs === 1 ? 'serialWall' : 'parallelWall'] = r.seconds;
-    results[jobs === 1 ? 'serialRuns' : 'parallelRuns'] = runsSeconds;
+  const samples = {
+    serialWall: [] as number[],
+    serialRuns: [] as number[],
+    parallelWall: [] as number[],
+    parallelRuns: [] as number[],
+  };
+  for (let rep = 0; rep < matrixReps; rep++) {
+    for (const jobs of [1, 2]) {
+      const dir = mkdtempSync(join(tmpdir(), 'losslab-bench-'));
+      log(`2×2 matrix with --jobs=${jobs} (${rep + 1}/${matrixReps})`);
+      sampleLoad();
+      const r = await run(LOSSLAB_BIN, [
+        'run',
+        'tools/bench/matrix.ts',
+        '--fresh',
+        `--jobs=${jobs}`,
+        `--backend=${backend}`,
+        `--runs-dir=${join(dir, 'runs')}`,
+        `--reports-dir=${join(dir, 'reports')}`,
+      ]);
+      rmSync(dir, { recursive: true, force: true });
+      // The command's own figure: from its first run's start to its last run's end (no start-up, no report).
+      const runsSeconds = Number(/run\(s\) complete in ([\d.]+) s/.exec(r.stdout)?.[1] ?? Number.NaN);
+      samples[jobs === 1 ? 'serialWall' : 'parallelWall'].push(r.seconds);
+      samples[jobs === 1 ? 'serialRuns' : 'parallelRuns'].push(runsSeconds);
+    }
   }
+  const results: Record<string, number> = {
+    serialWall: spread(samples.serialWall).median,
+    serialRuns: spread(samples.serialRuns).median,
+    parallelWall: spread(samples.parallelWall).median,
+    parallelRuns: spread(samples.parallelRuns).median,
+    reps: matrixReps,
+  };
   results.speedupRuns = results.serialRuns! / results.parallelRuns!;
   results.speedupWall = results.serialWall! / results.parallelWall!;
   return results;
@@ -529,7 +548,7 @@ async function main(): Promise<void> {
   }
   if (jobs) {
     details.push(
-      `2×2 matrix: serial ${fmt(jobs.serialRuns, 1)} s of runs (${fmt(jobs.serialWall, 1)} s wall), --jobs=2 ${fmt(jobs.parallelRuns, 1)} s (${fmt(jobs.parallelWall, 1)} s wall)`,
+      `2×2 matrix (medians of ${jobs.reps} alternating pairs): serial ${fmt(jobs.serialRuns, 1)} s of runs (${fmt(jobs.serialWall, 1)} s wall), --jobs=2 ${fmt(jobs.parallelRuns, 1)} s (${fmt(jobs.parallelWall, 1)} s wall)`,
     );
   }
   if (effects) {
