@@ -191,6 +191,19 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
   const mlpOf = (spec: Omit<MlpSpec, 'output'>) => () =>
     createMlp({ ...spec, output: { units: 3, activation: 'softmax' } }, 1);
   const flatData = withWeightColumn(mlpData(), [2, 3]);
+  // Eight features: with 8 hidden units and batches of 8, the wasm backend runs the hidden
+  // layer's forward pass and dW = xᵀ·dz as denseGemm (rows a multiple of 4, columns of 8).
+  const wideData = ((): ArrayDataset => {
+    const narrow = fusedData;
+    const features = new Float32Array(narrow.size * 8);
+    for (let i = 0; i < narrow.size; i++) {
+      const row = narrow.features.subarray(i * 6, i * 6 + 6);
+      features.set(row, i * 8);
+      features[i * 8 + 6] = row[0]! * row[1]! - 0.3;
+      features[i * 8 + 7] = 0.5 - row[2]!;
+    }
+    return { ...narrow, features, featureShape: [8] };
+  })();
   const fusedCases: {
     name: string;
     model: () => tfl.LayersModel;
@@ -227,6 +240,13 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
       reduction: 'sum',
     },
     {
+      name: 'relu, masked, shapes the wasm gemm tiles',
+      model: mlpOf({ inputShape: [8], hidden: [{ units: 8, activation: 'relu' }] }),
+      loss: masked(categoricalCrossentropy(), fusedLayout, { target: 'digit', mask: 'isOdd' }),
+      reduction: 'sumOverBatchSize',
+      data: wideData,
+    },
+    {
       name: 'masked, sumOverNonzeroWeights',
       model: mlpOf({ inputShape: [6], hidden: [] }),
       loss: masked(categoricalCrossentropy(), fusedLayout, { target: 'digit', mask: 'isOdd' }),
@@ -239,7 +259,7 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
     const before = liveTensorCount();
     const model = c.model();
     const data = c.data ?? fusedData;
-    const x = tf.tensor(data.features.slice(0, 8 * 6), [8, ...data.featureShape]);
+    const x = tf.tensor(data.features.slice(0, (8 * data.features.length) / data.size), [8, ...data.featureShape]);
     const y = tf.tensor2d(fusedData.labels.slice(0, 8 * 5), [8, 5]);
     const step = fusedDenseStep(model, c.loss, c.reduction);
     expect(step, 'the fused path takes this model and loss').toBeDefined();
@@ -312,6 +332,35 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
       'Sum',
     ]);
     expect(stock.length).toBeGreaterThan(80);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('mlp: where the hidden layer’s shapes tile, wasm runs its forward pass and dW as denseGemm', async () => {
+    await useBackend(backend);
+    const c = fusedCases.find((f) => f.data === wideData)!;
+    const model = c.model();
+    const x = tf.tensor2d(wideData.features.slice(0, 8 * 8), [8, 8]);
+    const y = tf.tensor2d(wideData.labels.slice(0, 8 * 5), [8, 5]);
+    const step = fusedDenseStep(model, c.loss, c.reduction)!;
+    let result: ReturnType<typeof step>;
+    const info = await tf.profile(() => {
+      result = step(x, y);
+    });
+    tf.dispose([result!.value, ...Object.values(result!.grads)]);
+    const kernels = info.kernels.map((k) => k.name).filter((k) => k !== 'Reshape');
+    // The output layer (3 units) does not tile: it keeps _FusedMatMul and BatchMatMul.
+    const hidden = backend === 'wasm' ? ['LosslabGemm', 'LosslabGemm'] : ['_FusedMatMul', 'BatchMatMul'];
+    expect(kernels).toEqual([
+      hidden[0],
+      '_FusedMatMul',
+      'BatchMatMul',
+      'BatchMatMul',
+      'Step',
+      'Multiply',
+      hidden[1],
+      'Sum',
+    ]);
     tf.dispose([x, y]);
     model.dispose();
   });

@@ -1,0 +1,263 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Why this exists: tfjs-backend-wasm 4.22 multiplies through an XNNPACK fully-connected operator
+ * that it creates, and caches, per weight tensor (`src/cc/batch_mat_mul_impl.cc`, keyed by the
+ * id of `b` and of the bias). Creating one packs `b` (a scalar loop); in training every `b`
+ * is new each step (the weights Adam just wrote, or a gradient), so every matMul packs it again
+ * — 784×64 weights cost about 0.17 ms a step — and a transposed operand is first copied by a
+ * `Transpose` kernel (x [128, 784] for dW₁ = xᵀ·dz: another 0.14 ms).
+ *
+ * This kernel multiplies on the wasm backend's own heap, without packing or copying: C = A·B
+ * (+ bias, then relu), A read through a row stride and a k stride (so Aᵀ costs nothing), B and
+ * C row-major. Register tiles of 4 rows × 8 columns, accumulated in k order from the bias (or
+ * zero) with a separate multiply and add per step, as XNNPACK's wasm SIMD microkernels do.
+ * Results equal the stock kernels' up to float32 summation order.
+ *
+ * Only for shapes it tiles exactly (rows a multiple of 4, columns a multiple of 8); callers use
+ * tfjs' matMul for the rest.
+ */
+
+/** The kernel's name, registered for the wasm backend when first used. */
+const KERNEL = 'LosslabGemm';
+
+/** The module, assembled here so that its every instruction can be read. */
+function gemmBytes(): Uint8Array {
+  const uleb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      let byte = n & 0x7f;
+      n >>>= 7;
+      if (n !== 0) byte |= 0x80;
+      out.push(byte);
+    } while (n !== 0);
+    return out;
+  };
+  const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+  const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+  const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+  const [I32, V128] = [0x7f, 0x7b];
+  const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+  const get = (i: number): number[] => [0x20, ...uleb(i)];
+  const set = (i: number): number[] => [0x21, ...uleb(i)];
+  const i32 = (n: number): number[] => [0x41, ...uleb(n)]; // small non-negative constants only
+  const [add, mul, shl, ltU] = [[0x6a], [0x6c], [0x74], [0x49]];
+  const [f32x4Add, f32x4Mul, f32x4Max] = [simd(0xe4), simd(0xe6), simd(0xe9)];
+  const zero = [...simd(0x0c), ...new Array<number>(16).fill(0)]; // v128.const 0
+  const v128Load = (offset: number): number[] => [...simd(0x00), 2, ...uleb(offset)];
+  const v128Store = (offset: number): number[] => [...simd(0x0b), 2, ...uleb(offset)];
+  const loadSplat = [...simd(0x09), 2, 0]; // v128.load32_splat
+  const [block, loop, ifThen, elseDo, end, brIf] = [
+    [0x02, 0x40],
+    [0x03, 0x40],
+    [0x04, 0x40],
+    [0x05],
+    [0x0b],
+    (depth: number) => [0x0d, depth],
+  ];
+  // Parameters: 0 m, 1 n, 2 k, 3 a, 4 a's row stride (bytes), 5 a's k stride (bytes), 6 b,
+  // 7 bias (0: none), 8 relu (0/1), 9 out. Locals: 10 n0, 11 i0, 12 pa, 13 pb, 14 kk, 15 b's
+  // and out's row bytes, 16 po, 17 2·row stride, 18 3·row stride; v128: 19–26 the accumulators
+  // (row r, half h at 19 + 2r + h), 27–28 b's two vectors, 29 a splatted, 30–31 the bias.
+  const [m, n, k, a, aRow, aK, b, bias, relu, out] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [n0, i0, pa, pb, kk, rowBytes, po, aRow2, aRow3] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
+  const acc = (r: number, h: number): number => 19 + 2 * r + h;
+  const [b0, b1, av, biasLo, biasHi] = [27, 28, 29, 30, 31];
+  const aRowOffset = [[], get(aRow), get(aRow2), get(aRow3)] as const;
+  const accumulateRow = (r: number): number[] => [
+    ...get(pa),
+    ...(r === 0 ? [] : [...aRowOffset[r]!, ...add]),
+    ...loadSplat,
+    ...set(av),
+    ...[...get(acc(r, 0)), ...get(av), ...get(b0), ...f32x4Mul, ...f32x4Add, ...set(acc(r, 0))],
+    ...[...get(acc(r, 1)), ...get(av), ...get(b1), ...f32x4Mul, ...f32x4Add, ...set(acc(r, 1))],
+  ];
+  const rows = [0, 1, 2, 3];
+  const body = [
+    ...[...get(n), ...i32(2), ...shl, ...set(rowBytes)],
+    ...[...get(aRow), ...i32(1), ...shl, ...set(aRow2)],
+    ...[...get(aRow2), ...get(aRow), ...add, ...set(aRow3)],
+    ...[...block, ...get(m), 0x45, ...brIf(0), ...get(n), 0x45, ...brIf(0)], // nothing to do
+    ...i32(0),
+    ...set(n0),
+    ...loop, // column blocks
+    ...[...get(bias), ...ifThen],
+    ...[...get(bias), ...get(n0), ...i32(2), ...shl, ...add, ...v128Load(0), ...set(biasLo)],
+    ...[...get(bias), ...get(n0), ...i32(2), ...shl, ...add, ...v128Load(16), ...set(biasHi)],
+    ...elseDo,
+    ...[...zero, ...set(biasLo), ...zero, ...set(biasHi)],
+    ...end,
+    ...i32(0),
+    ...set(i0),
+    ...loop, // row blocks
+    ...rows.flatMap((r) => [...get(biasLo), ...set(acc(r, 0)), ...get(biasHi), ...set(acc(r, 1))]),
+    ...[...get(a), ...get(i0), ...get(aRow), ...mul, ...add, ...set(pa)],
+    ...[...get(b), ...get(n0), ...i32(2), ...shl, ...add, ...set(pb)],
+    ...[...get(k), ...set(kk)],
+    ...[...block, ...get(kk), 0x45, ...brIf(0)],
+    ...loop, // k
+    ...[...get(pb), ...v128Load(0), ...set(b0), ...get(pb), ...v128Load(16), ...set(b1)],
+    ...rows.flatMap(accumulateRow),
+    ...[...get(pa), ...get(aK), ...add, ...set(pa)],
+    ...[...get(pb), ...get(rowBytes), ...add, ...set(pb)],
+    ...[...get(kk), ...i32(1), 0x6b, ...set(kk), ...get(kk), ...brIf(0)],
+    ...end,
+    ...end,
+    ...[...get(relu), ...ifThen],
+    ...rows.flatMap((r) => [0, 1].flatMap((h) => [...get(acc(r, h)), ...zero, ...f32x4Max, ...set(acc(r, h))])),
+    ...end,
+    // out + i0·rowBytes + n0·4
+    ...[...get(out), ...get(i0), ...get(rowBytes), ...mul, ...add, ...get(n0), ...i32(2), ...shl, ...add, ...set(po)],
+    ...rows.flatMap((r) => [
+      ...get(po),
+      ...(r === 0 ? [] : [...get(rowBytes), ...i32(r), ...mul, ...add]),
+      ...get(acc(r, 0)),
+      ...v128Store(0),
+      ...get(po),
+      ...(r === 0 ? [] : [...get(rowBytes), ...i32(r), ...mul, ...add]),
+      ...get(acc(r, 1)),
+      ...v128Store(16),
+    ]),
+    ...[...get(i0), ...i32(4), ...add, ...set(i0), ...get(i0), ...get(m), ...ltU, ...brIf(0)],
+    ...end,
+    ...[...get(n0), ...i32(8), ...add, ...set(n0), ...get(n0), ...get(n), ...ltU, ...brIf(0)],
+    ...end,
+    ...end, // block
+    ...end, // function
+  ];
+  const code = [
+    ...vector([
+      [9, I32],
+      [13, V128],
+    ]),
+    ...body,
+  ];
+  const signature = [0x60, ...vector(new Array<number[]>(10).fill([I32])), 0];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vector([signature])),
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...section(3, vector([[0]])),
+    ...section(7, vector([[...name('gemm'), 0x00, 0x00]])),
+    ...section(10, vector([[...uleb(code.length), ...code]])),
+  ]);
+}
+
+type GemmFunction = (
+  m: number,
+  n: number,
+  k: number,
+  a: number,
+  aRowStride: number,
+  aKStride: number,
+  b: number,
+  bias: number,
+  relu: number,
+  out: number,
+) => void;
+
+/** The parts of the WebAssembly API used here (this package compiles without DOM or Node types). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+/** The parts of tfjs-backend-wasm's BackendWasm used here. */
+interface WasmBackend {
+  readonly wasm: { readonly asm?: { readonly memory?: object } };
+  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+let compiled: object | null | undefined;
+/** The kernel instantiated on each backend's memory (one in practice). */
+const instances = new WeakMap<object, GemmFunction | null>();
+
+function gemmOn(backend: WasmBackend): GemmFunction | null {
+  const memory = backend.wasm.asm?.memory;
+  if (memory === undefined) return null;
+  let gemm = instances.get(memory);
+  if (gemm === undefined) {
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (compiled === undefined) {
+      const bytes = gemmBytes();
+      compiled = api?.validate(bytes) === true ? new api.Module(bytes) : null;
+    }
+    try {
+      gemm =
+        compiled === null || api === undefined
+          ? null
+          : (new api.Instance(compiled, { env: { memory } }).exports.gemm as GemmFunction);
+    } catch {
+      gemm = null; // e.g. a shared memory (the threaded build): the stock kernels then
+    }
+    instances.set(memory, gemm);
+  }
+  return gemm;
+}
+
+interface GemmAttrs {
+  transposeA: boolean;
+  relu: boolean;
+}
+
+function gemmKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const backend = args.backend as unknown as WasmBackend;
+  const { a, b, bias } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
+  const { transposeA, relu } = args.attrs as unknown as GemmAttrs;
+  const [rows, inner] = transposeA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+  const columns = b.shape[1]!;
+  const gemm = gemmOn(backend)!;
+  const out = backend.makeOutput([rows, columns], 'float32');
+  // Offsets after makeOutput: nothing moves when the heap grows, but read them all the same way.
+  const offset = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const [rowStride, kStride] = transposeA ? [4, 4 * rows] : [4 * inner, 4];
+  gemm(
+    rows,
+    columns,
+    inner,
+    offset(a),
+    rowStride,
+    kStride,
+    offset(b),
+    bias === undefined ? 0 : offset(bias),
+    relu ? 1 : 0,
+    offset(out),
+  );
+  return out;
+}
+
+let registered = false;
+
+/**
+ * True when {@link denseGemm} can multiply `a` (or aᵀ) by `b` on the current backend: wasm (its
+ * non-threaded build), float32, rows a multiple of 4 and columns of 8.
+ */
+export function gemmFits(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean): boolean {
+  if (tf.getBackend() !== 'wasm' || a.dtype !== 'float32' || b.dtype !== 'float32') return false;
+  const [rows, inner] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
+  if (rows % 4 !== 0 || b.shape[1] % 8 !== 0 || inner !== b.shape[0]) return false;
+  if (gemmOn(tf.backend() as unknown as WasmBackend) === null) return false;
+  if (!registered) {
+    tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: gemmKernel });
+    registered = true;
+  }
+  return true;
+}
+
+/**
+ * `a·b` (`aᵀ·b` with `transposeA`), plus `bias` [columns] and then relu when asked, as one
+ * kernel on the wasm heap. Only after {@link gemmFits} said yes for these operands.
+ *
+ * @example
+ * const h = gemmFits(x, w, false) ? denseGemm(x, w, { bias: b, relu: true }) : tf.relu(tf.add(tf.matMul(x, w), b));
+ */
+export function denseGemm(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  options: { transposeA?: boolean; bias?: tf.Tensor1D; relu?: boolean } = {},
+): tf.Tensor2D {
+  const inputs: tf.NamedTensorMap = options.bias === undefined ? { a, b } : { a, b, bias: options.bias };
+  const attrs = { transposeA: options.transposeA ?? false, relu: options.relu ?? false };
+  return tf.engine().runKernel<tf.Tensor2D>(KERNEL, inputs, attrs);
+}
