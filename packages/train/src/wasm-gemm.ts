@@ -10,12 +10,12 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * This kernel multiplies on the wasm backend's own heap, without packing or copying: C = A·B
  * (+ bias, then relu), A read through a row stride and a k stride (so Aᵀ costs nothing), B and
- * C row-major. Register tiles of 4 rows × 8 columns, accumulated in k order from the bias (or
- * zero) with a separate multiply and add per step, as XNNPACK's wasm SIMD microkernels do.
- * Results equal the stock kernels' up to float32 summation order.
+ * C row-major. Register tiles of 4 rows × 8 columns (the last n mod 8 columns one at a time),
+ * accumulated in k order from the bias (or zero) with a separate multiply and add per step, as
+ * XNNPACK's wasm SIMD microkernels do. Results equal the stock kernels' up to float32 summation
+ * order (on mnist-odd's shapes, bit for bit).
  *
- * Only for shapes it tiles exactly (rows a multiple of 4, columns a multiple of 8); callers use
- * tfjs' matMul for the rest.
+ * Only for a number of rows that is a multiple of 4; callers use tfjs' matMul for the rest.
  */
 
 /** The kernel's name, registered for the wasm backend when first used. */
@@ -36,12 +36,17 @@ function gemmBytes(): Uint8Array {
   const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
   const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
   const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-  const [I32, V128] = [0x7f, 0x7b];
+  const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
   const simd = (op: number): number[] => [0xfd, ...uleb(op)];
   const get = (i: number): number[] => [0x20, ...uleb(i)];
   const set = (i: number): number[] => [0x21, ...uleb(i)];
   const i32 = (n: number): number[] => [0x41, ...uleb(n)]; // small non-negative constants only
-  const [add, mul, shl, ltU] = [[0x6a], [0x6c], [0x74], [0x49]];
+  const [add, mul, shl, ltU, geU, leU] = [[0x6a], [0x6c], [0x74], [0x49], [0x4f], [0x4d]];
+  const [f32Add, f32Mul, f32Max, f32Zero] = [[0x92], [0x94], [0x97], [0x43, 0, 0, 0, 0]];
+  const [f32Load, f32Store] = [
+    [0x2a, 2, 0],
+    [0x38, 2, 0],
+  ];
   const [f32x4Add, f32x4Mul, f32x4Max] = [simd(0xe4), simd(0xe6), simd(0xe9)];
   const zero = [...simd(0x0c), ...new Array<number>(16).fill(0)]; // v128.const 0
   const v128Load = (offset: number): number[] => [...simd(0x00), 2, ...uleb(offset)];
@@ -55,7 +60,7 @@ function gemmBytes(): Uint8Array {
     [0x0b],
     (depth: number) => [0x0d, depth],
   ];
-  // Parameters: 0 m, 1 n, 2 k, 3 a, 4 a's row stride (bytes), 5 a's k stride (bytes), 6 b,
+  // Parameters: 0 m (a multiple of 4), 1 n, 2 k, 3 a, 4 a's row stride (bytes), 5 a's k stride (bytes), 6 b,
   // 7 bias (0: none), 8 relu (0/1), 9 out. Locals: 10 n0, 11 i0, 12 pa, 13 pb, 14 kk, 15 b's
   // and out's row bytes, 16 po, 17 2·row stride, 18 3·row stride; v128: 19–26 the accumulators
   // (row r, half h at 19 + 2r + h), 27–28 b's two vectors, 29 a splatted, 30–31 the bias.
@@ -63,6 +68,9 @@ function gemmBytes(): Uint8Array {
   const [n0, i0, pa, pb, kk, rowBytes, po, aRow2, aRow3] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
   const acc = (r: number, h: number): number => 19 + 2 * r + h;
   const [b0, b1, av, biasLo, biasHi] = [27, 28, 29, 30, 31];
+  // float32: 32 the column's bias, 33–36 the four rows' sums, 37 b's value.
+  const [bs, bv] = [32, 37];
+  const sum = (r: number): number => 33 + r;
   const aRowOffset = [[], get(aRow), get(aRow2), get(aRow3)] as const;
   const accumulateRow = (r: number): number[] => [
     ...get(pa),
@@ -80,7 +88,8 @@ function gemmBytes(): Uint8Array {
     ...[...block, ...get(m), 0x45, ...brIf(0), ...get(n), 0x45, ...brIf(0)], // nothing to do
     ...i32(0),
     ...set(n0),
-    ...loop, // column blocks
+    ...[...block, ...get(n), ...i32(8), ...ltU, ...brIf(0)], // no whole column block
+    ...loop, // column blocks of 8
     ...[...get(bias), ...ifThen],
     ...[...get(bias), ...get(n0), ...i32(2), ...shl, ...add, ...v128Load(0), ...set(biasLo)],
     ...[...get(bias), ...get(n0), ...i32(2), ...shl, ...add, ...v128Load(16), ...set(biasHi)],
@@ -120,7 +129,54 @@ function gemmBytes(): Uint8Array {
     ]),
     ...[...get(i0), ...i32(4), ...add, ...set(i0), ...get(i0), ...get(m), ...ltU, ...brIf(0)],
     ...end,
-    ...[...get(n0), ...i32(8), ...add, ...set(n0), ...get(n0), ...get(n), ...ltU, ...brIf(0)],
+    // while n0 + 8 ≤ n
+    ...[...get(n0), ...i32(8), ...add, ...set(n0), ...get(n0), ...i32(8), ...add, ...get(n), ...leU, ...brIf(0)],
+    ...end,
+    ...end,
+    // The last n mod 8 columns one at a time, in scalar float32 (the same operations per lane).
+    ...[...block, ...get(n0), ...get(n), ...geU, ...brIf(0)],
+    ...loop, // columns
+    ...[...get(bias), ...ifThen, ...get(bias), ...get(n0), ...i32(2), ...shl, ...add, ...f32Load, ...set(bs)],
+    ...[...elseDo, ...f32Zero, ...set(bs), ...end],
+    ...i32(0),
+    ...set(i0),
+    ...loop, // row blocks
+    ...rows.flatMap((r) => [...get(bs), ...set(sum(r))]),
+    ...[...get(a), ...get(i0), ...get(aRow), ...mul, ...add, ...set(pa)],
+    ...[...get(b), ...get(n0), ...i32(2), ...shl, ...add, ...set(pb)],
+    ...[...get(k), ...set(kk)],
+    ...[...block, ...get(kk), 0x45, ...brIf(0)],
+    ...loop, // k
+    ...[...get(pb), ...f32Load, ...set(bv)],
+    ...rows.flatMap((r) => [
+      ...get(sum(r)),
+      ...get(pa),
+      ...(r === 0 ? [] : [...aRowOffset[r]!, ...add]),
+      ...f32Load,
+      ...get(bv),
+      ...f32Mul,
+      ...f32Add,
+      ...set(sum(r)),
+    ]),
+    ...[...get(pa), ...get(aK), ...add, ...set(pa)],
+    ...[...get(pb), ...get(rowBytes), ...add, ...set(pb)],
+    ...[...get(kk), ...i32(1), 0x6b, ...set(kk), ...get(kk), ...brIf(0)],
+    ...end,
+    ...end,
+    ...[...get(relu), ...ifThen],
+    ...rows.flatMap((r) => [...get(sum(r)), ...f32Zero, ...f32Max, ...set(sum(r))]),
+    ...end,
+    ...[...get(out), ...get(i0), ...get(rowBytes), ...mul, ...add, ...get(n0), ...i32(2), ...shl, ...add, ...set(po)],
+    ...rows.flatMap((r) => [
+      ...get(po),
+      ...(r === 0 ? [] : [...get(rowBytes), ...i32(r), ...mul, ...add]),
+      ...get(sum(r)),
+      ...f32Store,
+    ]),
+    ...[...get(i0), ...i32(4), ...add, ...set(i0), ...get(i0), ...get(m), ...ltU, ...brIf(0)],
+    ...end,
+    ...[...get(n0), ...i32(1), ...add, ...set(n0), ...get(n0), ...get(n), ...ltU, ...brIf(0)],
+    ...end,
     ...end,
     ...end, // block
     ...end, // function
@@ -129,6 +185,7 @@ function gemmBytes(): Uint8Array {
     ...vector([
       [9, I32],
       [13, V128],
+      [6, F32],
     ]),
     ...body,
   ];
@@ -231,18 +288,13 @@ let registered = false;
 
 /**
  * True when {@link denseGemm} can multiply `a` (or aᵀ) by `b` on the current backend: wasm (its
- * non-threaded build), float32, rows a multiple of 4 and columns of 8.
+ * non-threaded build), float32, rows (of the product) a multiple of 4.
  */
 export function gemmFits(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean): boolean {
   if (tf.getBackend() !== 'wasm' || a.dtype !== 'float32' || b.dtype !== 'float32') return false;
   const [rows, inner] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
-  if (rows % 4 !== 0 || b.shape[1] % 8 !== 0 || inner !== b.shape[0]) return false;
-  if (gemmOn(tf.backend() as unknown as WasmBackend) === null) return false;
-  if (!registered) {
-    tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: gemmKernel });
-    registered = true;
-  }
-  return true;
+  if (rows % 4 !== 0 || inner !== b.shape[0]) return false;
+  return gemmOn(tf.backend() as unknown as WasmBackend) !== null;
 }
 
 /**
@@ -259,5 +311,9 @@ export function denseGemm(
 ): tf.Tensor2D {
   const inputs: tf.NamedTensorMap = options.bias === undefined ? { a, b } : { a, b, bias: options.bias };
   const attrs = { transposeA: options.transposeA ?? false, relu: options.relu ?? false };
+  if (!registered) {
+    tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: gemmKernel });
+    registered = true;
+  }
   return tf.engine().runKernel<tf.Tensor2D>(KERNEL, inputs, attrs);
 }
