@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { wasmMatMulKernelsInstalled } from '@losslab/runtime';
-import { denseGemm, gemmFits } from './wasm-gemm.js';
+import { denseGemm, gemmFits, reluBackward, reluBackwardFits } from './wasm-gemm.js';
 
 /** Hidden-layer activations whose derivative {@link DenseStack} computes from the layer's output. */
 type ElementwiseActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
@@ -28,11 +28,11 @@ export interface DenseActivations {
  * `fused.matMul` and the activations run, without the tape's Identity, Reshape and Cast kernels.
  * The last layer's activation is left to the caller (a fused loss owns the softmax).
  *
- * On wasm with losslab's matMul kernels installed, the matMuls whose shapes it tiles (a hidden
- * layer's forward pass with its bias and relu, and dW = inputᵀ·dz) run as `denseGemm`, which
- * reads both operands in place (no XNNPACK weight packing, no transpose of the input); the others
- * take the explicit-transpose kernels, which transpose inside the kernel before XNNPACK
- * multiplies. With the stock kernels a transposed operand is transposed with `tf.transpose`
+ * On wasm with losslab's matMul kernels installed, the matMuls whose shapes it tiles (a layer's
+ * forward pass with its bias and relu, and dW = inputᵀ·dz) run as `denseGemm`, which reads both
+ * operands in place (no XNNPACK weight packing, no transpose of the input), and a relu's
+ * derivative with the bias gradient as `reluBackward`; d input = dz·Wᵀ takes the
+ * explicit-transpose kernels, which transpose inside the kernel before XNNPACK multiplies. With the stock kernels a transposed operand is transposed with `tf.transpose`
  * first, because the stock transposed matMul is a scalar loop.
  */
 export class DenseStack {
@@ -84,17 +84,21 @@ export class DenseStack {
     const timesKernel = (dz: tf.Tensor2D, kernel: tf.Tensor2D): tf.Tensor2D =>
       explicit ? tf.matMul(dz, tf.transpose(kernel)) : tf.matMul(dz, kernel, false, true);
     let dz = logitGradient;
+    // The bias gradient of layer i when it came with dz (the caller's, or reluBackward's).
+    let biasGradient: tf.Tensor | undefined = lastBiasGradient;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i]!;
       const input = activations.inputs[i]!;
       grads[2 * i] = inputTimes(input, dz);
-      grads[2 * i + 1] = i === this.layers.length - 1 && lastBiasGradient ? lastBiasGradient : tf.sum(dz, 0);
+      grads[2 * i + 1] = biasGradient ?? tf.sum(dz, 0);
+      biasGradient = undefined;
       if (i === 0) break;
       const dh = timesKernel(dz, layer.kernel as tf.Tensor2D);
       // `input` is the previous layer's output y: its activation's derivative comes from y.
       switch (this.layers[i - 1]!.activation) {
         case 'relu':
-          dz = tf.mul(dh, tf.step(input));
+          if (gemm && reluBackwardFits(dh, input)) [dz, biasGradient] = reluBackward(dh, input);
+          else dz = tf.mul(dh, tf.step(input));
           break;
         case 'sigmoid':
           dz = tf.mul(dh, tf.mul(input, tf.sub(1, input)));

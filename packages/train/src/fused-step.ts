@@ -25,7 +25,7 @@ const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
  *   (`softmaxCrossentropyOnHost`, a few µs for a [128, 10] batch);
  * - backward: per layer dW = inputᵀ·dz and dz·Wᵀ (two matMuls), the activation's derivative, and
  *   db = Σ dz (the output layer's on the host).
- * mnist-odd's step runs 8 kernels on wasm (14 on cpu, 6 of them `Reshape` views) instead of 125.
+ * mnist-odd's step runs 6 kernels on wasm (14 on cpu, 6 of them `Reshape` views) instead of 125.
  * Results equal the straightforward path's up to float32 rounding (the fast-path tests compare both).
  *
  * Returns undefined (train the straightforward way) for any other model or loss, and on

@@ -18,11 +18,12 @@ import * as tf from '@tensorflow/tfjs-core';
  * Only for a number of rows that is a multiple of 4; callers use tfjs' matMul for the rest.
  */
 
-/** The kernel's name, registered for the wasm backend when first used. */
+/** The kernels' names, registered for the wasm backend when first used. */
 const KERNEL = 'LosslabGemm';
+const RELU_BACKWARD = 'LosslabReluBackward';
 
-/** The module, assembled here so that its every instruction can be read. */
-function gemmBytes(): Uint8Array {
+/** The module (gemm and reluBackward), assembled here so that its every instruction can be read. */
+function moduleBytes(): Uint8Array {
   const uleb = (n: number): number[] => {
     const out: number[] = [];
     do {
@@ -189,14 +190,65 @@ function gemmBytes(): Uint8Array {
     ]),
     ...body,
   ];
-  const signature = [0x60, ...vector(new Array<number[]>(10).fill([I32])), 0];
+
+  // reluBackward: parameters 0 rows, 1 columns (a multiple of 4), 2 dh, 3 y, 4 dz, 5 db.
+  // Locals: 6 the column block's byte offset, 7 offset, 8 end, 9 row bytes; v128: 10 y,
+  // 11 step(y), 12 dz, 13 the column sums. step(y) is tfjs' Step: NaN stays NaN, else y > 0 ? 1 : 0;
+  // dz = dh·step(y) (Multiply), db = Σ rows dz in row order from +0 (Sum).
+  const [rowCount, columnCount, dh, y, dz, db] = [0, 1, 2, 3, 4, 5];
+  const [c0, offset, endOffset, rowSize, yv, step, z, columnSum] = [6, 7, 8, 9, 10, 11, 12, 13];
+  const one = [...simd(0x0c), ...new Array<number[]>(4).fill([0, 0, 0x80, 0x3f]).flat()]; // v128.const 1.0 ×4
+  const [f32x4Ne, f32x4Gt, bitselect] = [simd(0x42), simd(0x44), simd(0x52)];
+  const reluBody = [
+    ...[...get(columnCount), ...i32(2), ...shl, ...set(rowSize)],
+    ...[...get(rowCount), ...get(rowSize), ...mul, ...set(endOffset)],
+    ...[...block, ...get(endOffset), 0x45, ...brIf(0)],
+    ...i32(0),
+    ...set(c0),
+    ...loop, // column blocks of 4
+    ...[...zero, ...set(columnSum), ...get(c0), ...set(offset)],
+    ...loop, // rows
+    ...[...get(y), ...get(offset), ...add, ...v128Load(0), ...set(yv)],
+    ...[...one, ...zero, ...get(yv), ...zero, ...f32x4Gt, ...bitselect, ...set(step)],
+    ...[...get(yv), ...get(step), ...get(yv), ...get(yv), ...f32x4Ne, ...bitselect, ...set(step)],
+    ...[...get(dh), ...get(offset), ...add, ...v128Load(0), ...get(step), ...f32x4Mul, ...set(z)],
+    ...[...get(dz), ...get(offset), ...add, ...get(z), ...v128Store(0)],
+    ...[...get(columnSum), ...get(z), ...f32x4Add, ...set(columnSum)],
+    ...[...get(offset), ...get(rowSize), ...add, ...set(offset), ...get(offset), ...get(endOffset), ...ltU, ...brIf(0)],
+    ...end,
+    ...[...get(db), ...get(c0), ...add, ...get(columnSum), ...v128Store(0)],
+    ...[...get(c0), ...i32(16), ...add, ...set(c0), ...get(c0), ...get(rowSize), ...ltU, ...brIf(0)],
+    ...end,
+    ...end, // block
+    ...end, // function
+  ];
+  const reluCode = [
+    ...vector([
+      [4, I32],
+      [4, V128],
+    ]),
+    ...reluBody,
+  ];
+  const params = (count: number): number[] => [0x60, ...vector(new Array<number[]>(count).fill([I32])), 0];
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector([signature])),
+    ...section(1, vector([params(10), params(6)])),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[0]])),
-    ...section(7, vector([[...name('gemm'), 0x00, 0x00]])),
-    ...section(10, vector([[...uleb(code.length), ...code]])),
+    ...section(3, vector([[0], [1]])),
+    ...section(
+      7,
+      vector([
+        [...name('gemm'), 0x00, 0x00],
+        [...name('reluBackward'), 0x00, 0x01],
+      ]),
+    ),
+    ...section(
+      10,
+      vector([
+        [...uleb(code.length), ...code],
+        [...uleb(reluCode.length), ...reluCode],
+      ]),
+    ),
   ]);
 }
 
@@ -226,32 +278,49 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
-let compiled: object | null | undefined;
-/** The kernel instantiated on each backend's memory (one in practice). */
-const instances = new WeakMap<object, GemmFunction | null>();
+type ReluBackwardFunction = (rows: number, columns: number, dh: number, y: number, dz: number, db: number) => void;
 
-function gemmOn(backend: WasmBackend): GemmFunction | null {
+/** The module's functions, instantiated on one backend's memory. */
+interface Kernels {
+  readonly gemm: GemmFunction;
+  readonly reluBackward: ReluBackwardFunction;
+}
+
+let compiled: object | null | undefined;
+/** The kernels instantiated on each backend's memory (one in practice), null where they cannot be. */
+const instances = new WeakMap<object, Kernels | null>();
+
+function kernelsOn(backend: WasmBackend): Kernels | null {
   const memory = backend.wasm.asm?.memory;
   if (memory === undefined) return null;
-  let gemm = instances.get(memory);
-  if (gemm === undefined) {
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
     const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     if (compiled === undefined) {
-      const bytes = gemmBytes();
+      const bytes = moduleBytes();
       compiled = api?.validate(bytes) === true ? new api.Module(bytes) : null;
     }
     try {
-      gemm =
-        compiled === null || api === undefined
+      const exports =
+        compiled === null || api === undefined ? null : new api.Instance(compiled, { env: { memory } }).exports;
+      kernels =
+        exports === null
           ? null
-          : (new api.Instance(compiled, { env: { memory } }).exports.gemm as GemmFunction);
+          : { gemm: exports.gemm as GemmFunction, reluBackward: exports.reluBackward as ReluBackwardFunction };
     } catch {
-      gemm = null; // e.g. a shared memory (the threaded build): the stock kernels then
+      kernels = null; // e.g. a shared memory (the threaded build): the stock kernels then
     }
-    instances.set(memory, gemm);
+    instances.set(memory, kernels);
   }
-  return gemm;
+  return kernels;
 }
+
+/** The kernels on the current backend, or null when it is not wasm or they cannot run there. */
+const currentKernels = (): Kernels | null =>
+  tf.getBackend() === 'wasm' ? kernelsOn(tf.backend() as unknown as WasmBackend) : null;
+
+/** A tensor's byte offset in the wasm heap. */
+const offsetOf = (backend: WasmBackend, t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
 
 interface GemmAttrs {
   transposeA: boolean;
@@ -264,10 +333,9 @@ function gemmKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { transposeA, relu } = args.attrs as unknown as GemmAttrs;
   const [rows, inner] = transposeA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const columns = b.shape[1]!;
-  const gemm = gemmOn(backend)!;
+  const { gemm } = kernelsOn(backend)!;
   const out = backend.makeOutput([rows, columns], 'float32');
-  // Offsets after makeOutput: nothing moves when the heap grows, but read them all the same way.
-  const offset = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const offset = (t: tf.TensorInfo): number => offsetOf(backend, t);
   const [rowStride, kStride] = transposeA ? [4, 4 * rows] : [4 * inner, 4];
   gemm(
     rows,
@@ -284,7 +352,27 @@ function gemmKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   return out;
 }
 
+function reluBackwardKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+  const backend = args.backend as unknown as WasmBackend;
+  const { dh, y } = args.inputs as { dh: tf.TensorInfo; y: tf.TensorInfo };
+  const [rows, columns] = dh.shape as [number, number];
+  const dz = backend.makeOutput([rows, columns], 'float32');
+  const db = backend.makeOutput([columns], 'float32');
+  const offset = (t: tf.TensorInfo): number => offsetOf(backend, t);
+  kernelsOn(backend)!.reluBackward(rows, columns, offset(dh), offset(y), offset(dz), offset(db));
+  return [dz, db];
+}
+
+const KERNELS = [
+  { kernelName: KERNEL, backendName: 'wasm', kernelFunc: gemmKernel as tf.KernelFunc },
+  { kernelName: RELU_BACKWARD, backendName: 'wasm', kernelFunc: reluBackwardKernel as unknown as tf.KernelFunc },
+];
 let registered = false;
+function register(): void {
+  if (registered) return;
+  for (const config of KERNELS) tf.registerKernel(config);
+  registered = true;
+}
 
 /**
  * True when {@link denseGemm} can multiply `a` (or aᵀ) by `b` on the current backend: wasm (its
@@ -293,8 +381,7 @@ let registered = false;
 export function gemmFits(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean): boolean {
   if (tf.getBackend() !== 'wasm' || a.dtype !== 'float32' || b.dtype !== 'float32') return false;
   const [rows, inner] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
-  if (rows % 4 !== 0 || inner !== b.shape[0]) return false;
-  return gemmOn(tf.backend() as unknown as WasmBackend) !== null;
+  return rows % 4 === 0 && inner === b.shape[0] && currentKernels() !== null;
 }
 
 /**
@@ -311,9 +398,29 @@ export function denseGemm(
 ): tf.Tensor2D {
   const inputs: tf.NamedTensorMap = options.bias === undefined ? { a, b } : { a, b, bias: options.bias };
   const attrs = { transposeA: options.transposeA ?? false, relu: options.relu ?? false };
-  if (!registered) {
-    tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: gemmKernel });
-    registered = true;
-  }
+  register();
   return tf.engine().runKernel<tf.Tensor2D>(KERNEL, inputs, attrs);
 }
+
+/**
+ * A relu layer's backward step in one pass on the wasm heap, where {@link reluBackwardFits}: from
+ * dh (the gradient w.r.t. the layer's output y) and y, dz = dh·step(y) and db = Σ_rows dz — the
+ * values of tfjs' `mul(dh, step(y))` and `sum(dz, 0)` bit for bit (same operations, same order).
+ *
+ * @example
+ * const [dz, db] = reluBackwardFits(dh, y) ? reluBackward(dh, y) : [tf.mul(dh, tf.step(y)), undefined];
+ */
+export function reluBackward(dh: tf.Tensor2D, y: tf.Tensor2D): [tf.Tensor2D, tf.Tensor1D] {
+  register();
+  const [dz, db] = tf.engine().runKernel(RELU_BACKWARD, { dh, y }) as unknown as [tf.Tensor2D, tf.Tensor1D];
+  return [dz, db];
+}
+
+/** True when {@link reluBackward} runs here: wasm, float32 operands of one shape, columns a multiple of 4. */
+export const reluBackwardFits = (dh: tf.Tensor2D, y: tf.Tensor2D): boolean =>
+  dh.dtype === 'float32' &&
+  y.dtype === 'float32' &&
+  dh.shape[0] === y.shape[0] &&
+  dh.shape[1] === y.shape[1] &&
+  dh.shape[1] % 4 === 0 &&
+  currentKernels() !== null;

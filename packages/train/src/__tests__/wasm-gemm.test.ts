@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { createRng, liveTensorCount } from '@losslab/runtime';
 import { useBackend } from '@losslab/test-utils';
-import { denseGemm, gemmFits } from '../wasm-gemm.js';
+import { denseGemm, gemmFits, reluBackward, reluBackwardFits } from '../wasm-gemm.js';
 
 /** Seeded values in [-1, 1), some exactly zero. */
 function values(count: number, seed: number): Float32Array {
@@ -119,6 +119,52 @@ describe('denseGemm, the wasm matMul on the heap', () => {
     await useBackend('cpu');
     tf.tidy(() => {
       expect(gemmFits(tf.zeros<tf.Rank.R2>([8, 3]), tf.zeros<tf.Rank.R2>([3, 8]), false)).toBe(false);
+    });
+  });
+});
+
+describe('reluBackward, a relu layer’s backward step on the wasm heap', () => {
+  it('gives tfjs’ mul(dh, step(y)) and sum(dz, 0) bit for bit, NaN, ±0 and ±∞ included', async () => {
+    await useBackend('wasm');
+    const before = liveTensorCount();
+    const [rows, columns] = [6, 8];
+    const dhValues = values(rows * columns, 8);
+    const yValues = values(rows * columns, 9).map((v) => Math.max(v, 0));
+    // Special values: NaN and ∞ in y and dh, negative dh where y = 0 (a −0 product), y exactly 0.
+    yValues[1] = Number.NaN;
+    yValues[10] = Number.POSITIVE_INFINITY;
+    dhValues[11] = Number.NEGATIVE_INFINITY; // at y = 0: −∞·0 = NaN
+    dhValues[20] = Number.NaN;
+    yValues[21] = 0;
+    dhValues[21] = -0.5;
+    tf.tidy(() => {
+      const dh = tf.tensor2d(dhValues, [rows, columns]);
+      const y = tf.tensor2d(yValues, [rows, columns]);
+      expect(reluBackwardFits(dh, y)).toBe(true);
+      const [dz, db] = reluBackward(dh, y);
+      const stockDz = tf.mul(dh, tf.step(y));
+      const stockDb = tf.sum(stockDz, 0);
+      const bits = (t: tf.Tensor): number[] =>
+        Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+      expect(bits(dz)).toEqual(bits(stockDz));
+      expect(bits(db)).toEqual(bits(stockDb));
+      expect(Object.is(dz.dataSync()[21], -0)).toBe(true);
+    });
+    expect(liveTensorCount()).toBe(before);
+  });
+
+  it('runs on wasm for float32 operands of one shape with columns a multiple of 4', async () => {
+    await useBackend('wasm');
+    tf.tidy(() => {
+      const dh = tf.zeros<tf.Rank.R2>([3, 8]);
+      expect(reluBackwardFits(dh, tf.zeros<tf.Rank.R2>([3, 8]))).toBe(true);
+      expect(reluBackwardFits(tf.zeros<tf.Rank.R2>([3, 6]), tf.zeros<tf.Rank.R2>([3, 6]))).toBe(false);
+      expect(reluBackwardFits(dh, tf.zeros<tf.Rank.R2>([4, 8]))).toBe(false);
+      expect(reluBackwardFits(dh, tf.zeros<tf.Rank.R2>([3, 8], 'int32'))).toBe(false);
+    });
+    await useBackend('cpu');
+    tf.tidy(() => {
+      expect(reluBackwardFits(tf.zeros<tf.Rank.R2>([3, 8]), tf.zeros<tf.Rank.R2>([3, 8]))).toBe(false);
     });
   });
 });
