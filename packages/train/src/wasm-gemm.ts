@@ -367,11 +367,13 @@ const KERNELS = [
   { kernelName: KERNEL, backendName: 'wasm', kernelFunc: gemmKernel as tf.KernelFunc },
   { kernelName: RELU_BACKWARD, backendName: 'wasm', kernelFunc: reluBackwardKernel as unknown as tf.KernelFunc },
 ];
-let registered = false;
+/** Registers the kernels once (another copy of this module may have done it already). */
 function register(): void {
-  if (registered) return;
-  for (const config of KERNELS) tf.registerKernel(config);
-  registered = true;
+  for (const config of KERNELS) {
+    // getKernel is typed as always found; at run time it returns undefined for a missing kernel.
+    if ((tf.getKernel(config.kernelName, 'wasm') as tf.KernelConfig | undefined) === undefined)
+      tf.registerKernel(config);
+  }
 }
 
 /**
