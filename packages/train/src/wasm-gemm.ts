@@ -16,6 +16,11 @@ import * as tf from '@tensorflow/tfjs-core';
  * order (on mnist-odd's shapes, bit for bit).
  *
  * Only for a number of rows that is a multiple of 4; callers use tfjs' matMul for the rest.
+ * The same module holds {@link reluBackward}, a relu layer's backward step in one pass.
+ *
+ * In-place weight updates are no way around the packing: the operator cache is keyed by the
+ * tensor's id, so weights written into the same tensor would be multiplied as the stale packed
+ * copy (measured: a matMul after such a write returned the old product).
  */
 
 /** The kernels' names, registered for the wasm backend when first used. */
