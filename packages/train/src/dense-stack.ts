@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { wasmMatMulKernelsInstalled } from '@losslab/runtime';
+import { denseGemm, gemmFits, reluBackward, reluBackwardFits } from './wasm-gemm.js';
 
 /** Hidden-layer activations whose derivative {@link DenseStack} computes from the layer's output. */
 type ElementwiseActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
@@ -27,9 +28,12 @@ export interface DenseActivations {
  * `fused.matMul` and the activations run, without the tape's Identity, Reshape and Cast kernels.
  * The last layer's activation is left to the caller (a fused loss owns the softmax).
  *
- * On wasm with losslab's explicit-transpose matMul kernels a transposed operand is transposed
- * inside the kernel before XNNPACK multiplies; with the stock kernels it is transposed with
- * `tf.transpose` first, because the stock transposed matMul is a scalar loop.
+ * On wasm with losslab's matMul kernels installed, the matMuls whose shapes it tiles (a layer's
+ * forward pass with its bias and relu, and dW = inputᵀ·dz) run as `denseGemm`, which reads both
+ * operands in place (no XNNPACK weight packing, no transpose of the input), and a relu's
+ * derivative with the bias gradient as `reluBackward`; d input = dz·Wᵀ takes the
+ * explicit-transpose kernels, which transpose inside the kernel before XNNPACK multiplies. With the stock kernels a transposed operand is transposed with `tf.transpose`
+ * first, because the stock transposed matMul is a scalar loop.
  */
 export class DenseStack {
   constructor(
@@ -51,7 +55,7 @@ export class DenseStack {
     this.layers.forEach((layer, i) => {
       inputs.push(h);
       const fusable = i < last && (layer.activation === 'relu' || layer.activation === 'linear');
-      const z = denseKernel(h, layer, fusable ? layer.activation : 'linear');
+      const z = denseKernel(h, layer, fusable ? layer.activation : 'linear', ownGemm());
       h =
         i === last || fusable
           ? z
@@ -70,22 +74,31 @@ export class DenseStack {
   backward(activations: DenseActivations, logitGradient: tf.Tensor2D, lastBiasGradient?: tf.Tensor1D): tf.Tensor[] {
     const grads: tf.Tensor[] = new Array<tf.Tensor>(this.layers.length * 2);
     const explicit = tf.getBackend() === 'wasm' && !wasmMatMulKernelsInstalled();
+    const gemm = ownGemm();
     const inputTimes = (input: tf.Tensor2D, dz: tf.Tensor2D): tf.Tensor2D =>
-      explicit ? tf.matMul(tf.transpose(input), dz) : tf.matMul(input, dz, true, false);
+      gemm && gemmFits(input, dz, true)
+        ? denseGemm(input, dz, { transposeA: true })
+        : explicit
+          ? tf.matMul(tf.transpose(input), dz)
+          : tf.matMul(input, dz, true, false);
     const timesKernel = (dz: tf.Tensor2D, kernel: tf.Tensor2D): tf.Tensor2D =>
       explicit ? tf.matMul(dz, tf.transpose(kernel)) : tf.matMul(dz, kernel, false, true);
     let dz = logitGradient;
+    // The bias gradient of layer i when it came with dz (the caller's, or reluBackward's).
+    let biasGradient: tf.Tensor | undefined = lastBiasGradient;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i]!;
       const input = activations.inputs[i]!;
       grads[2 * i] = inputTimes(input, dz);
-      grads[2 * i + 1] = i === this.layers.length - 1 && lastBiasGradient ? lastBiasGradient : tf.sum(dz, 0);
+      grads[2 * i + 1] = biasGradient ?? tf.sum(dz, 0);
+      biasGradient = undefined;
       if (i === 0) break;
       const dh = timesKernel(dz, layer.kernel as tf.Tensor2D);
       // `input` is the previous layer's output y: its activation's derivative comes from y.
       switch (this.layers[i - 1]!.activation) {
         case 'relu':
-          dz = tf.mul(dh, tf.step(input));
+          if (gemm && reluBackwardFits(dh, input)) [dz, biasGradient] = reluBackward(dh, input);
+          else dz = tf.mul(dh, tf.step(input));
           break;
         case 'sigmoid':
           dz = tf.mul(dh, tf.mul(input, tf.sub(1, input)));
@@ -101,12 +114,24 @@ export class DenseStack {
   }
 }
 
+/** Whether {@link denseGemm} may replace matMuls: on wasm while losslab's matMul kernels are installed (`fastMatMul`). */
+const ownGemm = (): boolean => tf.getBackend() === 'wasm' && wasmMatMulKernelsInstalled();
+
 /**
- * `input·kernel + bias` and the activation in one `_FusedMatMul` kernel, as `tf.fused.matMul`
- * (which tfjs-layers' Dense calls) runs it, without that op's gradient wrapper: nothing here is
- * recorded by a tape. The kernel takes rank-3 operands; the reshapes are views.
+ * `input·kernel + bias` and the activation in one kernel: {@link denseGemm} where `gemm` is on and
+ * the shapes fit, else `_FusedMatMul` as `tf.fused.matMul` (which tfjs-layers' Dense calls) runs
+ * it, without that op's gradient wrapper: nothing here is recorded by a tape. `_FusedMatMul`
+ * takes rank-3 operands; the reshapes are views.
  */
-function denseKernel(input: tf.Tensor2D, layer: DenseLayerWeights, activation: 'relu' | 'linear'): tf.Tensor2D {
+function denseKernel(
+  input: tf.Tensor2D,
+  layer: DenseLayerWeights,
+  activation: 'relu' | 'linear',
+  gemm: boolean,
+): tf.Tensor2D {
+  const kernel = layer.kernel as tf.Tensor2D;
+  if (gemm && gemmFits(input, kernel, false))
+    return denseGemm(input, kernel, { bias: layer.bias as tf.Tensor1D, relu: activation === 'relu' });
   const [rows, columns] = [input.shape[0], layer.kernel.shape[1]!];
   const out = tf.engine().runKernel<tf.Tensor>(
     '_FusedMatMul',

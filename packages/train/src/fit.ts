@@ -4,7 +4,7 @@ import { batchCount, batches, type ArrayDataset, type BatchAugment, type BatchPl
 import { DEFAULT_REDUCTION, reduceLoss, type Loss, type ScalarReduction } from '@losslab/losses';
 import { LosslabError, requireInteger } from '@losslab/runtime';
 import { fusedDenseStep } from './fused-step.js';
-import { isHostAdam } from './host-adam.js';
+import { hostValues, isHostAdam } from './host-adam.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
 import { earlyStoppingState, learningRateAt, learningRateOf, setLearningRate } from './schedule.js';
 import type { EarlyStoppingSpec, EpochRecord, ScheduleSpec, TrainingState } from '@losslab/schema';
@@ -217,8 +217,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           // (in the order of the probe path below) for the message; nothing is applied.
           [value = Number.NaN] = await computed.value.data();
           computed.value.dispose();
-          const weightValues = variables.map((v) => v.dataSync() as Float32Array);
-          const gradientValues = named.map((g) => g.tensor?.dataSync() as Float32Array | undefined);
+          // Views of the wasm heap where possible: read before the step makes any tensor.
+          const weightValues = variables.map(hostValues);
+          const gradientValues = named.map((g) => (g.tensor === undefined ? undefined : hostValues(g.tensor)));
           const unapplied = Number.isFinite(value)
             ? host.stepIfFinite(variables, weightValues, gradientValues)
             : undefined;

@@ -226,6 +226,19 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
   const mlpOf = (spec: Omit<MlpSpec, 'output'>) => () =>
     createMlp({ ...spec, output: { units: 3, activation: 'softmax' } }, 1);
   const flatData = withWeightColumn(mlpData(), [2, 3]);
+  // Eight features: with 8 hidden units and batches of 8, the wasm backend runs the hidden
+  // layer's forward pass and dW = xᵀ·dz as denseGemm (rows a multiple of 4, columns of 8).
+  const wideData = ((): ArrayDataset => {
+    const narrow = fusedData;
+    const features = new Float32Array(narrow.size * 8);
+    for (let i = 0; i < narrow.size; i++) {
+      const row = narrow.features.subarray(i * 6, i * 6 + 6);
+      features.set(row, i * 8);
+      features[i * 8 + 6] = row[0]! * row[1]! - 0.3;
+      features[i * 8 + 7] = 0.5 - row[2]!;
+    }
+    return { ...narrow, features, featureShape: [8] };
+  })();
   const fusedCases: {
     name: string;
     model: () => tfl.LayersModel;
@@ -262,6 +275,13 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
       reduction: 'sum',
     },
     {
+      name: 'relu, masked, shapes the wasm gemm tiles',
+      model: mlpOf({ inputShape: [8], hidden: [{ units: 8, activation: 'relu' }] }),
+      loss: masked(categoricalCrossentropy(), fusedLayout, { target: 'digit', mask: 'isOdd' }),
+      reduction: 'sumOverBatchSize',
+      data: wideData,
+    },
+    {
       name: 'masked, sumOverNonzeroWeights',
       model: mlpOf({ inputShape: [6], hidden: [] }),
       loss: masked(categoricalCrossentropy(), fusedLayout, { target: 'digit', mask: 'isOdd' }),
@@ -274,7 +294,7 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
     const before = liveTensorCount();
     const model = c.model();
     const data = c.data ?? fusedData;
-    const x = tf.tensor(data.features.slice(0, 8 * 6), [8, ...data.featureShape]);
+    const x = tf.tensor(data.features.slice(0, (8 * data.features.length) / data.size), [8, ...data.featureShape]);
     const y = tf.tensor2d(fusedData.labels.slice(0, 8 * 5), [8, 5]);
     const step = fusedDenseStep(model, c.loss, c.reduction);
     expect(step, 'the fused path takes this model and loss').toBeDefined();
@@ -334,11 +354,15 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
       tf.variableGrads(() => reduceLoss(c.loss, y, model.apply(x, { training: true }) as tf.Tensor2D), variables),
     );
     // Two fused matMuls (each with 3 Reshapes of its operands and result, views), dW and dx of
-    // the output layer, relu's step and its product, dW and db of the hidden layer.
-    expect(fused.filter((k) => k === 'Reshape')).toHaveLength(6);
+    // the output layer, relu's step and its product, dW and db of the hidden layer. On wasm
+    // the forward passes (8 rows) are denseGemm without reshapes; the dWs are not (5 and 6 rows),
+    // nor is relu's derivative (5 columns).
+    const wasm = backend === 'wasm';
+    expect(fused.filter((k) => k === 'Reshape')).toHaveLength(wasm ? 0 : 6);
+    const forward = wasm ? 'LosslabGemm' : '_FusedMatMul';
     expect(fused.filter((k) => k !== 'Reshape')).toEqual([
-      '_FusedMatMul',
-      '_FusedMatMul',
+      forward,
+      forward,
       'BatchMatMul',
       'BatchMatMul',
       'Step',
@@ -347,6 +371,37 @@ describe.each(TEST_BACKENDS)('optimised training paths on %s', (backend) => {
       'Sum',
     ]);
     expect(stock.length).toBeGreaterThan(80);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('mlp: where the shapes tile, wasm runs the forward passes and dWs as denseGemm', async () => {
+    await useBackend(backend);
+    const c = fusedCases.find((f) => f.data === wideData)!;
+    const model = c.model();
+    const x = tf.tensor2d(wideData.features.slice(0, 8 * 8), [8, 8]);
+    const y = tf.tensor2d(wideData.labels.slice(0, 8 * 5), [8, 5]);
+    const step = fusedDenseStep(model, c.loss, c.reduction)!;
+    let result: ReturnType<typeof step>;
+    const info = await tf.profile(() => {
+      result = step(x, y);
+    });
+    tf.dispose([result!.value, ...Object.values(result!.grads)]);
+    const kernels = info.kernels.map((k) => k.name).filter((k) => k !== 'Reshape');
+    // Every matMul but dx = dz·Wᵀ (a transposed b) is denseGemm on wasm, none of them Reshapes,
+    // and relu's derivative with the hidden bias gradient is reluBackward.
+    const wasm = backend === 'wasm';
+    const gemm = (stock: string): string => (wasm ? 'LosslabGemm' : stock);
+    expect(kernels).toEqual([
+      gemm('_FusedMatMul'),
+      gemm('_FusedMatMul'),
+      gemm('BatchMatMul'),
+      'BatchMatMul',
+      ...(wasm ? ['LosslabReluBackward'] : ['Step', 'Multiply']),
+      gemm('BatchMatMul'),
+      ...(wasm ? [] : ['Sum']),
+    ]);
+    expect(info.kernels.filter((k) => k.name === 'Reshape')).toHaveLength(backend === 'wasm' ? 0 : 6);
     tf.dispose([x, y]);
     model.dispose();
   });

@@ -3,6 +3,7 @@ import { liveTensorCount } from '@losslab/runtime';
 import { TEST_BACKENDS, useBackend } from '@losslab/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { HostAdam } from '../index.js';
+import { hostValues } from '../host-adam.js';
 
 // HostAdam with the SIMD kernel or, as where WebAssembly SIMD is missing, with the scalar loop.
 const kernel = vi.hoisted(() => ({ simd: true }));
@@ -61,6 +62,22 @@ describe.each(TEST_BACKENDS)('HostAdam with and without the SIMD kernel on %s', 
     expect(simd.nonFinite).toEqual(scalar.nonFinite);
     // The weights moved: the comparison is not of untouched values.
     expect(simd.weights[3]).not.toEqual(simd.weights[0]);
+    expect(liveTensorCount()).toBe(before);
+  });
+});
+
+describe.each(TEST_BACKENDS)('hostValues on %s', (backend) => {
+  it('gives a tensor’s values, on wasm as a view of the heap (no copy)', async () => {
+    await useBackend(backend);
+    const before = liveTensorCount();
+    const values = spread(12, 3);
+    const tensor = tf.tensor2d(values, [3, 4]);
+    const seen = hostValues(tensor);
+    expect(Array.from(seen)).toEqual(Array.from(values));
+    // wasm: the view is the tensor's memory (the write shows in dataSync); cpu: its own array.
+    seen[5] = 42;
+    expect(tensor.dataSync()[5]).toBe(42);
+    tensor.dispose();
     expect(liveTensorCount()).toBe(before);
   });
 });
