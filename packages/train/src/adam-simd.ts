@@ -1,3 +1,5 @@
+import { wasmModule, wasmOp, wasmType } from '@losslab/runtime';
+
 /**
  * {@link HostAdam}'s update loop as a WebAssembly SIMD kernel, two weights per instruction in
  * float64 lanes. Every operation is the scalar loop's — float32 values widened exactly, then
@@ -11,24 +13,8 @@
 
 /** The 341-byte module, assembled here so that its every instruction can be read. */
 function kernelBytes(): Uint8Array {
-  const uleb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let byte = n & 0x7f;
-      n >>>= 7;
-      if (n !== 0) byte |= 0x80;
-      out.push(byte);
-    } while (n !== 0);
-    return out;
-  };
-  const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-  const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-  const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-  const [I32, F64, V128] = [0x7f, 0x7c, 0x7b];
-  const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-  const get = (i: number): number[] => [0x20, ...uleb(i)];
-  const set = (i: number): number[] => [0x21, ...uleb(i)];
-  const tee = (i: number): number[] => [0x22, ...uleb(i)];
+  const { get, set, tee, simd } = wasmOp;
+  const { i32: I32, f64: F64, v128: V128 } = wasmType;
   const [add, sub, mul, div, sqrt] = [0xf0, 0xf1, 0xf2, 0xf3, 0xef].map(simd) as [
     number[],
     number[],
@@ -88,29 +74,22 @@ function kernelBytes(): Uint8Array {
     ...[...get(at.offset), 0x41, 8, ...i32Add, ...tee(at.offset), ...get(at.end), 0x49, 0x0d, 0], // br_if (offset += 8) < end
     ...[0x0b, 0x0b],
     ...[...get(probe), ...simd(0x21), 0, ...get(probe), ...simd(0x21), 1, 0xa0], // lane 0 + lane 1
-    0x0b,
   ];
-  const code = [
-    ...vector([
-      [2, I32],
-      [13, V128],
-    ]),
-    ...body,
-  ];
-  const signature = [
-    0x60,
-    ...vector([I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64, F64, F64, F64].map((t) => [t])),
-    1,
-    F64,
-  ];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector([signature])),
-    ...section(2, vector([[...name('m'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vector([[0]])),
-    ...section(7, vector([[...name('adam'), 0x00, 0x00]])),
-    ...section(10, vector([[...uleb(code.length), ...code]])),
-  ]);
+  return wasmModule({
+    memory: { module: 'm', name: 'memory', minimumPages: 1 },
+    functions: [
+      {
+        name: 'adam',
+        params: [I32, I32, I32, I32, I32, I32, F64, F64, F64, F64, F64, F64, F64, F64],
+        results: [F64],
+        locals: [
+          [2, I32],
+          [13, V128],
+        ],
+        body,
+      },
+    ],
+  });
 }
 
 type AdamKernel = (

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { uleb, wasmModule, wasmOp, wasmType } from '@losslab/runtime';
 
 /**
  * Why this exists: tfjs-backend-wasm 4.22 multiplies through an XNNPACK fully-connected operator
@@ -29,24 +30,8 @@ const RELU_BACKWARD = 'LosslabReluBackward';
 
 /** The module (gemm and reluBackward), assembled here so that its every instruction can be read. */
 function moduleBytes(): Uint8Array {
-  const uleb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let byte = n & 0x7f;
-      n >>>= 7;
-      if (n !== 0) byte |= 0x80;
-      out.push(byte);
-    } while (n !== 0);
-    return out;
-  };
-  const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-  const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-  const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-  const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
-  const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-  const get = (i: number): number[] => [0x20, ...uleb(i)];
-  const set = (i: number): number[] => [0x21, ...uleb(i)];
-  const i32 = (n: number): number[] => [0x41, ...uleb(n)]; // small non-negative constants only
+  const { get, set, i32, simd } = wasmOp;
+  const { i32: I32, f32: F32, v128: V128 } = wasmType;
   const [add, mul, shl, ltU, geU, leU] = [[0x6a], [0x6c], [0x74], [0x49], [0x4f], [0x4d]];
   const [f32Add, f32Mul, f32Max, f32Zero] = [[0x92], [0x94], [0x97], [0x43, 0, 0, 0, 0]];
   const [f32Load, f32Store] = [
@@ -185,15 +170,6 @@ function moduleBytes(): Uint8Array {
     ...end,
     ...end,
     ...end, // block
-    ...end, // function
-  ];
-  const code = [
-    ...vector([
-      [9, I32],
-      [13, V128],
-      [6, F32],
-    ]),
-    ...body,
   ];
 
   // reluBackward: parameters 0 rows, 1 columns (a multiple of 4), 2 dh, 3 y, 4 dz, 5 db.
@@ -225,36 +201,33 @@ function moduleBytes(): Uint8Array {
     ...[...get(c0), ...i32(16), ...add, ...set(c0), ...get(c0), ...get(rowSize), ...ltU, ...brIf(0)],
     ...end,
     ...end, // block
-    ...end, // function
   ];
-  const reluCode = [
-    ...vector([
-      [4, I32],
-      [4, V128],
-    ]),
-    ...reluBody,
-  ];
-  const params = (count: number): number[] => [0x60, ...vector(new Array<number[]>(count).fill([I32])), 0];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector([params(10), params(6)])),
-    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[0], [1]])),
-    ...section(
-      7,
-      vector([
-        [...name('gemm'), 0x00, 0x00],
-        [...name('reluBackward'), 0x00, 0x01],
-      ]),
-    ),
-    ...section(
-      10,
-      vector([
-        [...uleb(code.length), ...code],
-        [...uleb(reluCode.length), ...reluCode],
-      ]),
-    ),
-  ]);
+  return wasmModule({
+    memory: { module: 'env', name: 'memory', minimumPages: 0 },
+    functions: [
+      {
+        name: 'gemm',
+        params: new Array<number>(10).fill(I32),
+        results: [],
+        locals: [
+          [9, I32],
+          [13, V128],
+          [6, F32],
+        ],
+        body,
+      },
+      {
+        name: 'reluBackward',
+        params: new Array<number>(6).fill(I32),
+        results: [],
+        locals: [
+          [4, I32],
+          [4, V128],
+        ],
+        body: reluBody,
+      },
+    ],
+  });
 }
 
 type GemmFunction = (
