@@ -108,7 +108,12 @@ describe.each([
     const tampered = join(root, 'tampered', 'runs');
     cpSync(killed, tampered, { recursive: true });
     const tamperedFolder = join(tampered, 'tiny-mnist-odd', folder.split(/[/\\]/).pop()!);
-    const [newest] = readdirSync(join(tamperedFolder, 'checkpoints')).sort().reverse();
+    // A kill during a checkpoint's write can leave its temporary file (`epoch-0003.json.tmp-<pid>`),
+    // which sorts last but is never read: tamper with the newest checkpoint the run will read.
+    const [newest] = readdirSync(join(tamperedFolder, 'checkpoints'))
+      .filter((name) => /^epoch-\d+\.json$/.test(name))
+      .sort()
+      .reverse();
     const checkpointFile = join(tamperedFolder, 'checkpoints', newest!);
     const checkpoint = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoint;
     const first = checkpoint.weights[0]!;
