@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { LstmGradientSimd } from './lstm-simd.js';
 
 /**
  * Two kernels that run a whole LSTM sequence's recurrence, forward and backward, inside one
@@ -341,19 +342,39 @@ function backward(
   const recurrentT = memory.alloc([width, units]);
   const carry = new Float32Array(batch * units); // dc_{t+1} ⊙ f_{t+1}
   const zeros = new Float32Array(batch * units);
+  const output = (t: number): boolean => sequences || t === steps - 1;
   try {
     {
       const U = memory.view(recurrent);
       const UT = memory.view(recurrentT);
       for (let j = 0; j < units; j++) for (let k = 0; k < width; k++) UT[k * units + j] = U[j * width + k]!;
     }
+    const simd = LstmGradientSimd.create({
+      steps,
+      batch,
+      units,
+      outputLength: sequences ? steps * batch * units : batch * units,
+    });
+    simd?.load(
+      memory.view(inputs.gates),
+      memory.view(inputs.cellTanhs),
+      memory.view(inputs.cells),
+      memory.view(inputs.dHidden),
+    );
     let product: tf.TensorInfo | undefined; // dz_{t+1}·Uᵀ
     for (let t = steps - 1; t >= 0; t--) {
+      if (simd !== undefined) {
+        const dzStep = simd.step(t, product === undefined ? undefined : memory.view(product), output(t), sequences);
+        memory.view(step).set(dzStep);
+        memory.view(dz).set(dzStep, t * batch * width);
+        if (product !== undefined) memory.free(product);
+        product = t > 0 ? memory.matMul(step, recurrentT) : undefined;
+        continue;
+      }
       const dY = memory.view(inputs.dHidden);
       const C = memory.view(inputs.cells);
-      const output = sequences || t === steps - 1;
       gradientStep(
-        output ? dY : zeros,
+        output(t) ? dY : zeros,
         sequences ? t * batch * units : 0,
         product === undefined ? zeros : memory.view(product),
         memory.view(inputs.gates),
