@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LstmGradientSimd } from './lstm-simd.js';
+import { LstmForwardSimd, LstmGradientSimd } from './lstm-simd.js';
 
 /**
  * Two kernels that run a whole LSTM sequence's recurrence, forward and backward, inside one
@@ -41,6 +41,8 @@ const BACKENDS = ['wasm', 'cpu'] as const;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 interface WasmBackend {
+  /** The emscripten module; `asm.memory` its WebAssembly.Memory (the heap). */
+  wasm?: { asm?: { memory?: { buffer: ArrayBufferLike } } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
@@ -66,6 +68,12 @@ abstract class Memory {
   /** A view on the values; take it again after any alloc, matMul or sigmoid (the wasm heap may grow). */
   abstract view(info: tf.TensorInfo): Float32Array;
   abstract free(info: tf.TensorInfo): void;
+  /** The forward step's SIMD kernels on this memory, where the tensors are in a WebAssembly memory. */
+  abstract forwardSimd(probe: tf.TensorInfo, units: number): LstmForwardSimd | undefined;
+  /** The byte address of a tensor's float `index` in its memory (for {@link forwardSimd}'s kernels). */
+  address(info: tf.TensorInfo, index: number): number {
+    return this.view(info).byteOffset + 4 * index;
+  }
   matMul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
     const attrs = { transposeA: false, transposeB: false };
     return this.matMulKernel.kernelFunc({ inputs: { a, b }, backend: this.args.backend, attrs }) as tf.TensorInfo;
@@ -94,6 +102,12 @@ class WasmMemory extends Memory {
   free(info: tf.TensorInfo): void {
     this.backend.disposeData(info.dataId);
   }
+  forwardSimd(probe: tf.TensorInfo, units: number): LstmForwardSimd | undefined {
+    const heap = this.backend.wasm?.asm?.memory;
+    // Only where the tensors' views are on that memory (an emscripten detail, checked).
+    if (heap === undefined) return undefined;
+    return this.view(probe).buffer === heap.buffer ? LstmForwardSimd.on(heap, units) : undefined;
+  }
 }
 
 class CpuMemory extends Memory {
@@ -113,6 +127,9 @@ class CpuMemory extends Memory {
   }
   free(info: tf.TensorInfo): void {
     this.backend.disposeData(info.dataId);
+  }
+  forwardSimd(): undefined {
+    return undefined; // the values are JS arrays
   }
 }
 
@@ -184,21 +201,19 @@ function cellStep(
   }
 }
 
-/** tanh c_t = 2σ(2c_t) − 1 from SC, h_t = o ⊙ tanh c_t into H and into the next operand A, with x_{t+1}. */
+/** tanh c_t = 2σ(2c_t) − 1 from SC, h_t = o ⊙ tanh c_t into H and into the next operand A. */
 function hiddenStep(
   SC: Float32Array,
   G: Float32Array,
   TC: Float32Array,
   H: Float32Array,
   A: Float32Array,
-  X: Float32Array,
   t: number,
   n: Sizes,
 ): void {
-  const { steps, batch, features, units, width, depth } = n;
+  const { batch, units, width, depth } = n;
   const zBase = t * batch * width;
   const uBase = t * batch * units;
-  const next = (t + 1) * batch * features;
   for (let b = 0; b < batch; b++) {
     for (let j = 0; j < units; j++) {
       const u = b * units + j;
@@ -208,8 +223,16 @@ function hiddenStep(
       H[uBase + u] = h;
       A[b * depth + j] = h;
     }
-    if (t + 1 < steps) for (let e = 0; e < features; e++) A[b * depth + units + e] = X[next + b * features + e]!;
   }
+}
+
+/** x_{t+1} into the next operand A (nothing after the last step). */
+function nextInputs(A: Float32Array, X: Float32Array, t: number, n: Sizes): void {
+  const { steps, batch, features, units, depth } = n;
+  if (t + 1 >= steps) return;
+  const next = (t + 1) * batch * features;
+  for (let b = 0; b < batch; b++)
+    for (let e = 0; e < features; e++) A[b * depth + units + e] = X[next + b * features + e]!;
 }
 
 function forward(
@@ -230,7 +253,11 @@ function forward(
   const operand = memory.alloc([batch, depth]);
   const doubledCells = memory.alloc([batch, units]);
   const zeros = new Float32Array(batch * units);
+  const kernels = memory.forwardSimd(operand, units);
+  // With the SIMD kernels: c_{−1} = 0 on the heap.
+  const simd = kernels === undefined ? undefined : { ...kernels.steps(), zeros: memory.alloc([batch, units]) };
   try {
+    if (simd !== undefined) memory.view(simd.zeros).fill(0);
     {
       const S = memory.view(stacked);
       S.set(memory.view(inputs.recurrent), 0);
@@ -256,32 +283,56 @@ function forward(
       memory.free(activated);
       const C = memory.view(cells);
       const first = t === 0;
-      cellStep(
-        memory.view(gates),
-        C,
-        first ? zeros : C,
-        first ? 0 : (t - 1) * batch * units,
-        memory.view(doubledCells),
-        t,
-        n,
-      );
+      const [zAt, uAt] = [t * batch * width, t * batch * units];
+      if (simd !== undefined)
+        simd.cell(
+          batch,
+          4 * units,
+          memory.address(gates, zAt),
+          first ? memory.address(simd.zeros, 0) : memory.address(cells, uAt - batch * units),
+          memory.address(cells, uAt),
+          memory.address(doubledCells, 0),
+        );
+      else
+        cellStep(
+          memory.view(gates),
+          C,
+          first ? zeros : C,
+          first ? 0 : (t - 1) * batch * units,
+          memory.view(doubledCells),
+          t,
+          n,
+        );
       const cellSigmoids = memory.sigmoid(doubledCells);
-      hiddenStep(
-        memory.view(cellSigmoids),
-        memory.view(gates),
-        memory.view(cellTanhs),
-        memory.view(hiddens),
-        memory.view(operand),
-        memory.view(inputs.x),
-        t,
-        n,
-      );
+      if (simd !== undefined)
+        simd.hidden(
+          batch,
+          4 * units,
+          memory.address(cellSigmoids, 0),
+          memory.address(gates, zAt + 3 * units),
+          memory.address(cellTanhs, uAt),
+          memory.address(hiddens, uAt),
+          memory.address(operand, 0),
+          4 * depth,
+        );
+      else
+        hiddenStep(
+          memory.view(cellSigmoids),
+          memory.view(gates),
+          memory.view(cellTanhs),
+          memory.view(hiddens),
+          memory.view(operand),
+          t,
+          n,
+        );
+      nextInputs(memory.view(operand), memory.view(inputs.x), t, n);
       memory.free(cellSigmoids);
     }
   } finally {
     memory.free(stacked);
     memory.free(operand);
     memory.free(doubledCells);
+    if (simd !== undefined) memory.free(simd.zeros);
   }
   return [gates, cells, cellTanhs, hiddens, operands];
 }
