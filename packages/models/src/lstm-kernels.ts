@@ -17,7 +17,9 @@ import { LstmForwardSimd, LstmGradientSimd } from './lstm-simd.js';
  * state. Each step's pre-activations are one matMul, z_t = [h_{t−1}, x_t, 1]·[U; W; b] (the
  * "operand" row and the stacked weights), so that the input projection, the bias and the
  * recurrence need no separate kernels, and the weight gradients of all steps are one matMul,
- * operandsᵀ·dz. tanh is computed as 2σ(2x) − 1 with the backend's sigmoid kernel (XNNPACK's on
+ * dzᵀ·operands (transposed: [U; W; b]'s gradient, transposed. In this order the matMul's second
+ * operand, which the wasm backend packs anew for every new tensor, is the narrow operands
+ * [steps·batch, u + f + 1], not dz [steps·batch, 4u]: ~1.2 ms instead of 2–3 ms a step). tanh is computed as 2σ(2x) − 1 with the backend's sigmoid kernel (XNNPACK's on
  * wasm; the wasm backend's tanh is scalar and ~5× slower): the cell gate's columns of the stacked
  * weights are doubled (exact in float32), and so are the cells before their sigmoid. This differs
  * from tanh by about one float32 rounding of σ (≤ ~1.2e-7 absolute). Other values are rounded to
@@ -27,12 +29,11 @@ import { LstmForwardSimd, LstmGradientSimd } from './lstm-simd.js';
  * - {@link LSTM_FORWARD}: inputs `x` [steps, batch, f] (time-major), `kernel` W [f, 4u],
  *   `recurrent` U [u, 4u], `bias` b [4u]; outputs the activated gates [steps, batch, 4u] (i, f,
  *   g = tanh z_c, o), the cells c_t, their tanh and the hidden states h_t (each [steps, batch, u])
- *   and every step's operand transposed, [u + f + 1, steps·batch] (the weight gradient's matMul
- *   takes it untransposed).
+ *   and every step's operand, [steps·batch, u + f + 1].
  * - {@link LSTM_BACKWARD}: inputs `dHidden` (the gradient reaching h: [steps, batch, u] with
  *   attribute `sequences`, else [batch, u] for the last step only), `gates`, `cells`,
- *   `cellTanhs` as the forward pass wrote them and `recurrent` U; output dz [steps, batch, 4u],
- *   the gradient of every step's pre-activations.
+ *   `cellTanhs` as the forward pass wrote them and `recurrent` U; outputs dz [steps, batch, 4u],
+ *   the gradient of every step's pre-activations, and the same transposed, [4u, steps·batch].
  */
 export const LSTM_FORWARD = 'LosslabLstmForward';
 export const LSTM_BACKWARD = 'LosslabLstmBackward';
@@ -248,7 +249,7 @@ function forward(
   const cells = memory.alloc([steps, batch, units]);
   const cellTanhs = memory.alloc([steps, batch, units]);
   const hiddens = memory.alloc([steps, batch, units]);
-  const operands = memory.alloc([depth, steps * batch]); // every step's operand, transposed
+  const operands = memory.alloc([steps * batch, depth]); // every step's operand
   const stacked = memory.alloc([depth, width]); // [U; W; b], the cell gate's columns doubled
   const operand = memory.alloc([batch, depth]);
   const doubledCells = memory.alloc([batch, units]);
@@ -276,7 +277,7 @@ function forward(
     // Views after every allocation (the matMul's and sigmoid's outputs may grow the wasm heap).
     for (let t = 0; t < steps; t++) {
       const product = memory.matMul(operand, stacked);
-      transposeInto(memory.view(operands), steps * batch, t * batch, memory.view(operand), batch, depth);
+      memory.view(operands).set(memory.view(operand), t * batch * depth);
       const activated = memory.sigmoid(product);
       memory.free(product);
       memory.view(gates).set(memory.view(activated), t * batch * width);
@@ -384,11 +385,12 @@ function backward(
   inputs: { dHidden: tf.TensorInfo; gates: tf.TensorInfo; cells: tf.TensorInfo; cellTanhs: tf.TensorInfo },
   recurrent: tf.TensorInfo,
   sequences: boolean,
-): tf.TensorInfo {
+): tf.TensorInfo[] {
   const [steps, batch, width] = inputs.gates.shape as [number, number, number];
   const units = width / 4;
   const n: Sizes = { steps, batch, features: 0, units, width, depth: 0 };
   const dz = memory.alloc([steps, batch, width]);
+  const dzT = memory.alloc([width, steps * batch]);
   const step = memory.alloc([batch, width]); // dz_t, the matMul's first operand
   const recurrentT = memory.alloc([width, units]);
   const carry = new Float32Array(batch * units); // dc_{t+1} ⊙ f_{t+1}
@@ -414,30 +416,26 @@ function backward(
     );
     let product: tf.TensorInfo | undefined; // dz_{t+1}·Uᵀ
     for (let t = steps - 1; t >= 0; t--) {
-      if (simd !== undefined) {
-        const dzStep = simd.step(t, product === undefined ? undefined : memory.view(product), output(t), sequences);
-        memory.view(step).set(dzStep);
-        memory.view(dz).set(dzStep, t * batch * width);
-        if (product !== undefined) memory.free(product);
-        product = t > 0 ? memory.matMul(step, recurrentT) : undefined;
-        continue;
-      }
-      const dY = memory.view(inputs.dHidden);
-      const C = memory.view(inputs.cells);
-      gradientStep(
-        output(t) ? dY : zeros,
-        sequences ? t * batch * units : 0,
-        product === undefined ? zeros : memory.view(product),
-        memory.view(inputs.gates),
-        memory.view(inputs.cellTanhs),
-        t === 0 ? zeros : C,
-        t === 0 ? 0 : (t - 1) * batch * units,
-        memory.view(step),
-        carry,
-        t,
-        n,
-      );
+      if (simd !== undefined)
+        memory
+          .view(step)
+          .set(simd.step(t, product === undefined ? undefined : memory.view(product), output(t), sequences));
+      else
+        gradientStep(
+          output(t) ? memory.view(inputs.dHidden) : zeros,
+          sequences ? t * batch * units : 0,
+          product === undefined ? zeros : memory.view(product),
+          memory.view(inputs.gates),
+          memory.view(inputs.cellTanhs),
+          t === 0 ? zeros : memory.view(inputs.cells),
+          t === 0 ? 0 : (t - 1) * batch * units,
+          memory.view(step),
+          carry,
+          t,
+          n,
+        );
       memory.view(dz).set(memory.view(step), t * batch * width);
+      transposeInto(memory.view(dzT), steps * batch, t * batch, memory.view(step), batch, width);
       if (product !== undefined) memory.free(product);
       // The wasm matMul caches its second operand's packed values by tensor id: Uᵀ, packed once a
       // sequence (a second operand with new values each step would be packed 30 times: ~3× slower).
@@ -447,7 +445,7 @@ function backward(
     memory.free(step);
     memory.free(recurrentT);
   }
-  return dz;
+  return [dz, dzT];
 }
 
 function kernelsFor(backendName: string): tf.KernelConfig[] {
