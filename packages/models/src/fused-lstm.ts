@@ -178,7 +178,7 @@ function lstmByKernels(
       : tf.reshape(tf.slice(hiddens!, [steps - 1, 0, 0], [1, batch, units]), [batch, units]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [G, C, TC, operands] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
-      const [dz, dzT] = tf.engine().runKernel<tf.Tensor[]>(
+      const dz = tf.engine().runKernel<tf.Tensor3D>(
         LSTM_BACKWARD,
         {
           dHidden: returnSequences ? tf.transpose(dy, [1, 0, 2]) : dy,
@@ -189,10 +189,10 @@ function lstmByKernels(
         },
         { sequences: returnSequences },
       );
-      const dzRows = tf.reshape<tf.Rank.R2>(dz!, [steps * batch, 4 * units]);
+      const dzRows = tf.reshape<tf.Rank.R2>(dz, [steps * batch, 4 * units]);
       // [dU; dW; db] = Σ_t [h_{t−1}, x_t, 1]ᵀ·dz_t: one matMul for all steps, computed transposed
-      // (dzᵀ·operands; see lstm-kernels.ts for why).
-      const dStacked = tf.transpose(tf.matMul(dzT as tf.Tensor2D, operands));
+      // (dzᵀ·operands; see lstm-kernels.ts for why; the wasm Transpose kernel is ~2× faster than a JS loop).
+      const dStacked = tf.transpose(tf.matMul(tf.transpose(dzRows), operands));
       const dRecurrent = tf.slice(dStacked, [0, 0], [units, 4 * units]);
       const dKernel = tf.slice(dStacked, [units, 0], [features, 4 * units]);
       const dBias = tf.reshape(tf.slice(dStacked, [units + features, 0], [1, 4 * units]), [4 * units]);

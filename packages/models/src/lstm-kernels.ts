@@ -32,8 +32,8 @@ import { LstmForwardSimd, LstmGradientSimd } from './lstm-simd.js';
  *   and every step's operand, [steps·batch, u + f + 1].
  * - {@link LSTM_BACKWARD}: inputs `dHidden` (the gradient reaching h: [steps, batch, u] with
  *   attribute `sequences`, else [batch, u] for the last step only), `gates`, `cells`,
- *   `cellTanhs` as the forward pass wrote them and `recurrent` U; outputs dz [steps, batch, 4u],
- *   the gradient of every step's pre-activations, and the same transposed, [4u, steps·batch].
+ *   `cellTanhs` as the forward pass wrote them and `recurrent` U; output dz [steps, batch, 4u],
+ *   the gradient of every step's pre-activations.
  */
 export const LSTM_FORWARD = 'LosslabLstmForward';
 export const LSTM_BACKWARD = 'LosslabLstmBackward';
@@ -147,19 +147,6 @@ function memoryOf(args: KernelArgs, backendName: string): Memory | undefined {
 }
 
 const round = Math.fround;
-
-/** Writes the [rows, columns] matrix `source` transposed into `target` from column `offset` (rows of `stride`). */
-function transposeInto(
-  target: Float32Array,
-  stride: number,
-  offset: number,
-  source: Float32Array,
-  rows: number,
-  columns: number,
-): void {
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < columns; c++) target[c * stride + offset + r] = source[r * columns + c]!;
-}
 
 /** Sizes of one sequence; `depth` is an operand row's width: h_{t−1}, x_t, 1. */
 interface Sizes {
@@ -385,12 +372,11 @@ function backward(
   inputs: { dHidden: tf.TensorInfo; gates: tf.TensorInfo; cells: tf.TensorInfo; cellTanhs: tf.TensorInfo },
   recurrent: tf.TensorInfo,
   sequences: boolean,
-): tf.TensorInfo[] {
+): tf.TensorInfo {
   const [steps, batch, width] = inputs.gates.shape as [number, number, number];
   const units = width / 4;
   const n: Sizes = { steps, batch, features: 0, units, width, depth: 0 };
   const dz = memory.alloc([steps, batch, width]);
-  const dzT = memory.alloc([width, steps * batch]);
   const step = memory.alloc([batch, width]); // dz_t, the matMul's first operand
   const recurrentT = memory.alloc([width, units]);
   const carry = new Float32Array(batch * units); // dc_{t+1} ⊙ f_{t+1}
@@ -435,7 +421,6 @@ function backward(
           n,
         );
       memory.view(dz).set(memory.view(step), t * batch * width);
-      transposeInto(memory.view(dzT), steps * batch, t * batch, memory.view(step), batch, width);
       if (product !== undefined) memory.free(product);
       // The wasm matMul caches its second operand's packed values by tensor id: Uᵀ, packed once a
       // sequence (a second operand with new values each step would be packed 30 times: ~3× slower).
@@ -445,7 +430,7 @@ function backward(
     memory.free(step);
     memory.free(recurrentT);
   }
-  return [dz, dzT];
+  return dz;
 }
 
 function kernelsFor(backendName: string): tf.KernelConfig[] {
