@@ -9,8 +9,9 @@ import { LstmForwardSimd, LstmGradientSimd } from './lstm-simd.js';
  * which costs 10–25 µs of dispatch through the engine at losslab's sizes (32 units, batch 64)
  * against well under a microsecond of arithmetic. Here each time step is the backend's own
  * `BatchMatMul` and `Sigmoid` kernel functions, called directly (no engine dispatch, no tape),
- * and plain loops over Float32Array views of the backend's memory (the wasm heap or the cpu
- * backend's arrays) for the element-wise rest.
+ * and for the element-wise rest WebAssembly SIMD kernels (`lstm-simd.ts`, bit-identical) or, on
+ * the cpu backend, for units not a multiple of 4 or without SIMD, plain loops over Float32Array
+ * views of the backend's memory (the wasm heap or the cpu backend's arrays).
  *
  * Layouts are time-major: step t of a `[steps, batch, width]` tensor is rows t·batch … t·batch +
  * batch − 1. Gate order i, f, c, o (Keras/tfjs); sigmoid gates, tanh activation, zero initial
