@@ -190,9 +190,13 @@ function lstmByKernels(
         { sequences: returnSequences },
       );
       const dzRows = tf.reshape<tf.Rank.R2>(dz, [steps * batch, 4 * units]);
-      // [dU; dW; db] = Σ_t [h_{t−1}, x_t, 1]ᵀ·dz_t: one matMul for all steps, computed transposed
-      // (dzᵀ·operands; see lstm-kernels.ts for why; the wasm Transpose kernel is ~2× faster than a JS loop).
-      const dStacked = tf.transpose(tf.matMul(tf.transpose(dzRows), operands));
+      // [dU; dW; db] = Σ_t [h_{t−1}, x_t, 1]ᵀ·dz_t: one matMul for all steps. On wasm computed
+      // transposed, dzᵀ·operands (see lstm-kernels.ts for why); the cpu matMul reads a transposed
+      // operand in place, and its transpose is slow.
+      const dStacked =
+        tf.getBackend() === 'wasm'
+          ? tf.transpose(tf.matMul(tf.transpose(dzRows), operands))
+          : tf.matMul(operands, dzRows, true, false);
       const dRecurrent = tf.slice(dStacked, [0, 0], [units, 4 * units]);
       const dKernel = tf.slice(dStacked, [units, 0], [features, 4 * units]);
       const dBias = tf.reshape(tf.slice(dStacked, [units + features, 0], [1, 4 * units]), [4 * units]);
