@@ -18,8 +18,8 @@ import { LstmForwardSimd, LstmGradientSimd } from './lstm-simd.js';
  * state. Each step's pre-activations are one matMul, z_t = [h_{t−1}, x_t, 1]·[U; W; b] (the
  * "operand" row and the stacked weights), so that the input projection, the bias and the
  * recurrence need no separate kernels, and the weight gradients of all steps are one matMul,
- * dzᵀ·operands (transposed: [U; W; b]'s gradient, transposed. In this order the matMul's second
- * operand, which the wasm backend packs anew for every new tensor, is the narrow operands
+ * operandsᵀ·dz (on wasm computed as dzᵀ·operands, transposed: the matMul's second operand, which
+ * the wasm backend packs anew for every new tensor, is then the narrow operands
  * [steps·batch, u + f + 1], not dz [steps·batch, 4u]: ~1.2 ms instead of 2–3 ms a step). tanh is computed as 2σ(2x) − 1 with the backend's sigmoid kernel (XNNPACK's on
  * wasm; the wasm backend's tanh is scalar and ~5× slower): the cell gate's columns of the stacked
  * weights are doubled (exact in float32), and so are the cells before their sigmoid. This differs
