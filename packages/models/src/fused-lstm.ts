@@ -165,19 +165,19 @@ function lstmByKernels(
   const run = tf.customGrad((...args: (tf.Tensor | ((saved: tf.Tensor[]) => void))[]) => {
     const [xIn, kernelIn, recurrentIn, biasIn] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[4] as (saved: tf.Tensor[]) => void;
-    const [gates, cells, cellTanhs, hiddens, operandsT] = tf
+    const [gates, cells, cellTanhs, hiddens, operands] = tf
       .engine()
       .runKernel<tf.Tensor[]>(
         LSTM_FORWARD,
         { x: tf.transpose(xIn, [1, 0, 2]), kernel: kernelIn, recurrent: recurrentIn, bias: biasIn },
         {},
       );
-    save([gates!, cells!, cellTanhs!, operandsT!]);
+    save([gates!, cells!, cellTanhs!, operands!]);
     const value = returnSequences
       ? tf.transpose(hiddens!, [1, 0, 2])
       : tf.reshape(tf.slice(hiddens!, [steps - 1, 0, 0], [1, batch, units]), [batch, units]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [G, C, TC, operandsT] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
+      const [G, C, TC, operands] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
       const dz = tf.engine().runKernel<tf.Tensor3D>(
         LSTM_BACKWARD,
         {
@@ -190,8 +190,13 @@ function lstmByKernels(
         { sequences: returnSequences },
       );
       const dzRows = tf.reshape<tf.Rank.R2>(dz, [steps * batch, 4 * units]);
-      // [dU; dW; db] = Σ_t [h_{t−1}, x_t, 1]ᵀ·dz_t: one matMul for all steps.
-      const dStacked = tf.matMul(operandsT, dzRows);
+      // [dU; dW; db] = Σ_t [h_{t−1}, x_t, 1]ᵀ·dz_t: one matMul for all steps. On wasm computed
+      // transposed, dzᵀ·operands (see lstm-kernels.ts for why); the cpu matMul reads a transposed
+      // operand in place, and its transpose is slow.
+      const dStacked =
+        tf.getBackend() === 'wasm'
+          ? tf.transpose(tf.matMul(tf.transpose(dzRows), operands))
+          : tf.matMul(operands, dzRows, true, false);
       const dRecurrent = tf.slice(dStacked, [0, 0], [units, 4 * units]);
       const dKernel = tf.slice(dStacked, [units, 0], [features, 4 * units]);
       const dBias = tf.reshape(tf.slice(dStacked, [units + features, 0], [1, 4 * units]), [4 * units]);

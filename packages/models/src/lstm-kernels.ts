@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { LstmForwardSimd, LstmGradientSimd } from './lstm-simd.js';
 
 /**
  * Two kernels that run a whole LSTM sequence's recurrence, forward and backward, inside one
@@ -8,15 +9,18 @@ import * as tf from '@tensorflow/tfjs-core';
  * which costs 10–25 µs of dispatch through the engine at losslab's sizes (32 units, batch 64)
  * against well under a microsecond of arithmetic. Here each time step is the backend's own
  * `BatchMatMul` and `Sigmoid` kernel functions, called directly (no engine dispatch, no tape),
- * and plain loops over Float32Array views of the backend's memory (the wasm heap or the cpu
- * backend's arrays) for the element-wise rest.
+ * and for the element-wise rest WebAssembly SIMD kernels (`lstm-simd.ts`, bit-identical) or, on
+ * the cpu backend, for units not a multiple of 4 or without SIMD, plain loops over Float32Array
+ * views of the backend's memory (the wasm heap or the cpu backend's arrays).
  *
  * Layouts are time-major: step t of a `[steps, batch, width]` tensor is rows t·batch … t·batch +
  * batch − 1. Gate order i, f, c, o (Keras/tfjs); sigmoid gates, tanh activation, zero initial
  * state. Each step's pre-activations are one matMul, z_t = [h_{t−1}, x_t, 1]·[U; W; b] (the
  * "operand" row and the stacked weights), so that the input projection, the bias and the
  * recurrence need no separate kernels, and the weight gradients of all steps are one matMul,
- * operandsᵀ·dz. tanh is computed as 2σ(2x) − 1 with the backend's sigmoid kernel (XNNPACK's on
+ * operandsᵀ·dz (on wasm computed as dzᵀ·operands, transposed: the matMul's second operand, which
+ * the wasm backend packs anew for every new tensor, is then the narrow operands
+ * [steps·batch, u + f + 1], not dz [steps·batch, 4u]: ~1.2 ms instead of 2–3 ms a step). tanh is computed as 2σ(2x) − 1 with the backend's sigmoid kernel (XNNPACK's on
  * wasm; the wasm backend's tanh is scalar and ~5× slower): the cell gate's columns of the stacked
  * weights are doubled (exact in float32), and so are the cells before their sigmoid. This differs
  * from tanh by about one float32 rounding of σ (≤ ~1.2e-7 absolute). Other values are rounded to
@@ -26,8 +30,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * - {@link LSTM_FORWARD}: inputs `x` [steps, batch, f] (time-major), `kernel` W [f, 4u],
  *   `recurrent` U [u, 4u], `bias` b [4u]; outputs the activated gates [steps, batch, 4u] (i, f,
  *   g = tanh z_c, o), the cells c_t, their tanh and the hidden states h_t (each [steps, batch, u])
- *   and every step's operand transposed, [u + f + 1, steps·batch] (the weight gradient's matMul
- *   takes it untransposed).
+ *   and every step's operand, [steps·batch, u + f + 1].
  * - {@link LSTM_BACKWARD}: inputs `dHidden` (the gradient reaching h: [steps, batch, u] with
  *   attribute `sequences`, else [batch, u] for the last step only), `gates`, `cells`,
  *   `cellTanhs` as the forward pass wrote them and `recurrent` U; output dz [steps, batch, 4u],
@@ -40,6 +43,8 @@ const BACKENDS = ['wasm', 'cpu'] as const;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 interface WasmBackend {
+  /** The emscripten module; `asm.memory` its WebAssembly.Memory (the heap). */
+  wasm?: { asm?: { memory?: { buffer: ArrayBufferLike } } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
   disposeData(dataId: object): boolean;
@@ -65,6 +70,12 @@ abstract class Memory {
   /** A view on the values; take it again after any alloc, matMul or sigmoid (the wasm heap may grow). */
   abstract view(info: tf.TensorInfo): Float32Array;
   abstract free(info: tf.TensorInfo): void;
+  /** The forward step's SIMD kernels on this memory, where the tensors are in a WebAssembly memory. */
+  abstract forwardSimd(probe: tf.TensorInfo, units: number): LstmForwardSimd | undefined;
+  /** The byte address of a tensor's float `index` in its memory (for {@link forwardSimd}'s kernels). */
+  address(info: tf.TensorInfo, index: number): number {
+    return this.view(info).byteOffset + 4 * index;
+  }
   matMul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
     const attrs = { transposeA: false, transposeB: false };
     return this.matMulKernel.kernelFunc({ inputs: { a, b }, backend: this.args.backend, attrs }) as tf.TensorInfo;
@@ -93,6 +104,12 @@ class WasmMemory extends Memory {
   free(info: tf.TensorInfo): void {
     this.backend.disposeData(info.dataId);
   }
+  forwardSimd(probe: tf.TensorInfo, units: number): LstmForwardSimd | undefined {
+    const heap = this.backend.wasm?.asm?.memory;
+    // Only where the tensors' views are on that memory (an emscripten detail, checked).
+    if (heap === undefined) return undefined;
+    return this.view(probe).buffer === heap.buffer ? LstmForwardSimd.on(heap, units) : undefined;
+  }
 }
 
 class CpuMemory extends Memory {
@@ -113,6 +130,9 @@ class CpuMemory extends Memory {
   free(info: tf.TensorInfo): void {
     this.backend.disposeData(info.dataId);
   }
+  forwardSimd(): undefined {
+    return undefined; // the values are JS arrays
+  }
 }
 
 function memoryOf(args: KernelArgs, backendName: string): Memory | undefined {
@@ -128,19 +148,6 @@ function memoryOf(args: KernelArgs, backendName: string): Memory | undefined {
 }
 
 const round = Math.fround;
-
-/** Writes the [rows, columns] matrix `source` transposed into `target` from column `offset` (rows of `stride`). */
-function transposeInto(
-  target: Float32Array,
-  stride: number,
-  offset: number,
-  source: Float32Array,
-  rows: number,
-  columns: number,
-): void {
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < columns; c++) target[c * stride + offset + r] = source[r * columns + c]!;
-}
 
 /** Sizes of one sequence; `depth` is an operand row's width: h_{t−1}, x_t, 1. */
 interface Sizes {
@@ -183,21 +190,19 @@ function cellStep(
   }
 }
 
-/** tanh c_t = 2σ(2c_t) − 1 from SC, h_t = o ⊙ tanh c_t into H and into the next operand A, with x_{t+1}. */
+/** tanh c_t = 2σ(2c_t) − 1 from SC, h_t = o ⊙ tanh c_t into H and into the next operand A. */
 function hiddenStep(
   SC: Float32Array,
   G: Float32Array,
   TC: Float32Array,
   H: Float32Array,
   A: Float32Array,
-  X: Float32Array,
   t: number,
   n: Sizes,
 ): void {
-  const { steps, batch, features, units, width, depth } = n;
+  const { batch, units, width, depth } = n;
   const zBase = t * batch * width;
   const uBase = t * batch * units;
-  const next = (t + 1) * batch * features;
   for (let b = 0; b < batch; b++) {
     for (let j = 0; j < units; j++) {
       const u = b * units + j;
@@ -207,8 +212,16 @@ function hiddenStep(
       H[uBase + u] = h;
       A[b * depth + j] = h;
     }
-    if (t + 1 < steps) for (let e = 0; e < features; e++) A[b * depth + units + e] = X[next + b * features + e]!;
   }
+}
+
+/** x_{t+1} into the next operand A (nothing after the last step). */
+function nextInputs(A: Float32Array, X: Float32Array, t: number, n: Sizes): void {
+  const { steps, batch, features, units, depth } = n;
+  if (t + 1 >= steps) return;
+  const next = (t + 1) * batch * features;
+  for (let b = 0; b < batch; b++)
+    for (let e = 0; e < features; e++) A[b * depth + units + e] = X[next + b * features + e]!;
 }
 
 function forward(
@@ -224,12 +237,16 @@ function forward(
   const cells = memory.alloc([steps, batch, units]);
   const cellTanhs = memory.alloc([steps, batch, units]);
   const hiddens = memory.alloc([steps, batch, units]);
-  const operands = memory.alloc([depth, steps * batch]); // every step's operand, transposed
+  const operands = memory.alloc([steps * batch, depth]); // every step's operand
   const stacked = memory.alloc([depth, width]); // [U; W; b], the cell gate's columns doubled
   const operand = memory.alloc([batch, depth]);
   const doubledCells = memory.alloc([batch, units]);
   const zeros = new Float32Array(batch * units);
+  const kernels = memory.forwardSimd(operand, units);
+  // With the SIMD kernels: c_{−1} = 0 on the heap.
+  const simd = kernels === undefined ? undefined : { ...kernels.steps(), zeros: memory.alloc([batch, units]) };
   try {
+    if (simd !== undefined) memory.view(simd.zeros).fill(0);
     {
       const S = memory.view(stacked);
       S.set(memory.view(inputs.recurrent), 0);
@@ -248,39 +265,63 @@ function forward(
     // Views after every allocation (the matMul's and sigmoid's outputs may grow the wasm heap).
     for (let t = 0; t < steps; t++) {
       const product = memory.matMul(operand, stacked);
-      transposeInto(memory.view(operands), steps * batch, t * batch, memory.view(operand), batch, depth);
+      memory.view(operands).set(memory.view(operand), t * batch * depth);
       const activated = memory.sigmoid(product);
       memory.free(product);
       memory.view(gates).set(memory.view(activated), t * batch * width);
       memory.free(activated);
       const C = memory.view(cells);
       const first = t === 0;
-      cellStep(
-        memory.view(gates),
-        C,
-        first ? zeros : C,
-        first ? 0 : (t - 1) * batch * units,
-        memory.view(doubledCells),
-        t,
-        n,
-      );
+      const [zAt, uAt] = [t * batch * width, t * batch * units];
+      if (simd !== undefined)
+        simd.cell(
+          batch,
+          4 * units,
+          memory.address(gates, zAt),
+          first ? memory.address(simd.zeros, 0) : memory.address(cells, uAt - batch * units),
+          memory.address(cells, uAt),
+          memory.address(doubledCells, 0),
+        );
+      else
+        cellStep(
+          memory.view(gates),
+          C,
+          first ? zeros : C,
+          first ? 0 : (t - 1) * batch * units,
+          memory.view(doubledCells),
+          t,
+          n,
+        );
       const cellSigmoids = memory.sigmoid(doubledCells);
-      hiddenStep(
-        memory.view(cellSigmoids),
-        memory.view(gates),
-        memory.view(cellTanhs),
-        memory.view(hiddens),
-        memory.view(operand),
-        memory.view(inputs.x),
-        t,
-        n,
-      );
+      if (simd !== undefined)
+        simd.hidden(
+          batch,
+          4 * units,
+          memory.address(cellSigmoids, 0),
+          memory.address(gates, zAt + 3 * units),
+          memory.address(cellTanhs, uAt),
+          memory.address(hiddens, uAt),
+          memory.address(operand, 0),
+          4 * depth,
+        );
+      else
+        hiddenStep(
+          memory.view(cellSigmoids),
+          memory.view(gates),
+          memory.view(cellTanhs),
+          memory.view(hiddens),
+          memory.view(operand),
+          t,
+          n,
+        );
+      nextInputs(memory.view(operand), memory.view(inputs.x), t, n);
       memory.free(cellSigmoids);
     }
   } finally {
     memory.free(stacked);
     memory.free(operand);
     memory.free(doubledCells);
+    if (simd !== undefined) memory.free(simd.zeros);
   }
   return [gates, cells, cellTanhs, hiddens, operands];
 }
@@ -341,30 +382,45 @@ function backward(
   const recurrentT = memory.alloc([width, units]);
   const carry = new Float32Array(batch * units); // dc_{t+1} ⊙ f_{t+1}
   const zeros = new Float32Array(batch * units);
+  const output = (t: number): boolean => sequences || t === steps - 1;
   try {
     {
       const U = memory.view(recurrent);
       const UT = memory.view(recurrentT);
       for (let j = 0; j < units; j++) for (let k = 0; k < width; k++) UT[k * units + j] = U[j * width + k]!;
     }
+    const simd = LstmGradientSimd.create({
+      steps,
+      batch,
+      units,
+      outputLength: sequences ? steps * batch * units : batch * units,
+    });
+    simd?.load(
+      memory.view(inputs.gates),
+      memory.view(inputs.cellTanhs),
+      memory.view(inputs.cells),
+      memory.view(inputs.dHidden),
+    );
     let product: tf.TensorInfo | undefined; // dz_{t+1}·Uᵀ
     for (let t = steps - 1; t >= 0; t--) {
-      const dY = memory.view(inputs.dHidden);
-      const C = memory.view(inputs.cells);
-      const output = sequences || t === steps - 1;
-      gradientStep(
-        output ? dY : zeros,
-        sequences ? t * batch * units : 0,
-        product === undefined ? zeros : memory.view(product),
-        memory.view(inputs.gates),
-        memory.view(inputs.cellTanhs),
-        t === 0 ? zeros : C,
-        t === 0 ? 0 : (t - 1) * batch * units,
-        memory.view(step),
-        carry,
-        t,
-        n,
-      );
+      if (simd !== undefined)
+        memory
+          .view(step)
+          .set(simd.step(t, product === undefined ? undefined : memory.view(product), output(t), sequences));
+      else
+        gradientStep(
+          output(t) ? memory.view(inputs.dHidden) : zeros,
+          sequences ? t * batch * units : 0,
+          product === undefined ? zeros : memory.view(product),
+          memory.view(inputs.gates),
+          memory.view(inputs.cellTanhs),
+          t === 0 ? zeros : memory.view(inputs.cells),
+          t === 0 ? 0 : (t - 1) * batch * units,
+          memory.view(step),
+          carry,
+          t,
+          n,
+        );
       memory.view(dz).set(memory.view(step), t * batch * width);
       if (product !== undefined) memory.free(product);
       // The wasm matMul caches its second operand's packed values by tensor id: Uᵀ, packed once a

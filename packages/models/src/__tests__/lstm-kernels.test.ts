@@ -4,15 +4,19 @@ import { TEST_BACKENDS, numericGradient, useBackend } from '@losslab/test-utils'
 import { describe, expect, it } from 'vitest';
 import { lstmSequence } from '../fused-lstm.js';
 import { LSTM_BACKWARD, LSTM_FORWARD, sequenceKernelsAvailable } from '../lstm-kernels.js';
+import { useLstmSimd } from '../lstm-simd.js';
 
 /**
  * lstmSequence's sequence kernels against its op-by-op path (itself compared with tfjs-layers'
  * LSTM in train's fast-path tests): forward values and all four gradients, both output modes,
  * and finite differences of the kernel path in float64 on a few inputs.
  */
-const [batch, steps, features, units] = [3, 4, 2, 3];
+const [batch, steps, features, unitCount] = [3, 4, 2, 3];
 
-function problem(stepCount = steps): { inputs: tf.Tensor[]; outputWeights: (sequences: boolean) => tf.Tensor } {
+function problem(
+  stepCount = steps,
+  units = unitCount,
+): { inputs: tf.Tensor[]; outputWeights: (sequences: boolean) => tf.Tensor } {
   const rng = createRng(11);
   const uniform = (shape: number[], scale: number): tf.Tensor =>
     tf.tensor(
@@ -79,6 +83,30 @@ describe.each(TEST_BACKENDS)('lstmSequence kernels on %s', (backend) => {
     tf.dispose([...inputs, outputWeights(true), outputWeights(false)]);
     expect(liveTensorCount()).toBe(before);
   });
+
+  it.each([false, true])(
+    'give bit-identical values and gradients with the SIMD steps and the scalar loops (returnSequences %s)',
+    async (sequences) => {
+      await useBackend(backend);
+      const before = liveTensorCount();
+      // 8 units: the SIMD steps run (units a multiple of 4), two vectors per row; the forward ones on wasm only.
+      const { inputs, outputWeights } = problem(5, 8);
+      const simd = run(inputs, outputWeights(sequences), sequences, true);
+      useLstmSimd(false);
+      try {
+        const scalar = run(inputs, outputWeights(sequences), sequences, true);
+        expect(simd.value).toEqual(scalar.value);
+        simd.grads.forEach((g, i) => expect(g).toEqual(scalar.grads[i]));
+        // And both equal the op path (the scalar loop's own check is the test above, with 3 units).
+        const ops = run(inputs, outputWeights(sequences), sequences, false);
+        simd.grads.forEach((g, i) => expectClose(g, ops.grads[i]!, 1e-5));
+      } finally {
+        useLstmSimd(true);
+      }
+      tf.dispose([...inputs, outputWeights(true), outputWeights(false)]);
+      expect(liveTensorCount()).toBe(before);
+    },
+  );
 
   it.each([false, true])('have the gradients of finite differences (returnSequences %s)', async (sequences) => {
     await useBackend(backend);
