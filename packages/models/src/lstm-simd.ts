@@ -1,3 +1,5 @@
+import { wasmModule, wasmOp, wasmType, webAssembly as wasm, type WasmMemory } from '@losslab/runtime';
+
 /**
  * The LSTM sequence kernels' element-wise steps (`cellStep`, `hiddenStep` and `gradientStep` in
  * `lstm-kernels.ts`) as WebAssembly SIMD kernels, four units per instruction in float32 lanes.
@@ -11,25 +13,8 @@
  * cell tanhs, cells and the output's gradient in once, each step copies dz_{t+1}·Uᵀ in and dz_t out.
  */
 
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-};
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-const [I32, V128] = [0x7f, 0x7b];
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const i32 = (n: number): number[] => [0x41, ...uleb(n)]; // small non-negative constants only
+const { get, set, tee, i32, simd } = wasmOp;
+const { i32: I32, v128: V128 } = wasmType;
 const [i32Add, i32Mul, i32LtU] = [[0x6a], [0x6c], [0x49]];
 const [add, sub, mul] = [0xe4, 0xe5, 0xe6].map(simd) as [number[], number[], number[]];
 const memarg = [2, 0]; // 4-byte aligned (a hint), no offset
@@ -67,26 +52,20 @@ function rowLoop(
 }
 
 /** A module of functions (all parameters i32, no results) over the imported memory m.memory. */
+/** A module of `functions` (i32 parameters, no results) on the imported memory `m.memory`. */
 function moduleBytes(
   functions: { name: string; parameters: number; locals: [number, number][]; body: number[] }[],
 ): Uint8Array {
-  const signatures = functions.map((f) => [0x60, ...vector(Array.from({ length: f.parameters }, () => [I32])), 0]);
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector(signatures)),
-    ...section(2, vector([[...name('m'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vector(functions.map((_, index) => uleb(index)))),
-    ...section(7, vector(functions.map((f, index) => [...name(f.name), 0x00, ...uleb(index)]))),
-    ...section(
-      10,
-      vector(
-        functions.map((f) => {
-          const code = [...vector(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, 0x0b];
-          return [...uleb(code.length), ...code];
-        }),
-      ),
-    ),
-  ]);
+  return wasmModule({
+    memory: { module: 'm', name: 'memory', minimumPages: 1 },
+    functions: functions.map(({ name, parameters, locals, body }) => ({
+      name,
+      params: new Array<number>(parameters).fill(I32),
+      results: [],
+      locals,
+      body,
+    })),
+  });
 }
 
 /** The backward step's module: `gradient`. */
@@ -252,19 +231,6 @@ type GradientKernel = (
   D: number,
   carry: number,
 ) => void;
-
-/** The part of the WebAssembly API used here (this package compiles without DOM or Node types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 const PAGE = 65536;
 

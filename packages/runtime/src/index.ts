@@ -10,5 +10,5 @@ export type { LabelLayout, LabelBlock } from './layout.js';
 export { canonicalJson, sha256Hex, hashOf } from './hash.js';
 export { installWasmMatMulKernels, restoreWasmMatMulKernels, wasmMatMulKernelsInstalled } from './wasm-kernels.js';
 export { installWasmConvKernels, restoreWasmConvKernels, wasmConvKernelsInstalled } from './wasm-conv-kernels.js';
-export { uleb, wasmModule, wasmOp, wasmType } from './wasm-assembly.js';
-export type { WasmFunction } from './wasm-assembly.js';
+export { uleb, wasmModule, wasmOp, wasmType, webAssembly } from './wasm-assembly.js';
+export type { WasmApi, WasmFunction, WasmMemory } from './wasm-assembly.js';

@@ -76,3 +76,18 @@ export function wasmModule({
     ...section(10, vector(functions.map(code))),
   ]);
 }
+
+/** A WebAssembly memory, as the kernels use it. */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+/** The part of the WebAssembly API the kernels use (losslab's packages compile without DOM or Node types). */
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+/** The host's WebAssembly, or undefined where there is none. */
+export const webAssembly: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;

@@ -1,4 +1,4 @@
-import { wasmModule, wasmOp, wasmType } from '@losslab/runtime';
+import { wasmModule, wasmOp, wasmType, webAssembly as wasm, type WasmApi, type WasmMemory } from '@losslab/runtime';
 
 /**
  * {@link HostAdam}'s update loop as a WebAssembly SIMD kernel, two weights per instruction in
@@ -108,19 +108,6 @@ type AdamKernel = (
   eps: number,
   lr: number,
 ) => number;
-
-/** The part of the WebAssembly API used here (this package compiles without DOM or Node types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 let compiled: { readonly module: object; readonly api: WasmApi } | null | undefined;
 

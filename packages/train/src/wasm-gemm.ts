@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { uleb, wasmModule, wasmOp, wasmType } from '@losslab/runtime';
+import { uleb, wasmModule, wasmOp, wasmType, webAssembly } from '@losslab/runtime';
 
 /**
  * Why this exists: tfjs-backend-wasm 4.22 multiplies through an XNNPACK fully-connected operator
@@ -243,12 +243,6 @@ type GemmFunction = (
   out: number,
 ) => void;
 
-/** The parts of the WebAssembly API used here (this package compiles without DOM or Node types). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
 interface WasmBackend {
   readonly wasm: { readonly asm?: { readonly memory?: object } };
@@ -273,7 +267,7 @@ function kernelsOn(backend: WasmBackend): Kernels | null {
   if (memory === undefined) return null;
   let kernels = instances.get(memory);
   if (kernels === undefined) {
-    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    const api = webAssembly;
     if (compiled === undefined) {
       const bytes = moduleBytes();
       compiled = api?.validate(bytes) === true ? new api.Module(bytes) : null;

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { uleb, wasmModule, wasmOp, wasmType } from '../wasm-assembly.js';
+import { uleb, wasmModule, wasmOp, wasmType, webAssembly } from '../wasm-assembly.js';
 
-/** The WebAssembly API this test uses (the package compiles without DOM or Node types). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-}
-const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const WebAssembly = webAssembly!;
 
 describe('wasm-assembly', () => {
   it('writes unsigned LEB128 as the binary format specifies', () => {
