@@ -30,8 +30,8 @@ export function commitState(record: RunRecord): string {
 }
 
 /**
- * Splits records into {@link RunGroup}s, in order of first appearance. Labels carry the
- * experiment name only when records of several experiments are mixed.
+ * Splits records into {@link RunGroup}s, in order of first appearance, each group's records in
+ * seed order. Labels carry the experiment name only when records of several experiments are mixed.
  *
  * @example
  * groupRuns(records).map((group) => group.label) // ['unweighted', 'class-weighted']
@@ -56,6 +56,11 @@ export function groupRuns(records: readonly RunRecord[], by: GroupBy = 'variant'
   }
   return [...groups.values()].map((group) => {
     const name = severalExperiments ? `${group.experiment}/${group.variant}` : group.variant;
-    return { ...group, label: group.cohort === null ? name : `${name} @ ${group.cohort}` };
+    // By seed (then run id), not by arrival: runs finish in any order with --jobs, and the
+    // resampled intervals must not depend on it.
+    const records = group.records.sort(
+      (a, b) => a.seed - b.seed || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0),
+    );
+    return { ...group, records, label: group.cohort === null ? name : `${name} @ ${group.cohort}` };
   });
 }

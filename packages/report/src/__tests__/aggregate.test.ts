@@ -37,6 +37,15 @@ describe('groupRuns', () => {
     // auto: several commit states → by commit.
     expect(groupRuns(records, 'auto')[0]?.cohort).toBe('aaaaaaa');
   });
+
+  it("keeps each group's records in seed order whatever order the runs arrived in", () => {
+    // With --jobs the records come in the order the runs finished; statistics over a group (its
+    // resampled intervals) must see the same order every time.
+    const arrived = [withHistory(2, [1]), withHistory(0, [1]), withHistory(1, [1]), withHistory(0, [1], 'bbbbbbb2222')];
+    const [group] = groupRuns(arrived);
+    expect(group?.records.map((record) => record.runId)).toEqual(['run-0-aaa', 'run-0-bbb', 'run-1-aaa', 'run-2-aaa']);
+    expect(groupRuns([...arrived].reverse())[0]?.records).toEqual(group?.records);
+  });
 });
 
 describe('aggregateGroup', () => {
