@@ -10,6 +10,8 @@
  *   command         `npx nx run experiment:mnist-odd --skip-nx-cache --fresh`: wall against training time,
  *                   split into phases, plus the data phases in one process (phases.ts);
  *   matrix          the 2×2 matrix (matrix.ts) serially and with `--jobs=2`: throughput ratio;
+ *   pair            the MLP and LSTM workloads alone and as two processes at once: how much of
+ *                   a second core two training processes get here (what bounds `--jobs=2`);
  *   ablation        each selected workload with the optimisations switched on one after another
  *                   (workloads.ts --fast-kernels=false --adam=tf --lstm=layers|ops; see ABLATION).
  * Prints the headline table (issue 28's "Done when" figures, ratios and targets side by side) and
@@ -28,7 +30,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CNN_BATCH, CNN_IMAGES, WORKLOADS, writeLstmData, type WorkloadName } from './workloads.js';
 
-const PARTS = [...WORKLOADS, 'help', 'command', 'matrix', 'ablation'] as const;
+const PARTS = [...WORKLOADS, 'help', 'command', 'matrix', 'pair', 'ablation'] as const;
 type Part = (typeof PARTS)[number];
 
 const args = process.argv.slice(2);
@@ -228,6 +230,27 @@ async function ablation(names: readonly WorkloadName[]): Promise<Record<string, 
       const r = await run('npx', [...TSX, ...workloadArgs(name), '--epochs=3', ...flags]);
       result[name].push({ label, seconds: spread(lastJson<WorkloadRun>(r.stdout).seconds.slice(1)) });
     }
+  }
+  return result;
+}
+
+/**
+ * One process of the workload alone, then two at once (`--epochs=5` each): epoch seconds (epochs
+ * 2+) alone and in the pair, and the work two processes do in the time of one, 2 · alone / pair.
+ */
+async function pair(
+  names: readonly WorkloadName[],
+): Promise<Record<string, { alone: Spread; inPair: Spread; throughput: number }>> {
+  const result: Record<string, { alone: Spread; inPair: Spread; throughput: number }> = {};
+  const epochsOf = (ran: Ran): number[] => lastJson<WorkloadRun>(ran.stdout).seconds.slice(1);
+  for (const name of names) {
+    const command = [...TSX, ...workloadArgs(name), '--epochs=5'];
+    log(`${name} alone, then two processes at once`);
+    sampleLoad();
+    const alone = spread(epochsOf(await run('npx', command)));
+    const both = await Promise.all([run('npx', command), run('npx', command)]);
+    const inPair = spread(both.flatMap(epochsOf));
+    result[name] = { alone, inPair, throughput: (2 * alone.median) / inPair.median };
   }
   return result;
 }
@@ -439,6 +462,7 @@ async function main(): Promise<void> {
   const help = selected('help') ? await helpTimes() : undefined;
   const command = selected('command') ? { ...(await wholeCommand()), ...(await dataPhases()) } : undefined;
   const jobs = selected('matrix') ? await matrix() : undefined;
+  const pairs = selected('pair') ? await pair(['mlp', 'lstm']) : undefined;
   const effects =
     selected('ablation') && backend === 'wasm'
       ? await ablation(workloads.length > 0 ? workloads : WORKLOADS)
@@ -551,6 +575,13 @@ async function main(): Promise<void> {
       `2×2 matrix (medians of ${jobs.reps} alternating pairs): serial ${fmt(jobs.serialRuns, 1)} s of runs (${fmt(jobs.serialWall, 1)} s wall), --jobs=2 ${fmt(jobs.parallelRuns, 1)} s (${fmt(jobs.parallelWall, 1)} s wall)`,
     );
   }
+  if (pairs) {
+    for (const [name, p] of Object.entries(pairs)) {
+      details.push(
+        `two ${name} processes at once: ${fmtSpread(p.alone)} s/epoch alone, ${fmtSpread(p.inPair)} s/epoch each in the pair: two processes do ${fmtRatio(p.throughput)} the work of one`,
+      );
+    }
+  }
   if (effects) {
     details.push('effect of each optimisation (s/epoch, median of epochs 2–3, one process each):');
     for (const [name, steps] of Object.entries(effects)) {
@@ -585,6 +616,7 @@ async function main(): Promise<void> {
         help,
         command,
         matrix: jobs,
+        pair: pairs,
         effects,
         losslabRuns: losslab,
         benchSeconds: (Date.now() - started) / 1000,
