@@ -74,3 +74,4 @@ export function temporaryFolders(prefix: string): { make(): string } {
   };
 }
 export { isolatedNxEnv } from './nx.js';
+export { git } from './git.js';

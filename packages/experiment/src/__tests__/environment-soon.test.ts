@@ -1,26 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { temporaryFolders } from '@losslab/test-utils';
+import { git, temporaryFolders } from '@losslab/test-utils';
 import { captureEnvironment, captureEnvironmentSoon } from '../environment.js';
 
 const backend = { name: 'cpu', version: '4.22.0' } as Parameters<typeof captureEnvironment>[0];
 
 describe('captureEnvironmentSoon (git in child processes while the run trains)', () => {
   const folders = temporaryFolders('losslab-env-');
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', args, {
-      cwd,
-      stdio: 'ignore',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    });
 
   it('records what captureEnvironment records: clean, dirty, untracked, modified, ignored and outside a repository', async () => {
     const repo = folders.make();

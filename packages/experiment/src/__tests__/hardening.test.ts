@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { temporaryFolders } from '@losslab/test-utils';
+import { git, temporaryFolders } from '@losslab/test-utils';
 import { blinkStream, lstm, resolveExperiment, setPath } from '../index.js';
 import { definitionFileState } from '../environment.js';
 import { runFolder } from '../store.js';
@@ -98,18 +97,6 @@ describe('everything a run would reject is rejected before any run starts', () =
 describe('definitionFileState', () => {
   const repoFolders = temporaryFolders('losslab-git-');
   const outsideFolders = temporaryFolders('losslab-nogit-');
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', args, {
-      cwd,
-      stdio: 'ignore',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    });
 
   it('tells tracked, modified, untracked and outside-repository files apart, with the sha256 of their bytes', () => {
     const repo = repoFolders.make();
